@@ -1,0 +1,456 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/clock"
+)
+
+// ErrCacheClosed is returned by a [Cache] after Close when it has no valid
+// token to serve.
+var ErrCacheClosed = errors.New("auth: token cache is closed")
+
+// CacheOptions configures a [Cache]. Every field is optional.
+type CacheOptions struct {
+	// Clock is the time source. Default: the system clock.
+	Clock iam.Clock
+
+	// RefreshFraction is the part of a token's lifetime after which the
+	// token is stale and refreshed in the background, e.g. 0.5 refreshes a
+	// 12-hour token after about 6 hours. Default 0.5; must be in (0, 1].
+	RefreshFraction float64
+
+	// MaxRefreshAge, when positive, refreshes a token at most this long
+	// after it was issued, whatever its lifetime (Yandex recommends getting
+	// a new IAM token every hour). Default 0: no limit.
+	MaxRefreshAge time.Duration
+
+	// Jitter spreads refreshes of many processes: the refresh point moves
+	// earlier by a random part of up to Jitter × the refresh delay.
+	// Default 0.1; must be in [0, 0.5].
+	Jitter float64
+
+	// MinValidity is the least validity a token must have left to be
+	// served; below it the token counts as expired and callers wait for a
+	// refresh. Default 1 minute, but at most a quarter of the token's
+	// lifetime.
+	MinValidity time.Duration
+
+	// RefreshTimeout bounds one upstream exchange (callers' own contexts
+	// bound their waiting, not the exchange). Default 30 seconds.
+	RefreshTimeout time.Duration
+
+	// MinBackoff and MaxBackoff bound the wait after a failed refresh
+	// before the next attempt (exponential, with full jitter). While
+	// backing off, a still-valid token keeps being served; callers without
+	// a valid token get the last error at once. Defaults 1 s and 1 min.
+	MinBackoff, MaxBackoff time.Duration
+
+	// Store, when set, persists tokens across processes (see [DiskStore]).
+	// A token found there at construction is served until it goes stale.
+	Store TokenStore
+	// StoreKey names this cache's token in Store, e.g. the key ID. It is
+	// required when Store is set.
+	StoreKey string
+
+	// Logger receives debug logs of refreshes (never a token). Default:
+	// no logging.
+	Logger *slog.Logger
+}
+
+// TokenStore persists tokens between processes. [DiskStore] is the
+// file-backed implementation.
+type TokenStore interface {
+	// Load returns the stored token for key, if any.
+	Load(key string) (Token, bool)
+	// Save stores the token for key.
+	Save(key string, tok Token) error
+}
+
+// Cache caches the tokens of an [Exchanger] and refreshes them before they
+// expire. It is an oauth2.TokenSource; its context-aware method is
+// [Cache.AccessToken].
+//
+// A token is fresh until a fraction of its lifetime has passed
+// (RefreshFraction, with jitter), then stale: callers still get it at once,
+// and exactly one background refresh starts. When less than MinValidity is
+// left it is expired: callers wait for one shared refresh, each bounded by
+// its own context. Only one upstream exchange runs at a time; a failure is
+// shared by everyone waiting on it and followed by a backoff, during which a
+// still-valid token keeps being served.
+//
+// Serving a cached token costs one atomic load and one monotonic clock
+// read, with no lock and no allocation.
+//
+// Close stops background work. A Cache is safe for concurrent use.
+type Cache struct {
+	x     Exchanger
+	opts  CacheOptions
+	clock clock.Clock
+	base  time.Time // the zero point of every since-base duration below
+
+	cur atomic.Pointer[entry]
+
+	// refreshing is true while a flight runs; it keeps the stale path from
+	// taking the lock on every call during a background refresh.
+	refreshing atomic.Bool
+	// notBefore is the since-base time before which no new flight starts
+	// (backoff after a failure).
+	notBefore atomic.Int64
+
+	mu       sync.Mutex
+	flight   *flight
+	failures int
+	lastErr  error
+	closed   bool
+
+	bg     context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+type entry struct {
+	tok       Token
+	oauth     *oauth2.Token
+	obtained  time.Duration // since base
+	refreshAt time.Duration // since base: stale from here
+	expireAt  time.Duration // since base: expired (callers wait) from here
+}
+
+type flight struct {
+	done chan struct{}
+	e    *entry
+	err  error
+}
+
+// NewCache returns a cache of the tokens x issues.
+func NewCache(x Exchanger, optFns ...func(*CacheOptions)) (*Cache, error) {
+	if x == nil {
+		return nil, errors.New("auth: NewCache: exchanger is nil")
+	}
+	o := CacheOptions{}
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if o.RefreshFraction == 0 {
+		o.RefreshFraction = 0.5
+	}
+	if o.RefreshFraction <= 0 || o.RefreshFraction > 1 {
+		return nil, fmt.Errorf("auth: NewCache: RefreshFraction %v is outside (0, 1]", o.RefreshFraction)
+	}
+	if o.Jitter == 0 {
+		o.Jitter = 0.1
+	}
+	if o.Jitter < 0 || o.Jitter > 0.5 {
+		return nil, fmt.Errorf("auth: NewCache: Jitter %v is outside [0, 0.5]", o.Jitter)
+	}
+	if o.MinValidity == 0 {
+		o.MinValidity = time.Minute
+	}
+	if o.MinValidity < 0 || o.MaxRefreshAge < 0 || o.RefreshTimeout < 0 || o.MinBackoff < 0 || o.MaxBackoff < 0 {
+		return nil, errors.New("auth: NewCache: durations must not be negative")
+	}
+	if o.RefreshTimeout == 0 {
+		o.RefreshTimeout = 30 * time.Second
+	}
+	if o.MinBackoff == 0 {
+		o.MinBackoff = time.Second
+	}
+	if o.MaxBackoff == 0 {
+		o.MaxBackoff = time.Minute
+	}
+	if o.MaxBackoff < o.MinBackoff {
+		o.MaxBackoff = o.MinBackoff
+	}
+	if o.Store != nil && o.StoreKey == "" {
+		return nil, errors.New("auth: NewCache: StoreKey is required when Store is set")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Cache{x: x, opts: o, clock: clock.Or(o.Clock)}
+	c.base = c.clock.Now()
+	c.bg, c.cancel = context.WithCancel(context.Background())
+	if o.Store != nil {
+		if tok, ok := o.Store.Load(o.StoreKey); ok {
+			now := c.clock.Now()
+			if e := c.newEntry(tok, now, c.clock.Since(c.base)); e != nil && e.expireAt > c.clock.Since(c.base) {
+				c.cur.Store(e)
+				o.Logger.Debug("auth: token loaded from store", "key", o.StoreKey, "expiry", tok.Expiry)
+			}
+		}
+	}
+	return c, nil
+}
+
+// AccessToken returns a valid token, from the cache when it can. It waits
+// for a refresh only when the cached token has expired (or there is none);
+// ctx bounds that wait, while the refresh itself goes on for the other
+// callers.
+func (c *Cache) AccessToken(ctx context.Context) (Token, error) {
+	e, err := c.get(ctx)
+	if err != nil {
+		return Token{}, err
+	}
+	return e.tok, nil
+}
+
+// Token returns the cached token as an *oauth2.Token, so that a Cache is an
+// oauth2.TokenSource (for oauth2.NewClient and oauth2.Transport). The
+// returned token is shared and must not be modified. Token waits at most
+// RefreshTimeout; prefer [Cache.AccessToken], which takes a context.
+func (c *Cache) Token() (*oauth2.Token, error) {
+	e, err := c.get(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return e.oauth, nil
+}
+
+// get is the hot path: one atomic load, one clock read.
+func (c *Cache) get(ctx context.Context) (*entry, error) {
+	if e := c.cur.Load(); e != nil {
+		now := c.clock.Since(c.base)
+		if now < e.refreshAt {
+			return e, nil
+		}
+		if now < e.expireAt {
+			c.refreshInBackground(now)
+			return e, nil
+		}
+	}
+	return c.wait(ctx)
+}
+
+// refreshInBackground starts a refresh for a stale token unless one runs
+// or a backoff holds it off.
+func (c *Cache) refreshInBackground(now time.Duration) {
+	if c.refreshing.Load() || int64(now) < c.notBefore.Load() {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.flight != nil {
+		return
+	}
+	c.startLocked()
+}
+
+// wait makes the caller wait for a refresh, bounded by ctx.
+func (c *Cache) wait(ctx context.Context) (*entry, error) {
+	c.mu.Lock()
+	now := c.clock.Since(c.base)
+	if e := c.cur.Load(); e != nil && now < e.expireAt {
+		// Refreshed while we took the lock.
+		c.mu.Unlock()
+		return e, nil
+	}
+	if c.closed {
+		c.mu.Unlock()
+		return nil, ErrCacheClosed
+	}
+	f := c.flight
+	if f == nil {
+		if int64(now) < c.notBefore.Load() && c.lastErr != nil {
+			err := c.lastErr
+			retryIn := time.Duration(c.notBefore.Load() - int64(now))
+			c.mu.Unlock()
+			return nil, &RefreshError{Err: err, RetryIn: retryIn}
+		}
+		f = c.startLocked()
+	}
+	c.mu.Unlock()
+	select {
+	case <-f.done:
+		if f.err != nil {
+			return nil, f.err
+		}
+		return f.e, nil
+	default:
+	}
+	select {
+	case <-f.done:
+		if f.err != nil {
+			return nil, f.err
+		}
+		return f.e, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// startLocked starts one refresh flight. c.mu must be held.
+func (c *Cache) startLocked() *flight {
+	f := &flight{done: make(chan struct{})}
+	c.flight = f
+	c.refreshing.Store(true)
+	c.wg.Add(1)
+	go c.run(f)
+	return f
+}
+
+func (c *Cache) run(f *flight) {
+	defer c.wg.Done()
+	ctx, cancel := context.WithTimeout(c.bg, c.opts.RefreshTimeout)
+	defer cancel()
+	startWall := c.clock.Now()
+	startSince := c.clock.Since(c.base)
+	tok, err := c.x.Exchange(ctx)
+	var e *entry
+	if err == nil {
+		e = c.newEntry(tok, startWall, startSince)
+		if e == nil {
+			err = errors.New("auth: exchanger returned an empty or already expired token")
+		}
+	}
+
+	c.mu.Lock()
+	if err != nil {
+		c.failures++
+		c.lastErr = err
+		c.notBefore.Store(int64(c.clock.Since(c.base) + c.backoff(c.failures)))
+		f.err = &RefreshError{Err: err}
+		c.opts.Logger.Debug("auth: token refresh failed", "failures", c.failures, "error", err.Error())
+	} else {
+		c.failures = 0
+		c.lastErr = nil
+		c.notBefore.Store(0)
+		f.e = e
+		if !c.closed {
+			c.cur.Store(e)
+		}
+		c.opts.Logger.Debug("auth: token refreshed", "expiry", tok.Expiry)
+	}
+	c.flight = nil
+	c.refreshing.Store(false)
+	c.mu.Unlock()
+	close(f.done)
+
+	if err == nil && c.opts.Store != nil {
+		if serr := c.opts.Store.Save(c.opts.StoreKey, tok); serr != nil {
+			c.opts.Logger.Debug("auth: could not save token to store", "error", serr.Error())
+		}
+	}
+}
+
+// newEntry computes the refresh and expiry points of tok, issued at
+// startWall (startSince on the base scale). It returns nil for a token
+// without a value or one that is already past its expiry.
+func (c *Cache) newEntry(tok Token, startWall time.Time, startSince time.Duration) *entry {
+	if tok.Value.IsZero() {
+		return nil
+	}
+	if tok.Type == "" {
+		tok.Type = "Bearer"
+	}
+	e := &entry{tok: tok, obtained: startSince}
+	e.oauth = &oauth2.Token{AccessToken: tok.Value.Reveal(), TokenType: tok.Type, Expiry: tok.Expiry}
+	if tok.Expiry.IsZero() {
+		const forever = time.Duration(1<<63 - 1)
+		e.refreshAt, e.expireAt = forever, forever
+		return e
+	}
+	lifetime := tok.Expiry.Sub(startWall)
+	if lifetime <= 0 {
+		return nil
+	}
+	minValid := c.opts.MinValidity
+	if q := lifetime / 4; minValid > q {
+		minValid = q
+	}
+	refreshIn := time.Duration(float64(lifetime) * c.opts.RefreshFraction)
+	if c.opts.MaxRefreshAge > 0 && refreshIn > c.opts.MaxRefreshAge {
+		refreshIn = c.opts.MaxRefreshAge
+	}
+	refreshIn -= time.Duration(rand.Float64() * c.opts.Jitter * float64(refreshIn))
+	e.expireAt = startSince + lifetime - minValid
+	e.refreshAt = startSince + refreshIn
+	if e.refreshAt > e.expireAt {
+		e.refreshAt = e.expireAt
+	}
+	return e
+}
+
+// backoff returns the wait after n consecutive failures: exponential from
+// MinBackoff, capped at MaxBackoff, with full jitter over its upper half.
+func (c *Cache) backoff(n int) time.Duration {
+	d := c.opts.MinBackoff
+	for i := 1; i < n && d < c.opts.MaxBackoff; i++ {
+		d *= 2
+	}
+	if d > c.opts.MaxBackoff {
+		d = c.opts.MaxBackoff
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// Invalidate drops the cached token, so that the next call waits for a new
+// one. Call it when a server rejected the token (HTTP 401, gRPC
+// UNAUTHENTICATED); prefer [Cache.InvalidateToken], which ignores a report
+// about a token that has already been replaced.
+func (c *Cache) Invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cur.Store(nil)
+	c.notBefore.Store(0)
+}
+
+// InvalidateToken drops the cached token if it is still tok; a rejection of
+// an older token, reported after the cache already moved on, changes
+// nothing. It reports whether the token was dropped.
+func (c *Cache) InvalidateToken(tok Token) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.cur.Load()
+	if e == nil || !e.tok.Value.Equal(tok.Value) {
+		return false
+	}
+	c.cur.Store(nil)
+	c.notBefore.Store(0)
+	return true
+}
+
+// Close stops background refreshes and waits for them to end. After Close
+// the cache refreshes nothing: calls return ErrCacheClosed. Close is
+// idempotent and always returns nil.
+func (c *Cache) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	c.cur.Store(nil)
+	c.mu.Unlock()
+	c.cancel()
+	c.wg.Wait()
+	return nil
+}
+
+// RefreshError is returned when a token could not be refreshed. It wraps
+// the exchanger's error (errors.Is and errors.As see it) and, when the
+// cache is backing off, says when it will try again.
+type RefreshError struct {
+	// Err is the exchanger's error.
+	Err error
+	// RetryIn is how long the cache waits before its next attempt; 0 when
+	// the error comes straight from an attempt.
+	RetryIn time.Duration
+}
+
+// Error describes the failure.
+func (e *RefreshError) Error() string {
+	if e.RetryIn > 0 {
+		return fmt.Sprintf("auth: token refresh failed (next attempt in %s): %v", e.RetryIn.Round(time.Millisecond), e.Err)
+	}
+	return "auth: token refresh failed: " + e.Err.Error()
+}
+
+// Unwrap returns the exchanger's error.
+func (e *RefreshError) Unwrap() error { return e.Err }

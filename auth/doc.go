@@ -1,0 +1,67 @@
+// Package auth gets access tokens for Nebius AI Cloud and Yandex Cloud from
+// a service account's private key, and keeps them fresh.
+//
+// The pipeline has one type per job, and each part can be used alone:
+//
+//	key file ──▶ ServiceAccountKey ──▶ signer (JWT) ──▶ exchanger ──▶ Cache ──▶ Transport
+//
+//   - Key loaders read the Nebius credentials JSON, the Yandex authorized
+//     key.json, or a plain private.pem plus IDs, into a [ServiceAccountKey].
+//     Errors name the file and the field and never contain key material.
+//   - Signers ([NebiusSigner], RS256; [YandexSigner], PS256) make the
+//     short-lived JWT a token exchange needs.
+//   - Exchangers ([NebiusExchanger], RFC 8693 token exchange;
+//     [YandexExchanger], /iam/v1/tokens) trade the JWT for an access token.
+//   - [Cache] caches the tokens of any [Exchanger] and refreshes them
+//     before they expire; it is an oauth2.TokenSource.
+//   - [Transport] adds "Authorization: Bearer" to HTTP requests and retries
+//     once with a fresh token after a 401.
+//
+// [NebiusServiceAccount] and [YandexServiceAccount] build the whole chain
+// from a key in one call. [NewStaticTokenSource], [NebiusEnvTokenSource]
+// and [YandexEnvTokenSource] serve a token you already have.
+//
+// Minimal use:
+//
+//	key, err := auth.LoadNebiusCredentialsFile("credentials.json")
+//	if err != nil { ... }
+//	ts, err := auth.NebiusServiceAccount(key)
+//	if err != nil { ... }
+//	defer ts.Close()
+//	client := oauth2.NewClient(ctx, ts) // or auth.NewClient(ts)
+//
+// # Caching
+//
+// A [Cache] serves a cached token with one atomic load and one monotonic
+// clock read: no lock, no allocation. A token is fresh until a fraction of
+// its lifetime has passed (RefreshFraction, default 0.5, with jitter); then
+// it is stale: callers still get it at once and one background refresh
+// starts. Below MinValidity it is expired and callers wait for one shared
+// refresh, each bounded by its own context. Only one upstream exchange runs
+// at a time, also while the upstream fails: a failure is shared by the
+// callers waiting on it and followed by a jittered backoff, and a token that
+// is still valid keeps being served meanwhile. Invalidate (or
+// InvalidateToken) drops a token a server rejected. The lifetime always
+// comes from the token response, counted from before the request was sent.
+//
+// A [DiskStore] keeps tokens in a 0600 file so that short-lived processes
+// reuse them across runs.
+//
+// The cache measures time on the monotonic clock. A process suspended for
+// longer than its token's lifetime may present an expired token once after
+// waking; the server's 401 then makes [Transport] (and iamkit's gRPC and
+// REST clients) invalidate it and retry with a fresh one.
+//
+// # Concurrency
+//
+// Every type in this package is safe for concurrent use. Call Close on a
+// [Cache] when done: it stops the background refresh and leaves no
+// goroutine behind.
+//
+// # Secrets
+//
+// Tokens, JWTs and private keys are [iam.Secret] values or unexported
+// fields: they print as REDACTED under fmt, slog and encoding/json, and
+// never appear in errors or logs. Only the *oauth2.Token returned by
+// [Cache.Token], a peer type, holds the token in plain text.
+package auth

@@ -1,0 +1,154 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+
+	"golang.org/x/oauth2"
+
+	"github.com/iamkit/iamkit/iam"
+)
+
+// TokenInvalidator is implemented by token sources that can drop a specific
+// token, ignoring reports about tokens they have already replaced. [*Cache]
+// implements it.
+type TokenInvalidator interface {
+	InvalidateToken(tok Token) bool
+}
+
+// Transport is an http.RoundTripper that adds "Authorization: Bearer
+// <token>" to every request. When the server answers 401, it drops the
+// token from the source (if the source can) and retries the request once
+// with a fresh token, provided the request body can be replayed
+// (req.GetBody is set, as it is for bodies made by http.NewRequest from
+// bytes, strings and buffers).
+//
+// A Transport is safe for concurrent use.
+type Transport struct {
+	// Source supplies tokens. If it implements [ContextTokenSource], the
+	// request's context bounds the wait for a token.
+	Source oauth2.TokenSource
+	// Base is the underlying transport; nil means http.DefaultTransport.
+	Base http.RoundTripper
+}
+
+// NewTransport returns a Transport that authorizes requests with tokens
+// from src and sends them with base (nil: http.DefaultTransport).
+func NewTransport(src oauth2.TokenSource, base http.RoundTripper) *Transport {
+	return &Transport{Source: src, Base: base}
+}
+
+// NewClient returns an *http.Client whose requests carry tokens from src.
+func NewClient(src oauth2.TokenSource) *http.Client {
+	return &http.Client{Transport: NewTransport(src, nil)}
+}
+
+// RoundTrip authorizes and sends req, retrying once after a 401.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if t.Source == nil {
+		return nil, errors.New("auth: Transport has no token source")
+	}
+	tok, err := TokenFrom(req.Context(), t.Source)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	resp, err := t.base().RoundTrip(withBearer(req, tok))
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	if !InvalidateToken(t.Source, tok) || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
+		return resp, nil
+	}
+	var body io.ReadCloser
+	if req.GetBody != nil {
+		if body, err = req.GetBody(); err != nil {
+			return resp, nil
+		}
+	}
+	fresh, err := TokenFrom(req.Context(), t.Source)
+	if err != nil {
+		if body != nil {
+			body.Close()
+		}
+		return resp, nil
+	}
+	drainAndClose(resp.Body)
+	retry := withBearer(req, fresh)
+	if body != nil {
+		retry.Body = body
+	}
+	return t.base().RoundTrip(retry)
+}
+
+func (t *Transport) base() http.RoundTripper {
+	if t.Base != nil {
+		return t.Base
+	}
+	return http.DefaultTransport
+}
+
+// withBearer returns a shallow copy of req with the Authorization header
+// set, leaving req untouched as RoundTripper's contract asks.
+func withBearer(req *http.Request, tok Token) *http.Request {
+	r := req.Clone(req.Context())
+	r.Body = req.Body
+	typ := tok.Type
+	if typ == "" {
+		typ = "Bearer"
+	}
+	r.Header.Set("Authorization", typ+" "+tok.Value.Reveal())
+	return r
+}
+
+// TokenFrom gets a token from any oauth2.TokenSource, through
+// AccessToken(ctx) when the source is a [ContextTokenSource] (so ctx bounds
+// the wait) and through Token() otherwise.
+func TokenFrom(ctx context.Context, src oauth2.TokenSource) (Token, error) {
+	if cs, ok := src.(ContextTokenSource); ok {
+		return cs.AccessToken(ctx)
+	}
+	if err := ctx.Err(); err != nil {
+		return Token{}, err
+	}
+	ot, err := src.Token()
+	if err != nil {
+		return Token{}, err
+	}
+	if ot == nil || ot.AccessToken == "" {
+		return Token{}, errors.New("auth: token source returned an empty token")
+	}
+	return Token{Value: iam.NewSecret(ot.AccessToken), Type: ot.Type(), Expiry: ot.Expiry}, nil
+}
+
+// InvalidateToken tells src that tok was rejected, through
+// [TokenInvalidator] or [Invalidator] when src implements one. It reports
+// whether a fresh token can be expected from src (false for sources that
+// cannot refresh, such as static tokens).
+func InvalidateToken(src oauth2.TokenSource, tok Token) bool {
+	switch s := src.(type) {
+	case TokenInvalidator:
+		s.InvalidateToken(tok)
+		return true
+	case Invalidator:
+		s.Invalidate()
+		return true
+	}
+	return false
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+func drainAndClose(b io.ReadCloser) {
+	if b == nil {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, b, 64<<10)
+	b.Close()
+}

@@ -1,0 +1,13 @@
+module github.com/iamkit/iamkit/bench
+
+go 1.26.0
+
+replace github.com/iamkit/iamkit => ../
+
+require (
+	github.com/aws/aws-sdk-go-v2 v1.47.7
+	github.com/iamkit/iamkit v0.0.0-00010101000000-000000000000
+	golang.org/x/oauth2 v0.37.0
+)
+
+require github.com/aws/smithy-go v1.28.8 // indirect
