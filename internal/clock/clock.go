@@ -1,7 +1,3 @@
-// Package clock is the time source of every time-dependent part of iamkit.
-//
-// Production code uses [Real]; tests use [Fake], whose time moves only when
-// the test says so, so no test has to sleep to wait for time to pass.
 package clock
 
 import (

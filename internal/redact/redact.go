@@ -1,5 +1,3 @@
-// Package redact scrubs known secrets out of text (error messages, bodies)
-// before it is logged or returned.
 package redact
 
 import (

@@ -1,4 +1,3 @@
-// Package version holds iamkit's version and the User-Agent it sends.
 package version
 
 // Version is the iamkit release this code is.
