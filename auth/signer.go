@@ -1,0 +1,198 @@
+package auth
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/iamkit/iamkit/iam"
+)
+
+// jwtAlg is the signature algorithm of a jwtBuilder.
+type jwtAlg int
+
+const (
+	algRS256 jwtAlg = iota // RSASSA-PKCS1-v1_5 with SHA-256
+	algPS256               // RSASSA-PSS with SHA-256, salt length = hash length
+)
+
+func (a jwtAlg) String() string {
+	if a == algPS256 {
+		return "PS256"
+	}
+	return "RS256"
+}
+
+// pssOptions is PS256 as RFC 7518 §3.5 and Yandex Cloud define it: the salt
+// is as long as the hash (32 bytes), not the maximum crypto/rsa would use.
+var pssOptions = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}
+
+// jwtBuilder signs compact JWTs whose header and claims differ only in iat
+// and exp. Everything else (the encoded header, the claims up to "iat") is
+// built once, so a signature costs one SHA-256, one RSA operation and a few
+// small appends.
+type jwtBuilder struct {
+	alg          jwtAlg
+	key          *rsa.PrivateKey
+	ttl          time.Duration
+	header       []byte // base64url(header) + "."
+	claimsPrefix []byte // `{"iss":…,"aud":…,"iat":`
+	sigLen       int    // encoded signature length
+}
+
+// newJWTBuilder prepares a builder. claims holds the constant claims as
+// ordered name/value string pairs.
+func newJWTBuilder(alg jwtAlg, key *ServiceAccountKey, ttl time.Duration, claims ...string) *jwtBuilder {
+	var h []byte
+	h = append(h, `{"alg":"`...)
+	h = append(h, alg.String()...)
+	h = append(h, `","kid":`...)
+	h = appendJSONString(h, key.KeyID)
+	h = append(h, `,"typ":"JWT"}`...)
+	header := base64.RawURLEncoding.AppendEncode(nil, h)
+	header = append(header, '.')
+
+	c := []byte{'{'}
+	for i := 0; i+1 < len(claims); i += 2 {
+		c = appendJSONString(c, claims[i])
+		c = append(c, ':')
+		c = appendJSONString(c, claims[i+1])
+		c = append(c, ',')
+	}
+	c = append(c, `"iat":`...)
+	return &jwtBuilder{
+		alg:          alg,
+		key:          key.PrivateKey(),
+		ttl:          ttl,
+		header:       header,
+		claimsPrefix: c,
+		sigLen:       base64.RawURLEncoding.EncodedLen(key.PrivateKey().Size()),
+	}
+}
+
+// sign returns the JWT issued at now.
+func (b *jwtBuilder) sign(now time.Time) (iam.Secret, error) {
+	out := b.signingInput(now)
+	digest := sha256.Sum256(out)
+
+	var sig []byte
+	var err error
+	switch b.alg {
+	case algPS256:
+		sig, err = rsa.SignPSS(rand.Reader, b.key, crypto.SHA256, digest[:], pssOptions)
+	default:
+		sig, err = rsa.SignPKCS1v15(nil, b.key, crypto.SHA256, digest[:])
+	}
+	if err != nil {
+		// crypto/rsa errors carry no key material.
+		return iam.Secret{}, fmt.Errorf("auth: sign %s JWT: %w", b.alg, err)
+	}
+	out = append(out, '.')
+	out = base64.RawURLEncoding.AppendEncode(out, sig)
+	return iam.NewSecret(string(out)), nil
+}
+
+// signingInput returns base64url(header) "." base64url(claims), in a buffer
+// with room for the signature.
+func (b *jwtBuilder) signingInput(now time.Time) []byte {
+	iat := now.Unix()
+	exp := now.Add(b.ttl).Unix()
+
+	var claimsBuf [256]byte
+	claims := append(claimsBuf[:0], b.claimsPrefix...)
+	claims = strconv.AppendInt(claims, iat, 10)
+	claims = append(claims, `,"exp":`...)
+	claims = strconv.AppendInt(claims, exp, 10)
+	claims = append(claims, '}')
+
+	n := len(b.header) + base64.RawURLEncoding.EncodedLen(len(claims)) + 1 + b.sigLen
+	out := make([]byte, 0, n)
+	out = append(out, b.header...)
+	return base64.RawURLEncoding.AppendEncode(out, claims)
+}
+
+// checkTTL validates a signer's JWT lifetime.
+func checkTTL(signer string, ttl, max time.Duration) error {
+	if ttl < time.Second {
+		return fmt.Errorf("auth: %s: TTL %v is too short, it must be at least 1s", signer, ttl)
+	}
+	if ttl > max {
+		return fmt.Errorf("auth: %s: TTL %v is too long, the cloud accepts at most %v", signer, ttl, max)
+	}
+	return nil
+}
+
+func checkSignerKey(signer string, key *ServiceAccountKey) error {
+	if key == nil || key.PrivateKey() == nil {
+		return fmt.Errorf("auth: %s: service account key is nil or has no private key", signer)
+	}
+	if key.KeyID == "" {
+		return fmt.Errorf("auth: %s: service account key has no key ID", signer)
+	}
+	if key.ServiceAccountID == "" {
+		return fmt.Errorf("auth: %s: service account key has no service account ID", signer)
+	}
+	if err := checkRSAKey(key.PrivateKey()); err != nil {
+		return fmt.Errorf("auth: %s: %w", signer, err)
+	}
+	return nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string literal, escaping as
+// encoding/json does (HTML-unsafe characters and U+2028/U+2029 included;
+// invalid UTF-8 becomes U+FFFD).
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
