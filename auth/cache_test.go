@@ -349,8 +349,10 @@ func TestCacheOAuth2Token(t *testing.T) {
 func TestCacheRejectsMalformedTokens(t *testing.T) {
 	clk := clock.NewFake(t0)
 	for name, x := range map[string]auth.ExchangerFunc{
-		"empty":   func(context.Context) (auth.Token, error) { return auth.Token{Expiry: t0.Add(time.Hour)}, nil },
-		"expired": func(context.Context) (auth.Token, error) { return auth.Token{Value: iam.NewSecret("x"), Expiry: t0.Add(-time.Second)}, nil },
+		"empty": func(context.Context) (auth.Token, error) { return auth.Token{Expiry: t0.Add(time.Hour)}, nil },
+		"expired": func(context.Context) (auth.Token, error) {
+			return auth.Token{Value: iam.NewSecret("x"), Expiry: t0.Add(-time.Second)}, nil
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			c, err := auth.NewCache(x, func(o *auth.CacheOptions) { o.Clock = clk })

@@ -1,9 +1,8 @@
 // Package auth gets access tokens for Nebius AI Cloud and Yandex Cloud from
 // a service account's private key, and keeps them fresh.
 //
-// The pipeline has one type per job, and each part can be used alone:
-//
-//	key file ──▶ ServiceAccountKey ──▶ signer (JWT) ──▶ exchanger ──▶ Cache ──▶ Transport
+// The pipeline has one type per job, and each part can be used alone
+// (key file → ServiceAccountKey → signer → exchanger → Cache → Transport):
 //
 //   - Key loaders read the Nebius credentials JSON, the Yandex authorized
 //     key.json, or a plain private.pem plus IDs, into a [ServiceAccountKey].

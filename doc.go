@@ -1,0 +1,46 @@
+// Package iamkit is the map of the iamkit SDK: Go libraries to manage the
+// IAM keys of Nebius AI Cloud, Yandex Cloud and 3DS OUTSCALE and to get
+// tokens and S3 credentials from them. This package has no code; the work
+// is done by the packages below, which import one another in one direction:
+//
+//	examples → credentials → iam/<provider> → auth → iam → internal
+//
+// Package iam is the provider-neutral vocabulary: the [iam.Secret] type
+// that prints as REDACTED everywhere (fmt, slog, JSON, XML, errors) and
+// hands out its value only through Reveal; the [iam.AccessKey] of an
+// S3-compatible key and its [iam.State]; the [iam.KeyManager] interface that
+// each cloud implements so that keys can be created, rotated and deleted
+// without knowing the cloud; and [iam.Error] with sentinels such as
+// [iam.ErrNotFound] and [iam.ErrThrottled] for errors.Is.
+//
+// Package auth turns a service account's private key into access tokens:
+// loaders for the Nebius credentials JSON, the Yandex key.json and plain
+// PEM files; JWT signers (Nebius RS256, Yandex PS256); exchangers for
+// Nebius's RFC 8693 token exchange and Yandex's /iam/v1/tokens; and a
+// lock-free cache that refreshes tokens before they expire, shares one
+// upstream call among all callers, and is an oauth2.TokenSource. Its
+// Transport adds the Bearer header to HTTP requests.
+//
+// Packages iam/nebius, iam/yandex and iam/outscale are the typed clients
+// of each cloud's key APIs: Nebius access keys and authorized keys over
+// gRPC; Yandex API keys, static access keys, authorized keys and ephemeral
+// keys over REST; OUTSCALE access keys and API access policy over REST with
+// SigV4 or login/password, and its config.json profiles. Each takes its
+// token from package auth (OUTSCALE signs with access keys instead), waits
+// for long-running operations, pages lists as iterators, and returns
+// errors that match the iam sentinels. A program that uses only Yandex or
+// OUTSCALE does not link gRPC.
+//
+// Package credentials gives the AWS SDK for Go v2 its credentials from
+// access keys: a static provider for a key you have, and a managed provider
+// that creates a key through an iam.KeyManager, rotates it before it
+// expires and deletes the old one after a grace period. It also knows the
+// S3 endpoints and signing regions of the three clouds' object storage.
+//
+// Package iam/iamtest (with nebiustest, yandextest and outscaletest) holds
+// emulators of all of the above that listen on loopback and check
+// signatures, JWTs and tokens for real. The examples run on them by
+// default, and your tests can too, as net/http/httptest serves HTTP code.
+//
+// Start with examples/quickstart: go run ./examples/quickstart.
+package iamkit

@@ -1,0 +1,218 @@
+// Command yandex walks through the life of a Yandex Cloud service
+// account's API key and static access key with iamkit's iam/yandex client:
+// create (with scopes and an expiry) → list → update the description →
+// delete, for each.
+//
+// By default it runs against in-process emulators (iam/iamtest), so it
+// needs no account and no network:
+//
+//	go run ./examples/yandex
+//
+// Against Yandex Cloud, give it an authorized key of a service account
+// (yc iam key create --service-account-name my-robot --output key.json):
+//
+//	go run ./examples/yandex -key key.json -folder b1g...
+//
+// Secrets are never printed: they are iam.Secret values and print as
+// REDACTED.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/iam/iamtest"
+	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
+	"github.com/iamkit/iamkit/iam/yandex"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "yandex:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	keyFile        string
+	folder         string
+	serviceAccount string
+	scopes         []string
+	timeout        time.Duration
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("yandex", flag.ContinueOnError)
+	var cfg config
+	fs.StringVar(&cfg.keyFile, "key", "", "authorized key file (yc key.json) of a service account; empty: use the emulator")
+	fs.StringVar(&cfg.folder, "folder", "", "folder ID of the service account (shown in the output; the key APIs act on the service account)")
+	fs.StringVar(&cfg.serviceAccount, "service-account", "", "service account whose keys to manage (default: the key file's)")
+	fs.DurationVar(&cfg.timeout, "timeout", 2*time.Minute, "overall time limit")
+	scope := fs.String("scope", "yc.monitoring.read", "scope of the API key the example creates")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if cfg.keyFile == "" && cfg.folder != "" {
+		return errors.New("-folder needs -key (without -key the example runs on the emulator)")
+	}
+	cfg.scopes = []string{*scope}
+	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
+	defer cancel()
+
+	var (
+		keyJSON  []byte
+		source   string
+		authOpts []func(*auth.ServiceAccountOptions)
+		apiOpts  []func(*yandex.Options)
+	)
+	if cfg.keyFile == "" {
+		// The emulators: a token service and the IAM API sharing one
+		// registry, and a key.json of the emulator's service account.
+		reg := iamtest.NewRegistry()
+		tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+		defer tokens.Close()
+		srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+		defer srv.Close()
+		var err error
+		if keyJSON, err = srv.BootstrapKeyFile(); err != nil {
+			return err
+		}
+		source = "emulator key.json"
+		authOpts = append(authOpts, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
+		apiOpts = append(apiOpts, func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = srv.URL, srv.URL })
+		fmt.Fprintf(out, "Using the in-process emulator at %s (pass -key key.json for Yandex Cloud)\n", srv.URL)
+	} else {
+		var err error
+		if keyJSON, err = os.ReadFile(cfg.keyFile); err != nil {
+			return err
+		}
+		source = cfg.keyFile
+		fmt.Fprintln(out, "Using Yandex Cloud")
+	}
+
+	key, err := auth.ParseYandexKey(keyJSON, source)
+	if err != nil {
+		return err
+	}
+	if cfg.serviceAccount == "" {
+		cfg.serviceAccount = key.ServiceAccountID
+	}
+	ts, err := auth.YandexServiceAccount(key, authOpts...)
+	if err != nil {
+		return err
+	}
+	defer ts.Close()
+	apiOpts = append(apiOpts, func(o *yandex.Options) { o.ServiceAccountID = cfg.serviceAccount })
+	client, err := yandex.New(ts, apiOpts...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Service account %s", cfg.serviceAccount)
+	if cfg.folder != "" {
+		fmt.Fprintf(out, " in folder %s", cfg.folder)
+	}
+	fmt.Fprintln(out)
+
+	if err := apiKeyLifecycle(ctx, client, cfg, out); err != nil {
+		return fmt.Errorf("API key: %w", err)
+	}
+	if err := accessKeyLifecycle(ctx, client, out); err != nil {
+		return fmt.Errorf("static access key: %w", err)
+	}
+	fmt.Fprintln(out, "Done.")
+	return nil
+}
+
+func apiKeyLifecycle(ctx context.Context, c *yandex.Client, cfg config, out io.Writer) error {
+	fmt.Fprintln(out, "\n== API key ==")
+	created, err := c.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{
+		Description: "iamkit example",
+		Scopes:      cfg.scopes,
+		ExpiresAt:   time.Now().Add(24 * time.Hour).Truncate(time.Second),
+	})
+	if err != nil {
+		return err
+	}
+	k := created.APIKey
+	// created.Secret prints as REDACTED; send it with
+	// "Authorization: Api-Key " + created.Secret.Reveal().
+	fmt.Fprintf(out, "created   %s scopes=%v expires=%s secret=%v masked=%s\n",
+		k.ID, k.Scopes, k.ExpiresAt.UTC().Format(time.RFC3339), created.Secret, k.MaskedSecret)
+	// Whatever happens next, do not leave the key behind.
+	deleted := false
+	defer func() {
+		if !deleted {
+			_ = c.APIKeys.Delete(context.WithoutCancel(ctx), k.ID)
+		}
+	}()
+
+	n := 0
+	for key, err := range c.APIKeys.List(ctx, yandex.ListAPIKeysRequest{}) {
+		if err != nil {
+			return err
+		}
+		n++
+		if key.ID == k.ID {
+			fmt.Fprintf(out, "listed    %s description=%q\n", key.ID, key.Description)
+		}
+	}
+	fmt.Fprintf(out, "listed    %d API key(s) in all\n", n)
+
+	desc := "iamkit example (updated)"
+	updated, err := c.APIKeys.Update(ctx, k.ID, yandex.UpdateAPIKeyRequest{Description: &desc})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "updated   %s description=%q\n", updated.ID, updated.Description)
+
+	if err := c.APIKeys.Delete(ctx, k.ID); err != nil {
+		return err
+	}
+	deleted = true
+	fmt.Fprintf(out, "deleted   %s\n", k.ID)
+	return nil
+}
+
+func accessKeyLifecycle(ctx context.Context, c *yandex.Client, out io.Writer) error {
+	fmt.Fprintln(out, "\n== Static access key ==")
+	created, err := c.AccessKeys.Create(ctx, yandex.CreateAccessKeyRequest{Description: "iamkit example"})
+	if err != nil {
+		return err
+	}
+	k := created.AccessKey
+	fmt.Fprintf(out, "created   %s aws_access_key_id=%s aws_secret_access_key=%v\n", k.ID, k.KeyID, created.Secret)
+	deleted := false
+	defer func() {
+		if !deleted {
+			_ = c.AccessKeys.Delete(context.WithoutCancel(ctx), k.ID)
+		}
+	}()
+
+	keys, err := c.AccessKeys.ListKeys(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "listed    %d static access key(s)\n", len(keys))
+
+	updated, err := c.AccessKeys.Update(ctx, k.ID, "iamkit example (updated)")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "updated   %s description=%q\n", updated.ID, updated.Description)
+
+	if err := c.AccessKeys.Delete(ctx, k.ID); err != nil {
+		return err
+	}
+	deleted = true
+	fmt.Fprintf(out, "deleted   %s\n", k.ID)
+	return nil
+}

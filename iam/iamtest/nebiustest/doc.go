@@ -1,0 +1,40 @@
+// Package nebiustest is an in-process emulator of the Nebius IAM control
+// plane for tests and examples: nebius.iam.v2.AccessKeyService,
+// nebius.iam.v1.AuthPublicKeyService and nebius.common.v1.OperationService,
+// served over gRPC on 127.0.0.1 (plaintext, loopback only), as
+// net/http/httptest serves HTTP.
+//
+// The emulator keeps real state (keys per project and account, states
+// ACTIVE/INACTIVE/EXPIRED, minted aws_access_key_id and secrets), checks
+// bearer tokens against an [iamtest.Registry], replays the operation of a
+// repeated X-Idempotency-Key instead of creating a second resource, can
+// finish operations only after some polls, answers errors with
+// nebius.common.v1.ServiceError details and an X-Request-ID header, and
+// injects the faults queued in Server.Faults (UNAVAILABLE,
+// RESOURCE_EXHAUSTED, latency, hang).
+//
+// Public keys uploaded through AuthPublicKeyService are registered in the
+// Registry, so the token-exchange emulator (iamtest.NewNebiusTokenServer,
+// given the same Registry) verifies JWTs signed with their private halves;
+// access keys it mints are registered for the S3 emulator, and kept in sync
+// when they are deactivated or deleted. So the whole flow runs end to end:
+// upload key → sign JWT → exchange → call CRUD → use S3.
+//
+// Minimal use:
+//
+//	srv, err := nebiustest.New()
+//	if err != nil { … }
+//	defer srv.Close()
+//	sa, _ := srv.NewServiceAccount("")          // credentials JSON + project
+//	tok := srv.IssueToken(sa.ID, time.Hour)     // or exchange at the token emulator
+//	client, _ := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}),
+//		func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID })
+//
+// The emulator uses the message descriptors that iam/nebius registers; it
+// shares no generated Go types with the client.
+//
+// # Concurrency
+//
+// A Server is safe for concurrent use; its state is guarded by one lock.
+// Close stops it and ends calls held by a hang fault; no goroutine is left.
+package nebiustest

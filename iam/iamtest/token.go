@@ -1,0 +1,382 @@
+package iamtest
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/clock"
+)
+
+// DefaultTokenLifetime is how long the token emulators' access tokens live
+// unless TokenServerOptions.TokenLifetime says otherwise: 12 hours, as both
+// clouds document.
+const DefaultTokenLifetime = 12 * time.Hour
+
+// Default JWT lifetime limits (exp - iat) of the token emulators.
+const (
+	// DefaultNebiusMaxJWTTTL is 5 minutes: Nebius documents "a short
+	// expiration time (e.g., 5 minutes)" and says the JWT "expires five
+	// minutes after its creation". The real service's limit is not
+	// published; the emulator enforces the documented one so that tests
+	// catch a signer that drifts from it.
+	DefaultNebiusMaxJWTTTL = 5 * time.Minute
+	// DefaultYandexMaxJWTTTL is 1 hour, Yandex Cloud's documented limit.
+	DefaultYandexMaxJWTTTL = time.Hour
+)
+
+// maxTokenRequestBytes bounds a token request body.
+const maxTokenRequestBytes = 64 << 10
+
+// TokenServerOptions configure [NewNebiusTokenServer] and
+// [NewYandexTokenServer].
+type TokenServerOptions struct {
+	// Registry holds the public keys JWTs are verified against and records
+	// the tokens issued. Share one with the key emulators (which register
+	// the keys they create) and with the emulators that check bearer
+	// tokens. Default: a new registry.
+	Registry *Registry
+	// Clock is the emulator's time: JWT exp/iat are checked against it,
+	// issued tokens expire on it, and FaultLatency waits on it. Default:
+	// the system clock.
+	Clock iam.Clock
+	// TokenLifetime is the lifetime of issued tokens. Default
+	// [DefaultTokenLifetime].
+	TokenLifetime time.Duration
+	// MaxJWTTTL is the longest accepted JWT lifetime (exp - iat; for a
+	// Nebius JWT without iat, exp - now). Default [DefaultNebiusMaxJWTTTL]
+	// or [DefaultYandexMaxJWTTTL].
+	MaxJWTTTL time.Duration
+}
+
+// tokenServer is what the two token emulators share: the listener, faults,
+// counters and Close.
+type tokenServer struct {
+	srv       *httptest.Server
+	registry  *Registry
+	faults    *Faults
+	clock     iam.Clock
+	lifetime  time.Duration
+	maxTTL    time.Duration
+	exchanges atomic.Int64
+	closed    chan struct{}
+	once      sync.Once
+}
+
+func newTokenServer(kind string, o TokenServerOptions, defaultTTL time.Duration, h http.Handler) *tokenServer {
+	s := &tokenServer{
+		registry: o.Registry,
+		faults:   &Faults{},
+		clock:    clock.Or(o.Clock),
+		lifetime: o.TokenLifetime,
+		maxTTL:   o.MaxJWTTTL,
+		closed:   make(chan struct{}),
+	}
+	if s.registry == nil {
+		s.registry = NewRegistry()
+	}
+	if s.lifetime <= 0 {
+		s.lifetime = DefaultTokenLifetime
+	}
+	if s.maxTTL <= 0 {
+		s.maxTTL = defaultTTL
+	}
+	s.srv = httptest.NewUnstartedServer(h)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(fmt.Sprintf("iamtest: %s token emulator cannot listen on 127.0.0.1: %v", kind, err))
+	}
+	s.srv.Listener = l
+	s.srv.Start()
+	return s
+}
+
+func (s *tokenServer) close() {
+	s.once.Do(func() {
+		close(s.closed) // releases FaultHang and FaultLatency waits
+		s.srv.CloseClientConnections()
+		s.srv.Close()
+	})
+}
+
+// faultResult says what serving a request should do after a fault.
+type faultResult int
+
+const (
+	faultNone    faultResult = iota // no fault, or latency over: serve
+	faultHandled                    // the fault answered (or dropped) the request
+)
+
+// applyFault performs the next queued fault for op. writeStatus answers a
+// FaultStatus in the provider's error shape. A request dropped by a fault
+// (reset, hang or latency cut short by the client or by Close) ends with
+// http.ErrAbortHandler, so the client sees the connection close, never an
+// empty answer. Call it after reading the request body, so that the server
+// notices a client that goes away.
+func (s *tokenServer) applyFault(w http.ResponseWriter, r *http.Request, op string,
+	writeStatus func(w http.ResponseWriter, f Fault)) faultResult {
+	f, ok := s.faults.Next(op)
+	if !ok {
+		return faultNone
+	}
+	switch f.Kind {
+	case FaultStatus:
+		if f.Status == 0 {
+			f.Status = http.StatusServiceUnavailable
+		}
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
+		}
+		writeStatus(w, f)
+		return faultHandled
+	case FaultLatency:
+		if !s.wait(r.Context(), f.Delay) {
+			panic(http.ErrAbortHandler) // drop the connection: no answer
+		}
+		return faultNone
+	case FaultHang:
+		select {
+		case <-r.Context().Done():
+		case <-s.closed:
+		}
+		panic(http.ErrAbortHandler)
+	case FaultReset:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return faultHandled
+			}
+		}
+		panic(http.ErrAbortHandler) // no hijacking (HTTP/2): abort the stream
+	}
+	return faultNone
+}
+
+// wait waits d on the emulator clock; false if the request ended or the
+// emulator closed first.
+func (s *tokenServer) wait(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := s.clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C():
+		return true
+	case <-ctx.Done():
+	case <-s.closed:
+	}
+	return false
+}
+
+// issue mints an opaque token with prefix, records it and returns it with
+// its expiry.
+func (s *tokenServer) issue(prefix, issuer, subject string) (string, time.Time) {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	tok := prefix + base64.RawURLEncoding.EncodeToString(b[:])
+	exp := s.clock.Now().Add(s.lifetime)
+	s.registry.PutToken(tok, IssuedToken{Subject: subject, Issuer: issuer, ExpiresAt: exp})
+	return tok, exp
+}
+
+// newRequestID returns a random UUID-shaped request ID.
+func newTokenRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+func writeTokenJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// jwtRules are what a token service demands of a JWT.
+type jwtRules struct {
+	alg          string // "RS256" or "PS256" (salt length = hash length)
+	audience     string
+	audRequired  bool
+	iatRequired  bool
+	subMustBeISS bool // Nebius: sub == iss == the key's service account
+	maxTTL       time.Duration
+}
+
+// jwtError is a JWT rejection; msg is the text the emulator answers with.
+type jwtError struct{ msg string }
+
+func (e *jwtError) Error() string { return e.msg }
+
+func jwtErrorf(format string, args ...any) *jwtError {
+	return &jwtError{msg: fmt.Sprintf(format, args...)}
+}
+
+// verifiedJWT is what a valid JWT says.
+type verifiedJWT struct {
+	keyID            string
+	serviceAccountID string
+}
+
+// verifyJWT checks a compact JWS for real: header, registered key,
+// signature (only rules.alg), iss/sub/aud, exp/iat on now.
+func verifyJWT(reg *Registry, token string, rules jwtRules, now time.Time) (verifiedJWT, *jwtError) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return verifiedJWT{}, jwtErrorf("JWT is malformed: want 3 dot-separated parts, got %d", len(parts))
+	}
+	var hdr struct {
+		Alg string `json:"alg"`
+		Kid string `json:"kid"`
+		Typ string `json:"typ"`
+	}
+	if err := decodeJWTPart(parts[0], &hdr); err != nil {
+		return verifiedJWT{}, jwtErrorf("JWT header is malformed: %v", err)
+	}
+	if hdr.Kid == "" {
+		return verifiedJWT{}, jwtErrorf("The required field 'kid' is missing from the JWT header")
+	}
+	if hdr.Alg != rules.alg {
+		return verifiedJWT{}, jwtErrorf("JWT algorithm %q is not supported: only %s", truncateTokenText(hdr.Alg, 20), rules.alg)
+	}
+	key, ok := reg.PublicKey(hdr.Kid)
+	if !ok {
+		return verifiedJWT{}, jwtErrorf("Key '%s' was not found", truncateTokenText(hdr.Kid, 100))
+	}
+	if key.Disabled {
+		return verifiedJWT{}, jwtErrorf("Key '%s' is disabled", truncateTokenText(hdr.Kid, 100))
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		return verifiedJWT{}, jwtErrorf("JWT signature is not base64url")
+	}
+	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	switch rules.alg {
+	case "RS256":
+		err = rsa.VerifyPKCS1v15(key.Key, crypto.SHA256, digest[:], sig)
+	case "PS256":
+		err = rsa.VerifyPSS(key.Key, crypto.SHA256, digest[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256})
+	default:
+		err = fmt.Errorf("unsupported")
+	}
+	if key.Key == nil || err != nil {
+		return verifiedJWT{}, jwtErrorf("JWT signature validation fails")
+	}
+	var c struct {
+		Iss string          `json:"iss"`
+		Sub string          `json:"sub"`
+		Aud json.RawMessage `json:"aud"`
+		Exp *json.Number    `json:"exp"`
+		Iat *json.Number    `json:"iat"`
+		Nbf *json.Number    `json:"nbf"`
+	}
+	if err := decodeJWTPart(parts[1], &c); err != nil {
+		return verifiedJWT{}, jwtErrorf("JWT claims are malformed: %v", err)
+	}
+	if c.Iss != key.ServiceAccountID {
+		return verifiedJWT{}, jwtErrorf("JWT iss %q does not match the service account %q of key '%s'",
+			truncateTokenText(c.Iss, 100), key.ServiceAccountID, key.KeyID)
+	}
+	if rules.subMustBeISS && c.Sub != key.ServiceAccountID {
+		return verifiedJWT{}, jwtErrorf("JWT sub %q does not match the service account %q of key '%s'",
+			truncateTokenText(c.Sub, 100), key.ServiceAccountID, key.KeyID)
+	}
+	if len(c.Aud) == 0 || string(c.Aud) == "null" {
+		if rules.audRequired {
+			return verifiedJWT{}, jwtErrorf("JWT aud is missing: want %q", rules.audience)
+		}
+	} else if aud, ok := singleAudience(c.Aud); !ok || aud != rules.audience {
+		return verifiedJWT{}, jwtErrorf("JWT aud is wrong: want %q (a string or a one-element array)", rules.audience)
+	}
+	exp, ok := numericDate(c.Exp)
+	if !ok {
+		return verifiedJWT{}, jwtErrorf("JWT exp is missing or not a number")
+	}
+	if !now.Before(exp) {
+		return verifiedJWT{}, jwtErrorf("JWT has expired")
+	}
+	if c.Nbf != nil {
+		nbf, ok := numericDate(c.Nbf)
+		if !ok || now.Before(nbf) {
+			return verifiedJWT{}, jwtErrorf("JWT is not valid yet (nbf)")
+		}
+	}
+	start := now
+	if c.Iat != nil || rules.iatRequired {
+		iat, ok := numericDate(c.Iat)
+		if !ok {
+			return verifiedJWT{}, jwtErrorf("JWT iat is missing or not a number")
+		}
+		if !exp.After(iat) {
+			return verifiedJWT{}, jwtErrorf("JWT exp is not after iat")
+		}
+		start = iat
+	}
+	if exp.Sub(start) > rules.maxTTL {
+		return verifiedJWT{}, jwtErrorf("JWT lifetime %s exceeds the maximum %s", exp.Sub(start).Round(time.Second), rules.maxTTL)
+	}
+	return verifiedJWT{keyID: key.KeyID, serviceAccountID: key.ServiceAccountID}, nil
+}
+
+func decodeJWTPart(part string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(part)
+	if err != nil {
+		return fmt.Errorf("not base64url")
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(v); err != nil {
+		return fmt.Errorf("not a JSON object")
+	}
+	return nil
+}
+
+// singleAudience reads aud as a string or a one-element array of strings.
+func singleAudience(raw json.RawMessage) (string, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s, true
+	}
+	var a []string
+	if json.Unmarshal(raw, &a) == nil && len(a) == 1 {
+		return a[0], true
+	}
+	return "", false
+}
+
+// numericDate reads a JWT NumericDate (seconds, possibly fractional).
+func numericDate(n *json.Number) (time.Time, bool) {
+	if n == nil {
+		return time.Time{}, false
+	}
+	f, err := n.Float64()
+	if err != nil || f < 0 || f > 1e11 {
+		return time.Time{}, false
+	}
+	sec := int64(f)
+	return time.Unix(sec, int64((f-float64(sec))*1e9)), true
+}
+
+func truncateTokenText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

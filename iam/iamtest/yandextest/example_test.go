@@ -1,0 +1,74 @@
+package yandextest_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"golang.org/x/oauth2"
+
+	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/iam/iamtest"
+	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
+	"github.com/iamkit/iamkit/iam/yandex"
+)
+
+// The emulator with the token emulator: a brand-new user signs in with the
+// bootstrap key and manages keys.
+func ExampleNew() {
+	reg := iamtest.NewRegistry()
+	tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	defer tokens.Close()
+	srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	defer srv.Close()
+
+	keyJSON, err := srv.BootstrapKeyFile()
+	if err != nil {
+		log.Fatal(err)
+	}
+	key, err := auth.ParseYandexKey(keyJSON, "bootstrap")
+	if err != nil {
+		log.Fatal(err)
+	}
+	ts, err := auth.YandexServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ts.Close()
+	client, err := yandex.New(ts, func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = srv.URL, srv.URL })
+	if err != nil {
+		log.Fatal(err)
+	}
+	k, err := client.AccessKeys.Create(context.Background(), yandex.CreateAccessKeyRequest{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, ok := reg.S3Key(k.AccessKey.KeyID) // the S3 emulator accepts it
+	fmt.Println(ok)
+	// Output: true
+}
+
+// Tests that need no token exchange take a token from IssueToken; they can
+// lose answers (to test retries) and fail operations.
+func ExampleServer_IssueToken() {
+	srv := yandextest.New()
+	defer srv.Close()
+	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(srv.ServiceAccountID())})
+	client, err := yandex.New(ts, func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = srv.URL, srv.URL })
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	srv.LoseResponses("ApiKeyService/Create", 1) // the retry gets the first answer
+	created, err := client.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{Description: "once"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(srv.Stats().Replays)
+	srv.FailNextOperation(9, "in use")
+	err = client.APIKeys.Delete(ctx, created.APIKey.ID)
+	fmt.Println(err != nil)
+	// Output:
+	// 1
+	// true
+}

@@ -1,0 +1,379 @@
+package nebius
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/clock"
+	"github.com/iamkit/iamkit/internal/version"
+)
+
+// DefaultDomain is the domain of the Nebius API that service hosts are
+// formed from: {service}.api.nebius.cloud:443.
+const DefaultDomain = "api.nebius.cloud"
+
+// EnvEndpoint names the environment variable that overrides the domain, as
+// for the Nebius CLI and Go SDK.
+const EnvEndpoint = "NEBIUS_ENDPOINT"
+
+// ServiceName is the Nebius API service name (api_service_name) of both
+// AccessKeyService v2 and AuthPublicKeyService: their host is
+// cpl.iam.<domain>.
+const ServiceName = "cpl.iam"
+
+// Metadata keys (gRPC headers) the clients send and read.
+const (
+	headerIdempotencyKey = "x-idempotency-key"
+	headerResetMask      = "x-resetmask"
+	headerRequestID      = "x-request-id"
+	headerAuthorization  = "authorization"
+)
+
+// Options configures a [Client].
+type Options struct {
+	// ProjectID is the default parent (metadata.parent_id) of created keys
+	// and of List calls, such as "project-e00…". Requests that name their
+	// own ParentID override it.
+	ProjectID string
+
+	// Domain is the API domain service hosts are formed from; default
+	// $NEBIUS_ENDPOINT, then DefaultDomain. ":443" is added when it has
+	// no port.
+	Domain string
+
+	// Address, when set, is the "host:port" of the cpl.iam service (both
+	// AccessKeyService and AuthPublicKeyService, and the OperationService
+	// that polls their operations), overriding the domain rule.
+	Address string
+
+	// Plaintext connects without TLS. It is accepted only for loopback
+	// addresses (localhost, 127.0.0.0/8, ::1), such as the nebiustest
+	// emulator; New refuses it for any other address, so that a bearer
+	// token never crosses a network in clear.
+	Plaintext bool
+
+	// TLSConfig is the TLS configuration; nil means the system roots.
+	TLSConfig *tls.Config
+
+	// MaxAttempts is how many times a call is tried in all when the service
+	// answers UNAVAILABLE or RESOURCE_EXHAUSTED (or a ServiceError says the
+	// call may be retried); default 4, 1 disables retries.
+	MaxAttempts int
+	// BaseDelay and MaxDelay bound the full-jitter exponential backoff
+	// between attempts; defaults 100ms and 5s.
+	BaseDelay, MaxDelay time.Duration
+
+	// PollInterval is the first delay between two OperationService/Get
+	// calls while waiting for an operation; it doubles up to
+	// MaxPollInterval. Defaults 250ms and 5s.
+	PollInterval, MaxPollInterval time.Duration
+
+	// Clock is the time source of backoff, polling and expiry checks;
+	// nil means the system clock.
+	Clock iam.Clock
+
+	// Logger receives debug records of retries (call, code, attempt);
+	// never tokens, secrets or message bodies. Default: discard.
+	Logger *slog.Logger
+
+	// UserAgent is sent as the User-Agent; default "iamkit/<version>".
+	UserAgent string
+
+	// DialOptions are appended to the options New dials with.
+	DialOptions []grpc.DialOption
+}
+
+// Client is a connection to the Nebius IAM control plane (cpl.iam) with the
+// typed clients that use it. Make one with [New] and Close it when done.
+type Client struct {
+	conn       *grpc.ClientConn
+	tokens     oauth2.TokenSource
+	opts       Options
+	clk        clock.Clock
+	log        *slog.Logger
+	accessKeys *AccessKeys
+	authKeys   *AuthPublicKeys
+	operations *Operations
+}
+
+// New returns a Client that authenticates with the bearer tokens of tokens
+// (typically the auth cache made by auth.NebiusServiceAccount). It does not
+// dial: the connection is made on the first call.
+func New(tokens oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
+	if tokens == nil {
+		return nil, errors.New("nebius: New: a token source is required")
+	}
+	var o Options
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = 4
+	}
+	if o.MaxAttempts < 0 {
+		return nil, fmt.Errorf("nebius: New: MaxAttempts %d is negative", o.MaxAttempts)
+	}
+	if o.BaseDelay <= 0 {
+		o.BaseDelay = 100 * time.Millisecond
+	}
+	if o.MaxDelay <= 0 {
+		o.MaxDelay = 5 * time.Second
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 250 * time.Millisecond
+	}
+	if o.MaxPollInterval <= 0 {
+		o.MaxPollInterval = 5 * time.Second
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = version.UserAgent
+	}
+	addr, err := resolveAddress(o.Address, o.Domain)
+	if err != nil {
+		return nil, err
+	}
+	o.Address = addr
+	var creds credentials.TransportCredentials
+	if o.Plaintext {
+		if !isLoopback(addr) {
+			return nil, fmt.Errorf("nebius: New: plaintext is allowed only for loopback addresses, not %q: use TLS", addr)
+		}
+		creds = insecure.NewCredentials()
+	} else {
+		cfg := o.TLSConfig
+		if cfg == nil {
+			cfg = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		creds = credentials.NewTLS(cfg)
+	}
+	dial := append([]grpc.DialOption{
+		grpc.WithTransportCredentials(creds),
+		grpc.WithUserAgent(o.UserAgent),
+	}, o.DialOptions...)
+	conn, err := grpc.NewClient(addr, dial...)
+	if err != nil {
+		return nil, fmt.Errorf("nebius: New: %w", err)
+	}
+	c := &Client{
+		conn:   conn,
+		tokens: tokens,
+		opts:   o,
+		clk:    clock.Or(o.Clock),
+		log:    o.Logger,
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	c.operations = &Operations{c: c}
+	c.accessKeys = &AccessKeys{c: c}
+	c.authKeys = &AuthPublicKeys{c: c}
+	return c, nil
+}
+
+// AccessKeys returns the client of nebius.iam.v2.AccessKeyService.
+func (c *Client) AccessKeys() *AccessKeys { return c.accessKeys }
+
+// AuthPublicKeys returns the client of nebius.iam.v1.AuthPublicKeyService.
+func (c *Client) AuthPublicKeys() *AuthPublicKeys { return c.authKeys }
+
+// Operations returns the client of nebius.common.v1.OperationService on the
+// same host, which waits for the operations the other two start.
+func (c *Client) Operations() *Operations { return c.operations }
+
+// Address returns the "host:port" the client connects to.
+func (c *Client) Address() string { return c.opts.Address }
+
+// ProjectID returns the configured default parent ID.
+func (c *Client) ProjectID() string { return c.opts.ProjectID }
+
+// Close closes the connection. Calls in flight fail.
+func (c *Client) Close() error { return c.conn.Close() }
+
+// resolveAddress applies the endpoint rules: an explicit address wins, then
+// cpl.iam.<domain> with domain from the option, $NEBIUS_ENDPOINT or the
+// default, with ":443" added when no port is given.
+func resolveAddress(address, domain string) (string, error) {
+	if address != "" {
+		if _, _, err := net.SplitHostPort(address); err != nil {
+			return "", fmt.Errorf("nebius: Address %q must be host:port: %w", address, err)
+		}
+		return address, nil
+	}
+	if domain == "" {
+		domain = strings.TrimSpace(os.Getenv(EnvEndpoint))
+	}
+	if domain == "" {
+		domain = DefaultDomain
+	}
+	// Tolerate a URL-ish value such as "https://api.nebius.cloud/".
+	domain = strings.TrimPrefix(strings.TrimPrefix(domain, "https://"), "http://")
+	domain = strings.TrimSuffix(domain, "/")
+	if domain == "" || strings.ContainsAny(domain, "/ ") {
+		return "", fmt.Errorf("nebius: invalid API domain %q", domain)
+	}
+	if _, _, err := net.SplitHostPort(domain); err != nil {
+		domain = net.JoinHostPort(domain, "443")
+	}
+	return ServiceName + "." + domain, nil
+}
+
+// isLoopback reports whether addr ("host:port") names the local machine.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// callOptions describe one RPC for invoke.
+type call struct {
+	op        string // "AccessKeyService/Create", for errors and logs
+	method    string // full gRPC method name
+	mutating  bool   // sends X-Idempotency-Key
+	resetMask string // X-ResetMask, for Update
+}
+
+// invoke performs one RPC with authentication, idempotency key, retries and
+// error mapping. Every attempt of a mutating call carries the same key.
+func (c *Client) invoke(ctx context.Context, cl call, req, resp any) error {
+	_, err := c.invokeTok(ctx, cl, req, resp)
+	return err
+}
+
+// invokeTok is invoke that also returns the bearer token it used last, for
+// scrubbing it from text in the response (operation status messages).
+func (c *Client) invokeTok(ctx context.Context, cl call, req, resp any) (string, error) {
+	// Metadata the caller put on ctx is kept; a caller that wants its own
+	// idempotency key (to retry a Create across process restarts) sets
+	// X-Idempotency-Key there.
+	md, _ := metadata.FromOutgoingContext(ctx)
+	md = md.Copy()
+	if cl.mutating && len(md.Get(headerIdempotencyKey)) == 0 {
+		md.Set(headerIdempotencyKey, newUUID())
+	}
+	if cl.resetMask != "" {
+		md.Set(headerResetMask, cl.resetMask)
+	}
+	var header metadata.MD
+	for attempt := 1; ; attempt++ {
+		header = nil
+		tok, err := c.invokeAuthed(ctx, cl, md, req, resp, &header)
+		if err == nil {
+			return tok, nil
+		}
+		st, _ := status.FromError(err)
+		retry, why := retryable(ctx, st)
+		if !retry || attempt >= c.opts.MaxAttempts {
+			return tok, c.mapError(cl.op, err, header, tok)
+		}
+		d := backoff(c.opts.BaseDelay, c.opts.MaxDelay, attempt)
+		c.log.DebugContext(ctx, "nebius: retrying call", "op", cl.op, "code", st.Code().String(), "reason", why, "attempt", attempt, "delay", d)
+		if serr := clock.Sleep(ctx, c.clk, d); serr != nil {
+			// Report what the service said last, and that the caller's
+			// context ended the retries.
+			out := c.mapError(cl.op, err, header, tok).(*iam.Error)
+			out.Err = serr
+			return tok, out
+		}
+	}
+}
+
+// invokeAuthed makes one attempt with a bearer token; when the service says
+// UNAUTHENTICATED and the token source can refresh, it invalidates the token
+// and tries once more with a fresh one.
+// It returns the token it used last, to be scrubbed from error text.
+func (c *Client) invokeAuthed(ctx context.Context, cl call, md metadata.MD, req, resp any, header *metadata.MD) (string, error) {
+	for try := 0; ; try++ {
+		tok, err := auth.TokenFrom(ctx, c.tokens)
+		if err != nil {
+			return "", &tokenError{err}
+		}
+		if tok.Value.IsZero() {
+			return "", &tokenError{errors.New("the token source returned an empty token")}
+		}
+		out := md.Copy()
+		out.Set(headerAuthorization, "Bearer "+tok.Value.Reveal())
+		cctx := metadata.NewOutgoingContext(ctx, out)
+		err = c.conn.Invoke(cctx, cl.method, req, resp, grpc.Header(header))
+		if err == nil || try > 0 || status.Code(err) != codes.Unauthenticated {
+			return tok.Value.Reveal(), err
+		}
+		if !auth.InvalidateToken(c.tokens, tok) {
+			return tok.Value.Reveal(), err
+		}
+		c.log.DebugContext(ctx, "nebius: token rejected, retrying with a fresh one", "op", cl.op)
+	}
+}
+
+// tokenError is a failure to get a bearer token, before any RPC.
+type tokenError struct{ err error }
+
+func (e *tokenError) Error() string { return "get access token: " + e.err.Error() }
+func (e *tokenError) Unwrap() error { return e.err }
+
+// backoff returns the full-jitter delay before attempt+1: a random duration
+// in [0, min(max, base·2^(attempt-1))].
+func backoff(base, max time.Duration, attempt int) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	return time.Duration(rand.Int64N(int64(d) + 1))
+}
+
+// retryable decides whether a failed attempt may be tried again: the
+// ServiceError's retry_type when the service sent one (CALL yes; NOTHING and
+// UNIT_OF_WORK no), else the gRPC code (UNAVAILABLE, RESOURCE_EXHAUSTED,
+// and UNKNOWN from a 52x proxy answer).
+// A cancelled or expired context is never retried.
+func retryable(ctx context.Context, st *status.Status) (bool, string) {
+	if ctx.Err() != nil {
+		return false, ""
+	}
+	if se := serviceErrorOf(st); se != nil {
+		switch se.GetRetryType().String() {
+		case "CALL":
+			return true, "retry_type CALL"
+		case "NOTHING", "UNIT_OF_WORK":
+			return false, ""
+		}
+	}
+	switch st.Code() {
+	case codes.Unavailable, codes.ResourceExhausted:
+		return true, st.Code().String()
+	case codes.Unknown:
+		// A proxy in front of the API (Cloudflare 520–529) answered
+		// instead of the service; the Go SDK retries these too.
+		if strings.Contains(st.Message(), "unexpected HTTP status code received from server: 52") {
+			return true, "proxy 52x"
+		}
+	}
+	return false, ""
+}

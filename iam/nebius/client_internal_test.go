@@ -1,0 +1,114 @@
+package nebius
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/iamkit/iamkit/iam/nebius/internal/pb/commonv1"
+)
+
+func TestResolveAddress(t *testing.T) {
+	for _, tc := range []struct {
+		address, domain, env, want string
+	}{
+		{"", "", "", "cpl.iam.api.nebius.cloud:443"},
+		{"", "", "api.eu.nebius.cloud", "cpl.iam.api.eu.nebius.cloud:443"},
+		{"", "example.test:8443", "api.eu.nebius.cloud", "cpl.iam.example.test:8443"},
+		{"", "https://api.nebius.cloud/", "", "cpl.iam.api.nebius.cloud:443"},
+		{"127.0.0.1:5000", "ignored.example", "ignored.too", "127.0.0.1:5000"},
+	} {
+		t.Setenv(EnvEndpoint, tc.env)
+		got, err := resolveAddress(tc.address, tc.domain)
+		if err != nil || got != tc.want {
+			t.Errorf("resolveAddress(%q, %q) with env %q = %q, %v; want %q", tc.address, tc.domain, tc.env, got, err, tc.want)
+		}
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:1": true, "127.9.9.9:1": true, "[::1]:1": true, "localhost:1": true, "LOCALHOST:1": true,
+		"10.0.0.1:1": false, "cpl.iam.api.nebius.cloud:443": false, "localhost.evil.com:1": false, "[::]:1": false,
+	} {
+		if got := isLoopback(addr); got != want {
+			t.Errorf("isLoopback(%q) = %v", addr, got)
+		}
+	}
+}
+
+func TestBackoffBounds(t *testing.T) {
+	base, max := 100*time.Millisecond, time.Second
+	for attempt := 1; attempt <= 10; attempt++ {
+		ceil := base << (attempt - 1)
+		if ceil > max {
+			ceil = max
+		}
+		for range 200 {
+			if d := backoff(base, max, attempt); d < 0 || d > ceil {
+				t.Fatalf("attempt %d: %v outside [0, %v]", attempt, d, ceil)
+			}
+		}
+	}
+}
+
+func TestNewUUID(t *testing.T) {
+	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	seen := map[string]bool{}
+	for range 100 {
+		u := newUUID()
+		if !re.MatchString(u) || seen[u] {
+			t.Fatalf("bad or repeated UUID %q", u)
+		}
+		seen[u] = true
+	}
+}
+
+func TestUpdateFieldsMask(t *testing.T) {
+	s := func(v string) *string { return &v }
+	for _, tc := range []struct {
+		name, desc     *string
+		labels         map[string]string
+		wantMask       string
+		wantDesc       string
+		wantLabelCount int
+	}{
+		{nil, s("x"), nil, "", "x", 0},
+		{nil, s(""), nil, "spec.description", "", 0},
+		{s(""), nil, map[string]string{}, "metadata.name,metadata.labels", "", 0},
+		{s("n"), nil, map[string]string{"a": "b"}, "", "", 1},
+		{nil, nil, nil, "", "", 0},
+	} {
+		md, desc, mask := updateFields("id-1", tc.name, tc.labels, tc.desc)
+		if mask != tc.wantMask || desc != tc.wantDesc || md.GetId() != "id-1" || len(md.GetLabels()) != tc.wantLabelCount {
+			t.Errorf("updateFields(%v, %v, %v) = %v, %q, %q", tc.name, tc.labels, tc.desc, md, desc, mask)
+		}
+	}
+}
+
+// FuzzStatusError feeds arbitrary ServiceError bytes and messages to the
+// error mapping, which must never panic and must scrub the token.
+func FuzzStatusError(f *testing.F) {
+	se, _ := proto.Marshal(&commonv1.ServiceError{Code: "NotFound", Details: &commonv1.ServiceError_ResourceNotFound{
+		ResourceNotFound: &commonv1.ResourceNotFound{ResourceId: "accesskey-1"}}, RetryType: commonv1.ServiceError_NOTHING})
+	f.Add(int32(5), "not found", se)
+	f.Add(int32(13), "token tok-secret-1 echoed", []byte{0xff, 0x01})
+	f.Fuzz(func(t *testing.T, code int32, msg string, detail []byte) {
+		st := status.FromProto(&spb.Status{Code: code, Message: msg, Details: []*anypb.Any{
+			{TypeUrl: "type.googleapis.com/nebius.common.v1.ServiceError", Value: detail},
+		}})
+		e := statusError("AccessKeyService/Get", st, "tok-secret-1")
+		if strings.Contains(e.Error(), "tok-secret-1") {
+			t.Fatalf("secret in %q", e.Error())
+		}
+		_, _ = retryable(context.Background(), st)
+		_ = checkPublicKeyPEM("op", msg)
+	})
+}

@@ -1,0 +1,82 @@
+// Package nebius holds typed clients of the Nebius AI Cloud IAM control
+// plane over gRPC: [AccessKeys] (nebius.iam.v2.AccessKeyService, the
+// S3-compatible access keys, all 13 methods), [AuthPublicKeys]
+// (nebius.iam.v1.AuthPublicKeyService, the authorized keys whose private
+// halves sign token-exchange JWTs) and [Operations]
+// (nebius.common.v1.OperationService, to wait for what the others start).
+// [KeyManager] is the provider-neutral [iam.KeyManager] over AccessKeys, and
+// [AuthPublicKeys.Bootstrap] does what `nebius iam auth-public-key generate`
+// does.
+//
+// The public types are this package's own; the generated protobuf code in
+// internal/pb is an implementation detail. Secrets are [iam.Secret] values.
+//
+//	key, _ := auth.LoadNebiusCredentialsFile("credentials.json")
+//	tokens, _ := auth.NebiusServiceAccount(key)
+//	client, err := nebius.New(tokens, func(o *nebius.Options) { o.ProjectID = "project-e00…" })
+//	if err != nil { … }
+//	defer client.Close()
+//	k, err := client.AccessKeys().Create(ctx, nebius.CreateAccessKeyRequest{
+//		Account:     nebius.ServiceAccount(key.ServiceAccountID),
+//		Description: "backup job",
+//	})
+//	// k.AWSAccessKeyID and k.Secret.Reveal() go to the S3 client.
+//
+// # Connection
+//
+// Both services live on cpl.iam.<domain>:443, where the domain is
+// Options.Domain, else $NEBIUS_ENDPOINT, else api.nebius.cloud;
+// Options.Address overrides the whole address. Connections use TLS with
+// the system roots; Options.Plaintext is accepted only for loopback
+// addresses (the nebiustest emulator).
+//
+// Every call carries "Authorization: Bearer" from the token source (any
+// oauth2.TokenSource; the auth cache's context-aware AccessToken is used
+// when available, so the call's context bounds the wait). When the service
+// answers UNAUTHENTICATED, the token is invalidated and the call is tried
+// once more with a fresh one. Mutating calls carry an X-Idempotency-Key
+// (a random UUID), the same on every retry, so the service runs them once;
+// a caller that wants to pick the key (to repeat a Create after a crash
+// without making a second key) puts "x-idempotency-key" in the context's
+// outgoing gRPC metadata, which the clients otherwise pass through.
+// UNAVAILABLE and RESOURCE_EXHAUSTED are retried with capped exponential
+// backoff and full jitter, unless the service's ServiceError.retry_type
+// says not to (and retry_type CALL makes any error retryable).
+//
+// # Operations
+//
+// Mutating calls return an [Operation]. The methods wait for it by default
+// (polling OperationService/Get on the same host with growing delays,
+// bounded by the context); StartCreate returns it without waiting. A create
+// that the service accepted but that then fails returns an *iam.Error whose
+// ResourceID names the key or the operation, so nothing is left unseen.
+//
+// # Updates
+//
+// Update in the Nebius API replaces the resource; fields the request leaves
+// at their default value are kept unless named in the X-ResetMask header.
+// The Update methods send only the fields the caller set and name in the
+// mask only the fields the caller clears, so changing a description leaves
+// labels and name alone.
+//
+// # Errors
+//
+// Errors are *iam.Error values with the gRPC code, the service's message
+// (secrets scrubbed, size-limited), the ServiceError code and resource ID,
+// and the X-Request-ID response header; they unwrap to the iam sentinels
+// (iam.ErrNotFound, iam.ErrThrottled, …). Bad input is refused before any
+// call with iam.ErrInvalidArgument.
+//
+// # Protobuf registration
+//
+// The package registers the Nebius message names (nebius.iam.v2.AccessKey,
+// …) in the global protobuf registry. A program that also links the
+// generated code of github.com/nebius/gosdk registers them twice, which
+// protobuf-go reports as a conflict at start-up (see
+// GOLANG_PROTOBUF_REGISTRATION_CONFLICT); use one or the other.
+//
+// # Concurrency
+//
+// A Client and its typed clients are safe for concurrent use and share one
+// gRPC connection. Close the Client when done; no goroutine is left behind.
+package nebius

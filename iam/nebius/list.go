@@ -1,0 +1,65 @@
+package nebius
+
+import (
+	"context"
+	"iter"
+
+	"github.com/iamkit/iamkit/iam"
+)
+
+// ListRequest asks for one page (ListPage) or all pages (List) of the keys
+// in a container.
+type ListRequest struct {
+	// ParentID is the container (project) to list; default: the client's
+	// ProjectID.
+	ParentID string
+	// PageSize is the page size asked of the service; 0 means its default
+	// (10).
+	PageSize int64
+	// PageToken is the token of the page to fetch (ListPage only; List
+	// starts here, too).
+	PageToken string
+	// Filter is passed to the service as is.
+	Filter string
+}
+
+// ListByAccountRequest asks for the keys of an account.
+type ListByAccountRequest struct {
+	// Account owns the keys; required.
+	Account Account
+	// PageSize is the page size asked of the service; 0 means its default.
+	PageSize int64
+	// PageToken is the token of the page to fetch.
+	PageToken string
+	// Filter is passed to the service as is.
+	Filter string
+}
+
+// paginate turns a page fetcher into an iterator over every item. It stops
+// at the first error (yielded with a zero item), and refuses a service that
+// hands back the token it was given (which would loop forever).
+func paginate[T any](ctx context.Context, op, token string, fetch func(ctx context.Context, token string) ([]T, string, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		for {
+			items, next, err := fetch(ctx, token)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			for _, it := range items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if next == "" {
+				return
+			}
+			if next == token {
+				yield(zero, &iam.Error{Provider: iam.Nebius, Op: op, Message: "service returned the same page token twice"})
+				return
+			}
+			token = next
+		}
+	}
+}

@@ -1,0 +1,111 @@
+package nebius_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+
+	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/iam/iamtest"
+	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
+	"github.com/iamkit/iamkit/iam/nebius"
+)
+
+func TestOperationsAsync(t *testing.T) {
+	e := newEnv(t, func(o *nebiustest.Options) { o.AsyncPolls = 3 })
+	ctx := ctxT(t)
+	k, err := e.client.AccessKeys().Create(ctx, nebius.CreateAccessKeyRequest{Account: nebius.ServiceAccount(e.sa.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Secret.IsZero() {
+		t.Fatal("no secret")
+	}
+	if n := e.srv.Calls("OperationService/Get"); n != 3 {
+		t.Errorf("polls = %d, want 3", n)
+	}
+
+	// StartCreate returns the running operation; Wait finishes it.
+	op, err := e.client.AccessKeys().StartCreate(ctx, nebius.CreateAccessKeyRequest{Account: nebius.ServiceAccount(e.sa.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op.Done || op.ID == "" || op.ResourceID == "" {
+		t.Fatalf("StartCreate = %+v", op)
+	}
+	got, err := e.client.Operations().Get(ctx, op.ID)
+	if err != nil || got.ID != op.ID || got.Done {
+		t.Fatalf("Get = %+v, %v", got, err)
+	}
+	done, err := e.client.Operations().Wait(ctx, op)
+	if err != nil || !done.Done || done.FinishedAt.IsZero() || done.ResourceID != op.ResourceID {
+		t.Fatalf("Wait = %+v, %v", done, err)
+	}
+	if _, err := e.client.Operations().Get(ctx, "operation-missing"); !errors.Is(err, iam.ErrNotFound) {
+		t.Fatalf("Get(missing) = %v", err)
+	}
+}
+
+func TestOperationWaitCancelledMidPoll(t *testing.T) {
+	clk := iamtest.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	e := newEnv(t, func(o *nebiustest.Options) { o.AsyncPolls = 100; o.Clock = clk },
+		func(o *nebius.Options) { o.Clock = clk; o.PollInterval = time.Second; o.MaxPollInterval = time.Second })
+	ctx, cancel := context.WithCancel(ctxT(t))
+	errc := make(chan error, 1)
+	go func() {
+		_, err := e.client.AccessKeys().Create(ctx, nebius.CreateAccessKeyRequest{Account: nebius.ServiceAccount(e.sa.ID)})
+		errc <- err
+	}()
+	// Let two polls happen, then cancel while the client waits for the third.
+	for i := range 3 {
+		if !clk.BlockUntilTimers(1, ctx.Done()) {
+			t.Fatal("client never waited")
+		}
+		if i == 2 {
+			break
+		}
+		clk.AdvanceToNextTimer()
+		for deadline := time.Now().Add(10 * time.Second); e.srv.Calls("OperationService/Get") < i+1; {
+			if time.Now().After(deadline) {
+				t.Fatal("poll never arrived")
+			}
+			time.Sleep(time.Millisecond) // real time: wait for the poll RPC to land
+		}
+	}
+	cancel()
+	err := <-errc
+	var ie *iam.Error
+	if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.HasPrefix(ie.ResourceID, "accesskey-") || !strings.Contains(ie.Message, "operation-") {
+		t.Fatalf("error does not name what was left: %+v", ie)
+	}
+	if n := e.srv.Calls("OperationService/Get"); n != 2 {
+		t.Errorf("polls = %d, want 2", n)
+	}
+}
+
+func TestOperationFailureNamesResource(t *testing.T) {
+	e := newEnv(t, func(o *nebiustest.Options) { o.AsyncPolls = 1 })
+	ctx := ctxT(t)
+	e.srv.FailNextOperation("AccessKeyService/Create", codes.Internal, "disk on fire near "+e.token)
+	_, err := e.client.AccessKeys().Create(ctx, nebius.CreateAccessKeyRequest{Account: nebius.ServiceAccount(e.sa.ID)})
+	var ie *iam.Error
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.HasPrefix(ie.ResourceID, "accesskey-") || ie.Op != "AccessKeyService/Create" || ie.GRPCCode != int(codes.Internal) {
+		t.Fatalf("err = %+v", ie)
+	}
+	if strings.Contains(err.Error(), e.token) {
+		t.Fatalf("token leaked into error text: %v", err)
+	}
+	if ie.RequestID != "emu-failed-op" {
+		t.Errorf("RequestID = %q", ie.RequestID)
+	}
+}

@@ -1,0 +1,69 @@
+// Package yandex is a small REST client for the keys of Yandex Cloud IAM:
+// service-account API keys, static (AWS-compatible) access keys,
+// authorized keys, ephemeral access keys, and the operations that their
+// updates and deletes return. It speaks the REST gateway directly and does
+// not depend on gRPC or on Yandex's generated API.
+//
+// A [Client] groups one value per resource — [APIKeys], [AccessKeys],
+// [Keys], [EphemeralAccessKeys] and [Operations] — over one transport:
+// "Authorization: Bearer" from any oauth2.TokenSource (one
+// refresh-and-retry on 401 when the source is an auth.Invalidator, such
+// as *auth.Cache), an Idempotency-Key on every POST, PATCH and DELETE that
+// stays the same across retries (so a retried create makes one key),
+// x-request-id and x-client-trace-id on every request, retries with
+// backoff for throttling, 5xx answers and transport errors, and errors as
+// *iam.Error values decoded from google.rpc.Status JSON that match the iam
+// sentinels (iam.ErrNotFound, iam.ErrThrottled, …) with errors.Is and
+// carry the gRPC code, message and request ID.
+//
+// Requests are checked before they are sent: more than 100 scopes,
+// duplicate scopes, an expiry in the past or after [MaxExpiresAt], a
+// description over 256 characters or an empty ID fail at once with an
+// error matching iam.ErrInvalidArgument that says which field was wrong.
+//
+// [AccessKeys] implements [iam.KeyManager], which the credentials package
+// uses to create and rotate S3 keys. [WriteKeyFile] saves a new authorized
+// key as the key.json that "yc iam key create" writes and that
+// auth.LoadYandexKeyFile reads.
+//
+// Minimal use, with a key.json of a service account:
+//
+//	key, err := auth.LoadYandexKeyFile("key.json")
+//	if err != nil { ... }
+//	ts, err := auth.YandexServiceAccount(key) // an *auth.Cache
+//	if err != nil { ... }
+//	defer ts.Close()
+//	client, err := yandex.New(ts, func(o *yandex.Options) { o.ServiceAccountID = key.ServiceAccountID })
+//	if err != nil { ... }
+//	created, err := client.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{
+//		Description: "ci",
+//		Scopes:      []string{"yc.ai.languageModels.execute"},
+//		ExpiresAt:   time.Now().Add(30 * 24 * time.Hour),
+//	})
+//	// created.Secret is an iam.Secret: it prints as REDACTED.
+//
+// The emulator in iam/iamtest/yandextest serves every route of this
+// package on a loopback port, for tests and examples.
+//
+// # Wire format
+//
+// Bodies follow the proto3 JSON mapping: lowerCamelCase names, int64
+// values as strings (numbers accepted too), timestamps in RFC 3339 with 0
+// to 9 fractional digits and any offset ("Z", "+00:00"), unknown fields
+// ignored. Update sends an updateMask naming exactly the fields set, in
+// camelCase. Endpoints are overridable through [Options]; [DiscoverEndpoints]
+// reads them from the endpoint list when asked.
+//
+// # Operations
+//
+// Update and Delete return an operation; the Update and Delete methods wait
+// for it ([Operations.Wait]: polling with backoff bounded by the context,
+// honouring x-operation-poll-interval, tolerating the first NOT_FOUND
+// answers) and return the final resource. StartUpdate and StartDelete
+// return the operation without waiting.
+//
+// # Concurrency
+//
+// A Client and all its parts are safe for concurrent use by multiple
+// goroutines. The client starts no goroutines of its own.
+package yandex

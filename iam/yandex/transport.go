@@ -1,0 +1,261 @@
+package yandex
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"golang.org/x/oauth2"
+
+	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/clock"
+	"github.com/iamkit/iamkit/internal/httpx"
+	"github.com/iamkit/iamkit/internal/redact"
+)
+
+// maxMessageLen bounds the service text copied into an error.
+const maxMessageLen = 1024
+
+// transport sends the REST calls of every client of this package: bearer
+// token, idempotency key, request IDs, retries (through httpx), one
+// refresh-and-retry on 401, and google.rpc.Status errors.
+type transport struct {
+	http   *httpx.Client
+	ts     oauth2.TokenSource
+	iamURL string
+	opURL  string
+	clock  clock.Clock
+	opts   Options
+}
+
+// call is one logical API call.
+type call struct {
+	op     string // e.g. "ApiKeyService/Create"
+	method string
+	url    string
+	in     any // JSON body, or nil
+	out    any // decoded from a 2xx JSON body, or nil
+}
+
+// call performs c and returns the final response (2xx only).
+func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
+	var body []byte
+	if c.in != nil {
+		b, err := json.Marshal(c.in)
+		if err != nil {
+			return nil, fmt.Errorf("yandex %s: encoding request: %w", c.op, err)
+		}
+		body = b
+	}
+	hdr := http.Header{}
+	hdr.Set("Accept", "application/json")
+	if body != nil {
+		hdr.Set("Content-Type", "application/json")
+	}
+	// One Idempotency-Key per logical call, the same on every attempt, so
+	// a retried create or update is applied once.
+	if c.method != http.MethodGet && c.method != http.MethodHead {
+		hdr.Set("Idempotency-Key", newUUID())
+	}
+	hdr.Set("x-request-id", newUUID())
+	hdr.Set("x-client-trace-id", newUUID())
+
+	var (
+		resp    *httpx.Response
+		secrets []string
+	)
+	for attempt := 0; ; attempt++ {
+		tok, err := t.token(ctx)
+		if err != nil {
+			// The source's own error (an *iam.Error from an exchanger,
+			// say) carries the sentinel.
+			return nil, &iam.Error{Provider: iam.Yandex, Op: c.op,
+				Message: "getting an IAM token", Err: err}
+		}
+		secrets = append(secrets, tok.Value.Reveal())
+		bearer := "Bearer " + tok.Value.Reveal()
+		resp, err = t.http.Do(ctx, &httpx.Request{
+			Op:     c.op,
+			Method: c.method,
+			URL:    c.url,
+			Header: hdr.Clone(),
+			Body:   body,
+			// Every mutating call carries an Idempotency-Key and GETs are
+			// safe, so every call may be retried after a 5xx or a
+			// transport error.
+			Retry: httpx.RetryIdempotent,
+			Sign: func(r *http.Request, _ []byte) error {
+				r.Header.Set("Authorization", bearer)
+				return nil
+			},
+			Secrets: secrets,
+		})
+		if err != nil {
+			return nil, t.transportError(c.op, err, secrets)
+		}
+		// A rejected token is reported to the source (only that token, so
+		// a token another caller just refreshed survives), and the call is
+		// repeated once if the source can get a new one.
+		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 && auth.InvalidateToken(t.ts, tok) {
+			continue
+		}
+		break
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, decodeError(c.op, resp, secrets)
+	}
+	if c.out != nil {
+		if len(bytes.TrimSpace(resp.Body)) == 0 {
+			return nil, &iam.Error{Provider: iam.Yandex, Op: c.op, HTTPStatus: resp.StatusCode,
+				RequestID: responseRequestID(resp.Header), Message: "empty response body"}
+		}
+		if err := json.Unmarshal(resp.Body, c.out); err != nil {
+			// The body may hold a secret (a created key): never quote it.
+			return nil, &iam.Error{Provider: iam.Yandex, Op: c.op, HTTPStatus: resp.StatusCode,
+				RequestID: responseRequestID(resp.Header),
+				Message:   "decoding response: " + redact.String(jsonErrorText(err), secrets...)}
+		}
+	}
+	return resp, nil
+}
+
+// token returns the current access token, through the context-aware method
+// when the source has one.
+func (t *transport) token(ctx context.Context) (auth.Token, error) {
+	tok, err := auth.TokenFrom(ctx, t.ts)
+	if err != nil {
+		return auth.Token{}, err
+	}
+	if tok.Value.IsZero() {
+		return auth.Token{}, errors.New("token source returned an empty token")
+	}
+	return tok, nil
+}
+
+func (t *transport) transportError(op string, err error, secrets []string) error {
+	var ie *iam.Error
+	if errors.As(err, &ie) {
+		return redact.Error(err, secrets...)
+	}
+	kind := iam.ErrUnavailable
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		kind = nil
+	}
+	return &iam.Error{Provider: iam.Yandex, Op: op, Kind: kind,
+		Message: "request failed", Err: redact.Error(err, secrets...)}
+}
+
+// decodeError turns a non-2xx response into an *iam.Error: the
+// google.rpc.Status body when there is one (its code picks the sentinel),
+// else the status and a truncated, scrubbed body.
+func decodeError(op string, resp *httpx.Response, secrets []string) error {
+	e := &iam.Error{
+		Provider:   iam.Yandex,
+		Op:         op,
+		HTTPStatus: resp.StatusCode,
+		RequestID:  responseRequestID(resp.Header),
+	}
+	var st wireStatus
+	body := bytes.TrimSpace(resp.Body)
+	if len(body) > 0 && body[0] == '{' && json.Unmarshal(body, &st) == nil && (st.Code != 0 || st.Message != "") {
+		e.GRPCCode = int(st.Code)
+		e.Code = grpcCodeName(int(st.Code))
+		e.Message = redact.Truncate(redact.String(st.Message, secrets...), maxMessageLen)
+		if e.RequestID == "" {
+			e.RequestID = requestIDFromDetails(st.Details)
+		}
+		e.Kind = iam.KindForGRPCCode(int(st.Code))
+	}
+	if e.Kind == nil {
+		e.Kind = iam.KindForHTTPStatus(resp.StatusCode)
+	}
+	if e.Message == "" {
+		text := strings.ToValidUTF8(string(body), "?")
+		if text == "" {
+			e.Message = http.StatusText(resp.StatusCode)
+		} else {
+			e.Message = "unexpected response: " + redact.Truncate(redact.String(text, secrets...), 256)
+		}
+	}
+	return e
+}
+
+// responseRequestID reads the request ID a response carries: x-request-id
+// (echoed by the gateway), else x-server-trace-id.
+func responseRequestID(h http.Header) string {
+	if v := h.Get("x-request-id"); v != "" {
+		return v
+	}
+	return h.Get("x-server-trace-id")
+}
+
+// requestIDFromDetails finds a google.rpc.RequestInfo among status details.
+func requestIDFromDetails(details []json.RawMessage) string {
+	for _, d := range details {
+		var ri struct {
+			Type      string `json:"@type"`
+			RequestID string `json:"requestId"`
+		}
+		if json.Unmarshal(d, &ri) == nil && strings.HasSuffix(ri.Type, "google.rpc.RequestInfo") && ri.RequestID != "" {
+			return ri.RequestID
+		}
+	}
+	return ""
+}
+
+var grpcCodeNames = [...]string{
+	"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+	"ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+	"ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+	"UNAUTHENTICATED",
+}
+
+func grpcCodeName(code int) string {
+	if code > 0 && code < len(grpcCodeNames) {
+		return grpcCodeNames[code]
+	}
+	return ""
+}
+
+// jsonErrorText describes a JSON decoding error without quoting the input.
+func jsonErrorText(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("invalid JSON at offset %d", se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %q: cannot decode a JSON %s as %s", te.Field, te.Value, te.Type)
+	}
+	return redact.Truncate(err.Error(), 200)
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}
+
+func invalidArg(op, msg string) error {
+	return &iam.Error{Provider: iam.Yandex, Op: op, Kind: iam.ErrInvalidArgument, Message: msg}
+}

@@ -1,0 +1,417 @@
+package httpx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	retryablehttp "github.com/hashicorp/go-retryablehttp"
+
+	"github.com/iamkit/iamkit/internal/redact"
+	"github.com/iamkit/iamkit/internal/version"
+)
+
+// Defaults of [Options].
+const (
+	DefaultMaxAttempts      = 4
+	DefaultBaseDelay        = 100 * time.Millisecond
+	DefaultMaxDelay         = 5 * time.Second
+	DefaultMaxRetryAfter    = 30 * time.Second
+	DefaultMaxResponseBytes = 4 << 20
+	// DefaultAttemptTimeout bounds one attempt (connect, send, read) of the
+	// default HTTP client; the caller's context bounds the whole call.
+	DefaultAttemptTimeout = 30 * time.Second
+)
+
+// ErrResponseTooLarge is returned (wrapped) by [Client.Do] when a response
+// body is longer than Options.MaxResponseBytes.
+var ErrResponseTooLarge = errors.New("httpx: response body too large")
+
+// Options configure a [Client]. Zero values mean the defaults.
+type Options struct {
+	// HTTPClient carries the requests: its transport holds TLS settings and
+	// client certificates. Default: a shared pooled client whose attempts
+	// time out after DefaultAttemptTimeout and that does not follow
+	// redirects (a 3xx comes back as the response).
+	HTTPClient *http.Client
+	// MaxAttempts is the total number of attempts, the first included
+	// (default 4; values below 1 mean the default).
+	MaxAttempts int
+	// BaseDelay and MaxDelay shape the full-jitter exponential backoff: the
+	// wait before retry n (n = 0, 1, …) is uniformly random in
+	// [0, min(BaseDelay·2^n, MaxDelay)]. Defaults 100ms and 5s; a MaxDelay
+	// below BaseDelay is raised to BaseDelay.
+	BaseDelay, MaxDelay time.Duration
+	// MaxRetryAfter caps a server's Retry-After (default 30s): a server
+	// asking for hours is waited for MaxRetryAfter at most.
+	MaxRetryAfter time.Duration
+	// MaxResponseBytes limits a response body (default 4 MiB); a longer body
+	// fails the call with [ErrResponseTooLarge].
+	MaxResponseBytes int64
+	// UserAgent is sent as the User-Agent header (default
+	// "iamkit/<version>"). A value that does not contain the iamkit product
+	// token is appended to it: "iamkit/<version> myapp/1.2".
+	UserAgent string
+	// Logger receives debug records of each attempt (op, method, URL without
+	// its query, status, attempt, wait). It never receives a body, a header
+	// value, a token or a secret. Default: discard.
+	Logger *slog.Logger
+}
+
+// Client sends HTTP requests with retries, backoff, body limits and
+// redaction. It is safe for concurrent use; make one per API client and
+// reuse it.
+type Client struct {
+	o Options
+}
+
+var defaultHTTPClient = sync.OnceValue(func() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 16
+	t.ResponseHeaderTimeout = DefaultAttemptTimeout
+	return &http.Client{
+		Transport: t,
+		Timeout:   DefaultAttemptTimeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+})
+
+// New returns a Client. Out-of-range options are replaced by their
+// defaults (see [Options]).
+func New(optFns ...func(*Options)) *Client {
+	var o Options
+	for _, fn := range optFns {
+		if fn != nil {
+			fn(&o)
+		}
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = defaultHTTPClient()
+	}
+	if o.MaxAttempts < 1 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.BaseDelay <= 0 {
+		o.BaseDelay = DefaultBaseDelay
+	}
+	if o.MaxDelay <= 0 {
+		o.MaxDelay = DefaultMaxDelay
+	}
+	if o.MaxDelay < o.BaseDelay {
+		o.MaxDelay = o.BaseDelay
+	}
+	if o.MaxRetryAfter <= 0 {
+		o.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if o.MaxResponseBytes <= 0 {
+		o.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	switch ua := strings.TrimSpace(o.UserAgent); {
+	case ua == "":
+		o.UserAgent = version.UserAgent
+	case !strings.Contains(ua, version.UserAgent):
+		o.UserAgent = version.UserAgent + " " + ua
+	default:
+		o.UserAgent = ua
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Client{o: o}
+}
+
+// RetryPolicy says when a failed attempt is retried.
+type RetryPolicy int
+
+const (
+	// RetryUnprocessed (the default) retries only what provably was not
+	// processed: HTTP 429, HTTP 503, and connection failures before the
+	// request was sent (connection refused, other dial errors). Safe for
+	// any request, including a POST without an idempotency key.
+	RetryUnprocessed RetryPolicy = iota
+	// RetryIdempotent also retries HTTP 500, 502, 504 and other transport
+	// errors (resets, timeouts). Use it for GET and for a POST whose
+	// effect is idempotent (an idempotency key the API honours, a token
+	// exchange).
+	RetryIdempotent
+	// RetryNever makes exactly one attempt.
+	RetryNever
+)
+
+// String returns the policy's name.
+func (p RetryPolicy) String() string {
+	switch p {
+	case RetryUnprocessed:
+		return "RetryUnprocessed"
+	case RetryIdempotent:
+		return "RetryIdempotent"
+	case RetryNever:
+		return "RetryNever"
+	}
+	return fmt.Sprintf("RetryPolicy(%d)", int(p))
+}
+
+// Request is one logical call; [Client.Do] may send it several times.
+type Request struct {
+	// Op names the call in logs and errors, e.g. "TokenExchange".
+	Op string
+	// Method is the HTTP method (default GET).
+	Method string
+	// URL is the absolute URL.
+	URL string
+	// Header is sent with every attempt (cloned per attempt). A User-Agent
+	// here is appended to the client's.
+	Header http.Header
+	// Body is sent with every attempt, identically.
+	Body []byte
+	// Retry says which failures are retried.
+	Retry RetryPolicy
+	// Sign, when set, is called before every attempt (the first and each
+	// retry) on a fresh *http.Request whose Body is set and whose headers
+	// are a fresh copy of Header, with the body bytes. A signer such as
+	// SigV4 sets its date and Authorization here. An error stops the call.
+	Sign func(r *http.Request, body []byte) error
+	// Secrets are extra values scrubbed from error text (tokens, passwords
+	// that could be echoed).
+	Secrets []string
+}
+
+// Response is the final answer to a request, whatever its status.
+type Response struct {
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Header is the response header.
+	Header http.Header
+	// Body is the whole response body (at most MaxResponseBytes).
+	Body []byte
+	// Attempts is how many attempts were made.
+	Attempts int
+}
+
+// Do sends r, retrying as r.Retry allows, and returns the final response.
+// A non-2xx final response is returned as a *Response, not an error; the
+// error is for transport failures (after retries), a body over the limit, a
+// failed Sign, or ctx being done (errors.Is(err, ctx.Err()) holds). Error
+// text names the op, method and URL (without query) and never a secret
+// listed in r.Secrets.
+func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
+	if ctx == nil {
+		return nil, errors.New("httpx: nil context")
+	}
+	if r == nil {
+		return nil, errors.New("httpx: nil request")
+	}
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	u, err := url.Parse(r.URL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("httpx %s: invalid URL %q: must be absolute", r.Op, cleanURLString(r.URL))
+	}
+	logURL := cleanURL(u)
+
+	var body any // nil for no body, so that GET carries none
+	if r.Body != nil {
+		body = r.Body
+	}
+	rreq, err := retryablehttp.NewRequestWithContext(ctx, method, r.URL, body)
+	if err != nil {
+		return nil, c.wrap(r, method, logURL, 0, err)
+	}
+	base := r.Header.Clone()
+	if base == nil {
+		base = http.Header{}
+	}
+	ua := c.o.UserAgent
+	if extra := strings.TrimSpace(base.Get("User-Agent")); extra != "" {
+		ua += " " + extra
+	}
+	base.Set("User-Agent", ua)
+
+	// prepare gives an attempt its own header map and a readable body, then
+	// signs it.
+	prepare := func(hr *http.Request) error {
+		hr.Header = base.Clone()
+		if hr.GetBody != nil {
+			b, err := hr.GetBody()
+			if err != nil {
+				return err
+			}
+			hr.Body = b
+		}
+		if r.Sign != nil {
+			if err := r.Sign(hr, r.Body); err != nil {
+				return fmt.Errorf("sign: %w", err)
+			}
+		}
+		return nil
+	}
+	if err := prepare(rreq.Request); err != nil {
+		return nil, c.wrap(r, method, logURL, 0, err)
+	}
+
+	maxAttempts := c.o.MaxAttempts
+	if r.Retry == RetryNever {
+		maxAttempts = 1
+	}
+	log := c.o.Logger
+	var (
+		attempts int
+		nextWait time.Duration
+	)
+	rc := &retryablehttp.Client{
+		HTTPClient:   c.o.HTTPClient,
+		Logger:       nil, // retryablehttp's own logging is off; we log below
+		RetryWaitMin: c.o.BaseDelay,
+		RetryWaitMax: c.o.MaxDelay,
+		RetryMax:     maxAttempts - 1,
+		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+			attempts++
+			c.logAttempt(ctx, log, r, method, logURL, attempts, resp, err)
+			if ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+			if !shouldRetry(r.Retry, resp, err) || attempts >= maxAttempts {
+				return false, nil
+			}
+			nextWait = c.backoff(attempts-1, resp, time.Now())
+			// Do not start a wait that the caller's deadline would cut
+			// short: hand back what we have (a 429 says more than a
+			// deadline error).
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < nextWait {
+				log.DebugContext(ctx, "httpx: not retrying, deadline before next attempt",
+					"op", r.Op, "method", method, "url", logURL, "attempt", attempts, "wait", nextWait)
+				return false, nil
+			}
+			log.DebugContext(ctx, "httpx: retrying",
+				"op", r.Op, "method", method, "url", logURL, "attempt", attempts, "wait", nextWait)
+			return true, nil
+		},
+		Backoff: func(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
+			return nextWait
+		},
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		PrepareRetry: prepare,
+	}
+
+	resp, err := rc.Do(rreq)
+	if err != nil {
+		if resp != nil {
+			drain(resp.Body)
+		}
+		return nil, c.wrap(r, method, logURL, attempts, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.o.MaxResponseBytes+1))
+	if err != nil {
+		return nil, c.wrap(r, method, logURL, attempts, fmt.Errorf("reading response body (http %d): %w", resp.StatusCode, err))
+	}
+	if int64(len(data)) > c.o.MaxResponseBytes {
+		return nil, c.wrap(r, method, logURL, attempts,
+			fmt.Errorf("%w: http %d body exceeds %d bytes", ErrResponseTooLarge, resp.StatusCode, c.o.MaxResponseBytes))
+	}
+	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Attempts: attempts}, nil
+}
+
+func (c *Client) logAttempt(ctx context.Context, log *slog.Logger, r *Request, method, logURL string, attempt int, resp *http.Response, err error) {
+	if !log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	if err != nil {
+		log.DebugContext(ctx, "httpx: attempt failed",
+			"op", r.Op, "method", method, "url", logURL, "attempt", attempt,
+			"error", redact.String(transportErrorText(err), r.Secrets...))
+		return
+	}
+	log.DebugContext(ctx, "httpx: attempt",
+		"op", r.Op, "method", method, "url", logURL, "attempt", attempt, "status", resp.StatusCode)
+}
+
+// wrap turns err into the error Do returns: op, method and clean URL in
+// front, secrets scrubbed, the cause kept for errors.Is.
+func (c *Client) wrap(r *Request, method, logURL string, attempts int, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// url.Error prints the full URL, query included; we print our own.
+		err = &cleanURLError{op: ue.Op, err: ue.Err}
+	}
+	var e error
+	if attempts > 1 {
+		e = fmt.Errorf("httpx %s: %s %s (after %d attempts): %w", r.Op, method, logURL, attempts, err)
+	} else {
+		e = fmt.Errorf("httpx %s: %s %s: %w", r.Op, method, logURL, err)
+	}
+	return redact.Error(e, r.Secrets...)
+}
+
+// cleanURLError replaces *url.Error so that the query never prints. It
+// keeps Timeout for callers that check it.
+type cleanURLError struct {
+	op  string
+	err error
+}
+
+func (e *cleanURLError) Error() string { return e.err.Error() }
+func (e *cleanURLError) Unwrap() error { return e.err }
+
+// Timeout reports whether the cause is a timeout.
+func (e *cleanURLError) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return errors.As(e.err, &t) && t.Timeout()
+}
+
+func transportErrorText(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// cleanURL returns scheme://host/path: no user info, query or fragment.
+func cleanURL(u *url.URL) string {
+	v := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
+	return v.String()
+}
+
+func cleanURLString(s string) string {
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s = s[:i]
+	}
+	if i := strings.Index(s, "@"); i >= 0 {
+		if j := strings.Index(s, "://"); j >= 0 && j < i {
+			s = s[:j+3] + s[i+1:]
+		}
+	}
+	return redact.Truncate(s, 200)
+}
+
+func drain(b io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(b, 64<<10))
+	_ = b.Close()
+}
+
+// isDialError reports whether err happened before the request was sent:
+// the connection was never established.
+func isDialError(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		var dns *net.DNSError
+		if errors.As(err, &dns) && dns.IsNotFound {
+			return false // a name that does not exist will not appear
+		}
+		return true
+	}
+	return false
+}
