@@ -454,3 +454,24 @@ func (e *RefreshError) Error() string {
 
 // Unwrap returns the exchanger's error.
 func (e *RefreshError) Unwrap() error { return e.Err }
+
+// String describes the cache without its token or internals, so that
+// printing a Cache is safe while it refreshes.
+func (c *Cache) String() string {
+	state := "empty"
+	if e := c.cur.Load(); e != nil {
+		now := c.clock.Since(c.base)
+		switch {
+		case now < e.refreshAt:
+			state = "fresh"
+		case now < e.expireAt:
+			state = "stale"
+		default:
+			state = "expired"
+		}
+	}
+	return "auth.Cache(" + state + ")"
+}
+
+// GoString is String, for %#v.
+func (c *Cache) GoString() string { return c.String() }

@@ -200,15 +200,17 @@ func TestNebiusExpiryCountsFromBeforeTheCall(t *testing.T) {
 	e := newXchEnv(t)
 	e.nebius.Faults.Add(iamtest.Fault{Kind: iamtest.FaultLatency, Delay: 30 * time.Second})
 	done := make(chan auth.Token, 1)
+	finished := make(chan struct{})
 	go func() {
+		defer close(finished)
 		tok, err := e.nebiusX().Exchange(t.Context())
 		if err != nil {
 			t.Error(err)
 		}
 		done <- tok
 	}()
-	if !e.clk.BlockUntilTimers(1, t.Context().Done()) {
-		t.Fatal("no latency timer")
+	if !e.clk.BlockUntilTimers(1, finished) {
+		t.Fatal("the exchange ended before the latency timer")
 	}
 	e.clk.Advance(30 * time.Second)
 	if tok := <-done; !tok.Expiry.Equal(xchT0.Add(12 * time.Hour)) {

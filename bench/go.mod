@@ -10,4 +10,8 @@ require (
 	golang.org/x/oauth2 v0.37.0
 )
 
-require github.com/aws/smithy-go v1.28.8 // indirect
+require (
+	github.com/aws/smithy-go v1.28.8 // indirect
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
+)

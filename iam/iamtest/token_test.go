@@ -245,7 +245,10 @@ func TestNebiusTokenServerRejects(t *testing.T) {
 		{"wrong sub", nebiusForm(sign(func(c jwt.MapClaims) { c["sub"] = tokOtherSA })), 401, "invalid_grant", "sub"},
 		{"wrong aud", nebiusForm(sign(func(c jwt.MapClaims) { c["aud"] = "https://elsewhere" })), 401, "invalid_grant", "aud"},
 		{"two auds", nebiusForm(sign(func(c jwt.MapClaims) { c["aud"] = []string{iamtest.NebiusJWTAudience, "x"} })), 401, "invalid_grant", "aud"},
-		{"expired", nebiusForm(sign(func(c jwt.MapClaims) { c["iat"] = now.Add(-2 * time.Minute).Unix(); c["exp"] = now.Add(-time.Second).Unix() })), 401, "invalid_grant", "expired"},
+		{"expired", nebiusForm(sign(func(c jwt.MapClaims) {
+			c["iat"] = now.Add(-2 * time.Minute).Unix()
+			c["exp"] = now.Add(-time.Second).Unix()
+		})), 401, "invalid_grant", "expired"},
 		{"no exp", nebiusForm(sign(func(c jwt.MapClaims) { delete(c, "exp") })), 401, "invalid_grant", "exp"},
 		{"ttl too long", nebiusForm(sign(func(c jwt.MapClaims) { c["exp"] = now.Add(6 * time.Minute).Unix() })), 401, "invalid_grant", "exceeds"},
 		{"no iat, ttl too long", nebiusForm(sign(func(c jwt.MapClaims) { delete(c, "iat"); c["exp"] = now.Add(time.Hour).Unix() })), 401, "invalid_grant", "exceeds"},
@@ -470,20 +473,18 @@ func TestTokenServerFaultLatency(t *testing.T) {
 		e.faults.Add(iamtest.Fault{Kind: iamtest.FaultLatency, Delay: 30 * time.Second})
 		ct, body := e.good()
 		done := make(chan answer, 1)
+		finished := make(chan struct{})
 		go func() {
+			defer close(finished)
 			a, err := post(t, t.Context(), e.url, ct, body)
 			if err != nil {
 				t.Error(err)
 			}
 			done <- a
 		}()
-		if !clk.BlockUntilTimers(1, t.Context().Done()) {
-			t.Fatal("no latency timer")
-		}
-		select {
-		case a := <-done:
+		if !clk.BlockUntilTimers(1, finished) {
+			a := <-done
 			t.Fatalf("%s: answered (%d) before the clock moved", e.name, a.status)
-		default:
 		}
 		// The JWT had 1-10 minutes to live; 30s of latency leaves it
 		// valid, so the request is then served.
@@ -501,12 +502,14 @@ func TestTokenServerFaultLatencyEndsWithRequest(t *testing.T) {
 		ct, body := e.good()
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error, 1)
+		finished := make(chan struct{})
 		go func() {
+			defer close(finished)
 			_, err := post(t, ctx, e.url, ct, body)
 			done <- err
 		}()
-		if !clk.BlockUntilTimers(1, t.Context().Done()) {
-			t.Fatal("no latency timer")
+		if !clk.BlockUntilTimers(1, finished) {
+			t.Fatalf("%s: request ended before the latency timer: %v", e.name, <-done)
 		}
 		cancel()
 		if err := <-done; !errors.Is(err, context.Canceled) {

@@ -35,8 +35,9 @@ type CreateAccessKeyRequest struct {
 	// service's choice. Create returns the secret in every mode but
 	// MYSTERY_BOX.
 	SecretDeliveryMode SecretDeliveryMode
-	// Name and Labels are optional metadata.
-	Name   string
+	// Name is an optional resource name.
+	Name string
+	// Labels are optional resource labels.
 	Labels map[string]string
 }
 

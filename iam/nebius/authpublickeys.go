@@ -37,8 +37,9 @@ type CreateAuthPublicKeyRequest struct {
 	// Data is the public key in PEM ("BEGIN PUBLIC KEY", as written by
 	// `openssl rsa -pubout`); required.
 	Data string
-	// Name and Labels are optional metadata.
-	Name   string
+	// Name is an optional resource name.
+	Name string
+	// Labels are optional resource labels.
 	Labels map[string]string
 }
 

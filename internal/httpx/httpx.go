@@ -21,10 +21,15 @@ import (
 
 // Defaults of [Options].
 const (
-	DefaultMaxAttempts      = 4
-	DefaultBaseDelay        = 100 * time.Millisecond
-	DefaultMaxDelay         = 5 * time.Second
-	DefaultMaxRetryAfter    = 30 * time.Second
+	// DefaultMaxAttempts is the default total number of attempts.
+	DefaultMaxAttempts = 4
+	// DefaultBaseDelay is the default backoff base.
+	DefaultBaseDelay = 100 * time.Millisecond
+	// DefaultMaxDelay is the default backoff ceiling.
+	DefaultMaxDelay = 5 * time.Second
+	// DefaultMaxRetryAfter is the default cap on a server's Retry-After.
+	DefaultMaxRetryAfter = 30 * time.Second
+	// DefaultMaxResponseBytes is the default response body limit (4 MiB).
 	DefaultMaxResponseBytes = 4 << 20
 	// DefaultAttemptTimeout bounds one attempt (connect, send, read) of the
 	// default HTTP client; the caller's context bounds the whole call.

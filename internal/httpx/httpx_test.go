@@ -397,9 +397,15 @@ func TestContextCancelDuringBackoff(t *testing.T) {
 		done <- err
 	}()
 	// Wait until Do has decided to wait an hour, then cancel.
-	for msg := range logs.notify {
-		if msg == "httpx: retrying" {
-			break
+wait:
+	for {
+		select {
+		case msg := <-logs.notify:
+			if msg == "httpx: retrying" {
+				break wait
+			}
+		case err := <-done:
+			t.Fatalf("Do returned before the backoff: %v", err)
 		}
 	}
 	cancel()
