@@ -100,9 +100,16 @@ func checkDecl(t *testing.T, fset *token.FileSet, file string, decl ast.Decl) {
 					t.Errorf("%s: exported type %s has no doc comment", fset.Position(s.Pos()), s.Name.Name)
 				}
 				if st, ok := s.Type.(*ast.StructType); ok {
+					// A field is documented by its own comment, or by the
+					// comment of a group of fields that names it
+					// ("AccessKey and SecretKey sign requests").
+					group := ""
 					for _, f := range st.Fields.List {
+						if f.Doc != nil {
+							group = f.Doc.Text()
+						}
 						for _, n := range f.Names {
-							if n.IsExported() && f.Doc == nil && f.Comment == nil {
+							if n.IsExported() && f.Doc == nil && f.Comment == nil && !strings.Contains(group, n.Name) {
 								t.Errorf("%s: exported field %s.%s has no doc comment", fset.Position(n.Pos()), s.Name.Name, n.Name)
 							}
 						}

@@ -3,6 +3,7 @@ package nebius_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -234,6 +235,30 @@ func TestUnauthenticatedReexchangesOnce(t *testing.T) {
 	}
 	if n := e.srv.Calls("AuthPublicKeyService/Get") - before; n != 1 {
 		t.Fatalf("static source: calls = %d, want 1", n)
+	}
+
+	// A source whose fresh tokens are refused too gets exactly one
+	// re-exchange: the client does not loop.
+	var bad atomic.Int32
+	refused, err := auth.NewCache(auth.ExchangerFunc(func(ctx context.Context) (auth.Token, error) {
+		n := bad.Add(1)
+		return auth.Token{Value: iam.NewSecret("v1.refused-" + strconv.Itoa(int(n))), Type: "Bearer", Expiry: time.Now().Add(time.Hour)}, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refused.Close()
+	rc, err := nebius.New(refused, func(o *nebius.Options) { o.Address = e.srv.Addr; o.Plaintext = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	before = e.srv.Calls("AuthPublicKeyService/Get")
+	if _, err := rc.AuthPublicKeys().Get(ctx, e.sa.KeyID); !errors.Is(err, iam.ErrUnauthenticated) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := e.srv.Calls("AuthPublicKeyService/Get") - before; n != 2 || bad.Load() != 2 {
+		t.Fatalf("refused tokens: calls = %d, exchanges = %d, want 2 and 2", n, bad.Load())
 	}
 }
 

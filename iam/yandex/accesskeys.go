@@ -203,7 +203,7 @@ func (a *AccessKeys) Update(ctx context.Context, id, description string) (*Acces
 	if err != nil {
 		return nil, err
 	}
-	return waitAndDecode(ctx, a.ops, op, func(ctx context.Context) (*AccessKey, error) { return a.Get(ctx, id) })
+	return waitAndDecode(ctx, a.ops, op, "AccessKeyService/Update", func(ctx context.Context) (*AccessKey, error) { return a.Get(ctx, id) })
 }
 
 // StartUpdate sends the description update and returns its operation
@@ -233,7 +233,7 @@ func (a *AccessKeys) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	_, err = a.ops.Wait(ctx, op)
+	_, err = waitFor(ctx, a.ops, op, "AccessKeyService/Delete")
 	return err
 }
 

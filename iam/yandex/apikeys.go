@@ -272,7 +272,7 @@ func (a *APIKeys) Update(ctx context.Context, id string, req UpdateAPIKeyRequest
 	if err != nil {
 		return nil, err
 	}
-	return waitAndDecode(ctx, a.ops, op, func(ctx context.Context) (*APIKey, error) { return a.Get(ctx, id) })
+	return waitAndDecode(ctx, a.ops, op, "ApiKeyService/Update", func(ctx context.Context) (*APIKey, error) { return a.Get(ctx, id) })
 }
 
 // StartUpdate sends the update and returns its operation without waiting;
@@ -323,7 +323,7 @@ func (a *APIKeys) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	_, err = a.ops.Wait(ctx, op)
+	_, err = waitFor(ctx, a.ops, op, "ApiKeyService/Delete")
 	return err
 }
 

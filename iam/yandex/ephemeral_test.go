@@ -39,12 +39,19 @@ func TestEphemeralAccessKeys(t *testing.T) {
 	if !ok || s3.SessionToken != k.SessionToken.Reveal() || !s3.ExpiresAt.Equal(k.ExpiresAt) {
 		t.Fatalf("registry = %+v", s3)
 	}
+	// The policy limit counts characters, not bytes: 2048 two-byte
+	// characters are accepted.
+	wide := `"` + strings.Repeat("é", 2046) + `"`
+	if _, err := e.client.EphemeralAccessKeys.Create(ctx, yandex.CreateEphemeralAccessKeyRequest{SessionName: "s", Policy: wide}); err != nil {
+		t.Fatalf("policy of %d characters (%d bytes): %v", len([]rune(wide)), len(wide), err)
+	}
 	// Without a duration, the key lives as long as the caller's token.
 	k2, err := e.client.EphemeralAccessKeys.Create(ctx, yandex.CreateEphemeralAccessKeyRequest{SessionName: "s"})
 	if err != nil || !k2.ExpiresAt.Equal(start.Add(12*time.Hour)) {
 		t.Fatalf("no duration: %+v, %v", k2, err)
 	}
 
+	sent := e.srv.Stats().Requests
 	for name, req := range map[string]yandex.CreateEphemeralAccessKeyRequest{
 		"empty session":    {},
 		"long session":     {SessionName: strings.Repeat("s", 65)},
@@ -58,6 +65,9 @@ func TestEphemeralAccessKeys(t *testing.T) {
 		if _, err := e.client.EphemeralAccessKeys.Create(ctx, req); !errors.Is(err, iam.ErrInvalidArgument) {
 			t.Errorf("%s: %v, want ErrInvalidArgument", name, err)
 		}
+	}
+	if n := e.srv.Stats().Requests - sent; n != 0 {
+		t.Errorf("bad requests reached the service %d times", n)
 	}
 }
 

@@ -232,7 +232,7 @@ func (k *Keys) Update(ctx context.Context, id, description string) (*Key, error)
 	if err != nil {
 		return nil, err
 	}
-	return waitAndDecode(ctx, k.ops, op, func(ctx context.Context) (*Key, error) { return k.Get(ctx, id) })
+	return waitAndDecode(ctx, k.ops, op, "KeyService/Update", func(ctx context.Context) (*Key, error) { return k.Get(ctx, id) })
 }
 
 // StartUpdate sends the description update and returns its operation
@@ -263,7 +263,7 @@ func (k *Keys) Delete(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	_, err = k.ops.Wait(ctx, op)
+	_, err = waitFor(ctx, k.ops, op, "KeyService/Delete")
 	return err
 }
 

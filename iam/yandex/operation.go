@@ -302,11 +302,22 @@ func parsePollInterval(v string) (time.Duration, bool) {
 	return d, true
 }
 
-// waitResource waits for op and decodes its response into a wire value.
-// If the finished operation carries no response, get is used to read the
-// resource instead.
-func waitAndDecode[W any](ctx context.Context, ops *Operations, op *Operation, get func(context.Context) (*W, error)) (*W, error) {
+// waitFor waits for op, which the call named name started, and labels a
+// failure of the operation (or an abandoned wait) with that call, so the
+// error says "ApiKeyService/Delete" rather than "Operation".
+func waitFor(ctx context.Context, ops *Operations, op *Operation, name string) (*Operation, error) {
 	done, err := ops.Wait(ctx, op)
+	if e, ok := err.(*iam.Error); ok && (e.Op == "Operation" || e.Op == "Operation/Wait") {
+		e.Op = name
+	}
+	return done, err
+}
+
+// waitAndDecode waits for op, which the call named name started, and
+// decodes its response into a wire value. If the finished operation carries
+// no response, get is used to read the resource instead.
+func waitAndDecode[W any](ctx context.Context, ops *Operations, op *Operation, name string, get func(context.Context) (*W, error)) (*W, error) {
+	done, err := waitFor(ctx, ops, op, name)
 	if err != nil {
 		return nil, err
 	}

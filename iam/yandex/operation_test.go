@@ -63,7 +63,7 @@ func TestOperationWait(t *testing.T) {
 			}
 			if tc.fail {
 				var ie *iam.Error
-				if !errors.As(err, &ie) || ie.ResourceID == "" || ie.GRPCCode != 9 || ie.Message != "key is in use" {
+				if !errors.As(err, &ie) || ie.ResourceID == "" || ie.GRPCCode != 9 || ie.Message != "key is in use" || ie.Op != "AccessKeyService/Delete" {
 					t.Fatalf("error = %#v", ie)
 				}
 				// The failed delete did not delete.

@@ -749,7 +749,7 @@ func (s *Server) createEphemeral(req *request) response {
 			return response{value: errf(codeInvalidArgument, "sessionName: must match [\\w+=,.@-]*")}
 		}
 	}
-	if len(body.Policy) > 2048 {
+	if utf8.RuneCountInString(body.Policy) > 2048 {
 		return response{value: errf(codeInvalidArgument, "policy: length must be at most 2048")}
 	}
 	tokenLeft := 12 * time.Hour

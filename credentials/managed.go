@@ -1,0 +1,569 @@
+package credentials
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/clock"
+)
+
+// Policy says how a [ManagedProvider] creates and rotates keys.
+type Policy struct {
+	// Lifetime is how long a key lives. Keys of clouds that expire them
+	// (Nebius, OUTSCALE) are created with ExpiresAt = now + Lifetime;
+	// Yandex static keys do not expire, so they are rotated by age.
+	// Default 24h.
+	Lifetime time.Duration
+	// RotateBefore is how long before the end of a key's lifetime the next
+	// key is created. It must be shorter than Lifetime and at least
+	// SwitchDelay + Grace, so that the old key is still valid for requests
+	// in flight after the switch. Default Lifetime/4.
+	RotateBefore time.Duration
+	// SwitchDelay is how long a new key must exist before it is used: the
+	// clouds' object storage can take a moment to accept a new key.
+	// Default 10s; set a negative value for 0.
+	SwitchDelay time.Duration
+	// Grace is how long the old key stays active after the switch, so that
+	// requests signed with it and still in flight succeed; then it is
+	// deactivated and deleted. Default 5m; set a negative value for 0.
+	Grace time.Duration
+	// MaxKeys is how many keys marked as ours may exist at once (current,
+	// next, retiring), across crashes. At least 2; default 2.
+	MaxKeys int
+	// Description marks the keys this provider creates (Nebius and Yandex
+	// description, OUTSCALE tag). Keys without it are never touched. Use a
+	// distinct value per application sharing an account. Default
+	// "iamkit-managed".
+	Description string
+}
+
+// LifetimeLimiter is implemented by key managers whose account caps the
+// lifetime of access keys (OUTSCALE: the API access policy's
+// MaxAccessKeyExpirationSeconds). The [ManagedProvider] checks
+// Policy.Lifetime against it when it starts.
+type LifetimeLimiter interface {
+	// MaxKeyLifetime returns the cap, or 0 when lifetimes are unlimited.
+	MaxKeyLifetime(ctx context.Context) (time.Duration, error)
+}
+
+// ManagedOptions configures [NewManagedProvider].
+type ManagedOptions struct {
+	// Policy is the rotation policy.
+	Policy Policy
+	// Clock is the time source; default the system clock.
+	Clock iam.Clock
+	// Logger receives rotation events (never a secret). Default: discard.
+	Logger *slog.Logger
+	// StateFile, when set, is a file (mode 0600) where the held keys are
+	// kept so that a restarted process reuses its key instead of creating
+	// another. A lock file next to it (StateFile + ".lock") keeps two
+	// processes from creating keys at once. A corrupt file is renamed
+	// aside (StateFile + ".corrupt-<time>"), never deleted.
+	StateFile string
+	// OnEvent, when set, is called (synchronously, from the rotation
+	// goroutine) for every rotation event; keep it fast.
+	OnEvent func(Event)
+	// RetryBase and RetryMax bound the jittered exponential backoff after
+	// a failed create, delete or list. Defaults 5s and 5m.
+	RetryBase, RetryMax time.Duration
+	// CallTimeout bounds each call to the KeyManager. Default 30s.
+	CallTimeout time.Duration
+	// DeleteOnClose deactivates and deletes the held keys on Close (for
+	// short-lived programs without a StateFile). Default false.
+	DeleteOnClose bool
+}
+
+// EventKind says what happened in an [Event].
+type EventKind int
+
+// The events a [ManagedProvider] reports.
+const (
+	// EventKeyCreated: a key was created (Key is set).
+	EventKeyCreated EventKind = iota + 1
+	// EventKeyAdopted: a key was taken over from the state file.
+	EventKeyAdopted
+	// EventKeySwitched: requests are now signed with Key.
+	EventKeySwitched
+	// EventKeyDeactivated: an old key was deactivated.
+	EventKeyDeactivated
+	// EventKeyDeleted: an old key was deleted.
+	EventKeyDeleted
+	// EventKeyRejected: object storage refused Key (InvalidAccessKeyId);
+	// an early rotation follows.
+	EventKeyRejected
+	// EventCreateFailed: creating a key failed (Err); it is retried with
+	// backoff while the current key stays in use.
+	EventCreateFailed
+	// EventDeleteFailed: deactivating or deleting an old key failed (Err);
+	// it is retried later and never blocks serving.
+	EventDeleteFailed
+	// EventListFailed: listing keys (to reconcile) failed (Err).
+	EventListFailed
+	// EventReconciled: the keys of the account were checked at start;
+	// Deleted counts leftover keys of ours that were removed.
+	EventReconciled
+	// EventStateFileSetAside: the state file was corrupt and was renamed
+	// (Err says why, Path where it went).
+	EventStateFileSetAside
+)
+
+var eventNames = map[EventKind]string{
+	EventKeyCreated: "key created", EventKeyAdopted: "key adopted", EventKeySwitched: "key switched",
+	EventKeyDeactivated: "key deactivated", EventKeyDeleted: "key deleted", EventKeyRejected: "key rejected",
+	EventCreateFailed: "create failed", EventDeleteFailed: "delete failed", EventListFailed: "list failed",
+	EventReconciled: "reconciled", EventStateFileSetAside: "state file set aside",
+}
+
+// String names the event kind.
+func (k EventKind) String() string {
+	if s, ok := eventNames[k]; ok {
+		return s
+	}
+	return fmt.Sprintf("EventKind(%d)", int(k))
+}
+
+// Event is one step of a [ManagedProvider]'s life.
+type Event struct {
+	// Kind is what happened.
+	Kind EventKind
+	// Time is when, on the provider's clock.
+	Time time.Time
+	// KeyID and AccessKeyID name the key concerned, if any.
+	KeyID, AccessKeyID string
+	// Err is the failure, for the *Failed kinds.
+	Err error
+	// Deleted counts keys removed by a reconcile.
+	Deleted int
+	// Path is where a corrupt state file was moved.
+	Path string
+}
+
+// Status is a snapshot of a [ManagedProvider]'s keys.
+type Status struct {
+	// Current is the access key ID requests are signed with ("" before the
+	// first key).
+	Current string
+	// Next is the access key ID of a created key not yet switched to.
+	Next string
+	// Retiring lists access key IDs waiting to be deactivated and deleted.
+	Retiring []string
+	// Rotations counts switches from one key to the next.
+	Rotations int
+	// LastError is the most recent failure (create, delete, list), or nil.
+	LastError error
+}
+
+// ManagedProvider is an aws.CredentialsProvider that owns its access keys:
+// it creates a key through an [iam.KeyManager] when it holds none, serves
+// it, creates the next key before the current one reaches the end of its
+// lifetime, switches to it once it is usable, and deactivates and deletes
+// the old one after a grace period. It never deletes a key that does not
+// carry its Policy.Description.
+//
+// Retrieve is lock-free: one atomic load and at most one clock read, no
+// allocation. The rotation itself runs on a background goroutine started
+// by the first Retrieve (or [ManagedProvider.Start]) and stopped by
+// [ManagedProvider.Close].
+type ManagedProvider struct {
+	km    iam.KeyManager
+	opts  ManagedOptions
+	pol   Policy
+	clock iam.Clock
+	log   *slog.Logger
+	src   string
+	// safety is how long before its expiry a key stops being served.
+	safety time.Duration
+	// realClock is set when Clock is the system clock, so that the hot
+	// path calls time.Now directly.
+	realClock bool
+
+	pub atomic.Pointer[published]
+
+	startOnce sync.Once
+	kick      chan struct{}
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+
+	mu              sync.Mutex
+	rejected        []string // access key IDs reported by KeyRejected, not yet handled
+	rotateRequested bool     // set by Rotate, taken by the next step
+	status          Status
+
+	// Owned by the rotation goroutine.
+	r rotation
+
+	// Step counters and a channel closed (and replaced) after every step,
+	// for Settle.
+	stepsStarted, stepsDone atomic.Uint64
+	stepMu                  sync.Mutex
+	stepped                 chan struct{}
+
+	// stepHook, when set (tests), is called after every loop iteration.
+	stepHook func(idleUntil time.Time)
+}
+
+// published is what Retrieve serves.
+type published struct {
+	creds      aws.Credentials
+	has        bool
+	validUntil time.Time // zero: no expiry check on the hot path
+	err        error     // the latest failure while no usable key is held
+	gen        uint64
+	changed    chan struct{} // closed when a newer published replaces this one
+}
+
+// NewManagedProvider returns a provider that manages keys through km. It
+// validates the policy and options; no request is made until the first
+// Retrieve or Start.
+func NewManagedProvider(km iam.KeyManager, optFns ...func(*ManagedOptions)) (*ManagedProvider, error) {
+	if km == nil {
+		return nil, errors.New("credentials: managed provider: KeyManager is nil")
+	}
+	var o ManagedOptions
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	pol, err := o.Policy.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if o.RetryBase <= 0 {
+		o.RetryBase = 5 * time.Second
+	}
+	if o.RetryMax <= 0 {
+		o.RetryMax = 5 * time.Minute
+	}
+	if o.RetryMax < o.RetryBase {
+		return nil, fmt.Errorf("credentials: managed provider: RetryMax (%v) is shorter than RetryBase (%v)", o.RetryMax, o.RetryBase)
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = 30 * time.Second
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p := &ManagedProvider{
+		km:        km,
+		opts:      o,
+		pol:       pol,
+		clock:     clock.Or(o.Clock),
+		log:       log.With(slog.String("component", "iamkit/credentials"), slog.String("provider", string(km.Provider()))),
+		src:       managedSourcePrefix + string(km.Provider()),
+		safety:    min(maxExpirySafety, pol.RotateBefore/4),
+		realClock: o.Clock == nil,
+		kick:      make(chan struct{}, 1),
+		stepped:   make(chan struct{}),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
+	}
+	p.pub.Store(&published{changed: make(chan struct{})})
+	return p, nil
+}
+
+// Validate reports what is wrong with the policy (after defaults are
+// applied), as NewManagedProvider would, so that programs can check their
+// configuration before building clients.
+func (pol Policy) Validate() error {
+	_, err := pol.withDefaults()
+	return err
+}
+
+func (pol Policy) withDefaults() (Policy, error) {
+	if pol.Lifetime < 0 || pol.RotateBefore < 0 {
+		return pol, errors.New("credentials: policy: Lifetime and RotateBefore must not be negative")
+	}
+	if pol.Lifetime == 0 {
+		pol.Lifetime = 24 * time.Hour
+	}
+	if pol.RotateBefore == 0 {
+		pol.RotateBefore = pol.Lifetime / 4
+	}
+	switch {
+	case pol.SwitchDelay == 0:
+		pol.SwitchDelay = 10 * time.Second
+	case pol.SwitchDelay < 0:
+		pol.SwitchDelay = 0
+	}
+	switch {
+	case pol.Grace == 0:
+		pol.Grace = 5 * time.Minute
+	case pol.Grace < 0:
+		pol.Grace = 0
+	}
+	if pol.MaxKeys == 0 {
+		pol.MaxKeys = 2
+	}
+	if pol.Description == "" {
+		pol.Description = "iamkit-managed"
+	}
+	if pol.RotateBefore >= pol.Lifetime {
+		return pol, fmt.Errorf("credentials: policy: RotateBefore (%v) must be shorter than Lifetime (%v)", pol.RotateBefore, pol.Lifetime)
+	}
+	if pol.SwitchDelay+pol.Grace > pol.RotateBefore {
+		return pol, fmt.Errorf("credentials: policy: RotateBefore (%v) must be at least SwitchDelay (%v) + Grace (%v), so the old key outlives requests in flight", pol.RotateBefore, pol.SwitchDelay, pol.Grace)
+	}
+	if pol.MaxKeys < 2 {
+		return pol, fmt.Errorf("credentials: policy: MaxKeys is %d; rotation needs at least 2", pol.MaxKeys)
+	}
+	if strings.TrimSpace(pol.Description) == "" {
+		return pol, errors.New("credentials: policy: Description is blank")
+	}
+	return pol, nil
+}
+
+// Retrieve returns the current key's credentials. While a key is held it
+// does no I/O and does not block: one atomic load and at most one clock
+// read. Before the first key exists (or when the held key has expired) it
+// waits for the rotation goroutine, bounded by ctx, and returns the error
+// of the latest failed attempt.
+//
+// The returned Expires is when the credentials are next due to change (the
+// planned switch or the key's expiry), so that an aws.CredentialsCache
+// around this provider asks again in time.
+func (p *ManagedProvider) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	s := p.pub.Load()
+	if s.has {
+		if s.validUntil.IsZero() {
+			return s.creds, nil
+		}
+		var now time.Time
+		if p.realClock {
+			now = time.Now()
+		} else {
+			now = p.clock.Now()
+		}
+		if now.Before(s.validUntil) {
+			return s.creds, nil
+		}
+	}
+	return p.retrieveSlow(ctx, s)
+}
+
+func (p *ManagedProvider) retrieveSlow(ctx context.Context, s *published) (aws.Credentials, error) {
+	p.Start()
+	startGen := s.gen
+	p.signal()
+	for {
+		if s.has && (s.validUntil.IsZero() || p.clock.Now().Before(s.validUntil)) {
+			return s.creds, nil
+		}
+		if s.err != nil && (s.gen > startGen || errors.Is(s.err, errClosed) || isFatal(s.err)) {
+			return aws.Credentials{}, s.err
+		}
+		select {
+		case <-s.changed:
+			s = p.pub.Load()
+		case <-ctx.Done():
+			return aws.Credentials{}, fmt.Errorf("credentials: waiting for a managed %s key: %w", p.km.Provider(), ctx.Err())
+		}
+	}
+}
+
+// Start starts the rotation goroutine (Retrieve does it on first use). It
+// returns at once; the first key is created in the background.
+func (p *ManagedProvider) Start() {
+	p.startOnce.Do(func() {
+		select {
+		case <-p.stop:
+			close(p.done)
+			return
+		default:
+		}
+		go p.loop()
+	})
+}
+
+// Settle waits until the rotation goroutine has done everything that is
+// due now: the first reconcile, a creation or switch, the retirement of
+// old keys. Short-lived programs (a credential_process helper) call it
+// before Close so that housekeeping is not cut short. It returns ctx's
+// error if ctx ends first.
+func (p *ManagedProvider) Settle(ctx context.Context) error {
+	p.Start()
+	target := p.stepsStarted.Load() + 1
+	p.signal()
+	for {
+		p.stepMu.Lock()
+		ch := p.stepped
+		p.stepMu.Unlock()
+		if p.stepsDone.Load() >= target {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-p.done:
+			return errClosed
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// KeyRejected tells the provider that object storage refused a request
+// signed with accessKeyID as unknown or inactive (S3 InvalidAccessKeyId).
+// If it is the current key, one early rotation follows: the next key is
+// switched to at once, or created at once. Later reports for the same key
+// are ignored. The s3client package calls it by itself.
+func (p *ManagedProvider) KeyRejected(accessKeyID string) {
+	p.mu.Lock()
+	p.rejected = append(p.rejected, accessKeyID)
+	p.mu.Unlock()
+	p.signal()
+}
+
+// Rotate rotates the key now instead of waiting for its rotation time (for
+// example after a secret may have leaked): it creates the next key,
+// switches to it, and retires the current one with the usual grace period,
+// then returns once that work is done or ctx ends. It returns the error of
+// the creation, if it failed (the current key then stays in use).
+func (p *ManagedProvider) Rotate(ctx context.Context) error {
+	before := p.Status().Rotations
+	p.mu.Lock()
+	p.rotateRequested = true
+	p.mu.Unlock()
+	if err := p.Settle(ctx); err != nil {
+		return err
+	}
+	st := p.Status()
+	if st.Rotations == before {
+		if st.LastError != nil {
+			return st.LastError
+		}
+		return errors.New("credentials: rotation did not happen (no key held yet)")
+	}
+	return nil
+}
+
+// Status returns a snapshot of the keys held.
+func (p *ManagedProvider) Status() Status {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.status
+	st.Retiring = append([]string(nil), st.Retiring...)
+	return st
+}
+
+// Close stops the rotation goroutine and waits for it. With
+// DeleteOnClose it first deactivates and deletes the held keys (bounded by
+// ctx). Retrieve fails after Close.
+func (p *ManagedProvider) Close(ctx context.Context) error {
+	var err error
+	p.closeOnce.Do(func() {
+		close(p.stop)
+		p.Start() // makes sure done gets closed if the loop never ran
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			err = ctx.Err()
+			return
+		}
+		if p.opts.DeleteOnClose {
+			err = p.r.deleteAll(ctx, p)
+		}
+		p.publishErr(errClosed)
+	})
+	return err
+}
+
+var errClosed = errors.New("credentials: managed provider is closed")
+
+func (p *ManagedProvider) signal() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (p *ManagedProvider) emit(e Event) {
+	e.Time = p.clock.Now()
+	attrs := []any{slog.String("event", e.Kind.String())}
+	if e.AccessKeyID != "" {
+		attrs = append(attrs, slog.String("access_key_id", e.AccessKeyID))
+	}
+	if e.KeyID != "" {
+		attrs = append(attrs, slog.String("key_id", e.KeyID))
+	}
+	if e.Err != nil {
+		attrs = append(attrs, slog.String("error", e.Err.Error()))
+		p.log.Warn("managed key", attrs...)
+	} else {
+		p.log.Info("managed key", attrs...)
+	}
+	if p.opts.OnEvent != nil {
+		p.opts.OnEvent(e)
+	}
+}
+
+// publish makes key the one Retrieve serves.
+func (p *ManagedProvider) publish(h *heldKey, changesAt time.Time) {
+	old := p.pub.Load()
+	n := &published{has: true, gen: old.gen + 1, changed: make(chan struct{})}
+	n.creds = awsCredentials(h.key, managedSourcePrefix)
+	n.creds.Source = p.src
+	if !h.key.ExpiresAt.IsZero() {
+		// Stop serving a key a little before the cloud stops taking it.
+		n.validUntil = h.deadAt(p.safety)
+	}
+	exp := changesAt
+	if !n.validUntil.IsZero() && (exp.IsZero() || n.validUntil.Before(exp)) {
+		exp = n.validUntil
+	}
+	n.creds.CanExpire = !exp.IsZero()
+	n.creds.Expires = exp
+	p.pub.Store(n)
+	close(old.changed)
+}
+
+// publishErr records a failure; the key held (if any) keeps being served.
+func (p *ManagedProvider) publishErr(err error) {
+	old := p.pub.Load()
+	n := *old
+	n.err = err
+	n.gen = old.gen + 1
+	n.changed = make(chan struct{})
+	if errors.Is(err, errClosed) || isFatal(err) {
+		// A closed provider, or a configuration error such as a state
+		// file of another account: stop serving.
+		n.has = false
+	}
+	p.pub.Store(&n)
+	close(old.changed)
+}
+
+// maxExpirySafety bounds how long before a key's expiry it stops being
+// served; the margin is RotateBefore/4 when that is shorter.
+const maxExpirySafety = 30 * time.Second
+
+// fatalError marks configuration errors that retrying cannot fix (a state
+// file of another account, a lifetime beyond the account's cap).
+type fatalError struct{ err error }
+
+func (e *fatalError) Error() string { return e.err.Error() }
+func (e *fatalError) Unwrap() error { return e.err }
+
+func isFatal(err error) bool {
+	var f *fatalError
+	return errors.As(err, &f)
+}
+
+// String describes the provider without secrets.
+func (p *ManagedProvider) String() string {
+	st := p.Status()
+	return fmt.Sprintf("credentials.ManagedProvider{Provider: %s, Current: %s, Next: %s}", p.km.Provider(), st.Current, st.Next)
+}
+
+// GoString is like String, for %#v.
+func (p *ManagedProvider) GoString() string { return p.String() }
+
+var _ aws.CredentialsProvider = (*ManagedProvider)(nil)

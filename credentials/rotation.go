@@ -1,0 +1,614 @@
+package credentials
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"time"
+
+	"github.com/iamkit/iamkit/iam"
+)
+
+// heldKey is a key whose secret the provider holds.
+type heldKey struct {
+	key      iam.AccessKey
+	obtained time.Time // on the provider's clock
+}
+
+// rotateAt is when the next key should be created: RotateBefore before the
+// end of the key's lifetime (its expiry if the cloud set one, its age
+// otherwise).
+func (h *heldKey) rotateAt(pol Policy) time.Time {
+	t := h.obtained.Add(pol.Lifetime - pol.RotateBefore)
+	if h.key.Expires() {
+		if e := h.key.ExpiresAt.Add(-pol.RotateBefore); e.Before(t) {
+			t = e
+		}
+	}
+	return t
+}
+
+// deadAt is when the key stops being served (zero: never): a safety
+// margin before its expiry.
+func (h *heldKey) deadAt(safety time.Duration) time.Time {
+	if !h.key.Expires() {
+		return time.Time{}
+	}
+	return h.key.ExpiresAt.Add(-safety)
+}
+
+// retiree is an old key on its way out: deactivated, then deleted.
+type retiree struct {
+	key         iam.AccessKey // without its secret
+	at          time.Time     // when to act next
+	deactivated bool
+	failures    int
+}
+
+// rotation is the state of the rotation goroutine; only it touches it
+// (and Close, after the goroutine has ended).
+type rotation struct {
+	loaded, reconciled   bool
+	capChecked           bool
+	current, next        *heldKey
+	nextUsableAt         time.Time
+	retiring             []*retiree
+	early                bool
+	handled              map[string]bool // access key IDs whose rejection was acted on
+	createFailures       int
+	nextCreateAt         time.Time
+	reconcileFailures    int
+	nextReconcileAt      time.Time
+	rotations            int
+	lastErr, fatal       error
+	owner                string
+	stateFileDescription string
+}
+
+func (p *ManagedProvider) loop() {
+	defer close(p.done)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-p.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	for {
+		p.stepsStarted.Add(1)
+		wake := p.step(ctx, p.clock.Now())
+		p.updateStatus()
+		p.stepsDone.Add(1)
+		p.stepMu.Lock()
+		close(p.stepped)
+		p.stepped = make(chan struct{})
+		p.stepMu.Unlock()
+		if p.stepHook != nil {
+			p.stepHook(wake)
+		}
+		var timerC <-chan time.Time
+		var stopTimer func() bool
+		if !wake.IsZero() {
+			t := p.clock.NewTimer(wake.Sub(p.clock.Now()))
+			timerC, stopTimer = t.C(), t.Stop
+		}
+		select {
+		case <-p.stop:
+			if stopTimer != nil {
+				stopTimer()
+			}
+			return
+		case <-p.kick:
+		case <-timerC:
+		}
+		if stopTimer != nil {
+			stopTimer()
+		}
+	}
+}
+
+func (p *ManagedProvider) updateStatus() {
+	r := &p.r
+	var st Status
+	if r.current != nil {
+		st.Current = r.current.key.AccessKeyID
+	}
+	if r.next != nil {
+		st.Next = r.next.key.AccessKeyID
+	}
+	for _, x := range r.retiring {
+		st.Retiring = append(st.Retiring, x.key.AccessKeyID)
+	}
+	st.Rotations = r.rotations
+	st.LastError = r.lastErr
+	if r.fatal != nil {
+		st.LastError = r.fatal
+	}
+	p.mu.Lock()
+	p.status = st
+	p.mu.Unlock()
+}
+
+// step does whatever is due at now and returns when it next has work
+// (zero: only a kick can bring work).
+func (p *ManagedProvider) step(ctx context.Context, now time.Time) time.Time {
+	r := &p.r
+	if r.fatal != nil {
+		return time.Time{}
+	}
+	if !r.loaded {
+		r.loaded = true
+		p.loadState(now)
+		if r.fatal != nil {
+			p.publishErr(r.fatal)
+			return time.Time{}
+		}
+	}
+	p.handleRejects(now)
+	p.mu.Lock()
+	rotate := p.rotateRequested
+	p.rotateRequested = false
+	p.mu.Unlock()
+	if rotate && r.current != nil {
+		r.early = true
+		r.nextCreateAt = now
+	}
+	if !r.reconciled && !now.Before(r.nextReconcileAt) {
+		p.reconcile(ctx, now)
+		if r.fatal != nil {
+			p.publishErr(r.fatal)
+			return time.Time{}
+		}
+	}
+	p.retire(ctx, now)
+
+	currentDead := r.current == nil || (!r.current.deadAt(p.safety).IsZero() && !now.Before(r.current.deadAt(p.safety)))
+	if r.next != nil && (currentDead || r.early || !now.Before(r.nextUsableAt)) {
+		p.switchToNext(now)
+		currentDead = false
+	}
+	if r.reconciled && r.next == nil && !now.Before(r.nextCreateAt) &&
+		(currentDead || r.early || !now.Before(r.current.rotateAt(p.pol))) {
+		p.createKey(ctx, now, currentDead)
+		if r.current != nil && r.next != nil && (currentDead || r.early) {
+			// Nothing usable is held, or the held key was refused: use
+			// the new key at once.
+			p.switchToNext(now)
+		}
+	}
+	return p.nextWake(now)
+}
+
+func (p *ManagedProvider) nextWake(now time.Time) time.Time {
+	r := &p.r
+	var wake time.Time
+	at := func(t time.Time) {
+		if t.IsZero() {
+			return
+		}
+		if wake.IsZero() || t.Before(wake) {
+			wake = t
+		}
+	}
+	if !r.reconciled {
+		at(r.nextReconcileAt)
+	} else {
+		switch {
+		case r.next != nil:
+			at(r.nextUsableAt)
+		case r.current == nil || r.early:
+			at(r.nextCreateAt)
+		default:
+			t := r.current.rotateAt(p.pol)
+			if t.Before(r.nextCreateAt) {
+				t = r.nextCreateAt
+			}
+			at(t)
+		}
+	}
+	if r.current != nil {
+		at(r.current.deadAt(p.safety))
+	}
+	for _, x := range r.retiring {
+		at(x.at)
+	}
+	if !wake.IsZero() && wake.Before(now) {
+		wake = now
+	}
+	return wake
+}
+
+func (p *ManagedProvider) handleRejects(now time.Time) {
+	p.mu.Lock()
+	ids := p.rejected
+	p.rejected = nil
+	p.mu.Unlock()
+	r := &p.r
+	for _, id := range ids {
+		if r.handled == nil {
+			r.handled = map[string]bool{}
+		}
+		if r.current == nil || id != r.current.key.AccessKeyID || r.handled[id] {
+			continue
+		}
+		r.handled[id] = true
+		r.early = true
+		r.nextCreateAt = now // one early rotation, whatever the backoff said
+		p.emit(Event{Kind: EventKeyRejected, KeyID: r.current.key.ID, AccessKeyID: id})
+	}
+}
+
+// backoff returns a jittered exponential delay for the n-th failure (n≥1):
+// a random value in [d/2, d) with d = RetryBase·2^(n-1) capped at RetryMax.
+func (p *ManagedProvider) backoff(n int) time.Duration {
+	d := p.opts.RetryBase
+	for i := 1; i < n && d < p.opts.RetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, p.opts.RetryMax)
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+func (p *ManagedProvider) callCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, p.opts.CallTimeout)
+}
+
+// reconcile checks the account's keys at start: the key loaded from the
+// state file must still exist, and keys marked as ours that we hold no
+// secret for (left by a crash between create and switch, or by a previous
+// run without a state file) are retired, so that at most MaxKeys exist.
+func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
+	r := &p.r
+	fail := func(err error) {
+		r.reconcileFailures++
+		r.nextReconcileAt = now.Add(p.backoff(r.reconcileFailures))
+		r.lastErr = err
+		p.emit(Event{Kind: EventListFailed, Err: err})
+		if r.current == nil {
+			p.publishErr(err)
+		}
+	}
+	if ll, ok := p.km.(LifetimeLimiter); ok && !r.capChecked {
+		cctx, cancel := p.callCtx(ctx)
+		limit, err := ll.MaxKeyLifetime(cctx)
+		cancel()
+		if err != nil {
+			fail(fmt.Errorf("credentials: reading the account's key lifetime cap: %w", err))
+			return
+		}
+		r.capChecked = true
+		if limit > 0 && p.pol.Lifetime > limit {
+			r.fatal = &fatalError{fmt.Errorf("credentials: policy: Lifetime %v exceeds the %s account's maximum access-key lifetime %v (its API access policy); lower Policy.Lifetime", p.pol.Lifetime, p.km.Provider(), limit)}
+			return
+		}
+	}
+	if p.opts.StateFile != "" {
+		// Under the lock, and with what other processes sharing the file
+		// hold, so that their keys are not taken for leftovers.
+		unlock, err := lockFile(ctx, p.opts.StateFile+".lock")
+		if err != nil {
+			fail(fmt.Errorf("credentials: locking the state file: %w", err))
+			return
+		}
+		defer unlock()
+		p.adoptFromFile(now)
+	}
+	cctx, cancel := p.callCtx(ctx)
+	keys, err := p.km.ListKeys(cctx)
+	cancel()
+	if err != nil {
+		fail(fmt.Errorf("credentials: listing %s keys: %w", p.km.Provider(), err))
+		return
+	}
+	byID := map[string]iam.AccessKey{}
+	for _, k := range keys {
+		byID[k.ID] = k
+	}
+	for _, slot := range []**heldKey{&r.current, &r.next} {
+		h := *slot
+		if h == nil {
+			continue
+		}
+		k, found := byID[h.key.ID]
+		if !found {
+			if foreign := p.foreignOwner(keys); foreign != "" {
+				r.fatal = &fatalError{fmt.Errorf("credentials: state file %s holds key %s of account %q, but this %s KeyManager manages account %q; use another StateFile", p.opts.StateFile, h.key.AccessKeyID, r.owner, p.km.Provider(), foreign)}
+				return
+			}
+			p.log.Warn("managed key: the key in the state file no longer exists; creating another", "access_key_id", h.key.AccessKeyID)
+			*slot = nil
+			continue
+		}
+		if k.State != iam.StateActive && k.State != iam.StateUnspecified {
+			p.log.Warn("managed key: the key in the state file is not active; retiring it", "access_key_id", h.key.AccessKeyID, "state", string(k.State))
+			r.retiring = append(r.retiring, &retiree{key: stripSecret(h.key), at: now, deactivated: k.State == iam.StateInactive})
+			*slot = nil
+		}
+	}
+	if r.current == nil && r.next != nil {
+		r.current, r.next = r.next, nil
+		p.publish(r.current, time.Time{})
+	}
+	deleted := 0
+	for _, k := range keys {
+		if k.Description != p.pol.Description || p.holds(k.ID) {
+			continue
+		}
+		deleted++
+		r.retiring = append(r.retiring, &retiree{key: k, at: now, deactivated: k.State == iam.StateInactive})
+	}
+	r.reconciled = true
+	r.reconcileFailures = 0
+	if err := p.persist(); err != nil {
+		p.log.Warn("managed key: writing the state file failed", "error", err.Error())
+	}
+	if r.current != nil {
+		p.publish(r.current, p.changesAt())
+	}
+	p.emit(Event{Kind: EventReconciled, Deleted: deleted})
+}
+
+// foreignOwner returns the owner of the listed keys when they all belong to
+// an account other than the state file's, or "".
+func (p *ManagedProvider) foreignOwner(keys []iam.AccessKey) string {
+	if p.r.owner == "" || len(keys) == 0 {
+		return ""
+	}
+	other := ""
+	for _, k := range keys {
+		if k.Owner == "" || k.Owner == p.r.owner {
+			return ""
+		}
+		other = k.Owner
+	}
+	return other
+}
+
+func (p *ManagedProvider) holds(id string) bool {
+	r := &p.r
+	if (r.current != nil && r.current.key.ID == id) || (r.next != nil && r.next.key.ID == id) {
+		return true
+	}
+	for _, x := range r.retiring {
+		if x.key.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func stripSecret(k iam.AccessKey) iam.AccessKey {
+	k.Secret, k.SessionToken = iam.Secret{}, iam.Secret{}
+	return k
+}
+
+// changesAt is when the served credentials are next due to change.
+func (p *ManagedProvider) changesAt() time.Time {
+	r := &p.r
+	switch {
+	case r.current == nil:
+		return time.Time{}
+	case r.next != nil:
+		return r.nextUsableAt
+	default:
+		t := r.current.rotateAt(p.pol).Add(p.pol.SwitchDelay)
+		if t.Before(r.nextCreateAt) {
+			t = r.nextCreateAt.Add(p.pol.SwitchDelay)
+		}
+		return t
+	}
+}
+
+// createKey creates the next key (or the first one), unless MaxKeys keys
+// of ours exist already.
+func (p *ManagedProvider) createKey(ctx context.Context, now time.Time, urgent bool) {
+	r := &p.r
+	held := len(r.retiring)
+	if r.current != nil {
+		held++
+	}
+	if held >= p.pol.MaxKeys {
+		if urgent {
+			// Nothing usable is held: cut the grace of keys on their way out.
+			for _, x := range r.retiring {
+				if x.at.After(now) && x.failures == 0 {
+					x.at = now
+				}
+			}
+		}
+		r.lastErr = fmt.Errorf("credentials: %d keys of ours exist (MaxKeys %d); waiting for old keys to be deleted before creating another", held, p.pol.MaxKeys)
+		if r.current == nil {
+			p.publishErr(r.lastErr) // callers waiting for a first key learn why
+		}
+		return
+	}
+	var unlock func()
+	if p.opts.StateFile != "" {
+		u, err := lockFile(ctx, p.opts.StateFile+".lock")
+		if err != nil {
+			p.createFailed(now, fmt.Errorf("credentials: locking the state file: %w", err))
+			return
+		}
+		unlock = u
+		defer unlock()
+		if adopted := p.adoptFromFile(now); adopted {
+			return
+		}
+	}
+	cctx, cancel := p.callCtx(ctx)
+	k, err := p.km.CreateKey(cctx, iam.CreateKeyRequest{Description: p.pol.Description, ExpiresAt: now.Add(p.pol.Lifetime)})
+	cancel()
+	if err == nil && (k.AccessKeyID == "" || k.Secret.IsZero()) {
+		if k.ID != "" {
+			// Useless without its secret: retire it so it does not count.
+			r.retiring = append(r.retiring, &retiree{key: stripSecret(k), at: now})
+		}
+		err = fmt.Errorf("credentials: %s created key %q without an access key ID or secret", p.km.Provider(), k.ID)
+	}
+	if err != nil {
+		p.createFailed(now, fmt.Errorf("credentials: creating a %s key: %w", p.km.Provider(), err))
+		return
+	}
+	if k.Description == "" {
+		k.Description = p.pol.Description
+	}
+	if k.Provider == "" {
+		k.Provider = p.km.Provider()
+	}
+	if r.owner == "" {
+		r.owner = k.Owner
+	}
+	h := &heldKey{key: k, obtained: now}
+	r.createFailures = 0
+	r.nextCreateAt = time.Time{}
+	r.lastErr = nil
+	p.emit(Event{Kind: EventKeyCreated, KeyID: k.ID, AccessKeyID: k.AccessKeyID})
+	if r.current == nil {
+		r.current = h
+		p.emit(Event{Kind: EventKeySwitched, KeyID: k.ID, AccessKeyID: k.AccessKeyID})
+	} else {
+		r.next = h
+		r.nextUsableAt = now.Add(p.pol.SwitchDelay)
+	}
+	if err := p.persist(); err != nil {
+		p.log.Warn("managed key: writing the state file failed", "error", err.Error())
+	}
+	p.publish(r.current, p.changesAt())
+}
+
+func (p *ManagedProvider) createFailed(now time.Time, err error) {
+	r := &p.r
+	r.createFailures++
+	r.nextCreateAt = now.Add(p.backoff(r.createFailures))
+	r.lastErr = err
+	p.emit(Event{Kind: EventCreateFailed, Err: err})
+	if r.current == nil || (!r.current.deadAt(p.safety).IsZero() && !now.Before(r.current.deadAt(p.safety))) {
+		p.publishErr(err)
+	} else {
+		// Keep serving; refresh Expires so caches ask again after the retry.
+		p.publish(r.current, p.changesAt())
+	}
+}
+
+func (p *ManagedProvider) switchToNext(now time.Time) {
+	r := &p.r
+	old := r.current
+	r.current, r.next = r.next, nil
+	r.early = false
+	r.rotations++
+	if old != nil {
+		r.retiring = append(r.retiring, &retiree{key: stripSecret(old.key), at: now.Add(p.pol.Grace)})
+	}
+	if err := p.persist(); err != nil {
+		p.log.Warn("managed key: writing the state file failed", "error", err.Error())
+	}
+	p.publish(r.current, p.changesAt())
+	p.emit(Event{Kind: EventKeySwitched, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
+}
+
+// retire deactivates, then deletes, each old key whose time has come.
+// Failures are retried with backoff and never block serving.
+func (p *ManagedProvider) retire(ctx context.Context, now time.Time) {
+	r := &p.r
+	kept := r.retiring[:0]
+	for _, x := range r.retiring {
+		if x.at.After(now) || !p.retireOne(ctx, now, x) {
+			kept = append(kept, x)
+		}
+	}
+	removed := len(r.retiring) - len(kept)
+	for i := len(kept); i < len(r.retiring); i++ {
+		r.retiring[i] = nil
+	}
+	r.retiring = kept
+	if removed > 0 {
+		if err := p.persist(); err != nil {
+			p.log.Warn("managed key: writing the state file failed", "error", err.Error())
+		}
+	}
+}
+
+// retireOne reports whether the key is gone.
+func (p *ManagedProvider) retireOne(ctx context.Context, now time.Time, x *retiree) bool {
+	if x.key.Description != "" && x.key.Description != p.pol.Description {
+		// Never touch a key that is not ours (defence in depth: only keys
+		// we created or that carry our mark get here).
+		return true
+	}
+	failed := func(err error) bool {
+		x.failures++
+		x.at = now.Add(p.backoff(x.failures))
+		p.r.lastErr = err
+		p.emit(Event{Kind: EventDeleteFailed, KeyID: x.key.ID, AccessKeyID: x.key.AccessKeyID, Err: err})
+		return false
+	}
+	if !x.deactivated {
+		cctx, cancel := p.callCtx(ctx)
+		_, err := p.km.UpdateKey(cctx, x.key.ID, iam.UpdateKeyRequest{State: iam.StateInactive})
+		cancel()
+		switch {
+		case err == nil:
+			x.deactivated = true
+			p.emit(Event{Kind: EventKeyDeactivated, KeyID: x.key.ID, AccessKeyID: x.key.AccessKeyID})
+		case errors.Is(err, iam.ErrNotFound):
+			p.emit(Event{Kind: EventKeyDeleted, KeyID: x.key.ID, AccessKeyID: x.key.AccessKeyID})
+			return true
+		case transient(err):
+			return failed(fmt.Errorf("credentials: deactivating %s key %s: %w", p.km.Provider(), x.key.AccessKeyID, err))
+		default:
+			// Some keys cannot be deactivated (Yandex static keys have no
+			// state): go straight to deleting.
+			x.deactivated = true
+		}
+	}
+	cctx, cancel := p.callCtx(ctx)
+	err := p.km.DeleteKey(cctx, x.key.ID)
+	cancel()
+	if err != nil && !errors.Is(err, iam.ErrNotFound) {
+		if errors.Is(err, iam.ErrFailedPrecondition) {
+			// OUTSCALE deletes only INACTIVE keys: deactivate again first.
+			x.deactivated = false
+		}
+		return failed(fmt.Errorf("credentials: deleting %s key %s: %w", p.km.Provider(), x.key.AccessKeyID, err))
+	}
+	p.emit(Event{Kind: EventKeyDeleted, KeyID: x.key.ID, AccessKeyID: x.key.AccessKeyID})
+	return true
+}
+
+// transient reports whether err says the service was not reached or asked
+// to slow down, so that the same call is worth retrying later. Any other
+// answer to a deactivation means the key cannot be deactivated.
+func transient(err error) bool {
+	var ne net.Error
+	return errors.Is(err, iam.ErrUnavailable) || errors.Is(err, iam.ErrThrottled) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.As(err, &ne)
+}
+
+// deleteAll retires every key held, at once (DeleteOnClose).
+func (r *rotation) deleteAll(ctx context.Context, p *ManagedProvider) error {
+	now := p.clock.Now()
+	for _, h := range []*heldKey{r.current, r.next} {
+		if h != nil {
+			r.retiring = append(r.retiring, &retiree{key: stripSecret(h.key), at: now})
+		}
+	}
+	r.current, r.next = nil, nil
+	var errs []error
+	for _, x := range r.retiring {
+		x.at = now
+		if !p.retireOne(ctx, now, x) {
+			errs = append(errs, p.r.lastErr)
+		}
+	}
+	r.retiring = nil
+	if err := p.persist(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,23 @@
+// Package s3client makes an aws-sdk-go-v2 S3 client for the object storage
+// of Nebius, Yandex Cloud or 3DS OUTSCALE in one call, with the settings
+// those S3-compatible services need: path-style addressing, the cloud's
+// endpoint and signing region, and checksums only when an operation
+// requires them (the SDK's default CRC checksums are refused by non-AWS S3).
+//
+// It is a separate package so that programs which only need credentials
+// (package credentials) do not link the S3 service client.
+//
+//	p, _ := credentials.NewManagedProvider(keyManager)
+//	defer p.Close(ctx)
+//	client, err := s3client.New(iam.Nebius, "eu-north1", p)
+//	// client.PutObject(ctx, ...)
+//
+// With a [credentials.ManagedProvider], the client reports an
+// InvalidAccessKeyId answer to the provider, which rotates the key early
+// (once per key); the failed call itself is not retried.
+//
+// # Concurrency
+//
+// The returned *s3.Client is safe for concurrent use, as the AWS SDK
+// documents; New itself has no shared state.
+package s3client

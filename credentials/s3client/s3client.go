@@ -1,0 +1,155 @@
+package s3client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/iamkit/iamkit/credentials"
+	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/version"
+)
+
+// Options configures [New].
+type Options struct {
+	// Endpoint overrides the cloud's endpoint URL, for emulators and for
+	// regions without a known endpoint. Plain http is accepted only for
+	// loopback hosts.
+	Endpoint string
+	// Region overrides the signing region (default: the cloud's, see
+	// credentials.S3Endpoint; required with Endpoint when the region
+	// argument is empty).
+	Region string
+	// HTTPClient is the transport; default: the AWS SDK's.
+	HTTPClient s3.HTTPClient
+	// RetryMaxAttempts is the AWS SDK's attempt count; 0 keeps its default.
+	RetryMaxAttempts int
+	// S3Options are applied last, to set anything else on the s3.Options.
+	S3Options []func(*s3.Options)
+}
+
+// keyRejecter is implemented by credential providers that want to know when
+// object storage refuses their key (credentials.ManagedProvider).
+type keyRejecter interface {
+	KeyRejected(accessKeyID string)
+}
+
+// New returns an S3 client for the object storage of provider in region,
+// signing with creds: path-style addressing, and request checksums and
+// response checksum validation only when an operation requires them (the
+// AWS SDK's default checksums are refused by non-AWS S3 servers).
+//
+// When creds is a *credentials.ManagedProvider (or anything with a
+// KeyRejected(accessKeyID) method), an InvalidAccessKeyId answer is
+// reported to it, which triggers one early key rotation.
+func New(provider iam.Provider, region string, creds aws.CredentialsProvider, optFns ...func(*Options)) (*s3.Client, error) {
+	if creds == nil {
+		return nil, errors.New("s3client: credentials provider is nil")
+	}
+	var o Options
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	var ep credentials.Endpoint
+	if o.Endpoint != "" {
+		if err := checkEndpoint(o.Endpoint); err != nil {
+			return nil, err
+		}
+		ep.URL = strings.TrimRight(o.Endpoint, "/")
+		ep.Region = region
+		if ep.Region == "" && provider == iam.Yandex {
+			ep.Region = credentials.YandexRegion
+		}
+	} else {
+		var err error
+		if ep, err = credentials.S3Endpoint(provider, region); err != nil {
+			return nil, err
+		}
+	}
+	if o.Region != "" {
+		ep.Region = o.Region
+	}
+	if ep.Region == "" {
+		return nil, fmt.Errorf("s3client: no signing region for %s at %s; set a region", provider, ep.URL)
+	}
+	so := s3.Options{
+		Region:                     ep.Region,
+		BaseEndpoint:               aws.String(ep.URL),
+		UsePathStyle:               true,
+		Credentials:                creds,
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
+		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
+		HTTPClient:                 o.HTTPClient,
+		RetryMaxAttempts:           o.RetryMaxAttempts,
+		AppID:                      strings.ReplaceAll(version.UserAgent, "/", "-"),
+	}
+	if kr, ok := creds.(keyRejecter); ok {
+		so.APIOptions = append(so.APIOptions, func(st *middleware.Stack) error {
+			return st.Deserialize.Add(rejectionReporter{kr}, middleware.Before)
+		})
+	}
+	return s3.New(so, o.S3Options...), nil
+}
+
+func checkEndpoint(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("s3client: Endpoint %q is not an absolute URL", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+			return nil
+		}
+		return fmt.Errorf("s3client: Endpoint %q: plain http is allowed only on loopback (emulators); use https", raw)
+	}
+	return fmt.Errorf("s3client: Endpoint %q: scheme must be https (or http on loopback)", raw)
+}
+
+// rejectionReporter tells the credentials provider when S3 answered
+// InvalidAccessKeyId for the key a request was signed with.
+type rejectionReporter struct{ r keyRejecter }
+
+// ID names the middleware in the stack.
+func (rejectionReporter) ID() string { return "iamkit.ReportRejectedKey" }
+
+// HandleDeserialize passes the call on and reports an InvalidAccessKeyId
+// answer with the access key ID the request was signed with.
+func (m rejectionReporter) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+	out, md, err := next.HandleDeserialize(ctx, in)
+	if err == nil {
+		return out, md, err
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidAccessKeyId" {
+		return out, md, err
+	}
+	if req, ok := in.Request.(*smithyhttp.Request); ok {
+		if id := signingKeyID(req.Header.Get("Authorization")); id != "" {
+			m.r.KeyRejected(id)
+		}
+	}
+	return out, md, err
+}
+
+// signingKeyID extracts the access key ID from a SigV4 Authorization header.
+func signingKeyID(h string) string {
+	_, rest, ok := strings.Cut(h, "Credential=")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	return id
+}

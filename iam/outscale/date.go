@@ -1,0 +1,232 @@
+package outscale
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/iamkit/iamkit/internal/redact"
+)
+
+// Date is a date or date-time as the OUTSCALE API writes and reads it.
+//
+// Parsing is lenient, because the API's own examples and clients disagree
+// (reference §2.8; the exact live format is UNCONFIRMED): it accepts
+// "2010-10-01T12:34:56.789+0000" (the spec examples' offset without a colon),
+// "…Z", "…+00:00", with or without fractional seconds, ISO 8601 basic form
+// ("20101001T123456Z"), a date-time without zone (read as UTC) and a
+// date-only "2063-04-05".
+//
+// It marshals as "YYYY-MM-DDTHH:MM:SSZ" (UTC, second precision, the form
+// osc-sdk-go v3 sends) or, for a date-only value, "YYYY-MM-DD". The zero
+// Date means "absent": request fields of this type are tagged omitzero so
+// that an empty "ExpirationDate" is never sent (the API rejects it with
+// InvalidParameterType, terraform-provider-outscale#342), and marshaling a
+// zero Date on its own is an error.
+type Date struct {
+	t        time.Time
+	dateOnly bool
+}
+
+// NewDate returns the date-time t (kept in UTC).
+func NewDate(t time.Time) Date {
+	if t.IsZero() {
+		return Date{}
+	}
+	return Date{t: t.UTC()}
+}
+
+// NewDay returns a date-only value (the key expires at 00:00 UTC that day).
+func NewDay(year int, month time.Month, day int) Date {
+	return Date{t: time.Date(year, month, day, 0, 0, 0, 0, time.UTC), dateOnly: true}
+}
+
+// dateLayouts are tried in order; the API's own form comes first. Go's
+// time.Parse accepts fractional seconds after the seconds field even when
+// the layout has none.
+var dateLayouts = []string{
+	"2006-01-02T15:04:05Z0700",  // 2010-10-01T12:34:56.789+0000, …Z
+	"2006-01-02T15:04:05Z07:00", // RFC 3339: …+00:00, …Z
+	"2006-01-02T15:04:05Z07",    // …+00
+	"2006-01-02T15:04:05",       // no zone: UTC (tolerant; UNCONFIRMED)
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04Z0700",
+	"20060102T150405Z0700", // ISO 8601 basic form
+	"20060102T150405Z07:00",
+}
+
+// ParseDate parses any of the forms listed on [Date].
+func ParseDate(s string) (Date, error) {
+	v := strings.TrimSpace(s)
+	if v == "" {
+		return Date{}, errors.New("outscale: empty date")
+	}
+	if len(v) == len("2006-01-02") || len(v) == len("20060102") {
+		for _, layout := range []string{"2006-01-02", "20060102"} {
+			if t, err := time.Parse(layout, v); err == nil {
+				return Date{t: t, dateOnly: true}, nil
+			}
+		}
+	}
+	if len(v) > 10 && v[10] == ' ' { // "2006-01-02 15:04:05…"
+		v = v[:10] + "T" + v[11:]
+	}
+	for _, layout := range dateLayouts {
+		if t, err := time.Parse(layout, v); err == nil {
+			return Date{t: t.UTC()}, nil
+		}
+	}
+	return Date{}, fmt.Errorf("outscale: cannot parse date %q: want ISO 8601, e.g. 2010-10-01T12:34:56.789+0000 or 2063-04-05",
+		redact.Truncate(s, 64))
+}
+
+// MustParseDate is like [ParseDate] but panics on error; for constants in
+// tests and examples.
+func MustParseDate(s string) Date {
+	d, err := ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// Time returns the instant (midnight UTC for a date-only value); the zero
+// time for the zero Date.
+func (d Date) Time() time.Time { return d.t }
+
+// IsZero reports whether d is absent.
+func (d Date) IsZero() bool { return d.t.IsZero() }
+
+// IsDateOnly reports whether d is a date without a time of day.
+func (d Date) IsDateOnly() bool { return d.dateOnly }
+
+// String returns the wire form ("" for the zero Date).
+func (d Date) String() string {
+	switch {
+	case d.t.IsZero():
+		return ""
+	case d.dateOnly:
+		return d.t.Format("2006-01-02")
+	default:
+		return d.t.UTC().Format("2006-01-02T15:04:05Z")
+	}
+}
+
+// Equal reports whether d and o denote the same instant and form.
+func (d Date) Equal(o Date) bool { return d.t.Equal(o.t) && d.dateOnly == o.dateOnly }
+
+// MarshalJSON writes the wire form. A zero Date is an error: the API
+// rejects an empty date, so callers omit the field instead (omitzero).
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.t.IsZero() {
+		return nil, errors.New("outscale: refusing to send an empty date (omit the field instead)")
+	}
+	return json.Marshal(d.String())
+}
+
+// UnmarshalJSON parses a JSON string in any form [ParseDate] accepts; null
+// and "" give the zero Date (absent: "never expires").
+func (d *Date) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*d = Date{}
+		return nil
+	}
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' {
+		if t, ok := parseFast(b[1 : n-1]); ok {
+			*d = Date{t: t}
+			return nil
+		}
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errors.New("outscale: date must be a JSON string")
+	}
+	if strings.TrimSpace(s) == "" {
+		*d = Date{}
+		return nil
+	}
+	v, err := ParseDate(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// parseFast parses the API's usual response form without allocating:
+// YYYY-MM-DDTHH:MM:SS, optional fraction, then Z, ±HHMM or ±HH:MM. Any
+// other form (or an out-of-range field) reports false and goes through
+// [ParseDate].
+func parseFast(b []byte) (time.Time, bool) {
+	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(b []byte) (int, bool) {
+		n := 0
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	year, ok1 := num(b[0:4])
+	month, ok2 := num(b[5:7])
+	day, ok3 := num(b[8:10])
+	hour, ok4 := num(b[11:13])
+	minute, ok5 := num(b[14:16])
+	sec, ok6 := num(b[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 ||
+		day > daysIn(time.Month(month), year) || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	rest := b[19:]
+	nsec := 0
+	if rest[0] == '.' {
+		i := 1
+		scale := 100000000
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			if scale > 0 {
+				nsec += int(rest[i]-'0') * scale
+				scale /= 10
+			}
+			i++
+		}
+		if i == 1 {
+			return time.Time{}, false
+		}
+		rest = rest[i:]
+	}
+	offset := 0
+	switch {
+	case len(rest) == 1 && rest[0] == 'Z':
+	case (len(rest) == 5 || len(rest) == 6) && (rest[0] == '+' || rest[0] == '-'):
+		hh, ok1 := num(rest[1:3])
+		mmPart := rest[3:]
+		if len(rest) == 6 {
+			if rest[3] != ':' {
+				return time.Time{}, false
+			}
+			mmPart = rest[4:]
+		}
+		mm, ok2 := num(mmPart)
+		if !ok1 || !ok2 || hh > 23 || mm > 59 {
+			return time.Time{}, false
+		}
+		offset = hh*3600 + mm*60
+		if rest[0] == '-' {
+			offset = -offset
+		}
+	default:
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	return t.Add(-time.Duration(offset) * time.Second), true
+}
+
+func daysIn(m time.Month, year int) int {
+	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}

@@ -1,0 +1,59 @@
+package outscale_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/iam/iamtest"
+	"github.com/iamkit/iamkit/iam/iamtest/outscaletest"
+	"github.com/iamkit/iamkit/iam/outscale"
+)
+
+var t0 = time.Date(2026, 3, 18, 10, 0, 0, 0, time.UTC)
+
+// stepClock is a fake clock that moves forward by step on every Now, so
+// that consecutive signatures carry different X-Amz-Date values.
+type stepClock struct {
+	*iamtest.FakeClock
+	mu   sync.Mutex
+	step time.Duration
+}
+
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.Advance(c.step)
+	return c.FakeClock.Now()
+}
+
+func newEmulator(t *testing.T, optFns ...func(*outscaletest.Options)) (*outscaletest.Server, *iamtest.FakeClock) {
+	t.Helper()
+	clk := iamtest.NewFakeClock(t0)
+	srv := outscaletest.New(append([]func(*outscaletest.Options){func(o *outscaletest.Options) { o.Clock = clk }}, optFns...)...)
+	t.Cleanup(srv.Close)
+	return srv, clk
+}
+
+// rootClient returns a client signing with the emulator's root key.
+func rootClient(t *testing.T, srv *outscaletest.Server, clk iam.Clock, optFns ...func(*outscale.Options)) *outscale.Client {
+	t.Helper()
+	return newClient(t, srv, clk, srv.Root.AccessKey, srv.Root.SecretKey, optFns...)
+}
+
+func newClient(t *testing.T, srv *outscaletest.Server, clk iam.Clock, ak, sk string, optFns ...func(*outscale.Options)) *outscale.Client {
+	t.Helper()
+	c, err := outscale.New(append([]func(*outscale.Options){func(o *outscale.Options) {
+		o.Endpoint = srv.URL
+		o.Region = "eu-west-2"
+		o.AccessKey, o.SecretKey = ak, iam.NewSecret(sk)
+		o.Clock = clk
+		o.BaseDelay, o.MaxDelay = time.Millisecond, 2*time.Millisecond
+	}}, optFns...)...)
+	if err != nil {
+		t.Fatalf("outscale.New: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}

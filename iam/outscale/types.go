@@ -1,0 +1,216 @@
+package outscale
+
+import (
+	"encoding/json"
+
+	"github.com/iamkit/iamkit/iam"
+)
+
+// The key states the API knows.
+const (
+	StateActive   = iam.StateActive
+	StateInactive = iam.StateInactive
+)
+
+// ResponseContext is the context every response carries.
+type ResponseContext struct {
+	// RequestID is the ID of the request, for support tickets.
+	RequestID string `json:"RequestId,omitempty"`
+}
+
+// AccessKey is an access key as ReadAccessKeys and UpdateAccessKey return
+// it (without its secret). An absent ExpirationDate means "never expires".
+type AccessKey struct {
+	// AccessKeyID is the 20-character access key ID.
+	AccessKeyID string `json:"AccessKeyId,omitempty"`
+	// CreationDate is when the key was created.
+	CreationDate Date `json:"CreationDate,omitzero"`
+	// ExpirationDate is when the key expires (zero: never).
+	ExpirationDate Date `json:"ExpirationDate,omitzero"`
+	// LastModificationDate is when the key was last changed.
+	LastModificationDate Date `json:"LastModificationDate,omitzero"`
+	// State is ACTIVE or INACTIVE.
+	State iam.State `json:"State,omitempty"`
+	// Tag is the key's tag (API 1.34.3+).
+	Tag string `json:"Tag,omitempty"`
+}
+
+// AccessKeySecretKey is an access key with its secret, as CreateAccessKey
+// returns it (the only time the API shows the secret).
+type AccessKeySecretKey struct {
+	AccessKey
+	// SecretKey is the 40-character secret key.
+	SecretKey iam.Secret `json:"SecretKey,omitzero"`
+}
+
+// FiltersAccessKeys narrows ReadAccessKeys.
+type FiltersAccessKeys struct {
+	// AccessKeyIDs keeps only these keys.
+	AccessKeyIDs []string `json:"AccessKeyIds,omitempty"`
+	// States keeps only keys in these states.
+	States []iam.State `json:"States,omitempty"`
+}
+
+// CreateAccessKeyRequest is the body of CreateAccessKey.
+type CreateAccessKeyRequest struct {
+	// DryRun checks permissions without creating anything.
+	DryRun bool `json:"DryRun,omitempty"`
+	// ExpirationDate, when set, is when the key expires; zero: never (unless
+	// the account's API access policy requires an expiry).
+	ExpirationDate Date `json:"ExpirationDate,omitzero"`
+	// Tag labels the key (API 1.34.3+).
+	Tag string `json:"Tag,omitempty"`
+	// UserName is the EIM user to create the key for; empty: the caller.
+	UserName string `json:"UserName,omitempty"`
+}
+
+// CreateAccessKeyResponse is the answer of CreateAccessKey.
+type CreateAccessKeyResponse struct {
+	// AccessKey is the new key with its secret.
+	AccessKey AccessKeySecretKey `json:"AccessKey"`
+	// ResponseContext carries the request ID.
+	ResponseContext ResponseContext `json:"ResponseContext"`
+}
+
+// ReadAccessKeysRequest is the body of ReadAccessKeys.
+type ReadAccessKeysRequest struct {
+	// DryRun checks permissions without reading anything.
+	DryRun bool `json:"DryRun,omitempty"`
+	// Filters narrows the result.
+	Filters *FiltersAccessKeys `json:"Filters,omitempty"`
+	// Tag keeps only keys with this tag (API 1.34.3+).
+	Tag string `json:"Tag,omitempty"`
+	// UserName is the EIM user whose keys to list; empty: the caller.
+	UserName string `json:"UserName,omitempty"`
+}
+
+// ReadAccessKeysResponse is the answer of ReadAccessKeys. The call has no
+// pagination.
+type ReadAccessKeysResponse struct {
+	// AccessKeys are the matching keys, without secrets.
+	AccessKeys []AccessKey `json:"AccessKeys"`
+	// ResponseContext carries the request ID.
+	ResponseContext ResponseContext `json:"ResponseContext"`
+}
+
+// UpdateAccessKeyRequest is the body of UpdateAccessKey.
+//
+// Beware: on servers before API 1.40 (and, UNCONFIRMED, maybe on later ones)
+// an update that omits ExpirationDate removes the key's expiry. Use
+// [Client.SetState], which re-sends the current expiry, to change only the
+// state.
+type UpdateAccessKeyRequest struct {
+	// AccessKeyID is the key to update (required).
+	AccessKeyID string `json:"AccessKeyId"`
+	// ClearExpirationDate makes the key never expire (API 1.40.1+);
+	// ExpirationDate is then ignored.
+	ClearExpirationDate bool `json:"ClearExpirationDate,omitempty"`
+	// ClearTag removes the tag (API 1.40.1+).
+	ClearTag bool `json:"ClearTag,omitempty"`
+	// DryRun checks permissions without changing anything.
+	DryRun bool `json:"DryRun,omitempty"`
+	// ExpirationDate is the new expiry.
+	ExpirationDate Date `json:"ExpirationDate,omitzero"`
+	// State is the new state (required before API 1.40).
+	State iam.State `json:"State,omitempty"`
+	// Tag replaces the tag.
+	Tag string `json:"Tag,omitempty"`
+	// UserName is the EIM user that owns the key; empty: the caller.
+	UserName string `json:"UserName,omitempty"`
+}
+
+// UpdateAccessKeyResponse is the answer of UpdateAccessKey.
+type UpdateAccessKeyResponse struct {
+	// AccessKey is the key after the update.
+	AccessKey AccessKey `json:"AccessKey"`
+	// ResponseContext carries the request ID.
+	ResponseContext ResponseContext `json:"ResponseContext"`
+}
+
+// DeleteAccessKeyRequest is the body of DeleteAccessKey. An EIM user's key
+// must be INACTIVE to be deleted.
+type DeleteAccessKeyRequest struct {
+	// AccessKeyID is the key to delete (required).
+	AccessKeyID string `json:"AccessKeyId"`
+	// DryRun checks permissions without deleting anything.
+	DryRun bool `json:"DryRun,omitempty"`
+	// UserName is the EIM user that owns the key; empty: the caller.
+	UserName string `json:"UserName,omitempty"`
+}
+
+// DeleteAccessKeyResponse is the answer of DeleteAccessKey.
+type DeleteAccessKeyResponse struct {
+	// ResponseContext carries the request ID.
+	ResponseContext ResponseContext `json:"ResponseContext"`
+}
+
+// APIAccessPolicy is the account's API access policy.
+type APIAccessPolicy struct {
+	// MaxAccessKeyExpirationSeconds caps the lifetime of new access keys;
+	// 0 means unlimited.
+	MaxAccessKeyExpirationSeconds int64 `json:"MaxAccessKeyExpirationSeconds"`
+	// RequireTrustedEnv requires a trusted session (client certificate).
+	RequireTrustedEnv bool `json:"RequireTrustedEnv"`
+}
+
+// ReadAPIAccessPolicyRequest is the body of ReadApiAccessPolicy.
+type ReadAPIAccessPolicyRequest struct {
+	// DryRun checks permissions without reading anything.
+	DryRun bool `json:"DryRun,omitempty"`
+}
+
+// ReadAPIAccessPolicyResponse is the answer of ReadApiAccessPolicy.
+type ReadAPIAccessPolicyResponse struct {
+	// APIAccessPolicy is the policy.
+	APIAccessPolicy APIAccessPolicy `json:"ApiAccessPolicy"`
+	// ResponseContext carries the request ID.
+	ResponseContext ResponseContext `json:"ResponseContext"`
+}
+
+// UpdateAPIAccessPolicyRequest is the body of UpdateApiAccessPolicy; both
+// policy fields are required by the API and always sent.
+type UpdateAPIAccessPolicyRequest struct {
+	// DryRun checks permissions without changing anything.
+	DryRun bool `json:"DryRun,omitempty"`
+	// MaxAccessKeyExpirationSeconds caps new keys' lifetime (0: unlimited).
+	MaxAccessKeyExpirationSeconds int64 `json:"MaxAccessKeyExpirationSeconds"`
+	// RequireTrustedEnv requires a trusted session.
+	RequireTrustedEnv bool `json:"RequireTrustedEnv"`
+}
+
+// UpdateAPIAccessPolicyResponse is the answer of UpdateApiAccessPolicy.
+type UpdateAPIAccessPolicyResponse struct {
+	// APIAccessPolicy is the policy after the update.
+	APIAccessPolicy APIAccessPolicy `json:"ApiAccessPolicy"`
+	// ResponseContext carries the request ID.
+	ResponseContext ResponseContext `json:"ResponseContext"`
+}
+
+// CheckAuthenticationRequest is the body of CheckAuthentication, which
+// checks a login/password pair (the request itself is signed with an
+// access key).
+type CheckAuthenticationRequest struct {
+	// DryRun checks permissions without checking the pair.
+	DryRun bool
+	// Login is the account's email address (required).
+	Login string
+	// Password is the account's password (required).
+	Password iam.Secret
+}
+
+// MarshalJSON writes the wire form, with the password in clear (it is the
+// point of the call); everything else that prints the request shows it
+// redacted.
+func (r CheckAuthenticationRequest) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		DryRun   bool   `json:"DryRun,omitempty"`
+		Login    string `json:"Login"`
+		Password string `json:"Password"`
+	}{r.DryRun, r.Login, r.Password.Reveal()})
+}
+
+// CheckAuthenticationResponse is the answer of CheckAuthentication.
+type CheckAuthenticationResponse struct {
+	// ResponseContext carries the request ID.
+	ResponseContext ResponseContext `json:"ResponseContext"`
+}

@@ -1,0 +1,20 @@
+module github.com/iamkit/iamkit/interop/oscsdk
+
+go 1.26.0
+
+replace github.com/iamkit/iamkit => ../..
+
+require (
+	github.com/iamkit/iamkit v0.0.0-00010101000000-000000000000
+	github.com/outscale/osc-sdk-go/v2 v2.35.0
+)
+
+require (
+	github.com/aws/aws-sdk-go v1.55.8 // indirect
+	github.com/aws/aws-sdk-go-v2 v1.47.7 // indirect
+	github.com/aws/smithy-go v1.28.8 // indirect
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
+	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
+	github.com/jmespath/go-jmespath v0.4.0 // indirect
+	golang.org/x/oauth2 v0.37.0 // indirect
+)
