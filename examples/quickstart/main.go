@@ -1,25 +1,32 @@
-// Command quickstart walks iamkit's main job end to end and prints a short
-// report: for each cloud it gets a service-account key, signs a short-lived
-// JWT, exchanges it for an access token through the cache, and shows the
-// second call served from the cache.
+// Command quickstart walks iamkit's whole job, for each of the three clouds,
+// and prints a short report (✓/✗, durations, IDs; every secret and token
+// redacted):
 //
-// By default everything runs on the embedded emulators (package
-// iam/iamtest) on loopback: no account, no network, no file left behind.
+//  1. get a service-account key (Nebius credentials JSON, Yandex key.json;
+//     OUTSCALE signs with an access key instead);
+//  2. sign a short-lived JWT and exchange it for an access token, then show
+//     the second call served from the cache;
+//  3. create an access key through the typed client, and list it;
+//  4. hand it to an s3.Client through the credentials adapter and put + get
+//     an object;
+//  5. let a managed provider own a key and rotate it once, with S3 traffic
+//     on both keys;
+//  6. delete everything it created.
+//
+// By default everything runs on the embedded emulators (package iam/iamtest)
+// on loopback: no account, no network, and no file left behind.
 //
 //	go run ./examples/quickstart
-//	go run ./examples/quickstart -cloud yandex
+//	go run ./examples/quickstart -cloud outscale
 //
-// With -real it talks to the real clouds instead, using your credentials
-// files (-nebius-credentials, -yandex-key).
+// With -real the same steps run against your real accounts, after a
+// confirmation (or -yes): they create access keys and a bucket, and delete
+// them again. See -help for each cloud's credential flags.
 package main
 
 import (
+	"bufio"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,65 +34,142 @@ import (
 	"os"
 	"strings"
 	"time"
-
-	"github.com/iamkit/iamkit/auth"
-	"github.com/iamkit/iamkit/iam/iamtest"
 )
 
+// config is what the flags say.
 type config struct {
-	cloud             string
-	real              bool
+	cloud   string
+	real    bool
+	yes     bool
+	timeout time.Duration
+
 	nebiusCredentials string
-	yandexKey         string
-	timeout           time.Duration
+	nebiusProject     string
+	nebiusRegion      string
+
+	yandexKey string
+
+	outscaleProfile string
 }
 
 func main() {
-	var cfg config
-	flag.StringVar(&cfg.cloud, "cloud", "all", "which cloud to run: nebius, yandex or all")
-	flag.BoolVar(&cfg.real, "real", false, "talk to the real clouds instead of the embedded emulators")
-	flag.StringVar(&cfg.nebiusCredentials, "nebius-credentials", "", "with -real: Nebius service-account credentials JSON")
-	flag.StringVar(&cfg.yandexKey, "yandex-key", "", "with -real: Yandex authorized key.json")
-	flag.DurationVar(&cfg.timeout, "timeout", 30*time.Second, "overall time limit")
-	flag.Parse()
-
+	cfg, err := parseFlags(os.Args[1:], os.Stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(2)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
 	defer cancel()
-	if err := run(ctx, cfg, os.Stdout); err != nil {
+	if err := run(ctx, cfg, os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
+func parseFlags(args []string, errOut io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	fs.SetOutput(errOut)
+	fs.StringVar(&cfg.cloud, "cloud", "all", "which cloud to run: nebius, yandex, outscale or all")
+	fs.BoolVar(&cfg.real, "real", false, "run against the REAL clouds (creates and deletes access keys and a bucket)")
+	fs.BoolVar(&cfg.yes, "yes", false, "with -real: do not ask for confirmation")
+	fs.DurationVar(&cfg.timeout, "timeout", 2*time.Minute, "overall time limit")
+	fs.StringVar(&cfg.nebiusCredentials, "nebius-credentials", "", "with -real: Nebius service-account credentials JSON")
+	fs.StringVar(&cfg.nebiusProject, "nebius-project", "", "with -real: Nebius project ID the keys are created in")
+	fs.StringVar(&cfg.nebiusRegion, "nebius-region", "eu-north1", "Nebius region of the object storage")
+	fs.StringVar(&cfg.yandexKey, "yandex-key", "", "with -real: Yandex authorized key.json of a service account")
+	fs.StringVar(&cfg.outscaleProfile, "outscale-profile", "", "with -real: profile in ~/.osc/config.json (default: $OSC_PROFILE or \"default\"; env OSC_* win)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return cfg, nil
+}
+
+// clouds lists the clouds in the order they run.
+var clouds = []struct {
+	name  string
+	title string
+	run   func(context.Context, config, *world, *report) error
+}{
+	{"nebius", "Nebius AI Cloud", runNebius},
+	{"yandex", "Yandex Cloud", runYandex},
+	{"outscale", "3DS OUTSCALE", runOutscale},
+}
+
 // run executes the chosen clouds' steps and returns an error if any failed.
-func run(ctx context.Context, cfg config, w io.Writer) error {
-	clouds := map[string]func(context.Context, config, *report) error{
-		"nebius": nebiusSteps,
-		"yandex": yandexSteps,
-	}
-	order := []string{"nebius", "yandex"}
-	if cfg.cloud != "all" {
-		if _, ok := clouds[cfg.cloud]; !ok {
-			return fmt.Errorf("unknown -cloud %q (want nebius, yandex or all)", cfg.cloud)
+func run(ctx context.Context, cfg config, in io.Reader, out io.Writer) error {
+	var chosen []int
+	for i, c := range clouds {
+		if cfg.cloud == "all" || cfg.cloud == c.name {
+			chosen = append(chosen, i)
 		}
-		order = []string{cfg.cloud}
 	}
+	if len(chosen) == 0 {
+		return fmt.Errorf("unknown -cloud %q (want nebius, yandex, outscale or all)", cfg.cloud)
+	}
+	if cfg.real {
+		if err := checkRealFlags(cfg); err != nil {
+			return err
+		}
+		if !cfg.yes && !confirm(in, out, cfg) {
+			return errors.New("not confirmed; nothing was created")
+		}
+	}
+
+	start := time.Now()
+	w, err := newWorld(cfg)
+	if err != nil {
+		return err
+	}
+	defer w.close()
 	mode := "the embedded emulators (no account needed)"
 	if cfg.real {
 		mode = "the REAL clouds"
 	}
-	fmt.Fprintf(w, "iamkit quickstart — on %s\n", mode)
-	rep := &report{w: w}
-	for _, name := range order {
-		if err := clouds[name](ctx, cfg, rep); err != nil {
-			rep.fail(err)
+	fmt.Fprintf(out, "iamkit quickstart — on %s\n", mode)
+	rep := &report{w: out}
+	for _, i := range chosen {
+		c := clouds[i]
+		rep.section(c.title)
+		if err := c.run(ctx, cfg, w, rep); err != nil {
+			rep.abort(err)
 		}
 	}
-	fmt.Fprintf(w, "\n%d steps, %d passed, %d failed\n", rep.passed+rep.failed, rep.passed, rep.failed)
+	fmt.Fprintf(out, "\n%d steps: %d passed, %d failed, in %s\n", rep.passed+rep.failed, rep.passed, rep.failed, time.Since(start).Round(time.Millisecond))
 	if rep.failed > 0 {
 		return fmt.Errorf("%d step(s) failed", rep.failed)
 	}
 	return nil
+}
+
+func checkRealFlags(cfg config) error {
+	var missing []string
+	if cfg.cloud == "all" || cfg.cloud == "nebius" {
+		if cfg.nebiusCredentials == "" || cfg.nebiusProject == "" {
+			missing = append(missing, "-nebius-credentials and -nebius-project")
+		}
+	}
+	if (cfg.cloud == "all" || cfg.cloud == "yandex") && cfg.yandexKey == "" {
+		missing = append(missing, "-yandex-key")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("-real needs %s (or choose one cloud with -cloud)", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// confirm asks before anything is created in a real account.
+func confirm(in io.Reader, out io.Writer, cfg config) bool {
+	fmt.Fprintf(out, "This creates access keys and a bucket in your REAL %s account(s), then deletes them.\nContinue? [y/N] ", cfg.cloud)
+	line, _ := bufio.NewReader(in).ReadString('\n')
+	answer := strings.ToLower(strings.TrimSpace(line))
+	return answer == "y" || answer == "yes"
 }
 
 // report prints steps as they finish: ✓ or ✗, the duration, and a detail.
@@ -96,29 +180,32 @@ type report struct {
 
 func (r *report) section(title string) { fmt.Fprintf(r.w, "\n%s\n", title) }
 
-// step runs fn and prints its outcome; it returns fn's error.
+// errReported marks an error whose step already printed it.
+var errReported = errors.New("step failed")
+
+// step runs fn and prints its outcome. It returns errReported when fn
+// failed, so that callers can stop the cloud's remaining steps.
 func (r *report) step(name string, fn func() (string, error)) error {
 	start := time.Now()
 	detail, err := fn()
 	d := time.Since(start)
 	if err != nil {
 		r.failed++
-		fmt.Fprintf(r.w, "  ✗ %-44s %9s  %v\n", name, round(d), err)
-		return err
+		fmt.Fprintf(r.w, "  ✗ %-46s %9s  %v\n", name, round(d), err)
+		return errReported
 	}
 	r.passed++
-	fmt.Fprintf(r.w, "  ✓ %-44s %9s  %s\n", name, round(d), detail)
+	fmt.Fprintf(r.w, "  ✓ %-46s %9s  %s\n", name, round(d), detail)
 	return nil
 }
 
-func (r *report) fail(err error) {
-	if !errors.Is(err, errStepFailed) {
+// abort records an error that ended a cloud's run outside a step.
+func (r *report) abort(err error) {
+	if !errors.Is(err, errReported) {
 		r.failed++
 		fmt.Fprintf(r.w, "  ✗ %v\n", err)
 	}
 }
-
-var errStepFailed = errors.New("step failed")
 
 func round(d time.Duration) string {
 	switch {
@@ -129,181 +216,4 @@ func round(d time.Duration) string {
 	default:
 		return d.Round(100 * time.Microsecond).String()
 	}
-}
-
-// tokenSteps exchanges a token through ts and then shows a cached call.
-func tokenSteps(ctx context.Context, rep *report, ts *auth.Cache, exchanges func() int) error {
-	var tok auth.Token
-	if err := rep.step("sign JWT, exchange it for an access token", func() (string, error) {
-		var err error
-		tok, err = ts.AccessToken(ctx)
-		if err != nil {
-			return "", err
-		}
-		return fmt.Sprintf("token %v, valid for %s", tok.Value, time.Until(tok.Expiry).Round(time.Minute)), nil
-	}); err != nil {
-		return errStepFailed
-	}
-	return stepErr(rep.step("second call served from the cache", func() (string, error) {
-		start := time.Now()
-		again, err := ts.AccessToken(ctx)
-		d := time.Since(start)
-		if err != nil {
-			return "", err
-		}
-		if !again.Value.Equal(tok.Value) {
-			return "", errors.New("got a different token: the cache did not serve it")
-		}
-		detail := fmt.Sprintf("same token in %s", d)
-		if exchanges != nil {
-			if n := exchanges(); n != 1 {
-				return "", fmt.Errorf("the token service saw %d exchanges, want 1", n)
-			}
-			detail += ", 1 exchange in all"
-		}
-		return detail, nil
-	}))
-}
-
-func stepErr(err error) error {
-	if err != nil {
-		return errStepFailed
-	}
-	return nil
-}
-
-func nebiusSteps(ctx context.Context, cfg config, rep *report) error {
-	rep.section("Nebius AI Cloud")
-	var (
-		key       *auth.ServiceAccountKey
-		opts      []func(*auth.ServiceAccountOptions)
-		exchanges func() int
-	)
-	if cfg.real {
-		if cfg.nebiusCredentials == "" {
-			return errors.New("-real needs -nebius-credentials")
-		}
-		if err := rep.step("load credentials JSON", func() (string, error) {
-			var err error
-			key, err = auth.LoadNebiusCredentialsFile(cfg.nebiusCredentials)
-			return fmt.Sprint(key), err
-		}); err != nil {
-			return errStepFailed
-		}
-	} else {
-		emu := iamtest.NewNebiusTokenServer()
-		defer emu.Close()
-		exchanges = emu.Exchanges
-		opts = append(opts, func(o *auth.ServiceAccountOptions) { o.Endpoint = emu.URL })
-		var credentials []byte
-		if err := rep.step("generate a service-account key pair", func() (string, error) {
-			var err error
-			credentials, err = newNebiusCredentials(emu.Registry)
-			return "public key uploaded to the emulator", err
-		}); err != nil {
-			return errStepFailed
-		}
-		if err := rep.step("load the credentials JSON", func() (string, error) {
-			var err error
-			key, err = auth.ParseNebiusCredentials(credentials, "credentials.json")
-			return fmt.Sprintf("key %s of %s", key.KeyID, key.ServiceAccountID), err
-		}); err != nil {
-			return errStepFailed
-		}
-	}
-	ts, err := auth.NebiusServiceAccount(key, opts...)
-	if err != nil {
-		return err
-	}
-	defer ts.Close()
-	return tokenSteps(ctx, rep, ts, exchanges)
-}
-
-func yandexSteps(ctx context.Context, cfg config, rep *report) error {
-	rep.section("Yandex Cloud")
-	var (
-		key       *auth.ServiceAccountKey
-		opts      []func(*auth.ServiceAccountOptions)
-		exchanges func() int
-	)
-	if cfg.real {
-		if cfg.yandexKey == "" {
-			return errors.New("-real needs -yandex-key")
-		}
-		if err := rep.step("load key.json", func() (string, error) {
-			var err error
-			key, err = auth.LoadYandexKeyFile(cfg.yandexKey)
-			return fmt.Sprint(key), err
-		}); err != nil {
-			return errStepFailed
-		}
-	} else {
-		emu := iamtest.NewYandexTokenServer()
-		defer emu.Close()
-		exchanges = emu.Exchanges
-		opts = append(opts, func(o *auth.ServiceAccountOptions) { o.Endpoint = emu.URL })
-		var keyJSON []byte
-		if err := rep.step("create an authorized key", func() (string, error) {
-			var err error
-			keyJSON, err = newYandexKeyJSON(emu.Registry)
-			return "public key registered with the emulator", err
-		}); err != nil {
-			return errStepFailed
-		}
-		if err := rep.step("load key.json", func() (string, error) {
-			var err error
-			key, err = auth.ParseYandexKey(keyJSON, "key.json")
-			return fmt.Sprintf("key %s of %s", key.KeyID, key.ServiceAccountID), err
-		}); err != nil {
-			return errStepFailed
-		}
-	}
-	ts, err := auth.YandexServiceAccount(key, opts...)
-	if err != nil {
-		return err
-	}
-	defer ts.Close()
-	return tokenSteps(ctx, rep, ts, exchanges)
-}
-
-// newNebiusCredentials makes what "nebius iam auth-public-key generate"
-// makes: a key pair whose public half is registered (here, with the
-// emulator) and a credentials JSON holding the private half.
-func newNebiusCredentials(reg *iamtest.Registry) ([]byte, error) {
-	k, pemKey, err := newRSAKey()
-	if err != nil {
-		return nil, err
-	}
-	const kid, sa = "publickey-e00quickstart", "serviceaccount-e00quickstart"
-	reg.PutPublicKey(iamtest.PublicKey{KeyID: kid, ServiceAccountID: sa, Key: &k.PublicKey})
-	return json.Marshal(map[string]any{"subject-credentials": map[string]string{
-		"type": "JWT", "alg": "RS256", "private-key": pemKey, "kid": kid, "iss": sa, "sub": sa,
-	}})
-}
-
-// newYandexKeyJSON makes a key.json in the format "yc iam key create" writes.
-func newYandexKeyJSON(reg *iamtest.Registry) ([]byte, error) {
-	k, pemKey, err := newRSAKey()
-	if err != nil {
-		return nil, err
-	}
-	const id, sa = "ajequickstartkey0001", "ajequickstartsa00001"
-	reg.PutPublicKey(iamtest.PublicKey{KeyID: id, ServiceAccountID: sa, Key: &k.PublicKey})
-	return json.Marshal(map[string]string{
-		"id": id, "service_account_id": sa, "created_at": time.Now().UTC().Format(time.RFC3339Nano),
-		"key_algorithm": "RSA_2048",
-		"private_key":   "PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID <" + id + ">\n" + pemKey,
-	})
-}
-
-func newRSAKey() (*rsa.PrivateKey, string, error) {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, "", err
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		return nil, "", err
-	}
-	return k, strings.TrimSpace(string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))) + "\n", nil
 }

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/iam/iamtest"
+	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
+	"github.com/iamkit/iamkit/iam/iamtest/outscaletest"
+	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
+	"github.com/iamkit/iamkit/iam/nebius"
+	"github.com/iamkit/iamkit/iam/outscale"
+	"github.com/iamkit/iamkit/iam/yandex"
+)
+
+// typedDescription marks the key the quickstart creates with a typed client.
+const typedDescription = "iamkit-quickstart"
+
+func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
+	var (
+		key       *auth.ServiceAccountKey
+		tokenOpts []func(*auth.ServiceAccountOptions)
+		clientOpt = func(o *nebius.Options) { o.ProjectID = cfg.nebiusProject }
+		exchanges func() int
+	)
+	if cfg.real {
+		if err := rep.step("load the service-account credentials JSON", func() (string, error) {
+			var err error
+			key, err = auth.LoadNebiusCredentialsFile(cfg.nebiusCredentials)
+			return fmt.Sprint(key), err
+		}); err != nil {
+			return err
+		}
+	} else {
+		tokens := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = w.reg })
+		w.onClose(tokens.Close)
+		emu, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = w.reg })
+		if err != nil {
+			return err
+		}
+		w.onClose(emu.Close)
+		exchanges = tokens.Exchanges
+		tokenOpts = append(tokenOpts, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
+		var sa *nebiustest.ServiceAccount
+		if err := rep.step("create a service-account key (upload public key)", func() (string, error) {
+			var err error
+			sa, err = emu.NewServiceAccount("")
+			if err != nil {
+				return "", err
+			}
+			key, err = auth.ParseNebiusCredentials(sa.CredentialsJSON, "credentials.json")
+			return fmt.Sprintf("%s of %s", key.KeyID, key.ServiceAccountID), err
+		}); err != nil {
+			return err
+		}
+		clientOpt = func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = emu.Addr, true, sa.ProjectID }
+	}
+	ts, err := auth.NebiusServiceAccount(key, tokenOpts...)
+	if err != nil {
+		return err
+	}
+	defer ts.Close()
+	if err := tokenSteps(ctx, rep, ts, exchanges); err != nil {
+		return err
+	}
+
+	client, err := nebius.New(ts, clientOpt)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	account := nebius.ServiceAccount(key.ServiceAccountID)
+	km, err := nebius.NewKeyManager(client.AccessKeys(), account)
+	if err != nil {
+		return err
+	}
+	aks := client.AccessKeys()
+	return keySteps(ctx, rep, w, keyFlow{
+		provider: iam.Nebius,
+		region:   cfg.nebiusRegion,
+		km:       km,
+		create: func(ctx context.Context) (iam.AccessKey, string, error) {
+			k, err := aks.Create(ctx, nebius.CreateAccessKeyRequest{
+				Account: account, Description: typedDescription, ExpiresAt: time.Now().Add(time.Hour),
+			})
+			if err != nil {
+				return iam.AccessKey{}, "", err
+			}
+			return k.ToIAM(), fmt.Sprintf("%s, aws_access_key_id %s, secret %v", k.ID, k.AWSAccessKeyID, k.Secret), nil
+		},
+		list: func(ctx context.Context, want iam.AccessKey) (string, error) {
+			n, found := 0, false
+			for k, err := range aks.List(ctx, nebius.ListRequest{}) {
+				if err != nil {
+					return "", err
+				}
+				n++
+				found = found || k.ID == want.ID
+			}
+			if !found {
+				return "", fmt.Errorf("%s is not in the list", want.ID)
+			}
+			return fmt.Sprintf("%d key(s) in the project, %s among them", n, want.ID), nil
+		},
+		remove: func(ctx context.Context, k iam.AccessKey) error {
+			_, err := aks.Delete(ctx, k.ID)
+			return err
+		},
+	})
+}
+
+func runYandex(ctx context.Context, cfg config, w *world, rep *report) error {
+	var (
+		key       *auth.ServiceAccountKey
+		tokenOpts []func(*auth.ServiceAccountOptions)
+		clientOpt = func(*yandex.Options) {}
+		exchanges func() int
+	)
+	if cfg.real {
+		if err := rep.step("load the authorized key.json", func() (string, error) {
+			var err error
+			key, err = auth.LoadYandexKeyFile(cfg.yandexKey)
+			return fmt.Sprint(key), err
+		}); err != nil {
+			return err
+		}
+	} else {
+		tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = w.reg })
+		w.onClose(tokens.Close)
+		emu := yandextest.New(func(o *yandextest.Options) { o.Registry = w.reg })
+		w.onClose(emu.Close)
+		exchanges = tokens.Exchanges
+		tokenOpts = append(tokenOpts, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
+		clientOpt = func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = emu.URL, emu.URL }
+		if err := rep.step("create an authorized key (key.json)", func() (string, error) {
+			keyJSON, err := emu.BootstrapKeyFile()
+			if err != nil {
+				return "", err
+			}
+			key, err = auth.ParseYandexKey(keyJSON, "key.json")
+			return fmt.Sprintf("%s of %s", key.KeyID, key.ServiceAccountID), err
+		}); err != nil {
+			return err
+		}
+	}
+	ts, err := auth.YandexServiceAccount(key, tokenOpts...)
+	if err != nil {
+		return err
+	}
+	defer ts.Close()
+	if err := tokenSteps(ctx, rep, ts, exchanges); err != nil {
+		return err
+	}
+
+	client, err := yandex.New(ts, func(o *yandex.Options) {
+		clientOpt(o)
+		o.ServiceAccountID = key.ServiceAccountID
+	})
+	if err != nil {
+		return err
+	}
+	aks := client.AccessKeys
+	return keySteps(ctx, rep, w, keyFlow{
+		provider: iam.Yandex,
+		region:   "ru-central1",
+		km:       aks,
+		create: func(ctx context.Context) (iam.AccessKey, string, error) {
+			k, err := aks.Create(ctx, yandex.CreateAccessKeyRequest{ServiceAccountID: key.ServiceAccountID, Description: typedDescription})
+			if err != nil {
+				return iam.AccessKey{}, "", err
+			}
+			return k.Neutral(), fmt.Sprintf("%s, key ID %s, secret %v", k.AccessKey.ID, k.AccessKey.KeyID, k.Secret), nil
+		},
+		list: func(ctx context.Context, want iam.AccessKey) (string, error) {
+			n, found := 0, false
+			for k, err := range aks.List(ctx, yandex.ListAccessKeysRequest{ServiceAccountID: key.ServiceAccountID}) {
+				if err != nil {
+					return "", err
+				}
+				n++
+				found = found || k.ID == want.ID
+			}
+			if !found {
+				return "", fmt.Errorf("%s is not in the list", want.ID)
+			}
+			return fmt.Sprintf("%d key(s) of the service account, %s among them", n, want.ID), nil
+		},
+		remove: func(ctx context.Context, k iam.AccessKey) error { return aks.Delete(ctx, k.ID) },
+	})
+}
+
+func runOutscale(ctx context.Context, cfg config, w *world, rep *report) error {
+	var opts []func(*outscale.Options)
+	if cfg.real {
+		if err := rep.step("load the profile (~/.osc/config.json, OSC_*)", func() (string, error) {
+			p, err := outscale.LoadProfile(func(o *outscale.ProfileOptions) { o.Profile = cfg.outscaleProfile })
+			if err != nil {
+				return "", err
+			}
+			opts = append(opts, outscale.WithProfile(p))
+			return fmt.Sprintf("profile %q, region %s, access key %s, secret %v", p.Name, p.Region, p.AccessKey, p.SecretKey), nil
+		}); err != nil {
+			return err
+		}
+	} else {
+		emu := outscaletest.New(func(o *outscaletest.Options) { o.Registry = w.reg })
+		w.onClose(emu.Close)
+		if err := rep.step("the account's access key (emulator root)", func() (string, error) {
+			opts = append(opts, func(o *outscale.Options) {
+				o.Endpoint, o.Region = emu.URL, "eu-west-2"
+				o.AccessKey, o.SecretKey = emu.Root.AccessKey, iam.NewSecret(emu.Root.SecretKey)
+			})
+			return fmt.Sprintf("access key %s, secret %v", emu.Root.AccessKey, iam.NewSecret(emu.Root.SecretKey)), nil
+		}); err != nil {
+			return err
+		}
+	}
+	client, err := outscale.New(opts...)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	if err := rep.step("SigV4-signed call (ReadApiAccessPolicy)", func() (string, error) {
+		out, err := client.ReadAPIAccessPolicy(ctx, outscale.ReadAPIAccessPolicyRequest{})
+		if err != nil {
+			return "", err
+		}
+		limit := "no limit"
+		if s := out.APIAccessPolicy.MaxAccessKeyExpirationSeconds; s > 0 {
+			limit = (time.Duration(s) * time.Second).String()
+		}
+		return fmt.Sprintf("signed for region %s; key lifetime cap: %s", client.Region(), limit), nil
+	}); err != nil {
+		return err
+	}
+	return keySteps(ctx, rep, w, keyFlow{
+		provider: iam.Outscale,
+		region:   client.Region(),
+		km:       client,
+		create: func(ctx context.Context) (iam.AccessKey, string, error) {
+			out, err := client.CreateAccessKey(ctx, outscale.CreateAccessKeyRequest{
+				ExpirationDate: outscale.NewDate(time.Now().Add(time.Hour)), Tag: typedDescription,
+			})
+			if err != nil {
+				return iam.AccessKey{}, "", err
+			}
+			k := out.AccessKey
+			ak := iam.AccessKey{Provider: iam.Outscale, ID: k.AccessKeyID, AccessKeyID: k.AccessKeyID, Secret: k.SecretKey,
+				Description: k.Tag, State: k.State, ExpiresAt: k.ExpirationDate.Time()}
+			return ak, fmt.Sprintf("%s, secret %v, expires %s", k.AccessKeyID, k.SecretKey, ak.ExpiresAt.UTC().Format(time.RFC3339)), nil
+		},
+		list: func(ctx context.Context, want iam.AccessKey) (string, error) {
+			out, err := client.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{})
+			if err != nil {
+				return "", err
+			}
+			for _, k := range out.AccessKeys {
+				if k.AccessKeyID == want.AccessKeyID {
+					return fmt.Sprintf("%d key(s) in the account, %s %s", len(out.AccessKeys), k.AccessKeyID, k.State), nil
+				}
+			}
+			return "", fmt.Errorf("%s is not in the list", want.AccessKeyID)
+		},
+		remove: func(ctx context.Context, k iam.AccessKey) error { return client.DeleteKey(ctx, k.ID) },
+	})
+}
