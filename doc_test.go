@@ -82,13 +82,14 @@ func checkPackageDocs(t *testing.T, dir string) {
 func checkDecl(t *testing.T, fset *token.FileSet, file string, decl ast.Decl) {
 	switch d := decl.(type) {
 	case *ast.FuncDecl:
-		if !d.Name.IsExported() || d.Doc != nil {
+		if !d.Name.IsExported() || (d.Recv != nil && !exportedRecv(d.Recv)) {
 			return
 		}
-		if d.Recv != nil && !exportedRecv(d.Recv) {
+		if d.Doc == nil {
+			t.Errorf("%s: exported func %s has no doc comment", fset.Position(d.Pos()), d.Name.Name)
 			return
 		}
-		t.Errorf("%s: exported func %s has no doc comment", fset.Position(d.Pos()), d.Name.Name)
+		checkStartsWithName(t, fset, d.Doc, d.Name)
 	case *ast.GenDecl:
 		for _, spec := range d.Specs {
 			switch s := spec.(type) {
@@ -96,7 +97,12 @@ func checkDecl(t *testing.T, fset *token.FileSet, file string, decl ast.Decl) {
 				if !s.Name.IsExported() {
 					continue
 				}
-				if s.Doc == nil && d.Doc == nil {
+				switch {
+				case s.Doc != nil:
+					checkStartsWithName(t, fset, s.Doc, s.Name)
+				case d.Doc != nil && len(d.Specs) == 1:
+					checkStartsWithName(t, fset, d.Doc, s.Name)
+				case d.Doc == nil:
 					t.Errorf("%s: exported type %s has no doc comment", fset.Position(s.Pos()), s.Name.Name)
 				}
 				if st, ok := s.Type.(*ast.StructType); ok {
@@ -123,6 +129,20 @@ func checkDecl(t *testing.T, fset *token.FileSet, file string, decl ast.Decl) {
 				}
 			}
 		}
+	}
+}
+
+// checkStartsWithName checks that a doc comment is a sentence that starts
+// with the name it documents (optionally after "A", "An" or "The"), as
+// go doc and pkg.go.dev expect.
+func checkStartsWithName(t *testing.T, fset *token.FileSet, doc *ast.CommentGroup, name *ast.Ident) {
+	text := doc.Text()
+	for _, article := range []string{"A ", "An ", "The "} {
+		text = strings.TrimPrefix(text, article)
+	}
+	if !strings.HasPrefix(text, name.Name) {
+		first, _, _ := strings.Cut(doc.Text(), "\n")
+		t.Errorf("%s: the doc comment of %s does not start with its name: %q", fset.Position(name.Pos()), name.Name, first)
 	}
 }
 
