@@ -3,13 +3,35 @@
 // listens on a loopback port, speaks the provider's real wire contract, and
 // is closed with Close.
 //
-// This package holds the token-exchange emulators (Nebius RFC 8693 token
-// exchange, Yandex /iam/v1/tokens), the S3 emulator that verifies SigV4
+// This package holds the token-exchange emulators ([NewNebiusTokenServer]:
+// the Nebius RFC 8693 token exchange; [NewYandexTokenServer]: Yandex
+// /iam/v1/tokens), the S3 emulator ([NewS3Server]) that verifies SigV4
 // signatures, and the [Registry] they share. The key-management emulators
-// live in the sub-packages nebiustest, yandextest and outscaletest.
+// live in the sub-packages nebiustest (gRPC), yandextest and outscaletest.
 //
 // The emulators check for real: JWT signatures against registered public
 // keys, bearer tokens against the tokens they issued, SigV4 signatures
-// against the secrets they minted. [Faults] lets a test inject latency,
-// errors, throttling, hangs and connection resets.
+// against the secrets they minted. Share one Registry between the
+// emulators of a test so that what one mints, the others accept: a public
+// key uploaded to nebiustest verifies JWTs at the Nebius token server, an
+// access key created in outscaletest signs requests to the S3 server.
+//
+// A minimal test:
+//
+//	reg := iamtest.NewRegistry()
+//	tokens := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+//	defer tokens.Close()
+//	reg.PutPublicKey(iamtest.PublicKey{KeyID: "publickey-1", ServiceAccountID: "sa-1", Key: &priv.PublicKey})
+//	key, _ := auth.NewServiceAccountKey("publickey-1", "sa-1", priv)
+//	ts, _ := auth.NebiusServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
+//	defer ts.Close()
+//
+// [Faults] injects latency, error statuses (with Retry-After), hangs and
+// connection resets into any emulator. [NewFakeClock] gives an emulator (and
+// the code under test) a clock that moves only when the test says so.
+//
+// # Concurrency
+//
+// Emulators, the Registry and Faults are safe for concurrent use; Close
+// releases requests that hang on a fault and leaves no goroutine behind.
 package iamtest
