@@ -49,7 +49,9 @@
 // and does not block while a key is held. With ManagedOptions.StateFile the
 // held keys (secrets included) are kept in a 0600 file, replaced
 // atomically; a lock file next to it keeps processes that share it from
-// creating keys at once, and a corrupt file is renamed aside, never deleted.
+// creating keys at once. A corrupt file, or one whose keys are not in the
+// account (another account's file), is renamed aside, never deleted or
+// overwritten.
 //
 // # Concurrency
 //

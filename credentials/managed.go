@@ -40,9 +40,11 @@ type Policy struct {
 	// next, retiring), across crashes. At least 2; default 2.
 	MaxKeys int
 	// Description marks the keys this provider creates (Nebius and Yandex
-	// description, OUTSCALE tag). Keys without it are never touched. Use a
-	// distinct value per application sharing an account. Default
-	// "iamkit-managed".
+	// description, OUTSCALE tag). Keys without it are never touched. On
+	// start, a provider deletes keys with its mark that it holds no secret
+	// for (leftovers of a crash), so providers that run at the same time
+	// in one account (replicas, other applications) must either share a
+	// StateFile or each use a distinct value. Default "iamkit-managed".
 	Description string
 }
 
@@ -67,7 +69,9 @@ type ManagedOptions struct {
 	// kept so that a restarted process reuses its key instead of creating
 	// another. A lock file next to it (StateFile + ".lock") keeps two
 	// processes from creating keys at once. A corrupt file is renamed
-	// aside (StateFile + ".corrupt-<time>"), never deleted.
+	// aside (StateFile + ".corrupt-<time>"), and so is a file none of
+	// whose keys exists in the account (StateFile + ".stale-<time>"); it
+	// is never deleted.
 	StateFile string
 	// OnEvent, when set, is called (synchronously, from the rotation
 	// goroutine) for every rotation event; keep it fast.
@@ -111,8 +115,10 @@ const (
 	// EventReconciled: the keys of the account were checked at start;
 	// Deleted counts leftover keys of ours that were removed.
 	EventReconciled
-	// EventStateFileSetAside: the state file was corrupt and was renamed
-	// (Err says why, Path where it went).
+	// EventStateFileSetAside: the state file was corrupt, or none of its
+	// keys exists in the account (deleted, or the file belongs to another
+	// account), and it was renamed instead of being overwritten (Err says
+	// why, Path where it went).
 	EventStateFileSetAside
 )
 
@@ -365,6 +371,9 @@ func (p *ManagedProvider) retrieveSlow(ctx context.Context, s *published) (aws.C
 		case <-s.changed:
 			s = p.pub.Load()
 		case <-ctx.Done():
+			if s.err != nil {
+				return aws.Credentials{}, fmt.Errorf("credentials: waiting for a managed %s key: %w (latest failure: %w)", p.km.Provider(), ctx.Err(), s.err)
+			}
 			return aws.Credentials{}, fmt.Errorf("credentials: waiting for a managed %s key: %w", p.km.Provider(), ctx.Err())
 		}
 	}
@@ -538,6 +547,17 @@ func (p *ManagedProvider) publishErr(err error) {
 		n.has = false
 	}
 	p.pub.Store(&n)
+	close(old.changed)
+}
+
+// withdraw stops serving the published key (it is gone or inactive);
+// Retrieve waits for the next one.
+func (p *ManagedProvider) withdraw() {
+	old := p.pub.Load()
+	if !old.has {
+		return
+	}
+	p.pub.Store(&published{err: old.err, gen: old.gen + 1, changed: make(chan struct{})})
 	close(old.changed)
 }
 

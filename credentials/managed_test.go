@@ -43,6 +43,8 @@ type rig struct {
 	createOp, listOp, deactivateOp, deleteOp string
 	// setCap sets the account's key-lifetime cap (OUTSCALE only).
 	setCap func(time.Duration)
+	// osc is the OUTSCALE emulator (OUTSCALE only).
+	osc *outscaletest.Server
 }
 
 func newRigs(t *testing.T, clk *iamtest.FakeClock) []*rig {
@@ -113,7 +115,7 @@ func newOutscaleRig(t *testing.T, clk *iamtest.FakeClock) *rig {
 	t.Cleanup(func() { c.Close() })
 	return &rig{name: "outscale", km: c, faults: srv.Faults, s3: newS3(t, reg),
 		createOp: "CreateAccessKey", listOp: "ReadAccessKeys", deactivateOp: "UpdateAccessKey", deleteOp: "DeleteAccessKey",
-		setCap: func(d time.Duration) { srv.SetAPIAccessPolicy(int64(d / time.Second)) }}
+		setCap: func(d time.Duration) { srv.SetAPIAccessPolicy(int64(d / time.Second)) }, osc: srv}
 }
 
 // ours lists the keys carrying desc, by access key ID.
@@ -319,7 +321,14 @@ func (h *harness) wantOurs(step string, want ...string) {
 	h.t.Helper()
 	slices.Sort(want)
 	if got := h.r.ours(h.t, h.desc); !slices.Equal(got, want) {
-		h.t.Fatalf("%s: keys of ours on the server = %v, want %v", step, got, want)
+		h.mu.Lock()
+		var evs []string
+		for _, e := range h.events {
+			evs = append(evs, fmt.Sprintf("%s %s %s err=%v", e.Time.Format(time.TimeOnly), e.Kind, e.AccessKeyID, e.Err))
+		}
+		h.mu.Unlock()
+		h.t.Fatalf("%s: keys of ours on the server = %v, want %v (now %s); events:\n%s", step, got, want,
+			h.clk.Now().Format(time.TimeOnly), strings.Join(evs, "\n"))
 	}
 }
 
@@ -950,3 +959,172 @@ func TestManagedRotateNow(t *testing.T) {
 
 // The OUTSCALE client tells the managed provider its account's lifetime cap.
 var _ LifetimeLimiter = (*outscale.Client)(nil)
+
+// A state file of another account whose listing shows no keys (so the
+// owners cannot be compared) is set aside, not overwritten: its secrets are
+// kept, the new key is recorded under this account, and the event says why.
+func TestManagedStaleStateFileSetAside(t *testing.T) {
+	clk := iamtest.NewFakeClock(time.Now().UTC().Truncate(time.Second))
+	r := newYandexRig(t, clk) // an account without keys
+	path := filepath.Join(t.TempDir(), "keys.json")
+	sf := `{"version":1,"provider":"yandex","description":"iamkit-managed-test","owner":"aje-other-account",
+"saved_at":"2026-01-01T00:00:00Z","keys":[{"role":"current","id":"aje-gone","access_key_id":"YCAJE-GONE","secret":"YCsecret-of-another","obtained_at":"2026-01-01T00:00:00Z"}]}`
+	if err := os.WriteFile(path, []byte(sf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, r, clk, func(o *ManagedOptions) { o.StateFile = path })
+	h.start() // serves the file's key at once, then reconciles
+	c := h.retrieve()
+	if c.AccessKeyID == "YCAJE-GONE" {
+		t.Fatal("serving the state file's key after reconcile found it missing")
+	}
+	e := h.lastEvent(EventStateFileSetAside)
+	if e.Path == "" || e.Err == nil || !strings.Contains(e.Err.Error(), "YCAJE-GONE") || !strings.Contains(e.Err.Error(), "another account") ||
+		strings.Contains(e.Err.Error(), "YCsecret-of-another") {
+		t.Fatalf("set-aside event = %+v", e)
+	}
+	if b, err := os.ReadFile(e.Path); err != nil || string(b) != sf {
+		t.Fatalf("the old state file was not kept as is: %v", err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil || strings.Contains(string(raw), "aje-other-account") || !strings.Contains(string(raw), c.AccessKeyID) {
+		t.Fatalf("new state file (%v):\n%s", err, raw)
+	}
+	h.wantOurs("after a stale state file", c.AccessKeyID)
+}
+
+// A key from the state file that no longer exists is not served while its
+// replacement cannot be created: Retrieve reports the failure instead.
+func TestManagedGoneStateKeyNotServed(t *testing.T) {
+	clk := iamtest.NewFakeClock(time.Now().UTC().Truncate(time.Second))
+	r := newNebiusRig(t, clk)
+	path := filepath.Join(t.TempDir(), "keys.json")
+	withFile := func(o *ManagedOptions) { o.StateFile = path }
+	h1 := newHarness(t, r, clk, withFile)
+	a := h1.start()
+	if err := h1.p.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := r.km.ListKeys(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if k.AccessKeyID == a.AccessKeyID {
+			if err := r.km.DeleteKey(context.Background(), k.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	r.faults.Add(iamtest.Fault{Kind: iamtest.FaultStatus, Match: r.createOp, Status: 503})
+	h2 := newHarness(t, r, clk, withFile)
+	h2.p.Start()
+	h2.kickAndSettle(func() { h2.p.signal() })
+	if h2.count(EventCreateFailed) != 1 {
+		t.Fatalf("create failures = %d, want 1", h2.count(EventCreateFailed))
+	}
+	// A caller whose context ends while the retry is pending gets the
+	// latest failure, not the deleted key.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c, err := h2.p.Retrieve(ctx)
+	if err == nil || c.AccessKeyID != "" || !errors.Is(err, iam.ErrUnavailable) || !strings.Contains(err.Error(), "creating a nebius key") {
+		t.Fatalf("Retrieve served %q (err %v); want the create error, not the deleted key", c.AccessKeyID, err)
+	}
+	h2.advance(4 * time.Minute) // the retry succeeds
+	if c := h2.retrieve(); c.AccessKeyID == "" || c.AccessKeyID == a.AccessKeyID {
+		t.Fatalf("after the retry: serving %q", c.AccessKeyID)
+	}
+}
+
+// When MaxKeys keys of ours exist (the old key is still in its grace
+// period), a rotation asked for waits for a slot without spinning: the
+// goroutine sleeps until the old key is due, then rotates.
+func TestManagedRotateBlockedByMaxKeysWaits(t *testing.T) {
+	clk := iamtest.NewFakeClock(time.Now().UTC().Truncate(time.Second))
+	r := newNebiusRig(t, clk)
+	h := newHarness(t, r, clk)
+	a := h.start()
+	if err := h.p.Rotate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	b := h.retrieve()
+	// a is retiring (grace): a second rotation would make 3 keys.
+	err := h.p.Rotate(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "MaxKeys") {
+		t.Fatalf("second Rotate during the grace period: %v, want a MaxKeys error", err)
+	}
+	h.settle() // fails if the goroutine keeps stepping at the same instant
+	h.mu.Lock()
+	wake := h.wake
+	h.mu.Unlock()
+	if !wake.After(clk.Now()) {
+		t.Fatalf("next wake %v is not after now %v: the goroutine would spin", wake, clk.Now())
+	}
+	h.wantOurs("blocked rotation", a.AccessKeyID, b.AccessKeyID)
+	// Once a is deleted at the end of its grace, the rotation happens.
+	h.advance(testPolicy.Grace)
+	c := h.retrieve()
+	if c.AccessKeyID == b.AccessKeyID || c.AccessKeyID == a.AccessKeyID {
+		t.Fatalf("no rotation after the slot freed: serving %s", c.AccessKeyID)
+	}
+	if h.maxSeen > testPolicy.MaxKeys {
+		t.Fatalf("%d keys of ours at once", h.maxSeen)
+	}
+}
+
+// When the current key has expired and creating its successor keeps
+// failing, the goroutine waits for the retry time instead of spinning, and
+// Retrieve reports the failure instead of serving the dead key.
+func TestManagedExpiredKeyCreateFailingWaits(t *testing.T) {
+	clk := iamtest.NewFakeClock(time.Now().UTC().Truncate(time.Second))
+	r := newNebiusRig(t, clk) // Nebius keys expire at the end of Lifetime
+	h := newHarness(t, r, clk)
+	a := h.start()
+	r.faults.Add(iamtest.Fault{Kind: iamtest.FaultStatus, Match: r.createOp, Status: 503, Times: 100})
+	h.advance(testPolicy.Lifetime - testPolicy.RotateBefore)
+	h.advance(testPolicy.RotateBefore) // the key is now past its expiry
+	h.mu.Lock()
+	wake := h.wake
+	h.mu.Unlock()
+	if !wake.After(clk.Now()) {
+		t.Fatalf("next wake %v is not after now %v: the goroutine would spin", wake, clk.Now())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if c, err := h.p.Retrieve(ctx); err == nil || c.AccessKeyID == a.AccessKeyID {
+		t.Fatalf("Retrieve with an expired key and failing creates: %q, %v", c.AccessKeyID, err)
+	}
+	r.faults.Clear()
+	h.advance(4 * time.Minute)
+	if c := h.retrieve(); c.AccessKeyID == a.AccessKeyID {
+		t.Fatal("still serving the expired key after a successful create")
+	}
+}
+
+// A provider closed before it ever started leaves the state file alone,
+// even with DeleteOnClose.
+func TestManagedCloseUnstartedKeepsStateFile(t *testing.T) {
+	clk := iamtest.NewFakeClock(time.Now().UTC().Truncate(time.Second))
+	r := newYandexRig(t, clk)
+	path := filepath.Join(t.TempDir(), "keys.json")
+	withFile := func(o *ManagedOptions) { o.StateFile = path }
+	h1 := newHarness(t, r, clk, withFile)
+	a := h1.start()
+	if err := h1.p.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2 := newHarness(t, r, clk, withFile, func(o *ManagedOptions) { o.DeleteOnClose = true })
+	if err := h2.p.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil || string(after) != string(before) {
+		t.Fatalf("the state file changed (%v):\n%s", err, after)
+	}
+	h2.wantOurs("after closing an unstarted provider", a.AccessKeyID)
+}

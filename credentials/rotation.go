@@ -70,31 +70,46 @@ type rotation struct {
 func (p *ManagedProvider) loop() {
 	defer close(p.done)
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	// The watcher cancels calls in flight when Close is called; it is
+	// waited for before done is closed, so nothing outlives Close.
+	watcherDone := make(chan struct{})
 	go func() {
+		defer close(watcherDone)
 		select {
 		case <-p.stop:
 			cancel()
 		case <-ctx.Done():
 		}
 	}()
+	defer func() {
+		cancel()
+		<-watcherDone
+	}()
 	for {
 		p.stepsStarted.Add(1)
 		wake := p.step(ctx, p.clock.Now())
 		p.updateStatus()
+		if p.stepHook != nil {
+			// Before the step counts as done, so that a test that
+			// returns from Settle sees this step's wake time.
+			p.stepHook(wake)
+		}
 		p.stepsDone.Add(1)
 		p.stepMu.Lock()
 		close(p.stepped)
 		p.stepped = make(chan struct{})
 		p.stepMu.Unlock()
-		if p.stepHook != nil {
-			p.stepHook(wake)
-		}
 		var timerC <-chan time.Time
 		var stopTimer func() bool
 		if !wake.IsZero() {
 			t := p.clock.NewTimer(wake.Sub(p.clock.Now()))
 			timerC, stopTimer = t.C(), t.Stop
+			if !p.clock.Now().Before(wake) {
+				// The clock passed wake while the timer was armed (a
+				// fake clock advanced between Now and NewTimer, which
+				// then counts from the new time): step at once.
+				p.signal()
+			}
 		}
 		select {
 		case <-p.stop:
@@ -211,7 +226,11 @@ func (p *ManagedProvider) nextWake(now time.Time) time.Time {
 		}
 	}
 	if r.current != nil {
-		at(r.current.deadAt(p.safety))
+		// Only a death still to come is an event; once dead, the
+		// create retry (nextCreateAt) is what the loop waits for.
+		if d := r.current.deadAt(p.safety); d.After(now) {
+			at(d)
+		}
 	}
 	for _, x := range r.retiring {
 		at(x.at)
@@ -309,6 +328,7 @@ func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 	for _, k := range keys {
 		byID[k.ID] = k
 	}
+	var missing []string // access key IDs of the state file the account lacks
 	for _, slot := range []**heldKey{&r.current, &r.next} {
 		h := *slot
 		if h == nil {
@@ -321,6 +341,7 @@ func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 				return
 			}
 			p.log.Warn("managed key: the key in the state file no longer exists; creating another", "access_key_id", h.key.AccessKeyID)
+			missing = append(missing, h.key.AccessKeyID)
 			*slot = nil
 			continue
 		}
@@ -333,6 +354,18 @@ func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 	if r.current == nil && r.next != nil {
 		r.current, r.next = r.next, nil
 		p.publish(r.current, time.Time{})
+	}
+	if r.current == nil {
+		// The key loadState served is gone or inactive: stop serving it
+		// while a new one is created.
+		p.withdraw()
+	}
+	if len(missing) > 0 && r.current == nil && p.opts.StateFile != "" {
+		// None of the file's keys is in this account: they were deleted,
+		// or the file belongs to another account whose keys the listing
+		// could not show. Keep the file (with its secrets) aside instead
+		// of overwriting it, and forget its owner.
+		p.setAsideStale(now, missing)
 	}
 	deleted := 0
 	for _, k := range keys {
@@ -422,6 +455,19 @@ func (p *ManagedProvider) createKey(ctx context.Context, now time.Time, urgent b
 			}
 		}
 		r.lastErr = fmt.Errorf("credentials: %d keys of ours exist (MaxKeys %d); waiting for old keys to be deleted before creating another", held, p.pol.MaxKeys)
+		// Try again when the first old key is due to go, not at once
+		// (which would spin): retire has moved every remaining one to
+		// its grace end or retry time.
+		next := time.Time{}
+		for _, x := range r.retiring {
+			if next.IsZero() || x.at.Before(next) {
+				next = x.at
+			}
+		}
+		if next.Before(now) {
+			next = now
+		}
+		r.nextCreateAt = next
 		if r.current == nil {
 			p.publishErr(r.lastErr) // callers waiting for a first key learn why
 		}
@@ -592,6 +638,11 @@ func transient(err error) bool {
 
 // deleteAll retires every key held, at once (DeleteOnClose).
 func (r *rotation) deleteAll(ctx context.Context, p *ManagedProvider) error {
+	if !r.loaded {
+		// Never started: nothing was created or read, and the state
+		// file (another run's keys) must not be overwritten.
+		return nil
+	}
 	now := p.clock.Now()
 	for _, h := range []*heldKey{r.current, r.next} {
 		if h != nil {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/iamkit/iamkit/iam"
@@ -251,6 +252,27 @@ func (p *ManagedProvider) loadState(now time.Time) {
 		p.publish(r.current, p.changesAt())
 		p.emit(Event{Kind: EventKeyAdopted, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
 	}
+}
+
+// setAsideStale renames the state file when none of its keys exists in
+// the account (called by reconcile, under the lock), so that a file of
+// another account is never overwritten; it is never deleted.
+func (p *ManagedProvider) setAsideStale(now time.Time, missing []string) {
+	r := &p.r
+	owner := r.owner
+	r.owner = ""
+	err := fmt.Errorf("credentials: state file %s: its keys (%s) are not in this %s account: they were deleted, or the file belongs to another account (%q)",
+		p.opts.StateFile, strings.Join(missing, ", "), p.km.Provider(), owner)
+	dst := fmt.Sprintf("%s.stale-%s", p.opts.StateFile, now.UTC().Format("20060102T150405.000000000Z"))
+	if rerr := os.Rename(p.opts.StateFile, dst); rerr != nil {
+		if errors.Is(rerr, fs.ErrNotExist) {
+			return
+		}
+		p.log.Warn("managed key: moving the stale state file aside failed", "error", rerr.Error())
+		return
+	}
+	r.lastErr = err
+	p.emit(Event{Kind: EventStateFileSetAside, Err: err, Path: dst})
 }
 
 // adoptFromFile takes over what another process sharing the state file

@@ -221,7 +221,10 @@ func runRotation(t *testing.T, gw *gateway, name string, km iam.KeyManager) {
 		case <-changed:
 		case <-time.After(100 * time.Millisecond):
 		case <-ctx.Done():
-			t.Fatalf("gave up: %d switches, %d deletions, %d ok, %d failed", rotations, deleted, ok.Load(), failed.Load())
+			mu.Lock()
+			r, d := rotations, deleted
+			mu.Unlock()
+			t.Fatalf("gave up: %d switches, %d deletions, %d ok, %d failed", r, d, ok.Load(), failed.Load())
 		}
 	}
 	close(stop)
@@ -238,8 +241,11 @@ func runRotation(t *testing.T, gw *gateway, name string, km iam.KeyManager) {
 	if st.Rotations < 2 {
 		t.Fatalf("only %d rotations", st.Rotations)
 	}
-	if len(failures) != 0 {
-		t.Fatalf("rotation failures: %v", failures)
+	mu.Lock()
+	rotationFailures := append([]string(nil), failures...)
+	mu.Unlock()
+	if len(rotationFailures) != 0 {
+		t.Fatalf("rotation failures: %v", rotationFailures)
 	}
 
 	// versitygw really checks: the first key, now deleted, is refused, and

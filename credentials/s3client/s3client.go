@@ -50,7 +50,10 @@ type keyRejecter interface {
 //
 // When creds is a *credentials.ManagedProvider (or anything with a
 // KeyRejected(accessKeyID) method), an InvalidAccessKeyId answer is
-// reported to it, which triggers one early key rotation.
+// reported to it, which triggers one early key rotation. Pass the provider
+// itself (it is its own cache): wrapped in an aws.CredentialsCache it
+// cannot be told, and the cache would keep the refused key until it
+// expires.
 func New(provider iam.Provider, region string, creds aws.CredentialsProvider, optFns ...func(*Options)) (*s3.Client, error) {
 	if creds == nil {
 		return nil, errors.New("s3client: credentials provider is nil")

@@ -60,9 +60,12 @@ func run(ctx context.Context, profile string, useEnv bool, user string, verbose 
 		fmt.Printf("using profile %q (%s), region %s\n", p.Name, orNone(p.File), p.Region)
 		opts = append(opts, outscale.WithProfile(p))
 	} else {
-		srv := outscaletest.New()
+		// Legacy: the emulator behaves like a pre-1.40 server, which drops
+		// an expiry that UpdateAccessKey does not re-send, so step 3 shows
+		// SetState at work.
+		srv := outscaletest.New(func(o *outscaletest.Options) { o.Legacy = true })
 		defer srv.Close()
-		fmt.Println("using the OUTSCALE emulator at", srv.URL)
+		fmt.Println("using the OUTSCALE emulator (pre-1.40 UpdateAccessKey) at", srv.URL)
 		opts = append(opts, func(o *outscale.Options) {
 			o.Endpoint = srv.URL
 			o.AccessKey, o.SecretKey = srv.Root.AccessKey, iam.NewSecret(srv.Root.SecretKey)
@@ -105,8 +108,12 @@ func run(ctx context.Context, profile string, useEnv bool, user string, verbose 
 	if err != nil {
 		return fmt.Errorf("deactivate: %w", err)
 	}
+	kept := off.ExpirationDate.Time().Equal(got.ExpiresAt)
 	fmt.Printf("disabled %s state=%s expires=%s (kept: %v)\n", off.AccessKeyID, off.State,
-		off.ExpirationDate.Time().Format(time.RFC3339), off.ExpirationDate.Time().Equal(got.ExpiresAt))
+		off.ExpirationDate.Time().Format(time.RFC3339), kept)
+	if !kept {
+		return fmt.Errorf("deactivate: the expiry was not kept (%v, want %v)", off.ExpirationDate, got.ExpiresAt.Format(time.RFC3339))
+	}
 
 	// 4. Activate again.
 	on, err := c.SetState(ctx, k.ID, iam.StateActive)

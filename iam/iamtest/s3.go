@@ -259,13 +259,17 @@ func (s *S3Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault, r
 	switch f.Kind {
 	case FaultLatency:
 		if clock.Sleep(r.Context(), s.clock, f.Delay) != nil {
-			return true
+			// The client left, or Close dropped the connection: answer
+			// nothing (returning would send an empty 200).
+			panic(http.ErrAbortHandler)
 		}
 		return false
 	case FaultHang:
 		select {
 		case <-r.Context().Done():
 		case <-s.closed:
+			// Drop the connection: returning would send an empty 200.
+			panic(http.ErrAbortHandler)
 		}
 		return true
 	case FaultReset:

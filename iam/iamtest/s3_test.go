@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -277,12 +278,87 @@ func TestS3ServerFaults(t *testing.T) {
 		t.Fatal("reset fault: PutObject succeeded")
 	}
 	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultHang, Match: "GetObject"})
-	hctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	hctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if _, err := c.GetObject(hctx, &s3.GetObjectInput{Bucket: aws.String("fault-bucket"), Key: aws.String("k")}); err == nil {
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.GetObject(hctx, &s3.GetObjectInput{Bucket: aws.String("fault-bucket"), Key: aws.String("k")})
+		errc <- err
+	}()
+	waitFaultTaken(t, srv.Faults)
+	select {
+	case err := <-errc:
+		t.Fatalf("hang fault: GetObject returned while hung: %v", err)
+	default:
+	}
+	cancel() // the client gives up; the server lets the request go
+	if err := <-errc; err == nil {
 		t.Fatal("hang fault: GetObject succeeded")
 	}
 	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("fault-bucket"), Key: aws.String("k"), Body: strings.NewReader("v")}); err != nil {
 		t.Fatalf("after faults: %v", err)
+	}
+}
+
+// waitFaultTaken waits (bounded, in real time) until every queued fault was
+// taken by a request: it waits for the request to arrive, not for time.
+func waitFaultTaken(t *testing.T, f *iamtest.Faults) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); f.Pending() > 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the request did not reach the emulator")
+		}
+		runtime.Gosched()
+	}
+}
+
+// emulatorGoroutines returns the stacks of goroutines running S3 emulator
+// code.
+func emulatorGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	n := runtime.Stack(buf, true)
+	var out []string
+	for g := range strings.SplitSeq(string(buf[:n]), "\n\n") {
+		if strings.Contains(g, "iamtest.(*S3Server)") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Close releases requests held by hang and latency faults and leaves no
+// goroutine of the emulator behind.
+func TestS3ServerCloseReleasesHeldRequests(t *testing.T) {
+	clk := iamtest.NewFakeClock(time.Now())
+	srv := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Clock = clk })
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "GOOD", Secret: "good-secret", Active: true})
+	c := newS3Client(srv, "eu-west-2", "GOOD", "good-secret", "")
+	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultHang, Match: "S3/ListBuckets"})
+	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultLatency, Match: "S3/ListBuckets", Delay: time.Hour}) // on the fake clock
+	errc := make(chan error, 2)
+	for range 2 {
+		go func() {
+			_, err := c.ListBuckets(context.Background(), &s3.ListBucketsInput{})
+			errc <- err
+		}()
+	}
+	waitFaultTaken(t, srv.Faults)
+	if len(emulatorGoroutines()) == 0 {
+		t.Fatal("no request is held: the check below would prove nothing")
+	}
+	srv.Close()
+	// A handler that dropped its connection is still unwinding when Close
+	// returns: wait (bounded) for the goroutines to exit, not for time.
+	g := emulatorGoroutines()
+	for deadline := time.Now().Add(10 * time.Second); len(g) != 0 && time.Now().Before(deadline); g = emulatorGoroutines() {
+		runtime.Gosched()
+	}
+	if len(g) != 0 {
+		t.Fatalf("%d emulator goroutine(s) left after Close:\n%s", len(g), strings.Join(g, "\n\n"))
+	}
+	for range 2 {
+		if err := <-errc; err == nil {
+			t.Error("a held request succeeded after Close")
+		}
 	}
 }

@@ -130,6 +130,7 @@ func TestOscSDKHardCodedRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer ic.Close()
 	if _, err := ic.ReadAccessKeys(context.Background(), outscale.ReadAccessKeysRequest{}); err != nil {
 		t.Errorf("iamkit against the strict server: %v", err)
 	}

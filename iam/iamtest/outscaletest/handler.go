@@ -96,7 +96,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		case iamtest.FaultLatency:
 			if !s.wait(r.Context(), f.Delay) {
-				return
+				// The client left or the server is closing: answer
+				// nothing (returning would send an empty 200).
+				panic(http.ErrAbortHandler)
 			}
 		case iamtest.FaultHang:
 			s.record(rec) // recorded on arrival: the client may give up first
@@ -104,7 +106,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			case <-r.Context().Done():
 			case <-s.closed:
 			}
-			return
+			panic(http.ErrAbortHandler) // no answer, not an empty 200
 		case iamtest.FaultReset:
 			reset = true
 		}

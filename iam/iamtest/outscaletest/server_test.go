@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +177,71 @@ func TestRegistrySync(t *testing.T) {
 	post(t, srv, srv.Root, srv.URL+"/DeleteAccessKey", `{"AccessKeyId":"`+id+`"}`, t0)
 	if _, ok := reg.S3Key(id); ok {
 		t.Error("deleted key still registered")
+	}
+}
+
+// emulatorGoroutines returns the stacks of goroutines running emulator code.
+func emulatorGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	n := runtime.Stack(buf, true)
+	var out []string
+	for g := range strings.SplitSeq(string(buf[:n]), "\n\n") {
+		if strings.Contains(g, "outscaletest.(*Server)") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Close releases requests held by hang and latency faults (the client gets
+// no answer, not an empty 200) and leaves no goroutine of the emulator
+// behind.
+func TestCloseReleasesHeldRequests(t *testing.T) {
+	clk := iamtest.NewFakeClock(t0)
+	srv := outscaletest.New(func(o *outscaletest.Options) { o.Clock = clk })
+	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultHang, Match: "ReadAccessKeys"})
+	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultLatency, Match: "ReadAccessKeys", Delay: time.Hour}) // on the fake clock
+	errc := make(chan error, 2)
+	for range 2 {
+		go func() {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/ReadAccessKeys", strings.NewReader("{}"))
+			sum := sha256.Sum256([]byte("{}"))
+			_ = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: srv.Root.AccessKey, SecretAccessKey: srv.Root.SecretKey},
+				req, hex.EncodeToString(sum[:]), "oapi", "eu-west-2", t0)
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			errc <- err
+		}()
+	}
+	// The hang is recorded on arrival; the latency request holds a timer
+	// on the fake clock.
+	stop := make(chan struct{})
+	timer := time.AfterFunc(10*time.Second, func() { close(stop) })
+	defer timer.Stop()
+	if !clk.BlockUntilTimers(1, stop) {
+		t.Fatal("the delayed request did not reach the emulator")
+	}
+	for deadline := time.Now().Add(10 * time.Second); srv.RequestCount("ReadAccessKeys") == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the hung request did not reach the emulator")
+		}
+		runtime.Gosched()
+	}
+	srv.Close()
+	// A handler that dropped its connection is still unwinding when Close
+	// returns: wait (bounded) for the goroutines to exit, not for time.
+	g := emulatorGoroutines()
+	for deadline := time.Now().Add(10 * time.Second); len(g) != 0 && time.Now().Before(deadline); g = emulatorGoroutines() {
+		runtime.Gosched()
+	}
+	if len(g) != 0 {
+		t.Fatalf("%d emulator goroutine(s) left after Close:\n%s", len(g), strings.Join(g, "\n\n"))
+	}
+	for range 2 {
+		if err := <-errc; err == nil {
+			t.Error("a held request got an answer after Close")
+		}
 	}
 }
