@@ -18,9 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/clock"
 	"github.com/iamkit/iamkit/internal/httpx"
@@ -129,8 +126,7 @@ type Client struct {
 
 	// SigV4
 	accessKey string
-	secretKey iam.Secret
-	signer    *v4.Signer
+	signer    *sigV4
 	// Basic
 	basic iam.Secret // "Basic base64(login:password)"
 
@@ -166,14 +162,13 @@ func New(optFns ...func(*Options)) (*Client, error) {
 	}
 	switch {
 	case p.AccessKey != "":
-		c.accessKey, c.secretKey = p.AccessKey, p.SecretKey
-		// The canonical URI is the request path. For a path of unreserved
-		// characters only (every real endpoint), escaping it again is a
-		// no-op, so skip that work; other paths are escaped as usual.
-		plain := plainPath(c.base)
-		c.signer = v4.NewSigner(func(so *v4.SignerOptions) { so.DisableURIPathEscaping = plain })
+		c.accessKey = p.AccessKey
+		c.signer = newSigV4(p.AccessKey, p.SecretKey, p.Region, c.base)
 		c.secrets = append(c.secrets, p.SecretKey.Reveal())
 	case p.Login != "":
+		if err := checkBasicAuthTransport(c.base); err != nil {
+			return nil, err
+		}
 		c.basic = iam.NewSecret("Basic " + base64.StdEncoding.EncodeToString([]byte(p.Login+":"+p.Password.Reveal())))
 		c.secrets = append(c.secrets, p.Password.Reveal(), c.basic.Reveal(), strings.TrimPrefix(c.basic.Reveal(), "Basic "))
 	default:
@@ -336,7 +331,9 @@ func (c *Client) Close() error {
 // processed but the answer was lost): the error then matches
 // [ErrOutcomeUnknown] and [iam.ErrUnavailable]. With [ReconcileByTag] the
 // key is tagged with a token and such a failure is resolved by listing keys
-// by that tag instead of creating a second key.
+// by that tag: a key found there (whose secret was lost) is deactivated and
+// deleted, and one more is created, so that no second usable key is left
+// behind.
 func (c *Client) CreateAccessKey(ctx context.Context, req CreateAccessKeyRequest, optFns ...func(*CreateOptions)) (*CreateAccessKeyResponse, error) {
 	var co CreateOptions
 	for _, fn := range optFns {
@@ -366,12 +363,14 @@ const emptyBodyHash = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61
 
 // ReadAccessKeys lists access keys (without secrets).
 func (c *Client) ReadAccessKeys(ctx context.Context, req ReadAccessKeysRequest) (*ReadAccessKeysResponse, error) {
-	var in any = req
-	if req == (ReadAccessKeysRequest{}) {
-		in = nil // {}: skip the encoder
-	}
 	var out ReadAccessKeysResponse
-	if err := c.call(ctx, "ReadAccessKeys", in, &out); err != nil {
+	var err error
+	if req == (ReadAccessKeysRequest{}) {
+		err = c.call(ctx, "ReadAccessKeys", nil, &out) // {}: skip the encoder
+	} else {
+		err = c.call(ctx, "ReadAccessKeys", req, &out)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -492,7 +491,7 @@ func (c *Client) callSecrets(ctx context.Context, op string, in, out any, extraS
 	if resp.StatusCode >= 300 {
 		return decodeError(op, resp.StatusCode, resp.Header, resp.Body, secrets)
 	}
-	if err := json.Unmarshal(resp.Body, out); err != nil {
+	if err := decodeResponse(resp.Body, out); err != nil {
 		return &iam.Error{Provider: iam.Outscale, Op: op, HTTPStatus: resp.StatusCode, Kind: iam.ErrUnavailable,
 			Message: "invalid response body: " + jsonErrText(err)}
 	}
@@ -518,8 +517,7 @@ func (c *Client) signFunc(body []byte) func(*http.Request, []byte) error {
 	return func(r *http.Request, _ []byte) error {
 		r.Header.Del("Authorization")
 		r.Header.Del("X-Amz-Date")
-		creds := aws.Credentials{AccessKeyID: c.accessKey, SecretAccessKey: c.secretKey.Reveal()}
-		return c.signer.SignHTTP(r.Context(), creds, r, payloadHash, SigningService, c.region, c.clock.Now())
+		return c.signer.sign(r, payloadHash, c.clock.Now())
 	}
 }
 

@@ -63,8 +63,10 @@
 // retried after other transport errors and 500/502/504. A 401 is never
 // retried (four bad signatures lock the account). A CreateAccessKey whose answer
 // may have been lost is not retried either: its error matches
-// [ErrOutcomeUnknown]; with [ReconcileByTag] the client finds the key by
-// its tag instead of creating a second one.
+// [ErrOutcomeUnknown]; with [ReconcileByTag] the client looks the key up
+// by its tag and, since its secret was lost with the answer, deactivates
+// and deletes it before creating one more, so that exactly one key exists
+// and its secret is known.
 //
 // # Concurrency
 //

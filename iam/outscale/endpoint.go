@@ -2,6 +2,7 @@ package outscale
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -49,10 +50,10 @@ func NormalizeEndpoint(endpoint, protocol string) (string, error) {
 	}
 	u, err := url.Parse(e)
 	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("outscale: invalid endpoint %q: want a URL such as https://api.eu-west-2.outscale.com/api/v1", endpoint)
+		return "", fmt.Errorf("outscale: invalid endpoint %q: want a URL such as https://api.eu-west-2.outscale.com/api/v1", withoutUserInfo(endpoint))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("outscale: invalid endpoint %q: scheme must be http or https", endpoint)
+		return "", fmt.Errorf("outscale: invalid endpoint %q: scheme must be http or https", u.Redacted())
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("outscale: invalid endpoint %q: no user info, query or fragment allowed", u.Redacted())
@@ -63,4 +64,36 @@ func NormalizeEndpoint(endpoint, protocol string) (string, error) {
 		u.Path = "/api/v1"
 	}
 	return u.String(), nil
+}
+
+// withoutUserInfo hides anything between "://" and "@" in an endpoint that
+// did not parse, so that an error never shows a password written into it.
+func withoutUserInfo(endpoint string) string {
+	rest := endpoint
+	prefix := ""
+	if i := strings.Index(rest, "://"); i >= 0 {
+		prefix, rest = rest[:i+3], rest[i+3:]
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		return prefix + "REDACTED@" + rest[at+1:]
+	}
+	return endpoint
+}
+
+// checkBasicAuthTransport refuses login/password over plain http except to
+// a loopback address (an emulator): Basic authentication would send the
+// password in clear.
+func checkBasicAuthTransport(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "http" {
+		return nil
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("outscale: refusing login/password over plain http to %s: the password would travel in clear; use https", u.Host)
 }

@@ -258,9 +258,15 @@ func (c *Client) update(ctx context.Context, id, user string, state iam.State, e
 		if !exp.IsZero() && !exp.Time().After(c.clock.Now()) {
 			// Already expired: re-sending the past date would be
 			// refused, and omitting it would make the key valid again on
-			// pre-1.40 servers. Refuse rather than resurrect it.
-			return AccessKey{}, &iam.Error{Provider: iam.Outscale, Op: "UpdateAccessKey", Kind: iam.ErrFailedPrecondition,
-				Message: fmt.Sprintf("access key %s expired at %s; its expiry cannot be re-sent", id, exp)}
+			// pre-1.40 servers. Deactivating is still safe (an inactive
+			// key signs nothing, whatever its expiry), and it is what an
+			// EIM user's key needs before it can be deleted; anything
+			// else is refused rather than resurrect the key.
+			if state != iam.StateInactive {
+				return AccessKey{}, &iam.Error{Provider: iam.Outscale, Op: "UpdateAccessKey", Kind: iam.ErrFailedPrecondition,
+					Message: fmt.Sprintf("access key %s expired at %s; its expiry cannot be re-sent", id, exp)}
+			}
+			exp = Date{}
 		}
 	}
 	out, err := c.UpdateAccessKey(ctx, UpdateAccessKeyRequest{AccessKeyID: id, State: state, ExpirationDate: exp, UserName: user})

@@ -180,6 +180,23 @@ func TestKeyManager(t *testing.T) {
 	if err := km.DeleteKey(ctx, k.ID); !errors.Is(err, iam.ErrNotFound) {
 		t.Errorf("DeleteKey again: %v", err)
 	}
+
+	// An expired EIM key can still be deactivated (and so deleted); it
+	// cannot be re-activated, which would resurrect it on pre-1.40 servers.
+	k3, err := km.CreateKey(ctx, iam.CreateKeyRequest{ExpiresAt: clk.Now().Add(10 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(20 * time.Minute)
+	if _, err := km.UpdateKey(ctx, k3.ID, iam.UpdateKeyRequest{State: iam.StateActive}); !errors.Is(err, iam.ErrFailedPrecondition) {
+		t.Errorf("re-activating an expired key: %v", err)
+	}
+	if err := km.DeleteKey(ctx, k3.ID); err != nil {
+		t.Fatalf("DeleteKey(expired %s): %v", k3.ID, err)
+	}
+	if _, err := km.GetKey(ctx, k3.ID); !errors.Is(err, iam.ErrNotFound) {
+		t.Errorf("expired key still there after DeleteKey: %v", err)
+	}
 }
 
 func TestKeyLimit(t *testing.T) {

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -220,132 +221,204 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 	if method == "" {
 		method = http.MethodGet
 	}
-	u, err := url.Parse(r.URL)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return nil, fmt.Errorf("httpx %s: invalid URL %q: must be absolute", r.Op, cleanURLString(r.URL))
-	}
-	logURL := cleanURL(u)
 
 	var body any // nil for no body, so that GET carries none
 	if r.Body != nil {
 		body = r.Body
 	}
+	// NewRequestWithContext parses the URL; it is parsed again (for error
+	// and log text) only when something goes wrong or debug logging is on.
 	rreq, err := retryablehttp.NewRequestWithContext(ctx, method, r.URL, body)
-	if err != nil {
-		return nil, c.wrap(r, method, logURL, 0, err)
-	}
-	base := r.Header.Clone()
-	if base == nil {
-		base = http.Header{}
+	if err != nil || rreq.URL.Scheme == "" || rreq.URL.Host == "" {
+		u, perr := url.Parse(r.URL)
+		if perr != nil || u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("httpx %s: invalid URL %q: must be absolute", r.Op, cleanURLString(r.URL))
+		}
+		return nil, c.wrap(r, method, 0, err)
 	}
 	ua := c.o.UserAgent
-	if extra := strings.TrimSpace(base.Get("User-Agent")); extra != "" {
+	if extra := strings.TrimSpace(r.Header.Get("User-Agent")); extra != "" {
 		ua += " " + extra
-	}
-	base.Set("User-Agent", ua)
-
-	// prepare gives an attempt its own header map and a readable body, then
-	// signs it.
-	prepare := func(hr *http.Request) error {
-		hr.Header = base.Clone()
-		if hr.GetBody != nil {
-			b, err := hr.GetBody()
-			if err != nil {
-				return err
-			}
-			hr.Body = b
-		}
-		if r.Sign != nil {
-			if err := r.Sign(hr, r.Body); err != nil {
-				return fmt.Errorf("sign: %w", err)
-			}
-		}
-		return nil
-	}
-	if err := prepare(rreq.Request); err != nil {
-		return nil, c.wrap(r, method, logURL, 0, err)
 	}
 
 	maxAttempts := c.o.MaxAttempts
 	if r.Retry == RetryNever {
 		maxAttempts = 1
 	}
-	log := c.o.Logger
-	var (
-		attempts int
-		nextWait time.Duration
-	)
-	rc := &retryablehttp.Client{
+	// One allocation holds the per-call state and the retryablehttp
+	// client whose hooks read it.
+	a := &attempt{c: c, r: r, method: method, ua: ua, maxAttempts: maxAttempts}
+	if err := a.prepare(rreq.Request); err != nil {
+		return nil, c.wrap(r, method, 0, err)
+	}
+	a.rc = retryablehttp.Client{
 		HTTPClient:   c.o.HTTPClient,
-		Logger:       nil, // retryablehttp's own logging is off; we log below
+		Logger:       nil, // retryablehttp's own logging is off; we log in checkRetry
 		RetryWaitMin: c.o.BaseDelay,
 		RetryWaitMax: c.o.MaxDelay,
 		RetryMax:     maxAttempts - 1,
-		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
-			attempts++
-			c.logAttempt(ctx, log, r, method, logURL, attempts, resp, err)
-			if ctx.Err() != nil {
-				return false, ctx.Err()
-			}
-			if !shouldRetry(r.Retry, resp, err) || attempts >= maxAttempts {
-				return false, nil
-			}
-			nextWait = c.backoff(attempts-1, resp, time.Now())
-			// Do not start a wait that the caller's deadline would cut
-			// short: hand back what we have (a 429 says more than a
-			// deadline error).
-			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < nextWait {
-				log.DebugContext(ctx, "httpx: not retrying, deadline before next attempt",
-					"op", r.Op, "method", method, "url", logURL, "attempt", attempts, "wait", nextWait)
-				return false, nil
-			}
-			log.DebugContext(ctx, "httpx: retrying",
-				"op", r.Op, "method", method, "url", logURL, "attempt", attempts, "wait", nextWait)
-			return true, nil
-		},
-		Backoff: func(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
-			return nextWait
-		},
+		CheckRetry:   a.checkRetry,
+		Backoff:      a.backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-		PrepareRetry: prepare,
+		PrepareRetry: a.prepare,
 	}
 
-	resp, err := rc.Do(rreq)
+	resp, err := a.rc.Do(rreq)
 	if err != nil {
 		if resp != nil {
 			drain(resp.Body)
 		}
-		return nil, c.wrap(r, method, logURL, attempts, err)
+		return nil, c.wrap(r, method, a.attempts, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.o.MaxResponseBytes+1))
+	data, err := readBody(resp.Body, resp.ContentLength, c.o.MaxResponseBytes)
 	if err != nil {
-		return nil, c.wrap(r, method, logURL, attempts, fmt.Errorf("reading response body (http %d): %w", resp.StatusCode, err))
+		return nil, c.wrap(r, method, a.attempts, fmt.Errorf("reading response body (http %d): %w", resp.StatusCode, err))
 	}
 	if int64(len(data)) > c.o.MaxResponseBytes {
-		return nil, c.wrap(r, method, logURL, attempts,
+		return nil, c.wrap(r, method, a.attempts,
 			fmt.Errorf("%w: http %d body exceeds %d bytes", ErrResponseTooLarge, resp.StatusCode, c.o.MaxResponseBytes))
 	}
-	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Attempts: attempts}, nil
+	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Attempts: a.attempts}, nil
 }
 
-func (c *Client) logAttempt(ctx context.Context, log *slog.Logger, r *Request, method, logURL string, attempt int, resp *http.Response, err error) {
+// attempt is the state of one [Client.Do] call, shared by the retryablehttp
+// hooks.
+type attempt struct {
+	rc          retryablehttp.Client
+	c           *Client
+	r           *Request
+	method      string
+	ua          string // the User-Agent header value
+	maxAttempts int
+	attempts    int           // attempts made so far
+	nextWait    time.Duration // the wait checkRetry chose, handed to backoff
+}
+
+// prepare gives an attempt its own header map and a readable body, then
+// signs it.
+func (a *attempt) prepare(hr *http.Request) error {
+	hr.Header = cloneHeader(a.r.Header, a.ua)
+	if a.r.Body == nil {
+		hr.Body = http.NoBody
+	}
+	if a.r.Sign == nil {
+		return nil
+	}
+	if a.r.Body != nil {
+		// retryablehttp rewinds the body again before sending; this one is
+		// for a signer that reads it.
+		hr.Body = &byteBody{Reader: *bytes.NewReader(a.r.Body)}
+	}
+	if err := a.r.Sign(hr, a.r.Body); err != nil {
+		return fmt.Errorf("sign: %w", err)
+	}
+	return nil
+}
+
+func (a *attempt) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	a.attempts++
+	r, log := a.r, a.c.o.Logger
+	a.c.logAttempt(ctx, log, r, a.method, a.attempts, resp, err)
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if !shouldRetry(r.Retry, resp, err) || a.attempts >= a.maxAttempts {
+		return false, nil
+	}
+	a.nextWait = a.c.backoff(a.attempts-1, resp, time.Now())
+	debug := log.Enabled(ctx, slog.LevelDebug)
+	// Do not start a wait that the caller's deadline would cut short: hand
+	// back what we have (a 429 says more than a deadline error).
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < a.nextWait {
+		if debug {
+			log.DebugContext(ctx, "httpx: not retrying, deadline before next attempt",
+				"op", r.Op, "method", a.method, "url", logURL(r.URL), "attempt", a.attempts, "wait", a.nextWait)
+		}
+		return false, nil
+	}
+	if debug {
+		log.DebugContext(ctx, "httpx: retrying",
+			"op", r.Op, "method", a.method, "url", logURL(r.URL), "attempt", a.attempts, "wait", a.nextWait)
+	}
+	return true, nil
+}
+
+func (a *attempt) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
+	return a.nextWait
+}
+
+// cloneHeader returns a copy of h (which may be nil) with User-Agent set
+// to ua, sized for the headers a signer adds: one map and one array of
+// values, as http.Header.Clone makes, with room for ua.
+func cloneHeader(h http.Header, ua string) http.Header {
+	nv := 1
+	for _, v := range h {
+		nv += len(v)
+	}
+	out := make(http.Header, len(h)+3)
+	sv := make([]string, nv)
+	for k, v := range h {
+		if v == nil {
+			out[k] = nil
+			continue
+		}
+		n := copy(sv, v)
+		out[k] = sv[:n:n]
+		sv = sv[n:]
+	}
+	sv[0] = ua // the last free slot
+	out["User-Agent"] = sv[:1:1]
+	return out
+}
+
+// byteBody is a request body over bytes, in one allocation.
+type byteBody struct{ bytes.Reader }
+
+func (*byteBody) Close() error { return nil }
+
+// readBody reads a body of at most limit bytes; it reads limit+1 so that
+// the caller sees an overflow. With a known size (Content-Length) it reads
+// into one buffer of that size, and falls back to reading on if the body
+// turns out longer.
+func readBody(r io.Reader, size, limit int64) ([]byte, error) {
+	if size < 0 || size > limit {
+		return io.ReadAll(io.LimitReader(r, limit+1))
+	}
+	buf := make([]byte, 0, size+1)
+	for {
+		if len(buf) == cap(buf) {
+			rest, err := io.ReadAll(io.LimitReader(r, limit+1-int64(len(buf))))
+			return append(buf, rest...), err
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+func (c *Client) logAttempt(ctx context.Context, log *slog.Logger, r *Request, method string, attempt int, resp *http.Response, err error) {
 	if !log.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	if err != nil {
 		log.DebugContext(ctx, "httpx: attempt failed",
-			"op", r.Op, "method", method, "url", logURL, "attempt", attempt,
+			"op", r.Op, "method", method, "url", logURL(r.URL), "attempt", attempt,
 			"error", redact.String(transportErrorText(err), r.Secrets...))
 		return
 	}
 	log.DebugContext(ctx, "httpx: attempt",
-		"op", r.Op, "method", method, "url", logURL, "attempt", attempt, "status", resp.StatusCode)
+		"op", r.Op, "method", method, "url", logURL(r.URL), "attempt", attempt, "status", resp.StatusCode)
 }
 
 // wrap turns err into the error Do returns: op, method and clean URL in
 // front, secrets scrubbed, the cause kept for errors.Is.
-func (c *Client) wrap(r *Request, method, logURL string, attempts int, err error) error {
+func (c *Client) wrap(r *Request, method string, attempts int, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		// url.Error prints the full URL, query included; we print our own.
@@ -353,11 +426,21 @@ func (c *Client) wrap(r *Request, method, logURL string, attempts int, err error
 	}
 	var e error
 	if attempts > 1 {
-		e = fmt.Errorf("httpx %s: %s %s (after %d attempts): %w", r.Op, method, logURL, attempts, err)
+		e = fmt.Errorf("httpx %s: %s %s (after %d attempts): %w", r.Op, method, logURL(r.URL), attempts, err)
 	} else {
-		e = fmt.Errorf("httpx %s: %s %s: %w", r.Op, method, logURL, err)
+		e = fmt.Errorf("httpx %s: %s %s: %w", r.Op, method, logURL(r.URL), err)
 	}
 	return redact.Error(e, r.Secrets...)
+}
+
+// logURL returns the request URL as logs and errors show it:
+// scheme://host/path.
+func logURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return cleanURLString(raw)
+	}
+	return cleanURL(u)
 }
 
 // cleanURLError replaces *url.Error so that the query never prints. It

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -48,13 +49,31 @@ func transport() *http.Transport {
 	return t
 }
 
-// result is what one sub-benchmark measured, for the ratio.
-type result struct {
-	nsPerOp, allocsPerOp float64
+// results are what the runs of one sub-benchmark measured (one entry per
+// -count), for the ratio.
+type results struct {
+	nsPerOp, allocsPerOp []float64
 }
 
-// measure runs op in b.Loop and records ns/op and allocs/op.
-func measure(b *testing.B, op func(), into *result) {
+// median returns the median of v (0 for none).
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(v))
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
+}
+
+// measure runs op in b.Loop and records ns/op and allocs/op. The
+// emulator's request log is emptied first: it keeps every request, and a
+// log left by the runs before would make this run's garbage collections
+// slower (whichever client runs second would pay for the first).
+func measure(b *testing.B, srv *outscaletest.Server, op func(), into *results) {
+	srv.ResetRequests()
+	runtime.GC()
 	var before, after runtime.MemStats
 	b.ReportAllocs()
 	runtime.ReadMemStats(&before)
@@ -62,13 +81,11 @@ func measure(b *testing.B, op func(), into *result) {
 		op()
 	}
 	runtime.ReadMemStats(&after)
-	*into = result{
-		nsPerOp:     float64(b.Elapsed().Nanoseconds()) / float64(b.N),
-		allocsPerOp: float64(after.Mallocs-before.Mallocs) / float64(b.N),
-	}
+	into.nsPerOp = append(into.nsPerOp, float64(b.Elapsed().Nanoseconds())/float64(b.N))
+	into.allocsPerOp = append(into.allocsPerOp, float64(after.Mallocs-before.Mallocs)/float64(b.N))
 }
 
-func benchIamkit(b *testing.B, srv *outscaletest.Server, into *result) {
+func benchIamkit(b *testing.B, srv *outscaletest.Server, into *results) {
 	c, err := outscale.New(func(o *outscale.Options) {
 		o.Endpoint = srv.URL
 		o.AccessKey, o.SecretKey = srv.Root.AccessKey, iam.NewSecret(srv.Root.SecretKey)
@@ -78,7 +95,7 @@ func benchIamkit(b *testing.B, srv *outscaletest.Server, into *result) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	measure(b, func() {
+	measure(b, srv, func() {
 		out, err := c.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{})
 		if err != nil || len(out.AccessKeys) != 3 {
 			b.Fatalf("%v %v", out, err)
@@ -86,13 +103,13 @@ func benchIamkit(b *testing.B, srv *outscaletest.Server, into *result) {
 	}, into)
 }
 
-func benchOscSDK(b *testing.B, srv *outscaletest.Server, into *result) {
+func benchOscSDK(b *testing.B, srv *outscaletest.Server, into *results) {
 	cfg := osc.NewConfiguration()
 	cfg.Servers = osc.ServerConfigurations{{URL: srv.URL}}
 	cfg.HTTPClient = &http.Client{Transport: transport()}
 	c := osc.NewAPIClient(cfg)
 	ctx := context.WithValue(context.Background(), osc.ContextAWSv4, osc.AWSv4{AccessKey: srv.Root.AccessKey, SecretKey: srv.Root.SecretKey})
-	measure(b, func() {
+	measure(b, srv, func() {
 		out, _, err := c.AccessKeyApi.ReadAccessKeys(ctx).ReadAccessKeysRequest(osc.ReadAccessKeysRequest{}).Execute()
 		if err != nil || len(out.GetAccessKeys()) != 3 {
 			b.Fatalf("%v %v", out, err)
@@ -104,25 +121,28 @@ func benchOscSDK(b *testing.B, srv *outscaletest.Server, into *result) {
 // loopback (client and emulator in the same process, so the emulator's own
 // work is in both figures) for iamkit and for osc-sdk-go v2 against the
 // same emulator, then reports iamkit/osc-sdk-go ratios of ns/op and
-// allocs/op in the "ratio" sub-benchmark (goal: ≤ 0.7 on both). Run it
-// with -cpu 1 for steady figures; allocs/op counts both sides of the
+// allocs/op in the "ratio" sub-benchmark (goal: ≤ 0.7 on both), from the
+// medians of all the runs of each (-count 5 runs each sub-benchmark five
+// times in a row, so that a single run disturbed by other work on the
+// machine does not decide the ratio). allocs/op counts both sides of the
 // connection.
 func BenchmarkReadAccessKeys(b *testing.B) {
 	srv := benchServer(b)
 	defer srv.Close()
-	var ik, os result
+	var ik, os results
 	b.Run("iamkit", func(b *testing.B) { benchIamkit(b, srv, &ik) })
 	b.Run("oscsdk", func(b *testing.B) { benchOscSDK(b, srv, &os) })
 	b.Run("ratio", func(b *testing.B) {
 		for b.Loop() {
 		}
-		if ik.nsPerOp == 0 || os.nsPerOp == 0 {
+		ikNs, ikAllocs, osNs, osAllocs := median(ik.nsPerOp), median(ik.allocsPerOp), median(os.nsPerOp), median(os.allocsPerOp)
+		if ikNs == 0 || osNs == 0 {
 			b.Skip("run the iamkit and oscsdk sub-benchmarks too")
 		}
-		b.ReportMetric(ik.nsPerOp/os.nsPerOp, "ns-ratio")
-		b.ReportMetric(ik.allocsPerOp/os.allocsPerOp, "allocs-ratio")
+		b.ReportMetric(ikNs/osNs, "ns-ratio")
+		b.ReportMetric(ikAllocs/osAllocs, "allocs-ratio")
 		b.ReportMetric(0, "ns/op")
-		b.Logf("iamkit %.0f ns/op %.0f allocs/op; osc-sdk-go %.0f ns/op %.0f allocs/op; ratio %.2f / %.2f",
-			ik.nsPerOp, ik.allocsPerOp, os.nsPerOp, os.allocsPerOp, ik.nsPerOp/os.nsPerOp, ik.allocsPerOp/os.allocsPerOp)
+		b.Logf("medians of %d/%d runs: iamkit %.0f ns/op %.0f allocs/op; osc-sdk-go %.0f ns/op %.0f allocs/op; ratio %.2f / %.2f",
+			len(ik.nsPerOp), len(os.nsPerOp), ikNs, ikAllocs, osNs, osAllocs, ikNs/osNs, ikAllocs/osAllocs)
 	})
 }
