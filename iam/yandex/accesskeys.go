@@ -239,15 +239,7 @@ func (a *AccessKeys) Delete(ctx context.Context, id string) error {
 
 // StartDelete sends the delete and returns its operation without waiting.
 func (a *AccessKeys) StartDelete(ctx context.Context, id string) (*Operation, error) {
-	const op = "AccessKeyService/Delete"
-	if err := checkID("access key ID", id); err != nil {
-		return nil, withOp(op, err)
-	}
-	var out Operation
-	if _, err := a.t.call(ctx, call{op: op, method: http.MethodDelete, url: a.url(id), out: &out}); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return startDelete(ctx, a.t, "AccessKeyService/Delete", "access key ID", a.url, id)
 }
 
 // ListOperations iterates over the operations of a static access key.

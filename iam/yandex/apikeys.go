@@ -329,15 +329,7 @@ func (a *APIKeys) Delete(ctx context.Context, id string) error {
 
 // StartDelete sends the delete and returns its operation without waiting.
 func (a *APIKeys) StartDelete(ctx context.Context, id string) (*Operation, error) {
-	const op = "ApiKeyService/Delete"
-	if err := checkID("API key ID", id); err != nil {
-		return nil, withOp(op, err)
-	}
-	var out Operation
-	if _, err := a.t.call(ctx, call{op: op, method: http.MethodDelete, url: a.url(id), out: &out}); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return startDelete(ctx, a.t, "ApiKeyService/Delete", "API key ID", a.url, id)
 }
 
 // ListOperations iterates over the operations of an API key.
@@ -405,6 +397,18 @@ func isHTTPNotFound(err error) bool {
 
 // listOperationsPage is the ListOperations call shared by the three key
 // resources.
+// startDelete sends DELETE for the resource id and returns its operation.
+func startDelete(ctx context.Context, t *transport, op, what string, resURL func(string) string, id string) (*Operation, error) {
+	if err := checkID(what, id); err != nil {
+		return nil, withOp(op, err)
+	}
+	var out Operation
+	if _, err := t.call(ctx, call{op: op, method: http.MethodDelete, url: resURL(id), out: &out}); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func listOperationsPage(ctx context.Context, t *transport, op, what string, resURL func(string) string, id string, req PageRequest) (*Page[Operation], error) {
 	if err := checkID(what, id); err != nil {
 		return nil, withOp(op, err)

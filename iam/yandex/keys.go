@@ -269,15 +269,7 @@ func (k *Keys) Delete(ctx context.Context, id string) error {
 
 // StartDelete sends the delete and returns its operation without waiting.
 func (k *Keys) StartDelete(ctx context.Context, id string) (*Operation, error) {
-	const op = "KeyService/Delete"
-	if err := checkID("key ID", id); err != nil {
-		return nil, withOp(op, err)
-	}
-	var out Operation
-	if _, err := k.t.call(ctx, call{op: op, method: http.MethodDelete, url: k.url(id), out: &out}); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return startDelete(ctx, k.t, "KeyService/Delete", "key ID", k.url, id)
 }
 
 // ListOperations iterates over the operations of an authorized key.
