@@ -42,5 +42,21 @@
 // signatures, JWTs and tokens for real. The examples run on them by
 // default, and your tests can too, as net/http/httptest serves HTTP code.
 //
+// Minimal use, a token source for a Nebius service account:
+//
+//	key, err := auth.LoadNebiusCredentialsFile("credentials.json")
+//	if err != nil { ... } // names the file and the field
+//	ts, err := auth.NebiusServiceAccount(key)
+//	if err != nil { ... }
+//	defer ts.Close()
+//	client := oauth2.NewClient(ctx, ts)
+//
 // Start with examples/quickstart: go run ./examples/quickstart.
+//
+// # Concurrency
+//
+// Every client, token source, credentials provider and emulator in iamkit
+// is safe for concurrent use; the types that run background work (token
+// caches, managed credentials providers, emulators) have a Close that stops
+// it and leaves no goroutine behind.
 package iamkit

@@ -16,8 +16,8 @@ import (
 	"github.com/iamkit/iamkit/internal/clock"
 )
 
-// ErrCacheClosed is returned by a [Cache] after Close when it has no valid
-// token to serve.
+// ErrCacheClosed is returned by a [Cache] after Close, also to callers that
+// were waiting for a refresh that Close interrupted.
 var ErrCacheClosed = errors.New("auth: token cache is closed")
 
 // CacheOptions configures a [Cache]. Every field is optional.
@@ -225,22 +225,25 @@ func (c *Cache) get(ctx context.Context) (*entry, error) {
 			return e, nil
 		}
 		if now < e.expireAt {
-			c.refreshInBackground(now)
+			c.refreshInBackground(e, now)
 			return e, nil
 		}
 	}
 	return c.wait(ctx)
 }
 
-// refreshInBackground starts a refresh for a stale token unless one runs
-// or a backoff holds it off.
-func (c *Cache) refreshInBackground(now time.Duration) {
+// refreshInBackground starts a refresh for the stale entry e unless one
+// runs or a backoff holds it off.
+func (c *Cache) refreshInBackground(e *entry, now time.Duration) {
 	if c.refreshing.Load() || int64(now) < c.notBefore.Load() {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed || c.flight != nil {
+	// Check again under the lock: between the checks above and the lock, a
+	// flight may have ended, replacing e (a refresh that already landed) or
+	// setting a backoff (a refresh that failed).
+	if c.closed || c.flight != nil || c.cur.Load() != e || int64(now) < c.notBefore.Load() {
 		return
 	}
 	c.startLocked()
@@ -320,6 +323,11 @@ func (c *Cache) run(f *flight) {
 		c.lastErr = err
 		c.notBefore.Store(int64(c.clock.Since(c.base) + c.backoff(c.failures)))
 		f.err = &RefreshError{Err: err}
+		if c.closed {
+			// Close cancelled the exchange: tell the waiters why, rather
+			// than hand them a context.Canceled they would take for their own.
+			f.err = ErrCacheClosed
+		}
 		c.opts.Logger.Debug("auth: token refresh failed", "failures", c.failures, "error", err.Error())
 	} else {
 		c.failures = 0

@@ -424,3 +424,76 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(100 * time.Microsecond)
 	}
 }
+
+// pausingClock is a fake clock whose next Since call, once armed, blocks
+// until released: it holds a caller between its load of the cached entry
+// and its clock read, so that a refresh can complete in between.
+type pausingClock struct {
+	*clock.Fake
+	armed   atomic.Bool
+	paused  chan struct{} // closed when the armed call blocks
+	release chan struct{}
+}
+
+func (p *pausingClock) Since(t time.Time) time.Duration {
+	if p.armed.CompareAndSwap(true, false) {
+		close(p.paused)
+		<-p.release
+	}
+	return p.Fake.Since(t)
+}
+
+func TestCacheStaleCallerDoesNotRefreshAReplacedToken(t *testing.T) {
+	fake := clock.NewFake(t0)
+	clk := &pausingClock{Fake: fake, paused: make(chan struct{}), release: make(chan struct{})}
+	u := newUpstream(fake, time.Hour)
+	c, err := auth.NewCache(u, func(o *auth.CacheOptions) { o.Clock = clk; o.Jitter = 0.01 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	mustToken(t, c)
+	fake.Advance(40 * time.Minute) // stale
+
+	// Caller A loads the stale entry, then pauses before reading the clock.
+	clk.armed.Store(true)
+	done := make(chan auth.Token)
+	go func() {
+		tok, _ := c.AccessToken(context.Background())
+		done <- tok
+	}()
+	<-clk.paused
+	// Meanwhile another caller triggers the one background refresh, which lands.
+	mustToken(t, c)
+	waitFor(t, func() bool { return mustToken(t, c).Value.Reveal() == "token-2" })
+	// A resumes with the entry that was already replaced: it must not
+	// start a second refresh.
+	close(clk.release)
+	<-done
+	waitFor(t, func() bool { return !refreshRunning(c) })
+	if n := u.calls.Load(); n != 2 {
+		t.Fatalf("exchanges = %d, want 2 (initial + one background refresh)", n)
+	}
+}
+
+func TestCacheCloseReleasesWaitersWithErrCacheClosed(t *testing.T) {
+	clk := clock.NewFake(t0)
+	u := newUpstream(clk, time.Hour)
+	u.block = make(chan struct{}) // never closed: the refresh hangs until Close
+	u.entered = make(chan struct{}, 1)
+	c, err := auth.NewCache(u, func(o *auth.CacheOptions) { o.Clock = clk })
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.AccessToken(context.Background())
+		errc <- err
+	}()
+	<-u.entered
+	c.Close()
+	if err := <-errc; !errors.Is(err, auth.ErrCacheClosed) || errors.Is(err, context.Canceled) {
+		t.Fatalf("waiter after Close: err = %v, want ErrCacheClosed (not context.Canceled)", err)
+	}
+	checkNoCacheGoroutines(t)
+}

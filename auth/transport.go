@@ -21,7 +21,8 @@ type TokenInvalidator interface {
 // Transport is an http.RoundTripper that adds "Authorization: Bearer
 // <token>" to every request. When the server answers 401, it drops the
 // token from the source (if the source can) and retries the request once
-// with a fresh token, provided the request body can be replayed
+// with a fresh token (never with the rejected one again), provided the
+// request body can be replayed
 // (req.GetBody is set, as it is for bodies made by http.NewRequest from
 // bytes, strings and buffers).
 //
@@ -69,7 +70,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	fresh, err := TokenFrom(req.Context(), t.Source)
-	if err != nil {
+	if err != nil || fresh.Value.Equal(tok.Value) {
+		// No token, or the same one again (a source that cannot refresh):
+		// never send rejected credentials twice.
 		if body != nil {
 			body.Close()
 		}

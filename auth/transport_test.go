@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/clock"
@@ -122,5 +124,87 @@ func TestTokenFromPlainOAuth2Source(t *testing.T) {
 	cancel()
 	if _, err := auth.TokenFrom(ctx, plain); err == nil {
 		t.Fatal("cancelled ctx: want an error")
+	}
+}
+
+func TestTransportLeavesCallersRequestUntouched(t *testing.T) {
+	clk := clock.NewFake(t0)
+	u := newUpstream(clk, time.Hour)
+	c := newCache(t, u)
+	var want atomic.Value
+	want.Store("token-2") // reject the first token: the retry path runs too
+	var hits atomic.Int64
+	srv := bearerServer(t, &want, &hits)
+
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader("payload"))
+	req.Header.Set("X-Caller", "kept")
+	resp, err := auth.NewTransport(c, nil).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || hits.Load() != 2 {
+		t.Fatalf("status %d after %d hits, want 200 after 2", resp.StatusCode, hits.Load())
+	}
+	if got := req.Header.Get("Authorization"); got != "" {
+		t.Fatalf("caller's request was given Authorization %q", got)
+	}
+	if len(req.Header) != 1 || req.Header.Get("X-Caller") != "kept" {
+		t.Fatalf("caller's headers changed: %v", req.Header)
+	}
+}
+
+// onceReader is a body http.NewRequest cannot replay (no GetBody).
+type onceReader struct{ r io.Reader }
+
+func (o *onceReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+func TestTransportDoesNotRetryUnreplayableBody(t *testing.T) {
+	clk := clock.NewFake(t0)
+	u := newUpstream(clk, time.Hour)
+	c := newCache(t, u)
+	var want atomic.Value
+	want.Store("token-2")
+	var hits atomic.Int64
+	srv := bearerServer(t, &want, &hits)
+
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, &onceReader{strings.NewReader("payload")})
+	if req.GetBody != nil {
+		t.Fatal("test setup: body must not be replayable")
+	}
+	resp, err := auth.NewTransport(c, nil).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || hits.Load() != 1 {
+		t.Fatalf("status %d after %d hits, want the 401 after 1 (no replay)", resp.StatusCode, hits.Load())
+	}
+}
+
+// sameTokenSource can be invalidated but always serves the same token.
+type sameTokenSource struct {
+	invalidated atomic.Int64
+}
+
+func (s *sameTokenSource) Token() (*oauth2.Token, error) {
+	return &oauth2.Token{AccessToken: "same", TokenType: "Bearer"}, nil
+}
+func (s *sameTokenSource) Invalidate() { s.invalidated.Add(1) }
+
+func TestTransportNeverResendsTheRejectedToken(t *testing.T) {
+	var want atomic.Value
+	want.Store("other")
+	var hits atomic.Int64
+	srv := bearerServer(t, &want, &hits)
+	src := &sameTokenSource{}
+	resp, err := auth.NewClient(src).Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || hits.Load() != 1 || src.invalidated.Load() != 1 {
+		t.Fatalf("status %d hits %d invalidations %d, want 401 after 1 hit and 1 invalidation",
+			resp.StatusCode, hits.Load(), src.invalidated.Load())
 	}
 }

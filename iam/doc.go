@@ -7,6 +7,17 @@
 // The clouds' typed clients live in the sub-packages iam/nebius, iam/yandex
 // and iam/outscale; iam/iamtest holds emulators of all three for tests.
 //
+// Minimal use:
+//
+//	secret := iam.NewSecret(os.Getenv("MY_SECRET"))
+//	fmt.Println(secret)                      // REDACTED
+//	req.Header.Set("X-Key", secret.Reveal()) // the value, only when asked for
+//
+//	_, err := client.AccessKeys.Get(ctx, id) // client: a yandex.Client, say
+//	if errors.Is(err, iam.ErrNotFound) {
+//		// gone; err is an *iam.Error with the provider's code and request ID
+//	}
+//
 // # Secrets
 //
 // Every secret iamkit handles (access-key secrets, tokens, JWTs, private
