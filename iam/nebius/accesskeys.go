@@ -116,12 +116,9 @@ func (a *AccessKeys) Create(ctx context.Context, req CreateAccessKeyRequest) (*A
 // key named by the operation's ResourceID.
 func (a *AccessKeys) StartCreate(ctx context.Context, req CreateAccessKeyRequest) (*Operation, error) {
 	const op = akService + "Create"
-	parent := req.ParentID
-	if parent == "" {
-		parent = a.c.opts.ProjectID
-	}
-	if parent == "" {
-		return nil, invalidArg(op, "ParentID is empty and the client has no ProjectID")
+	parent, err := a.c.parentID(op, req.ParentID)
+	if err != nil {
+		return nil, err
 	}
 	if err := req.Account.validate(op, "Account"); err != nil {
 		return nil, err
@@ -188,15 +185,12 @@ func (a *AccessKeys) GetSecret(ctx context.Context, id string) (*AccessKeySecret
 // ListPage returns one page of the access keys in a project.
 func (a *AccessKeys) ListPage(ctx context.Context, req ListRequest) (*AccessKeyPage, error) {
 	const op = akService + "List"
-	parent := req.ParentID
-	if parent == "" {
-		parent = a.c.opts.ProjectID
+	parent, err := a.c.parentID(op, req.ParentID)
+	if err != nil {
+		return nil, err
 	}
-	if parent == "" {
-		return nil, invalidArg(op, "ParentID is empty and the client has no ProjectID")
-	}
-	if req.PageSize < 0 {
-		return nil, invalidArg(op, "PageSize is negative")
+	if err := checkPageSize(op, req.PageSize); err != nil {
+		return nil, err
 	}
 	resp := new(iamv2.ListAccessKeysResponse)
 	pbReq := &iamv2.ListAccessKeysRequest{ParentId: parent, PageSize: req.PageSize, PageToken: req.PageToken, Filter: req.Filter}
@@ -226,8 +220,8 @@ func (a *AccessKeys) ListByAccountPage(ctx context.Context, req ListByAccountReq
 	if err := req.Account.validate(op, "Account"); err != nil {
 		return nil, err
 	}
-	if req.PageSize < 0 {
-		return nil, invalidArg(op, "PageSize is negative")
+	if err := checkPageSize(op, req.PageSize); err != nil {
+		return nil, err
 	}
 	resp := new(iamv2.ListAccessKeysResponse)
 	pbReq := &iamv2.ListAccessKeysByAccountRequest{Account: req.Account.toPB(), PageSize: req.PageSize, PageToken: req.PageToken, Filter: req.Filter}

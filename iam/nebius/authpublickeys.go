@@ -96,12 +96,9 @@ func (k *AuthPublicKeys) Create(ctx context.Context, req CreateAuthPublicKeyRequ
 // waiting for it.
 func (k *AuthPublicKeys) StartCreate(ctx context.Context, req CreateAuthPublicKeyRequest) (*Operation, error) {
 	const op = apkService + "Create"
-	parent := req.ParentID
-	if parent == "" {
-		parent = k.c.opts.ProjectID
-	}
-	if parent == "" {
-		return nil, invalidArg(op, "ParentID is empty and the client has no ProjectID")
+	parent, err := k.c.parentID(op, req.ParentID)
+	if err != nil {
+		return nil, err
 	}
 	if err := req.Account.validate(op, "Account"); err != nil {
 		return nil, err
@@ -166,15 +163,12 @@ func (k *AuthPublicKeys) Get(ctx context.Context, id string) (*AuthPublicKey, er
 // ListPage returns one page of the public keys in a project.
 func (k *AuthPublicKeys) ListPage(ctx context.Context, req ListRequest) (*AuthPublicKeyPage, error) {
 	const op = apkService + "List"
-	parent := req.ParentID
-	if parent == "" {
-		parent = k.c.opts.ProjectID
+	parent, err := k.c.parentID(op, req.ParentID)
+	if err != nil {
+		return nil, err
 	}
-	if parent == "" {
-		return nil, invalidArg(op, "ParentID is empty and the client has no ProjectID")
-	}
-	if req.PageSize < 0 {
-		return nil, invalidArg(op, "PageSize is negative")
+	if err := checkPageSize(op, req.PageSize); err != nil {
+		return nil, err
 	}
 	resp := new(iamv1.ListAuthPublicKeyResponse)
 	pbReq := &iamv1.ListAuthPublicKeyRequest{ParentId: parent, PageSize: req.PageSize, PageToken: req.PageToken, Filter: req.Filter}
@@ -203,8 +197,8 @@ func (k *AuthPublicKeys) ListByAccountPage(ctx context.Context, req ListByAccoun
 	if err := req.Account.validate(op, "Account"); err != nil {
 		return nil, err
 	}
-	if req.PageSize < 0 {
-		return nil, invalidArg(op, "PageSize is negative")
+	if err := checkPageSize(op, req.PageSize); err != nil {
+		return nil, err
 	}
 	resp := new(iamv1.ListAuthPublicKeyResponse)
 	pbReq := &iamv1.ListAuthPublicKeyByAccountRequest{Account: req.Account.toPB(), PageSize: req.PageSize, PageToken: req.PageToken, Filter: req.Filter}

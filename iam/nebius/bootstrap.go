@@ -73,12 +73,11 @@ func (k *AuthPublicKeys) Bootstrap(ctx context.Context, req BootstrapRequest) (*
 	if req.ServiceAccountID == "" {
 		return nil, invalidArg(op, "ServiceAccountID is empty")
 	}
-	if req.ParentID == "" {
-		req.ParentID = k.c.opts.ProjectID
+	parent, err := k.c.parentID(op, req.ParentID)
+	if err != nil {
+		return nil, err
 	}
-	if req.ParentID == "" {
-		return nil, invalidArg(op, "ParentID is empty and the client has no ProjectID")
-	}
+	req.ParentID = parent
 	if req.KeyBits == 0 {
 		req.KeyBits = DefaultBootstrapKeyBits
 	}

@@ -43,12 +43,11 @@ func NewKeyManager(keys *AccessKeys, account Account, optFns ...func(*KeyManager
 	for _, fn := range optFns {
 		fn(&o)
 	}
-	if o.ParentID == "" {
-		o.ParentID = keys.c.opts.ProjectID
+	parent, err := keys.c.parentID(op, o.ParentID)
+	if err != nil {
+		return nil, err
 	}
-	if o.ParentID == "" {
-		return nil, invalidArg(op, "ParentID is empty and the client has no ProjectID")
-	}
+	o.ParentID = parent
 	if _, err := o.SecretDeliveryMode.toPB(op); err != nil {
 		return nil, err
 	}

@@ -35,6 +35,26 @@ type ListByAccountRequest struct {
 	Filter string
 }
 
+// parentID returns the container a call acts on: the one the request
+// names, or else the client's ProjectID.
+func (c *Client) parentID(op, requested string) (string, error) {
+	if requested != "" {
+		return requested, nil
+	}
+	if c.opts.ProjectID != "" {
+		return c.opts.ProjectID, nil
+	}
+	return "", invalidArg(op, "ParentID is empty and the client has no ProjectID")
+}
+
+// checkPageSize refuses a negative page size before any call.
+func checkPageSize(op string, size int64) error {
+	if size < 0 {
+		return invalidArg(op, "PageSize is negative")
+	}
+	return nil
+}
+
 // paginate turns a page fetcher into an iterator over every item. It stops
 // at the first error (yielded with a zero item), and refuses a service that
 // hands back the token it was given (which would loop forever).
