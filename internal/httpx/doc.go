@@ -17,7 +17,20 @@
 //   - debug logs through log/slog that never carry a body, a header value,
 //     a query string, a token or a secret; errors are scrubbed of
 //     Request.Secrets and wrap the cause, so errors.Is(err,
-//     context.DeadlineExceeded) works.
+//     context.DeadlineExceeded) works;
+//   - a credential never leaves the origin the request addressed: a
+//     redirect to another scheme, host or port is not followed (its 3xx is
+//     the answer), also with a caller's HTTPClient that follows redirects,
+//     so no Authorization, SigV4 header, X-Osc-Date or body (a signed JWT,
+//     re-sent by 307/308) reaches it. [KeepOnHost] is that rule for any
+//     *http.Client (the S3 client uses it), and [CrossOriginHop] with
+//     [WithoutCredentials] the same rule for a RoundTripper that adds
+//     credentials (auth.Transport);
+//   - no call closes idle connections: retryablehttp closes the idle
+//     connections of its HTTP client when a call fails, which on a shared
+//     transport (the default one, or the caller's) would close other
+//     clients' connections; Do hands it a copy whose transport ignores
+//     that.
 //
 // A non-2xx answer is not an error here: [Client.Do] returns it as a
 // [Response], and the provider client turns it into an *iam.Error.

@@ -46,7 +46,11 @@ type Options struct {
 	// HTTPClient carries the requests: its transport holds TLS settings and
 	// client certificates. Default: a shared pooled client whose attempts
 	// time out after DefaultAttemptTimeout and that does not follow
-	// redirects (a 3xx comes back as the response).
+	// redirects (a 3xx comes back as the response). A client given here is
+	// not changed, and is used through a copy that never follows a
+	// redirect to another origin (see [KeepOnHost]) and never closes the
+	// transport's idle connections, which other users of the transport
+	// may be about to reuse.
 	HTTPClient *http.Client
 	// MaxAttempts is the total number of attempts, the first included
 	// (default 4; values below 1 mean the default).
@@ -76,7 +80,8 @@ type Options struct {
 // redaction. It is safe for concurrent use; make one per API client and
 // reuse it.
 type Client struct {
-	o Options
+	o  Options
+	hc *http.Client // what retryablehttp sends with: see sendingClient
 }
 
 var defaultHTTPClient = sync.OnceValue(func() *http.Client {
@@ -133,7 +138,33 @@ func New(optFns ...func(*Options)) *Client {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{o: o}
+	return &Client{o: o, hc: sendingClient(o.HTTPClient)}
+}
+
+// sendingClient returns the client that retryablehttp is handed for hc: a
+// copy that keeps credentials on the origin ([KeepOnHost]) and whose
+// transport ignores CloseIdleConnections. retryablehttp calls
+// CloseIdleConnections on its client when a context ends during a backoff
+// wait, when the last attempt fails and when a body cannot be rewound; on a
+// transport shared with other Clients (the default one, or the caller's)
+// that would close their idle connections too, and iamkit never owns a
+// transport alone.
+func sendingClient(hc *http.Client) *http.Client {
+	c := KeepOnHost(hc)
+	c.Transport = keepIdle{c.Transport}
+	return c
+}
+
+// keepIdle passes requests to its transport (nil: http.DefaultTransport)
+// and hides the transport's CloseIdleConnections from http.Client.
+type keepIdle struct{ rt http.RoundTripper }
+
+// RoundTrip sends r with the wrapped transport.
+func (t keepIdle) RoundTrip(r *http.Request) (*http.Response, error) {
+	if t.rt == nil {
+		return http.DefaultTransport.RoundTrip(r)
+	}
+	return t.rt.RoundTrip(r)
 }
 
 // RetryPolicy says when a failed attempt is retried.
@@ -252,7 +283,7 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		return nil, c.wrap(r, method, 0, err)
 	}
 	a.rc = retryablehttp.Client{
-		HTTPClient:   c.o.HTTPClient,
+		HTTPClient:   c.hc,
 		Logger:       nil, // retryablehttp's own logging is off; we log in checkRetry
 		RetryWaitMin: c.o.BaseDelay,
 		RetryWaitMax: c.o.MaxDelay,
