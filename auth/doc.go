@@ -63,4 +63,16 @@
 // fields: they print as REDACTED under fmt, slog and encoding/json, and
 // never appear in errors or logs. Only the *oauth2.Token returned by
 // [Cache.Token], a peer type, holds the token in plain text.
+//
+// # Redirects
+//
+// A credential never leaves the origin (scheme, host and port) the caller
+// addressed. The exchangers do not follow a redirect to another origin,
+// whatever the HTTPClient given to them does (its 3xx answer becomes the
+// error), so a signed JWT in a body that a 307 or 308 would re-send never
+// travels. [Transport] (and so [NewClient]) authorizes only a request on the
+// origin of its redirect chain and sends a hop to another origin without
+// the token or any credential header the request carried; net/http itself
+// keeps Authorization for the same host name on another port and for
+// subdomains.
 package auth

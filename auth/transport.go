@@ -9,6 +9,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/httpx"
 )
 
 // TokenInvalidator is implemented by token sources that can drop a specific
@@ -19,12 +20,20 @@ type TokenInvalidator interface {
 }
 
 // Transport is an http.RoundTripper that adds "Authorization: Bearer
-// <token>" to every request. When the server answers 401, it drops the
-// token from the source (if the source can) and retries the request once
-// with a fresh token (never with the rejected one again), provided the
-// request body can be replayed
-// (req.GetBody is set, as it is for bodies made by http.NewRequest from
-// bytes, strings and buffers).
+// <token>" to every request on the origin (scheme, host and port) the
+// caller addressed. When the server answers 401, it drops the token from
+// the source (if the source can) and retries the request once with a fresh
+// token (never with the rejected one again), provided the request body can
+// be replayed (req.GetBody is set, as it is for bodies made by
+// http.NewRequest from bytes, strings and buffers).
+//
+// A redirect hop to another origin than the first request of its chain
+// (another host, a subdomain, another port or scheme) is sent without the
+// token and without any credential header the caller's request carried
+// (Authorization, Cookie, X-Amz-Security-Token, signing dates), whatever
+// the http.Client's redirect policy: net/http itself keeps Authorization
+// for the same host name on another port and for subdomains. A hop back to
+// the first origin is authorized again.
 //
 // A Transport is safe for concurrent use.
 type Transport struct {
@@ -42,14 +51,21 @@ func NewTransport(src oauth2.TokenSource, base http.RoundTripper) *Transport {
 }
 
 // NewClient returns an *http.Client whose requests carry tokens from src.
+// It follows redirects as net/http does; a hop to another origin carries no
+// token (see [Transport]).
 func NewClient(src oauth2.TokenSource) *http.Client {
 	return &http.Client{Transport: NewTransport(src, nil)}
 }
 
-// RoundTrip authorizes and sends req, retrying once after a 401.
+// RoundTrip authorizes and sends req, retrying once after a 401. A
+// redirect hop to another origin than the first request's is sent without
+// credentials.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.Source == nil {
 		return nil, errors.New("auth: Transport has no token source")
+	}
+	if httpx.CrossOriginHop(req) {
+		return t.base().RoundTrip(httpx.WithoutCredentials(req))
 	}
 	tok, err := TokenFrom(req.Context(), t.Source)
 	if err != nil {
