@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/version"
 )
 
@@ -29,7 +32,13 @@ type Options struct {
 	// credentials.S3Endpoint; required with Endpoint when the region
 	// argument is empty).
 	Region string
-	// HTTPClient is the transport; default: the AWS SDK's.
+	// HTTPClient is the transport; default: the AWS SDK's. It must be an
+	// *http.Client (its Transport may be any http.RoundTripper) or an
+	// *awshttp.BuildableClient, also when set through S3Options: New makes
+	// a copy that never follows a redirect to another host:port (the AWS
+	// SDK follows 307 and 308 anywhere, net/http every redirect, and the
+	// signature, session token and signing date would go along). Another
+	// type is refused, as New cannot see its redirects.
 	HTTPClient s3.HTTPClient
 	// RetryMaxAttempts is the AWS SDK's attempt count; 0 keeps its default.
 	RetryMaxAttempts int
@@ -100,7 +109,36 @@ func New(provider iam.Provider, region string, creds aws.CredentialsProvider, op
 			return st.Deserialize.Add(rejectionReporter{kr}, middleware.Before)
 		})
 	}
-	return s3.New(so, o.S3Options...), nil
+	// The redirect guard goes last, on the HTTP client s3.New resolved
+	// and S3Options may have replaced.
+	var guardErr error
+	fns := append(make([]func(*s3.Options), 0, len(o.S3Options)+1), o.S3Options...)
+	fns = append(fns, func(so *s3.Options) { so.HTTPClient, guardErr = keepOnHost(so.HTTPClient) })
+	c := s3.New(so, fns...)
+	if guardErr != nil {
+		return nil, guardErr
+	}
+	return c, nil
+}
+
+// keepOnHost returns a client that sends with hc but never follows a
+// redirect to another origin than the request's (see httpx.KeepOnHost). A
+// BuildableClient (the SDK's default, already configured by s3.New) is
+// frozen into the *http.Client it would build, so that its own redirect
+// policy (307 and 308 only) still applies on the same origin.
+func keepOnHost(hc s3.HTTPClient) (s3.HTTPClient, error) {
+	switch c := hc.(type) {
+	case nil:
+		return keepOnHost(awshttp.NewBuildableClient())
+	case *http.Client:
+		return httpx.KeepOnHost(c), nil
+	case *awshttp.BuildableClient:
+		if frozen, ok := c.Freeze().(*http.Client); ok {
+			return httpx.KeepOnHost(frozen), nil
+		}
+	}
+	return nil, fmt.Errorf("s3client: option HTTPClient (%T) is neither an *http.Client nor an *awshttp.BuildableClient, "+
+		"so its redirects could carry credentials to another host; wrap its transport in an *http.Client", hc)
 }
 
 func checkEndpoint(raw string) error {
