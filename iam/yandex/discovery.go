@@ -46,7 +46,8 @@ func (e *Endpoints) Apply(o *Options) {
 // https://api.cloud.yandex.net/endpoints, or discoveryURL when not empty;
 // the call needs no token). Addresses ("iam.api.cloud.yandex.net:443")
 // become base URLs with the discovery URL's scheme; port 443 is dropped for
-// https. hc may be nil.
+// https. hc may be nil; a redirect to another host is not followed, also
+// when hc follows redirects.
 func DiscoverEndpoints(ctx context.Context, discoveryURL string, hc *http.Client) (*Endpoints, error) {
 	const op = "ApiEndpointService/List"
 	if discoveryURL == "" {
