@@ -25,7 +25,10 @@ const MaxRequestID = 128
 //     such as "Signature=" or "X-Amz-Security-Token="), from where it starts
 //     to the end of the ID, since such values run on across spaces and
 //     commas;
-//   - a JSON Web Token (three base64url parts, the first starting "eyJ");
+//   - a JSON Web Token (three base64url parts, the first starting "eyJ"),
+//     and a Yandex Cloud IAM token in its documented form
+//     (t1.<base64url>.<86 base64url>), for the call sites that have no
+//     secrets to pass (an operation's error);
 //   - a word in standard base64 that decodes to printable text containing a
 //     colon: the form of a Basic credential, login:password.
 //
@@ -49,6 +52,7 @@ func RequestID(id string, secrets ...string) string {
 	}, id)
 	id = scrubAuthorization(id)
 	id = jwtPattern.ReplaceAllString(id, iam.Redacted)
+	id = yandexIAMToken.ReplaceAllString(id, iam.Redacted)
 	id = scrubBasicCredentials(id)
 	return Truncate(strings.TrimSpace(id), MaxRequestID)
 }
@@ -62,6 +66,11 @@ var authMarkers = regexp.MustCompile(`(?i)(?:(?:bearer|basic|digest|negotiate|nt
 // jwtPattern matches a compact JWS: base64url header (a JSON object, so
 // "eyJ"), payload and signature.
 var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+
+// yandexIAMToken is the IAM token form Yandex documents,
+// t1\.[A-Z0-9a-z_-]+[=]{0,2}\.[A-Z0-9a-z_-]{86}[=]{0,2}, with any digit
+// after the "t" (the documentation warns that the prefix may change).
+var yandexIAMToken = regexp.MustCompile(`t[0-9]\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]{86}={0,2}`)
 
 // scrubAuthorization replaces everything from the first Authorization
 // marker to the end of s.

@@ -39,6 +39,7 @@ func TestRequestIDScrubs(t *testing.T) {
 		{"signature alone", "id-1 Signature=abcdef0123456789", nil, []string{"abcdef0123456789"}},
 		{"security token", "X-Amz-Security-Token=FwoGZXIvYXdzEJr", nil, []string{"FwoGZXIvYXdzEJr"}},
 		{"jwt", "rid:" + jwt, nil, []string{"eyJhbGciOiJQUzI1NiIsImtpZCI6ImFqZWtleSJ9", "c2lnbmF0dXJl"}},
+		{"yandex iam token", "op:" + token + "." + strings.Repeat("A", 86), nil, []string{"9euelZq", "AAAAAAAAAA"}},
 		{"digest header", "Digest username=\"me\", response=\"6629fae49393a05397450978507c4ef1\"", nil, []string{"6629fae4939"}},
 		{"control characters", "abc\r\nSet-Cookie: x\x00", nil, []string{"\r", "\n", "\x00"}},
 	}
