@@ -132,11 +132,12 @@ func serverText(s string, secrets ...string) string {
 	return redact.Truncate(strings.TrimSpace(s), maxErrorText)
 }
 
-// requestID returns the request ID a response header carries, if any.
-func requestID(h http.Header) string {
+// requestID returns the request ID a response header carries, if any,
+// scrubbed of secrets and of anything credential-like and capped.
+func requestID(h http.Header, secrets ...string) string {
 	for _, k := range []string{"X-Request-Id", "X-Req-Id", "X-Amzn-Requestid"} {
 		if v := h.Get(k); v != "" {
-			return redact.Truncate(v, 128)
+			return redact.RequestID(v, secrets...)
 		}
 	}
 	return ""

@@ -120,7 +120,7 @@ func (x *NebiusExchanger) Exchange(ctx context.Context) (Token, error) {
 		var e *iam.Error
 		if errors.As(err, &e) {
 			e.HTTPStatus = resp.StatusCode
-			e.RequestID = requestID(resp.Header)
+			e.RequestID = requestID(resp.Header, jwt.Reveal())
 		}
 		return Token{}, err
 	}
@@ -197,7 +197,7 @@ func nebiusError(status int, h http.Header, body []byte, jwt string) error {
 		Provider:   iam.Nebius,
 		Op:         exchangeOp,
 		HTTPStatus: status,
-		RequestID:  requestID(h),
+		RequestID:  requestID(h, jwt),
 		Kind:       iam.KindForHTTPStatus(status),
 	}
 	var r rfc6749Error

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/redact"
 )
 
 // DefaultYandexTokenEndpoint is the Yandex Cloud IAM token endpoint
@@ -104,13 +105,13 @@ func (x *YandexExchanger) Exchange(ctx context.Context) (Token, error) {
 		var e *iam.Error
 		if errors.As(err, &e) {
 			e.HTTPStatus = resp.StatusCode
-			e.RequestID = requestID(resp.Header)
+			e.RequestID = requestID(resp.Header, jwt.Reveal())
 		}
 		return Token{}, err
 	}
 	if !t.Expiry.After(now) {
 		return Token{}, &iam.Error{
-			Provider: iam.Yandex, Op: exchangeOp, HTTPStatus: resp.StatusCode, RequestID: requestID(resp.Header),
+			Provider: iam.Yandex, Op: exchangeOp, HTTPStatus: resp.StatusCode, RequestID: requestID(resp.Header, jwt.Reveal()),
 			Message: "token expires at " + t.Expiry.UTC().Format(time.RFC3339) +
 				", not after the local time " + now.UTC().Format(time.RFC3339) + ": check the system clock",
 			Kind: iam.ErrUnavailable,
@@ -165,7 +166,7 @@ func yandexError(status int, h http.Header, body []byte, jwt string) error {
 		Provider:   iam.Yandex,
 		Op:         exchangeOp,
 		HTTPStatus: status,
-		RequestID:  requestID(h),
+		RequestID:  requestID(h, jwt),
 		Kind:       iam.KindForHTTPStatus(status),
 	}
 	var s rpcStatus
@@ -179,7 +180,7 @@ func yandexError(status int, h http.Header, body []byte, jwt string) error {
 		e.Message = serverText(s.Message, jwt)
 		for _, d := range s.Details {
 			if d.RequestID != "" && strings.HasSuffix(d.Type, "google.rpc.RequestInfo") {
-				e.RequestID = serverText(d.RequestID, jwt)
+				e.RequestID = redact.RequestID(d.RequestID, jwt)
 				break
 			}
 		}

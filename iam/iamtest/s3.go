@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,11 +46,21 @@ type S3Options struct {
 // RequestTimeTooSkewed, AccessDenied.
 //
 // It serves enough of S3 for tests and examples: ListBuckets, CreateBucket,
-// HeadBucket, DeleteBucket, ListObjectsV2, PutObject, GetObject, HeadObject
-// and DeleteObject, with objects kept in memory. Buckets are shared by all
-// keys (no ACLs). Only path-style addressing and header signatures are
-// served: presigned URLs and signed streaming payloads answer
-// NotImplemented.
+// HeadBucket, DeleteBucket, GetBucketLocation, ListObjectsV2 and
+// ListObjects (prefix, delimiter and CommonPrefixes, max-keys,
+// continuation-token, start-after, marker, fetch-owner,
+// encoding-type=url), PutObject, GetObject and HeadObject (with the
+// response-* overrides) and DeleteObject, with objects kept in memory.
+// Buckets are shared by all keys (no ACLs). Only path-style addressing and
+// header signatures are served.
+//
+// It never guesses: a request it does not implement is answered 501
+// NotImplemented, in S3's XML error form, and changes nothing. That is
+// every sub-resource (?acl, ?tagging, ?versioning, ?cors, ?uploads,
+// ?partNumber, ?versionId…), any query parameter the operation does not
+// have, an x-id naming another operation, CopyObject, conditional writes
+// (If-Match, If-None-Match on PUT), POST and other methods, presigned URLs
+// and signed streaming payloads.
 type S3Server struct {
 	// URL is the endpoint, e.g. "http://127.0.0.1:41234"; use it as the S3
 	// client's BaseEndpoint with path-style addressing.
@@ -57,7 +68,8 @@ type S3Server struct {
 	// Registry is where the server looks up access keys.
 	Registry *Registry
 	// Faults injects failures; operations are named "S3/<Operation>", e.g.
-	// "S3/PutObject".
+	// "S3/PutObject" ("S3/Unsupported" for what the emulator does not
+	// implement).
 	Faults *Faults
 
 	srv    *httptest.Server
@@ -162,53 +174,117 @@ func (s *S3Server) Object(bucket, key string) ([]byte, bool) {
 	return append([]byte(nil), obj.data...), true
 }
 
-// s3Op names the S3 operation of a path-style request.
-func s3Op(r *http.Request, bucket, key string) string {
+// s3Op names the S3 operation of a path-style request, or returns
+// "Unsupported" and why: the emulator never guesses, so a request it does
+// not implement (a sub-resource such as ?acl or ?tagging, multipart, a
+// query parameter it does not know, a conditional write) is not mistaken
+// for a neighbouring operation that it does implement.
+func s3Op(r *http.Request, bucket, key string) (op, why string) {
 	q := r.URL.Query()
 	switch {
 	case bucket == "":
 		if r.Method == http.MethodGet {
-			return "ListBuckets"
+			op = "ListBuckets"
 		}
 	case key == "":
 		switch r.Method {
 		case http.MethodPut:
-			return "CreateBucket"
+			op = "CreateBucket"
 		case http.MethodHead:
-			return "HeadBucket"
+			op = "HeadBucket"
 		case http.MethodDelete:
-			return "DeleteBucket"
+			op = "DeleteBucket"
 		case http.MethodGet:
-			if q.Has("location") {
-				return "GetBucketLocation"
+			switch {
+			case q.Has("location"):
+				op = "GetBucketLocation"
+			case q.Has("list-type"):
+				if q.Get("list-type") == "2" {
+					op = "ListObjectsV2"
+				}
+			default:
+				op = "ListObjects"
 			}
-			if q.Get("list-type") == "2" {
-				return "ListObjectsV2"
-			}
-			return "ListObjects"
 		}
 	default:
 		switch r.Method {
 		case http.MethodPut:
-			if r.Header.Get("X-Amz-Copy-Source") != "" {
-				return "CopyObject"
+			op = "PutObject"
+			switch {
+			case r.Header.Get("X-Amz-Copy-Source") != "":
+				return "Unsupported", "CopyObject (PUT with x-amz-copy-source)"
+			case r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Match") != "":
+				return "Unsupported", "conditional writes (PUT with If-None-Match or If-Match)"
 			}
-			return "PutObject"
 		case http.MethodGet:
-			return "GetObject"
+			op = "GetObject"
 		case http.MethodHead:
-			return "HeadObject"
+			op = "HeadObject"
 		case http.MethodDelete:
-			return "DeleteObject"
+			op = "DeleteObject"
 		}
 	}
-	return "Unsupported"
+	target := "/" + bucket
+	if key != "" {
+		target += "/" + key
+	}
+	if op == "" {
+		return "Unsupported", r.Method + " " + target
+	}
+	for name, vs := range q {
+		if !s3ParamAllowed(op, name) {
+			return "Unsupported", r.Method + " " + target + " with ?" + name
+		}
+		// x-id names the operation the SDK meant (x-id=PutObject); any
+		// other (x-id=UploadPart) is an operation the emulator lacks.
+		if name == "x-id" && (len(vs) != 1 || vs[0] != op) {
+			return "Unsupported", r.Method + " " + target + " with ?x-id=" + strings.Join(vs, ",")
+		}
+	}
+	return op, ""
+}
+
+// s3Params lists the query parameters each implemented operation serves
+// (S3 API reference); "response-" stands for the six response-* header
+// overrides of GetObject and HeadObject.
+var s3Params = map[string][]string{
+	"ListBuckets":       {"x-id"},
+	"CreateBucket":      {"x-id"},
+	"HeadBucket":        {"x-id"},
+	"DeleteBucket":      {"x-id"},
+	"GetBucketLocation": {"location", "x-id"},
+	"ListObjectsV2":     {"list-type", "prefix", "delimiter", "max-keys", "continuation-token", "start-after", "fetch-owner", "encoding-type", "x-id"},
+	"ListObjects":       {"prefix", "delimiter", "marker", "max-keys", "encoding-type", "x-id"},
+	"PutObject":         {"x-id"},
+	"GetObject":         {"x-id", "response-"},
+	"HeadObject":        {"x-id", "response-"},
+	"DeleteObject":      {"x-id"},
+}
+
+// s3ResponseOverrides maps the response-* parameters to the header each
+// sets.
+var s3ResponseOverrides = map[string]string{
+	"response-cache-control":       "Cache-Control",
+	"response-content-disposition": "Content-Disposition",
+	"response-content-encoding":    "Content-Encoding",
+	"response-content-language":    "Content-Language",
+	"response-content-type":        "Content-Type",
+	"response-expires":             "Expires",
+}
+
+func s3ParamAllowed(op, name string) bool {
+	for _, p := range s3Params[op] {
+		if p == name || p == "response-" && s3ResponseOverrides[name] != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *S3Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	bucket, key, _ := strings.Cut(path, "/")
-	op := s3Op(r, bucket, key)
+	op, why := s3Op(r, bucket, key)
 	reqID := fmt.Sprintf("%016X", s.reqID.Add(1))
 	w.Header().Set("X-Amz-Request-Id", reqID)
 	w.Header().Set("Server", "iamkit-s3-emulator")
@@ -240,8 +316,8 @@ func (s *S3Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.deleteBucket(w, r, bucket, reqID)
 	case "GetBucketLocation":
 		s.getBucketLocation(w, r, bucket, reqID)
-	case "ListObjectsV2":
-		s.listObjectsV2(w, r, bucket, reqID)
+	case "ListObjectsV2", "ListObjects":
+		s.listObjects(w, r, op, bucket, reqID)
 	case "PutObject":
 		s.putObject(w, r, bucket, key, auth.Body, reqID)
 	case "GetObject", "HeadObject":
@@ -249,7 +325,9 @@ func (s *S3Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "DeleteObject":
 		s.deleteObject(w, r, bucket, key, reqID)
 	default:
-		s.writeError(w, r, errS3(501, "NotImplemented", "this operation is not implemented by the iamkit S3 emulator"), reqID)
+		// Nothing has been changed: the answer is S3's own for a feature
+		// it lacks.
+		s.writeError(w, r, errS3(501, "NotImplemented", "the iamkit S3 emulator does not implement "+why), reqID)
 	}
 }
 
@@ -449,29 +527,83 @@ func (s *S3Server) deleteBucket(w http.ResponseWriter, r *http.Request, bucket, 
 	}
 }
 
+type s3OwnerXML struct {
+	ID          string `xml:"ID"`
+	DisplayName string `xml:"DisplayName"`
+}
+
+// s3Owner owns every bucket and object (the emulator has no ACLs).
+var s3Owner = &s3OwnerXML{ID: "iamkit", DisplayName: "iamkit"}
+
 type s3ContentXML struct {
-	Key          string `xml:"Key"`
-	LastModified string `xml:"LastModified"`
-	ETag         string `xml:"ETag"`
-	Size         int    `xml:"Size"`
-	StorageClass string `xml:"StorageClass"`
+	Key          string      `xml:"Key"`
+	LastModified string      `xml:"LastModified"`
+	ETag         string      `xml:"ETag"`
+	Size         int         `xml:"Size"`
+	Owner        *s3OwnerXML `xml:"Owner,omitempty"`
+	StorageClass string      `xml:"StorageClass"`
+}
+
+type s3PrefixXML struct {
+	Prefix string `xml:"Prefix"`
 }
 
 type listBucketV2Result struct {
 	XMLName               xml.Name       `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListBucketResult"`
 	Name                  string         `xml:"Name"`
 	Prefix                string         `xml:"Prefix"`
+	Delimiter             string         `xml:"Delimiter,omitempty"`
 	KeyCount              int            `xml:"KeyCount"`
 	MaxKeys               int            `xml:"MaxKeys"`
+	EncodingType          string         `xml:"EncodingType,omitempty"`
 	IsTruncated           bool           `xml:"IsTruncated"`
 	ContinuationToken     string         `xml:"ContinuationToken,omitempty"`
 	NextContinuationToken string         `xml:"NextContinuationToken,omitempty"`
 	StartAfter            string         `xml:"StartAfter,omitempty"`
 	Contents              []s3ContentXML `xml:"Contents"`
+	CommonPrefixes        []s3PrefixXML  `xml:"CommonPrefixes"`
 }
 
-func (s *S3Server) listObjectsV2(w http.ResponseWriter, r *http.Request, bucket, reqID string) {
+type listBucketV1Result struct {
+	XMLName        xml.Name       `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListBucketResult"`
+	Name           string         `xml:"Name"`
+	Prefix         string         `xml:"Prefix"`
+	Marker         string         `xml:"Marker"`
+	NextMarker     string         `xml:"NextMarker,omitempty"`
+	MaxKeys        int            `xml:"MaxKeys"`
+	Delimiter      string         `xml:"Delimiter,omitempty"`
+	EncodingType   string         `xml:"EncodingType,omitempty"`
+	IsTruncated    bool           `xml:"IsTruncated"`
+	Contents       []s3ContentXML `xml:"Contents"`
+	CommonPrefixes []s3PrefixXML  `xml:"CommonPrefixes"`
+}
+
+// s3URLEncode encodes a name for encoding-type=url as S3 does: query
+// escaping (a space is '+'), except that '/' and '*' are kept and '~' is
+// escaped.
+func s3URLEncode(s string) string {
+	e := url.QueryEscape(s)
+	e = strings.ReplaceAll(e, "%2F", "/")
+	e = strings.ReplaceAll(e, "%2A", "*")
+	return strings.ReplaceAll(e, "~", "%7E")
+}
+
+// s3ListItem is one entry of a listing: an object, or a common prefix
+// (obj nil) that rolls up the keys sharing it.
+type s3ListItem struct {
+	name string
+	obj  *s3Object
+}
+
+// listObjects serves ListObjectsV2 (GET ?list-type=2) and ListObjects
+// (GET without it): prefix, delimiter (CommonPrefixes), max-keys, the
+// position (continuation-token or start-after; marker), fetch-owner and
+// encoding-type=url. Keys and common prefixes count alike against
+// max-keys; a listing resumed after a common prefix skips every key under
+// it.
+func (s *S3Server) listObjects(w http.ResponseWriter, r *http.Request, op, bucket, reqID string) {
 	q := r.URL.Query()
+	v2 := op == "ListObjectsV2"
 	maxKeys := 1000
 	if v := q.Get("max-keys"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -481,25 +613,45 @@ func (s *S3Server) listObjectsV2(w http.ResponseWriter, r *http.Request, bucket,
 		}
 		maxKeys = min(n, 1000)
 	}
-	prefix, token, startAfter := q.Get("prefix"), q.Get("continuation-token"), q.Get("start-after")
-	after := startAfter
-	if token != "" {
-		raw, err := hex.DecodeString(token)
+	enc := q.Get("encoding-type")
+	if q.Has("encoding-type") && enc != "url" {
+		s.writeError(w, r, errS3(400, "InvalidArgument", "Invalid Encoding Method specified in Request"), reqID)
+		return
+	}
+	fetchOwner := !v2
+	if v := q.Get("fetch-owner"); v2 && v != "" {
+		b, err := strconv.ParseBool(v)
 		if err != nil {
-			s.writeError(w, r, errS3(400, "InvalidArgument", "The continuation token provided is incorrect"), reqID)
+			s.writeError(w, r, errS3(400, "InvalidArgument", "fetch-owner must be true or false"), reqID)
 			return
 		}
-		after = string(raw)
+		fetchOwner = b
 	}
+	prefix, delim := q.Get("prefix"), q.Get("delimiter")
+	token, startAfter, marker := q.Get("continuation-token"), q.Get("start-after"), q.Get("marker")
+	after := marker
+	if v2 {
+		after = startAfter
+		if token != "" {
+			raw, err := hex.DecodeString(token)
+			if err != nil {
+				s.writeError(w, r, errS3(400, "InvalidArgument", "The continuation token provided is incorrect"), reqID)
+				return
+			}
+			after = string(raw)
+		}
+	}
+
 	s.mu.Lock()
 	b, ok := s.buckets[bucket]
 	var keys []string
-	objs := map[string]s3Object{}
+	objs := map[string]*s3Object{}
 	if ok {
 		for k, o := range b.objects {
 			if strings.HasPrefix(k, prefix) && k > after {
 				keys = append(keys, k)
-				objs[k] = *o
+				c := *o
+				objs[k] = &c
 			}
 		}
 	}
@@ -509,19 +661,65 @@ func (s *S3Server) listObjectsV2(w http.ResponseWriter, r *http.Request, bucket,
 		return
 	}
 	sort.Strings(keys)
-	out := listBucketV2Result{Name: bucket, Prefix: prefix, MaxKeys: maxKeys, ContinuationToken: token, StartAfter: startAfter}
-	if len(keys) > maxKeys {
-		out.IsTruncated = true
-		keys = keys[:maxKeys]
-		if maxKeys > 0 {
-			out.NextContinuationToken = hex.EncodeToString([]byte(keys[len(keys)-1]))
-		}
-	}
+	var items []s3ListItem
 	for _, k := range keys {
-		o := objs[k]
-		out.Contents = append(out.Contents, s3ContentXML{Key: k, LastModified: o.modified.UTC().Format("2006-01-02T15:04:05.000Z"), ETag: o.etag, Size: len(o.data), StorageClass: "STANDARD"})
+		if delim != "" {
+			if i := strings.Index(k[len(prefix):], delim); i >= 0 {
+				cp := k[:len(prefix)+i+len(delim)]
+				if cp <= after || len(items) > 0 && items[len(items)-1].obj == nil && items[len(items)-1].name == cp {
+					continue
+				}
+				items = append(items, s3ListItem{name: cp})
+				continue
+			}
+		}
+		items = append(items, s3ListItem{name: k, obj: objs[k]})
 	}
-	out.KeyCount = len(out.Contents)
+	truncated := len(items) > maxKeys
+	if truncated {
+		items = items[:maxKeys]
+	}
+	name := func(s string) string {
+		if enc == "url" {
+			return s3URLEncode(s)
+		}
+		return s
+	}
+	var contents []s3ContentXML
+	var cps []s3PrefixXML
+	for _, it := range items {
+		if it.obj == nil {
+			cps = append(cps, s3PrefixXML{Prefix: name(it.name)})
+			continue
+		}
+		c := s3ContentXML{Key: name(it.name), LastModified: it.obj.modified.UTC().Format("2006-01-02T15:04:05.000Z"),
+			ETag: it.obj.etag, Size: len(it.obj.data), StorageClass: "STANDARD"}
+		if fetchOwner {
+			c.Owner = s3Owner
+		}
+		contents = append(contents, c)
+	}
+	last := ""
+	if len(items) > 0 {
+		last = items[len(items)-1].name
+	}
+	if v2 {
+		out := listBucketV2Result{Name: bucket, Prefix: name(prefix), Delimiter: name(delim), MaxKeys: maxKeys, EncodingType: enc,
+			IsTruncated: truncated, ContinuationToken: token, StartAfter: name(startAfter), Contents: contents, CommonPrefixes: cps,
+			KeyCount: len(items)}
+		if truncated && last != "" {
+			out.NextContinuationToken = hex.EncodeToString([]byte(last))
+		}
+		writeXML(w, http.StatusOK, out)
+		return
+	}
+	out := listBucketV1Result{Name: bucket, Prefix: name(prefix), Marker: name(marker), MaxKeys: maxKeys, Delimiter: name(delim),
+		EncodingType: enc, IsTruncated: truncated, Contents: contents, CommonPrefixes: cps}
+	if truncated && delim != "" {
+		// S3 returns NextMarker only with a delimiter; otherwise the
+		// client resumes after the last key.
+		out.NextMarker = name(last)
+	}
 	writeXML(w, http.StatusOK, out)
 }
 
@@ -571,6 +769,13 @@ func (s *S3Server) getObject(w http.ResponseWriter, r *http.Request, bucket, key
 	h.Set("Last-Modified", obj.modified.UTC().Format(http.TimeFormat))
 	h.Set("Accept-Ranges", "bytes")
 	h.Set("Content-Length", strconv.Itoa(len(obj.data)))
+	// response-* parameters override the answer's headers (only; the
+	// object keeps its own).
+	for p, v := range r.URL.Query() {
+		if hdr := s3ResponseOverrides[p]; hdr != "" && len(v) > 0 {
+			h.Set(hdr, v[0])
+		}
+	}
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(obj.data)

@@ -45,7 +45,7 @@ func (c *Client) mapError(op string, err error, header metadata.MD, secrets ...s
 	}
 	out := statusError(op, st, secrets...)
 	if v := header.Get(headerRequestID); len(v) > 0 && v[0] != "" {
-		out.RequestID = redact.Truncate(v[0], 128)
+		out.RequestID = redact.RequestID(v[0], secrets...)
 	}
 	return out
 }
@@ -76,7 +76,7 @@ func statusError(op string, st *status.Status, secrets ...string) *iam.Error {
 		}
 		out.ResourceID = resourceIDOf(se)
 		if ie := se.GetInternalError(); ie != nil && out.RequestID == "" {
-			out.RequestID = redact.Truncate(ie.GetRequestId(), 128)
+			out.RequestID = redact.RequestID(ie.GetRequestId(), secrets...)
 		}
 	}
 	return out

@@ -19,9 +19,17 @@ import (
 // ("20101001T123456Z"), a date-time without zone (read as UTC) and a
 // date-only "2063-04-05".
 //
-// It marshals as "YYYY-MM-DDTHH:MM:SSZ" (UTC, second precision, the form
-// osc-sdk-go v3 sends) or, for a date-only value, "YYYY-MM-DD". The zero
-// Date means "absent": request fields of this type are tagged omitzero so
+// Only instants whose UTC year is 0001–9999 parse (the wire form has four
+// year digits), and not 0001-01-01T00:00:00Z, Go's zero time, which this
+// type uses for "absent": whatever parses can be sent back as it was read.
+//
+// It marshals as "YYYY-MM-DDTHH:MM:SSZ" (UTC, the form osc-sdk-go v3 sends)
+// with the fractional seconds the value has, if any ("…:56.789Z", as few
+// digits as needed, up to nanoseconds: an expiry read from the server is
+// re-sent to the millisecond), or, for a date-only value, "YYYY-MM-DD".
+// The request documentation's own example has a fraction
+// ("2020-06-14T00:00:00.000Z"); whether the live API accepts more than
+// three digits is UNCONFIRMED. The zero Date means "absent": request fields of this type are tagged omitzero so
 // that an empty "ExpirationDate" is never sent (the API rejects it with
 // InvalidParameterType, terraform-provider-outscale#342), and marshaling a
 // zero Date on its own is an error.
@@ -57,7 +65,8 @@ var dateLayouts = []string{
 	"20060102T150405Z07:00",
 }
 
-// ParseDate parses any of the forms listed on [Date].
+// ParseDate parses any of the forms listed on [Date]. A date whose UTC
+// year is outside 0001–9999, or that is the zero time, is an error.
 func ParseDate(s string) (Date, error) {
 	v := strings.TrimSpace(s)
 	if v == "" {
@@ -66,7 +75,7 @@ func ParseDate(s string) (Date, error) {
 	if len(v) == len("2006-01-02") || len(v) == len("20060102") {
 		for _, layout := range []string{"2006-01-02", "20060102"} {
 			if t, err := time.Parse(layout, v); err == nil {
-				return Date{t: t, dateOnly: true}, nil
+				return checked(Date{t: t, dateOnly: true}, s)
 			}
 		}
 	}
@@ -75,11 +84,33 @@ func ParseDate(s string) (Date, error) {
 	}
 	for _, layout := range dateLayouts {
 		if t, err := time.Parse(layout, v); err == nil {
-			return Date{t: t.UTC()}, nil
+			return checked(Date{t: t.UTC()}, s)
 		}
 	}
 	return Date{}, fmt.Errorf("outscale: cannot parse date %q: want ISO 8601, e.g. 2010-10-01T12:34:56.789+0000 or 2063-04-05",
 		redact.Truncate(s, 64))
+}
+
+// checked returns d, or an error naming the input s if d cannot be sent
+// back (see [checkRange]).
+func checked(d Date, s string) (Date, error) {
+	if err := checkRange(d.t); err != nil {
+		return Date{}, fmt.Errorf("outscale: date %q: %v", redact.Truncate(s, 64), err)
+	}
+	return d, nil
+}
+
+// checkRange accepts the instants the wire form can carry and that are not
+// the "absent" zero time: UTC years 0001 to 9999.
+func checkRange(t time.Time) error {
+	t = t.UTC()
+	switch y := t.Year(); {
+	case y < 1 || y > 9999:
+		return fmt.Errorf("year %d in UTC is outside 0001–9999", y)
+	case t.IsZero():
+		return errors.New("0001-01-01T00:00:00Z is the zero time, which stands for no date")
+	}
+	return nil
 }
 
 // MustParseDate is like [ParseDate] but panics on error; for constants in
@@ -110,18 +141,27 @@ func (d Date) String() string {
 	case d.dateOnly:
 		return d.t.Format("2006-01-02")
 	default:
-		return d.t.UTC().Format("2006-01-02T15:04:05Z")
+		return d.t.UTC().Format(wireLayout)
 	}
 }
+
+// wireLayout is the date-time form sent: UTC, with the fractional seconds
+// the value has (none when it has none).
+const wireLayout = "2006-01-02T15:04:05.999999999Z"
 
 // Equal reports whether d and o denote the same instant and form.
 func (d Date) Equal(o Date) bool { return d.t.Equal(o.t) && d.dateOnly == o.dateOnly }
 
 // MarshalJSON writes the wire form. A zero Date is an error: the API
-// rejects an empty date, so callers omit the field instead (omitzero).
+// rejects an empty date, so callers omit the field instead (omitzero). So
+// is a date whose UTC year is outside 0001–9999, which the wire form
+// cannot carry.
 func (d Date) MarshalJSON() ([]byte, error) {
 	if d.t.IsZero() {
 		return nil, errors.New("outscale: refusing to send an empty date (omit the field instead)")
+	}
+	if err := checkRange(d.t); err != nil {
+		return nil, fmt.Errorf("outscale: cannot send date %s: %v", d.t.UTC().Format(time.RFC3339Nano), err)
 	}
 	return json.Marshal(d.String())
 }
@@ -157,8 +197,8 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 
 // parseFast parses the API's usual response form without allocating:
 // YYYY-MM-DDTHH:MM:SS, optional fraction, then Z, ±HHMM or ±HH:MM. Any
-// other form (or an out-of-range field) reports false and goes through
-// [ParseDate].
+// other form (or an out-of-range field, or a year [checkRange] refuses)
+// reports false and goes through [ParseDate].
 func parseFast(b []byte) (time.Time, bool) {
 	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
 		return time.Time{}, false
@@ -226,6 +266,11 @@ func parseFast(b []byte) (time.Time, bool) {
 	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
 	if offset != 0 {
 		t = t.Add(-time.Duration(offset) * time.Second)
+	}
+	// Only a local year of 0000, 0001 or 9999 can give a UTC year outside
+	// 0001–9999, or the zero time.
+	if (year <= 1 || year == 9999) && checkRange(t) != nil {
+		return time.Time{}, false
 	}
 	return t, true
 }

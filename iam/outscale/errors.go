@@ -68,7 +68,7 @@ func decodeError(op string, status int, header http.Header, body []byte, secrets
 	if json.Unmarshal(body, &er) == nil && len(er.Errors) > 0 {
 		first := er.Errors[0]
 		e.Code = string(first.Code)
-		e.RequestID = er.ResponseContext.RequestID
+		e.RequestID = cleanID(er.ResponseContext.RequestID, secrets)
 		msg := first.Type
 		if first.Details != "" {
 			if msg != "" {
@@ -99,6 +99,7 @@ func decodeError(op string, status int, header http.Header, body []byte, secrets
 			e.Message = clean(msg, secrets)
 			e.Code = p.Type
 			e.Kind = iam.KindForHTTPStatus(status)
+			e.RequestID = cleanID(header.Get("X-Request-Id"), secrets)
 			return e
 		}
 	}
@@ -109,13 +110,20 @@ func decodeError(op string, status int, header http.Header, body []byte, secrets
 	}
 	e.Kind = iam.KindForHTTPStatus(status)
 	if e.RequestID == "" {
-		e.RequestID = header.Get("X-Request-Id")
+		e.RequestID = cleanID(header.Get("X-Request-Id"), secrets)
 	}
 	return e
 }
 
 func clean(s string, secrets []string) string {
 	return redact.Truncate(redact.String(s, secrets...), maxMessage)
+}
+
+// cleanID is clean for a request ID the server supplied: it may echo the
+// Authorization header, so anything credential-like goes too, and it is
+// capped at redact.MaxRequestID.
+func cleanID(id string, secrets []string) string {
+	return redact.RequestID(id, secrets...)
 }
 
 // kindFor maps an OSC error code (and, failing that, its Type and the HTTP

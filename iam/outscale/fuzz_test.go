@@ -17,10 +17,18 @@ func FuzzParseDate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		d, err := ParseDate(s)
 		if err != nil {
+			if fast, ok := parseFast([]byte(s)); ok {
+				t.Fatalf("parseFast(%q) = %v, but ParseDate fails: %v", s, fast, err)
+			}
 			return
 		}
+		// What parses is a date the wire form can carry: a UTC year of
+		// four digits, not the zero time (which stands for "no date").
+		if y := d.Time().Year(); y < 1 || y > 9999 || d.IsZero() {
+			t.Fatalf("ParseDate(%q) = %v: year %d, zero %v", s, d.Time(), y, d.IsZero())
+		}
 		// What parses marshals, and the marshaled form parses back to
-		// the same second.
+		// the same instant and form (fractional seconds included).
 		b, err := json.Marshal(d)
 		if err != nil {
 			t.Fatalf("Marshal(%q): %v", s, err)
@@ -29,8 +37,12 @@ func FuzzParseDate(f *testing.F) {
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatalf("round trip of %q via %s: %v", s, b, err)
 		}
-		if !back.Time().Equal(d.Time().Truncate(1e9)) && !d.IsDateOnly() {
-			t.Fatalf("round trip of %q: %v != %v", s, back.Time(), d.Time())
+		if !back.Equal(d) {
+			t.Fatalf("round trip of %q via %s: %v (date only %v) != %v (date only %v)", s, b, back.Time(), back.IsDateOnly(), d.Time(), d.IsDateOnly())
+		}
+		again, err := ParseDate(d.String())
+		if err != nil || !again.Equal(d) {
+			t.Fatalf("ParseDate(String()) of %q = %v, %v; want %v", s, again.Time(), err, d.Time())
 		}
 		if fast, ok := parseFast([]byte(s)); ok && !fast.Equal(d.Time()) {
 			t.Fatalf("parseFast(%q) = %v, ParseDate = %v", s, fast, d.Time())

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -163,7 +164,7 @@ func LoadProfile(optFns ...func(*ProfileOptions)) (*Profile, error) {
 
 	p := &Profile{Name: name}
 	if file != "" {
-		data, err := os.ReadFile(file)
+		data, err := readConfigFile(file)
 		switch {
 		case err == nil:
 			if err := p.fromFile(data, file, name); err != nil {
@@ -186,6 +187,34 @@ func LoadProfile(optFns ...func(*ProfileOptions)) (*Profile, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// maxConfigFileBytes caps the config file read, as auth caps key files: a
+// config.json is a few hundred bytes, and a wrong path (a log, a device)
+// must not be read whole.
+const maxConfigFileBytes = 1 << 20
+
+// utf8BOM is the byte-order mark some editors put at the start of a file;
+// it is skipped, as the key loaders skip it.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// readConfigFile reads at most maxConfigFileBytes of file, without a
+// leading BOM. Its errors are the fs errors (fs.ErrNotExist…), or the
+// size error naming the file.
+func readConfigFile(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxConfigFileBytes {
+		return nil, fmt.Errorf("%s is larger than %d bytes, not an OUTSCALE config.json", file, maxConfigFileBytes)
+	}
+	return bytes.TrimPrefix(data, utf8BOM), nil
 }
 
 // fromFile fills p from profile name of a config.json.

@@ -318,3 +318,40 @@ func TestTLSVerification(t *testing.T) {
 		t.Errorf("tls_skip_verify: %v", err)
 	}
 }
+
+// TestProfileFileBOMAndSize: a config.json saved with a UTF-8 byte-order
+// mark (as Windows editors do) is read like the key files are, and a file
+// larger than the key files' cap (1 MiB) is refused with its name instead
+// of being read whole (issue 11, small items).
+func TestProfileFileBOMAndSize(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	t.Run("BOM", func(t *testing.T) {
+		bom := writeFile(t, "config.json", "\xEF\xBB\xBF"+configJSON)
+		p, err := outscale.LoadProfile(func(o *outscale.ProfileOptions) {
+			o.ConfigFile, o.Profile = bom, "other"
+			o.Getenv = envMap(nil)
+		})
+		if err != nil {
+			t.Fatalf("config.json with a BOM: %v", err)
+		}
+		if p.AccessKey != "AKFILEOTHER000000000" || p.Region != "cloudgouv-eu-west-1" {
+			t.Fatalf("config.json with a BOM: profile %+v", p)
+		}
+	})
+	t.Run("size cap", func(t *testing.T) {
+		// Valid JSON, padded past the cap with white space.
+		big := writeFile(t, "config.json", configJSON+strings.Repeat(" ", 1<<20))
+		_, err := outscale.LoadProfile(func(o *outscale.ProfileOptions) {
+			o.ConfigFile = big
+			o.Getenv = envMap(nil)
+		})
+		if err == nil {
+			t.Fatal("a config file over 1 MiB was read")
+		}
+		for _, w := range []string{big, "larger than", "outscale:"} {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("error %q does not mention %q", err, w)
+			}
+		}
+	})
+}

@@ -114,12 +114,12 @@ func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
 	if c.out != nil {
 		if len(bytes.TrimSpace(resp.Body)) == 0 {
 			return nil, &iam.Error{Provider: iam.Yandex, Op: c.op, HTTPStatus: resp.StatusCode,
-				RequestID: responseRequestID(resp.Header), Message: "empty response body"}
+				RequestID: responseRequestID(resp.Header, secrets...), Message: "empty response body"}
 		}
 		if err := json.Unmarshal(resp.Body, c.out); err != nil {
 			// The body may hold a secret (a created key): never quote it.
 			return nil, &iam.Error{Provider: iam.Yandex, Op: c.op, HTTPStatus: resp.StatusCode,
-				RequestID: responseRequestID(resp.Header),
+				RequestID: responseRequestID(resp.Header, secrets...),
 				Message:   "decoding response: " + redact.String(jsonErrorText(err), secrets...)}
 		}
 	}
@@ -160,7 +160,7 @@ func decodeError(op string, resp *httpx.Response, secrets []string) error {
 		Provider:   iam.Yandex,
 		Op:         op,
 		HTTPStatus: resp.StatusCode,
-		RequestID:  responseRequestID(resp.Header),
+		RequestID:  responseRequestID(resp.Header, secrets...),
 	}
 	var st wireStatus
 	body := bytes.TrimSpace(resp.Body)
@@ -169,7 +169,7 @@ func decodeError(op string, resp *httpx.Response, secrets []string) error {
 		e.Code = grpcCodeName(int(st.Code))
 		e.Message = redact.Truncate(redact.String(st.Message, secrets...), maxMessageLen)
 		if e.RequestID == "" {
-			e.RequestID = requestIDFromDetails(st.Details)
+			e.RequestID = requestIDFromDetails(st.Details, secrets...)
 		}
 		e.Kind = iam.KindForGRPCCode(int(st.Code))
 	}
@@ -188,23 +188,25 @@ func decodeError(op string, resp *httpx.Response, secrets []string) error {
 }
 
 // responseRequestID reads the request ID a response carries: x-request-id
-// (echoed by the gateway), else x-server-trace-id.
-func responseRequestID(h http.Header) string {
+// (echoed by the gateway), else x-server-trace-id; scrubbed of secrets and
+// of anything credential-like, and capped.
+func responseRequestID(h http.Header, secrets ...string) string {
 	if v := h.Get("x-request-id"); v != "" {
-		return v
+		return redact.RequestID(v, secrets...)
 	}
-	return h.Get("x-server-trace-id")
+	return redact.RequestID(h.Get("x-server-trace-id"), secrets...)
 }
 
-// requestIDFromDetails finds a google.rpc.RequestInfo among status details.
-func requestIDFromDetails(details []json.RawMessage) string {
+// requestIDFromDetails finds a google.rpc.RequestInfo among status details;
+// its request ID is scrubbed and capped as responseRequestID's.
+func requestIDFromDetails(details []json.RawMessage, secrets ...string) string {
 	for _, d := range details {
 		var ri struct {
 			Type      string `json:"@type"`
 			RequestID string `json:"requestId"`
 		}
 		if json.Unmarshal(d, &ri) == nil && strings.HasSuffix(ri.Type, "google.rpc.RequestInfo") && ri.RequestID != "" {
-			return ri.RequestID
+			return redact.RequestID(ri.RequestID, secrets...)
 		}
 	}
 	return ""
