@@ -8,9 +8,10 @@
 //     (nebius.KeyManager, yandex.AccessKeys, outscale.Client): it creates a
 //     key when it holds none, creates the next one before the current one
 //     reaches the end of its lifetime, switches once the new key is usable,
-//     then deactivates and deletes the old one after a grace period, so
-//     that requests in flight never fail. It never touches a key without
-//     its Policy.Description mark.
+//     then deactivates and deletes the old one after a grace period (and
+//     not before the latest Expiration handed out for it), so that
+//     requests in flight never fail. It touches only keys marked with its
+//     Policy.Description, by the rule in "Sharing an account" below.
 //   - [S3Endpoint] gives each cloud's object-storage URL and signing region;
 //     package s3client makes a ready *s3.Client in one call.
 //
@@ -32,15 +33,49 @@
 //
 // Keys of Nebius and OUTSCALE are created with an expiry (now + Lifetime;
 // OUTSCALE caps it by the account's API access policy, and a Lifetime
-// beyond the cap is an error); Yandex static keys do not expire and are
-// rotated by age. A failed create leaves the current key in use and is
+// beyond the cap is an error); Yandex static keys do not expire: they are
+// rotated by age, and treated as expiring at the end of their Lifetime
+// (recorded in their mark), when they stop being served. A failed create leaves the current key in use and is
 // retried with jittered backoff; a failed deactivate or delete is retried
 // later and reported (Logger, OnEvent, Status) and never blocks serving; a
 // key that object storage refuses as unknown or inactive
 // ([ManagedProvider.KeyRejected], called by s3client) triggers one early
-// rotation. At most Policy.MaxKeys keys of ours exist at once, also across
-// crashes: on start, keys with our mark whose secret we do not hold are
-// deactivated and deleted before any new key is created.
+// rotation. At most Policy.MaxKeys keys of one instance exist at once, also
+// across crashes and lost answers: on start, and again after any create
+// whose outcome is unknown (a timeout, a reset connection: the key may
+// exist with its secret lost), the account's keys are listed and the
+// instance's keys whose secret nobody holds are deactivated and deleted
+// before another key is created. On OUTSCALE, whose creates cannot be
+// retried safely, every create is also tagged with a unique mark and a
+// lost answer is resolved at once by looking the key up by that tag
+// (outscale.ReconcileByTag).
+//
+// # Sharing an account
+//
+// Every key is marked (Nebius and Yandex description, OUTSCALE tag) with
+// "<Policy.Description>.<instance>.<expiry>.<nonce>". The instance names
+// the provider: ManagedOptions.Instance, else the one recorded in the
+// StateFile, else derived from the host name and the state file's path
+// (random without a state file). Providers that share a StateFile share an
+// instance and their keys. The rule, for providers with the same
+// Description in one account:
+//
+//   - a provider never deactivates or deletes a key another live provider
+//     may hold: keys of other instances are left alone until they expire;
+//   - it removes the leftovers of its own instance (keys with its instance
+//     whose secret it does not hold: its crash, a lost answer);
+//   - any provider removes a marked key of any instance once it is past
+//     its expiry plus an hour (the cloud's expiry on Nebius and OUTSCALE;
+//     for Yandex static keys, which do not expire, the end of the Lifetime
+//     recorded in the mark, after which their provider no longer serves
+//     them);
+//   - MaxKeys counts the keys of one instance.
+//
+// Keys marked with the bare Description by earlier versions are removed
+// only once expired (Yandex ones, which never expire, are left for the
+// user). No key is deleted before the latest Expiration handed out for it
+// by its provider or by a process sharing its state file, unless object
+// storage refused it (or DeleteOnClose asks to delete at once).
 //
 // # Caching
 //
@@ -49,9 +84,19 @@
 // and does not block while a key is held. With ManagedOptions.StateFile the
 // held keys (secrets included) are kept in a 0600 file, replaced
 // atomically; a lock file next to it keeps processes that share it from
-// creating keys at once. A corrupt file, or one whose keys are not in the
-// account (another account's file), is renamed aside, never deleted or
-// overwritten.
+// creating keys at once. The file records the KeyManager's account
+// (iam.KeyManager.AccountIdentity): a stored key is served at start
+// without any call only when it matches, so that a short-lived
+// credential_process run stays offline; otherwise (another account's file,
+// a file of an earlier version, a manager without an identity) it is
+// served only once a listing of the account has shown it. The file also
+// records, per key, the latest Expiration handed out, which every sharer
+// honours before retiring the key; long-lived sharers re-read the file
+// every 30 s when it has changed, and take a key another one switched to.
+// A corrupt file is renamed aside; a file none of whose keys exists in
+// the account is kept aside without its secrets; a file written for
+// another account whose keys are not in this one is refused and left as
+// it is.
 //
 // # Concurrency
 //

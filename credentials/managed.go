@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,15 +35,15 @@ type Policy struct {
 	// requests signed with it and still in flight succeed; then it is
 	// deactivated and deleted. Default 5m; set a negative value for 0.
 	Grace time.Duration
-	// MaxKeys is how many keys marked as ours may exist at once (current,
-	// next, retiring), across crashes. At least 2; default 2.
+	// MaxKeys is how many keys of this provider's instance may exist at
+	// once (current, next, retiring), across crashes. At least 2; default
+	// 2.
 	MaxKeys int
-	// Description marks the keys this provider creates (Nebius and Yandex
-	// description, OUTSCALE tag). Keys without it are never touched. On
-	// start, a provider deletes keys with its mark that it holds no secret
-	// for (leftovers of a crash), so providers that run at the same time
-	// in one account (replicas, other applications) must either share a
-	// StateFile or each use a distinct value. Default "iamkit-managed".
+	// Description is the family of marks of the keys this provider creates
+	// (Nebius and Yandex description, OUTSCALE tag): each key is marked
+	// "<Description>.<instance>.<expiry>.<nonce>" (see ManagedOptions.Instance).
+	// Keys outside the family are never touched. At most 64 characters,
+	// no control characters. Default "iamkit-managed".
 	Description string
 }
 
@@ -67,12 +66,27 @@ type ManagedOptions struct {
 	Logger *slog.Logger
 	// StateFile, when set, is a file (mode 0600) where the held keys are
 	// kept so that a restarted process reuses its key instead of creating
-	// another. A lock file next to it (StateFile + ".lock") keeps two
-	// processes from creating keys at once. A corrupt file is renamed
-	// aside (StateFile + ".corrupt-<time>"), and so is a file none of
-	// whose keys exists in the account (StateFile + ".stale-<time>"); it
-	// is never deleted.
+	// another; processes that share it share their keys. A lock file next
+	// to it (StateFile + ".lock") keeps them from creating keys at once. A
+	// stored key is served at start without a call only if the file was
+	// written for the KeyManager's AccountIdentity; otherwise it is
+	// confirmed by one listing first. A corrupt file is renamed aside
+	// (StateFile + ".corrupt-<time>"); a file none of whose keys exists in
+	// the account is kept without its secrets (StateFile +
+	// ".stale-<time>"); a file written for another account whose keys are
+	// not in this one is refused and left as it is.
 	StateFile string
+	// Instance names this provider in the marks of the keys it creates: a
+	// provider deletes the keys of its own instance that it holds no
+	// secret for (leftovers of its crash, or of a lost create answer), and
+	// never the keys of another instance before they expire. Providers
+	// that share a StateFile share an instance; providers with different
+	// files must not use the same one. At most 32 of [A-Za-z0-9_-].
+	// Default: recorded in the StateFile; for a new one, derived from the
+	// host name and the file's absolute path; without a StateFile, random
+	// (its leftovers are then removed only once expired, by any provider
+	// of the same Description).
+	Instance string
 	// OnEvent, when set, is called (synchronously, from the rotation
 	// goroutine) for every rotation event; keep it fast.
 	OnEvent func(Event)
@@ -82,7 +96,9 @@ type ManagedOptions struct {
 	// CallTimeout bounds each call to the KeyManager. Default 30s.
 	CallTimeout time.Duration
 	// DeleteOnClose deactivates and deletes the held keys on Close (for
-	// short-lived programs without a StateFile). Default false.
+	// short-lived programs without a StateFile; never with a StateFile
+	// that other processes share, whose keys they hold too), at once,
+	// whatever Expiration was handed out for them. Default false.
 	DeleteOnClose bool
 }
 
@@ -93,7 +109,9 @@ type EventKind int
 const (
 	// EventKeyCreated: a key was created (Key is set).
 	EventKeyCreated EventKind = iota + 1
-	// EventKeyAdopted: a key was taken over from the state file.
+	// EventKeyAdopted: a key was taken over from the state file (at start,
+	// once it is known to be this account's, or later, written there by a
+	// process sharing it).
 	EventKeyAdopted
 	// EventKeySwitched: requests are now signed with Key.
 	EventKeySwitched
@@ -112,13 +130,15 @@ const (
 	EventDeleteFailed
 	// EventListFailed: listing keys (to reconcile) failed (Err).
 	EventListFailed
-	// EventReconciled: the keys of the account were checked at start;
-	// Deleted counts leftover keys of ours that were removed.
+	// EventReconciled: the keys of the account were checked (at start, and
+	// after a create whose outcome is unknown); Deleted counts the marked
+	// keys nobody holds that are being removed: this instance's leftovers,
+	// and expired keys of any instance.
 	EventReconciled
-	// EventStateFileSetAside: the state file was corrupt, or none of its
-	// keys exists in the account (deleted, or the file belongs to another
-	// account), and it was renamed instead of being overwritten (Err says
-	// why, Path where it went).
+	// EventStateFileSetAside: the state file was corrupt (renamed as it
+	// is), or none of its keys exists in the account (kept without its
+	// secrets), instead of being overwritten (Err says why, Path where it
+	// went).
 	EventStateFileSetAside
 )
 
@@ -172,20 +192,24 @@ type Status struct {
 // it creates a key through an [iam.KeyManager] when it holds none, serves
 // it, creates the next key before the current one reaches the end of its
 // lifetime, switches to it once it is usable, and deactivates and deletes
-// the old one after a grace period. It never deletes a key that does not
-// carry its Policy.Description.
+// the old one after a grace period and once the latest Expiration handed
+// out for it has passed. It deletes only keys marked with its
+// Policy.Description: those of its own instance, and those of other
+// instances once they have expired (see the package documentation).
 //
 // Retrieve is lock-free: one atomic load and at most one clock read, no
 // allocation. The rotation itself runs on a background goroutine started
 // by the first Retrieve (or [ManagedProvider.Start]) and stopped by
 // [ManagedProvider.Close].
 type ManagedProvider struct {
-	km    iam.KeyManager
-	opts  ManagedOptions
-	pol   Policy
-	clock iam.Clock
-	log   *slog.Logger
-	src   string
+	km   iam.KeyManager
+	opts ManagedOptions
+	// account is km.AccountIdentity(), recorded in the state file.
+	account string
+	pol     Policy
+	clock   iam.Clock
+	log     *slog.Logger
+	src     string
 	// safety is how long before its expiry a key stops being served.
 	safety time.Duration
 	// realClock is set when Clock is the system clock, so that the hot
@@ -255,6 +279,11 @@ func NewManagedProvider(km iam.KeyManager, optFns ...func(*ManagedOptions)) (*Ma
 	if o.CallTimeout <= 0 {
 		o.CallTimeout = 30 * time.Second
 	}
+	if o.Instance != "" {
+		if err := validInstance(o.Instance); err != nil {
+			return nil, fmt.Errorf("credentials: managed provider: ManagedOptions.Instance: %w", err)
+		}
+	}
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -262,6 +291,7 @@ func NewManagedProvider(km iam.KeyManager, optFns ...func(*ManagedOptions)) (*Ma
 	p := &ManagedProvider{
 		km:        km,
 		opts:      o,
+		account:   km.AccountIdentity(),
 		pol:       pol,
 		clock:     clock.Or(o.Clock),
 		log:       log.With(slog.String("component", "iamkit/credentials"), slog.String("provider", string(km.Provider()))),
@@ -322,8 +352,8 @@ func (pol Policy) withDefaults() (Policy, error) {
 	if pol.MaxKeys < 2 {
 		return pol, fmt.Errorf("credentials: policy: MaxKeys is %d; rotation needs at least 2", pol.MaxKeys)
 	}
-	if strings.TrimSpace(pol.Description) == "" {
-		return pol, errors.New("credentials: policy: Description is blank")
+	if err := validDescription(pol.Description); err != nil {
+		return pol, fmt.Errorf("credentials: policy: %w", err)
 	}
 	return pol, nil
 }
@@ -433,9 +463,12 @@ func (p *ManagedProvider) KeyRejected(accessKeyID string) {
 
 // Rotate rotates the key now instead of waiting for its rotation time (for
 // example after a secret may have leaked): it creates the next key,
-// switches to it, and retires the current one with the usual grace period,
-// then returns once that work is done or ctx ends. It returns the error of
-// the creation, if it failed (the current key then stays in use).
+// switches to it, and retires the current one, then returns once that
+// work is done or ctx ends. It returns the error of the creation, if it
+// failed (the current key then stays in use). The old key is deactivated
+// only after the grace period and the latest Expiration handed out for it
+// (callers such as the AWS CLI keep a key until then): to cut off a leaked
+// key at once, deactivate it through the KeyManager.
 func (p *ManagedProvider) Rotate(ctx context.Context) error {
 	before := p.Status().Rotations
 	p.mu.Lock()
@@ -514,20 +547,15 @@ func (p *ManagedProvider) emit(e Event) {
 	}
 }
 
-// publish makes key the one Retrieve serves.
-func (p *ManagedProvider) publish(h *heldKey, changesAt time.Time) {
+// publish makes h the key Retrieve serves, with exp as its Expires (see
+// publishState, which records exp first).
+func (p *ManagedProvider) publish(h *heldKey, exp time.Time) {
 	old := p.pub.Load()
 	n := &published{has: true, gen: old.gen + 1, changed: make(chan struct{})}
 	n.creds = awsCredentials(h.key, managedSourcePrefix)
 	n.creds.Source = p.src
-	if !h.key.ExpiresAt.IsZero() {
-		// Stop serving a key a little before the cloud stops taking it.
-		n.validUntil = h.deadAt(p.safety)
-	}
-	exp := changesAt
-	if !n.validUntil.IsZero() && (exp.IsZero() || n.validUntil.Before(exp)) {
-		exp = n.validUntil
-	}
+	// Stop serving a key a little before the cloud stops taking it.
+	n.validUntil = h.deadAt(p.safety)
 	n.creds.CanExpire = !exp.IsZero()
 	n.creds.Expires = exp
 	p.pub.Store(n)

@@ -118,8 +118,14 @@ func newOutscaleRig(t *testing.T, clk *iamtest.FakeClock) *rig {
 		setCap: func(d time.Duration) { srv.SetAPIAccessPolicy(int64(d / time.Second)) }, osc: srv}
 }
 
-// ours lists the keys carrying desc, by access key ID.
+// ours lists the keys marked in the family desc, by access key ID.
 func (r *rig) ours(t *testing.T, desc string) []string {
+	return r.oursOf(t, desc, "")
+}
+
+// oursOf lists the keys marked in the family desc by instance (any
+// instance, and unmarked members of the family, if instance is "").
+func (r *rig) oursOf(t *testing.T, desc, instance string) []string {
 	t.Helper()
 	keys, err := r.km.ListKeys(context.Background())
 	if err != nil {
@@ -127,7 +133,8 @@ func (r *rig) ours(t *testing.T, desc string) []string {
 	}
 	var out []string
 	for _, k := range keys {
-		if k.Description == desc {
+		m, ok := parseMark(k.Description, desc)
+		if ok && (instance == "" || m.instance == instance) {
 			out = append(out, k.AccessKeyID)
 		}
 	}
@@ -159,12 +166,15 @@ func (r *rig) s3Code(t *testing.T, c aws.Credentials) string {
 // harness drives a ManagedProvider with a fake clock and waits for its
 // rotation goroutine to finish each step.
 type harness struct {
-	t      *testing.T
-	clk    *iamtest.FakeClock
-	p      *ManagedProvider
-	r      *rig
-	desc   string
-	stepCh chan struct{}
+	t    *testing.T
+	clk  *iamtest.FakeClock
+	p    *ManagedProvider
+	r    *rig
+	desc string
+	// instance, when set (ManagedOptions.Instance), limits the keys the
+	// harness counts and checks to that instance's.
+	instance string
+	stepCh   chan struct{}
 
 	mu      sync.Mutex
 	steps   int
@@ -200,6 +210,7 @@ func newHarness(t *testing.T, r *rig, clk *iamtest.FakeClock, optFns ...func(*Ma
 		}
 	}
 	h.p = p
+	h.instance = p.opts.Instance
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -215,7 +226,7 @@ func newHarness(t *testing.T, r *rig, clk *iamtest.FakeClock, optFns ...func(*Ma
 func (h *harness) onEvent(e Event) {
 	n := 0
 	if e.Kind == EventKeyCreated || e.Kind == EventKeySwitched {
-		n = len(h.r.ours(h.t, h.desc))
+		n = len(h.r.oursOf(h.t, h.desc, h.instance))
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -320,7 +331,7 @@ func (h *harness) start() aws.Credentials {
 func (h *harness) wantOurs(step string, want ...string) {
 	h.t.Helper()
 	slices.Sort(want)
-	if got := h.r.ours(h.t, h.desc); !slices.Equal(got, want) {
+	if got := h.r.oursOf(h.t, h.desc, h.instance); !slices.Equal(got, want) {
 		h.mu.Lock()
 		var evs []string
 		for _, e := range h.events {
@@ -555,14 +566,15 @@ func TestManagedReconcileOnStart(t *testing.T) {
 	for _, r := range newRigs(t, clk) {
 		t.Run(r.name, func(t *testing.T) {
 			foreign := addForeign(t, r)
-			// A crash between create and switch left two keys of ours
-			// whose secrets nobody holds.
+			// A crash between create and switch left two keys of this
+			// instance whose secrets nobody holds.
 			for range 2 {
-				if _, err := r.km.CreateKey(context.Background(), iam.CreateKeyRequest{Description: "iamkit-managed-test"}); err != nil {
+				exp := clk.Now().Add(testPolicy.Lifetime)
+				if _, err := r.km.CreateKey(context.Background(), iam.CreateKeyRequest{Description: newMark("iamkit-managed-test", "crashed-run", exp), ExpiresAt: exp}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			h := newHarness(t, r, clk)
+			h := newHarness(t, r, clk, func(o *ManagedOptions) { o.Instance = "crashed-run" })
 			// Listing fails once: nothing is created before the
 			// leftovers are known.
 			r.faults.Add(iamtest.Fault{Kind: iamtest.FaultStatus, Match: r.listOp, Status: 503})
@@ -713,8 +725,9 @@ func TestManagedForeignAccountStateFile(t *testing.T) {
 	h := newHarness(t, r, clk, func(o *ManagedOptions) { o.StateFile = path })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	// The file's key is served at once (no network), then reconcile finds
-	// it belongs to another account and stops with a clear error.
+	// A version 1 file (no account identity) is not served before listing;
+	// reconcile finds it belongs to another account and stops with a
+	// clear error.
 	h.p.Start()
 	h.kickAndSettle(func() { h.p.signal() })
 	_, err := h.p.Retrieve(ctx)
@@ -937,6 +950,7 @@ func TestManagedRotateNow(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			h := newHarness(t, r, clk)
 			a := h.start()
+			h.advance(6 * time.Hour)
 			if err := h.p.Rotate(context.Background()); err != nil {
 				t.Fatalf("Rotate: %v", err)
 			}
@@ -947,12 +961,19 @@ func TestManagedRotateNow(t *testing.T) {
 			if st := h.p.Status(); st.Rotations != 1 || len(st.Retiring) != 1 || st.Retiring[0] != a.AccessKeyID {
 				t.Fatalf("status after Rotate = %+v, want 1 rotation and the old key retiring", st)
 			}
-			// The old key keeps working through the grace period, then goes.
+			// The old key keeps working through the grace period and until
+			// the Expiration it was handed out with, then goes.
 			if code := r.s3Code(t, a); code != "" {
 				t.Fatalf("old key refused during grace: %s", code)
 			}
 			h.advance(testPolicy.Grace)
-			h.wantOurs("after Rotate and grace", b.AccessKeyID)
+			h.wantOurs("after Rotate and grace", a.AccessKeyID, b.AccessKeyID)
+			h.advance(a.Expires.Add(testPolicy.Grace - time.Second).Sub(clk.Now()))
+			if code := r.s3Code(t, a); code != "" {
+				t.Fatalf("old key refused before its Expiration and grace: %s", code)
+			}
+			h.advance(time.Second)
+			h.wantOurs("after Rotate, the old key's Expiration and grace", b.AccessKeyID)
 		})
 	}
 }
@@ -961,8 +982,9 @@ func TestManagedRotateNow(t *testing.T) {
 var _ LifetimeLimiter = (*outscale.Client)(nil)
 
 // A state file of another account whose listing shows no keys (so the
-// owners cannot be compared) is set aside, not overwritten: its secrets are
-// kept, the new key is recorded under this account, and the event says why.
+// owners cannot be compared) is set aside, not overwritten: it is kept
+// without its secrets, the new key is recorded under this account, and the
+// event says why.
 func TestManagedStaleStateFileSetAside(t *testing.T) {
 	clk := iamtest.NewFakeClock(time.Now().UTC().Truncate(time.Second))
 	r := newYandexRig(t, clk) // an account without keys
@@ -973,7 +995,7 @@ func TestManagedStaleStateFileSetAside(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := newHarness(t, r, clk, func(o *ManagedOptions) { o.StateFile = path })
-	h.start() // serves the file's key at once, then reconciles
+	h.start() // a version 1 file: its key is confirmed by listing first
 	c := h.retrieve()
 	if c.AccessKeyID == "YCAJE-GONE" {
 		t.Fatal("serving the state file's key after reconcile found it missing")
@@ -983,8 +1005,8 @@ func TestManagedStaleStateFileSetAside(t *testing.T) {
 		strings.Contains(e.Err.Error(), "YCsecret-of-another") {
 		t.Fatalf("set-aside event = %+v", e)
 	}
-	if b, err := os.ReadFile(e.Path); err != nil || string(b) != sf {
-		t.Fatalf("the old state file was not kept as is: %v", err)
+	if b, err := os.ReadFile(e.Path); err != nil || strings.Contains(string(b), "YCsecret-of-another") || !strings.Contains(string(b), "YCAJE-GONE") {
+		t.Fatalf("the old state file was not kept without its secret (%v):\n%s", err, b)
 	}
 	raw, err := os.ReadFile(path)
 	if err != nil || strings.Contains(string(raw), "aje-other-account") || !strings.Contains(string(raw), c.AccessKeyID) {
@@ -1062,8 +1084,9 @@ func TestManagedRotateBlockedByMaxKeysWaits(t *testing.T) {
 		t.Fatalf("next wake %v is not after now %v: the goroutine would spin", wake, clk.Now())
 	}
 	h.wantOurs("blocked rotation", a.AccessKeyID, b.AccessKeyID)
-	// Once a is deleted at the end of its grace, the rotation happens.
-	h.advance(testPolicy.Grace)
+	// Once a is deleted (the Expiration handed out for it and the grace
+	// period over), the rotation happens.
+	h.advance(a.Expires.Add(testPolicy.Grace).Sub(clk.Now()))
 	c := h.retrieve()
 	if c.AccessKeyID == b.AccessKeyID || c.AccessKeyID == a.AccessKeyID {
 		t.Fatalf("no rotation after the slot freed: serving %s", c.AccessKeyID)

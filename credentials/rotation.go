@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/iamkit/iamkit/iam"
@@ -15,11 +17,13 @@ import (
 type heldKey struct {
 	key      iam.AccessKey
 	obtained time.Time // on the provider's clock
+	// servedUntil is the latest Expiration handed out for the key, by this
+	// provider or (through the state file) by any process sharing it.
+	servedUntil time.Time
 }
 
 // rotateAt is when the next key should be created: RotateBefore before the
-// end of the key's lifetime (its expiry if the cloud set one, its age
-// otherwise).
+// end of the key's lifetime (its expiry if it has one, its age otherwise).
 func (h *heldKey) rotateAt(pol Policy) time.Time {
 	t := h.obtained.Add(pol.Lifetime - pol.RotateBefore)
 	if h.key.Expires() {
@@ -41,31 +45,76 @@ func (h *heldKey) deadAt(safety time.Duration) time.Time {
 
 // retiree is an old key on its way out: deactivated, then deleted.
 type retiree struct {
-	key         iam.AccessKey // without its secret
-	at          time.Time     // when to act next
+	key iam.AccessKey // without its secret
+	at  time.Time     // when to act next
+	// servedUntil is the latest Expiration handed out for the key: it is
+	// not touched before servedUntil + Grace.
+	servedUntil time.Time
 	deactivated bool
 	failures    int
+	// foreign: another instance's key, removed because it expired; it does
+	// not count towards MaxKeys.
+	foreign bool
+	// rejected: object storage refused the key, so what was handed out for
+	// it no longer works anyway and servedUntil does not hold it back.
+	rejected bool
+}
+
+// due is when the provider may next act on x.
+func (p *ManagedProvider) due(x *retiree) time.Time {
+	if x.rejected || x.servedUntil.IsZero() {
+		return x.at
+	}
+	return laterOf(x.at, x.servedUntil.Add(p.pol.Grace))
 }
 
 // rotation is the state of the rotation goroutine; only it touches it
 // (and Close, after the goroutine has ended).
 type rotation struct {
-	loaded, reconciled   bool
-	capChecked           bool
-	current, next        *heldKey
-	nextUsableAt         time.Time
-	retiring             []*retiree
-	early                bool
-	handled              map[string]bool // access key IDs whose rejection was acted on
-	createFailures       int
-	nextCreateAt         time.Time
-	reconcileFailures    int
-	nextReconcileAt      time.Time
-	rotations            int
-	lastErr, fatal       error
-	owner                string
-	stateFileDescription string
+	loaded, reconciled bool
+	capChecked         bool
+	// confirmed: the held keys are known to belong to the KeyManager's
+	// account (no state file; a state file written for its
+	// AccountIdentity; or a listing that showed them). Nothing is served
+	// before.
+	confirmed bool
+	// adoptPending: the state file's current key is reported adopted once
+	// confirmed.
+	adoptPending      bool
+	current, next     *heldKey
+	nextUsableAt      time.Time
+	retiring          []*retiree
+	early             bool
+	rejectedID        string          // the current key's access key ID, if object storage refused it
+	handled           map[string]bool // access key IDs whose rejection was acted on
+	createFailures    int
+	nextCreateAt      time.Time
+	reconcileFailures int
+	nextReconcileAt   time.Time
+	rotations         int
+	lastErr, fatal    error
+	owner             string
+	// instance is the name in the marks of the keys this provider creates.
+	instance string
+
+	// The state file.
+	unlock        func() // set while the current step holds its lock
+	fileGen       uint64 // the generation last read or written
+	fileAccount   string // the AccountIdentity the file was written for
+	fileVersion   int
+	persistFailed bool
+	dirty         bool      // something to write before the lock is released
+	nextPollAt    time.Time // when to look whether a sharer changed the file
 }
+
+// stateFilePoll is how often a provider with a state file looks whether
+// another process sharing it wrote a change (a read of a small file, on the
+// provider's clock).
+const stateFilePoll = 30 * time.Second
+
+// foreignReapAfter is how long after its expiry another instance's marked
+// key may be removed: a margin for clocks that disagree.
+const foreignReapAfter = time.Hour
 
 func (p *ManagedProvider) loop() {
 	defer close(p.done)
@@ -129,7 +178,7 @@ func (p *ManagedProvider) loop() {
 func (p *ManagedProvider) updateStatus() {
 	r := &p.r
 	var st Status
-	if r.current != nil {
+	if r.current != nil && r.confirmed {
 		st.Current = r.current.key.AccessKeyID
 	}
 	if r.next != nil {
@@ -152,6 +201,7 @@ func (p *ManagedProvider) updateStatus() {
 // (zero: only a kick can bring work).
 func (p *ManagedProvider) step(ctx context.Context, now time.Time) time.Time {
 	r := &p.r
+	defer p.releaseState(true) // after a fatal error: nothing is written
 	if r.fatal != nil {
 		return time.Time{}
 	}
@@ -172,19 +222,20 @@ func (p *ManagedProvider) step(ctx context.Context, now time.Time) time.Time {
 		r.early = true
 		r.nextCreateAt = now
 	}
-	if !r.reconciled && !now.Before(r.nextReconcileAt) {
+	p.pollStateFile(ctx, now)
+	if !r.reconciled && !now.Before(r.nextReconcileAt) && r.fatal == nil {
 		p.reconcile(ctx, now)
-		if r.fatal != nil {
-			p.publishErr(r.fatal)
-			return time.Time{}
-		}
+	}
+	if r.fatal != nil {
+		p.publishErr(r.fatal)
+		return time.Time{}
 	}
 	p.retire(ctx, now)
 
-	currentDead := r.current == nil || (!r.current.deadAt(p.safety).IsZero() && !now.Before(r.current.deadAt(p.safety)))
-	if r.next != nil && (currentDead || r.early || !now.Before(r.nextUsableAt)) {
-		p.switchToNext(now)
-		currentDead = false
+	currentDead := p.dead(r.current, now)
+	if r.confirmed && r.next != nil && (currentDead || r.early || !now.Before(r.nextUsableAt)) {
+		p.switchToNext(ctx, now)
+		currentDead = p.dead(r.current, now)
 	}
 	if r.reconciled && r.next == nil && !now.Before(r.nextCreateAt) &&
 		(currentDead || r.early || !now.Before(r.current.rotateAt(p.pol))) {
@@ -192,10 +243,25 @@ func (p *ManagedProvider) step(ctx context.Context, now time.Time) time.Time {
 		if r.current != nil && r.next != nil && (currentDead || r.early) {
 			// Nothing usable is held, or the held key was refused: use
 			// the new key at once.
-			p.switchToNext(now)
+			p.switchToNext(ctx, now)
 		}
 	}
+	p.publishState(ctx, now)
+	if r.fatal != nil {
+		p.publishErr(r.fatal)
+		return time.Time{}
+	}
+	p.releaseState(false)
 	return p.nextWake(now)
+}
+
+// dead reports whether h is nil or past the time it stops being served.
+func (p *ManagedProvider) dead(h *heldKey, now time.Time) bool {
+	if h == nil {
+		return true
+	}
+	d := h.deadAt(p.safety)
+	return !d.IsZero() && !now.Before(d)
 }
 
 func (p *ManagedProvider) nextWake(now time.Time) time.Time {
@@ -232,13 +298,40 @@ func (p *ManagedProvider) nextWake(now time.Time) time.Time {
 			at(d)
 		}
 	}
-	for _, x := range r.retiring {
-		at(x.at)
+	if r.confirmed {
+		for _, x := range r.retiring {
+			at(p.due(x))
+		}
+	}
+	if p.opts.StateFile != "" {
+		at(r.nextPollAt)
 	}
 	if !wake.IsZero() && wake.Before(now) {
 		wake = now
 	}
 	return wake
+}
+
+// pollStateFile looks, every stateFilePoll, whether a process sharing the
+// state file changed it, and if so takes its changes (a key it switched
+// to, the Expirations it handed out).
+func (p *ManagedProvider) pollStateFile(ctx context.Context, now time.Time) {
+	r := &p.r
+	if p.opts.StateFile == "" || now.Before(r.nextPollAt) {
+		return
+	}
+	r.nextPollAt = now.Add(stateFilePoll)
+	if r.unlock != nil {
+		return // already synced in this step
+	}
+	sf, err := readStateFile(p.opts.StateFile)
+	if err == nil && sf != nil && sf.Generation == r.fileGen && !r.persistFailed {
+		return
+	}
+	if err == nil && sf == nil && r.fileGen == 0 {
+		return // nothing written yet, by anyone
+	}
+	_ = p.lockState(ctx, now)
 }
 
 func (p *ManagedProvider) handleRejects(now time.Time) {
@@ -256,6 +349,7 @@ func (p *ManagedProvider) handleRejects(now time.Time) {
 		}
 		r.handled[id] = true
 		r.early = true
+		r.rejectedID = id
 		r.nextCreateAt = now // one early rotation, whatever the backoff said
 		p.emit(Event{Kind: EventKeyRejected, KeyID: r.current.key.ID, AccessKeyID: id})
 	}
@@ -277,10 +371,13 @@ func (p *ManagedProvider) callCtx(ctx context.Context) (context.Context, context
 	return context.WithTimeout(ctx, p.opts.CallTimeout)
 }
 
-// reconcile checks the account's keys at start: the key loaded from the
-// state file must still exist, and keys marked as ours that we hold no
-// secret for (left by a crash between create and switch, or by a previous
-// run without a state file) are retired, so that at most MaxKeys exist.
+// reconcile checks the account's keys, at start and again after a create
+// whose outcome is unknown: the keys loaded from the state file must exist
+// (which also confirms that the file is this account's), and marked keys
+// that nobody holds are retired: those of this instance (left by a crash
+// between create and save, or by a lost answer), so that at most MaxKeys
+// exist, and those of any instance once past their expiry. Keys of other
+// instances that may still be in use are never touched.
 func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 	r := &p.r
 	fail := func(err error) {
@@ -288,7 +385,7 @@ func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 		r.nextReconcileAt = now.Add(p.backoff(r.reconcileFailures))
 		r.lastErr = err
 		p.emit(Event{Kind: EventListFailed, Err: err})
-		if r.current == nil {
+		if !p.pub.Load().has {
 			p.publishErr(err)
 		}
 	}
@@ -306,16 +403,13 @@ func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 			return
 		}
 	}
-	if p.opts.StateFile != "" {
-		// Under the lock, and with what other processes sharing the file
-		// hold, so that their keys are not taken for leftovers.
-		unlock, err := lockFile(ctx, p.opts.StateFile+".lock")
-		if err != nil {
+	// Under the lock, and with what other processes sharing the file
+	// hold, so that their keys are not taken for leftovers.
+	if err := p.lockState(ctx, now); err != nil {
+		if r.fatal == nil {
 			fail(fmt.Errorf("credentials: locking the state file: %w", err))
-			return
 		}
-		defer unlock()
-		p.adoptFromFile(now)
+		return
 	}
 	cctx, cancel := p.callCtx(ctx)
 	keys, err := p.km.ListKeys(cctx)
@@ -329,6 +423,7 @@ func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 		byID[k.ID] = k
 	}
 	var missing []string // access key IDs of the state file the account lacks
+	allExpired := true
 	for _, slot := range []**heldKey{&r.current, &r.next} {
 		h := *slot
 		if h == nil {
@@ -340,49 +435,82 @@ func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 				r.fatal = &fatalError{fmt.Errorf("credentials: state file %s holds key %s of account %q, but this %s KeyManager manages account %q; use another StateFile", p.opts.StateFile, h.key.AccessKeyID, r.owner, p.km.Provider(), foreign)}
 				return
 			}
-			p.log.Warn("managed key: the key in the state file no longer exists; creating another", "access_key_id", h.key.AccessKeyID)
+			if d := h.deadAt(0); d.IsZero() || now.Before(d) {
+				allExpired = false
+			}
 			missing = append(missing, h.key.AccessKeyID)
-			*slot = nil
 			continue
 		}
 		if k.State != iam.StateActive && k.State != iam.StateUnspecified {
 			p.log.Warn("managed key: the key in the state file is not active; retiring it", "access_key_id", h.key.AccessKeyID, "state", string(k.State))
-			r.retiring = append(r.retiring, &retiree{key: stripSecret(h.key), at: now, deactivated: k.State == iam.StateInactive})
+			r.retiring = append(r.retiring, &retiree{key: stripSecret(h.key), at: now, deactivated: k.State == iam.StateInactive, rejected: true})
 			*slot = nil
+			r.dirty = true
+		}
+	}
+	if len(missing) > 0 && !r.confirmed && !allExpired && p.account != "" && r.fileAccount != "" && r.fileAccount != p.account {
+		// Keys that may be alive in another account: leave that
+		// account's file alone.
+		r.fatal = &fatalError{fmt.Errorf("credentials: state file %s was written for another account (%s), and its keys (%s) are not in this one (%s); use another StateFile (if the file is yours and its keys were deleted, remove it)",
+			p.opts.StateFile, r.fileAccount, strings.Join(missing, ", "), p.account)}
+		return
+	}
+	for _, slot := range []**heldKey{&r.current, &r.next} {
+		if h := *slot; h != nil && slices.Contains(missing, h.key.AccessKeyID) {
+			p.log.Warn("managed key: the key in the state file no longer exists; creating another", "access_key_id", h.key.AccessKeyID)
+			*slot = nil
+			r.dirty = true
 		}
 	}
 	if r.current == nil && r.next != nil {
 		r.current, r.next = r.next, nil
-		p.publish(r.current, time.Time{})
 	}
 	if r.current == nil {
 		// The key loadState served is gone or inactive: stop serving it
 		// while a new one is created.
 		p.withdraw()
+		r.adoptPending = false
 	}
 	if len(missing) > 0 && r.current == nil && p.opts.StateFile != "" {
 		// None of the file's keys is in this account: they were deleted,
 		// or the file belongs to another account whose keys the listing
-		// could not show. Keep the file (with its secrets) aside instead
-		// of overwriting it, and forget its owner.
+		// could not show. Keep the file aside without its secrets.
 		p.setAsideStale(now, missing)
+	}
+	if !r.confirmed || r.fileVersion != stateFileVersion || (p.account != "" && r.fileAccount != p.account) {
+		r.dirty = true // record the account and the version 2 format
+	}
+	r.confirmed = true
+	if r.adoptPending {
+		r.adoptPending = false
+		p.emit(Event{Kind: EventKeyAdopted, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
 	}
 	deleted := 0
 	for _, k := range keys {
-		if k.Description != p.pol.Description || p.holds(k.ID) {
+		m, ok := parseMark(k.Description, p.pol.Description)
+		if !ok || p.holds(k.ID) {
+			continue
+		}
+		exp := k.ExpiresAt
+		if exp.IsZero() {
+			exp = m.expiry
+		}
+		x := &retiree{key: k, at: now, deactivated: k.State == iam.StateInactive}
+		switch {
+		case !m.legacy && m.instance == r.instance:
+			// Ours, but no secret held: a leftover.
+		case !exp.IsZero() && !now.Before(exp.Add(foreignReapAfter)):
+			// Past its expiry: nobody uses it any more.
+			x.foreign = true
+		default:
 			continue
 		}
 		deleted++
-		r.retiring = append(r.retiring, &retiree{key: k, at: now, deactivated: k.State == iam.StateInactive})
+		r.retiring = append(r.retiring, x)
+		r.dirty = true
 	}
 	r.reconciled = true
 	r.reconcileFailures = 0
-	if err := p.persist(); err != nil {
-		p.log.Warn("managed key: writing the state file failed", "error", err.Error())
-	}
-	if r.current != nil {
-		p.publish(r.current, p.changesAt())
-	}
 	p.emit(Event{Kind: EventReconciled, Deleted: deleted})
 }
 
@@ -437,19 +565,44 @@ func (p *ManagedProvider) changesAt() time.Time {
 	}
 }
 
+// ownKeys counts the keys of this instance that exist: the current one
+// and those on their way out (the next one is not created while it exists).
+func (p *ManagedProvider) ownKeys() int {
+	r := &p.r
+	n := 0
+	if r.current != nil {
+		n++
+	}
+	for _, x := range r.retiring {
+		if !x.foreign {
+			n++
+		}
+	}
+	return n
+}
+
 // createKey creates the next key (or the first one), unless MaxKeys keys
-// of ours exist already.
+// of this instance exist already.
 func (p *ManagedProvider) createKey(ctx context.Context, now time.Time, urgent bool) {
 	r := &p.r
-	held := len(r.retiring)
-	if r.current != nil {
-		held++
+	before := r.current
+	if err := p.lockState(ctx, now); err != nil {
+		if r.fatal == nil {
+			p.createFailed(now, fmt.Errorf("credentials: locking the state file: %w", err))
+		}
+		return
 	}
-	if held >= p.pol.MaxKeys {
+	if r.next != nil || r.current != before || !r.reconciled {
+		// A process sharing the state file switched or created a key (or
+		// wrote one to confirm): the next step decides again.
+		p.signal()
+		return
+	}
+	if held := p.ownKeys(); held >= p.pol.MaxKeys {
 		if urgent {
 			// Nothing usable is held: cut the grace of keys on their way out.
 			for _, x := range r.retiring {
-				if x.at.After(now) && x.failures == 0 {
+				if !x.foreign && x.at.After(now) && x.failures == 0 {
 					x.at = now
 				}
 			}
@@ -460,48 +613,48 @@ func (p *ManagedProvider) createKey(ctx context.Context, now time.Time, urgent b
 		// its grace end or retry time.
 		next := time.Time{}
 		for _, x := range r.retiring {
-			if next.IsZero() || x.at.Before(next) {
-				next = x.at
+			if d := p.due(x); !x.foreign && (next.IsZero() || d.Before(next)) {
+				next = d
 			}
 		}
 		if next.Before(now) {
 			next = now
 		}
 		r.nextCreateAt = next
-		if r.current == nil {
+		if !p.pub.Load().has || r.current == nil {
 			p.publishErr(r.lastErr) // callers waiting for a first key learn why
 		}
 		return
 	}
-	var unlock func()
-	if p.opts.StateFile != "" {
-		u, err := lockFile(ctx, p.opts.StateFile+".lock")
-		if err != nil {
-			p.createFailed(now, fmt.Errorf("credentials: locking the state file: %w", err))
-			return
-		}
-		unlock = u
-		defer unlock()
-		if adopted := p.adoptFromFile(now); adopted {
-			return
-		}
-	}
+	expiry := now.Add(p.pol.Lifetime)
+	mark := newMark(p.pol.Description, r.instance, expiry)
 	cctx, cancel := p.callCtx(ctx)
-	k, err := p.km.CreateKey(cctx, iam.CreateKeyRequest{Description: p.pol.Description, ExpiresAt: now.Add(p.pol.Lifetime)})
+	k, err := p.km.CreateKey(cctx, iam.CreateKeyRequest{Description: mark, ExpiresAt: expiry, UniqueDescription: true})
 	cancel()
 	if err == nil && (k.AccessKeyID == "" || k.Secret.IsZero()) {
 		if k.ID != "" {
 			// Useless without its secret: retire it so it does not count.
 			r.retiring = append(r.retiring, &retiree{key: stripSecret(k), at: now})
+			r.dirty = true
 		}
 		err = fmt.Errorf("credentials: %s created key %q without an access key ID or secret", p.km.Provider(), k.ID)
 	}
 	if err != nil {
 		p.createFailed(now, fmt.Errorf("credentials: creating a %s key: %w", p.km.Provider(), err))
+		if transient(err) {
+			// The key may have been created and its answer lost: list
+			// (and retire what nobody holds) before creating again.
+			r.reconciled = false
+			r.nextReconcileAt = r.nextCreateAt
+		}
 		return
 	}
 	if k.Description == "" {
-		k.Description = p.pol.Description
+		k.Description = mark
+	}
+	if k.ExpiresAt.IsZero() {
+		// Yandex static keys do not expire: the mark's expiry is theirs.
+		k.ExpiresAt = expiry
 	}
 	if k.Provider == "" {
 		k.Provider = p.km.Provider()
@@ -513,6 +666,7 @@ func (p *ManagedProvider) createKey(ctx context.Context, now time.Time, urgent b
 	r.createFailures = 0
 	r.nextCreateAt = time.Time{}
 	r.lastErr = nil
+	r.dirty = true
 	p.emit(Event{Kind: EventKeyCreated, KeyID: k.ID, AccessKeyID: k.AccessKeyID})
 	if r.current == nil {
 		r.current = h
@@ -521,10 +675,8 @@ func (p *ManagedProvider) createKey(ctx context.Context, now time.Time, urgent b
 		r.next = h
 		r.nextUsableAt = now.Add(p.pol.SwitchDelay)
 	}
-	if err := p.persist(); err != nil {
-		p.log.Warn("managed key: writing the state file failed", "error", err.Error())
-	}
-	p.publish(r.current, p.changesAt())
+	// On disk before anything else can happen to the process.
+	p.persistNow()
 }
 
 func (p *ManagedProvider) createFailed(now time.Time, err error) {
@@ -533,55 +685,104 @@ func (p *ManagedProvider) createFailed(now time.Time, err error) {
 	r.nextCreateAt = now.Add(p.backoff(r.createFailures))
 	r.lastErr = err
 	p.emit(Event{Kind: EventCreateFailed, Err: err})
-	if r.current == nil || (!r.current.deadAt(p.safety).IsZero() && !now.Before(r.current.deadAt(p.safety))) {
+	if !r.confirmed || p.dead(r.current, now) {
 		p.publishErr(err)
-	} else {
-		// Keep serving; refresh Expires so caches ask again after the retry.
-		p.publish(r.current, p.changesAt())
 	}
+	// Otherwise the current key keeps being served; publishState refreshes
+	// its Expires so that caches ask again after the retry.
 }
 
-func (p *ManagedProvider) switchToNext(now time.Time) {
+func (p *ManagedProvider) switchToNext(ctx context.Context, now time.Time) {
 	r := &p.r
+	if err := p.lockState(ctx, now); err != nil || r.next == nil {
+		return // closing, or a sharer switched already
+	}
 	old := r.current
 	r.current, r.next = r.next, nil
 	r.early = false
 	r.rotations++
 	if old != nil {
-		r.retiring = append(r.retiring, &retiree{key: stripSecret(old.key), at: now.Add(p.pol.Grace)})
+		x := &retiree{key: stripSecret(old.key), at: now.Add(p.pol.Grace), servedUntil: old.servedUntil}
+		x.rejected = r.rejectedID != "" && r.rejectedID == old.key.AccessKeyID
+		r.retiring = append(r.retiring, x)
 	}
-	if err := p.persist(); err != nil {
-		p.log.Warn("managed key: writing the state file failed", "error", err.Error())
-	}
-	p.publish(r.current, p.changesAt())
+	r.rejectedID = ""
+	r.dirty = true
 	p.emit(Event{Kind: EventKeySwitched, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
+}
+
+// handOutUntil is the Expiration handed out with h: when the credentials
+// are next due to change, or a little before h expires.
+func (p *ManagedProvider) handOutUntil(h *heldKey) time.Time {
+	exp := p.changesAt()
+	if v := h.deadAt(p.safety); !v.IsZero() && (exp.IsZero() || v.Before(exp)) {
+		exp = v
+	}
+	return exp
+}
+
+// publishState makes what Retrieve serves follow the held keys: the
+// current key, once confirmed, with its Expiration. Before an Expiration
+// later than any handed out for the key is handed out, it is recorded in
+// the state file, so that no sharer retires the key before then.
+func (p *ManagedProvider) publishState(ctx context.Context, now time.Time) {
+	r := &p.r
+	h := r.current
+	if h == nil || !r.confirmed {
+		p.withdraw()
+		return
+	}
+	if d := h.deadAt(p.safety); !d.IsZero() && !now.Before(d) {
+		return // dead: its successor is on its way (failures are published)
+	}
+	exp := p.handOutUntil(h)
+	if cur := p.pub.Load(); cur.has && cur.creds.AccessKeyID == h.key.AccessKeyID && cur.creds.Expires.Equal(exp) {
+		return
+	}
+	if exp.After(h.servedUntil) {
+		if p.opts.StateFile != "" && r.unlock == nil {
+			if err := p.lockState(ctx, now); err != nil {
+				return
+			}
+			p.publishState(ctx, now) // the file may have changed what to serve
+			return
+		}
+		h.servedUntil = exp
+		if p.opts.StateFile != "" {
+			r.dirty = true
+			p.persistNow() // on disk before it is handed out
+		}
+	}
+	p.publish(h, exp)
 }
 
 // retire deactivates, then deletes, each old key whose time has come.
 // Failures are retried with backoff and never block serving.
 func (p *ManagedProvider) retire(ctx context.Context, now time.Time) {
 	r := &p.r
+	if !r.confirmed || !slices.ContainsFunc(r.retiring, func(x *retiree) bool { return !p.due(x).After(now) }) {
+		return
+	}
+	// Under the lock, with the latest Expirations sharers handed out.
+	if err := p.lockState(ctx, now); err != nil {
+		return
+	}
 	kept := r.retiring[:0]
 	for _, x := range r.retiring {
-		if x.at.After(now) || !p.retireOne(ctx, now, x) {
+		if p.due(x).After(now) || !p.retireOne(ctx, now, x) {
 			kept = append(kept, x)
 		}
 	}
-	removed := len(r.retiring) - len(kept)
 	for i := len(kept); i < len(r.retiring); i++ {
 		r.retiring[i] = nil
 	}
 	r.retiring = kept
-	if removed > 0 {
-		if err := p.persist(); err != nil {
-			p.log.Warn("managed key: writing the state file failed", "error", err.Error())
-		}
-	}
+	r.dirty = true // keys went, or their retry times changed
 }
 
 // retireOne reports whether the key is gone.
 func (p *ManagedProvider) retireOne(ctx context.Context, now time.Time, x *retiree) bool {
-	if x.key.Description != "" && x.key.Description != p.pol.Description {
+	if _, ok := parseMark(x.key.Description, p.pol.Description); x.key.Description != "" && !ok {
 		// Never touch a key that is not ours (defence in depth: only keys
 		// we created or that carry our mark get here).
 		return true
@@ -628,7 +829,8 @@ func (p *ManagedProvider) retireOne(ctx context.Context, now time.Time, x *retir
 
 // transient reports whether err says the service was not reached or asked
 // to slow down, so that the same call is worth retrying later. Any other
-// answer to a deactivation means the key cannot be deactivated.
+// answer to a deactivation means the key cannot be deactivated. After a
+// create, it also means that the key may exist (its answer lost).
 func transient(err error) bool {
 	var ne net.Error
 	return errors.Is(err, iam.ErrUnavailable) || errors.Is(err, iam.ErrThrottled) ||
@@ -644,6 +846,14 @@ func (r *rotation) deleteAll(ctx context.Context, p *ManagedProvider) error {
 		return nil
 	}
 	now := p.clock.Now()
+	if p.opts.StateFile != "" {
+		// Locked but not merged: only the keys this provider holds go.
+		u, err := lockFile(ctx, p.clock, p.opts.StateFile+".lock")
+		if err != nil {
+			return err
+		}
+		defer u()
+	}
 	for _, h := range []*heldKey{r.current, r.next} {
 		if h != nil {
 			r.retiring = append(r.retiring, &retiree{key: stripSecret(h.key), at: now})
@@ -652,6 +862,9 @@ func (r *rotation) deleteAll(ctx context.Context, p *ManagedProvider) error {
 	r.current, r.next = nil, nil
 	var errs []error
 	for _, x := range r.retiring {
+		if x.foreign {
+			continue
+		}
 		x.at = now
 		if !p.retireOne(ctx, now, x) {
 			errs = append(errs, p.r.lastErr)

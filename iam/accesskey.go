@@ -59,6 +59,14 @@ type CreateKeyRequest struct {
 	// ExpiresAt asks for an expiry; zero means none or the provider's
 	// default. Providers that cannot expire keys ignore it.
 	ExpiresAt time.Time
+	// UniqueDescription says that no other key has or will have this
+	// Description (the credentials package adds a random nonce to its
+	// marks). A KeyManager whose create cannot be retried safely (OUTSCALE)
+	// then looks the key up by its Description after a lost answer, and
+	// removes it (its secret was in the lost answer) instead of leaving an
+	// active key nobody holds. Leave it false for descriptions that others
+	// may share: such a lookup could take another key for the lost one.
+	UniqueDescription bool
 }
 
 // UpdateKeyRequest changes an access key's state and/or expiry.
@@ -78,6 +86,16 @@ type UpdateKeyRequest struct {
 type KeyManager interface {
 	// Provider names the cloud.
 	Provider() Provider
+	// AccountIdentity names, without a network call, the account whose
+	// keys the manager manages, in a form that is the same in every process
+	// configured alike ("nebius/service_account:serviceaccount-…",
+	// "yandex/service_account:aje…", "outscale/<endpoint>/ak:<caller's
+	// access key ID>/user:<EIM user>"). It is "" when the account can be
+	// known only from a call (a Yandex client without ServiceAccountID).
+	// The credentials package records it in its state file and serves a
+	// stored key at start only when it matches; otherwise it first
+	// confirms the key by listing the account's keys.
+	AccountIdentity() string
 	// CreateKey creates an access key and returns it with its secret.
 	CreateKey(ctx context.Context, req CreateKeyRequest) (AccessKey, error)
 	// ListKeys lists the keys of the manager's account (without secrets).

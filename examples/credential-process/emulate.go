@@ -53,11 +53,11 @@ func runEmulated(ctx context.Context, cfg Config, pol credentials.Policy, log *s
 		cache = filepath.Join(dir, "cache.json")
 	}
 
-	first, err := retrieve(ctx, km, cache, pol, log)
+	first, err := retrieve(ctx, km, cache, cfg.Instance, pol, log)
 	if err != nil {
 		return err
 	}
-	second, err := retrieve(ctx, km, cache, pol, log)
+	second, err := retrieve(ctx, km, cache, cfg.Instance, pol, log)
 	if err != nil {
 		return err
 	}

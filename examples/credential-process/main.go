@@ -62,6 +62,9 @@ type Config struct {
 	RotateBefore string `json:"rotate_before,omitempty"`
 	// Description marks the keys this helper creates.
 	Description string `json:"description,omitempty"`
+	// Instance names this cache in the marks of its keys (default: derived
+	// from the host and the cache path, and kept in the cache).
+	Instance string `json:"instance,omitempty"`
 }
 
 // Output is the credential_process JSON.
@@ -97,6 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.Lifetime, "lifetime", "", "key lifetime (default 24h)")
 	fs.StringVar(&cfg.RotateBefore, "rotate-before", "", "create the next key this long before the end of the lifetime (default lifetime/4)")
 	fs.StringVar(&cfg.Description, "description", "", "mark of the keys this helper manages (default iamkit-credential-process)")
+	fs.StringVar(&cfg.Instance, "instance", "", "name of this cache in the marks of its keys (default: derived from the host and the cache path)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -129,7 +133,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeKM()
-	out, err := retrieve(ctx, km, cfg.Cache, pol, log)
+	out, err := retrieve(ctx, km, cfg.Cache, cfg.Instance, pol, log)
 	if err != nil {
 		return err
 	}
@@ -164,6 +168,7 @@ func mergeConfigFile(path string, cfg *Config) error {
 	fill(&cfg.Lifetime, f.Lifetime)
 	fill(&cfg.RotateBefore, f.RotateBefore)
 	fill(&cfg.Description, f.Description)
+	fill(&cfg.Instance, f.Instance)
 	return nil
 }
 
@@ -251,13 +256,14 @@ func keyManager(cfg Config) (iam.KeyManager, func(), error) {
 // retrieve gets the key (reusing the cached one when it is still good),
 // lets the provider finish what is due (rotation, deleting old keys), and
 // returns the credential_process output.
-func retrieve(ctx context.Context, km iam.KeyManager, cache string, pol credentials.Policy, log *slog.Logger) (Output, error) {
+func retrieve(ctx context.Context, km iam.KeyManager, cache, instance string, pol credentials.Policy, log *slog.Logger) (Output, error) {
 	if err := os.MkdirAll(filepath.Dir(cache), 0o700); err != nil {
 		return Output{}, fmt.Errorf("cache directory: %w", err)
 	}
 	p, err := credentials.NewManagedProvider(km, func(o *credentials.ManagedOptions) {
 		o.Policy = pol
 		o.StateFile = cache
+		o.Instance = instance
 		o.Logger = log
 	})
 	if err != nil {

@@ -60,6 +60,14 @@ func NewKeyManager(keys *AccessKeys, account Account, optFns ...func(*KeyManager
 // Provider returns iam.Nebius.
 func (m *KeyManager) Provider() iam.Provider { return iam.Nebius }
 
+// AccountIdentity returns "nebius/<address>/<type>:<account ID>", for
+// example "nebius/cpl.iam.api.nebius.cloud:443/service_account:serviceaccount-e00…":
+// the account whose keys the manager lists and creates, known without a
+// call.
+func (m *KeyManager) AccountIdentity() string {
+	return "nebius/" + m.keys.c.Address() + "/" + m.account.String()
+}
+
 // CreateKey creates an access key for the account and returns it with its
 // secret.
 func (m *KeyManager) CreateKey(ctx context.Context, req iam.CreateKeyRequest) (iam.AccessKey, error) {

@@ -75,3 +75,14 @@ func TestKeyManager(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyManagerAccountIdentity(t *testing.T) {
+	e := newEnv(t, nil)
+	m, err := nebius.NewKeyManager(e.client.AccessKeys(), nebius.ServiceAccount(e.sa.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.AccountIdentity(), "nebius/"+e.client.Address()+"/service_account:"+e.sa.ID; got != want {
+		t.Fatalf("AccountIdentity() = %q, want %q", got, want)
+	}
+}

@@ -3,9 +3,11 @@ package outscale
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/iamkit/iamkit/iam"
@@ -108,18 +110,50 @@ func (c *Client) deleteKey(ctx context.Context, id, user string) error {
 // Provider returns iam.Outscale.
 func (c *Client) Provider() iam.Provider { return iam.Outscale }
 
+// AccountIdentity returns "outscale/<endpoint>/<caller>/user:<UserName>",
+// the caller being "ak:<access key ID>" for SigV4 or "login:<login>" for
+// login/password. The API tells the account only in answers, so the
+// identity names the credentials instead: the same credentials at the
+// same endpoint always address the same account (and EIM user). Other
+// credentials of the same account give another identity, which only costs
+// the credentials package one listing to confirm its stored key.
+func (c *Client) AccountIdentity() string {
+	caller := "ak:" + c.accessKey
+	if c.accessKey == "" {
+		caller = "login:" + basicLogin(c.basic)
+	}
+	return "outscale/" + c.base + "/" + caller + "/user:" + c.userName
+}
+
+// basicLogin returns the login part of a "Basic base64(login:password)"
+// value.
+func basicLogin(basic iam.Secret) string {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(basic.Reveal(), "Basic "))
+	if err != nil {
+		return ""
+	}
+	login, _, _ := strings.Cut(string(raw), ":")
+	return login
+}
+
 // CreateKey creates an access key for the client's user (Options.UserName)
 // with Tag = req.Description. It reads the account's API access policy
 // first: when MaxAccessKeyExpirationSeconds is set, a key without a
 // requested expiry gets the longest allowed one (less a margin for clock
 // skew), and a requested expiry beyond the policy is refused before any
-// key is created.
+// key is created. With req.UniqueDescription the create is made with
+// [ReconcileByTag](req.Description): a lost answer is resolved by looking
+// the key up by its tag, and an orphan found is deleted.
 func (c *Client) CreateKey(ctx context.Context, req iam.CreateKeyRequest) (iam.AccessKey, error) {
 	exp, err := c.chooseExpiry(ctx, "CreateAccessKey", req.ExpiresAt)
 	if err != nil {
 		return iam.AccessKey{}, err
 	}
-	out, err := c.CreateAccessKey(ctx, CreateAccessKeyRequest{ExpirationDate: exp, Tag: req.Description, UserName: c.userName})
+	var opt func(*CreateOptions)
+	if req.UniqueDescription && req.Description != "" {
+		opt = ReconcileByTag(req.Description)
+	}
+	out, err := c.CreateAccessKey(ctx, CreateAccessKeyRequest{ExpirationDate: exp, Tag: req.Description, UserName: c.userName}, opt)
 	if err != nil {
 		return iam.AccessKey{}, err
 	}

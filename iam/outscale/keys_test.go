@@ -235,3 +235,44 @@ func TestReadRetriedAfterLostAnswer(t *testing.T) {
 		t.Errorf("delete: %v, %d attempts", err, srv.RequestCount("DeleteAccessKey"))
 	}
 }
+
+// CreateKey with a unique description resolves a lost answer by its tag:
+// one key with that tag, with its secret, and no orphan.
+func TestCreateKeyUniqueDescriptionReconciles(t *testing.T) {
+	srv, clk := newEmulator(t)
+	c := rootClient(t, srv, clk)
+	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultReset, Match: "CreateAccessKey"})
+	k, err := c.CreateKey(context.Background(), iam.CreateKeyRequest{Description: "mark.inst.1900000000.0123456789ab", UniqueDescription: true})
+	if err != nil || k.Secret.IsZero() || k.Description != "mark.inst.1900000000.0123456789ab" {
+		t.Fatalf("CreateKey after a lost answer: %+v, %v", k, err)
+	}
+	if n := srv.KeyCount(""); n != 2 {
+		t.Errorf("%d keys, want 2 (bootstrap + the new key): the orphan must be gone", n)
+	}
+	// Without UniqueDescription a lost answer is reported, not guessed at.
+	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultReset, Match: "CreateAccessKey"})
+	if _, err := c.CreateKey(context.Background(), iam.CreateKeyRequest{Description: "shared-tag"}); !errors.Is(err, outscale.ErrOutcomeUnknown) {
+		t.Fatalf("CreateKey without UniqueDescription: %v, want ErrOutcomeUnknown", err)
+	}
+}
+
+// The identity names the endpoint, the caller and the EIM user, without a
+// call; a login's password never appears in it.
+func TestAccountIdentity(t *testing.T) {
+	srv, clk := newEmulator(t)
+	n := srv.RequestCount("")
+	root := rootClient(t, srv, clk).AccountIdentity()
+	user := rootClient(t, srv, clk, func(o *outscale.Options) { o.UserName = "alice" }).AccountIdentity()
+	basic := newClient(t, srv, clk, "", "", func(o *outscale.Options) {
+		o.Login, o.Password = srv.Root.Login, iam.NewSecret(srv.Root.Password)
+	}).AccountIdentity()
+	if root != "outscale/"+srv.URL+"/ak:"+srv.Root.AccessKey+"/user:" || user != "outscale/"+srv.URL+"/ak:"+srv.Root.AccessKey+"/user:alice" {
+		t.Errorf("identities %q, %q", root, user)
+	}
+	if basic != "outscale/"+srv.URL+"/login:"+srv.Root.Login+"/user:" || strings.Contains(basic, srv.Root.Password) {
+		t.Errorf("login identity %q", basic)
+	}
+	if srv.RequestCount("") != n {
+		t.Error("AccountIdentity made a call")
+	}
+}

@@ -257,6 +257,18 @@ func (a *AccessKeys) ListOperationsPage(ctx context.Context, id string, req Page
 // Provider returns iam.Yandex.
 func (a *AccessKeys) Provider() iam.Provider { return iam.Yandex }
 
+// AccountIdentity returns "yandex/<IAM endpoint>/service_account:<ID>"
+// for Options.ServiceAccountID, or "" when it is not set: the service
+// account is then the token's subject, which only a call reveals (the
+// credentials package then confirms a stored key by listing at start).
+func (a *AccessKeys) AccountIdentity() string {
+	sa := a.t.opts.ServiceAccountID
+	if sa == "" {
+		return ""
+	}
+	return "yandex/" + a.t.iamURL + "/service_account:" + sa
+}
+
 // CreateKey creates a static access key for Options.ServiceAccountID.
 // Yandex static keys do not expire: req.ExpiresAt is ignored, as
 // iam.KeyManager allows.

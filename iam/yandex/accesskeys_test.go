@@ -136,3 +136,15 @@ func TestAccessKeysKeyManager(t *testing.T) {
 		t.Fatalf("keys after delete: %v", keys)
 	}
 }
+
+// The identity names the IAM endpoint and Options.ServiceAccountID; without
+// it the account is the token's subject, unknown before a call.
+func TestAccessKeysAccountIdentity(t *testing.T) {
+	e := newEnv(t, envOpt{client: []func(*yandex.Options){func(o *yandex.Options) { o.ServiceAccountID = "aje-managed" }}})
+	if got, want := e.client.AccessKeys.AccountIdentity(), "yandex/"+e.srv.URL+"/service_account:aje-managed"; got != want {
+		t.Errorf("AccountIdentity() = %q, want %q", got, want)
+	}
+	if got := newEnv(t, envOpt{}).client.AccessKeys.AccountIdentity(); got != "" {
+		t.Errorf("without ServiceAccountID: %q, want none", got)
+	}
+}
