@@ -206,14 +206,70 @@ func canaryLines(p string) []string {
 	return lines
 }
 
-// fmtAll renders v the ways a user might: every fmt verb and JSON.
+// fmtAll renders v the ways a user might: every fmt verb (those with no
+// meaning for v included: fmt then prints v by reflection), bare, nested in
+// a slice, a []any and an unexported field, log/slog's text and JSON
+// handlers, and JSON.
 func fmtAll(v any) []string {
 	var s []string
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
-		s = append(s, fmt.Sprintf(verb, v))
+	type holder struct {
+		name string
+		v    any
 	}
-	if b, err := json.Marshal(v); err == nil {
-		s = append(s, string(b))
+	for _, x := range []any{v, []any{v}, holder{"h", v}, &holder{"h", v}, map[string]any{"k": v}} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%t", "%o", "%b", "%e", "%g", "%c", "%U", "%p", "%w", "%10s"} {
+			s = append(s, fmt.Sprintf(verb, x))
+		}
+		if b, err := json.Marshal(x); err == nil {
+			s = append(s, string(b))
+		}
 	}
-	return s
+	var buf bytes.Buffer
+	for _, h := range []slog.Handler{slog.NewTextHandler(&buf, nil), slog.NewJSONHandler(&buf, nil)} {
+		slog.New(h).Info("m", "v", v, "list", []any{v})
+	}
+	return append(s, buf.String())
+}
+
+// TestStaticTokenSourceNeverPrintsToken is the regression test of issue 11
+// item 2: a StaticTokenSource (and so NebiusEnvTokenSource and
+// YandexEnvTokenSource) printed its token under %v %+v %s %q and in slog's
+// text output.
+func TestStaticTokenSourceNeverPrintsToken(t *testing.T) {
+	const tok = "t1.CANARY-STATIC-5d0c"
+	static, err := auth.NewStaticTokenSource(iam.NewSecret(tok), time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(auth.EnvNebiusIAMToken, tok)
+	t.Setenv(auth.EnvYandexIAMToken, tok)
+	nebiusEnv, err := auth.NebiusEnvTokenSource()
+	if err != nil {
+		t.Fatal(err)
+	}
+	yandexEnv, err := auth.YandexEnvTokenSource()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, leaks := 0, 0
+	for name, src := range map[string]*auth.StaticTokenSource{"static": static, "nebius env": nebiusEnv, "yandex env": yandexEnv} {
+		for _, out := range fmtAll(src) {
+			n++
+			if strings.Contains(out, tok) {
+				leaks++
+				if leaks <= 5 {
+					t.Errorf("%s: token printed: %s", name, out)
+				}
+			}
+		}
+		if ot, _ := src.Token(); ot.AccessToken != tok {
+			t.Fatalf("%s: Token() = %q", name, ot.AccessToken)
+		}
+	}
+	if leaks > 0 {
+		t.Fatalf("%d of %d renderings show the token", leaks, n)
+	}
+	if got := fmt.Sprint(static); !strings.Contains(got, "REDACTED") {
+		t.Errorf("Sprint = %s, want the token shown as REDACTED", got)
+	}
 }

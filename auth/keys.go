@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/safeprint"
 )
 
 // MinRSAKeyBits is the smallest RSA modulus, in bits, that iamkit signs with.
@@ -129,7 +130,9 @@ type ServiceAccountKey struct {
 	// Source is the file the key was loaded from, or "".
 	Source string
 
-	key *rsa.PrivateKey
+	// key is sealed: a ServiceAccountKey printed by reflection (an
+	// unexported field, a wrong verb) shows an address, not the key.
+	key *safeprint.Sealed[rsa.PrivateKey]
 }
 
 // NewServiceAccountKey returns a ServiceAccountKey for key. Both IDs must be
@@ -163,12 +166,12 @@ func newKey(keyID, serviceAccountID string, key *rsa.PrivateKey, source string) 
 		KeyID:            keyID,
 		ServiceAccountID: serviceAccountID,
 		Source:           source,
-		key:              key,
+		key:              safeprint.Seal(key),
 	}
 }
 
 // PrivateKey returns the RSA private key. The caller must not modify it.
-func (k ServiceAccountKey) PrivateKey() *rsa.PrivateKey { return k.key }
+func (k ServiceAccountKey) PrivateKey() *rsa.PrivateKey { return k.key.Get() }
 
 // String describes the key by its IDs and source; it never shows key material.
 func (k ServiceAccountKey) String() string {

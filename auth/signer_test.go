@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/iamkit/iamkit/internal/safeprint"
 )
 
 // decodeJWT splits a compact JWT and decodes its header and claims.
@@ -236,8 +238,8 @@ func TestSignerOptionsValidation(t *testing.T) {
 	}{
 		{"nil", nil, "nil"},
 		{"zero", &ServiceAccountKey{KeyID: "k", ServiceAccountID: "s"}, "no private key"},
-		{"no key ID", &ServiceAccountKey{ServiceAccountID: "s", key: key.PrivateKey()}, "no key ID"},
-		{"no service account", &ServiceAccountKey{KeyID: "k", key: key.PrivateKey()}, "no service account ID"},
+		{"no key ID", &ServiceAccountKey{ServiceAccountID: "s", key: safeprint.Seal(key.PrivateKey())}, "no key ID"},
+		{"no service account", &ServiceAccountKey{KeyID: "k", key: safeprint.Seal(key.PrivateKey())}, "no service account ID"},
 	}
 	for _, tc := range badKeys {
 		if _, err := NewNebiusSigner(tc.key); err == nil || !strings.Contains(err.Error(), tc.want) {

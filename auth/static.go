@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/safeprint"
 )
 
 // Environment variables the environment token sources read.
@@ -23,9 +24,14 @@ const (
 // StaticTokenSource serves one fixed token. It cannot refresh: when a
 // server rejects the token, the caller gets the rejection. It is an
 // oauth2.TokenSource and a [ContextTokenSource].
+//
+// Printing a StaticTokenSource (any fmt verb, log/slog, encoding/json)
+// shows the token's type and expiry, never the token.
 type StaticTokenSource struct {
-	tok   Token
-	oauth *oauth2.Token
+	tok Token
+	// oauth holds the token in clear (oauth2.Token.AccessToken is a
+	// string), so it is sealed: reflection shows an address.
+	oauth *safeprint.Sealed[oauth2.Token]
 }
 
 // NewStaticTokenSource returns a source that always serves token, which
@@ -39,7 +45,7 @@ func NewStaticTokenSource(token iam.Secret, expiry time.Time) (*StaticTokenSourc
 		return nil, errors.New("auth: static token contains white space")
 	}
 	t := Token{Value: iam.NewSecret(v), Type: "Bearer", Expiry: expiry}
-	return &StaticTokenSource{tok: t, oauth: &oauth2.Token{AccessToken: v, TokenType: "Bearer", Expiry: expiry}}, nil
+	return &StaticTokenSource{tok: t, oauth: safeprint.Seal(&oauth2.Token{AccessToken: v, TokenType: "Bearer", Expiry: expiry})}, nil
 }
 
 // AccessToken returns the token (ctx is only checked for cancellation).
@@ -51,7 +57,7 @@ func (s *StaticTokenSource) AccessToken(ctx context.Context) (Token, error) {
 }
 
 // Token returns the token as an *oauth2.Token; it must not be modified.
-func (s *StaticTokenSource) Token() (*oauth2.Token, error) { return s.oauth, nil }
+func (s *StaticTokenSource) Token() (*oauth2.Token, error) { return s.oauth.Get(), nil }
 
 // NebiusEnvTokenSource returns a static source for the token in
 // NEBIUS_IAM_TOKEN, as the Nebius CLI and SDK read it. The error names the

@@ -25,7 +25,12 @@ const (
 // Printing a StaticProvider (fmt, slog) shows the access key ID and the
 // source, never the secret or the session token.
 type StaticProvider struct {
-	creds aws.Credentials
+	// creds is what Retrieve returns, without the secret and the session
+	// token: those stay in iam.Secret values until Retrieve hands them out,
+	// so that no reflection over a StaticProvider (an unexported field, a
+	// wrong fmt verb) can reach them.
+	creds           aws.Credentials
+	secret, session iam.Secret
 }
 
 // NewStaticProvider returns a provider for key. The key must have an
@@ -40,7 +45,9 @@ func NewStaticProvider(key iam.AccessKey) (*StaticProvider, error) {
 	if key.Secret.IsZero() {
 		return nil, fmt.Errorf("credentials: static key %s: Secret is empty (clouds show a secret only when the key is created)", key.AccessKeyID)
 	}
-	return &StaticProvider{creds: awsCredentials(key, staticSourcePrefix)}, nil
+	creds := awsCredentials(key, staticSourcePrefix)
+	creds.SecretAccessKey, creds.SessionToken = "", ""
+	return &StaticProvider{creds: creds, secret: key.Secret, session: key.SessionToken}, nil
 }
 
 // awsCredentials converts an access key to the AWS SDK's form.
@@ -64,7 +71,9 @@ func awsCredentials(key iam.AccessKey, sourcePrefix string) aws.Credentials {
 
 // Retrieve returns the key's credentials. It never fails and does no I/O.
 func (p *StaticProvider) Retrieve(context.Context) (aws.Credentials, error) {
-	return p.creds, nil
+	c := p.creds
+	c.SecretAccessKey, c.SessionToken = p.secret.Reveal(), p.session.Reveal()
+	return c, nil
 }
 
 // String describes the provider without its secret.

@@ -22,7 +22,8 @@
 //
 // Every secret iamkit handles (access-key secrets, tokens, JWTs, private
 // keys, passwords) is a [Secret]. It prints as "REDACTED" under fmt, slog,
-// encoding/json and encoding/xml; only [Secret.Reveal] returns the value.
+// encoding/json and encoding/xml, also where fmt prints by reflection (an
+// unexported field, a wrong verb); only [Secret.Reveal] returns the value.
 //
 // # Concurrency
 //

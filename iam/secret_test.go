@@ -74,6 +74,126 @@ func TestSecretNeverPrints(t *testing.T) {
 	}
 }
 
+// allVerbs are every fmt verb, the ones with no meaning for a struct
+// included: fmt prints an operand under a wrong verb by reflection, with
+// its methods switched off ("%!d(T=…)"), and %p and %w (outside Errorf)
+// likewise.
+var allVerbs = []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%t", "%o", "%O", "%b",
+	"%e", "%E", "%f", "%F", "%g", "%G", "%c", "%U", "%p", "%w", "%T", "%10s", "%-8v", "%+q", "%#x"}
+
+// TestSecretReflectionShowsNoPlaintext is the regression test of issue 11
+// item 3: the plaintext showed wherever fmt printed a Secret by reflection
+// instead of calling its methods — in an unexported field, under a verb
+// with no method (%d %t %o %b %e %g %c, %p, %w), and inside slices and maps
+// of pointers (under %s and %q, fmt reports the pointer as a wrong verb and
+// prints what it points to by reflection).
+func TestSecretReflectionShowsNoPlaintext(t *testing.T) {
+	s := iam.NewSecret(canary)
+	key := iam.AccessKey{Provider: iam.Outscale, ID: "AKID", AccessKeyID: "AKID", Secret: s, SessionToken: s}
+	type unexported struct {
+		name string
+		s    iam.Secret
+		k    iam.AccessKey
+		kp   *iam.AccessKey
+	}
+	u := unexported{"n", s, key, &key}
+	values := map[string]any{
+		"secret": s, "&secret": &s, "key": key, "&key": &key,
+		"unexported": u, "&unexported": &u, "[]unexported": []unexported{u},
+		"[]*AccessKey":          []*iam.AccessKey{&key},
+		"map[string]*AccessKey": map[string]*iam.AccessKey{"k": &key},
+		"[]any{&key}":           []any{&key, &s, u},
+		"map[Secret]int":        map[iam.Secret]int{s: 1},
+		"struct{*unexported}":   struct{ p *unexported }{&u},
+	}
+	n := 0
+	for name, v := range values {
+		for _, verb := range allVerbs {
+			n++
+			if out := fmt.Sprintf(verb, v); strings.Contains(out, canary) {
+				t.Errorf("%s under %s: %s", name, verb, out)
+			}
+		}
+		for _, out := range []string{fmt.Sprint(v), fmt.Errorf("e: %v", v).Error(), fmt.Errorf("e: %w", fmt.Errorf("%+v", v)).Error()} {
+			n++
+			if strings.Contains(out, canary) {
+				t.Errorf("%s: %s", name, out)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	for _, h := range []slog.Handler{slog.NewTextHandler(&buf, nil), slog.NewJSONHandler(&buf, nil)} {
+		slog.New(h).Info("m", "u", u, "pu", &u, "list", []*iam.AccessKey{&key}, "any", []any{&key})
+	}
+	if strings.Contains(buf.String(), canary) {
+		t.Errorf("slog: %s", buf.String())
+	}
+	t.Logf("%d renderings", n+2)
+}
+
+// TestSecretCopiesAndZero checks what keeping the plaintext behind a
+// pointer changes: a copy shares the plaintext, decoding into a copy does
+// not change the original, == compares the pointer (Equal the plaintext),
+// and every empty Secret is the zero Secret, so comparing a struct with
+// its zero value (tok == auth.Token{}) keeps its meaning.
+func TestSecretCopiesAndZero(t *testing.T) {
+	a := iam.NewSecret("x")
+	b := a
+	if b.Reveal() != "x" || !a.Equal(b) || a != b {
+		t.Fatal("a copy must reveal and equal the original")
+	}
+	if err := json.Unmarshal([]byte(`"y"`), &b); err != nil || b.Reveal() != "y" || a.Reveal() != "x" {
+		t.Fatalf("decoding into a copy: a=%q b=%q err=%v", a.Reveal(), b.Reveal(), err)
+	}
+	c := iam.NewSecret("x")
+	if !a.Equal(c) || a == c {
+		t.Fatal("two Secrets of one plaintext: Equal true, == false")
+	}
+	var z iam.Secret
+	if iam.NewSecret("") != z || !iam.NewSecret("").IsZero() {
+		t.Fatal(`NewSecret("") must be the zero Secret`)
+	}
+	if err := json.Unmarshal([]byte(`""`), &b); err != nil || b != z {
+		t.Fatal(`decoding "" must give the zero Secret`)
+	}
+	if (iam.AccessKey{Secret: iam.NewSecret("")}) != (iam.AccessKey{}) {
+		t.Fatal("a struct with an empty Secret must equal its zero value")
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		d := a
+		if d.IsZero() || d.Len() != 1 || d.Reveal() != "x" || !d.Equal(c) {
+			t.Fatal("bad copy")
+		}
+	}); n != 0 {
+		t.Fatalf("copying and revealing a Secret allocates %v times", n)
+	}
+}
+
+// TestAccessKeyPrintsLikeFmt checks that AccessKey's printing methods keep
+// fmt's layout (%v values, %+v names, %#v Go syntax) with the secrets
+// redacted, and that slog logs it as a group.
+func TestAccessKeyPrintsLikeFmt(t *testing.T) {
+	k := iam.AccessKey{Provider: iam.Yandex, ID: "aje1", AccessKeyID: "YCAJ1", Secret: iam.NewSecret(canary), State: iam.StateActive}
+	for verb, want := range map[string]string{
+		"%v":  "{yandex aje1 YCAJ1 REDACTED    ACTIVE 0001-01-01 00:00:00 +0000 UTC 0001-01-01 00:00:00 +0000 UTC}",
+		"%+v": "{Provider:yandex ID:aje1 AccessKeyID:YCAJ1 Secret:REDACTED SessionToken: Owner: Description: State:ACTIVE CreatedAt:0001-01-01 00:00:00 +0000 UTC ExpiresAt:0001-01-01 00:00:00 +0000 UTC}",
+		"%s":  "{yandex aje1 YCAJ1 REDACTED    ACTIVE 0001-01-01 00:00:00 +0000 UTC 0001-01-01 00:00:00 +0000 UTC}",
+		"%d":  "{yandex aje1 YCAJ1 REDACTED    ACTIVE 0001-01-01 00:00:00 +0000 UTC 0001-01-01 00:00:00 +0000 UTC}",
+	} {
+		if got := fmt.Sprintf(verb, k); got != want {
+			t.Errorf("%s:\n got %s\nwant %s", verb, got, want)
+		}
+	}
+	if got := fmt.Sprintf("%#v", k); !strings.HasPrefix(got, `iam.AccessKey{Provider:"yandex", ID:"aje1", AccessKeyID:"YCAJ1", Secret:iam.Secret(REDACTED), SessionToken:iam.Secret(), `) {
+		t.Errorf("%%#v = %s", got)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("m", "key", k)
+	if !strings.Contains(buf.String(), `"key":{"Provider":"yandex","ID":"aje1","AccessKeyID":"YCAJ1","Secret":"REDACTED",`) {
+		t.Errorf("slog: %s", buf.String())
+	}
+}
+
 func TestSecretJSONRoundTrip(t *testing.T) {
 	var v struct {
 		S iam.Secret `json:"secret"`

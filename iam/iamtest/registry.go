@@ -15,7 +15,14 @@ import (
 // test (the emulators make their own when given none). It is safe for
 // concurrent use.
 type Registry struct {
-	mu         sync.RWMutex
+	mu sync.RWMutex
+	// m is a pointer so that fmt, when it prints a *Registry by reflection
+	// (the %w verb, a Registry in an unexported field), shows an address
+	// rather than the issued tokens and S3 secrets the maps hold.
+	m *registryMaps
+}
+
+type registryMaps struct {
 	publicKeys map[string]PublicKey // by key ID (kid)
 	tokens     map[string]IssuedToken
 	accessKeys map[string]S3Key // by AWS access key ID
@@ -62,32 +69,32 @@ type S3Key struct {
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{
+	return &Registry{m: &registryMaps{
 		publicKeys: map[string]PublicKey{},
 		tokens:     map[string]IssuedToken{},
 		accessKeys: map[string]S3Key{},
-	}
+	}}
 }
 
 // PutPublicKey registers (or replaces) a public key.
 func (r *Registry) PutPublicKey(k PublicKey) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.publicKeys[k.KeyID] = k
+	r.m.publicKeys[k.KeyID] = k
 }
 
 // DeletePublicKey removes a public key.
 func (r *Registry) DeletePublicKey(keyID string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.publicKeys, keyID)
+	delete(r.m.publicKeys, keyID)
 }
 
 // PublicKey returns the key registered under keyID.
 func (r *Registry) PublicKey(keyID string) (PublicKey, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	k, ok := r.publicKeys[keyID]
+	k, ok := r.m.publicKeys[keyID]
 	return k, ok
 }
 
@@ -95,21 +102,21 @@ func (r *Registry) PublicKey(keyID string) (PublicKey, bool) {
 func (r *Registry) PutToken(token string, t IssuedToken) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.tokens[token] = t
+	r.m.tokens[token] = t
 }
 
 // RevokeToken forgets an issued token, so it is refused from now on.
 func (r *Registry) RevokeToken(token string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.tokens, token)
+	delete(r.m.tokens, token)
 }
 
 // Token returns what the registry knows of an issued token.
 func (r *Registry) Token(token string) (IssuedToken, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	t, ok := r.tokens[token]
+	t, ok := r.m.tokens[token]
 	return t, ok
 }
 
@@ -127,7 +134,7 @@ func (r *Registry) ValidateToken(token, issuer string, now time.Time) (subject s
 func (r *Registry) PutS3Key(k S3Key) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.accessKeys[k.AccessKeyID] = k
+	r.m.accessKeys[k.AccessKeyID] = k
 }
 
 // SetS3KeyActive activates or deactivates an S3 access key; it reports
@@ -135,10 +142,10 @@ func (r *Registry) PutS3Key(k S3Key) {
 func (r *Registry) SetS3KeyActive(accessKeyID string, active bool) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	k, ok := r.accessKeys[accessKeyID]
+	k, ok := r.m.accessKeys[accessKeyID]
 	if ok {
 		k.Active = active
-		r.accessKeys[accessKeyID] = k
+		r.m.accessKeys[accessKeyID] = k
 	}
 	return ok
 }
@@ -147,13 +154,13 @@ func (r *Registry) SetS3KeyActive(accessKeyID string, active bool) bool {
 func (r *Registry) DeleteS3Key(accessKeyID string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.accessKeys, accessKeyID)
+	delete(r.m.accessKeys, accessKeyID)
 }
 
 // S3Key returns the S3 access key registered under accessKeyID.
 func (r *Registry) S3Key(accessKeyID string) (S3Key, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	k, ok := r.accessKeys[accessKeyID]
+	k, ok := r.m.accessKeys[accessKeyID]
 	return k, ok
 }

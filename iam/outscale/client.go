@@ -21,6 +21,7 @@ import (
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/clock"
 	"github.com/iamkit/iamkit/internal/httpx"
+	"github.com/iamkit/iamkit/internal/safeprint"
 )
 
 // SigningService is the service name in the SigV4 credential scope. The
@@ -130,7 +131,9 @@ type Client struct {
 	// Basic
 	basic iam.Secret // "Basic base64(login:password)"
 
-	secrets []string
+	// secrets are the plaintexts scrubbed from error text, sealed so that
+	// reflection over a Client shows an address, not them.
+	secrets *safeprint.Sealed[[]string]
 }
 
 // New returns a client. It validates the configuration (credentials in
@@ -164,13 +167,13 @@ func New(optFns ...func(*Options)) (*Client, error) {
 	case p.AccessKey != "":
 		c.accessKey = p.AccessKey
 		c.signer = newSigV4(p.AccessKey, p.SecretKey, p.Region, c.base)
-		c.secrets = append(c.secrets, p.SecretKey.Reveal())
+		c.secrets = safeprint.Seal(&[]string{p.SecretKey.Reveal()})
 	case p.Login != "":
 		if err := checkBasicAuthTransport(c.base); err != nil {
 			return nil, err
 		}
 		c.basic = iam.NewSecret("Basic " + base64.StdEncoding.EncodeToString([]byte(p.Login+":"+p.Password.Reveal())))
-		c.secrets = append(c.secrets, p.Password.Reveal(), c.basic.Reveal(), strings.TrimPrefix(c.basic.Reveal(), "Basic "))
+		c.secrets = safeprint.Seal(&[]string{p.Password.Reveal(), c.basic.Reveal(), strings.TrimPrefix(c.basic.Reveal(), "Basic ")})
 	default:
 		return nil, errors.New("outscale: no credentials: set an access key and secret key (access_key/secret_key, OSC_ACCESS_KEY/OSC_SECRET_KEY) or a login and password")
 	}
@@ -437,7 +440,8 @@ func (c *Client) CheckAuthentication(ctx context.Context, req CheckAuthenticatio
 		return nil, c.invalid("CheckAuthentication", "Login and Password are required")
 	}
 	var out CheckAuthenticationResponse
-	err := c.callSecrets(ctx, "CheckAuthentication", req, &out, req.Password.Reveal())
+	wire := checkAuthenticationWire{DryRun: req.DryRun, Login: req.Login, Password: req.Password.Reveal()}
+	err := c.callSecrets(ctx, "CheckAuthentication", wire, &out, req.Password.Reveal())
 	if err != nil {
 		return nil, err
 	}
@@ -467,9 +471,12 @@ func (c *Client) callSecrets(ctx context.Context, op string, in, out any, extraS
 	} else if body, err = json.Marshal(in); err != nil {
 		return &iam.Error{Provider: iam.Outscale, Op: op, Kind: iam.ErrInvalidArgument, Message: "encoding request", Err: err}
 	}
-	secrets := c.secrets
+	var secrets []string
+	if p := c.secrets.Get(); p != nil {
+		secrets = *p
+	}
 	if len(extraSecrets) > 0 {
-		secrets = append(append([]string(nil), c.secrets...), extraSecrets...)
+		secrets = append(append([]string(nil), secrets...), extraSecrets...)
 	}
 	resp, err := c.http.Do(ctx, &httpx.Request{
 		Op:      op,

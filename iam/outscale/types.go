@@ -1,8 +1,6 @@
 package outscale
 
 import (
-	"encoding/json"
-
 	"github.com/iamkit/iamkit/iam"
 )
 
@@ -198,15 +196,14 @@ type CheckAuthenticationRequest struct {
 	Password iam.Secret
 }
 
-// MarshalJSON writes the wire form, with the password in clear (it is the
-// point of the call); everything else that prints the request shows it
-// redacted.
-func (r CheckAuthenticationRequest) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		DryRun   bool   `json:"DryRun,omitempty"`
-		Login    string `json:"Login"`
-		Password string `json:"Password"`
-	}{r.DryRun, r.Login, r.Password.Reveal()})
+// checkAuthenticationWire is the body CheckAuthentication sends, with the
+// password in clear (it is the point of the call). It is unexported so
+// that encoding a CheckAuthenticationRequest (encoding/json, a slog JSON
+// handler) shows the password redacted.
+type checkAuthenticationWire struct {
+	DryRun   bool   `json:"DryRun,omitempty"`
+	Login    string `json:"Login"`
+	Password string `json:"Password"`
 }
 
 // CheckAuthenticationResponse is the answer of CheckAuthentication.

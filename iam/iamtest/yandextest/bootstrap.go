@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 
 	"github.com/iamkit/iamkit/iam/iamtest"
+	"github.com/iamkit/iamkit/internal/safeprint"
 )
 
 // BootstrapKeyFile returns an authorized key of the emulator's default
@@ -24,7 +25,7 @@ func (s *Server) BootstrapKeyFile() ([]byte, error) {
 	s.mu.Lock()
 	if s.bootstrap != nil || s.bootstrapErr != nil {
 		defer s.mu.Unlock()
-		return append([]byte(nil), s.bootstrap...), s.bootstrapErr
+		return s.bootstrapFile(), s.bootstrapErr
 	}
 	s.mu.Unlock()
 
@@ -44,7 +45,7 @@ func (s *Server) BootstrapKeyFile() ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.bootstrap != nil { // another caller won the race
-		return append([]byte(nil), s.bootstrap...), nil
+		return s.bootstrapFile(), nil
 	}
 	now := s.clock.Now()
 	sa := s.opts.ServiceAccountID
@@ -68,6 +69,15 @@ func (s *Server) BootstrapKeyFile() ([]byte, error) {
 		s.bootstrapErr = err
 		return nil, err
 	}
-	s.bootstrap = append(b, '\n')
-	return append([]byte(nil), s.bootstrap...), nil
+	b = append(b, '\n')
+	s.bootstrap = safeprint.Seal(&b)
+	return s.bootstrapFile(), nil
+}
+
+// bootstrapFile returns a copy of the bootstrap key file, or nil.
+func (s *Server) bootstrapFile() []byte {
+	if p := s.bootstrap.Get(); p != nil {
+		return append([]byte(nil), *p...)
+	}
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/internal/clock"
+	"github.com/iamkit/iamkit/internal/safeprint"
 )
 
 // ScopesPaths says which of the two ListScopes paths the emulator serves.
@@ -154,7 +155,7 @@ type Server struct {
 	failNext     []opFailure
 	lose         []loseRule
 	stats        Stats
-	bootstrap    []byte
+	bootstrap    *safeprint.Sealed[[]byte] // the key file, sealed: it holds a private key
 	bootstrapErr error
 }
 

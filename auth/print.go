@@ -1,0 +1,98 @@
+package auth
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/safeprint"
+)
+
+// The printing methods of the types of this package that hold a secret (a
+// token, a private key). None of them shows the secret, under any fmt
+// verb, in log/slog or in encoding/json.
+
+// String returns the token as %v prints it: its Value redacted.
+func (t Token) String() string { return safeprint.String(t) }
+
+// GoString returns the token as %#v prints it: its Value redacted.
+func (t Token) GoString() string { return safeprint.GoString(t) }
+
+// Format prints the token under every verb without its value.
+func (t Token) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, t) }
+
+// LogValue makes slog print the token's type and expiry, its value
+// redacted.
+func (t Token) LogValue() slog.Value { return safeprint.LogValue(t) }
+
+// String describes the source by the token's type and expiry.
+func (s *StaticTokenSource) String() string {
+	if s == nil {
+		return "<nil>"
+	}
+	exp := "never"
+	if !s.tok.Expiry.IsZero() {
+		exp = s.tok.Expiry.Format(time.RFC3339)
+	}
+	return "auth.StaticTokenSource{Type: " + s.tok.Type + ", Expiry: " + exp + ", Token: " + iam.Redacted + "}"
+}
+
+// GoString is String, for %#v.
+func (s *StaticTokenSource) GoString() string { return "&" + s.String() }
+
+// Format prints String under every verb (GoString for %#v).
+func (s *StaticTokenSource) Format(f fmt.State, verb rune) {
+	safeprint.FormatString(f, verb, s.String(), s.GoString())
+}
+
+// LogValue makes slog print the token's type and expiry only.
+func (s *StaticTokenSource) LogValue() slog.Value {
+	if s == nil {
+		return slog.StringValue("<nil>")
+	}
+	return slog.GroupValue(slog.String("type", s.tok.Type), slog.Time("expiry", s.tok.Expiry), slog.String("token", iam.Redacted))
+}
+
+// MarshalJSON writes the token's type and expiry, never the token.
+func (s *StaticTokenSource) MarshalJSON() ([]byte, error) {
+	return []byte(`{"type":` + string(appendJSONString(nil, s.tok.Type)) + `,"token":"` + iam.Redacted + `"}`), nil
+}
+
+// Format prints String under every verb (GoString for %#v); never key
+// material.
+func (s *NebiusSigner) Format(f fmt.State, verb rune) {
+	safeprint.FormatString(f, verb, s.String(), s.GoString())
+}
+
+// LogValue makes slog print the key's IDs; never key material.
+func (s *NebiusSigner) LogValue() slog.Value { return s.key.LogValue() }
+
+// Format prints String under every verb (GoString for %#v); never key
+// material.
+func (s *YandexSigner) Format(f fmt.State, verb rune) {
+	safeprint.FormatString(f, verb, s.String(), s.GoString())
+}
+
+// LogValue makes slog print the key's IDs; never key material.
+func (s *YandexSigner) LogValue() slog.Value { return s.key.LogValue() }
+
+// String returns the key file as %v prints it; its key shows only IDs.
+func (k YandexKeyFile) String() string { return safeprint.String(k) }
+
+// GoString returns the key file as %#v prints it; never key material.
+func (k YandexKeyFile) GoString() string { return safeprint.GoString(k) }
+
+// Format prints the key file under every verb; never key material.
+func (k YandexKeyFile) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, k) }
+
+// LogValue makes slog print the key file's fields; never key material.
+func (k YandexKeyFile) LogValue() slog.Value { return safeprint.LogValue(k) }
+
+// Format prints String under every verb; never the token.
+func (c *Cache) Format(f fmt.State, verb rune) {
+	safeprint.FormatString(f, verb, c.String(), c.GoString())
+}
+
+// LogValue makes slog print the cache's state; never the token.
+func (c *Cache) LogValue() slog.Value { return slog.StringValue(c.String()) }
