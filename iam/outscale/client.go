@@ -471,10 +471,7 @@ func (c *Client) callSecrets(ctx context.Context, op string, in, out any, extraS
 	} else if body, err = json.Marshal(in); err != nil {
 		return &iam.Error{Provider: iam.Outscale, Op: op, Kind: iam.ErrInvalidArgument, Message: "encoding request", Err: err}
 	}
-	var secrets []string
-	if p := c.secrets.Get(); p != nil {
-		secrets = *p
-	}
+	secrets := c.scrubList()
 	if len(extraSecrets) > 0 {
 		secrets = append(append([]string(nil), secrets...), extraSecrets...)
 	}
@@ -581,4 +578,12 @@ func plainPath(base string) bool {
 		}
 	}
 	return true
+}
+
+// scrubList returns the client's own secrets, to be scrubbed from server text.
+func (c *Client) scrubList() []string {
+	if p := c.secrets.Get(); p != nil {
+		return *p
+	}
+	return nil
 }

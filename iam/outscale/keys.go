@@ -230,7 +230,7 @@ func (c *Client) readKey(ctx context.Context, id, user string) (AccessKey, error
 		}
 	}
 	return AccessKey{}, &iam.Error{Provider: iam.Outscale, Op: "ReadAccessKeys", Kind: iam.ErrNotFound,
-		Message: "access key " + id + " not found", RequestID: cleanID(out.ResponseContext.RequestID, c.secrets)}
+		Message: "access key " + id + " not found", RequestID: cleanID(out.ResponseContext.RequestID, c.scrubList())}
 }
 
 // UpdateKey changes a key's state and/or expiry. What the request leaves
