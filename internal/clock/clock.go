@@ -1,6 +1,7 @@
 package clock
 
 import (
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -196,7 +197,7 @@ func (f *Fake) Since(t time.Time) time.Duration {
 func (f *Fake) NewTimer(d time.Duration) Timer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	t := &fakeTimer{f: f, at: f.mono + d, c: make(chan time.Time, 1)}
+	t := &fakeTimer{f: f, at: addSat(f.mono, d), c: make(chan time.Time, 1)}
 	if d <= 0 {
 		t.fired = true
 		t.c <- f.now
@@ -215,16 +216,28 @@ func (f *Fake) NewTimer(d time.Duration) Timer {
 func (f *Fake) Advance(d time.Duration) {
 	f.mu.Lock()
 	f.now = f.now.Add(d)
-	f.mono += d
+	f.mono = addSat(f.mono, d)
 	f.fireLocked()
 	f.mu.Unlock()
+}
+
+// addSat returns a+b, saturated at the ends of the Duration range: a timer
+// for "never" (the longest Duration) must not wrap into the past.
+func addSat(a, b time.Duration) time.Duration {
+	switch {
+	case b > 0 && a > math.MaxInt64-b:
+		return math.MaxInt64
+	case b < 0 && a < math.MinInt64-b:
+		return math.MinInt64
+	}
+	return a + b
 }
 
 // Set moves the fake time to t (forward or back): the monotonic time moves
 // by the same amount as the wall time. It fires every timer that is due.
 func (f *Fake) Set(t time.Time) {
 	f.mu.Lock()
-	f.mono += t.Sub(f.now)
+	f.mono = addSat(f.mono, t.Sub(f.now))
 	f.now = t
 	f.fireLocked()
 	f.mu.Unlock()

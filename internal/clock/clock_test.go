@@ -139,3 +139,18 @@ type nowOnly struct{ f *Fake }
 func (n nowOnly) Now() time.Time                  { return n.f.Now() }
 func (n nowOnly) Since(t time.Time) time.Duration { return n.f.Since(t) }
 func (n nowOnly) NewTimer(d time.Duration) Timer  { return n.f.NewTimer(d) }
+
+func TestFakeTimerForeverDoesNotWrap(t *testing.T) {
+	f := NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	f.Advance(time.Hour)
+	never := f.NewTimer(time.Duration(1<<63 - 1))
+	f.Advance(24 * time.Hour)
+	select {
+	case <-never.C():
+		t.Fatal("a timer for the longest Duration fired after a day")
+	default:
+	}
+	if f.Timers() != 1 {
+		t.Fatalf("timers = %d", f.Timers())
+	}
+}
