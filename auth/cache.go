@@ -23,7 +23,10 @@ var ErrCacheClosed = errors.New("auth: token cache is closed")
 
 // CacheOptions configures a [Cache]. Every field is optional.
 type CacheOptions struct {
-	// Clock is the time source. Default: the system clock.
+	// Clock is the time source. Default: the system clock. The cache reads
+	// the wall time and the monotonic time together: from the system
+	// clock's time.Now, from a clock with a NowMonotonic method (such as
+	// iamtest.FakeClock) through it, else from Now alone.
 	Clock iam.Clock
 
 	// RefreshFraction is the part of a token's lifetime after which the
