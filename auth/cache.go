@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -22,7 +23,10 @@ var ErrCacheClosed = errors.New("auth: token cache is closed")
 
 // CacheOptions configures a [Cache]. Every field is optional.
 type CacheOptions struct {
-	// Clock is the time source. Default: the system clock.
+	// Clock is the time source. Default: the system clock. The cache reads
+	// the wall time and the monotonic time together: from the system
+	// clock's time.Now, from a clock with a NowMonotonic method (such as
+	// iamtest.FakeClock) through it, else from Now alone.
 	Clock iam.Clock
 
 	// RefreshFraction is the part of a token's lifetime after which the
@@ -89,15 +93,22 @@ type TokenStore interface {
 // shared by everyone waiting on it and followed by a backoff, during which a
 // still-valid token keeps being served.
 //
-// Serving a cached token costs one atomic load and one monotonic clock
-// read, with no lock and no allocation.
+// Serving a cached token costs one atomic load and one clock read (one
+// time.Now), with no lock and no allocation. That one reading gives both
+// the wall time and the monotonic time, and a token counts as stale or
+// expired as soon as either clock says so: a token whose wall-clock expiry
+// has passed is never served, also after a system suspend (during which the
+// monotonic clock stands still), and a step back of the wall clock does not
+// extend a token's life either. Far-future expiries (up to year 9999 and
+// beyond) are handled without overflow.
 //
 // Close stops background work. A Cache is safe for concurrent use.
 type Cache struct {
-	x     Exchanger
-	opts  CacheOptions
-	clock clock.Clock
-	base  time.Time // the zero point of every since-base duration below
+	x    Exchanger
+	opts CacheOptions
+	// clock reads the wall and the monotonic time together; its monotonic
+	// time (since NewCache) is the scale of every since-base duration below.
+	clock clock.Reader
 
 	cur atomic.Pointer[entry]
 
@@ -119,12 +130,29 @@ type Cache struct {
 	wg     sync.WaitGroup
 }
 
+// entry is a cached token and the two points of its life, each on both
+// clocks: it is stale from the earlier of refreshAt and wallRefreshAt, and
+// expired from the earlier of expireAt and wallExpireAt.
 type entry struct {
-	tok       Token
-	oauth     *oauth2.Token
-	obtained  time.Duration // since base
+	tok   Token
+	oauth *oauth2.Token
+
 	refreshAt time.Duration // since base: stale from here
 	expireAt  time.Duration // since base: expired (callers wait) from here
+
+	wallRefreshAt time.Time // wall clock (no monotonic reading): stale from here
+	wallExpireAt  time.Time // wall clock: expired from here
+}
+
+// fresh reports whether e is before its refresh point at (wall, since).
+func (e *entry) fresh(wall time.Time, since time.Duration) bool {
+	return since < e.refreshAt && wall.Before(e.wallRefreshAt)
+}
+
+// valid reports whether e is before its expiry point at (wall, since): it
+// may be served.
+func (e *entry) valid(wall time.Time, since time.Duration) bool {
+	return since < e.expireAt && wall.Before(e.wallExpireAt)
 }
 
 type flight struct {
@@ -178,13 +206,12 @@ func NewCache(x Exchanger, optFns ...func(*CacheOptions)) (*Cache, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Cache{x: x, opts: o, clock: clock.Or(o.Clock)}
-	c.base = c.clock.Now()
+	c := &Cache{x: x, opts: o, clock: clock.NewReader(o.Clock)}
 	c.bg, c.cancel = context.WithCancel(context.Background())
 	if o.Store != nil {
 		if tok, ok := o.Store.Load(o.StoreKey); ok {
-			now := c.clock.Now()
-			if e := c.newEntry(tok, now, c.clock.Since(c.base)); e != nil && e.expireAt > c.clock.Since(c.base) {
+			wall, since := c.clock.Read()
+			if e := c.newEntry(tok, wall, since); e != nil && e.valid(wall, since) {
 				c.cur.Store(e)
 				o.Logger.Debug("auth: token loaded from store", "key", o.StoreKey, "expiry", tok.Expiry)
 			}
@@ -217,15 +244,16 @@ func (c *Cache) Token() (*oauth2.Token, error) {
 	return e.oauth, nil
 }
 
-// get is the hot path: one atomic load, one clock read.
+// get is the hot path: one atomic load, one clock read (wall and monotonic
+// time together).
 func (c *Cache) get(ctx context.Context) (*entry, error) {
 	if e := c.cur.Load(); e != nil {
-		now := c.clock.Since(c.base)
-		if now < e.refreshAt {
+		wall, since := c.clock.Read()
+		if e.fresh(wall, since) {
 			return e, nil
 		}
-		if now < e.expireAt {
-			c.refreshInBackground(e, now)
+		if e.valid(wall, since) {
+			c.refreshInBackground(e, since)
 			return e, nil
 		}
 	}
@@ -252,8 +280,8 @@ func (c *Cache) refreshInBackground(e *entry, now time.Duration) {
 // wait makes the caller wait for a refresh, bounded by ctx.
 func (c *Cache) wait(ctx context.Context) (*entry, error) {
 	c.mu.Lock()
-	now := c.clock.Since(c.base)
-	if e := c.cur.Load(); e != nil && now < e.expireAt {
+	wall, now := c.clock.Read()
+	if e := c.cur.Load(); e != nil && e.valid(wall, now) {
 		// Refreshed while we took the lock.
 		c.mu.Unlock()
 		return e, nil
@@ -306,8 +334,7 @@ func (c *Cache) run(f *flight) {
 	defer c.wg.Done()
 	ctx, cancel := context.WithTimeout(c.bg, c.opts.RefreshTimeout)
 	defer cancel()
-	startWall := c.clock.Now()
-	startSince := c.clock.Since(c.base)
+	startWall, startSince := c.clock.Read()
 	tok, err := c.x.Exchange(ctx)
 	var e *entry
 	if err == nil {
@@ -321,7 +348,8 @@ func (c *Cache) run(f *flight) {
 	if err != nil {
 		c.failures++
 		c.lastErr = err
-		c.notBefore.Store(int64(c.clock.Since(c.base) + c.backoff(c.failures)))
+		_, now := c.clock.Read()
+		c.notBefore.Store(int64(addSat(now, c.backoff(c.failures))))
 		f.err = &RefreshError{Err: err}
 		if c.closed {
 			// Close cancelled the exchange: tell the waiters why, rather
@@ -352,8 +380,12 @@ func (c *Cache) run(f *flight) {
 }
 
 // newEntry computes the refresh and expiry points of tok, issued at
-// startWall (startSince on the base scale). It returns nil for a token
-// without a value or one that is already past its expiry.
+// startWall (startSince on the base scale), on both clocks. It returns nil
+// for a token without a value or one that is already past its expiry.
+//
+// The arithmetic saturates: a far-future expiry (Expiry.Sub saturates at
+// about 292 years) gives points at the end of the scale, never wrapped
+// ones.
 func (c *Cache) newEntry(tok Token, startWall time.Time, startSince time.Duration) *entry {
 	if tok.Value.IsZero() {
 		return nil
@@ -361,14 +393,18 @@ func (c *Cache) newEntry(tok Token, startWall time.Time, startSince time.Duratio
 	if tok.Type == "" {
 		tok.Type = "Bearer"
 	}
-	e := &entry{tok: tok, obtained: startSince}
+	e := &entry{tok: tok}
 	e.oauth = &oauth2.Token{AccessToken: tok.Value.Reveal(), TokenType: tok.Type, Expiry: tok.Expiry}
 	if tok.Expiry.IsZero() {
-		const forever = time.Duration(1<<63 - 1)
-		e.refreshAt, e.expireAt = forever, forever
+		e.refreshAt, e.expireAt = math.MaxInt64, math.MaxInt64
+		e.wallRefreshAt, e.wallExpireAt = endOfTime, endOfTime
 		return e
 	}
-	lifetime := tok.Expiry.Sub(startWall)
+	// Wall-clock points carry no monotonic reading, so that Before
+	// compares wall times.
+	startWall = startWall.Round(0)
+	expiry := tok.Expiry.Round(0)
+	lifetime := expiry.Sub(startWall)
 	if lifetime <= 0 {
 		return nil
 	}
@@ -376,17 +412,46 @@ func (c *Cache) newEntry(tok Token, startWall time.Time, startSince time.Duratio
 	if q := lifetime / 4; minValid > q {
 		minValid = q
 	}
-	refreshIn := time.Duration(float64(lifetime) * c.opts.RefreshFraction)
+	refreshIn := scaleDuration(lifetime, c.opts.RefreshFraction)
 	if c.opts.MaxRefreshAge > 0 && refreshIn > c.opts.MaxRefreshAge {
 		refreshIn = c.opts.MaxRefreshAge
 	}
-	refreshIn -= time.Duration(rand.Float64() * c.opts.Jitter * float64(refreshIn))
-	e.expireAt = startSince + lifetime - minValid
-	e.refreshAt = startSince + refreshIn
-	if e.refreshAt > e.expireAt {
-		e.refreshAt = e.expireAt
+	refreshIn -= scaleDuration(refreshIn, rand.Float64()*c.opts.Jitter)
+	e.expireAt = addSat(startSince, lifetime-minValid) // minValid ≤ lifetime/4: no overflow
+	e.refreshAt = min(addSat(startSince, refreshIn), e.expireAt)
+	e.wallExpireAt = expiry.Add(-minValid)
+	e.wallRefreshAt = startWall.Add(refreshIn)
+	if e.wallRefreshAt.After(e.wallExpireAt) {
+		e.wallRefreshAt = e.wallExpireAt
 	}
 	return e
+}
+
+// endOfTime is the wall-clock point of a token without expiry.
+var endOfTime = time.Unix(1<<62, 0)
+
+// scaleDuration returns d×f for f in [0, 1], saturating: float64 of the
+// largest Duration rounds up to 2^63, which does not convert back.
+func scaleDuration(d time.Duration, f float64) time.Duration {
+	x := float64(d) * f
+	if x >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	if x <= math.MinInt64 {
+		return math.MinInt64
+	}
+	return time.Duration(x)
+}
+
+// addSat returns a+b, saturated at the ends of the Duration range.
+func addSat(a, b time.Duration) time.Duration {
+	switch {
+	case b > 0 && a > math.MaxInt64-b:
+		return math.MaxInt64
+	case b < 0 && a < math.MinInt64-b:
+		return math.MinInt64
+	}
+	return a + b
 }
 
 // backoff returns the wait after n consecutive failures: exponential from
@@ -468,11 +533,11 @@ func (e *RefreshError) Unwrap() error { return e.Err }
 func (c *Cache) String() string {
 	state := "empty"
 	if e := c.cur.Load(); e != nil {
-		now := c.clock.Since(c.base)
+		wall, since := c.clock.Read()
 		switch {
-		case now < e.refreshAt:
+		case e.fresh(wall, since):
 			state = "fresh"
-		case now < e.expireAt:
+		case e.valid(wall, since):
 			state = "stale"
 		default:
 			state = "expired"

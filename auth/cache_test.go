@@ -425,9 +425,10 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 }
 
-// pausingClock is a fake clock whose next Since call, once armed, blocks
-// until released: it holds a caller between its load of the cached entry
-// and its clock read, so that a refresh can complete in between.
+// pausingClock is a fake clock whose next reading (NowMonotonic, what the
+// cache reads), once armed, blocks until released: it holds a caller
+// between its load of the cached entry and its clock read, so that a
+// refresh can complete in between.
 type pausingClock struct {
 	*clock.Fake
 	armed   atomic.Bool
@@ -435,12 +436,12 @@ type pausingClock struct {
 	release chan struct{}
 }
 
-func (p *pausingClock) Since(t time.Time) time.Duration {
+func (p *pausingClock) NowMonotonic() (time.Time, time.Duration) {
 	if p.armed.CompareAndSwap(true, false) {
 		close(p.paused)
 		<-p.release
 	}
-	return p.Fake.Since(t)
+	return p.Fake.NowMonotonic()
 }
 
 func TestCacheStaleCallerDoesNotRefreshAReplacedToken(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -19,8 +20,9 @@ import (
 // The file is written with mode 0600 and replaced atomically (write to a
 // temporary file in the same directory, then rename). A file that cannot be
 // read or parsed is treated as empty and rewritten on the next save: a
-// cache file is never a reason to fail. Expired tokens are dropped when the
-// file is rewritten.
+// cache file is never a reason to fail; so is a file larger than 1 MiB,
+// which is not read at all. Expired tokens are dropped when the file is
+// rewritten.
 //
 // A DiskStore is safe for concurrent use within a process; across processes
 // the last writer wins, which costs at most an extra token exchange.
@@ -100,10 +102,19 @@ func (s *DiskStore) Save(key string, tok Token) error {
 	return writeFileAtomic(s.path, data)
 }
 
+// maxTokenFileBytes bounds the token file, as the key and state files are
+// bounded: a larger file is treated as empty.
+const maxTokenFileBytes = 1 << 20
+
 func (s *DiskStore) read() diskFile {
 	f := diskFile{Tokens: map[string]diskToken{}}
-	data, err := os.ReadFile(s.path)
+	file, err := os.Open(s.path)
 	if err != nil {
+		return f
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, maxTokenFileBytes+1))
+	if err != nil || len(data) > maxTokenFileBytes {
 		return f
 	}
 	if json.Unmarshal(data, &f) != nil || f.Tokens == nil {

@@ -31,8 +31,9 @@
 //
 // # Caching
 //
-// A [Cache] serves a cached token with one atomic load and one monotonic
-// clock read: no lock, no allocation. A token is fresh until a fraction of
+// A [Cache] serves a cached token with one atomic load and one clock read
+// (one time.Now, which gives both the wall time and the monotonic time): no
+// lock, no allocation. A token is fresh until a fraction of
 // its lifetime has passed (RefreshFraction, default 0.5, with jitter); then
 // it is stale: callers still get it at once and one background refresh
 // starts. Below MinValidity it is expired and callers wait for one shared
@@ -46,10 +47,13 @@
 // A [DiskStore] keeps tokens in a 0600 file so that short-lived processes
 // reuse them across runs.
 //
-// The cache measures time on the monotonic clock. A process suspended for
-// longer than its token's lifetime may present an expired token once after
-// waking; the server's 401 then makes [Transport] (and iamkit's gRPC and
-// REST clients) invalidate it and retry with a fresh one.
+// The cache measures a token's life on both clocks, and a token is stale
+// or expired as soon as either says so. A token whose wall-clock expiry has
+// passed is never served, also after a system suspend (the monotonic clock
+// stands still while a laptop or VM sleeps), and a step back of the wall
+// clock does not make a token live longer. Far-future expiries (year 9999)
+// are cached like any other: the arithmetic saturates instead of wrapping.
+// Tests can simulate a suspend with iamtest.FakeClock's JumpWall.
 //
 // # Concurrency
 //

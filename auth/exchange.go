@@ -11,14 +11,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/redact"
 )
 
 // DefaultExchangeMaxAttempts is how many times an exchanger tries a token
-// exchange by default. Retrying is safe: an exchange has no side effect,
-// and the same JWT is presented on every attempt.
+// exchange by default. Retrying is safe: an exchange has no side effect. A
+// JWT is presented again only while more than half of its lifetime is
+// left; after a longer wait (a server's Retry-After) the next attempt
+// carries a newly signed JWT.
 const DefaultExchangeMaxAttempts = 3
 
 // exchangeOp is the Op of every token-exchange error.
@@ -33,12 +37,14 @@ const maxExchangeResponseBytes = 64 << 10
 // exchangeConfig is what both exchangers share once their options are
 // checked.
 type exchangeConfig struct {
-	provider iam.Provider
-	endpoint string
-	http     *httpx.Client
-	clock    iam.Clock
-	logger   *slog.Logger
-	err      error // a construction error, returned by every Exchange
+	provider    iam.Provider
+	endpoint    string
+	http        *httpx.Client
+	httpOpts    func(*httpx.Options) // the options of http, for a client with fewer attempts
+	maxAttempts int
+	clock       iam.Clock
+	logger      *slog.Logger
+	err         error // a construction error, returned by every Exchange
 }
 
 func newExchangeConfig(provider iam.Provider, name string, signer JWTSigner, endpoint string,
@@ -61,12 +67,14 @@ func newExchangeConfig(provider iam.Provider, name string, signer JWTSigner, end
 	if maxAttempts == 0 {
 		maxAttempts = DefaultExchangeMaxAttempts
 	}
-	c.http = httpx.New(func(o *httpx.Options) {
+	c.maxAttempts = maxAttempts
+	c.httpOpts = func(o *httpx.Options) {
 		o.HTTPClient = hc
 		o.MaxAttempts = maxAttempts
 		o.MaxResponseBytes = maxExchangeResponseBytes
 		o.Logger = c.logger
-	})
+	}
+	c.http = httpx.New(c.httpOpts)
 	return c
 }
 
@@ -94,29 +102,99 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// post sends one token-exchange request and turns transport failures into
-// an *iam.Error. A non-2xx answer comes back as a response.
-func (c *exchangeConfig) post(ctx context.Context, contentType string, body []byte, jwt iam.Secret) (*httpx.Response, error) {
-	resp, err := c.http.Do(ctx, &httpx.Request{
-		Op:     exchangeOp,
-		Method: http.MethodPost,
-		URL:    c.endpoint,
-		Header: http.Header{
-			"Content-Type": {contentType},
-			"Accept":       {"application/json"},
-		},
-		Body:    body,
-		Retry:   httpx.RetryIdempotent,
-		Secrets: []string{jwt.Reveal()},
-	})
-	if err != nil {
-		e := &iam.Error{Provider: c.provider, Op: exchangeOp, Err: err}
-		if ctx.Err() == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-			e.Kind = iam.ErrUnavailable
+// exchanged is the outcome of [exchangeConfig.exchange]: the final
+// response (whatever its status), the JWT that request carried and the
+// time that JWT was signed at.
+type exchanged struct {
+	resp     *httpx.Response
+	jwt      iam.Secret
+	signedAt time.Time
+	attempts int // in all, over every JWT signed
+}
+
+// errJWTAged stops a retry that would present a JWT past half its life.
+var errJWTAged = errors.New("the JWT is past half its lifetime")
+
+// exchange signs a JWT with signer, has body make the request body of it,
+// and sends the request, retrying transport failures, throttling and 5xx
+// answers up to maxAttempts in all. A retry never presents a JWT with less
+// than half of its lifetime left (a Retry-After wait can outlive a 60 s
+// JWT): before such an attempt a new JWT is signed, and the remaining
+// attempts carry it. Transport failures come back as an *iam.Error that
+// says the cause with the URL; a non-2xx answer comes back as a response.
+func (c *exchangeConfig) exchange(ctx context.Context, signer JWTSigner, contentType string, body func(jwt iam.Secret) ([]byte, error)) (exchanged, error) {
+	var jwts []string // every JWT signed, scrubbed from errors and logs
+	sent := 0
+	for {
+		now := c.clock.Now()
+		jwt, err := signer.SignJWT(now)
+		if err != nil {
+			return exchanged{}, &iam.Error{Provider: c.provider, Op: exchangeOp, Message: "signing the JWT failed", Err: err}
 		}
-		return nil, e
+		jwts = append(jwts, jwt.Reveal())
+		b, err := body(jwt)
+		if err != nil {
+			return exchanged{}, &iam.Error{Provider: c.provider, Op: exchangeOp, Message: "encoding the request failed"}
+		}
+		freshUntil := halfLife(jwt, now)
+		calls := 0
+		client := c.http
+		if sent > 0 {
+			client = httpx.New(c.httpOpts, func(o *httpx.Options) { o.MaxAttempts = c.maxAttempts - sent })
+		}
+		resp, err := client.Do(ctx, &httpx.Request{
+			Op:     exchangeOp,
+			Method: http.MethodPost,
+			URL:    c.endpoint,
+			Header: http.Header{
+				"Content-Type": {contentType},
+				"Accept":       {"application/json"},
+			},
+			Body:  b,
+			Retry: httpx.RetryIdempotent,
+			// Called before every attempt: a retry with an aged JWT is
+			// stopped here, before it is sent, and made again below.
+			Sign: func(*http.Request, []byte) error {
+				calls++
+				if calls > 1 && !freshUntil.IsZero() && !c.clock.Now().Before(freshUntil) {
+					return errJWTAged
+				}
+				return nil
+			},
+			Secrets: jwts,
+		})
+		if err != nil && errors.Is(err, errJWTAged) && sent+calls-1 < c.maxAttempts {
+			sent += calls - 1
+			c.logger.DebugContext(ctx, "auth: signing a new JWT for the next attempt", "provider", string(c.provider), "attempts", sent)
+			continue
+		}
+		if err != nil {
+			// The cause (x509 reason, refused, reset, body too large),
+			// once, after the method and URL that httpx names.
+			e := &iam.Error{Provider: c.provider, Op: exchangeOp, Message: "request failed", Err: err}
+			if ctx.Err() == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+				e.Kind = iam.ErrUnavailable
+			}
+			return exchanged{}, e
+		}
+		return exchanged{resp: resp, jwt: jwt, signedAt: now, attempts: sent + resp.Attempts}, nil
 	}
-	return resp, nil
+}
+
+// halfLife returns the time at which a JWT signed at now has half of its
+// lifetime (exp - iat, or exp - now without iat) left, or the zero time
+// when its exp cannot be read (it is then never re-signed between
+// attempts).
+func halfLife(token iam.Secret, now time.Time) time.Time {
+	var claims jwt.RegisteredClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(token.Reveal(), &claims); err != nil || claims.ExpiresAt == nil {
+		return time.Time{}
+	}
+	iat := now
+	if claims.IssuedAt != nil {
+		iat = claims.IssuedAt.Time
+	}
+	return iat.Add(claims.ExpiresAt.Sub(iat) / 2)
 }
 
 // serverText makes server-sent text safe for an error: secrets scrubbed,

@@ -47,7 +47,8 @@ type NebiusExchangerOptions struct {
 	Logger *slog.Logger
 	// MaxAttempts is how many times one Exchange tries (default
 	// [DefaultExchangeMaxAttempts]). Throttling, 5xx answers and transport
-	// errors are retried with backoff; the same JWT is presented each time.
+	// errors are retried with backoff. A retry presents the same JWT while
+	// more than half of its lifetime is left, else a newly signed one.
 	MaxAttempts int
 }
 
@@ -86,32 +87,32 @@ func NewNebiusExchanger(signer JWTSigner, optFns ...func(*NebiusExchangerOptions
 func (x *NebiusExchanger) Err() error { return x.c.err }
 
 // Exchange signs a JWT and exchanges it for an access token. The token's
-// Expiry is the clock's time before the request plus the response's
-// expires_in.
+// Expiry is the clock's time before the request (when the JWT it carried
+// was signed) plus the response's expires_in.
 //
 // Errors are *iam.Error with Provider nebius and Op "TokenExchange". A
 // rejected JWT (RFC 6749 "invalid_grant", HTTP 401) matches
 // iam.ErrUnauthenticated; throttling matches iam.ErrThrottled; 5xx and
-// transport failures match iam.ErrUnavailable.
+// transport failures match iam.ErrUnavailable, and a transport failure's
+// text says its cause (an untrusted certificate, a refused or reset
+// connection, a body over the size limit) with the URL.
 func (x *NebiusExchanger) Exchange(ctx context.Context) (Token, error) {
 	if x.c.err != nil {
 		return Token{}, x.c.err
 	}
-	now := x.c.clock.Now()
-	jwt, err := x.signer.SignJWT(now)
-	if err != nil {
-		return Token{}, &iam.Error{Provider: iam.Nebius, Op: exchangeOp, Message: "signing the JWT failed", Err: err}
-	}
-	form := url.Values{
-		"grant_type":           {nebiusGrantType},
-		"requested_token_type": {nebiusRequestedTokenType},
-		"subject_token":        {jwt.Reveal()},
-		"subject_token_type":   {nebiusSubjectTokenType},
-	}
-	resp, err := x.c.post(ctx, "application/x-www-form-urlencoded", []byte(form.Encode()), jwt)
+	ex, err := x.c.exchange(ctx, x.signer, "application/x-www-form-urlencoded", func(jwt iam.Secret) ([]byte, error) {
+		form := url.Values{
+			"grant_type":           {nebiusGrantType},
+			"requested_token_type": {nebiusRequestedTokenType},
+			"subject_token":        {jwt.Reveal()},
+			"subject_token_type":   {nebiusSubjectTokenType},
+		}
+		return []byte(form.Encode()), nil
+	})
 	if err != nil {
 		return Token{}, err
 	}
+	resp, jwt, now := ex.resp, ex.jwt, ex.signedAt
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return Token{}, nebiusError(resp.StatusCode, resp.Header, resp.Body, jwt.Reveal())
 	}
@@ -124,7 +125,7 @@ func (x *NebiusExchanger) Exchange(ctx context.Context) (Token, error) {
 		}
 		return Token{}, err
 	}
-	x.c.logExchanged(ctx, t, resp.Attempts)
+	x.c.logExchanged(ctx, t, ex.attempts)
 	return t, nil
 }
 

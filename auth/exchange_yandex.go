@@ -34,7 +34,8 @@ type YandexExchangerOptions struct {
 	Logger *slog.Logger
 	// MaxAttempts is how many times one Exchange tries (default
 	// [DefaultExchangeMaxAttempts]). Throttling, 5xx answers and transport
-	// errors are retried with backoff; the same JWT is presented each time.
+	// errors are retried with backoff. A retry presents the same JWT while
+	// more than half of its lifetime is left, else a newly signed one.
 	MaxAttempts int
 }
 
@@ -77,26 +78,22 @@ func (x *YandexExchanger) Err() error { return x.c.err }
 // Errors are *iam.Error with Provider yandex, Op "TokenExchange", the
 // google.rpc.Status code as GRPCCode and the request ID; they match the
 // iam sentinel for that code (16 UNAUTHENTICATED → iam.ErrUnauthenticated,
-// …). Transport failures match iam.ErrUnavailable.
+// …). Transport failures match iam.ErrUnavailable; their text says the
+// cause (an untrusted certificate, a refused or reset connection, a body
+// over the size limit) with the URL.
 func (x *YandexExchanger) Exchange(ctx context.Context) (Token, error) {
 	if x.c.err != nil {
 		return Token{}, x.c.err
 	}
-	now := x.c.clock.Now()
-	jwt, err := x.signer.SignJWT(now)
-	if err != nil {
-		return Token{}, &iam.Error{Provider: iam.Yandex, Op: exchangeOp, Message: "signing the JWT failed", Err: err}
-	}
-	body, err := json.Marshal(struct {
-		JWT string `json:"jwt"`
-	}{jwt.Reveal()})
-	if err != nil {
-		return Token{}, &iam.Error{Provider: iam.Yandex, Op: exchangeOp, Message: "encoding the request failed"}
-	}
-	resp, err := x.c.post(ctx, "application/json", body, jwt)
+	ex, err := x.c.exchange(ctx, x.signer, "application/json", func(jwt iam.Secret) ([]byte, error) {
+		return json.Marshal(struct {
+			JWT string `json:"jwt"`
+		}{jwt.Reveal()})
+	})
 	if err != nil {
 		return Token{}, err
 	}
+	resp, jwt, now := ex.resp, ex.jwt, ex.signedAt
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return Token{}, yandexError(resp.StatusCode, resp.Header, resp.Body, jwt.Reveal())
 	}
@@ -117,7 +114,7 @@ func (x *YandexExchanger) Exchange(ctx context.Context) (Token, error) {
 			Kind: iam.ErrUnavailable,
 		}
 	}
-	x.c.logExchanged(ctx, t, resp.Attempts)
+	x.c.logExchanged(ctx, t, ex.attempts)
 	return t, nil
 }
 

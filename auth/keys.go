@@ -7,6 +7,8 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -337,7 +339,7 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // parseBlocks walks the PEM blocks of data and parses the first private key.
 func parseBlocks(data []byte) (*rsa.PrivateKey, error) {
-	var sawPublic string
+	var sawPublic, sawParams string
 	rest := data
 	for {
 		block, r := pem.Decode(rest)
@@ -351,14 +353,22 @@ func parseBlocks(data []byte) (*rsa.PrivateKey, error) {
 				sawPublic = block.Type
 			}
 			continue
-		case "EC PARAMETERS":
-			// openssl ecparam -genkey writes this before "EC PRIVATE KEY".
+		case "EC PARAMETERS", "DSA PARAMETERS":
+			// openssl ecparam -genkey writes "EC PARAMETERS" before "EC
+			// PRIVATE KEY", openssl dsaparam -genkey "DSA PARAMETERS"
+			// before the DSA key: what follows says what the key is.
+			if sawParams == "" {
+				sawParams = strings.TrimSuffix(block.Type, " PARAMETERS")
+			}
 			continue
 		}
 		return parseBlock(block)
 	}
 	if sawPublic != "" {
 		return nil, errorf(ErrPublicKeyGiven, "found a %q PEM block but no private key: a public key or certificate was given where a private key was expected", sawPublic)
+	}
+	if sawParams != "" {
+		return nil, errorf(ErrNotRSA, "found %s parameters but no private key; an RSA private key is required", sawParams)
 	}
 	if bytes.Contains(rest, pemBegin) {
 		return nil, errorf(ErrMalformedKey, "PEM block is truncated or corrupt (bad base64, or missing \"-----END\" line)")
@@ -412,6 +422,9 @@ func truncateType(t string) string {
 func parsePKCS8(der []byte) (*rsa.PrivateKey, error) {
 	k, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
+		if name, ok := pkcs8OtherAlgorithm(der); ok {
+			return nil, errorf(ErrNotRSA, "found a %s private key where an RSA key is required", name)
+		}
 		return nil, errorf(ErrMalformedKey, "\"PRIVATE KEY\" PEM block is truncated or corrupt (not a valid PKCS#8 private key)")
 	}
 	switch k := k.(type) {
@@ -425,6 +438,48 @@ func parsePKCS8(der []byte) (*rsa.PrivateKey, error) {
 		return nil, errorf(ErrNotRSA, "found an X25519 (ECDH) private key where an RSA key is required")
 	default:
 		return nil, errorf(ErrNotRSA, "found a %T private key where an RSA key is required", k)
+	}
+}
+
+// pkcs8 is the outer structure of a PKCS#8 PrivateKeyInfo (RFC 5208): only
+// what tells the key's algorithm.
+type pkcs8 struct {
+	Version    int
+	Algo       pkix.AlgorithmIdentifier
+	PrivateKey []byte
+}
+
+// Algorithms of PKCS#8 keys that crypto/x509 does not parse.
+var (
+	oidRSA      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	oidRSAPSS   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
+	oidDSA      = asn1.ObjectIdentifier{1, 2, 840, 10040, 4, 1}
+	oidECPublic = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	oidX448     = asn1.ObjectIdentifier{1, 3, 101, 111}
+	oidEd448    = asn1.ObjectIdentifier{1, 3, 101, 113}
+)
+
+// pkcs8OtherAlgorithm reports the name of the algorithm of der, a
+// well-formed PKCS#8 structure that crypto/x509 could not parse, when that
+// algorithm is not RSA: such a key is not malformed, it is not RSA.
+func pkcs8OtherAlgorithm(der []byte) (string, bool) {
+	var p pkcs8
+	if rest, err := asn1.Unmarshal(der, &p); err != nil || len(rest) != 0 {
+		return "", false
+	}
+	switch oid := p.Algo.Algorithm; {
+	case oid.Equal(oidRSA), oid.Equal(oidRSAPSS):
+		return "", false // RSA that did not parse: malformed
+	case oid.Equal(oidDSA):
+		return "DSA", true
+	case oid.Equal(oidECPublic):
+		return "ECDSA (on a curve Go does not support)", true
+	case oid.Equal(oidX448):
+		return "X448", true
+	case oid.Equal(oidEd448):
+		return "Ed448", true
+	default:
+		return "non-RSA (algorithm " + oid.String() + ")", true
 	}
 }
 

@@ -161,6 +161,13 @@ func TestParsePrivateKeyPEM(t *testing.T) {
 		{"EC PKCS#8", readFixture(t, "ec-p256-pkcs8.pem"), ErrNotRSA, "ECDSA P-256"},
 		{"EC SEC1", readFixture(t, "ec-p256-sec1.pem"), ErrNotRSA, "EC private key"},
 		{"Ed25519", readFixture(t, "ed25519-pkcs8.pem"), ErrNotRSA, "Ed25519"},
+		// openssl 3 "dsaparam -genkey": DSA PARAMETERS, then a PKCS#8 key.
+		{"DSA parameters and PKCS#8", readFixture(t, "dsa-params-pkcs8.pem"), ErrNotRSA, "DSA"},
+		// openssl 1.x "dsaparam -genkey": DSA PARAMETERS, then DSA PRIVATE KEY.
+		{"DSA parameters and traditional", readFixture(t, "dsa-params-traditional.pem"), ErrNotRSA, "DSA private key"},
+		{"DSA PKCS#8", readFixture(t, "dsa-pkcs8.pem"), ErrNotRSA, "DSA"},
+		{"DSA parameters alone", "-----BEGIN DSA PARAMETERS-----\nAAAA\n-----END DSA PARAMETERS-----\n", ErrNotRSA, "DSA parameters"},
+		{"EC parameters alone", "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n", ErrNotRSA, "EC parameters"},
 		{"public key", readFixture(t, "rsa2048-public.pem"), ErrPublicKeyGiven, `"PUBLIC KEY"`},
 		{"certificate", readFixture(t, "rsa2048-cert.pem"), ErrPublicKeyGiven, `"CERTIFICATE"`},
 		{"1024-bit", readFixture(t, "rsa1024-pkcs8.pem"), ErrKeyTooSmall, "1024 bits"},

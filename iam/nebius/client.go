@@ -24,6 +24,7 @@ import (
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/clock"
+	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/version"
 )
 
@@ -82,6 +83,18 @@ type Options struct {
 	// between attempts; defaults 100ms and 5s.
 	BaseDelay, MaxDelay time.Duration
 
+	// AttemptTimeout bounds one attempt (one RPC) of a call, as the REST
+	// clients' attempts are bounded; default httpx.DefaultAttemptTimeout
+	// (30s). The caller's context still bounds the whole call, and an
+	// earlier caller deadline wins. An attempt that times out is retried
+	// like UNAVAILABLE (every call is safe to retry: reads, and mutations
+	// under their idempotency key), and the call then fails with
+	// iam.ErrUnavailable: a stalled server holds a call at most about
+	// MaxAttempts × AttemptTimeout plus the backoff, even without a caller
+	// deadline. A negative value disables it. Being a gRPC deadline, it
+	// runs on real time, not on Clock.
+	AttemptTimeout time.Duration
+
 	// PollInterval is the first delay between two OperationService/Get
 	// calls while waiting for an operation; it doubles up to
 	// MaxPollInterval. Defaults 250ms and 5s.
@@ -137,6 +150,9 @@ func New(tokens oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 	}
 	if o.MaxDelay <= 0 {
 		o.MaxDelay = 5 * time.Second
+	}
+	if o.AttemptTimeout == 0 {
+		o.AttemptTimeout = httpx.DefaultAttemptTimeout
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 250 * time.Millisecond
@@ -281,49 +297,107 @@ func (c *Client) invokeTok(ctx context.Context, cl call, req, resp any) (string,
 	var header metadata.MD
 	for attempt := 1; ; attempt++ {
 		header = nil
-		tok, err := c.invokeAuthed(ctx, cl, md, req, resp, &header)
+		tok, timedOut, err := c.invokeAuthed(ctx, cl, md, req, resp, &header)
 		if err == nil {
 			return tok, nil
 		}
 		st, _ := status.FromError(err)
 		retry, why := retryable(ctx, st)
+		if timedOut {
+			retry, why = true, "attempt timeout"
+		}
 		if !retry || attempt >= c.opts.MaxAttempts {
-			return tok, c.mapError(cl.op, err, header, tok)
+			return tok, c.callError(ctx, cl.op, err, header, tok, timedOut)
 		}
 		d := backoff(c.opts.BaseDelay, c.opts.MaxDelay, attempt)
 		c.log.DebugContext(ctx, "nebius: retrying call", "op", cl.op, "code", st.Code().String(), "reason", why, "attempt", attempt, "delay", d)
 		if serr := clock.Sleep(ctx, c.clk, d); serr != nil {
 			// Report what the service said last, and that the caller's
 			// context ended the retries.
-			out := c.mapError(cl.op, err, header, tok).(*iam.Error)
+			out := c.callError(ctx, cl.op, err, header, tok, timedOut).(*iam.Error)
 			out.Err = serr
 			return tok, out
 		}
 	}
 }
 
+// callError is mapError for the last attempt of a call, told apart by who
+// ended it: an attempt that ran out of AttemptTimeout is the service not
+// answering (iam.ErrUnavailable, and not a context error the caller would
+// take for its own); a call that the caller's own context ended matches
+// that context's error only, as with the REST clients.
+func (c *Client) callError(ctx context.Context, op string, err error, header metadata.MD, tok string, timedOut bool) error {
+	mapped := c.mapError(op, err, header, tok)
+	out, ok := mapped.(*iam.Error)
+	st, isStatus := status.FromError(err)
+	if !ok || !isStatus {
+		return mapped
+	}
+	switch {
+	case timedOut:
+		out.Kind = iam.ErrUnavailable
+		out.Message = fmt.Sprintf("no answer within the attempt timeout of %s", c.opts.AttemptTimeout)
+		out.Err = nil
+	case (st.Code() == codes.DeadlineExceeded || st.Code() == codes.Canceled) && contextErr(ctx) != nil:
+		out.Kind = nil
+		out.Message = "" // the context error says it
+		out.Err = contextErr(ctx)
+	}
+	return out
+}
+
+// contextErr is ctx.Err(), also when ctx's deadline has passed and its
+// timer has not fired yet.
+func contextErr(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
 // invokeAuthed makes one attempt with a bearer token; when the service says
 // UNAUTHENTICATED and the token source can refresh, it invalidates the token
-// and tries once more with a fresh one.
-// It returns the token it used last, to be scrubbed from error text.
-func (c *Client) invokeAuthed(ctx context.Context, cl call, md metadata.MD, req, resp any, header *metadata.MD) (string, error) {
+// and tries once more with a fresh one. Each RPC is bounded by
+// AttemptTimeout.
+// It returns the token it used last, to be scrubbed from error text, and
+// whether the last RPC failed because AttemptTimeout ran out (while the
+// caller's context had not ended).
+func (c *Client) invokeAuthed(ctx context.Context, cl call, md metadata.MD, req, resp any, header *metadata.MD) (string, bool, error) {
 	for try := 0; ; try++ {
 		tok, err := auth.TokenFrom(ctx, c.tokens)
 		if err != nil {
-			return "", &tokenError{err}
+			return "", false, &tokenError{err}
 		}
 		if tok.Value.IsZero() {
-			return "", &tokenError{errors.New("the token source returned an empty token")}
+			return "", false, &tokenError{errors.New("the token source returned an empty token")}
 		}
 		out := md.Copy()
 		out.Set(headerAuthorization, "Bearer "+tok.Value.Reveal())
 		cctx := metadata.NewOutgoingContext(ctx, out)
+		cancel := func() {}
+		var attemptDeadline time.Time // zero unless AttemptTimeout sets this RPC's deadline
+		if c.opts.AttemptTimeout > 0 {
+			dl := time.Now().Add(c.opts.AttemptTimeout)
+			if cdl, ok := ctx.Deadline(); !ok || dl.Before(cdl) {
+				attemptDeadline = dl
+				cctx, cancel = context.WithDeadline(cctx, dl)
+			}
+		}
 		err = c.conn.Invoke(cctx, cl.method, req, resp, grpc.Header(header))
+		cancel()
+		// The deadline is compared with the time rather than taken from
+		// cctx.Err(): gRPC may report DEADLINE_EXCEEDED (the server's reset
+		// of the stream) before the context's own timer has fired.
+		timedOut := err != nil && !attemptDeadline.IsZero() && status.Code(err) == codes.DeadlineExceeded &&
+			!time.Now().Before(attemptDeadline)
 		if err == nil || try > 0 || status.Code(err) != codes.Unauthenticated {
-			return tok.Value.Reveal(), err
+			return tok.Value.Reveal(), timedOut, err
 		}
 		if !auth.InvalidateToken(c.tokens, tok) {
-			return tok.Value.Reveal(), err
+			return tok.Value.Reveal(), false, err
 		}
 		c.log.DebugContext(ctx, "nebius: token rejected, retrying with a fresh one", "op", cl.op)
 	}

@@ -41,7 +41,13 @@
 // outgoing gRPC metadata, which the clients otherwise pass through.
 // UNAVAILABLE and RESOURCE_EXHAUSTED are retried with capped exponential
 // backoff and full jitter, unless the service's ServiceError.retry_type
-// says not to (and retry_type CALL makes any error retryable).
+// says not to (and retry_type CALL makes any error retryable). Each attempt
+// is bounded by Options.AttemptTimeout (default 30s, as the REST clients'
+// attempts): an attempt that gets no answer is retried, and the call then
+// fails with iam.ErrUnavailable, so a stalled server cannot hold a call
+// forever, even without a caller deadline. A call that the caller's own
+// context ends matches that context's error (context.DeadlineExceeded or
+// context.Canceled), not iam.ErrUnavailable.
 //
 // # Operations
 //

@@ -166,14 +166,28 @@ func TestRetryStopsWhenContextEnds(t *testing.T) {
 	}
 }
 
+// The caller's own deadline ends a hanging call with the caller's error;
+// as with the REST clients, it is not the service being unavailable
+// (issue 11: it matched iam.ErrUnavailable).
 func TestHangFaultBoundedByContext(t *testing.T) {
 	e := newEnv(t, nil)
 	e.srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultHang, Match: "AccessKeyService/Get"})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	_, err := e.client.AccessKeys().Get(ctx, "accesskey-x")
-	if !errors.Is(err, iam.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v", err)
+	var ie *iam.Error
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &ie) || ie.Op != "AccessKeyService/Get" {
+		t.Fatalf("err = %v, want an *iam.Error matching the caller's deadline", err)
+	}
+	if errors.Is(err, iam.ErrUnavailable) {
+		t.Fatalf("err = %v matches iam.ErrUnavailable: the caller's own deadline is not an unavailable service", err)
+	}
+	ctx, cancel = context.WithCancel(context.Background())
+	e.srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultHang, Match: "AccessKeyService/Get"})
+	time.AfterFunc(20*time.Millisecond, cancel)
+	_, err = e.client.AccessKeys().Get(ctx, "accesskey-x")
+	if !errors.Is(err, context.Canceled) || errors.Is(err, iam.ErrUnavailable) {
+		t.Fatalf("cancelled: err = %v, want context.Canceled and not ErrUnavailable", err)
 	}
 }
 

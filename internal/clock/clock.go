@@ -1,6 +1,7 @@
 package clock
 
 import (
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -8,14 +9,80 @@ import (
 
 // Clock tells the time and makes timers.
 type Clock interface {
-	// Now returns the current time.
+	// Now returns the current time. The real clock's Now carries both the
+	// wall time and a monotonic reading (see package time); a decision that
+	// must respect a wall-clock deadline, such as whether a token has
+	// expired, compares the wall time.
 	Now() time.Time
-	// Since returns the time elapsed since t. The real clock reads only
-	// the monotonic clock for it (half the cost of Now on most systems),
-	// which is what hot paths such as the token cache rely on.
+	// Since returns the time elapsed since t. For a t from Now, the real
+	// clock measures it on the monotonic clock, which does not advance while
+	// the system is suspended: do not use it alone to decide whether a
+	// wall-clock deadline has passed.
 	Since(t time.Time) time.Duration
 	// NewTimer returns a timer that fires once after d.
 	NewTimer(d time.Duration) Timer
+}
+
+// Monotonic is implemented by a [Clock] whose monotonic time is kept apart
+// from its wall time, such as [Fake]. The real clock does not need it: each
+// time.Time its Now returns carries both readings.
+type Monotonic interface {
+	// NowMonotonic returns the wall time and the monotonic time (counted
+	// from an origin fixed for the clock), read together. The monotonic
+	// time never includes a jump of the wall time, such as a system
+	// suspend or a clock step.
+	NowMonotonic() (wall time.Time, mono time.Duration)
+}
+
+// Reader reads a clock's wall time and its monotonic time together, from
+// one reading of the clock: one time.Now for the real clock. The monotonic
+// time is counted from when the Reader was made. The zero Reader is not
+// usable; make one with [NewReader].
+type Reader struct {
+	c        Clock
+	m        Monotonic // c, when it keeps its monotonic time apart
+	real     bool      // c is the system clock: read time.Now directly
+	base     time.Time
+	baseMono time.Duration
+}
+
+// NewReader returns a Reader of c (the real clock when c is nil).
+func NewReader(c Clock) Reader {
+	c = Or(c)
+	r := Reader{c: c}
+	if _, ok := c.(realClock); ok {
+		r.real = true
+		r.base = time.Now()
+		return r
+	}
+	if m, ok := c.(Monotonic); ok {
+		r.m = m
+		r.base, r.baseMono = m.NowMonotonic()
+		return r
+	}
+	r.base = c.Now()
+	return r
+}
+
+// Read returns the wall time and the monotonic time elapsed since the
+// Reader was made. For a clock that is neither the real clock nor
+// [Monotonic], the elapsed time is Now().Sub of the first reading, which is
+// monotonic when that clock's times carry monotonic readings.
+func (r *Reader) Read() (wall time.Time, since time.Duration) {
+	if r.real {
+		now := time.Now()
+		return now, now.Sub(r.base)
+	}
+	return r.readSlow()
+}
+
+func (r *Reader) readSlow() (time.Time, time.Duration) {
+	if r.m != nil {
+		w, m := r.m.NowMonotonic()
+		return w, m - r.baseMono
+	}
+	now := r.c.Now()
+	return now, now.Sub(r.base)
 }
 
 // Timer is the subset of *time.Timer that iamkit uses.
@@ -70,13 +137,25 @@ func Sleep(ctx interface {
 }
 
 // Fake is a manually driven clock for tests. Its time changes only through
-// [Fake.Advance] and [Fake.Set]; timers fire when the time passes their
-// deadline. A Fake is safe for concurrent use.
+// [Fake.Advance], [Fake.Set], [Fake.AdvanceToNextTimer] and
+// [Fake.JumpWall]. Like the system clock it keeps a wall time and a
+// monotonic time: Advance and Set move both, JumpWall moves only the wall
+// time, as a system suspend or a clock step does. Timers run on the
+// monotonic time and fire when it passes their deadline. A Fake is safe for
+// concurrent use.
 type Fake struct {
 	mu     sync.Mutex
-	now    time.Time
+	now    time.Time     // wall time
+	mono   time.Duration // monotonic time since NewFake
+	jumps  []jump        // every JumpWall, oldest first
 	timers []*fakeTimer
 	added  chan struct{}
+}
+
+// jump is one JumpWall: the wall time moved by d, to the wall time to.
+type jump struct {
+	to time.Time
+	d  time.Duration
 }
 
 // NewFake returns a fake clock set to start.
@@ -84,21 +163,41 @@ func NewFake(start time.Time) *Fake {
 	return &Fake{now: start, added: make(chan struct{}, 1)}
 }
 
-// Now returns the fake time.
+// Now returns the fake wall time.
 func (f *Fake) Now() time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.now
 }
 
-// Since returns the fake time elapsed since t.
-func (f *Fake) Since(t time.Time) time.Duration { return f.Now().Sub(t) }
+// NowMonotonic returns the fake wall time and the fake monotonic time
+// (counted from NewFake), read together; it makes Fake a [Monotonic].
+func (f *Fake) NowMonotonic() (time.Time, time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now, f.mono
+}
 
-// NewTimer returns a timer that fires when the fake time reaches Now()+d.
+// Since returns the fake time elapsed since t on the monotonic clock, as
+// the system clock does for a t from its Now: the wall time elapsed, less
+// the wall-time jumps ([Fake.JumpWall]) made after t. It is exact for a t
+// taken from Now while the fake time moved only forward.
+func (f *Fake) Since(t time.Time) time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d := f.now.Sub(t)
+	for i := len(f.jumps) - 1; i >= 0 && f.jumps[i].to.After(t); i-- {
+		d -= f.jumps[i].d
+	}
+	return d
+}
+
+// NewTimer returns a timer that fires when the fake monotonic time has
+// advanced by d.
 func (f *Fake) NewTimer(d time.Duration) Timer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	t := &fakeTimer{f: f, at: f.now.Add(d), c: make(chan time.Time, 1)}
+	t := &fakeTimer{f: f, at: addSat(f.mono, d), c: make(chan time.Time, 1)}
 	if d <= 0 {
 		t.fired = true
 		t.c <- f.now
@@ -112,21 +211,47 @@ func (f *Fake) NewTimer(d time.Duration) Timer {
 	return t
 }
 
-// Advance moves the fake time forward by d and fires every timer that is due.
+// Advance moves the fake time (wall and monotonic) forward by d and fires
+// every timer that is due.
 func (f *Fake) Advance(d time.Duration) {
 	f.mu.Lock()
 	f.now = f.now.Add(d)
+	f.mono = addSat(f.mono, d)
 	f.fireLocked()
 	f.mu.Unlock()
 }
 
-// Set moves the fake time to t (forward or back) and fires every timer that
-// is due.
+// addSat returns a+b, saturated at the ends of the Duration range: a timer
+// for "never" (the longest Duration) must not wrap into the past.
+func addSat(a, b time.Duration) time.Duration {
+	switch {
+	case b > 0 && a > math.MaxInt64-b:
+		return math.MaxInt64
+	case b < 0 && a < math.MinInt64-b:
+		return math.MinInt64
+	}
+	return a + b
+}
+
+// Set moves the fake time to t (forward or back): the monotonic time moves
+// by the same amount as the wall time. It fires every timer that is due.
 func (f *Fake) Set(t time.Time) {
 	f.mu.Lock()
+	f.mono = addSat(f.mono, t.Sub(f.now))
 	f.now = t
 	f.fireLocked()
 	f.mu.Unlock()
+}
+
+// JumpWall moves the wall time by d while the monotonic time stands still,
+// as when the machine is suspended for d (d > 0) or the system clock is
+// stepped. No timer fires: timers run on the monotonic time, as the
+// system's do.
+func (f *Fake) JumpWall(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = f.now.Add(d)
+	f.jumps = append(f.jumps, jump{to: f.now, d: d})
 }
 
 // Timers returns how many timers are waiting to fire.
@@ -161,9 +286,10 @@ func (f *Fake) AdvanceToNextTimer() bool {
 	if len(f.timers) == 0 {
 		return false
 	}
-	sort.Slice(f.timers, func(i, j int) bool { return f.timers[i].at.Before(f.timers[j].at) })
-	if f.timers[0].at.After(f.now) {
-		f.now = f.timers[0].at
+	sort.Slice(f.timers, func(i, j int) bool { return f.timers[i].at < f.timers[j].at })
+	if d := f.timers[0].at - f.mono; d > 0 {
+		f.now = f.now.Add(d)
+		f.mono += d
 	}
 	f.fireLocked()
 	return true
@@ -172,7 +298,7 @@ func (f *Fake) AdvanceToNextTimer() bool {
 func (f *Fake) fireLocked() {
 	kept := f.timers[:0]
 	for _, t := range f.timers {
-		if !t.at.After(f.now) {
+		if t.at <= f.mono {
 			t.fired = true
 			t.c <- f.now
 			continue
@@ -187,7 +313,7 @@ func (f *Fake) fireLocked() {
 
 type fakeTimer struct {
 	f     *Fake
-	at    time.Time
+	at    time.Duration // on the fake monotonic time
 	c     chan time.Time
 	fired bool
 }
