@@ -166,7 +166,7 @@ func New(optFns ...func(*Options)) (*Client, error) {
 	switch {
 	case p.AccessKey != "":
 		c.accessKey = p.AccessKey
-		c.signer = newSigV4(p.AccessKey, p.SecretKey, p.Region, c.base)
+		c.signer = newSigV4(p.AccessKey, p.SecretKey, p.Region, SigningService, c.base)
 		c.secrets = safeprint.Seal(&[]string{p.SecretKey.Reveal()})
 	case p.Login != "":
 		if err := checkBasicAuthTransport(c.base); err != nil {
@@ -495,7 +495,7 @@ func (c *Client) callSecrets(ctx context.Context, op string, in, out any, extraS
 	if resp.StatusCode >= 300 {
 		return decodeError(op, resp.StatusCode, resp.Header, resp.Body, secrets)
 	}
-	if err := decodeResponse(resp.Body, out); err != nil {
+	if err := json.Unmarshal(resp.Body, out); err != nil {
 		return &iam.Error{Provider: iam.Outscale, Op: op, HTTPStatus: resp.StatusCode, Kind: iam.ErrUnavailable,
 			Message: "invalid response body: " + jsonErrText(err)}
 	}

@@ -173,12 +173,6 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 		*d = Date{}
 		return nil
 	}
-	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' {
-		if t, ok := parseFast(b[1 : n-1]); ok {
-			*d = Date{t: t}
-			return nil
-		}
-	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return errors.New("outscale: date must be a JSON string")
@@ -193,96 +187,4 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	*d = v
 	return nil
-}
-
-// parseFast parses the API's usual response form without allocating:
-// YYYY-MM-DDTHH:MM:SS, optional fraction, then Z, ±HHMM or ±HH:MM. Any
-// other form (or an out-of-range field, or a year [checkRange] refuses)
-// reports false and goes through [ParseDate].
-func parseFast(b []byte) (time.Time, bool) {
-	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' {
-		return time.Time{}, false
-	}
-	num := func(b []byte) (int, bool) {
-		n := 0
-		for _, c := range b {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			n = n*10 + int(c-'0')
-		}
-		return n, true
-	}
-	year, ok1 := num(b[0:4])
-	month, ok2 := num(b[5:7])
-	day, ok3 := num(b[8:10])
-	hour, ok4 := num(b[11:13])
-	minute, ok5 := num(b[14:16])
-	sec, ok6 := num(b[17:19])
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) || month < 1 || month > 12 || day < 1 ||
-		day > daysIn(time.Month(month), year) || hour > 23 || minute > 59 || sec > 59 {
-		return time.Time{}, false
-	}
-	rest := b[19:]
-	nsec := 0
-	if rest[0] == '.' {
-		i := 1
-		scale := 100000000
-		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
-			if scale > 0 {
-				nsec += int(rest[i]-'0') * scale
-				scale /= 10
-			}
-			i++
-		}
-		if i == 1 {
-			return time.Time{}, false
-		}
-		rest = rest[i:]
-	}
-	offset := 0
-	switch {
-	case len(rest) == 1 && rest[0] == 'Z':
-	case (len(rest) == 5 || len(rest) == 6) && (rest[0] == '+' || rest[0] == '-'):
-		hh, ok1 := num(rest[1:3])
-		mmPart := rest[3:]
-		if len(rest) == 6 {
-			if rest[3] != ':' {
-				return time.Time{}, false
-			}
-			mmPart = rest[4:]
-		}
-		mm, ok2 := num(mmPart)
-		if !ok1 || !ok2 || hh > 23 || mm > 59 {
-			return time.Time{}, false
-		}
-		offset = hh*3600 + mm*60
-		if rest[0] == '-' {
-			offset = -offset
-		}
-	default:
-		return time.Time{}, false
-	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
-	if offset != 0 {
-		t = t.Add(-time.Duration(offset) * time.Second)
-	}
-	// Only a local year of 0000, 0001 or 9999 can give a UTC year outside
-	// 0001–9999, or the zero time.
-	if (year <= 1 || year == 9999) && checkRange(t) != nil {
-		return time.Time{}, false
-	}
-	return t, true
-}
-
-// daysIn returns the number of days of month m (1-12) in year, without
-// going through time.Date.
-func daysIn(m time.Month, year int) int {
-	if m == time.February {
-		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
-			return 29
-		}
-		return 28
-	}
-	return 30 + int((m+m/8)%2) // 31 for Jan, Mar, May, Jul, Aug, Oct, Dec
 }

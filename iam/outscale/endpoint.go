@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 )
@@ -36,7 +37,9 @@ func Endpoint(region string) (string, error) {
 // ("api.eu-west-2.outscale.com/api/v1", the config.json form), or a full
 // URL; a missing scheme becomes protocol (default "https") and a missing
 // path becomes "/api/v1" (terraform-provider-outscale#772: an endpoint
-// without /api/v1 gave 404s).
+// without /api/v1 gave 404s). Dot segments and repeated slashes are
+// removed from the path ("https://h//x/../api/v1/" becomes
+// "https://h/api/v1").
 func NormalizeEndpoint(endpoint, protocol string) (string, error) {
 	e := strings.TrimSpace(endpoint)
 	if e == "" {
@@ -58,11 +61,17 @@ func NormalizeEndpoint(endpoint, protocol string) (string, error) {
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("outscale: invalid endpoint %q: no user info, query or fragment allowed", u.Redacted())
 	}
-	u.Path = strings.TrimRight(u.Path, "/")
-	u.RawPath = ""
-	if u.Path == "" {
-		u.Path = "/api/v1"
+	// A clean path (no dot or empty segments) is the same whether or not
+	// the server normalizes it before checking the SigV4 signature, which
+	// signs the path as sent.
+	p := strings.TrimRight(u.Path, "/")
+	if p != "" {
+		p = strings.TrimRight(path.Clean(p), "/")
 	}
+	if p == "" {
+		p = "/api/v1"
+	}
+	u.Path, u.RawPath = p, ""
 	return u.String(), nil
 }
 
