@@ -25,17 +25,19 @@ import (
 )
 
 // SigningService is the service name in the SigV4 credential scope. The
-// gateway seems not to check it (clients ship with "oapi", "osc" and "api";
-// reference §3a), so iamkit uses "oapi", as the terraform provider did in
-// production.
+// gateway seems not to check it (OUTSCALE's own clients ship with "oapi"
+// (osc-sdk-go v2, terraform-provider-outscale), "osc" (osc-sdk-go v3) and
+// "api" (osc-sdk-python, as the docs page "About Signatures of API
+// Requests" shows)), so iamkit uses "oapi", as the terraform provider did
+// in production.
 const SigningService = "oapi"
 
 // oscDateFormat is the X-Osc-Date layout sent with login/password.
 const oscDateFormat = "20060102T150405Z"
 
 // basicAuthCalls are the calls that accept login/password (BasicAuth) in
-// API 1.40.1 (paths.*.post.security, reference §2.6), among those this
-// client offers. CheckAuthentication is not one of them.
+// API 1.40.1 (the OSC API OpenAPI spec, outscale.yaml, paths.*.post.security),
+// among those this client offers. CheckAuthentication is not one of them.
 var basicAuthCalls = map[string]bool{
 	"CreateAccessKey":       true,
 	"ReadAccessKeys":        true,
@@ -46,7 +48,8 @@ var basicAuthCalls = map[string]bool{
 }
 
 // BasicAuthAllowed reports whether the OSC API accepts login/password
-// authentication for call (reference §2.6, API 1.40.1).
+// authentication for call (paths.*.post.security of the OSC API spec,
+// API 1.40.1).
 func BasicAuthAllowed(call string) bool {
 	switch call {
 	case "CreateApiAccessRule", "ReadApiAccessRules", "UpdateApiAccessRule", "DeleteApiAccessRule",
@@ -90,14 +93,11 @@ type Options struct {
 	// must then be empty (configure them on its transport).
 	HTTPClient *http.Client
 
-	// UserName is the EIM user whose keys the [iam.KeyManager] methods and
-	// SetState manage; empty: the caller.
-	UserName string
-
 	// MaxAttempts, BaseDelay and MaxDelay tune retries (defaults 4, 100ms,
-	// 5s): of throttled (429, 503) and refused requests for every call, and
-	// of other transport errors and 500/502/504 for reads and updates. 401
-	// is never retried: four bad signatures in a row lock the account.
+	// 5s; negative values are refused): of throttled (429, 503) and refused
+	// requests for every call, and of other transport errors and
+	// 500/502/504 for reads and updates. 401 is never retried: four bad
+	// signatures in a row lock the account.
 	MaxAttempts         int
 	BaseDelay, MaxDelay time.Duration
 	// Clock gives the signing time and "now" for expiry checks (default:
@@ -105,8 +105,31 @@ type Options struct {
 	Clock iam.Clock
 	// Logger receives debug records of requests; never secrets or bodies.
 	Logger *slog.Logger
-	// UserAgent is appended to iamkit's User-Agent.
+	// UserAgent is appended to iamkit's own "iamkit/<version>" in the
+	// User-Agent header, as in every iamkit client (see package iam).
 	UserAgent string
+}
+
+// validate checks the options that do not depend on the profile: the
+// retry tuning. (The credentials, region, endpoint, client certificate and
+// the HTTPClient/TLS exclusion are checked by New with the merged
+// profile.)
+func (o *Options) validate() error {
+	switch {
+	case o.MaxAttempts < 0:
+		return fmt.Errorf("outscale: option MaxAttempts %d is negative", o.MaxAttempts)
+	case o.BaseDelay < 0:
+		return fmt.Errorf("outscale: option BaseDelay %v is negative", o.BaseDelay)
+	case o.MaxDelay < 0:
+		return fmt.Errorf("outscale: option MaxDelay %v is negative", o.MaxDelay)
+	}
+	return nil
+}
+
+// setDefaults fills what the options leave zero and the client needs
+// itself; retry defaults are httpx's. It is called on New's own copy.
+func (o *Options) setDefaults() {
+	o.Clock = clock.Or(o.Clock)
 }
 
 // WithProfile returns an option that applies p (from [LoadProfile]).
@@ -114,20 +137,23 @@ func WithProfile(p *Profile) func(*Options) {
 	return func(o *Options) { o.Profile = p }
 }
 
-// Client calls the OUTSCALE API's access-key and API-access-policy calls.
-// It implements [iam.KeyManager].
+// Client calls the OUTSCALE API's access-key and API-access-policy calls,
+// through its sub-clients [Client.AccessKeys] and [Client.APIAccessPolicy],
+// and CheckAuthentication. [NewKeyManager] wraps it as an [iam.KeyManager].
 type Client struct {
-	base     string
-	region   string
-	userName string
-	clock    clock.Clock
-	http     *httpx.Client
-	header   http.Header
-	ownTr    *http.Transport // closed by Close; nil if the caller gave HTTPClient
+	base   string
+	region string
+	clock  clock.Clock
+	http   *httpx.Client
+	header http.Header
+	ownTr  *http.Transport // closed by Close; nil if the caller gave HTTPClient
+
+	accessKeys *AccessKeys
+	policy     *APIAccessPolicyClient
 
 	// SigV4
 	accessKey string
-	signer    *sigV4
+	signer    requestSigner // nil with login/password
 	// Basic
 	basic iam.Secret // "Basic base64(login:password)"
 
@@ -137,8 +163,9 @@ type Client struct {
 }
 
 // New returns a client. It validates the configuration (credentials in
-// pairs, region or endpoint, client certificate with its key) and returns
-// an error naming the field and where it came from, before any request.
+// pairs, region or endpoint, client certificate with its key, retry
+// tuning) and returns an error naming the field and where it came from,
+// before any request. Nil option functions are skipped.
 func New(optFns ...func(*Options)) (*Client, error) {
 	var o Options
 	for _, fn := range optFns {
@@ -146,14 +173,17 @@ func New(optFns ...func(*Options)) (*Client, error) {
 			fn(&o)
 		}
 	}
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	o.setDefaults()
 	p := mergeProfile(&o)
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
 	c := &Client{
-		region:   p.Region,
-		userName: o.UserName,
-		clock:    clock.Or(o.Clock),
+		region: p.Region,
+		clock:  o.Clock,
 		// Only Content-Type: the API answers JSON whatever Accept says,
 		// and every extra header costs work on each signed attempt.
 		header: http.Header{"Content-Type": {"application/json"}},
@@ -210,6 +240,8 @@ func New(optFns ...func(*Options)) (*Client, error) {
 			},
 		}
 	}
+	c.accessKeys = &AccessKeys{c: c}
+	c.policy = &APIAccessPolicyClient{c: c}
 	c.http = httpx.New(func(h *httpx.Options) {
 		h.HTTPClient = hc
 		h.MaxAttempts = o.MaxAttempts
@@ -327,35 +359,11 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// CreateAccessKey creates an access key and returns it with its secret
-// key (the only time the API shows it).
-//
-// It is not retried after an ambiguous failure (the request may have been
-// processed but the answer was lost): the error then matches
-// [ErrOutcomeUnknown] and [iam.ErrUnavailable]. With [ReconcileByTag] the
-// key is tagged with a token and such a failure is resolved by listing keys
-// by that tag: a key found there (whose secret was lost) is deactivated and
-// deleted, and one more is created, so that no second usable key is left
-// behind.
-func (c *Client) CreateAccessKey(ctx context.Context, req CreateAccessKeyRequest, optFns ...func(*CreateOptions)) (*CreateAccessKeyResponse, error) {
-	var co CreateOptions
-	for _, fn := range optFns {
-		if fn != nil {
-			fn(&co)
-		}
-	}
-	if !req.ExpirationDate.IsZero() && !req.DryRun && !req.ExpirationDate.Time().After(c.clock.Now()) {
-		return nil, c.invalid("CreateAccessKey", "ExpirationDate %s is not in the future", req.ExpirationDate)
-	}
-	if co.Reconcile {
-		return c.createReconciled(ctx, req, co)
-	}
-	var out CreateAccessKeyResponse
-	if err := c.call(ctx, "CreateAccessKey", req, &out); err != nil {
-		return nil, ambiguous(err, req.Tag)
-	}
-	return &out, nil
-}
+// AccessKeys returns the sub-client of the access-key calls.
+func (c *Client) AccessKeys() *AccessKeys { return c.accessKeys }
+
+// APIAccessPolicy returns the sub-client of the API-access-policy calls.
+func (c *Client) APIAccessPolicy() *APIAccessPolicyClient { return c.policy }
 
 // emptyBody is the body of a call without parameters: the API's examples
 // send {} (a missing body is UNCONFIRMED).
@@ -364,77 +372,13 @@ var emptyBody = []byte("{}")
 // emptyBodyHash is the hex SHA-256 of emptyBody.
 const emptyBodyHash = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
 
-// ReadAccessKeys lists access keys (without secrets).
-func (c *Client) ReadAccessKeys(ctx context.Context, req ReadAccessKeysRequest) (*ReadAccessKeysResponse, error) {
-	var out ReadAccessKeysResponse
-	var err error
-	if req == (ReadAccessKeysRequest{}) {
-		err = c.call(ctx, "ReadAccessKeys", nil, &out) // {}: skip the encoder
-	} else {
-		err = c.call(ctx, "ReadAccessKeys", req, &out)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-// UpdateAccessKey sends UpdateAccessKey as given. Beware: servers before
-// API 1.40 remove the expiry of a key when ExpirationDate is omitted;
-// [Client.SetState] re-sends it for you.
-func (c *Client) UpdateAccessKey(ctx context.Context, req UpdateAccessKeyRequest) (*UpdateAccessKeyResponse, error) {
-	if req.AccessKeyID == "" {
-		return nil, c.invalid("UpdateAccessKey", "AccessKeyId is required")
-	}
-	if !req.ExpirationDate.IsZero() && !req.ClearExpirationDate && !req.DryRun && !req.ExpirationDate.Time().After(c.clock.Now()) {
-		return nil, c.invalid("UpdateAccessKey", "ExpirationDate %s is not in the future", req.ExpirationDate)
-	}
-	var out UpdateAccessKeyResponse
-	if err := c.call(ctx, "UpdateAccessKey", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-// DeleteAccessKey deletes an access key. An EIM user's key must be
-// INACTIVE first.
-func (c *Client) DeleteAccessKey(ctx context.Context, req DeleteAccessKeyRequest) (*DeleteAccessKeyResponse, error) {
-	if req.AccessKeyID == "" {
-		return nil, c.invalid("DeleteAccessKey", "AccessKeyId is required")
-	}
-	var out DeleteAccessKeyResponse
-	if err := c.call(ctx, "DeleteAccessKey", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-// ReadAPIAccessPolicy reads the account's API access policy (call
-// ReadApiAccessPolicy).
-func (c *Client) ReadAPIAccessPolicy(ctx context.Context, req ReadAPIAccessPolicyRequest) (*ReadAPIAccessPolicyResponse, error) {
-	var out ReadAPIAccessPolicyResponse
-	if err := c.call(ctx, "ReadApiAccessPolicy", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
-// UpdateAPIAccessPolicy replaces the account's API access policy (call
-// UpdateApiAccessPolicy).
-func (c *Client) UpdateAPIAccessPolicy(ctx context.Context, req UpdateAPIAccessPolicyRequest) (*UpdateAPIAccessPolicyResponse, error) {
-	if req.MaxAccessKeyExpirationSeconds < 0 {
-		return nil, c.invalid("UpdateApiAccessPolicy", "MaxAccessKeyExpirationSeconds must not be negative")
-	}
-	var out UpdateAPIAccessPolicyResponse
-	if err := c.call(ctx, "UpdateApiAccessPolicy", req, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
-}
-
 // CheckAuthentication checks a login/password pair. The request itself
 // must be signed with an access key: the API refuses login/password
 // authentication for this call, and so does the client, before sending.
+//
+// It is a method of Client rather than of a sub-client: it is the one call
+// of the API's Account group that this client offers, and it checks
+// credentials rather than managing a resource.
 func (c *Client) CheckAuthentication(ctx context.Context, req CheckAuthenticationRequest) (*CheckAuthenticationResponse, error) {
 	if req.Login == "" || req.Password.IsZero() {
 		return nil, c.invalid("CheckAuthentication", "Login and Password are required")
@@ -487,7 +431,13 @@ func (c *Client) callSecrets(ctx context.Context, op string, in, out any, extraS
 	})
 	if err != nil {
 		e := &iam.Error{Provider: iam.Outscale, Op: op, Message: "request failed", Err: err}
-		if ctx.Err() == nil {
+		var se *signError
+		switch {
+		case errors.As(err, &se):
+			// The credentials could not sign the request: the same
+			// sentinel as a token source's failure in the other clients.
+			e.Message, e.Kind = "signing the request failed", iam.ErrUnauthenticated
+		case ctx.Err() == nil:
 			e.Kind = iam.ErrUnavailable
 		}
 		return e
@@ -521,9 +471,25 @@ func (c *Client) signFunc(body []byte) func(*http.Request, []byte) error {
 	return func(r *http.Request, _ []byte) error {
 		r.Header.Del("Authorization")
 		r.Header.Del("X-Amz-Date")
-		return c.signer.sign(r, payloadHash, c.clock.Now())
+		if err := c.signer.sign(r, payloadHash, c.clock.Now()); err != nil {
+			return &signError{err: err}
+		}
+		return nil
 	}
 }
+
+// requestSigner signs a request for time now; payloadHash is the hex
+// SHA-256 of its body. [*sigV4] is the one implementation.
+type requestSigner interface {
+	sign(r *http.Request, payloadHash string, now time.Time) error
+}
+
+// signError marks a failure of the SigV4 signer, so that the call reports
+// it as an authentication failure, not an unavailable service.
+type signError struct{ err error }
+
+func (e *signError) Error() string { return "SigV4: " + e.err.Error() }
+func (e *signError) Unwrap() error { return e.err }
 
 // retryPolicy says which failures of a call may be retried. Every call is
 // retried after 429, 503 and connection failures (not processed). Calls
@@ -550,11 +516,10 @@ func ambiguous(err error, tag string) error {
 	msg := "the request may have created a key; it was not retried"
 	if tag != "" {
 		msg += fmt.Sprintf(": list keys with Tag %q to find it", tag)
-		e.ResourceID = "Tag=" + tag
 	}
 	e.Message = msg
 	e.Kind = iam.ErrUnavailable
-	e.Err = errors.Join(ErrOutcomeUnknown, e.Err)
+	e.Err = &OutcomeUnknownError{Tag: tag, Err: e.Err}
 	return e
 }
 

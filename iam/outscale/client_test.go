@@ -23,7 +23,7 @@ func TestCallsAgainstEmulator(t *testing.T) {
 	ctx := context.Background()
 
 	// CreateAccessKey: date-only and date-time expiries, tag.
-	created, err := c.CreateAccessKey(ctx, outscale.CreateAccessKeyRequest{ExpirationDate: outscale.NewDay(2063, 4, 5), Tag: "Group1"})
+	created, err := c.AccessKeys().Create(ctx, outscale.CreateAccessKeyRequest{ExpirationDate: outscale.NewDay(2063, 4, 5), Tag: "Group1"})
 	if err != nil {
 		t.Fatalf("CreateAccessKey: %v", err)
 	}
@@ -38,7 +38,7 @@ func TestCallsAgainstEmulator(t *testing.T) {
 		t.Errorf("CreationDate = %v, request id %q", k.CreationDate.Time(), created.ResponseContext.RequestID)
 	}
 	exp2 := outscale.NewDate(t0.Add(90 * time.Minute))
-	second, err := c.CreateAccessKey(ctx, outscale.CreateAccessKeyRequest{ExpirationDate: exp2})
+	second, err := c.AccessKeys().Create(ctx, outscale.CreateAccessKeyRequest{ExpirationDate: exp2})
 	if err != nil {
 		t.Fatalf("CreateAccessKey date-time: %v", err)
 	}
@@ -50,59 +50,59 @@ func TestCallsAgainstEmulator(t *testing.T) {
 	}
 
 	// ReadAccessKeys with each filter.
-	all, err := c.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{})
-	if err != nil || len(all.AccessKeys) != 3 { // root bootstrap key + 2
+	all, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{})
+	if err != nil || len(all) != 3 { // root bootstrap key + 2
 		t.Fatalf("ReadAccessKeys = %+v, %v", all, err)
 	}
-	byTag, err := c.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{Tag: "Group1"})
-	if err != nil || len(byTag.AccessKeys) != 1 || byTag.AccessKeys[0].AccessKeyID != k.AccessKeyID {
+	byTag, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{Tag: "Group1"})
+	if err != nil || len(byTag) != 1 || byTag[0].AccessKeyID != k.AccessKeyID {
 		t.Fatalf("ReadAccessKeys by tag = %+v, %v", byTag, err)
 	}
-	byID, err := c.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{Filters: &outscale.FiltersAccessKeys{AccessKeyIDs: []string{second.AccessKey.AccessKeyID}}})
-	if err != nil || len(byID.AccessKeys) != 1 {
+	byID, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{Filters: &outscale.FiltersAccessKeys{AccessKeyIDs: []string{second.AccessKey.AccessKeyID}}})
+	if err != nil || len(byID) != 1 {
 		t.Fatalf("ReadAccessKeys by id = %+v, %v", byID, err)
 	}
 
 	// UpdateAccessKey.
-	up, err := c.UpdateAccessKey(ctx, outscale.UpdateAccessKeyRequest{AccessKeyID: k.AccessKeyID, State: iam.StateInactive, ExpirationDate: k.ExpirationDate, Tag: "Group2"})
+	up, err := c.AccessKeys().Update(ctx, outscale.UpdateAccessKeyRequest{AccessKeyID: k.AccessKeyID, State: iam.StateInactive, ExpirationDate: k.ExpirationDate, Tag: "Group2"})
 	if err != nil || up.AccessKey.State != iam.StateInactive || up.AccessKey.Tag != "Group2" {
 		t.Fatalf("UpdateAccessKey = %+v, %v", up, err)
 	}
 	if s3, _ := srv.Registry.S3Key(k.AccessKeyID); s3.Active {
 		t.Error("registry still has the deactivated key active")
 	}
-	inactive, err := c.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{Filters: &outscale.FiltersAccessKeys{States: []iam.State{iam.StateInactive}}})
-	if err != nil || len(inactive.AccessKeys) != 1 {
+	inactive, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{Filters: &outscale.FiltersAccessKeys{States: []iam.State{iam.StateInactive}}})
+	if err != nil || len(inactive) != 1 {
 		t.Fatalf("ReadAccessKeys by state = %+v, %v", inactive, err)
 	}
-	cleared, err := c.UpdateAccessKey(ctx, outscale.UpdateAccessKeyRequest{AccessKeyID: k.AccessKeyID, ClearExpirationDate: true, ClearTag: true})
+	cleared, err := c.AccessKeys().Update(ctx, outscale.UpdateAccessKeyRequest{AccessKeyID: k.AccessKeyID, ClearExpirationDate: true, ClearTag: true})
 	if err != nil || !cleared.AccessKey.ExpirationDate.IsZero() || cleared.AccessKey.Tag != "" {
 		t.Fatalf("UpdateAccessKey clear = %+v, %v", cleared, err)
 	}
 
 	// DeleteAccessKey.
-	if _, err := c.DeleteAccessKey(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: k.AccessKeyID}); err != nil {
+	if _, err := c.AccessKeys().Delete(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: k.AccessKeyID}); err != nil {
 		t.Fatalf("DeleteAccessKey: %v", err)
 	}
 	if _, ok := srv.Registry.S3Key(k.AccessKeyID); ok {
 		t.Error("deleted key still registered")
 	}
-	if _, err := c.DeleteAccessKey(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: k.AccessKeyID}); !errors.Is(err, iam.ErrNotFound) {
+	if _, err := c.AccessKeys().Delete(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: k.AccessKeyID}); !errors.Is(err, iam.ErrNotFound) {
 		t.Errorf("second delete: %v, want ErrNotFound", err)
 	}
 
 	// API access policy.
-	pol, err := c.UpdateAPIAccessPolicy(ctx, outscale.UpdateAPIAccessPolicyRequest{MaxAccessKeyExpirationSeconds: 3600})
+	pol, err := c.APIAccessPolicy().Update(ctx, outscale.UpdateAPIAccessPolicyRequest{MaxAccessKeyExpirationSeconds: 3600})
 	if err != nil || pol.APIAccessPolicy.MaxAccessKeyExpirationSeconds != 3600 {
 		t.Fatalf("UpdateAPIAccessPolicy = %+v, %v", pol, err)
 	}
-	rp, err := c.ReadAPIAccessPolicy(ctx, outscale.ReadAPIAccessPolicyRequest{})
+	rp, err := c.APIAccessPolicy().Read(ctx, outscale.ReadAPIAccessPolicyRequest{})
 	if err != nil || rp.APIAccessPolicy.MaxAccessKeyExpirationSeconds != 3600 || rp.APIAccessPolicy.RequireTrustedEnv {
 		t.Fatalf("ReadAPIAccessPolicy = %+v, %v", rp, err)
 	}
 
 	// CheckAuthentication.
-	if _, err := c.CheckAuthentication(ctx, outscale.CheckAuthenticationRequest{Login: srv.Root.Login, Password: iam.NewSecret(srv.Root.Password)}); err != nil {
+	if _, err := c.CheckAuthentication(ctx, outscale.CheckAuthenticationRequest{Login: srv.Root.Login, Password: srv.Root.Password}); err != nil {
 		t.Errorf("CheckAuthentication: %v", err)
 	}
 	_, err = c.CheckAuthentication(ctx, outscale.CheckAuthenticationRequest{Login: srv.Root.Login, Password: iam.NewSecret("wrong-password-123")})
@@ -115,25 +115,25 @@ func TestDryRunChangesNothing(t *testing.T) {
 	srv, clk := newEmulator(t)
 	c := rootClient(t, srv, clk)
 	ctx := context.Background()
-	if _, err := c.CreateAccessKey(ctx, outscale.CreateAccessKeyRequest{DryRun: true}); err != nil {
+	if _, err := c.AccessKeys().Create(ctx, outscale.CreateAccessKeyRequest{DryRun: true}); err != nil {
 		t.Fatal(err)
 	}
 	if n := srv.KeyCount(""); n != 1 {
 		t.Errorf("DryRun create made a key: %d keys", n)
 	}
-	if _, err := c.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{DryRun: true}); err != nil {
+	if _, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{DryRun: true}); err != nil {
 		t.Error(err)
 	}
-	if _, err := c.UpdateAccessKey(ctx, outscale.UpdateAccessKeyRequest{AccessKeyID: srv.Root.AccessKey, State: iam.StateInactive, DryRun: true}); err != nil {
+	if _, err := c.AccessKeys().Update(ctx, outscale.UpdateAccessKeyRequest{AccessKeyID: srv.Root.AccessKey, State: iam.StateInactive, DryRun: true}); err != nil {
 		t.Error(err)
 	}
-	if _, err := c.DeleteAccessKey(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: srv.Root.AccessKey, DryRun: true}); err != nil {
+	if _, err := c.AccessKeys().Delete(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: srv.Root.AccessKey, DryRun: true}); err != nil {
 		t.Error(err)
 	}
-	if _, err := c.UpdateAPIAccessPolicy(ctx, outscale.UpdateAPIAccessPolicyRequest{MaxAccessKeyExpirationSeconds: 60, DryRun: true}); err != nil {
+	if _, err := c.APIAccessPolicy().Update(ctx, outscale.UpdateAPIAccessPolicyRequest{MaxAccessKeyExpirationSeconds: 60, DryRun: true}); err != nil {
 		t.Error(err)
 	}
-	if _, err := c.ReadAPIAccessPolicy(ctx, outscale.ReadAPIAccessPolicyRequest{DryRun: true}); err != nil {
+	if _, err := c.APIAccessPolicy().Read(ctx, outscale.ReadAPIAccessPolicyRequest{DryRun: true}); err != nil {
 		t.Error(err)
 	}
 	if _, err := c.CheckAuthentication(ctx, outscale.CheckAuthenticationRequest{Login: "x", Password: iam.NewSecret("y"), DryRun: true}); err != nil {
@@ -143,7 +143,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if !ok || k.State != "ACTIVE" {
 		t.Errorf("DryRun changed the root key: %+v %v", k, ok)
 	}
-	rp, _ := c.ReadAPIAccessPolicy(ctx, outscale.ReadAPIAccessPolicyRequest{})
+	rp, _ := c.APIAccessPolicy().Read(ctx, outscale.ReadAPIAccessPolicyRequest{})
 	if rp.APIAccessPolicy.MaxAccessKeyExpirationSeconds != 0 {
 		t.Error("DryRun changed the policy")
 	}
@@ -157,7 +157,7 @@ func TestSetStateKeepsExpiry(t *testing.T) {
 	ctx := context.Background()
 	exp := t0.Add(time.Hour)
 	mk := func() string {
-		out, err := c.CreateAccessKey(ctx, outscale.CreateAccessKeyRequest{ExpirationDate: outscale.NewDate(exp)})
+		out, err := c.AccessKeys().Create(ctx, outscale.CreateAccessKeyRequest{ExpirationDate: outscale.NewDate(exp)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +166,7 @@ func TestSetStateKeepsExpiry(t *testing.T) {
 
 	// The trap: a plain update of the state clears the expiry.
 	naive := mk()
-	if _, err := c.UpdateAccessKey(ctx, outscale.UpdateAccessKeyRequest{AccessKeyID: naive, State: iam.StateInactive}); err != nil {
+	if _, err := c.AccessKeys().Update(ctx, outscale.UpdateAccessKeyRequest{AccessKeyID: naive, State: iam.StateInactive}); err != nil {
 		t.Fatal(err)
 	}
 	if k, _ := srv.Key(naive); !k.ExpiresAt.IsZero() {
@@ -176,7 +176,7 @@ func TestSetStateKeepsExpiry(t *testing.T) {
 	// SetState re-sends it.
 	id := mk()
 	for _, st := range []iam.State{iam.StateInactive, iam.StateActive} {
-		k, err := c.SetState(ctx, id, st)
+		k, err := c.AccessKeys().SetState(ctx, outscale.SetStateRequest{AccessKeyID: id, State: st})
 		if err != nil {
 			t.Fatalf("SetState(%s): %v", st, err)
 		}
@@ -188,12 +188,13 @@ func TestSetStateKeepsExpiry(t *testing.T) {
 		}
 	}
 	// UpdateKey (the KeyManager path) keeps it too.
-	got, err := c.UpdateKey(ctx, id, iam.UpdateKeyRequest{State: iam.StateInactive})
+	km := keyManager(t, c)
+	got, err := km.UpdateKey(ctx, id, iam.UpdateKeyRequest{State: iam.StateInactive})
 	if err != nil || !got.ExpiresAt.Equal(exp) || got.State != iam.StateInactive {
 		t.Errorf("UpdateKey = %+v, %v", got, err)
 	}
 	// And the legacy server's required State is always sent.
-	got, err = c.UpdateKey(ctx, id, iam.UpdateKeyRequest{ExpiresAt: exp.Add(-time.Minute)})
+	got, err = km.UpdateKey(ctx, id, iam.UpdateKeyRequest{ExpiresAt: exp.Add(-time.Minute)})
 	if err != nil || got.State != iam.StateInactive || !got.ExpiresAt.Equal(exp.Add(-time.Minute)) {
 		t.Errorf("UpdateKey expiry only = %+v, %v", got, err)
 	}
@@ -201,12 +202,11 @@ func TestSetStateKeepsExpiry(t *testing.T) {
 
 func TestResignedOnRetry(t *testing.T) {
 	clk := &stepClock{FakeClock: iamtest.NewFakeClock(t0), step: 2 * time.Second}
-	srv := outscaletest.New(func(o *outscaletest.Options) { o.Clock = clk })
-	t.Cleanup(srv.Close)
+	srv, _ := newEmulator(t, func(o *outscaletest.Options) { o.Clock = clk })
 	c := rootClient(t, srv, clk)
 	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultStatus, Code: "6", Match: "ReadAccessKeys"})  // 503
 	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultStatus, Code: "25", Match: "ReadAccessKeys"}) // 429
-	if _, err := c.ReadAccessKeys(context.Background(), outscale.ReadAccessKeysRequest{}); err != nil {
+	if _, err := c.AccessKeys().List(context.Background(), outscale.ReadAccessKeysRequest{}); err != nil {
 		t.Fatalf("ReadAccessKeys after throttling: %v", err)
 	}
 	reqs := srv.Requests()
@@ -231,7 +231,7 @@ func TestResignedOnRetry(t *testing.T) {
 func TestRealRegionSigned(t *testing.T) {
 	srv, clk := newEmulator(t, func(o *outscaletest.Options) { o.Region = "us-east-2"; o.StrictScope = true })
 	c := rootClient(t, srv, clk, func(o *outscale.Options) { o.Region = "us-east-2" })
-	if _, err := c.ReadAccessKeys(context.Background(), outscale.ReadAccessKeysRequest{}); err != nil {
+	if _, err := c.AccessKeys().List(context.Background(), outscale.ReadAccessKeysRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	if r := srv.Requests()[0]; r.Region != "us-east-2" {
@@ -239,7 +239,7 @@ func TestRealRegionSigned(t *testing.T) {
 	}
 	// A client signing for another region is refused by a strict server.
 	other := rootClient(t, srv, clk, func(o *outscale.Options) { o.Region = "eu-west-2" })
-	if _, err := other.ReadAccessKeys(context.Background(), outscale.ReadAccessKeysRequest{}); !errors.Is(err, iam.ErrUnauthenticated) {
+	if _, err := other.AccessKeys().List(context.Background(), outscale.ReadAccessKeysRequest{}); !errors.Is(err, iam.ErrUnauthenticated) {
 		t.Errorf("wrong region: %v", err)
 	}
 }
@@ -247,13 +247,13 @@ func TestRealRegionSigned(t *testing.T) {
 func TestNoRetryOn401(t *testing.T) {
 	srv, clk := newEmulator(t)
 	const bad = "0000000000000000000000000000000000000000"
-	c := newClient(t, srv, clk, srv.Root.AccessKey, bad)
-	_, err := c.ReadAccessKeys(context.Background(), outscale.ReadAccessKeysRequest{})
+	c := newClient(t, srv, clk, srv.Root.AccessKey, iam.NewSecret(bad))
+	_, err := c.AccessKeys().List(context.Background(), outscale.ReadAccessKeysRequest{})
 	var e *iam.Error
 	if !errors.As(err, &e) || !errors.Is(err, iam.ErrUnauthenticated) || e.HTTPStatus != 401 || e.Code != "1" {
 		t.Fatalf("err = %v", err)
 	}
-	if n := srv.RequestCount(""); n != 1 {
+	if n := srv.Calls(""); n != 1 {
 		t.Errorf("emulator saw %d requests, want exactly 1 (401 must not be retried)", n)
 	}
 	if strings.Contains(err.Error(), bad) {
@@ -264,29 +264,29 @@ func TestNoRetryOn401(t *testing.T) {
 func TestLockoutAfterFourBadSignatures(t *testing.T) {
 	srv, clk := newEmulator(t)
 	ctx := context.Background()
-	bad := newClient(t, srv, clk, srv.Root.AccessKey, strings.Repeat("x", 40))
+	bad := newClient(t, srv, clk, srv.Root.AccessKey, iam.NewSecret(strings.Repeat("x", 40)))
 	good := rootClient(t, srv, clk)
 	for i := range 4 {
-		_, err := bad.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{})
+		_, err := bad.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{})
 		var e *iam.Error
 		if !errors.As(err, &e) || e.Code != "1" {
 			t.Fatalf("bad attempt %d: %v", i, err)
 		}
 	}
-	_, err := good.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{})
+	_, err := good.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{})
 	var e *iam.Error
 	if !errors.As(err, &e) || e.Code != "13" || !errors.Is(err, iam.ErrUnauthenticated) {
 		t.Fatalf("during lockout: %v, want code 13", err)
 	}
 	clk.Advance(59 * time.Second)
-	if _, err := good.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{}); err == nil {
+	if _, err := good.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{}); err == nil {
 		t.Fatal("lock lifted before a minute")
 	}
 	clk.Advance(2 * time.Second)
-	if _, err := good.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{}); err != nil {
+	if _, err := good.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{}); err != nil {
 		t.Fatalf("after the lockout: %v", err)
 	}
-	if n := srv.RequestCount(""); n != 7 {
+	if n := srv.Calls(""); n != 7 {
 		t.Errorf("emulator saw %d requests, want 7 (no retries)", n)
 	}
 }
@@ -296,22 +296,25 @@ func TestBasicAuth(t *testing.T) {
 	ctx := context.Background()
 	c, err := outscale.New(func(o *outscale.Options) {
 		o.Endpoint = srv.URL
-		o.Login, o.Password = srv.Root.Login, iam.NewSecret(srv.Root.Password)
+		o.Login, o.Password = srv.Root.Login, srv.Root.Password
 		o.Clock = clk
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, call := range []func() error{
-		func() error { _, err := c.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{}); return err },
-		func() error { _, err := c.CreateAccessKey(ctx, outscale.CreateAccessKeyRequest{}); return err },
-		func() error { _, err := c.ReadAPIAccessPolicy(ctx, outscale.ReadAPIAccessPolicyRequest{}); return err },
+		func() error { _, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{}); return err },
+		func() error { _, err := c.AccessKeys().Create(ctx, outscale.CreateAccessKeyRequest{}); return err },
 		func() error {
-			_, err := c.UpdateAPIAccessPolicy(ctx, outscale.UpdateAPIAccessPolicyRequest{})
+			_, err := c.APIAccessPolicy().Read(ctx, outscale.ReadAPIAccessPolicyRequest{})
 			return err
 		},
 		func() error {
-			_, err := c.SetState(ctx, srv.Root.AccessKey, iam.StateActive)
+			_, err := c.APIAccessPolicy().Update(ctx, outscale.UpdateAPIAccessPolicyRequest{})
+			return err
+		},
+		func() error {
+			_, err := c.AccessKeys().SetState(ctx, outscale.SetStateRequest{AccessKeyID: srv.Root.AccessKey, State: iam.StateActive})
 			return err
 		},
 	} {
@@ -327,12 +330,12 @@ func TestBasicAuth(t *testing.T) {
 	// CheckAuthentication does not allow Basic: refused before sending.
 	srv.ResetRequests()
 	_, err = c.CheckAuthentication(ctx, outscale.CheckAuthenticationRequest{Login: "a", Password: iam.NewSecret("b")})
-	if !errors.Is(err, iam.ErrInvalidArgument) || srv.RequestCount("") != 0 {
-		t.Errorf("CheckAuthentication with Basic: %v (%d requests)", err, srv.RequestCount(""))
+	if !errors.Is(err, iam.ErrInvalidArgument) || srv.Calls("") != 0 {
+		t.Errorf("CheckAuthentication with Basic: %v (%d requests)", err, srv.Calls(""))
 	}
 	// The emulator refuses it too, with code 9.
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/CheckAuthentication", strings.NewReader(`{}`))
-	req.SetBasicAuth(srv.Root.Login, srv.Root.Password)
+	req.SetBasicAuth(srv.Root.Login, srv.Root.Password.Reveal())
 	req.Header.Set("X-Osc-Date", t0.Format("20060102T150405Z"))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -346,7 +349,7 @@ func TestBasicAuth(t *testing.T) {
 	}
 	// Basic without X-Osc-Date is refused.
 	req, _ = http.NewRequest(http.MethodPost, srv.URL+"/ReadAccessKeys", strings.NewReader(`{}`))
-	req.SetBasicAuth(srv.Root.Login, srv.Root.Password)
+	req.SetBasicAuth(srv.Root.Login, srv.Root.Password.Reveal())
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -361,7 +364,7 @@ func TestBasicAuth(t *testing.T) {
 		o.Login, o.Password = srv.Root.Login, iam.NewSecret("not-the-password")
 		o.Clock = clk
 	})
-	_, err = w.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{})
+	_, err = w.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{})
 	if !errors.Is(err, iam.ErrUnauthenticated) || strings.Contains(err.Error(), "not-the-password") {
 		t.Errorf("wrong password: %v", err)
 	}
@@ -374,7 +377,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	c := rootClient(t, srv, clk, func(o *outscale.Options) { o.Logger = logger })
 	ctx := context.Background()
 	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultStatus, Code: "24"})
-	out, err := c.CreateAccessKey(ctx, outscale.CreateAccessKeyRequest{})
+	out, err := c.AccessKeys().Create(ctx, outscale.CreateAccessKeyRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +388,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 	if logs.Len() == 0 {
 		t.Fatal("no debug logs captured; the test would prove nothing")
 	}
-	for _, secret := range []string{srv.Root.SecretKey, out.AccessKey.SecretKey.Reveal(), "canary-password-42", "Signature="} {
+	for _, secret := range []string{srv.Root.SecretKey.Reveal(), out.AccessKey.SecretKey.Reveal(), "canary-password-42", "Signature="} {
 		if strings.Contains(logs.String(), secret) || strings.Contains(err.Error(), secret) {
 			t.Errorf("secret %q leaked into logs or errors", secret[:4])
 		}
@@ -417,7 +420,7 @@ func TestClientPrintsNoSecret(t *testing.T) {
 	}
 	for _, s := range []string{fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), slogText(c),
 		fmt.Sprintf("%+v", b), fmt.Sprintf("%#v", b), slogText(b)} {
-		if strings.Contains(s, srv.Root.SecretKey) || strings.Contains(s, "canary-password-42") || strings.Contains(s, "Basic ") {
+		if strings.Contains(s, srv.Root.SecretKey.Reveal()) || strings.Contains(s, "canary-password-42") || strings.Contains(s, "Basic ") {
 			t.Errorf("client printout shows a secret: %s", s)
 		}
 	}

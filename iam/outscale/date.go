@@ -13,7 +13,9 @@ import (
 // Date is a date or date-time as the OUTSCALE API writes and reads it.
 //
 // Parsing is lenient, because the API's own examples and clients disagree
-// (reference §2.8; the exact live format is UNCONFIRMED): it accepts
+// (the OSC API spec's examples write "…56.789+0000", osc-sdk-go v3 sends
+// "…56Z", the API reference's request descriptions show
+// "2020-06-14T00:00:00.000Z"; the exact live format is UNCONFIRMED): it accepts
 // "2010-10-01T12:34:56.789+0000" (the spec examples' offset without a colon),
 // "…Z", "…+00:00", with or without fractional seconds, ISO 8601 basic form
 // ("20101001T123456Z"), a date-time without zone (read as UTC) and a

@@ -183,7 +183,7 @@ func TestSetStateResendsSubseconds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, err := c.SetState(context.Background(), "AKSUB", iam.StateInactive); err != nil {
+	if _, err := c.AccessKeys().SetState(context.Background(), outscale.SetStateRequest{AccessKeyID: "AKSUB", State: iam.StateInactive}); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()

@@ -16,9 +16,36 @@ import (
 // CreateAccessKey whose request may have reached the server but whose
 // answer was lost (a timeout or reset after sending). The call is not
 // retried automatically, because a retry could create a second key; the
-// error carries the tag the key was created with, if any, so that the
-// caller can find it with ReadAccessKeys (see [ReconcileByTag]).
+// error wraps an [*OutcomeUnknownError] carrying the tag the key was
+// created with, if any, so that the caller can find it with
+// [AccessKeys.List] (see [ReconcileByTag]).
 var ErrOutcomeUnknown = errors.New("outscale: outcome unknown, the request may have been processed")
+
+// OutcomeUnknownError is the cause (errors.As) inside the [*iam.Error] of
+// a CreateAccessKey whose answer was lost: it matches [ErrOutcomeUnknown]
+// and names the tag to look the key up by.
+type OutcomeUnknownError struct {
+	// Tag is the tag the key was created with ("" if none): list the
+	// keys with this Tag to find it.
+	Tag string
+	// Err is the transport failure.
+	Err error
+}
+
+// Error describes the lost answer and its cause; the enclosing
+// [*iam.Error]'s message names the tag.
+func (e *OutcomeUnknownError) Error() string {
+	if e.Err == nil {
+		return ErrOutcomeUnknown.Error()
+	}
+	return ErrOutcomeUnknown.Error() + ": " + e.Err.Error()
+}
+
+// Is reports whether target is [ErrOutcomeUnknown].
+func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
+
+// Unwrap returns the transport failure.
+func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
 
 // maxMessage bounds the service text kept in an error.
 const maxMessage = 512
@@ -127,8 +154,10 @@ func cleanID(id string, secrets []string) string {
 }
 
 // kindFor maps an OSC error code (and, failing that, its Type and the HTTP
-// status) to an iam sentinel. Codes from the docs' error page (reference
-// §4.2); the 4xxx–10xxx families from their names (statuses UNCONFIRMED).
+// status) to an iam sentinel. Codes 1–25 from the OSC API docs' "Errors"
+// page (docs.outscale.com/api-errors.html); the 4xxx–10xxx families from
+// their names there and in osc-sdk-python's gateway_errors.yaml (statuses
+// UNCONFIRMED).
 func kindFor(code, typ string, status int) error {
 	n, err := strconv.Atoi(code)
 	if err == nil {

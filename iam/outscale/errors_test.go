@@ -24,7 +24,7 @@ func TestErrorSentinels(t *testing.T) {
 	fault := func(code string, status int) func() error {
 		return func() error {
 			srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultStatus, Code: code, Status: status})
-			_, err := root.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{})
+			_, err := root.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{})
 			return err
 		}
 	}
@@ -41,44 +41,44 @@ func TestErrorSentinels(t *testing.T) {
 		{"conflict", fault("9011", 409), iam.ErrAlreadyExists, "9011", 409},
 		{"access keys not found", fault("4000", 400), iam.ErrNotFound, "4000", 400},
 		{"no such key", func() error {
-			_, err := root.DeleteAccessKey(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: "ABCDEFGHIJ0123456789"})
+			_, err := root.AccessKeys().Delete(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: "ABCDEFGHIJ0123456789"})
 			return err
 		}, iam.ErrNotFound, "5027", 400},
 		{"no such user", func() error {
-			_, err := root.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{UserName: "nobody"})
+			_, err := root.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{UserName: "nobody"})
 			return err
 		}, iam.ErrNotFound, "5075", 400},
 		{"EIM key must be inactive", func() error {
-			_, err := root.DeleteAccessKey(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: user.AccessKey, UserName: "alice"})
+			_, err := root.AccessKeys().Delete(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: user.AccessKey, UserName: "alice"})
 			return err
 		}, iam.ErrFailedPrecondition, "6000", 409},
 		{"EIM user reads another user's keys", func() error {
-			_, err := alice.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{UserName: "bob"})
+			_, err := alice.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{UserName: "bob"})
 			return err
 		}, iam.ErrPermissionDenied, "5", 401},
 		{"EIM user changes the policy", func() error {
-			_, err := alice.UpdateAPIAccessPolicy(ctx, outscale.UpdateAPIAccessPolicyRequest{})
+			_, err := alice.APIAccessPolicy().Update(ctx, outscale.UpdateAPIAccessPolicyRequest{})
 			return err
 		}, iam.ErrPermissionDenied, "5", 401},
 		{"expiry beyond policy (server side)", func() error {
 			srv.SetAPIAccessPolicy(3600)
 			defer srv.SetAPIAccessPolicy(0)
-			_, err := root.CreateAccessKey(ctx, outscale.CreateAccessKeyRequest{ExpirationDate: outscale.NewDate(t0.Add(2 * time.Hour))})
+			_, err := root.AccessKeys().Create(ctx, outscale.CreateAccessKeyRequest{ExpirationDate: outscale.NewDate(t0.Add(2 * time.Hour))})
 			return err
 		}, iam.ErrInvalidArgument, "4047", 400},
 		{"missing parameter", func() error {
 			srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultStatus, Code: "7000", Status: 400})
-			_, err := root.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{})
+			_, err := root.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{})
 			return err
 		}, iam.ErrInvalidArgument, "7000", 400},
 		{"bad signature", func() error {
-			c := newClient(t, srv, clk, srv.Root.AccessKey, strings.Repeat("z", 40))
-			_, err := c.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{})
+			c := newClient(t, srv, clk, srv.Root.AccessKey, iam.NewSecret(strings.Repeat("z", 40)))
+			_, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{})
 			return err
 		}, iam.ErrUnauthenticated, "1", 401},
 		{"unknown access key", func() error {
-			c := newClient(t, srv, clk, "ZZZZZZZZZZZZZZZZZZZZ", strings.Repeat("z", 40))
-			_, err := c.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{})
+			c := newClient(t, srv, clk, "ZZZZZZZZZZZZZZZZZZZZ", iam.NewSecret(strings.Repeat("z", 40)))
+			_, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{})
 			return err
 		}, iam.ErrUnauthenticated, "1", 401},
 	}
@@ -135,7 +135,7 @@ func TestErrorBodies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = c.ReadAccessKeys(context.Background(), outscale.ReadAccessKeysRequest{})
+			_, err = c.AccessKeys().List(context.Background(), outscale.ReadAccessKeysRequest{})
 			var e *iam.Error
 			if !errors.As(err, &e) || !errors.Is(err, tt.kind) || e.HTTPStatus != tt.status {
 				t.Fatalf("err = %v", err)
@@ -158,19 +158,19 @@ func TestClientSideValidation(t *testing.T) {
 	srv, clk := newEmulator(t)
 	c := rootClient(t, srv, clk)
 	ctx := context.Background()
-	_, err := c.CreateAccessKey(ctx, outscale.CreateAccessKeyRequest{ExpirationDate: outscale.NewDate(t0.Add(-time.Minute))})
+	_, err := c.AccessKeys().Create(ctx, outscale.CreateAccessKeyRequest{ExpirationDate: outscale.NewDate(t0.Add(-time.Minute))})
 	if !errors.Is(err, iam.ErrInvalidArgument) || !strings.Contains(err.Error(), "ExpirationDate") {
 		t.Errorf("past expiry: %v", err)
 	}
-	_, err = c.UpdateAccessKey(ctx, outscale.UpdateAccessKeyRequest{})
+	_, err = c.AccessKeys().Update(ctx, outscale.UpdateAccessKeyRequest{})
 	if !errors.Is(err, iam.ErrInvalidArgument) || !strings.Contains(err.Error(), "AccessKeyId") {
 		t.Errorf("update without id: %v", err)
 	}
-	_, err = c.DeleteAccessKey(ctx, outscale.DeleteAccessKeyRequest{})
+	_, err = c.AccessKeys().Delete(ctx, outscale.DeleteAccessKeyRequest{})
 	if !errors.Is(err, iam.ErrInvalidArgument) {
 		t.Errorf("delete without id: %v", err)
 	}
-	if n := srv.RequestCount(""); n != 0 {
+	if n := srv.Calls(""); n != 0 {
 		t.Errorf("%d requests sent for invalid input", n)
 	}
 }

@@ -16,21 +16,25 @@ import (
 // Example creates a key that expires in an hour, deactivates it (keeping
 // its expiry) and deletes it, against the emulator.
 func Example() {
-	srv := outscaletest.New()
+	srv, err := outscaletest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 
 	c, err := outscale.New(func(o *outscale.Options) {
 		o.Endpoint = srv.URL // omit for https://api.<region>.outscale.com/api/v1
 		o.Region = "eu-west-2"
-		o.AccessKey, o.SecretKey = srv.Root.AccessKey, iam.NewSecret(srv.Root.SecretKey)
+		o.AccessKey, o.SecretKey = srv.Root.AccessKey, srv.Root.SecretKey
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer c.Close()
 	ctx := context.Background()
+	keys := c.AccessKeys()
 
-	out, err := c.CreateAccessKey(ctx, outscale.CreateAccessKeyRequest{
+	out, err := keys.Create(ctx, outscale.CreateAccessKeyRequest{
 		ExpirationDate: outscale.NewDate(time.Now().Add(time.Hour)),
 		Tag:            "example",
 	})
@@ -40,13 +44,13 @@ func Example() {
 	key := out.AccessKey
 	fmt.Println("created:", key.State, "secret:", key.SecretKey)
 
-	k, err := c.SetState(ctx, key.AccessKeyID, iam.StateInactive)
+	k, err := keys.SetState(ctx, outscale.SetStateRequest{AccessKeyID: key.AccessKeyID, State: iam.StateInactive})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("deactivated:", k.State, "expiry kept:", k.ExpirationDate.Time().Equal(key.ExpirationDate.Time()))
 
-	if _, err := c.DeleteAccessKey(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: key.AccessKeyID}); err != nil {
+	if _, err := keys.Delete(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: key.AccessKeyID}); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("deleted")
@@ -87,43 +91,70 @@ func ExampleLoadProfile() {
 	// https://api.us-east-2.outscale.com/api/v1 us-west-1
 }
 
-// ExampleClient_CreateKey uses the client as an iam.KeyManager: the
+// ExampleNewKeyManager uses the client as an iam.KeyManager: the
 // account's API access policy bounds the expiry it chooses.
-func ExampleClient_CreateKey() {
-	srv := outscaletest.New(func(o *outscaletest.Options) { o.MaxAccessKeyExpirationSeconds = 3600 })
-	defer srv.Close()
-	c, err := outscale.New(func(o *outscale.Options) {
-		o.Endpoint = srv.URL
-		o.AccessKey, o.SecretKey = srv.Root.AccessKey, iam.NewSecret(srv.Root.SecretKey)
-	})
+func ExampleNewKeyManager() {
+	srv, err := outscaletest.New(func(o *outscaletest.Options) { o.MaxAccessKeyExpirationSeconds = 3600 })
 	if err != nil {
 		log.Fatal(err)
 	}
-	var km iam.KeyManager = c
+	defer srv.Close()
+	c, err := outscale.New(srv.ClientOptions(srv.Root))
+	if err != nil {
+		log.Fatal(err)
+	}
+	km, err := outscale.NewKeyManager(c) // or, for an EIM user: func(o *outscale.KeyManagerOptions) { o.UserName = "…" }
+	if err != nil {
+		log.Fatal(err)
+	}
 	k, err := km.CreateKey(context.Background(), iam.CreateKeyRequest{Description: "rotation"})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(k.Provider, k.Description, k.Expires(), time.Until(k.ExpiresAt) <= time.Hour)
-	// Output: outscale rotation true true
+	limit, _ := km.MaxKeyLifetime(context.Background())
+	fmt.Println(k.Provider, k.Description, k.Expires(), time.Until(k.ExpiresAt) <= limit, limit)
+	// Output: outscale rotation true true 1h0m0s
 }
 
 // ExampleReconcileByTag shows a CreateAccessKey that survives a lost
 // answer without leaving a second key behind.
 func ExampleReconcileByTag() {
-	srv := outscaletest.New()
-	defer srv.Close()
-	c, err := outscale.New(func(o *outscale.Options) {
-		o.Endpoint = srv.URL
-		o.AccessKey, o.SecretKey = srv.Root.AccessKey, iam.NewSecret(srv.Root.SecretKey)
-	})
+	srv, err := outscaletest.New()
 	if err != nil {
 		log.Fatal(err)
 	}
-	out, err := c.CreateAccessKey(context.Background(), outscale.CreateAccessKeyRequest{}, outscale.ReconcileByTag("deploy-42"))
+	defer srv.Close()
+	c, err := outscale.New(srv.ClientOptions(srv.Root))
+	if err != nil {
+		log.Fatal(err)
+	}
+	out, err := c.AccessKeys().Create(context.Background(), outscale.CreateAccessKeyRequest{}, outscale.ReconcileByTag("deploy-42"))
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(out.AccessKey.Tag)
 	// Output: deploy-42
+}
+
+// ExampleAccessKeys_List lists the caller's keys; the API has no paging.
+func ExampleAccessKeys_List() {
+	srv, err := outscaletest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := outscale.New(srv.ClientOptions(srv.Root))
+	if err != nil {
+		log.Fatal(err)
+	}
+	keys, err := c.AccessKeys().List(context.Background(), outscale.ReadAccessKeysRequest{
+		Filters: &outscale.FiltersAccessKeys{States: []iam.State{iam.StateActive}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, k := range keys {
+		fmt.Println(k.AccessKeyID == srv.Root.AccessKey, k.State, k.ToIAM().Provider)
+	}
+	// Output: true ACTIVE outscale
 }

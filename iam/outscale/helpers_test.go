@@ -31,7 +31,10 @@ func (c *stepClock) Now() time.Time {
 func newEmulator(t *testing.T, optFns ...func(*outscaletest.Options)) (*outscaletest.Server, *iamtest.FakeClock) {
 	t.Helper()
 	clk := iamtest.NewFakeClock(t0)
-	srv := outscaletest.New(append([]func(*outscaletest.Options){func(o *outscaletest.Options) { o.Clock = clk }}, optFns...)...)
+	srv, err := outscaletest.New(append([]func(*outscaletest.Options){func(o *outscaletest.Options) { o.Clock = clk }}, optFns...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(srv.Close)
 	return srv, clk
 }
@@ -42,12 +45,12 @@ func rootClient(t *testing.T, srv *outscaletest.Server, clk iam.Clock, optFns ..
 	return newClient(t, srv, clk, srv.Root.AccessKey, srv.Root.SecretKey, optFns...)
 }
 
-func newClient(t *testing.T, srv *outscaletest.Server, clk iam.Clock, ak, sk string, optFns ...func(*outscale.Options)) *outscale.Client {
+func newClient(t *testing.T, srv *outscaletest.Server, clk iam.Clock, ak string, sk iam.Secret, optFns ...func(*outscale.Options)) *outscale.Client {
 	t.Helper()
 	c, err := outscale.New(append([]func(*outscale.Options){func(o *outscale.Options) {
 		o.Endpoint = srv.URL
 		o.Region = "eu-west-2"
-		o.AccessKey, o.SecretKey = ak, iam.NewSecret(sk)
+		o.AccessKey, o.SecretKey = ak, sk
 		o.Clock = clk
 		o.BaseDelay, o.MaxDelay = time.Millisecond, 2*time.Millisecond
 	}}, optFns...)...)
@@ -56,4 +59,14 @@ func newClient(t *testing.T, srv *outscaletest.Server, clk iam.Clock, ak, sk str
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// keyManager returns a key manager on c, failing t if it cannot.
+func keyManager(t *testing.T, c *outscale.Client, optFns ...func(*outscale.KeyManagerOptions)) *outscale.KeyManager {
+	t.Helper()
+	km, err := outscale.NewKeyManager(c, optFns...)
+	if err != nil {
+		t.Fatalf("outscale.NewKeyManager: %v", err)
+	}
+	return km
 }

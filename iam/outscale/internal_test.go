@@ -1,10 +1,16 @@
 package outscale
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/iamkit/iamkit/iam"
 )
@@ -78,5 +84,38 @@ func TestBasicAuthRefusedOverPlainHTTP(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "in clear") {
 		t.Fatalf("New with login over http: %v", err)
+	}
+}
+
+// failingSigner is a signer whose credentials cannot sign.
+type failingSigner struct{}
+
+func (failingSigner) sign(*http.Request, string, time.Time) error {
+	return errors.New("credentials cannot sign")
+}
+
+// TestSigningFailureIsUnauthenticated: when the credentials cannot sign a
+// request, the call fails with iam.ErrUnauthenticated (the sentinel the
+// other clients give when their token source fails), with the cause, and
+// nothing is sent.
+func TestSigningFailureIsUnauthenticated(t *testing.T) {
+	var hits atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	defer hs.Close()
+	c, err := New(func(o *Options) {
+		o.Endpoint, o.AccessKey, o.SecretKey = hs.URL, "AK", iam.NewSecret("SK")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.signer = failingSigner{}
+	_, err = c.AccessKeys().List(context.Background(), ReadAccessKeysRequest{})
+	var e *iam.Error
+	if !errors.As(err, &e) || !errors.Is(err, iam.ErrUnauthenticated) || errors.Is(err, iam.ErrUnavailable) ||
+		!strings.Contains(err.Error(), "credentials cannot sign") {
+		t.Fatalf("err = %v, want *iam.Error matching ErrUnauthenticated with the cause", err)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("%d requests sent", n)
 	}
 }

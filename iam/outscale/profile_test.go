@@ -129,7 +129,7 @@ func TestOptionsWinOverProfile(t *testing.T) {
 	c, err := outscale.New(outscale.WithProfile(p), func(o *outscale.Options) {
 		o.Endpoint = srv.URL
 		o.Region = "ap-northeast-1"
-		o.AccessKey, o.SecretKey = srv.Root.AccessKey, iam.NewSecret(srv.Root.SecretKey)
+		o.AccessKey, o.SecretKey = srv.Root.AccessKey, srv.Root.SecretKey
 		o.Clock = clk
 	})
 	if err != nil {
@@ -138,7 +138,7 @@ func TestOptionsWinOverProfile(t *testing.T) {
 	if c.Region() != "ap-northeast-1" || c.Endpoint() != srv.URL {
 		t.Errorf("region %q endpoint %q", c.Region(), c.Endpoint())
 	}
-	if _, err := c.ReadAccessKeys(context.Background(), outscale.ReadAccessKeysRequest{}); err != nil {
+	if _, err := c.AccessKeys().List(context.Background(), outscale.ReadAccessKeysRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	if r := srv.Requests()[0]; r.Region != "ap-northeast-1" || r.AccessKeyID != srv.Root.AccessKey {
@@ -248,7 +248,7 @@ func TestMTLS(t *testing.T) {
 	}
 	for name, env := range profiles {
 		t.Run(name, func(t *testing.T) {
-			env["OSC_ACCESS_KEY"], env["OSC_SECRET_KEY"], env["OSC_ENDPOINT_API"] = srv.Root.AccessKey, srv.Root.SecretKey, srv.URL
+			env["OSC_ACCESS_KEY"], env["OSC_SECRET_KEY"], env["OSC_ENDPOINT_API"] = srv.Root.AccessKey, srv.Root.SecretKey.Reveal(), srv.URL
 			p, err := outscale.LoadProfile(func(o *outscale.ProfileOptions) {
 				o.Getenv = envMap(env)
 				o.ConfigFile = filepath.Join(dir, "none.json")
@@ -269,14 +269,14 @@ func TestMTLS(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			if _, err := c.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{}); err != nil {
+			if _, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{}); err != nil {
 				t.Fatalf("with client certificate: %v", err)
 			}
 		})
 	}
 	// Without a certificate: 401 code 14, PermissionDenied.
 	c := newClient(t, srv, clk, srv.Root.AccessKey, srv.Root.SecretKey, func(o *outscale.Options) { o.RootCAs = srv.RootCAs() })
-	_, err := c.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{})
+	_, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{})
 	var e *iam.Error
 	if !errors.As(err, &e) || e.Code != "14" || !errors.Is(err, iam.ErrPermissionDenied) {
 		t.Errorf("without client certificate: %v", err)
@@ -297,12 +297,12 @@ func TestTLSVerification(t *testing.T) {
 	ctx := context.Background()
 	// Unknown CA: refused.
 	c := newClient(t, srv, clk, srv.Root.AccessKey, srv.Root.SecretKey)
-	if _, err := c.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{}); !errors.Is(err, iam.ErrUnavailable) {
+	if _, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{}); !errors.Is(err, iam.ErrUnavailable) {
 		t.Errorf("unverified server accepted: %v", err)
 	}
 	// tls_skip_verify from the environment: accepted.
 	p, err := outscale.LoadProfile(func(o *outscale.ProfileOptions) {
-		o.Getenv = envMap(map[string]string{"OSC_ACCESS_KEY": srv.Root.AccessKey, "OSC_SECRET_KEY": srv.Root.SecretKey,
+		o.Getenv = envMap(map[string]string{"OSC_ACCESS_KEY": srv.Root.AccessKey, "OSC_SECRET_KEY": srv.Root.SecretKey.Reveal(),
 			"OSC_ENDPOINT_API": srv.URL, "OSC_TLS_SKIP_VERIFY": "true"})
 		o.ConfigFile = writeFile(t, "c.json", `{"default": {"unknown_key": {"nested": true}}}`)
 	})
@@ -314,7 +314,7 @@ func TestTLSVerification(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c2.Close()
-	if _, err := c2.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{}); err != nil {
+	if _, err := c2.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{}); err != nil {
 		t.Errorf("tls_skip_verify: %v", err)
 	}
 }

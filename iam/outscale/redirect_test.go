@@ -127,10 +127,10 @@ func TestNoCredentialAcrossHosts(t *testing.T) {
 				}
 				what := name + " client, " + auth + ", " + http.StatusText(code)
 				ctx := t.Context()
-				if _, err := c.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{}); err == nil {
+				if _, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{}); err == nil {
 					t.Errorf("%s: ReadAccessKeys succeeded through a cross-host redirect", what)
 				}
-				if _, err := c.CreateAccessKey(ctx, outscale.CreateAccessKeyRequest{}); err == nil {
+				if _, err := c.AccessKeys().Create(ctx, outscale.CreateAccessKeyRequest{}); err == nil {
 					t.Errorf("%s: CreateAccessKey succeeded through a cross-host redirect", what)
 				}
 				if auth == "SigV4" {

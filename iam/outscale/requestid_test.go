@@ -69,9 +69,9 @@ func TestErrorsScrubEchoedRequestID(t *testing.T) {
 				}
 				defer c.Close()
 				if tc.call == "read" {
-					_, err = c.ReadAccessKeys(context.Background(), outscale.ReadAccessKeysRequest{})
+					_, err = c.AccessKeys().List(context.Background(), outscale.ReadAccessKeysRequest{})
 				} else {
-					_, err = c.SetState(context.Background(), "AKMISSING", iam.StateInactive)
+					_, err = c.AccessKeys().SetState(context.Background(), outscale.SetStateRequest{AccessKeyID: "AKMISSING", State: iam.StateInactive})
 				}
 				var ie *iam.Error
 				if !errors.As(err, &ie) {

@@ -26,7 +26,7 @@ func TestMintedKeysWorkOnS3(t *testing.T) {
 	defer s3.Close()
 	c := rootClient(t, srv, clk)
 	ctx := context.Background()
-	out, err := c.CreateAccessKey(ctx, outscale.CreateAccessKeyRequest{})
+	out, err := c.AccessKeys().Create(ctx, outscale.CreateAccessKeyRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestMintedKeysWorkOnS3(t *testing.T) {
 	if st := listBuckets(); st != http.StatusOK {
 		t.Fatalf("S3 with a fresh OUTSCALE key: %d", st)
 	}
-	if _, err := c.SetState(ctx, k.AccessKeyID, iam.StateInactive); err != nil {
+	if _, err := c.AccessKeys().SetState(ctx, outscale.SetStateRequest{AccessKeyID: k.AccessKeyID, State: iam.StateInactive}); err != nil {
 		t.Fatal(err)
 	}
 	if st := listBuckets(); st != http.StatusForbidden {

@@ -33,12 +33,40 @@ type AccessKey struct {
 	Tag string `json:"Tag,omitempty"`
 }
 
+// ToIAM returns the key in the provider-neutral form, without an owner
+// (the API does not say which user a key belongs to; the [KeyManager] sets
+// its UserName). A nil key gives the zero value.
+func (k *AccessKey) ToIAM() iam.AccessKey {
+	if k == nil {
+		return iam.AccessKey{}
+	}
+	return iam.AccessKey{
+		Provider:    iam.Outscale,
+		ID:          k.AccessKeyID,
+		AccessKeyID: k.AccessKeyID,
+		Description: k.Tag,
+		State:       k.State,
+		CreatedAt:   k.CreationDate.Time(),
+		ExpiresAt:   k.ExpirationDate.Time(),
+	}
+}
+
 // AccessKeySecretKey is an access key with its secret, as CreateAccessKey
 // returns it (the only time the API shows the secret).
 type AccessKeySecretKey struct {
 	AccessKey
 	// SecretKey is the 40-character secret key.
 	SecretKey iam.Secret `json:"SecretKey,omitzero"`
+}
+
+// ToIAM returns the key in the provider-neutral form, with its secret.
+func (k *AccessKeySecretKey) ToIAM() iam.AccessKey {
+	if k == nil {
+		return iam.AccessKey{}
+	}
+	n := k.AccessKey.ToIAM()
+	n.Secret = k.SecretKey
+	return n
 }
 
 // FiltersAccessKeys narrows ReadAccessKeys.
@@ -82,21 +110,30 @@ type ReadAccessKeysRequest struct {
 	UserName string `json:"UserName,omitempty"`
 }
 
-// ReadAccessKeysResponse is the answer of ReadAccessKeys. The call has no
-// pagination.
-type ReadAccessKeysResponse struct {
-	// AccessKeys are the matching keys, without secrets.
-	AccessKeys []AccessKey `json:"AccessKeys"`
-	// ResponseContext carries the request ID.
-	ResponseContext ResponseContext `json:"ResponseContext"`
+// GetAccessKeyRequest names the key [AccessKeys.Get] reads.
+type GetAccessKeyRequest struct {
+	// AccessKeyID is the key to read (required).
+	AccessKeyID string
+	// UserName is the EIM user that owns the key; empty: the caller.
+	UserName string
+}
+
+// SetStateRequest is what [AccessKeys.SetState] changes.
+type SetStateRequest struct {
+	// AccessKeyID is the key to update (required).
+	AccessKeyID string
+	// State is the new state, ACTIVE or INACTIVE (required).
+	State iam.State
+	// UserName is the EIM user that owns the key; empty: the caller.
+	UserName string
 }
 
 // UpdateAccessKeyRequest is the body of UpdateAccessKey.
 //
 // Beware: on servers before API 1.40 (and, UNCONFIRMED, maybe on later ones)
 // an update that omits ExpirationDate removes the key's expiry. Use
-// [Client.SetState], which re-sends the current expiry, to change only the
-// state.
+// [AccessKeys.SetState], which re-sends the current expiry, to change only
+// the state.
 type UpdateAccessKeyRequest struct {
 	// AccessKeyID is the key to update (required).
 	AccessKeyID string `json:"AccessKeyId"`

@@ -2,7 +2,7 @@
 // (OSC API, "oapi") calls that manage access keys, for tests and examples:
 // CreateAccessKey, ReadAccessKeys, UpdateAccessKey, DeleteAccessKey,
 // ReadApiAccessPolicy, UpdateApiAccessPolicy and CheckAuthentication, on
-// 127.0.0.1, under /api/v1/<Call> (and the /api/latest/ alias).
+// a loopback address, under /api/v1/<Call> (and the /api/latest/ alias).
 //
 // It checks for real: SigV4 signatures (AWS4-HMAC-SHA256 with X-Amz-Date,
 // or OSC4-HMAC-SHA256 with X-Osc-Date) are recomputed with the secret the
@@ -20,12 +20,13 @@
 //
 // Minimal use:
 //
-//	srv := outscaletest.New()
+//	srv, err := outscaletest.New() // Options.Addr: a loopback host:port; default 127.0.0.1:0
+//	if err != nil { … }
 //	defer srv.Close()
-//	c, err := outscale.New(func(o *outscale.Options) {
-//		o.Endpoint = srv.URL
-//		o.AccessKey, o.SecretKey = srv.Root.AccessKey, iam.NewSecret(srv.Root.SecretKey)
-//	})
+//	c, err := outscale.New(srv.ClientOptions(srv.Root)) // endpoint, region, keys, CA, clock
+//
+// [Server.Root] (and what [Server.AddAccount] and [Server.AddUser] return)
+// are [Credentials], whose secret key and password are iam.Secret values.
 //
 // Options.TLS serves HTTPS from the emulator's own CA ([Server.RootCAs]);
 // Options.RequireClientCert also requires a client certificate from
@@ -33,9 +34,10 @@
 // account with API access rules.
 //
 // [Server.Faults] injects throttling (Code "6" → 503, "24"/"25" → 429),
-// other errors, latency, hangs and lost answers; [Server.Requests] records
-// what each request carried (auth scheme, scope, date, result) so tests can
-// assert on retries and signatures.
+// other errors, latency, hangs and lost answers; [Server.Calls] counts the
+// requests per call and [Server.Requests] records what each request carried
+// (auth scheme, scope, date, result) so tests can assert on retries and
+// signatures.
 //
 // # Concurrency
 //

@@ -15,27 +15,27 @@ import (
 // ExampleNew starts the emulator, injects one throttling answer and shows
 // that the client retried it with a fresh, verified signature.
 func ExampleNew() {
-	srv := outscaletest.New()
+	srv, err := outscaletest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 
-	c, err := outscale.New(func(o *outscale.Options) {
-		o.Endpoint = srv.URL
-		o.AccessKey, o.SecretKey = srv.Root.AccessKey, iam.NewSecret(srv.Root.SecretKey)
-	})
+	c, err := outscale.New(srv.ClientOptions(srv.Root))
 	if err != nil {
 		log.Fatal(err)
 	}
 	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultStatus, Code: "25"}) // 429 per-call throttling
-	out, err := c.ReadAccessKeys(context.Background(), outscale.ReadAccessKeysRequest{})
+	keys, err := c.AccessKeys().List(context.Background(), outscale.ReadAccessKeysRequest{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("keys:", len(out.AccessKeys))
+	fmt.Println("keys:", len(keys), "calls:", srv.Calls("ReadAccessKeys"))
 	for _, r := range srv.Requests() {
 		fmt.Println(r.Call, r.Auth, r.Verified, r.Status, r.Code)
 	}
 	// Output:
-	// keys: 1
+	// keys: 1 calls: 2
 	// ReadAccessKeys AWS4-HMAC-SHA256 true 429 25
 	// ReadAccessKeys AWS4-HMAC-SHA256 true 200
 }
@@ -43,19 +43,42 @@ func ExampleNew() {
 // ExampleServer_AddUser manages an EIM user's keys: the emulator enforces
 // that an EIM key is INACTIVE before it is deleted.
 func ExampleServer_AddUser() {
-	srv := outscaletest.New()
+	srv, err := outscaletest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 	alice := srv.AddUser("alice")
 
-	c, err := outscale.New(func(o *outscale.Options) {
-		o.Endpoint = srv.URL
-		o.AccessKey, o.SecretKey = srv.Root.AccessKey, iam.NewSecret(srv.Root.SecretKey)
-	})
+	c, err := outscale.New(srv.ClientOptions(srv.Root))
 	if err != nil {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	_, err = c.DeleteAccessKey(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: alice.AccessKey, UserName: "alice"})
+	_, err = c.AccessKeys().Delete(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: alice.AccessKey, UserName: "alice"})
 	fmt.Println(errors.Is(err, iam.ErrFailedPrecondition))
 	// Output: true
+}
+
+// ExampleServer_ClientOptions calls the emulator with login and password
+// (an account's Credentials without an access key).
+func ExampleServer_ClientOptions() {
+	srv, err := outscaletest.New(func(o *outscaletest.Options) { o.MaxAccessKeyExpirationSeconds = 3600 })
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+
+	basic := srv.Root
+	basic.AccessKey = "" // login/password only
+	c, err := outscale.New(srv.ClientOptions(basic))
+	if err != nil {
+		log.Fatal(err)
+	}
+	pol, err := c.APIAccessPolicy().Read(context.Background(), outscale.ReadAPIAccessPolicyRequest{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(pol.APIAccessPolicy.MaxAccessKeyExpirationSeconds, srv.Requests()[0].Auth)
+	// Output: 3600 Basic
 }

@@ -16,10 +16,11 @@ import (
 	"github.com/iamkit/iamkit/iam/iamtest"
 )
 
-// Error codes the emulator answers with. 1–25 are from the docs' error
-// page (reference §4.2). The others follow the families of osc-sdk-python's
-// gateway_errors.yaml; the exact codes and HTTP statuses for them are
-// UNCONFIRMED, so clients should map by family, as iam/outscale does.
+// Error codes the emulator answers with. 1–25 are from the OSC API docs'
+// "Errors" page (docs.outscale.com/api-errors.html). The others follow the
+// families of osc-sdk-python's gateway_errors.yaml; the exact codes and
+// HTTP statuses for them are UNCONFIRMED, so clients should map by family,
+// as iam/outscale does.
 const (
 	codeAuthFailed      = "1"     // AccessDenied, ErrorAuthenticationFailed, 401
 	codeNotAuthorized   = "5"     // AccessDenied, ErrorNotAuthorized, 401

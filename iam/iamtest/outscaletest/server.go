@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,12 +25,20 @@ import (
 )
 
 // DefaultMaxKeysPerUser is the documented limit of access keys per user
-// (the root account and each EIM user): "up to 10 access keys"
-// (docs About-Access-Keys; reference §2.9).
+// (the root account and each EIM user): "up to 10 access keys" (OUTSCALE
+// user guide, "About Access Keys").
 const DefaultMaxKeysPerUser = 10
+
+// DefaultAddr is the listen address when Options.Addr is empty: a free
+// port on 127.0.0.1.
+const DefaultAddr = "127.0.0.1:0"
 
 // Options configure the emulator.
 type Options struct {
+	// Addr is the listen address, host:port (default [DefaultAddr]). The
+	// host must be a loopback address or "localhost": the emulator
+	// accepts test keys anyone can read. Port 0 picks a free port.
+	Addr string
 	// Registry receives every access key the emulator mints, for the S3
 	// emulator (default: a new one).
 	Registry *iamtest.Registry
@@ -42,11 +51,12 @@ type Options struct {
 	// StrictScope refuses signatures whose scope names another region or a
 	// service other than "oapi", "osc" or "api". Off by default: the real
 	// gateway evidently accepts osc-sdk-go v2's hard-coded eu-west-2
-	// (reference §3a, UNCONFIRMED).
+	// (UNCONFIRMED by OUTSCALE's docs).
 	StrictScope bool
 	// Login and Password are the root account's (defaults:
 	// "root@example.com" and a random password).
-	Login, Password string
+	Login    string
+	Password iam.Secret
 	// Legacy emulates servers before API 1.40: UpdateAccessKey requires
 	// State, knows no ClearExpirationDate/ClearTag, and removes the key's
 	// expiry when ExpirationDate is omitted. Without Legacy, an omitted
@@ -66,12 +76,15 @@ type Options struct {
 	RequireClientCert bool
 }
 
-// Credentials are what a test needs to call the emulator as a user.
+// Credentials are what a test needs to call the emulator as a user; pass
+// them to [Server.ClientOptions].
 type Credentials struct {
 	// AccessKey and SecretKey sign requests.
-	AccessKey, SecretKey string
+	AccessKey string
+	SecretKey iam.Secret
 	// Login and Password authenticate with Basic (root account only).
-	Login, Password string
+	Login    string
+	Password iam.Secret
 	// UserName is the EIM user, or "" for the root account.
 	UserName string
 }
@@ -95,11 +108,13 @@ type Request struct {
 	Code   string
 }
 
-// Server is a running OUTSCALE API emulator on 127.0.0.1.
+// Server is a running OUTSCALE API emulator on a loopback address.
 type Server struct {
-	// URL is the API base URL, ending in /api/v1 (pass it as the client's
-	// Endpoint).
+	// URL is the API base URL, ending in /api/v1 (the client's Endpoint;
+	// [Server.ClientOptions] sets it).
 	URL string
+	// Addr is the host:port the emulator listens on.
+	Addr string
 	// Faults injects failures: FaultStatus answers with Status and the
 	// OSC error Code (6 → 503, 24/25 → 429 by default); FaultLatency waits
 	// on the emulator's clock; FaultHang holds the request until the
@@ -153,34 +168,27 @@ type key struct {
 	json       []byte    // the AccessKey object without secret, kept current
 }
 
-// New starts an emulator. It panics if it cannot listen, like
-// httptest.NewServer.
-func New(optFns ...func(*Options)) *Server {
+// New starts an emulator on Options.Addr (default a free port on
+// 127.0.0.1). It returns an error for an address that is not loopback, a
+// negative MaxKeysPerUser or MaxAccessKeyExpirationSeconds, or a failure to
+// listen. Nil option functions are skipped.
+func New(optFns ...func(*Options)) (*Server, error) {
 	var o Options
 	for _, fn := range optFns {
 		if fn != nil {
 			fn(&o)
 		}
 	}
-	if o.Registry == nil {
-		o.Registry = iamtest.NewRegistry()
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
-	if o.Region == "" {
-		o.Region = "eu-west-2"
-	}
-	if o.MaxKeysPerUser <= 0 {
-		o.MaxKeysPerUser = DefaultMaxKeysPerUser
-	}
-	if o.Login == "" {
-		o.Login = "root@example.com"
-	}
-	if o.Password == "" {
-		o.Password = randomString(16, alnum)
-	}
-	if o.RequireClientCert {
-		o.TLS = true
+	o.setDefaults()
+	lis, err := listen(o.Addr)
+	if err != nil {
+		return nil, err
 	}
 	s := &Server{
+		Addr:     lis.Addr().String(),
 		Faults:   &iamtest.Faults{},
 		Registry: o.Registry,
 		opts:     o,
@@ -192,7 +200,7 @@ func New(optFns ...func(*Options)) *Server {
 	}
 	s.Root = s.AddAccount(o.Login, o.Password, o.MaxAccessKeyExpirationSeconds)
 
-	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.hs = &httptest.Server{Listener: lis, Config: &http.Server{Handler: http.HandlerFunc(s.serveHTTP)}}
 	if o.TLS {
 		s.makeCA()
 		s.hs.TLS = &tls.Config{
@@ -208,7 +216,60 @@ func New(optFns ...func(*Options)) *Server {
 		s.hs.Start()
 	}
 	s.URL = s.hs.URL + "/api/v1"
-	return s
+	return s, nil
+}
+
+// validate refuses options the emulator cannot honour.
+func (o *Options) validate() error {
+	switch {
+	case o.MaxKeysPerUser < 0:
+		return fmt.Errorf("outscaletest: option MaxKeysPerUser %d is negative", o.MaxKeysPerUser)
+	case o.MaxAccessKeyExpirationSeconds < 0:
+		return fmt.Errorf("outscaletest: option MaxAccessKeyExpirationSeconds %d is negative", o.MaxAccessKeyExpirationSeconds)
+	}
+	return nil
+}
+
+// setDefaults fills what the options leave zero; New calls it on its own
+// copy.
+func (o *Options) setDefaults() {
+	if o.Addr == "" {
+		o.Addr = DefaultAddr
+	}
+	if o.Registry == nil {
+		o.Registry = iamtest.NewRegistry()
+	}
+	if o.Region == "" {
+		o.Region = "eu-west-2"
+	}
+	if o.MaxKeysPerUser <= 0 {
+		o.MaxKeysPerUser = DefaultMaxKeysPerUser
+	}
+	if o.Login == "" {
+		o.Login = "root@example.com"
+	}
+	if o.Password.IsZero() {
+		o.Password = iam.NewSecret(randomString(16, alnum))
+	}
+	if o.RequireClientCert {
+		o.TLS = true
+	}
+}
+
+// listen opens addr after checking that its host is on loopback.
+func listen(addr string) (net.Listener, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("outscaletest: option Addr %q: want host:port: %v", addr, err)
+	}
+	if ip := net.ParseIP(host); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("outscaletest: option Addr %q: host %q is not a loopback address; the emulator accepts test keys anyone can read, so it listens on 127.0.0.1, ::1 or localhost only", addr, host)
+	}
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("outscaletest: listen on %s: %w", addr, err)
+	}
+	return lis, nil
 }
 
 // Close shuts the emulator down, releasing requests held by hang faults.
@@ -223,14 +284,15 @@ func (s *Server) Close() {
 }
 
 // AddAccount creates another account (isolated from the others) with a
-// root access key, and returns its credentials.
-func (s *Server) AddAccount(login, password string, maxKeySeconds int64) Credentials {
+// root access key, and returns its credentials. An empty login gives an
+// account without login/password authentication.
+func (s *Server) AddAccount(login string, password iam.Secret, maxKeySeconds int64) Credentials {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := &account{
 		id:       fmt.Sprintf("%012d", len(s.accounts)+100000000000),
 		login:    login,
-		password: password,
+		password: password.Reveal(),
 		users:    map[string]bool{},
 		policy:   apiAccessPolicy{MaxAccessKeyExpirationSeconds: maxKeySeconds},
 	}
@@ -239,7 +301,7 @@ func (s *Server) AddAccount(login, password string, maxKeySeconds int64) Credent
 		s.logins[login] = a
 	}
 	k := s.mintLocked(a, "", "", time.Time{})
-	return Credentials{AccessKey: k.id, SecretKey: k.secret, Login: login, Password: password}
+	return Credentials{AccessKey: k.id, SecretKey: iam.NewSecret(k.secret), Login: login, Password: password}
 }
 
 // AddUser creates an EIM user in the root account with one access key,
@@ -250,7 +312,7 @@ func (s *Server) AddUser(name string) Credentials {
 	a := s.keys[s.Root.AccessKey].account
 	a.users[name] = true
 	k := s.mintLocked(a, name, "", time.Time{})
-	return Credentials{AccessKey: k.id, SecretKey: k.secret, UserName: name}
+	return Credentials{AccessKey: k.id, SecretKey: iam.NewSecret(k.secret), UserName: name}
 }
 
 // KeyInfo is the emulator's view of an access key.
@@ -307,14 +369,15 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.requests...)
 }
 
-// RequestCount returns how many requests for call ("" for all) were
-// received.
-func (s *Server) RequestCount(call string) int {
+// Calls returns how many requests for method, an API call name
+// ("CreateAccessKey"…; "" for all), were received since the start or the
+// last [Server.ResetRequests], faults included.
+func (s *Server) Calls(method string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for _, r := range s.requests {
-		if call == "" || r.Call == call {
+		if method == "" || r.Call == method {
 			n++
 		}
 	}
@@ -387,7 +450,7 @@ func (s *Server) serverCert() tls.Certificate {
 		NotAfter:     time.Now().Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 		DNSNames:     []string{"localhost"},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, s.ca, &priv.PublicKey, s.caKey)

@@ -22,6 +22,16 @@ import (
 
 var t0 = time.Date(2026, 3, 18, 10, 0, 0, 0, time.UTC)
 
+// newServer starts an emulator, failing t if it cannot.
+func newServer(t *testing.T, optFns ...func(*outscaletest.Options)) *outscaletest.Server {
+	t.Helper()
+	srv, err := outscaletest.New(optFns...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
 // post sends a SigV4-signed call with the aws-sdk-go-v2 signer directly,
 // independent of iam/outscale.
 func post(t *testing.T, srv *outscaletest.Server, creds outscaletest.Credentials, url, body string, now time.Time) (int, map[string]any) {
@@ -29,7 +39,7 @@ func post(t *testing.T, srv *outscaletest.Server, creds outscaletest.Credentials
 	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	sum := sha256.Sum256([]byte(body))
-	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: creds.AccessKey, SecretAccessKey: creds.SecretKey},
+	err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: creds.AccessKey, SecretAccessKey: creds.SecretKey.Reveal()},
 		req, hex.EncodeToString(sum[:]), "oapi", "eu-west-2", now)
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +74,7 @@ func errCode(m map[string]any) string {
 
 func TestWireFormat(t *testing.T) {
 	clk := iamtest.NewFakeClock(t0)
-	srv := outscaletest.New(func(o *outscaletest.Options) { o.Clock = clk })
+	srv := newServer(t, func(o *outscaletest.Options) { o.Clock = clk })
 	defer srv.Close()
 	tests := []struct {
 		name, path, body string
@@ -98,14 +108,14 @@ func TestWireFormat(t *testing.T) {
 
 func TestSignatureChecks(t *testing.T) {
 	clk := iamtest.NewFakeClock(t0)
-	srv := outscaletest.New(func(o *outscaletest.Options) { o.Clock = clk })
+	srv := newServer(t, func(o *outscaletest.Options) { o.Clock = clk })
 	defer srv.Close()
 	url := srv.URL + "/ReadAccessKeys"
 
 	// A valid signature whose body is changed afterwards fails.
 	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(`{}`))
 	sum := sha256.Sum256([]byte(`{}`))
-	_ = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: srv.Root.AccessKey, SecretAccessKey: srv.Root.SecretKey},
+	_ = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: srv.Root.AccessKey, SecretAccessKey: srv.Root.SecretKey.Reveal()},
 		req, hex.EncodeToString(sum[:]), "oapi", "eu-west-2", t0)
 	req.Body = io.NopCloser(strings.NewReader(`{"DryRun":true}`))
 	req.ContentLength = int64(len(`{"DryRun":true}`))
@@ -119,7 +129,7 @@ func TestSignatureChecks(t *testing.T) {
 	// OSC4-HMAC-SHA256 with X-Osc-Date (osc-sdk-python's scheme) is accepted.
 	req, _ = http.NewRequest(http.MethodPost, url, strings.NewReader(`{}`))
 	req.Header.Set("Content-Type", "application/json")
-	signOSC4(req, `{}`, srv.Root.AccessKey, srv.Root.SecretKey, t0)
+	signOSC4(req, `{}`, srv.Root.AccessKey, srv.Root.SecretKey.Reveal(), t0)
 	if status, m := do(t, req); status != 200 {
 		t.Errorf("OSC4: %d %v", status, m)
 	}
@@ -152,9 +162,9 @@ func signOSC4(r *http.Request, body, ak, sk string, now time.Time) {
 func TestRegistrySync(t *testing.T) {
 	clk := iamtest.NewFakeClock(t0)
 	reg := iamtest.NewRegistry()
-	srv := outscaletest.New(func(o *outscaletest.Options) { o.Clock = clk; o.Registry = reg })
+	srv := newServer(t, func(o *outscaletest.Options) { o.Clock = clk; o.Registry = reg })
 	defer srv.Close()
-	if k, ok := reg.S3Key(srv.Root.AccessKey); !ok || !k.Active || k.Secret != srv.Root.SecretKey {
+	if k, ok := reg.S3Key(srv.Root.AccessKey); !ok || !k.Active || k.Secret != srv.Root.SecretKey.Reveal() {
 		t.Fatalf("root key not registered: %+v", k)
 	}
 	status, m := post(t, srv, srv.Root, srv.URL+"/CreateAccessKey", `{"ExpirationDate":"2026-03-18T11:00:00.000Z"}`, t0)
@@ -198,7 +208,7 @@ func emulatorGoroutines() []string {
 // behind.
 func TestCloseReleasesHeldRequests(t *testing.T) {
 	clk := iamtest.NewFakeClock(t0)
-	srv := outscaletest.New(func(o *outscaletest.Options) { o.Clock = clk })
+	srv := newServer(t, func(o *outscaletest.Options) { o.Clock = clk })
 	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultHang, Match: "ReadAccessKeys"})
 	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultLatency, Match: "ReadAccessKeys", Delay: time.Hour}) // on the fake clock
 	errc := make(chan error, 2)
@@ -206,7 +216,7 @@ func TestCloseReleasesHeldRequests(t *testing.T) {
 		go func() {
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/ReadAccessKeys", strings.NewReader("{}"))
 			sum := sha256.Sum256([]byte("{}"))
-			_ = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: srv.Root.AccessKey, SecretAccessKey: srv.Root.SecretKey},
+			_ = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: srv.Root.AccessKey, SecretAccessKey: srv.Root.SecretKey.Reveal()},
 				req, hex.EncodeToString(sum[:]), "oapi", "eu-west-2", t0)
 			resp, err := http.DefaultClient.Do(req)
 			if err == nil {
@@ -223,7 +233,7 @@ func TestCloseReleasesHeldRequests(t *testing.T) {
 	if !clk.BlockUntilTimers(1, stop) {
 		t.Fatal("the delayed request did not reach the emulator")
 	}
-	for deadline := time.Now().Add(10 * time.Second); srv.RequestCount("ReadAccessKeys") == 0; {
+	for deadline := time.Now().Add(10 * time.Second); srv.Calls("ReadAccessKeys") == 0; {
 		if time.Now().After(deadline) {
 			t.Fatal("the hung request did not reach the emulator")
 		}
