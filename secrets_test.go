@@ -152,11 +152,11 @@ type sample struct {
 	name string
 	typ  reflect.Type // as used: T for value types, *T for pointer types
 	// fixture is set for the emulators' types that hold their test secrets
-	// in exported string fields by design (iamtest.S3Key.Secret,
-	// outscaletest.Credentials.SecretKey, …). Their printing methods cover
-	// every rendering that goes through methods; what fmt prints by
-	// reflection alone (the %p and %w verbs, a value in an unexported
-	// field) would show those fields, and is not rendered for them.
+	// in exported string fields by design (iamtest.S3Key.Secret, …). Their
+	// printing methods cover every rendering that goes through methods;
+	// what fmt prints by reflection alone (the %p and %w verbs, a value in
+	// an unexported field) would show those fields, and is not rendered for
+	// them.
 	fixture bool
 	forms   []form
 }
@@ -452,12 +452,13 @@ func buildSuite(t *testing.T) *suite {
 	add(s, "credentials.StaticProvider", sp)
 
 	// iam/outscale, and a managed provider on the OUTSCALE emulator.
-	osrv := outscaletest.New(func(o *outscaletest.Options) { o.Password = canaryPassword })
+	osrv, err := outscaletest.New(func(o *outscaletest.Options) { o.Password = iam.NewSecret(canaryPassword) })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(osrv.Close)
-	s.canary(osrv.Root.SecretKey)
-	oc, err := outscale.New(func(o *outscale.Options) {
-		o.Endpoint, o.AccessKey, o.SecretKey = osrv.URL, osrv.Root.AccessKey, iam.NewSecret(osrv.Root.SecretKey)
-	})
+	s.canary(osrv.Root.SecretKey.Reveal())
+	oc, err := outscale.New(osrv.ClientOptions(osrv.Root))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,7 +471,11 @@ func buildSuite(t *testing.T) *suite {
 	}
 	s.canary(base64.StdEncoding.EncodeToString([]byte(osrv.Root.Login + ":" + canaryPassword)))
 	add(s, "outscale.Client/basic", ob)
-	created, err := oc.CreateAccessKey(ctx, outscale.CreateAccessKeyRequest{})
+	add(s, "outscale.AccessKeys/sigv4", oc.AccessKeys())
+	add(s, "outscale.AccessKeys/basic", ob.AccessKeys())
+	add(s, "outscale.APIAccessPolicyClient/sigv4", oc.APIAccessPolicy())
+	add(s, "outscale.APIAccessPolicyClient/basic", ob.APIAccessPolicy())
+	created, err := oc.AccessKeys().Create(ctx, outscale.CreateAccessKeyRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -484,7 +489,17 @@ func buildSuite(t *testing.T) *suite {
 	add(s, "*outscale.Profile", prof)
 	add(s, "outscale.Profile", *prof)
 	add(s, "outscale.Options", outscale.Options{Profile: prof, AccessKey: "AK", SecretKey: secret, Login: "me", Password: iam.NewSecret(canaryPassword)})
-	mp, err := credentials.NewManagedProvider(oc, func(o *credentials.ManagedOptions) { o.Policy.Description = "iamkit-canary" })
+	okm, err := outscale.NewKeyManager(oc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "outscale.KeyManager", okm)
+	okb, err := outscale.NewKeyManager(ob, func(o *outscale.KeyManagerOptions) { o.UserName = "alice" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "outscale.KeyManager/basic", okb)
+	mp, err := credentials.NewManagedProvider(okm, func(o *credentials.ManagedOptions) { o.Policy.Description = "iamkit-canary" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -503,9 +518,9 @@ func buildSuite(t *testing.T) *suite {
 		t.Fatalf("closed provider's current key = %q, want %q", st.Current, mc.AccessKeyID)
 	}
 	add(s, "credentials.ManagedProvider", mp)
-	addFixture(s, "outscaletest.Credentials", osrv.Root)
-	addFixture(s, "outscaletest.Options", outscaletest.Options{Login: "root", Password: canaryPassword})
-	addFixture(s, "outscaletest.Server", osrv) // its Root is a Credentials
+	add(s, "outscaletest.Credentials", osrv.Root)
+	add(s, "outscaletest.Options", outscaletest.Options{Login: "root", Password: iam.NewSecret(canaryPassword)})
+	add(s, "outscaletest.Server", osrv) // its Root is a Credentials
 
 	// iam/yandex on its emulator.
 	reg := iamtest.NewRegistry()

@@ -10,7 +10,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/credentials"
-	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest/outscaletest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
 	"github.com/iamkit/iamkit/iam/outscale"
@@ -21,16 +20,21 @@ import (
 // through the emulator with an expiry, so that Retrieve reads the clock.
 func managedExpiring(b *testing.B) *credentials.ManagedProvider {
 	b.Helper()
-	srv := outscaletest.New()
+	srv, err := outscaletest.New()
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Cleanup(srv.Close)
-	oc, err := outscale.New(func(o *outscale.Options) {
-		o.Endpoint, o.Region, o.AccessKey, o.SecretKey = srv.URL, "eu-west-2", srv.Root.AccessKey, iam.NewSecret(srv.Root.SecretKey)
-	})
+	oc, err := outscale.New(srv.ClientOptions(srv.Root))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = oc.Close() })
-	p, err := credentials.NewManagedProvider(oc, func(o *credentials.ManagedOptions) { o.Policy.Description = "bench" })
+	km, err := outscale.NewKeyManager(oc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := credentials.NewManagedProvider(km, func(o *credentials.ManagedOptions) { o.Policy.Description = "bench" })
 	if err != nil {
 		b.Fatal(err)
 	}

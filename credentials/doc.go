@@ -5,7 +5,7 @@
 //   - [StaticProvider] serves one key (created earlier, or read from
 //     configuration), with its session token and expiry when it has them.
 //   - [ManagedProvider] owns its keys through an [iam.KeyManager]
-//     (nebius.KeyManager, yandex.AccessKeys, outscale.Client): it creates a
+//     (nebius.KeyManager, yandex.AccessKeys, outscale.KeyManager): it creates a
 //     key when it holds none, creates the next one before the current one
 //     reaches the end of its lifetime, switches once the new key is usable,
 //     then deactivates and deletes the old one after a grace period (and

@@ -22,17 +22,18 @@ import (
 
 // outscaleClientFor returns a KeyManager signing with creds on the rig's
 // emulator (another account of the same server, sharing its S3 registry).
-func outscaleClientFor(t *testing.T, srv *outscaletest.Server, clk *iamtest.FakeClock, creds outscaletest.Credentials) *outscale.Client {
+func outscaleClientFor(t *testing.T, srv *outscaletest.Server, clk *iamtest.FakeClock, creds outscaletest.Credentials) *outscale.KeyManager {
 	t.Helper()
-	c, err := outscale.New(func(o *outscale.Options) {
-		o.Endpoint, o.Region, o.AccessKey, o.SecretKey = srv.URL, "eu-west-2", creds.AccessKey, iam.NewSecret(creds.SecretKey)
-		o.Clock, o.MaxAttempts = clk, 1
-	})
+	c, err := outscale.New(srv.ClientOptions(creds), func(o *outscale.Options) { o.Clock, o.MaxAttempts = clk, 1 })
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return c
+	km, err := outscale.NewKeyManager(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return km
 }
 
 // reconciledDeletions sums the keys reconciles removed.
@@ -61,7 +62,7 @@ func cancelledCtx() context.Context {
 func TestManagedForeignStateFileNotServedBeforeConfirmed(t *testing.T) {
 	clk := iamtest.NewFakeClock(time.Now().UTC().Truncate(time.Second))
 	r := newOutscaleRig(t, clk)
-	other := &rig{name: "outscale-other", km: outscaleClientFor(t, r.osc, clk, r.osc.AddAccount("", "", 0)), faults: r.faults, s3: r.s3}
+	other := &rig{name: "outscale-other", km: outscaleClientFor(t, r.osc, clk, r.osc.AddAccount("", iam.Secret{}, 0)), faults: r.faults, s3: r.s3}
 	path := filepath.Join(t.TempDir(), "keys.json")
 	withFile := func(o *ManagedOptions) { o.StateFile = path }
 
@@ -422,7 +423,7 @@ func TestKeyManagersAccountIdentity(t *testing.T) {
 			t.Errorf("%s: identity %q", r.name, id)
 		}
 		if r.osc != nil {
-			other := outscaleClientFor(t, r.osc, clk, r.osc.AddAccount("", "", 0))
+			other := outscaleClientFor(t, r.osc, clk, r.osc.AddAccount("", iam.Secret{}, 0))
 			if other.AccountIdentity() == id {
 				t.Errorf("outscale: two accounts share identity %q", id)
 			}

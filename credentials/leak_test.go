@@ -66,11 +66,11 @@ func TestManagedCloseLeavesNoGoroutine(t *testing.T) {
 		h.start()
 		r.faults.Add(iamtest.Fault{Kind: iamtest.FaultHang, Match: r.createOp})
 		// The rotation is due: the loop sends CreateAccessKey, which hangs.
-		before := r.osc.RequestCount("CreateAccessKey")
+		before := r.osc.Calls("CreateAccessKey")
 		h.clk.Advance(testPolicy.Lifetime - testPolicy.RotateBefore)
 		// Wait (bounded, in real time) for the request to reach the
 		// emulator: this waits for the loop, not for time to pass.
-		for deadline := time.Now().Add(10 * time.Second); r.osc.RequestCount("CreateAccessKey") == before; {
+		for deadline := time.Now().Add(10 * time.Second); r.osc.Calls("CreateAccessKey") == before; {
 			if time.Now().After(deadline) {
 				t.Fatal("the rotation did not send CreateAccessKey")
 			}

@@ -103,17 +103,21 @@ func newYandexRig(t *testing.T, clk *iamtest.FakeClock) *rig {
 
 func newOutscaleRig(t *testing.T, clk *iamtest.FakeClock) *rig {
 	reg := iamtest.NewRegistry()
-	srv := outscaletest.New(func(o *outscaletest.Options) { o.Registry = reg; o.Clock = clk })
+	srv, err := outscaletest.New(func(o *outscaletest.Options) { o.Registry = reg; o.Clock = clk })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(srv.Close)
-	c, err := outscale.New(func(o *outscale.Options) {
-		o.Endpoint, o.Region, o.AccessKey, o.SecretKey = srv.URL, "eu-west-2", srv.Root.AccessKey, iam.NewSecret(srv.Root.SecretKey)
-		o.Clock, o.MaxAttempts = clk, 1
-	})
+	c, err := outscale.New(srv.ClientOptions(srv.Root), func(o *outscale.Options) { o.MaxAttempts = 1 })
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return &rig{name: "outscale", km: c, faults: srv.Faults, s3: newS3(t, reg),
+	km, err := outscale.NewKeyManager(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &rig{name: "outscale", km: km, faults: srv.Faults, s3: newS3(t, reg),
 		createOp: "CreateAccessKey", listOp: "ReadAccessKeys", deactivateOp: "UpdateAccessKey", deleteOp: "DeleteAccessKey",
 		setCap: func(d time.Duration) { srv.SetAPIAccessPolicy(int64(d / time.Second)) }, osc: srv}
 }
@@ -979,7 +983,7 @@ func TestManagedRotateNow(t *testing.T) {
 }
 
 // The OUTSCALE client tells the managed provider its account's lifetime cap.
-var _ LifetimeLimiter = (*outscale.Client)(nil)
+var _ LifetimeLimiter = (*outscale.KeyManager)(nil)
 
 // A state file of another account whose listing shows no keys (so the
 // owners cannot be compared) is set aside, not overwritten: it is kept

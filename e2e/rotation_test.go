@@ -61,16 +61,21 @@ func keyManagers(t *testing.T) map[string]iam.KeyManager {
 	}
 	out["yandex"] = yc.AccessKeys
 
-	osrv := outscaletest.New()
+	osrv, err := outscaletest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(osrv.Close)
-	oc, err := outscale.New(func(o *outscale.Options) {
-		o.Endpoint, o.Region, o.AccessKey, o.SecretKey = osrv.URL, "eu-west-2", osrv.Root.AccessKey, iam.NewSecret(osrv.Root.SecretKey)
-	})
+	oc, err := outscale.New(osrv.ClientOptions(osrv.Root))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { oc.Close() })
-	out["outscale"] = oc
+	okm, err := outscale.NewKeyManager(oc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out["outscale"] = okm
 	return out
 }
 

@@ -343,14 +343,17 @@ func TestFindSecrets(t *testing.T) {
 	defer nebIAM.Close()
 	yaIAM := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
 	defer yaIAM.Close()
-	osc := outscaletest.New(func(o *outscaletest.Options) { o.Registry = reg })
+	osc, err := outscaletest.New(func(o *outscaletest.Options) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer osc.Close()
 
 	secrets := map[string]string{
 		"Nebius token":        nebTok.IssueToken("serviceaccount-e00x"),
 		"Yandex token":        yaTok.IssueToken("ajex"),
 		"Yandex token (IAM)":  yaIAM.IssueToken(yaIAM.ServiceAccountID()),
-		"OUTSCALE secret key": osc.Root.SecretKey,
+		"OUTSCALE secret key": osc.Root.SecretKey.Reveal(),
 	}
 	sa, err := nebIAM.NewServiceAccount("")
 	if err != nil {

@@ -118,16 +118,22 @@ func emulatedKeyManager(cloud iam.Provider, reg *iamtest.Registry) (iam.KeyManag
 		}
 		return c.AccessKeys, srv.Close, nil
 	case iam.Outscale:
-		srv := outscaletest.New(func(o *outscaletest.Options) { o.Registry = reg })
-		c, err := outscale.New(func(o *outscale.Options) {
-			o.Endpoint, o.Region = srv.URL, "eu-west-2"
-			o.AccessKey, o.SecretKey = srv.Root.AccessKey, iam.NewSecret(srv.Root.SecretKey)
-		})
+		srv, err := outscaletest.New(func(o *outscaletest.Options) { o.Registry = reg })
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := outscale.New(srv.ClientOptions(srv.Root))
 		if err != nil {
 			srv.Close()
 			return nil, nil, err
 		}
-		return c, func() { c.Close(); srv.Close() }, nil
+		km, err := outscale.NewKeyManager(c)
+		if err != nil {
+			c.Close()
+			srv.Close()
+			return nil, nil, err
+		}
+		return km, func() { c.Close(); srv.Close() }, nil
 	}
 	return nil, nil, errors.New("-cloud: want nebius, yandex or outscale")
 }

@@ -242,11 +242,16 @@ func keyManager(cfg Config) (iam.KeyManager, func(), error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := outscale.New(outscale.WithProfile(prof), func(o *outscale.Options) { o.UserName = cfg.User })
+		c, err := outscale.New(outscale.WithProfile(prof))
 		if err != nil {
 			return nil, nil, err
 		}
-		return c, func() { c.Close() }, nil
+		km, err := outscale.NewKeyManager(c, func(o *outscale.KeyManagerOptions) { o.UserName = cfg.User })
+		if err != nil {
+			c.Close()
+			return nil, nil, err
+		}
+		return km, func() { c.Close() }, nil
 	case "":
 		return nil, nil, errors.New("-cloud is required (nebius, yandex or outscale), or -emulate")
 	}

@@ -157,7 +157,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	cleanups = append(cleanups, yaTok.Close)
 	yaIAM := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
 	cleanups = append(cleanups, yaIAM.Close)
-	osc := outscaletest.New(func(o *outscaletest.Options) { o.Registry = reg; o.Region = outscaleRegion })
+	osc, err := outscaletest.New(func(o *outscaletest.Options) { o.Registry = reg; o.Region = outscaleRegion })
+	if err != nil {
+		return fmt.Errorf("OUTSCALE emulator: %w", err)
+	}
 	cleanups = append(cleanups, osc.Close)
 	s3 := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
 	cleanups = append(cleanups, s3.Close)
@@ -209,7 +212,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	oscConfig, err := json.MarshalIndent(map[string]any{
 		"default": map[string]any{
 			"access_key": osc.Root.AccessKey,
-			"secret_key": osc.Root.SecretKey,
+			"secret_key": osc.Root.SecretKey.Reveal(), // the emulator's test secret, for the client to read
 			"region":     outscaleRegion,
 			"endpoints":  map[string]string{"api": info.OutscaleAPIURL},
 		},
@@ -221,7 +224,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return err
 	}
 
-	printInfo(stdout, info, osc.Root.SecretKey)
+	printInfo(stdout, info, osc.Root.SecretKey.Reveal())
 
 	if *readyFile != "" {
 		data, err := json.MarshalIndent(info, "", "  ")

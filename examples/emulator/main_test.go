@@ -187,7 +187,11 @@ func TestEmulatorProgram(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		keys, err := c.ListKeys(ctx)
+		km, err := outscale.NewKeyManager(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, err := km.ListKeys(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,7 +202,7 @@ func TestEmulatorProgram(t *testing.T) {
 		if !found {
 			t.Errorf("ReadAccessKeys does not list the root key %s: %+v", info.OutscaleAccessKey, keys)
 		}
-		ak, err := c.CreateKey(ctx, iam.CreateKeyRequest{Description: "emulator-test"})
+		ak, err := km.CreateKey(ctx, iam.CreateKeyRequest{Description: "emulator-test"})
 		if err != nil {
 			t.Fatal(err)
 		}

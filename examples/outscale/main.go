@@ -47,7 +47,7 @@ func main() {
 }
 
 func run(ctx context.Context, profile string, useEnv bool, user string, verbose bool) error {
-	opts := []func(*outscale.Options){func(o *outscale.Options) { o.UserName = user }}
+	var opts []func(*outscale.Options)
 	if verbose {
 		logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		opts = append(opts, func(o *outscale.Options) { o.Logger = logger })
@@ -63,22 +63,30 @@ func run(ctx context.Context, profile string, useEnv bool, user string, verbose 
 		// Legacy: the emulator behaves like a pre-1.40 server, which drops
 		// an expiry that UpdateAccessKey does not re-send, so step 3 shows
 		// SetState at work.
-		srv := outscaletest.New(func(o *outscaletest.Options) { o.Legacy = true })
+		srv, err := outscaletest.New(func(o *outscaletest.Options) { o.Legacy = true })
+		if err != nil {
+			return err
+		}
 		defer srv.Close()
 		fmt.Println("using the OUTSCALE emulator (pre-1.40 UpdateAccessKey) at", srv.URL)
-		opts = append(opts, func(o *outscale.Options) {
-			o.Endpoint = srv.URL
-			o.AccessKey, o.SecretKey = srv.Root.AccessKey, iam.NewSecret(srv.Root.SecretKey)
-		})
+		opts = append(opts, srv.ClientOptions(srv.Root))
 	}
 	c, err := outscale.New(opts...)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	// The key manager creates, reads and deletes keys the way the
+	// credentials package does (expiry within the account's policy,
+	// deactivation before deletion); the sub-client does the rest.
+	km, err := outscale.NewKeyManager(c, func(o *outscale.KeyManagerOptions) { o.UserName = user })
+	if err != nil {
+		return err
+	}
+	keys := c.AccessKeys()
 
 	// 1. Create a key expiring in one hour (within the account's policy).
-	k, err := c.CreateKey(ctx, iam.CreateKeyRequest{
+	k, err := km.CreateKey(ctx, iam.CreateKeyRequest{
 		Description: "iamkit-example",
 		ExpiresAt:   time.Now().Add(time.Hour),
 	})
@@ -90,21 +98,21 @@ func run(ctx context.Context, profile string, useEnv bool, user string, verbose 
 	deleted := false
 	defer func() {
 		if !deleted {
-			if err := c.DeleteKey(context.WithoutCancel(ctx), k.ID); err != nil {
+			if err := km.DeleteKey(context.WithoutCancel(ctx), k.ID); err != nil {
 				fmt.Fprintln(os.Stderr, "cleanup: could not delete", k.ID+":", err)
 			}
 		}
 	}()
 
 	// 2. Read it back.
-	got, err := c.GetKey(ctx, k.ID)
+	got, err := km.GetKey(ctx, k.ID)
 	if err != nil {
 		return fmt.Errorf("read: %w", err)
 	}
 	fmt.Printf("read     %s state=%s expires=%s tag=%s\n", got.ID, got.State, got.ExpiresAt.Format(time.RFC3339), got.Description)
 
 	// 3. Deactivate: SetState re-sends the expiry, so it is kept.
-	off, err := c.SetState(ctx, k.ID, iam.StateInactive)
+	off, err := keys.SetState(ctx, outscale.SetStateRequest{AccessKeyID: k.ID, State: iam.StateInactive, UserName: user})
 	if err != nil {
 		return fmt.Errorf("deactivate: %w", err)
 	}
@@ -116,14 +124,14 @@ func run(ctx context.Context, profile string, useEnv bool, user string, verbose 
 	}
 
 	// 4. Activate again.
-	on, err := c.SetState(ctx, k.ID, iam.StateActive)
+	on, err := keys.SetState(ctx, outscale.SetStateRequest{AccessKeyID: k.ID, State: iam.StateActive, UserName: user})
 	if err != nil {
 		return fmt.Errorf("activate: %w", err)
 	}
 	fmt.Printf("enabled  %s state=%s expires=%s\n", on.AccessKeyID, on.State, on.ExpirationDate.Time().Format(time.RFC3339))
 
 	// 5. Delete (deactivating first where the API requires it).
-	if err := c.DeleteKey(ctx, k.ID); err != nil {
+	if err := km.DeleteKey(ctx, k.ID); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
 	deleted = true

@@ -206,14 +206,14 @@ func runOutscale(ctx context.Context, cfg config, w *world, rep *report) error {
 			return err
 		}
 	} else {
-		emu := outscaletest.New(func(o *outscaletest.Options) { o.Registry = w.reg })
+		emu, err := outscaletest.New(func(o *outscaletest.Options) { o.Registry = w.reg })
+		if err != nil {
+			return err
+		}
 		w.onClose(emu.Close)
 		if err := rep.step("the account's access key (emulator root)", func() (string, error) {
-			opts = append(opts, func(o *outscale.Options) {
-				o.Endpoint, o.Region = emu.URL, "eu-west-2"
-				o.AccessKey, o.SecretKey = emu.Root.AccessKey, iam.NewSecret(emu.Root.SecretKey)
-			})
-			return fmt.Sprintf("access key %s, secret %v", emu.Root.AccessKey, iam.NewSecret(emu.Root.SecretKey)), nil
+			opts = append(opts, emu.ClientOptions(emu.Root))
+			return fmt.Sprintf("access key %s, secret %v", emu.Root.AccessKey, emu.Root.SecretKey), nil
 		}); err != nil {
 			return err
 		}
@@ -223,8 +223,12 @@ func runOutscale(ctx context.Context, cfg config, w *world, rep *report) error {
 		return err
 	}
 	defer client.Close()
+	km, err := outscale.NewKeyManager(client)
+	if err != nil {
+		return err
+	}
 	if err := rep.step("SigV4-signed call (ReadApiAccessPolicy)", func() (string, error) {
-		out, err := client.ReadAPIAccessPolicy(ctx, outscale.ReadAPIAccessPolicyRequest{})
+		out, err := client.APIAccessPolicy().Read(ctx, outscale.ReadAPIAccessPolicyRequest{})
 		if err != nil {
 			return "", err
 		}
@@ -239,31 +243,30 @@ func runOutscale(ctx context.Context, cfg config, w *world, rep *report) error {
 	return keySteps(ctx, rep, w, keyFlow{
 		provider: iam.Outscale,
 		region:   client.Region(),
-		km:       client,
+		km:       km,
 		create: func(ctx context.Context) (iam.AccessKey, string, error) {
-			out, err := client.CreateAccessKey(ctx, outscale.CreateAccessKeyRequest{
+			out, err := client.AccessKeys().Create(ctx, outscale.CreateAccessKeyRequest{
 				ExpirationDate: outscale.NewDate(time.Now().Add(time.Hour)), Tag: typedDescription,
 			})
 			if err != nil {
 				return iam.AccessKey{}, "", err
 			}
 			k := out.AccessKey
-			ak := iam.AccessKey{Provider: iam.Outscale, ID: k.AccessKeyID, AccessKeyID: k.AccessKeyID, Secret: k.SecretKey,
-				Description: k.Tag, State: k.State, ExpiresAt: k.ExpirationDate.Time()}
+			ak := k.ToIAM()
 			return ak, fmt.Sprintf("%s, secret %v, expires %s", k.AccessKeyID, k.SecretKey, ak.ExpiresAt.UTC().Format(time.RFC3339)), nil
 		},
 		list: func(ctx context.Context, want iam.AccessKey) (string, error) {
-			out, err := client.ReadAccessKeys(ctx, outscale.ReadAccessKeysRequest{})
+			keys, err := client.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{})
 			if err != nil {
 				return "", err
 			}
-			for _, k := range out.AccessKeys {
+			for _, k := range keys {
 				if k.AccessKeyID == want.AccessKeyID {
-					return fmt.Sprintf("%d key(s) in the account, %s %s", len(out.AccessKeys), k.AccessKeyID, k.State), nil
+					return fmt.Sprintf("%d key(s) in the account, %s %s", len(keys), k.AccessKeyID, k.State), nil
 				}
 			}
 			return "", fmt.Errorf("%s is not in the list", want.AccessKeyID)
 		},
-		remove: func(ctx context.Context, k iam.AccessKey) error { return client.DeleteKey(ctx, k.ID) },
+		remove: func(ctx context.Context, k iam.AccessKey) error { return km.DeleteKey(ctx, k.ID) },
 	})
 }

@@ -3,6 +3,7 @@ package outscale
 import (
 	"fmt"
 	"log/slog"
+	"strconv"
 
 	"github.com/iamkit/iamkit/internal/safeprint"
 )
@@ -81,4 +82,59 @@ func (c *Client) Format(f fmt.State, verb rune) {
 // only.
 func (c *Client) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("endpoint", c.base), slog.String("region", c.region), slog.String("access_key", c.accessKey))
+}
+
+// String describes the sub-client by its client (endpoint, region, auth
+// method), without any credential.
+func (a *AccessKeys) String() string { return "outscale.AccessKeys{" + a.c.String() + "}" }
+
+// GoString is [AccessKeys.String], for %#v.
+func (a *AccessKeys) GoString() string { return a.String() }
+
+// Format prints String under every fmt verb (GoString for %#v).
+func (a *AccessKeys) Format(f fmt.State, verb rune) {
+	safeprint.FormatString(f, verb, a.String(), a.GoString())
+}
+
+// LogValue makes log/slog print the client's endpoint, region and access
+// key ID only.
+func (a *AccessKeys) LogValue() slog.Value { return a.c.LogValue() }
+
+// String describes the sub-client by its client (endpoint, region, auth
+// method), without any credential.
+func (p *APIAccessPolicyClient) String() string {
+	return "outscale.APIAccessPolicyClient{" + p.c.String() + "}"
+}
+
+// GoString is [APIAccessPolicyClient.String], for %#v.
+func (p *APIAccessPolicyClient) GoString() string { return p.String() }
+
+// Format prints String under every fmt verb (GoString for %#v).
+func (p *APIAccessPolicyClient) Format(f fmt.State, verb rune) {
+	safeprint.FormatString(f, verb, p.String(), p.GoString())
+}
+
+// LogValue makes log/slog print the client's endpoint, region and access
+// key ID only.
+func (p *APIAccessPolicyClient) LogValue() slog.Value { return p.c.LogValue() }
+
+// String describes the key manager by its client and user, without any
+// credential.
+func (m *KeyManager) String() string {
+	return "outscale.KeyManager{" + m.c.String() + ", user " + strconv.Quote(m.opts.UserName) + "}"
+}
+
+// GoString is [KeyManager.String], for %#v.
+func (m *KeyManager) GoString() string { return m.String() }
+
+// Format prints String under every fmt verb (GoString for %#v).
+func (m *KeyManager) Format(f fmt.State, verb rune) {
+	safeprint.FormatString(f, verb, m.String(), m.GoString())
+}
+
+// LogValue makes log/slog print the client's endpoint, region and access
+// key ID, and the user.
+func (m *KeyManager) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("endpoint", m.c.base), slog.String("region", m.c.region),
+		slog.String("access_key", m.c.accessKey), slog.String("user", m.opts.UserName))
 }
