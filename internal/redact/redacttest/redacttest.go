@@ -9,7 +9,9 @@ import (
 
 // An Echo is one way a server may encode a header it echoes.
 type Echo struct {
-	Name   string
+	// Name names the encoding in test names.
+	Name string
+	// Encode encodes the echoed value.
 	Encode func(string) string
 }
 
