@@ -98,13 +98,14 @@ func TestStringScrubsSecretForms(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ in, secret, want string }{
-		{"id=abc%2Fdef, abc/de", "abc/def", "id=REDACTED, abc/de"}, // a prefix of the secret is kept
-		{"k=s3cr3t%3D%3D&n=1", "s3cr3t==", "k=REDACTED&n=1"},       // padding encoded, and taken with it
-		{"k=s3cr3t==&n=1", "s3cr3t", "k=REDACTED==&n=1"},           // a secret without padding takes none
-		{"pw=my%20pass+word.", "my pass word", "pw=REDACTED."},     // spaces as %20 and +
-		{"a%zzsecret1%", "secret1", "a%zzREDACTED%"},               // a bad escape is text
-		{"short ab", "ab", "short ab"},                             // too short to scrub
-		{"x=====", "====", "xREDACTED="},                           // all padding: matched as it is
+		{"id=abc%2Fdef, abc/de", "abc/def", "id=REDACTED, abc/de"},                          // a prefix of the secret is kept
+		{"k=s3cr3t%3D%3D&n=1", "s3cr3t==", "k=REDACTED&n=1"},                                // padding encoded, and taken with it
+		{"k=s3cr3t==&n=1", "s3cr3t", "k=REDACTED==&n=1"},                                    // a secret without padding takes none
+		{"pw=my%20pass+word.", "my pass word", "pw=REDACTED."},                              // spaces as %20 and +
+		{"a%zzsecret1%", "secret1", "a%zzREDACTED%"},                                        // a bad escape is text
+		{"short ab", "ab", "short ab"},                                                      // too short to scrub
+		{"x=====", "====", "xREDACTED="},                                                    // all padding: matched as it is
+		{"pw=ünï-cöde, pw=%C3%BCn%C3%AF-c%C3%B6de", "ünï-cöde", "pw=REDACTED, pw=REDACTED"}, // UTF-8, and percent-encoded
 	} {
 		if got := String(tc.in, tc.secret); got != tc.want {
 			t.Errorf("String(%q, %q) = %q, want %q", tc.in, tc.secret, got, tc.want)

@@ -2,6 +2,7 @@ package redact
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/iamkit/iamkit/iam"
 )
@@ -50,12 +51,15 @@ func splitPadding(sec string) (core string, pad int) {
 // replaceForms replaces each match of core (in any form String accepts),
 // with up to pad padding characters after it, by "REDACTED".
 func replaceForms(s, core string, pad int) string {
-	if !mayHold(s, core) {
-		return s
-	}
+	starts := startBytes(core[0])
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(s); {
+		k := indexStart(s[i:], core[0], starts)
+		if k < 0 {
+			break
+		}
+		i += k
 		end := matchAt(s, i, core)
 		if end < 0 {
 			i++
@@ -81,10 +85,35 @@ func replaceForms(s, core string, pad int) string {
 	return b.String()
 }
 
-// mayHold is a quick filter: s can hold core only if it has core itself
-// or one of the bytes that start another form of a byte.
-func mayHold(s, core string) bool {
-	return strings.Contains(s, core) || strings.ContainsAny(s, "%+-_/")
+// indexStart returns the index of the first byte of s that may start a
+// form of c (starts is startBytes(c)), or -1.
+func indexStart(s string, c byte, starts string) int {
+	if c < utf8.RuneSelf {
+		return strings.IndexAny(s, starts) // ASCII bytes: IndexAny reads them as runes
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == c || s[i] == '%' {
+			return i
+		}
+	}
+	return -1
+}
+
+// startBytes returns the bytes that may start a form of c in a text (see
+// byteAt).
+func startBytes(c byte) string {
+	starts := string(c) + "%"
+	switch c {
+	case ' ', '-':
+		starts += "+"
+	case '+':
+		starts += "-"
+	case '/':
+		starts += "_"
+	case '_':
+		starts += "/"
+	}
+	return starts
 }
 
 // matchAt returns the end of a match of core at s[i:], or -1.
