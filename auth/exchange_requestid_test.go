@@ -15,6 +15,7 @@ import (
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/redact"
+	"github.com/iamkit/iamkit/internal/redact/redacttest"
 )
 
 // withAuthorization is a caller's transport that adds a credential of its
@@ -31,9 +32,9 @@ func (a withAuthorization) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // echoServer answers every request with status and body, and puts what it
 // received into the request ID: the Authorization header, or the JWT the
-// exchanger sent. With details, it also puts it into a Yandex
-// google.rpc.RequestInfo detail.
-func echoServer(t *testing.T, echo string, status int, body string, details bool) string {
+// exchanger sent, encoded with enc. With details, it also puts it into a
+// Yandex google.rpc.RequestInfo detail.
+func echoServer(t *testing.T, echo string, enc func(string) string, status int, body string, details bool) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)
@@ -47,6 +48,7 @@ func echoServer(t *testing.T, echo string, status int, body string, details bool
 				v = y.JWT
 			}
 		}
+		v = enc(v)
 		w.Header().Set("X-Request-Id", v)
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
@@ -63,11 +65,11 @@ func echoServer(t *testing.T, echo string, status int, body string, details bool
 
 // TestExchangeErrorsScrubEchoedRequestID: a token server that echoes the
 // Authorization header (or the JWT) into X-Request-Id, or into a
-// RequestInfo detail, must not put a credential into the exchange error's
-// text (issue 11, item 4).
+// RequestInfo detail, as it is or percent-encoded (encodeURIComponent, a
+// query string, twice), must not put a credential into the exchange
+// error's text: a caller's Bearer token, the JWT, or a gateway's Basic
+// login:password whatever the padding of its base64 (issue 11, item 4).
 func TestExchangeErrorsScrubEchoedRequestID(t *testing.T) {
-	const login = "gateway-user@example.com:gateway-p4ssw0rd"
-	basic := base64.StdEncoding.EncodeToString([]byte(login))
 	const bearer = "t1.CALLERbearerTOKENcallerBEARERtoken0123456789"
 	e := newXchEnv(t)
 	type answer struct {
@@ -83,50 +85,56 @@ func TestExchangeErrorsScrubEchoedRequestID(t *testing.T) {
 		{"yandex expired token", 200, `{"iamToken":"t1.x","expiresAt":"2000-01-01T00:00:00Z"}`, false},
 		{"yandex RequestInfo", 401, ``, true},
 	}
-	for _, echo := range []struct{ name, auth string }{
-		{"basic", "Basic " + basic},
-		{"bearer", "Bearer " + bearer},
-		{"jwt", ""},
-	} {
+	type credential struct{ name, auth, login string }
+	creds := []credential{{"bearer", "Bearer " + bearer, ""}, {"jwt", "", ""}}
+	for _, login := range append([]string{"gateway-user@example.com:gateway-p4ssw0rd"}, redacttest.BasicLogins...) {
+		creds = append(creds, credential{"basic " + login, "Basic " + base64.StdEncoding.EncodeToString([]byte(login)), login})
+	}
+	for _, echo := range creds {
 		for _, a := range answers {
 			for _, provider := range []string{"nebius", "yandex"} {
 				if provider == "nebius" && (strings.HasPrefix(a.name, "yandex") || a.details) {
 					continue
 				}
-				t.Run(echo.name+"/"+a.name+"/"+provider, func(t *testing.T) {
-					mode := "authorization"
-					if echo.name == "jwt" {
-						mode = "jwt"
-					}
-					u := echoServer(t, mode, a.status, a.body, a.details)
-					hc := &http.Client{Transport: withAuthorization{value: echo.auth}}
-					if echo.auth == "" {
-						hc = nil
-					}
-					var err error
-					if provider == "nebius" {
-						_, err = e.nebiusX(func(o *auth.NebiusExchangerOptions) { o.Endpoint, o.HTTPClient, o.MaxAttempts = u, hc, 1 }).Exchange(t.Context())
-					} else {
-						_, err = e.yandexX(func(o *auth.YandexExchangerOptions) { o.Endpoint, o.HTTPClient, o.MaxAttempts = u, hc, 1 }).Exchange(t.Context())
-					}
-					var ie *iam.Error
-					if !errors.As(err, &ie) {
-						t.Fatalf("err = %v, want an *iam.Error", err)
-					}
-					if ie.RequestID == "" || len(ie.RequestID) > redact.MaxRequestID+len("…(truncated)") {
-						t.Errorf("RequestID %q: want it kept, scrubbed and capped", ie.RequestID)
-					}
-					e.checkNoSecrets(t, err, basic, login, bearer, "gateway-p4ssw0rd")
-					jwts := append(e.nSign.secrets(), e.ySign.secrets()...)
-					for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err), ie.RequestID} {
-						for _, j := range jwts {
-							// Even a cut JWT is not left: its first 40 bytes.
-							if strings.Contains(text, j[:40]) {
-								t.Errorf("part of a JWT in %q", text)
+				for _, enc := range redacttest.Echoes {
+					t.Run(echo.name+"/"+a.name+"/"+provider+"/"+enc.Name, func(t *testing.T) {
+						mode := "authorization"
+						if echo.name == "jwt" {
+							mode = "jwt"
+						}
+						u := echoServer(t, mode, enc.Encode, a.status, a.body, a.details)
+						hc := &http.Client{Transport: withAuthorization{value: echo.auth}}
+						if echo.auth == "" {
+							hc = nil
+						}
+						var err error
+						if provider == "nebius" {
+							_, err = e.nebiusX(func(o *auth.NebiusExchangerOptions) { o.Endpoint, o.HTTPClient, o.MaxAttempts = u, hc, 1 }).Exchange(t.Context())
+						} else {
+							_, err = e.yandexX(func(o *auth.YandexExchangerOptions) { o.Endpoint, o.HTTPClient, o.MaxAttempts = u, hc, 1 }).Exchange(t.Context())
+						}
+						var ie *iam.Error
+						if !errors.As(err, &ie) {
+							t.Fatalf("err = %v, want an *iam.Error", err)
+						}
+						if ie.RequestID == "" || len(ie.RequestID) > redact.MaxRequestID+len("…(truncated)") {
+							t.Errorf("RequestID %q: want it kept, scrubbed and capped", ie.RequestID)
+						}
+						e.checkNoSecrets(t, err, bearer)
+						leaks := []string{bearer}
+						if echo.login != "" {
+							leaks = append(leaks, redacttest.Basic(echo.login)...)
+						}
+						for _, j := range append(e.nSign.secrets(), e.ySign.secrets()...) {
+							leaks = append(leaks, j, j[:40]) // even a cut JWT is not left: its first 40 bytes
+						}
+						for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err), ie.RequestID} {
+							if left := redacttest.Left(text, leaks...); len(left) > 0 {
+								t.Errorf("%d secrets (%q…) left in %q", len(left), left[0][:min(len(left[0]), 12)], text)
 							}
 						}
-					}
-				})
+					})
+				}
 			}
 		}
 	}

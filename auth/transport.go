@@ -30,10 +30,11 @@ type TokenInvalidator interface {
 // A redirect hop to another origin than the first request of its chain
 // (another host, a subdomain, another port or scheme) is sent without the
 // token and without any credential header the caller's request carried
-// (Authorization, Cookie, X-Amz-Security-Token, signing dates), whatever
-// the http.Client's redirect policy: net/http itself keeps Authorization
-// for the same host name on another port and for subdomains. A hop back to
-// the first origin is authorized again.
+// (Authorization, X-Amz-Security-Token, signing dates, signed headers),
+// whatever the http.Client's redirect policy: net/http itself keeps
+// Authorization for the same host name on another port and for
+// subdomains. Cookies are left to net/http (the Jar's cookies for the new
+// host go along). A hop back to the first origin is authorized again.
 //
 // A Transport is safe for concurrent use.
 type Transport struct {

@@ -16,6 +16,13 @@
 // InvalidAccessKeyId answer to the provider, which rotates the key early
 // (once per key); the failed call itself is not retried.
 //
+// The client never sends its signature, session token or signing date to
+// another host:port than the endpoint's, whatever a redirect says: its HTTP
+// client refuses to follow a redirect to another origin (the 3xx is the
+// answer), and an operation whose options replace the HTTP client fails
+// without sending anything, as that client's redirects cannot be seen (see
+// [Options].HTTPClient).
+//
 // # Concurrency
 //
 // The returned *s3.Client is safe for concurrent use, as the AWS SDK

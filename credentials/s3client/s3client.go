@@ -39,6 +39,15 @@ type Options struct {
 	// SDK follows 307 and 308 anywhere, net/http every redirect, and the
 	// signature, session token and signing date would go along). Another
 	// type is refused, as New cannot see its redirects.
+	//
+	// Set the client here, not per operation: a call whose own options
+	// replace s3.Options.HTTPClient (c.GetObject(ctx, in, func(o
+	// *s3.Options) { o.HTTPClient = … })) fails without sending anything,
+	// since no hook of the SDK lets New guard that client. A per-operation
+	// client that wraps the one the S3 client has (o.HTTPClient) and calls
+	// its Do works, and sees a placeholder request: the signed request is
+	// built inside. An operation that both clears APIOptions and replaces
+	// HTTPClient removes the guard, and is the caller's own.
 	HTTPClient s3.HTTPClient
 	// RetryMaxAttempts is the AWS SDK's attempt count; 0 keeps its default.
 	RetryMaxAttempts int
@@ -110,10 +119,14 @@ func New(provider iam.Provider, region string, creds aws.CredentialsProvider, op
 		})
 	}
 	// The redirect guard goes last, on the HTTP client s3.New resolved
-	// and S3Options may have replaced.
+	// and S3Options may have replaced, with the middleware that keeps a
+	// per-operation HTTP client from sending (guard.go).
 	var guardErr error
 	fns := append(make([]func(*s3.Options), 0, len(o.S3Options)+1), o.S3Options...)
-	fns = append(fns, func(so *s3.Options) { so.HTTPClient, guardErr = keepOnHost(so.HTTPClient) })
+	fns = append(fns, func(so *s3.Options) {
+		so.HTTPClient, guardErr = keepOnHost(so.HTTPClient)
+		so.APIOptions = append(so.APIOptions[:len(so.APIOptions):len(so.APIOptions)], addGuard)
+	})
 	c := s3.New(so, fns...)
 	if guardErr != nil {
 		return nil, guardErr
@@ -122,7 +135,8 @@ func New(provider iam.Provider, region string, creds aws.CredentialsProvider, op
 }
 
 // keepOnHost returns a client that sends with hc but never follows a
-// redirect to another origin than the request's (see httpx.KeepOnHost). A
+// redirect to another origin than the request's (see httpx.KeepOnHost),
+// and that sends the requests guard holds back (see guardedClient). A
 // BuildableClient (the SDK's default, already configured by s3.New) is
 // frozen into the *http.Client it would build, so that its own redirect
 // policy (307 and 308 only) still applies on the same origin.
@@ -131,10 +145,10 @@ func keepOnHost(hc s3.HTTPClient) (s3.HTTPClient, error) {
 	case nil:
 		return keepOnHost(awshttp.NewBuildableClient())
 	case *http.Client:
-		return httpx.KeepOnHost(c), nil
+		return guardedClient{httpx.KeepOnHost(c)}, nil
 	case *awshttp.BuildableClient:
 		if frozen, ok := c.Freeze().(*http.Client); ok {
-			return httpx.KeepOnHost(frozen), nil
+			return guardedClient{httpx.KeepOnHost(frozen)}, nil
 		}
 	}
 	return nil, fmt.Errorf("s3client: option HTTPClient (%T) is neither an *http.Client nor an *awshttp.BuildableClient, "+

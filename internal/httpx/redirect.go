@@ -3,6 +3,7 @@ package httpx
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -20,13 +21,15 @@ import (
 //     to a request on the origin of its redirect chain, and sends a hop to
 //     another origin through [WithoutCredentials] ([CrossOriginHop]).
 
-// credentialHeaders are the request headers that carry a credential or a
-// part of a signature.
+// credentialHeaders are the request headers iamkit sets that carry a
+// credential or a part of a signature (with the headers a signature in
+// Authorization lists, see [WithoutCredentials]). Cookies are not among
+// them: they are not iamkit's credentials, and net/http already keeps the
+// caller's Cookie header off another domain and adds a Jar's own cookies
+// for each hop's host, which stripping would lose.
 var credentialHeaders = [...]string{
 	"Authorization",
 	"Proxy-Authorization",
-	"Cookie",
-	"Cookie2",
 	"X-Amz-Security-Token",
 	"X-Amz-Date",
 	"X-Amz-Content-Sha256",
@@ -110,14 +113,20 @@ func CrossOriginHop(req *http.Request) bool {
 }
 
 // WithoutCredentials returns req itself when it carries none of the
-// credential headers (Authorization, Proxy-Authorization, Cookie, Cookie2,
+// credential headers iamkit sets (Authorization, Proxy-Authorization,
 // X-Amz-Security-Token, X-Amz-Date, X-Amz-Content-Sha256, X-Osc-Date, in
-// any spelling), else a shallow copy without them (same body), leaving req
-// untouched.
+// any spelling) nor a header that the SignedHeaders list of a SigV4 or
+// OSC4 Authorization names, else a shallow copy without them (same body),
+// leaving req untouched. Cookies are kept: net/http decides which go to
+// which host.
 func WithoutCredentials(req *http.Request) *http.Request {
+	signed := signedHeaders(req.Header.Values("Authorization"))
+	strip := func(k string) bool {
+		return isCredentialHeader(k) || slices.ContainsFunc(signed, func(s string) bool { return strings.EqualFold(k, s) })
+	}
 	found := false
 	for k := range req.Header {
-		if found = isCredentialHeader(k); found {
+		if found = strip(k); found {
 			break
 		}
 	}
@@ -127,7 +136,7 @@ func WithoutCredentials(req *http.Request) *http.Request {
 	r := req.Clone(req.Context())
 	r.Body = req.Body
 	for k := range r.Header {
-		if isCredentialHeader(k) {
+		if strip(k) {
 			delete(r.Header, k)
 		}
 	}
@@ -141,4 +150,18 @@ func isCredentialHeader(k string) bool {
 		}
 	}
 	return false
+}
+
+// signedHeaders returns the header names the SignedHeaders parameters of
+// the Authorization values list ("SignedHeaders=host;x-amz-date, …").
+func signedHeaders(auth []string) []string {
+	var names []string
+	for _, a := range auth {
+		for _, p := range strings.FieldsFunc(a, func(r rune) bool { return r == ',' || r == ' ' }) {
+			if k, v, ok := strings.Cut(p, "="); ok && strings.EqualFold(k, "SignedHeaders") {
+				names = append(names, strings.Split(v, ";")...)
+			}
+		}
+	}
+	return names
 }

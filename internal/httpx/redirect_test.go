@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -258,6 +259,44 @@ func TestWithoutCredentials(t *testing.T) {
 	}
 	if r.Header.Get("Authorization") == "" || len(r.Header) != 4 {
 		t.Errorf("the original request was changed: %v", r.Header)
+	}
+}
+
+// TestWithoutCredentialsStripList checks that the headers stripped are
+// exactly the credentials iamkit sets, and the headers a signature in
+// Authorization lists (SignedHeaders, SigV4 or OSC4, any case): cookies
+// are left to net/http, which adds a Jar's cookies for each hop's host.
+func TestWithoutCredentialsStripList(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPut, "https://a.test/", strings.NewReader("b"))
+	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AK/20260318/eu-west-2/s3/aws4_request, SignedHeaders=content-md5;host;X-Amz-Date;x-amz-meta-owner;x-amz-server-side-encryption-customer-key, Signature=abc")
+	for _, k := range []string{"Proxy-Authorization", "X-Amz-Security-Token", "X-Amz-Date", "X-Amz-Content-Sha256", "X-Osc-Date",
+		"Content-Md5", "X-Amz-Meta-Owner", "X-Amz-Server-Side-Encryption-Customer-Key"} {
+		r.Header.Set(k, "v")
+	}
+	r.Header.Set("Cookie", "jar=1")
+	r.Header.Set("Cookie2", "x")
+	r.Header.Set("Content-Type", "text/plain")
+	r.Header.Set("X-Amz-Meta-Unsigned", "kept")
+	w := WithoutCredentials(r)
+	var kept []string
+	for k := range w.Header {
+		kept = append(kept, k)
+	}
+	slices.Sort(kept)
+	if want := []string{"Content-Type", "Cookie", "Cookie2", "X-Amz-Meta-Unsigned"}; !slices.Equal(kept, want) {
+		t.Errorf("kept %q, want %q", kept, want)
+	}
+	o := httptest.NewRequest(http.MethodGet, "https://a.test/", nil)
+	o.Header.Set("Authorization", "OSC4-HMAC-SHA256 Credential=AK/20260318/eu-west-2/api/osc4_request, signedheaders=host;x-osc-date;x-custom, Signature=abc")
+	o.Header.Set("X-Custom", "signed")
+	o.Header.Set("Cookie", "jar=1")
+	if w := WithoutCredentials(o); len(w.Header) != 1 || w.Header.Get("Cookie") != "jar=1" {
+		t.Errorf("OSC4: kept %v, want only Cookie", w.Header)
+	}
+	c := httptest.NewRequest(http.MethodGet, "https://a.test/", nil)
+	c.Header.Set("Cookie", "jar=1")
+	if WithoutCredentials(c) != c {
+		t.Error("a request with only cookies was copied")
 	}
 }
 

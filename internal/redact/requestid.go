@@ -32,6 +32,13 @@ const MaxRequestID = 128
 //   - a word in standard base64 that decodes to printable text containing a
 //     colon: the form of a Basic credential, login:password.
 //
+// A server may echo the header percent-encoded (as encodeURIComponent or a
+// query string would, a space as "+"), so the ID is scrubbed as it is and
+// then decoded and scrubbed again, up to three rounds of encoding; when a
+// decoded copy held anything to remove, that scrubbed copy is the result.
+// In the ID as it is, a %XX escape ends a base64 word ("%3D" counts as
+// padding) and "%20", "+" and ":" may follow a scheme name.
+//
 // Control characters become spaces, invalid UTF-8 becomes "?", and the
 // result is trimmed and cut to [MaxRequestID] bytes, after scrubbing, so
 // that a secret crossing the cut is still removed whole. An ID that looks
@@ -42,6 +49,28 @@ func RequestID(id string, secrets ...string) string {
 	if id == "" {
 		return ""
 	}
+	out := scrubID(id, secrets)
+	d, found := out, false
+	for range maxDecodeRounds {
+		next := percentDecode(d)
+		if next == d {
+			break
+		}
+		d = scrubID(next, secrets)
+		found = found || d != next
+	}
+	if found {
+		out = d
+	}
+	return Truncate(strings.TrimSpace(out), MaxRequestID)
+}
+
+// maxDecodeRounds bounds how many layers of percent-encoding RequestID
+// looks through.
+const maxDecodeRounds = 3
+
+// scrubID is one scrubbing pass of RequestID, without the cut.
+func scrubID(id string, secrets []string) string {
 	id = strings.ToValidUTF8(id, "?")
 	id = String(id, secrets...)
 	id = strings.Map(func(r rune) rune {
@@ -53,15 +82,40 @@ func RequestID(id string, secrets ...string) string {
 	id = scrubAuthorization(id)
 	id = jwtPattern.ReplaceAllString(id, iam.Redacted)
 	id = yandexIAMToken.ReplaceAllString(id, iam.Redacted)
-	id = scrubBasicCredentials(id)
-	return Truncate(strings.TrimSpace(id), MaxRequestID)
+	return scrubBasicCredentials(id)
+}
+
+// percentDecode decodes each %XX escape of s (either case of hex) and reads
+// "+" as a space, as a query string is read. A '%' that starts no escape
+// is kept: url.QueryUnescape would refuse the whole string, and an echo is
+// not always well encoded. A string without any escape is returned as it
+// is: a '+' alone is more often a base64 letter than an encoded space (and
+// a scheme followed by "+" is found without decoding).
+func percentDecode(s string) string {
+	if !hasEscape(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '+' {
+			c = ' '
+		} else if c == '%' && i+2 < len(s) {
+			if v, ok := unhex2(s[i+1], s[i+2]); ok {
+				c = v
+				i += 2
+			}
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }
 
 // authMarkers start an Authorization-looking value: the HTTP
-// authentication schemes followed by white space, and the SigV4/OSC4
-// parameters, whether in the header or in a presigned query. They are
-// matched without regard to case.
-var authMarkers = regexp.MustCompile(`(?i)(?:(?:bearer|basic|digest|negotiate|ntlm|oauth|token|aws|aws4-hmac-sha256|osc4-hmac-sha256|aws4-ecdsa-p256-sha256)[ \t]+\S)|(?:(?:x-amz-|x-osc-)?(?:credential|signature|security-token|signedheaders)=)`)
+// authentication schemes followed by white space, "%20", "+" (a space in a
+// query) or ":", and the SigV4/OSC4 parameters, whether in the header or in
+// a presigned query. They are matched without regard to case.
+var authMarkers = regexp.MustCompile(`(?i)(?:(?:bearer|basic|digest|negotiate|ntlm|oauth|token|aws|aws4-hmac-sha256|osc4-hmac-sha256|aws4-ecdsa-p256-sha256)(?:[ \t+:]|%20)+\S)|(?:(?:x-amz-|x-osc-)?(?:credential|signature|security-token|signedheaders)=)`)
 
 // jwtPattern matches a compact JWS: base64url header (a JSON object, so
 // "eyJ"), payload and signature.
@@ -89,11 +143,17 @@ func isStdBase64(c byte) bool {
 }
 
 // scrubBasicCredentials replaces each word of standard base64 (with or
-// without padding) that decodes to a Basic credential's form.
+// without padding, "=" or "%3D") that decodes to a Basic credential's
+// form. A %XX escape ends a word: "Basic%20YWxp" holds the word "YWxp",
+// not "20YWxp".
 func scrubBasicCredentials(s string) string {
 	var b strings.Builder
 	last := 0
 	for i := 0; i < len(s); {
+		if isEscape(s, i) {
+			i += 3
+			continue
+		}
 		if !isStdBase64(s[i]) {
 			i++
 			continue
@@ -103,8 +163,14 @@ func scrubBasicCredentials(s string) string {
 			j++
 		}
 		end := j
-		for end < len(s) && end-j < 2 && s[end] == '=' {
-			end++
+		for pad := 0; pad < 2; pad++ {
+			if end < len(s) && s[end] == '=' {
+				end++
+			} else if isEscape(s, end) && s[end+1] == '3' && (s[end+2] == 'D' || s[end+2] == 'd') {
+				end += 3
+			} else {
+				break
+			}
 		}
 		if credentialIn(s[i:j]) {
 			if b.Len() == 0 {
@@ -121,6 +187,25 @@ func scrubBasicCredentials(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// hasEscape reports whether s holds a %XX escape.
+func hasEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isEscape(s, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// isEscape reports whether s holds a %XX escape at i.
+func isEscape(s string, i int) bool {
+	if i+2 >= len(s) || s[i] != '%' {
+		return false
+	}
+	_, ok := unhex2(s[i+1], s[i+2])
+	return ok
 }
 
 // credentialIn reports whether the base64 word w, or one of its parts
