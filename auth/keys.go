@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -225,17 +226,11 @@ func (k ServiceAccountKey) LogValue() slog.Value {
 
 // MarshalJSON writes the IDs and source; never key material.
 func (k ServiceAccountKey) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString(`{"key_id":`)
-	b.Write(appendJSONString(nil, k.KeyID))
-	b.WriteString(`,"service_account_id":`)
-	b.Write(appendJSONString(nil, k.ServiceAccountID))
-	if k.Source != "" {
-		b.WriteString(`,"source":`)
-		b.Write(appendJSONString(nil, k.Source))
-	}
-	b.WriteString(`}`)
-	return b.Bytes(), nil
+	return json.Marshal(struct {
+		KeyID            string `json:"key_id"`
+		ServiceAccountID string `json:"service_account_id"`
+		Source           string `json:"source,omitempty"`
+	}{k.KeyID, k.ServiceAccountID, k.Source})
 }
 
 // LoadPrivateKeyFile reads a PEM private key (PKCS#1 or PKCS#8 RSA, e.g. the

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
@@ -56,7 +57,10 @@ func (s *StaticTokenSource) LogValue() slog.Value {
 
 // MarshalJSON writes the token's type and expiry, never the token.
 func (s *StaticTokenSource) MarshalJSON() ([]byte, error) {
-	return []byte(`{"type":` + string(appendJSONString(nil, s.tok.Type)) + `,"token":"` + iam.Redacted + `"}`), nil
+	return json.Marshal(struct {
+		Type  string `json:"type"`
+		Token string `json:"token"`
+	}{s.tok.Type, iam.Redacted})
 }
 
 // Format prints String under every verb (GoString for %#v); never key

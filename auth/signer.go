@@ -3,10 +3,10 @@ package auth
 import (
 	"crypto/rsa"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -42,22 +42,33 @@ type jwtBuilder struct {
 }
 
 // newJWTBuilder prepares a builder. claims holds the constant claims as
-// ordered name/value string pairs.
-func newJWTBuilder(alg jwtAlg, key *ServiceAccountKey, ttl time.Duration, claims ...string) *jwtBuilder {
-	var h []byte
-	h = append(h, `{"alg":"`...)
-	h = append(h, alg.String()...)
-	h = append(h, `","kid":`...)
-	h = appendJSONString(h, key.KeyID)
-	h = append(h, `,"typ":"JWT"}`...)
+// ordered name/value string pairs. The header and the constant claims are
+// encoded with encoding/json, once.
+func newJWTBuilder(alg jwtAlg, key *ServiceAccountKey, ttl time.Duration, claims ...string) (*jwtBuilder, error) {
+	h, err := json.Marshal(struct {
+		Alg string `json:"alg"`
+		Kid string `json:"kid"`
+		Typ string `json:"typ"`
+	}{alg.String(), key.KeyID, "JWT"})
+	if err != nil {
+		return nil, fmt.Errorf("auth: encode JWT header: %w", err)
+	}
 	header := base64.RawURLEncoding.AppendEncode(nil, h)
 	header = append(header, '.')
 
 	c := []byte{'{'}
 	for i := 0; i+1 < len(claims); i += 2 {
-		c = appendJSONString(c, claims[i])
+		name, err := json.Marshal(claims[i])
+		if err != nil {
+			return nil, fmt.Errorf("auth: encode JWT claims: %w", err)
+		}
+		value, err := json.Marshal(claims[i+1])
+		if err != nil {
+			return nil, fmt.Errorf("auth: encode JWT claims: %w", err)
+		}
+		c = append(c, name...)
 		c = append(c, ':')
-		c = appendJSONString(c, claims[i+1])
+		c = append(c, value...)
 		c = append(c, ',')
 	}
 	c = append(c, `"iat":`...)
@@ -68,7 +79,7 @@ func newJWTBuilder(alg jwtAlg, key *ServiceAccountKey, ttl time.Duration, claims
 		header:       header,
 		claimsPrefix: c,
 		sigLen:       base64.RawURLEncoding.EncodedLen(key.PrivateKey().Size()),
-	}
+	}, nil
 }
 
 // sign returns the JWT issued at now. The signature is golang-jwt's
@@ -135,57 +146,4 @@ func checkSignerKey(signer string, key *ServiceAccountKey) error {
 		return fmt.Errorf("auth: %s: %w", signer, err)
 	}
 	return nil
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string literal, escaping as
-// encoding/json does (HTML-unsafe characters and U+2028/U+2029 included;
-// invalid UTF-8 becomes U+FFFD).
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

@@ -56,11 +56,14 @@ func NewNebiusSigner(key *ServiceAccountKey, optFns ...func(*NebiusSignerOptions
 	if o.Audience == "" {
 		o.Audience = NebiusJWTAudience
 	}
-	b := newJWTBuilder(algRS256, key, o.TTL,
+	b, err := newJWTBuilder(algRS256, key, o.TTL,
 		"iss", key.ServiceAccountID,
 		"sub", key.ServiceAccountID,
 		"aud", o.Audience,
 	)
+	if err != nil {
+		return nil, err
+	}
 	return &NebiusSigner{key: key, b: b}, nil
 }
 

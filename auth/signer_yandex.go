@@ -58,10 +58,13 @@ func NewYandexSigner(key *ServiceAccountKey, optFns ...func(*YandexSignerOptions
 	if o.Audience == "" {
 		o.Audience = YandexJWTAudience
 	}
-	b := newJWTBuilder(algPS256, key, o.TTL,
+	b, err := newJWTBuilder(algPS256, key, o.TTL,
 		"iss", key.ServiceAccountID,
 		"aud", o.Audience,
 	)
+	if err != nil {
+		return nil, err
+	}
 	return &YandexSigner{key: key, b: b}, nil
 }
 
