@@ -44,9 +44,9 @@
 //
 // Minimal use, a token source for a Nebius service account:
 //
-//	key, err := auth.LoadNebiusCredentialsFile("credentials.json")
+//	key, err := nebiusauth.LoadCredentialsFile("credentials.json")
 //	if err != nil { ... } // names the file and the field
-//	ts, err := auth.NebiusServiceAccount(key)
+//	ts, err := nebiusauth.ServiceAccount(key)
 //	if err != nil { ... }
 //	defer ts.Close()
 //	client := oauth2.NewClient(ctx, ts)

@@ -31,6 +31,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
@@ -398,10 +400,10 @@ func buildSuite(t *testing.T) *suite {
 		t.Fatal(err)
 	}
 	add(s, "auth.StaticTokenSource", static)
-	t.Setenv(auth.EnvNebiusIAMToken, canaryEnvToken)
-	t.Setenv(auth.EnvYandexIAMToken, canaryEnvToken)
+	t.Setenv(nebiusauth.EnvIAMToken, canaryEnvToken)
+	t.Setenv(yandexauth.EnvIAMToken, canaryEnvToken)
 	for name, fn := range map[string]func() (*auth.StaticTokenSource, error){
-		"auth.NebiusEnvTokenSource": auth.NebiusEnvTokenSource, "auth.YandexEnvTokenSource": auth.YandexEnvTokenSource,
+		"nebiusauth.EnvTokenSource": nebiusauth.EnvTokenSource, "yandexauth.EnvTokenSource": yandexauth.EnvTokenSource,
 	} {
 		src, err := fn()
 		if err != nil {
@@ -415,24 +417,24 @@ func buildSuite(t *testing.T) *suite {
 	}
 	add(s, "*auth.ServiceAccountKey", saKey)
 	add(s, "auth.ServiceAccountKey", *saKey)
-	ns, err := auth.NewNebiusSigner(saKey)
+	ns, err := nebiusauth.NewSigner(saKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	add(s, "auth.NebiusSigner", ns)
-	ys, err := auth.NewYandexSigner(saKey)
+	add(s, "nebiusauth.Signer", ns)
+	ys, err := yandexauth.NewSigner(saKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	add(s, "auth.YandexSigner", ys)
-	kf, err := auth.ParseYandexKeyFile(yandexKeyJSON(t, pemKey), "key.json")
+	add(s, "yandexauth.Signer", ys)
+	kf, err := yandexauth.ParseKeyFile(yandexKeyJSON(t, pemKey), "key.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	add(s, "*auth.YandexKeyFile", kf)
-	add(s, "auth.YandexKeyFile", *kf)
-	add(s, "auth.NebiusExchanger", auth.NewNebiusExchanger(ns))
-	add(s, "auth.YandexExchanger", auth.NewYandexExchanger(ys))
+	add(s, "*yandexauth.KeyFile", kf)
+	add(s, "yandexauth.KeyFile", *kf)
+	add(s, "nebiusauth.Exchanger", nebiusauth.NewExchanger(ns))
+	add(s, "yandexauth.Exchanger", yandexauth.NewExchanger(ys))
 	cache, err := auth.NewCache(auth.ExchangerFunc(func(context.Context) (auth.Token, error) { return tok, nil }))
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam"
 )
 
@@ -236,11 +238,11 @@ func TestExchangersNoJWTAcrossHosts(t *testing.T) {
 				hc := mk()
 				var err error
 				if provider == "nebius" {
-					_, err = auth.NewNebiusExchanger(xhostSigner{}, func(o *auth.NebiusExchangerOptions) {
+					_, err = nebiusauth.NewExchanger(xhostSigner{}, func(o *nebiusauth.ExchangerOptions) {
 						o.Endpoint, o.HTTPClient, o.MaxAttempts = a.URL+"/token", hc, 1
 					}).Exchange(t.Context())
 				} else {
-					_, err = auth.NewYandexExchanger(xhostSigner{}, func(o *auth.YandexExchangerOptions) {
+					_, err = yandexauth.NewExchanger(xhostSigner{}, func(o *yandexauth.ExchangerOptions) {
 						o.Endpoint, o.HTTPClient, o.MaxAttempts = a.URL+"/token", hc, 1
 					}).Exchange(t.Context())
 				}

@@ -1,11 +1,9 @@
 package auth_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,49 +11,6 @@ import (
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/clock"
 )
-
-func TestEnvTokenSources(t *testing.T) {
-	t.Setenv(auth.EnvNebiusIAMToken, "v1.nebius-token")
-	s, err := auth.NebiusEnvTokenSource()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _ := s.AccessToken(context.Background())
-	if tok.Value.Reveal() != "v1.nebius-token" {
-		t.Fatalf("got %q", tok.Value.Reveal())
-	}
-
-	t.Setenv(auth.EnvNebiusIAMToken, "")
-	if _, err := auth.NebiusEnvTokenSource(); err == nil || !strings.Contains(err.Error(), "NEBIUS_IAM_TOKEN") {
-		t.Fatalf("unset: err = %v, want it to name the variable", err)
-	}
-
-	t.Setenv(auth.EnvYandexIAMToken, "")
-	t.Setenv(auth.EnvYandexToken, "t1.from-yc-token")
-	s, err = auth.YandexEnvTokenSource()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _ = s.AccessToken(context.Background())
-	if tok.Value.Reveal() != "t1.from-yc-token" {
-		t.Fatalf("got %q", tok.Value.Reveal())
-	}
-	t.Setenv(auth.EnvYandexIAMToken, "t1.preferred")
-	s, _ = auth.YandexEnvTokenSource()
-	tok, _ = s.AccessToken(context.Background())
-	if tok.Value.Reveal() != "t1.preferred" {
-		t.Fatalf("YC_IAM_TOKEN must win, got %q", tok.Value.Reveal())
-	}
-	t.Setenv(auth.EnvYandexIAMToken, "")
-	t.Setenv(auth.EnvYandexToken, "y0_AgAAAAoauth")
-	if _, err := auth.YandexEnvTokenSource(); err == nil || !strings.Contains(err.Error(), "OAuth") || strings.Contains(err.Error(), "y0_AgAAAAoauth") {
-		t.Fatalf("OAuth token: err = %v, want a clear refusal without the token", err)
-	}
-	t.Setenv(auth.EnvYandexToken, "")
-	if _, err := auth.YandexEnvTokenSource(); err == nil {
-		t.Fatal("neither set: want an error")
-	}
-}
 
 func TestStaticTokenSourceValidation(t *testing.T) {
 	for _, bad := range []string{"", "  ", "two words"} {

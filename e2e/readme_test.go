@@ -14,6 +14,8 @@ import (
 // readmeImports maps the package names README code uses to import paths.
 var readmeImports = map[string]string{
 	"auth":        "github.com/iamkit/iamkit/auth",
+	"nebiusauth":  "github.com/iamkit/iamkit/auth/nebiusauth",
+	"yandexauth":  "github.com/iamkit/iamkit/auth/yandexauth",
 	"iam":         "github.com/iamkit/iamkit/iam",
 	"iamtest":     "github.com/iamkit/iamkit/iam/iamtest",
 	"yandextest":  "github.com/iamkit/iamkit/iam/iamtest/yandextest",

@@ -28,7 +28,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/nebius"
@@ -195,11 +196,11 @@ func keyManager(cfg Config) (iam.KeyManager, func(), error) {
 		if cfg.CredentialsFile == "" || cfg.ProjectID == "" {
 			return nil, nil, errors.New("nebius needs -credentials (service-account credentials JSON) and -project-id")
 		}
-		key, err := auth.LoadNebiusCredentialsFile(cfg.CredentialsFile)
+		key, err := nebiusauth.LoadCredentialsFile(cfg.CredentialsFile)
 		if err != nil {
 			return nil, nil, err
 		}
-		ts, err := auth.NebiusServiceAccount(key)
+		ts, err := nebiusauth.ServiceAccount(key)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -219,11 +220,11 @@ func keyManager(cfg Config) (iam.KeyManager, func(), error) {
 		if cfg.KeyFile == "" {
 			return nil, nil, errors.New("yandex needs -key-file (an authorized key JSON from yc iam key create)")
 		}
-		key, err := auth.LoadYandexKeyFile(cfg.KeyFile)
+		key, err := yandexauth.LoadKeyFile(cfg.KeyFile)
 		if err != nil {
 			return nil, nil, err
 		}
-		ts, err := auth.YandexServiceAccount(key)
+		ts, err := yandexauth.ServiceAccount(key)
 		if err != nil {
 			return nil, nil, err
 		}

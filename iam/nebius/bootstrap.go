@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/iam"
 )
 
@@ -42,7 +43,7 @@ type BootstrapRequest struct {
 	// Overwrite allows replacing an existing CredentialsPath.
 	Overwrite bool
 	// TokenOptions configure the returned token source (for example its
-	// Endpoint, to use the token emulator); see auth.NebiusServiceAccount.
+	// Endpoint, to use the token emulator); see nebiusauth.ServiceAccount.
 	TokenOptions []func(*auth.ServiceAccountOptions)
 }
 
@@ -123,7 +124,7 @@ func (k *AuthPublicKeys) Bootstrap(ctx context.Context, req BootstrapRequest) (*
 			return nil, leftBehind(err, op, pub.ID, "uploaded public key "+pub.ID+" but could not write the credentials file")
 		}
 	}
-	tokens, err := auth.NebiusServiceAccount(key, req.TokenOptions...)
+	tokens, err := nebiusauth.ServiceAccount(key, req.TokenOptions...)
 	if err != nil {
 		return nil, leftBehind(err, op, pub.ID, "uploaded public key "+pub.ID+" but could not make a token cache")
 	}
@@ -156,7 +157,7 @@ func credentialsJSON(priv *rsa.PrivateKey, keyID, saID, source string) (iam.Secr
 		return iam.Secret{}, nil, err
 	}
 	b = append(b, '\n')
-	key, err := auth.ParseNebiusCredentials(b, source)
+	key, err := nebiusauth.ParseCredentials(b, source)
 	if err != nil {
 		return iam.Secret{}, nil, err
 	}

@@ -129,7 +129,7 @@ type Client struct {
 }
 
 // New returns a Client that authenticates with the bearer tokens of tokens
-// (typically the auth cache made by auth.NebiusServiceAccount). It does not
+// (typically the auth cache made by nebiusauth.ServiceAccount). It does not
 // dial: the connection is made on the first call.
 func New(tokens oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 	if tokens == nil {

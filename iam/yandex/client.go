@@ -93,7 +93,7 @@ type Client struct {
 }
 
 // New returns a Client that authenticates with the IAM tokens of ts
-// (for example the *auth.Cache of auth.YandexServiceAccount, or an
+// (for example the *auth.Cache of yandexauth.ServiceAccount, or an
 // oauth2.StaticTokenSource). When ts implements auth.ContextTokenSource its
 // context-aware method is used, and when it implements auth.Invalidator a
 // 401 answer invalidates the token and the call is retried once.

@@ -26,7 +26,7 @@ type keyFileJSON struct {
 }
 
 // KeyFile returns the key in the JSON format of "yc iam key create
-// --output key.json", which auth.LoadYandexKeyFile reads: snake_case
+// --output key.json", which yandexauth.LoadKeyFile reads: snake_case
 // fields, and a private_key that starts with the line
 // "PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID <id>".
 //

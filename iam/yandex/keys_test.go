@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
@@ -197,7 +198,7 @@ func TestEndToEnd(t *testing.T) {
 	if err := yandex.WriteKeyFile(path, created); err != nil {
 		t.Fatal(err)
 	}
-	key, err := auth.LoadYandexKeyFile(path)
+	key, err := yandexauth.LoadKeyFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,15 +229,15 @@ func TestEndToEnd(t *testing.T) {
 
 func clientFromKeyJSON(t *testing.T, keyJSON []byte, source, tokenURL, iamURL string) *yandex.Client {
 	t.Helper()
-	key, err := auth.ParseYandexKey(keyJSON, source)
+	key, err := yandexauth.ParseKey(keyJSON, source)
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := auth.NewYandexSigner(key)
+	signer, err := yandexauth.NewSigner(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache, err := auth.NewCache(auth.NewYandexExchanger(signer, func(o *auth.YandexExchangerOptions) { o.Endpoint = tokenURL }))
+	cache, err := auth.NewCache(yandexauth.NewExchanger(signer, func(o *yandexauth.ExchangerOptions) { o.Endpoint = tokenURL }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +284,7 @@ func TestKeyFileVariantsLoad(t *testing.T) {
 		if !bytes.Contains(data, []byte(`\n`)) {
 			t.Fatalf("%s: private key not \\n-escaped", name)
 		}
-		key, err := auth.ParseYandexKey(data, name)
+		key, err := yandexauth.ParseKey(data, name)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue

@@ -14,7 +14,7 @@ import (
 // BootstrapKeyFile returns an authorized key of the emulator's default
 // service account (Options.ServiceAccountID) as a yc key.json, the
 // starting point of a brand-new user: load it with
-// auth.ParseYandexKey, exchange a JWT signed with it at the Yandex token
+// yandexauth.ParseKey, exchange a JWT signed with it at the Yandex token
 // emulator sharing this emulator's Registry, and call the API with the
 // token. The key is made on the first call and is the same afterwards; it
 // is listed by Keys.List like any other key.
