@@ -427,7 +427,15 @@ func buildSuite(t *testing.T) *suite {
 		t.Fatal(err)
 	}
 	add(s, "yandexauth.Signer", ys)
-	kf, err := yandexauth.ParseKeyFile(yandexKeyJSON(t, pemKey), "key.json")
+	ykey, err := auth.NewServiceAccountKey("key-1", "sa-1", rsaKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyJSON, err := yandexauth.MarshalKeyFile(&yandexauth.KeyFile{Key: ykey, KeyAlgorithm: "RSA_2048"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf, err := yandexauth.ParseKeyFile(keyJSON, "key.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -641,15 +649,6 @@ func (s *suite) pemCanaries(p string) {
 		s.t.Fatal(err)
 	}
 	s.rsaCanaries([]byte(p[i:]), k)
-}
-
-func yandexKeyJSON(t *testing.T, pemKey []byte) []byte {
-	b, err := json.Marshal(map[string]string{"id": "key-1", "service_account_id": "sa-1", "key_algorithm": "RSA_2048",
-		"private_key": "PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID <key-1>\n" + string(pemKey)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func nebiusPrivateKey(t *testing.T, credJSON []byte) string {

@@ -2,7 +2,11 @@ package nebiusauth
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/iamkit/iamkit/auth"
@@ -103,4 +107,50 @@ func ParseCredentials(data []byte, source string) (*auth.ServiceAccountKey, erro
 	}
 	k.Source = source
 	return k, nil
+}
+
+// MarshalCredentials encodes key as the Nebius service-account credentials
+// JSON that [ParseCredentials] reads and "nebius iam auth-public-key
+// generate" writes:
+//
+//	{"subject-credentials": {"type": "JWT", "alg": "RS256",
+//	  "private-key": "-----BEGIN PRIVATE KEY-----\n…", "kid": <key ID>,
+//	  "iss": <service account ID>, "sub": <service account ID>}}
+//
+// with the private key as PKCS#8 PEM, indented by two spaces and ending in
+// a newline. The result holds the private key in plaintext: write it only
+// to a file of mode 0600.
+func MarshalCredentials(key *auth.ServiceAccountKey) ([]byte, error) {
+	if key == nil || key.PrivateKey() == nil {
+		return nil, errors.New("nebiusauth: MarshalCredentials: the key is nil or has no private key")
+	}
+	if strings.TrimSpace(key.KeyID) == "" || strings.TrimSpace(key.ServiceAccountID) == "" {
+		return nil, errors.New("nebiusauth: MarshalCredentials: the key has no key ID or no service account ID")
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key.PrivateKey())
+	if err != nil {
+		return nil, fmt.Errorf("nebiusauth: MarshalCredentials: %w", err)
+	}
+	type subject struct {
+		Type       string `json:"type"`
+		Alg        string `json:"alg"`
+		PrivateKey string `json:"private-key"`
+		KeyID      string `json:"kid"`
+		Issuer     string `json:"iss"`
+		Subject    string `json:"sub"`
+	}
+	b, err := json.MarshalIndent(struct {
+		SubjectCredentials subject `json:"subject-credentials"`
+	}{subject{
+		Type:       "JWT",
+		Alg:        "RS256",
+		PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		KeyID:      key.KeyID,
+		Issuer:     key.ServiceAccountID,
+		Subject:    key.ServiceAccountID,
+	}}, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("nebiusauth: MarshalCredentials: %w", err)
+	}
+	return append(b, '\n'), nil
 }

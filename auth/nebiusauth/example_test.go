@@ -187,3 +187,27 @@ func ExampleLoadCredentialsFile() {
 	// Output:
 	// publickey-e00test0001 serviceaccount-e00test0001
 }
+
+// MarshalCredentials writes the credentials file of a key, for example one
+// generated locally whose public half was just uploaded; ParseCredentials
+// (or LoadCredentialsFile) reads it back.
+func ExampleMarshalCredentials() {
+	pk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		log.Fatal(err)
+	}
+	key, err := auth.NewServiceAccountKey("publickey-e00example", "serviceaccount-e00example", pk)
+	if err != nil {
+		log.Fatal(err)
+	}
+	data, err := nebiusauth.MarshalCredentials(key) // holds the private key: write it with mode 0600
+	if err != nil {
+		log.Fatal(err)
+	}
+	back, err := nebiusauth.ParseCredentials(data, "credentials.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(back.KeyID, back.ServiceAccountID, back.PrivateKey().Equal(pk))
+	// Output: publickey-e00example serviceaccount-e00example true
+}

@@ -178,3 +178,37 @@ func ExampleEnvTokenSource() {
 	fmt.Println(tok.Value, tok.Expiry.IsZero())
 	// Output: REDACTED true
 }
+
+// MarshalKeyFile writes a key.json in yc's layout; ParseKeyFile (or
+// LoadKeyFile) reads it back.
+func ExampleMarshalKeyFile() {
+	pk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		log.Fatal(err)
+	}
+	key, err := auth.NewServiceAccountKey("ajeexamplekey", "ajeexamplesa", pk)
+	if err != nil {
+		log.Fatal(err)
+	}
+	data, err := yandexauth.MarshalKeyFile(&yandexauth.KeyFile{
+		Key:          key,
+		CreatedAt:    time.Date(2025, 5, 28, 16, 17, 17, 0, time.UTC),
+		KeyAlgorithm: "RSA_2048",
+	}) // holds the private key: write it with mode 0600
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(string(data[:strings.Index(string(data), `   "private_key"`)]))
+	back, err := yandexauth.ParseKeyFile(data, "key.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(back.Key.KeyID, back.Key.PrivateKey().Equal(pk))
+	// Output:
+	// {
+	//    "id": "ajeexamplekey",
+	//    "service_account_id": "ajeexamplesa",
+	//    "created_at": "2025-05-28T16:17:17Z",
+	//    "key_algorithm": "RSA_2048",
+	// ajeexamplekey true
+}

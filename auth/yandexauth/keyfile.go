@@ -2,7 +2,10 @@ package yandexauth
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -182,3 +185,59 @@ func (k KeyFile) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, k) }
 
 // LogValue makes slog print the key file's fields; never key material.
 func (k KeyFile) LogValue() slog.Value { return safeprint.LogValue(k) }
+
+// keyFilePrefix starts the private_key of a yc key.json; secret scanners
+// look for it.
+const keyFilePrefix = "PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID "
+
+// keyFileOut is the layout yc writes: snake_case, in this order.
+type keyFileOut struct {
+	ID               string `json:"id"`
+	ServiceAccountID string `json:"service_account_id"`
+	CreatedAt        string `json:"created_at,omitempty"`
+	Description      string `json:"description,omitempty"`
+	KeyAlgorithm     string `json:"key_algorithm,omitempty"`
+	PublicKey        string `json:"public_key,omitempty"`
+	PrivateKey       string `json:"private_key"`
+}
+
+// MarshalKeyFile encodes f as the key.json that "yc iam key create
+// --output key.json" writes and [ParseKeyFile] reads: snake_case fields
+// (id, service_account_id, created_at, description, key_algorithm,
+// public_key, private_key; the optional ones only when set), indented by
+// three spaces, "<" and ">" escaped as yc's encoding/json does, ending in a
+// newline. private_key is the line "PLEASE DO NOT REMOVE THIS LINE!
+// Yandex.Cloud SA Key ID <id>" followed by f.Key's private key as PKCS#8
+// PEM; created_at is RFC 3339 in UTC with nanoseconds.
+//
+// The result holds the private key in plaintext: write it only to a file
+// of mode 0600.
+func MarshalKeyFile(f *KeyFile) ([]byte, error) {
+	if f == nil || f.Key == nil || f.Key.PrivateKey() == nil {
+		return nil, errors.New("yandexauth: MarshalKeyFile: the key file has no private key")
+	}
+	k := f.Key
+	if strings.TrimSpace(k.KeyID) == "" || strings.TrimSpace(k.ServiceAccountID) == "" {
+		return nil, errors.New("yandexauth: MarshalKeyFile: the key has no key ID or no service account ID")
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k.PrivateKey())
+	if err != nil {
+		return nil, fmt.Errorf("yandexauth: MarshalKeyFile: %w", err)
+	}
+	out := keyFileOut{
+		ID:               k.KeyID,
+		ServiceAccountID: k.ServiceAccountID,
+		Description:      f.Description,
+		KeyAlgorithm:     f.KeyAlgorithm,
+		PublicKey:        f.PublicKey,
+		PrivateKey:       keyFilePrefix + "<" + k.KeyID + ">\n" + string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+	}
+	if !f.CreatedAt.IsZero() {
+		out.CreatedAt = f.CreatedAt.UTC().Format(time.RFC3339Nano)
+	}
+	b, err := json.MarshalIndent(out, "", "   ")
+	if err != nil {
+		return nil, fmt.Errorf("yandexauth: MarshalKeyFile: %w", err)
+	}
+	return append(b, '\n'), nil
+}

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -131,33 +130,16 @@ func (k *AuthPublicKeys) Bootstrap(ctx context.Context, req BootstrapRequest) (*
 	return &BootstrapResult{PublicKey: pub, Key: key, CredentialsJSON: creds, Tokens: tokens}, nil
 }
 
-// credentialsJSON renders the Nebius credentials file of a key and reads it
-// back through the auth loader, so the file is known to load.
+// credentialsJSON renders the Nebius credentials file of a key
+// (nebiusauth.MarshalCredentials) and returns the key, whose Source is
+// source.
 func credentialsJSON(priv *rsa.PrivateKey, keyID, saID, source string) (iam.Secret, *auth.ServiceAccountKey, error) {
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	key, err := auth.NewServiceAccountKey(keyID, saID, priv)
 	if err != nil {
 		return iam.Secret{}, nil, err
 	}
-	type subject struct {
-		Type       string `json:"type"`
-		Alg        string `json:"alg"`
-		PrivateKey string `json:"private-key"`
-		KeyID      string `json:"kid"`
-		Issuer     string `json:"iss"`
-		Subject    string `json:"sub"`
-	}
-	b, err := json.MarshalIndent(struct {
-		S subject `json:"subject-credentials"`
-	}{subject{
-		Type: "JWT", Alg: "RS256",
-		PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
-		KeyID:      keyID, Issuer: saID, Subject: saID,
-	}}, "", "  ")
-	if err != nil {
-		return iam.Secret{}, nil, err
-	}
-	b = append(b, '\n')
-	key, err := nebiusauth.ParseCredentials(b, source)
+	key.Source = source
+	b, err := nebiusauth.MarshalCredentials(key)
 	if err != nil {
 		return iam.Secret{}, nil, err
 	}
