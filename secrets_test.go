@@ -441,8 +441,16 @@ func buildSuite(t *testing.T) *suite {
 	}
 	add(s, "*yandexauth.KeyFile", kf)
 	add(s, "yandexauth.KeyFile", *kf)
-	add(s, "nebiusauth.Exchanger", nebiusauth.NewExchanger(ns))
-	add(s, "yandexauth.Exchanger", yandexauth.NewExchanger(ys))
+	nx, err := nebiusauth.NewExchanger(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "nebiusauth.Exchanger", nx)
+	yx, err := yandexauth.NewExchanger(ys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "yandexauth.Exchanger", yx)
 	cache, err := auth.NewCache(auth.ExchangerFunc(func(context.Context) (auth.Token, error) { return tok, nil }))
 	if err != nil {
 		t.Fatal(err)

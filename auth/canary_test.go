@@ -143,12 +143,18 @@ func TestCanarySecretsNeverLeak(t *testing.T) {
 	}
 	for _, srv := range servers {
 		defer srv.Close()
-		nx := nebiusauth.NewExchanger(canarySigner{}, func(o *nebiusauth.ExchangerOptions) {
+		nx, err := nebiusauth.NewExchanger(canarySigner{}, func(o *nebiusauth.ExchangerOptions) {
 			o.Endpoint, o.Logger, o.MaxAttempts = srv.URL, logger, 1
 		})
-		yx := yandexauth.NewExchanger(canarySigner{}, func(o *yandexauth.ExchangerOptions) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		yx, err := yandexauth.NewExchanger(canarySigner{}, func(o *yandexauth.ExchangerOptions) {
 			o.Endpoint, o.Logger, o.MaxAttempts = srv.URL, logger, 1
 		})
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, x := range []auth.Exchanger{nx, yx} {
 			c, err := auth.NewCache(x, func(o *auth.CacheOptions) { o.Logger = logger })
 			if err != nil {

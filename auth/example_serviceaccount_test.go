@@ -14,7 +14,7 @@ import (
 func ExampleNewDiskStore() {
 	dir, _ := os.MkdirTemp("", "iamkit-example")
 	defer os.RemoveAll(dir)
-	store, err := auth.NewDiskStore(filepath.Join(dir, "tokens.json"), nil)
+	store, err := auth.NewDiskStore(filepath.Join(dir, "tokens.json"))
 	if err != nil {
 		panic(err)
 	}

@@ -238,13 +238,21 @@ func TestExchangersNoJWTAcrossHosts(t *testing.T) {
 				hc := mk()
 				var err error
 				if provider == "nebius" {
-					_, err = nebiusauth.NewExchanger(xhostSigner{}, func(o *nebiusauth.ExchangerOptions) {
+					x, xerr := nebiusauth.NewExchanger(xhostSigner{}, func(o *nebiusauth.ExchangerOptions) {
 						o.Endpoint, o.HTTPClient, o.MaxAttempts = a.URL+"/token", hc, 1
-					}).Exchange(t.Context())
+					})
+					if xerr != nil {
+						t.Fatal(xerr)
+					}
+					_, err = x.Exchange(t.Context())
 				} else {
-					_, err = yandexauth.NewExchanger(xhostSigner{}, func(o *yandexauth.ExchangerOptions) {
+					x, xerr := yandexauth.NewExchanger(xhostSigner{}, func(o *yandexauth.ExchangerOptions) {
 						o.Endpoint, o.HTTPClient, o.MaxAttempts = a.URL+"/token", hc, 1
-					}).Exchange(t.Context())
+					})
+					if xerr != nil {
+						t.Fatal(xerr)
+					}
+					_, err = x.Exchange(t.Context())
 				}
 				what := provider + " exchanger, " + name + " client, " + http.StatusText(code)
 				b.check(t, what)

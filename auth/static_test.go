@@ -23,7 +23,7 @@ func TestStaticTokenSourceValidation(t *testing.T) {
 func TestDiskStore(t *testing.T) {
 	clk := clock.NewFake(t0)
 	path := filepath.Join(t.TempDir(), "sub", "tokens.json")
-	s, err := auth.NewDiskStore(path, clk)
+	s, err := auth.NewDiskStore(path, func(o *auth.DiskStoreOptions) { o.Clock = clk })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestDiskStore(t *testing.T) {
 func TestCacheUsesDiskStore(t *testing.T) {
 	clk := clock.NewFake(t0)
 	path := filepath.Join(t.TempDir(), "tokens.json")
-	store, _ := auth.NewDiskStore(path, clk)
+	store, _ := auth.NewDiskStore(path, func(o *auth.DiskStoreOptions) { o.Clock = clk })
 	u := newUpstream(clk, time.Hour)
 	withStore := func(o *auth.CacheOptions) { o.Store = store; o.StoreKey = "kid-1" }
 

@@ -90,9 +90,12 @@ type ManagedOptions struct {
 	// OnEvent, when set, is called (synchronously, from the rotation
 	// goroutine) for every rotation event; keep it fast.
 	OnEvent func(Event)
-	// RetryBase and RetryMax bound the jittered exponential backoff after
-	// a failed create, delete or list. Defaults 5s and 5m.
-	RetryBase, RetryMax time.Duration
+	// BaseDelay and MaxDelay bound the jittered exponential backoff after
+	// a failed create, delete or list: BaseDelay after the first failure,
+	// doubling up to MaxDelay. Defaults 5s and 5m; MaxDelay must not be
+	// shorter than BaseDelay. The provider retries for as long as it runs:
+	// there is no attempt limit.
+	BaseDelay, MaxDelay time.Duration
 	// CallTimeout bounds each call to the KeyManager. Default 30s.
 	CallTimeout time.Duration
 	// DeleteOnClose deactivates and deletes the held keys on Close (for
@@ -252,49 +255,70 @@ type published struct {
 	changed    chan struct{} // closed when a newer published replaces this one
 }
 
+// setDefaults fills the fields left zero (the Policy's defaults are
+// applied by validate, which also checks it).
+func (o *ManagedOptions) setDefaults() {
+	if o.BaseDelay == 0 {
+		o.BaseDelay = 5 * time.Second
+	}
+	if o.MaxDelay == 0 {
+		o.MaxDelay = 5 * time.Minute
+	}
+	if o.CallTimeout == 0 {
+		o.CallTimeout = 30 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// validate reports the first unusable field, after setDefaults, and
+// applies the Policy's defaults.
+func (o *ManagedOptions) validate() error {
+	pol, err := o.Policy.withDefaults()
+	if err != nil {
+		return err
+	}
+	o.Policy = pol
+	switch {
+	case o.BaseDelay < 0 || o.MaxDelay < 0 || o.CallTimeout < 0:
+		return fmt.Errorf("credentials: managed provider: BaseDelay (%v), MaxDelay (%v) and CallTimeout (%v) must not be negative", o.BaseDelay, o.MaxDelay, o.CallTimeout)
+	case o.MaxDelay < o.BaseDelay:
+		return fmt.Errorf("credentials: managed provider: MaxDelay (%v) is shorter than BaseDelay (%v)", o.MaxDelay, o.BaseDelay)
+	}
+	if o.Instance != "" {
+		if err := validInstance(o.Instance); err != nil {
+			return fmt.Errorf("credentials: managed provider: ManagedOptions.Instance: %w", err)
+		}
+	}
+	return nil
+}
+
 // NewManagedProvider returns a provider that manages keys through km. It
 // validates the policy and options; no request is made until the first
-// Retrieve or Start.
+// Retrieve or Start. Nil option functions are skipped.
 func NewManagedProvider(km iam.KeyManager, optFns ...func(*ManagedOptions)) (*ManagedProvider, error) {
 	if km == nil {
 		return nil, errors.New("credentials: managed provider: KeyManager is nil")
 	}
 	var o ManagedOptions
 	for _, fn := range optFns {
-		fn(&o)
-	}
-	pol, err := o.Policy.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	if o.RetryBase <= 0 {
-		o.RetryBase = 5 * time.Second
-	}
-	if o.RetryMax <= 0 {
-		o.RetryMax = 5 * time.Minute
-	}
-	if o.RetryMax < o.RetryBase {
-		return nil, fmt.Errorf("credentials: managed provider: RetryMax (%v) is shorter than RetryBase (%v)", o.RetryMax, o.RetryBase)
-	}
-	if o.CallTimeout <= 0 {
-		o.CallTimeout = 30 * time.Second
-	}
-	if o.Instance != "" {
-		if err := validInstance(o.Instance); err != nil {
-			return nil, fmt.Errorf("credentials: managed provider: ManagedOptions.Instance: %w", err)
+		if fn != nil {
+			fn(&o)
 		}
 	}
-	log := o.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	o.setDefaults()
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
+	pol := o.Policy
 	p := &ManagedProvider{
 		km:        km,
 		opts:      o,
 		account:   km.AccountIdentity(),
 		pol:       pol,
 		clock:     clock.Or(o.Clock),
-		log:       log.With(slog.String("component", "iamkit/credentials"), slog.String("provider", string(km.Provider()))),
+		log:       o.Logger.With(slog.String("component", "iamkit/credentials"), slog.String("provider", string(km.Provider()))),
 		src:       managedSourcePrefix + string(km.Provider()),
 		safety:    min(maxExpirySafety, pol.RotateBefore/4),
 		realClock: o.Clock == nil,

@@ -192,7 +192,7 @@ func newHarness(t *testing.T, r *rig, clk *iamtest.FakeClock, optFns ...func(*Ma
 		o.Policy = testPolicy
 		o.Policy.Description = h.desc
 		o.Clock = clk
-		o.RetryBase, o.RetryMax = time.Minute, 4*time.Minute
+		o.BaseDelay, o.MaxDelay = time.Minute, 4*time.Minute
 		o.CallTimeout = 10 * time.Second
 		o.OnEvent = h.onEvent
 	}}, optFns...)...)
@@ -475,7 +475,7 @@ func TestManagedCreateFailure(t *testing.T) {
 				t.Fatalf("status after a failed create = %+v", st)
 			}
 			h.wantOurs("after a failed create", a.AccessKeyID)
-			// Backoff: each retry waits at most RetryMax.
+			// Backoff: each retry waits at most MaxDelay.
 			h.advance(4 * time.Minute)
 			h.advance(4 * time.Minute)
 			if n := h.count(EventCreateFailed); n != 3 {
@@ -793,6 +793,24 @@ func TestPolicyValidation(t *testing.T) {
 	}
 	if _, err := NewManagedProvider(nil); err == nil {
 		t.Fatal("nil KeyManager accepted")
+	}
+	for name, tc := range map[string]struct {
+		fn   func(*ManagedOptions)
+		want string
+	}{
+		"negative delay":       {func(o *ManagedOptions) { o.BaseDelay = -time.Second }, "must not be negative"},
+		"max below base":       {func(o *ManagedOptions) { o.BaseDelay, o.MaxDelay = time.Minute, time.Second }, "MaxDelay (1s) is shorter than BaseDelay (1m0s)"},
+		"negative timeout":     {func(o *ManagedOptions) { o.CallTimeout = -1 }, "must not be negative"},
+		"bad instance":         {func(o *ManagedOptions) { o.Instance = "a b" }, "ManagedOptions.Instance"},
+		"defaults are applied": {func(o *ManagedOptions) {}, ""},
+	} {
+		p, err := NewManagedProvider(km, tc.fn)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: got %v, want %q", name, err, tc.want)
+		}
+		if err == nil && (p.opts.BaseDelay != 5*time.Second || p.opts.MaxDelay != 5*time.Minute || p.opts.CallTimeout != 30*time.Second || p.pol.Lifetime != 24*time.Hour) {
+			t.Errorf("%s: defaults %v %v %v %v", name, p.opts.BaseDelay, p.opts.MaxDelay, p.opts.CallTimeout, p.pol.Lifetime)
+		}
 	}
 }
 
@@ -1150,4 +1168,20 @@ func TestManagedCloseUnstartedKeepsStateFile(t *testing.T) {
 		t.Fatalf("the state file changed (%v):\n%s", err, after)
 	}
 	h2.wantOurs("after closing an unstarted provider", a.AccessKeyID)
+}
+
+// TestNewManagedProviderSkipsNilOptions: a nil option function is skipped,
+// never called (issue 12: NewManagedProvider panicked).
+func TestNewManagedProviderSkipsNilOptions(t *testing.T) {
+	r := newYandexRig(t, iamtest.NewFakeClock(time.Now()))
+	defer func() {
+		if v := recover(); v != nil {
+			t.Fatalf("NewManagedProvider with a nil option function panicked: %v", v)
+		}
+	}()
+	p, err := NewManagedProvider(r.km, nil, func(*ManagedOptions) {}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = p.Close(context.Background())
 }

@@ -356,13 +356,13 @@ func (p *ManagedProvider) handleRejects(now time.Time) {
 }
 
 // backoff returns a jittered exponential delay for the n-th failure (n≥1):
-// a random value in [d/2, d) with d = RetryBase·2^(n-1) capped at RetryMax.
+// a random value in [d/2, d) with d = BaseDelay·2^(n-1) capped at MaxDelay.
 func (p *ManagedProvider) backoff(n int) time.Duration {
-	d := p.opts.RetryBase
-	for i := 1; i < n && d < p.opts.RetryMax; i++ {
+	d := p.opts.BaseDelay
+	for i := 1; i < n && d < p.opts.MaxDelay; i++ {
 		d *= 2
 	}
-	d = min(d, p.opts.RetryMax)
+	d = min(d, p.opts.MaxDelay)
 	half := d / 2
 	return half + time.Duration(rand.Int64N(int64(half)+1))
 }

@@ -103,7 +103,7 @@ func runRotation(t *testing.T, gw *gateway, name string, km iam.KeyManager) {
 		// Real time: a key lives 6s and the next one is made 3s before
 		// its end, so rotations come every 3s.
 		o.Policy = credentials.Policy{Lifetime: 6 * time.Second, RotateBefore: 3 * time.Second, SwitchDelay: -1, Grace: 1500 * time.Millisecond, MaxKeys: 2, Description: "iamkit-e2e-" + name}
-		o.RetryBase, o.RetryMax = 200*time.Millisecond, time.Second
+		o.BaseDelay, o.MaxDelay = 200*time.Millisecond, time.Second
 		o.DeleteOnClose = true
 		o.OnEvent = func(e credentials.Event) {
 			mu.Lock()

@@ -108,9 +108,12 @@ func ExampleNewExchanger() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	x := nebiusauth.NewExchanger(signer, func(o *nebiusauth.ExchangerOptions) {
+	x, err := nebiusauth.NewExchanger(signer, func(o *nebiusauth.ExchangerOptions) {
 		o.Endpoint = emu.URL
 	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	tok, err := x.Exchange(context.Background())
 	if err != nil {
 		log.Fatal(err)

@@ -34,7 +34,7 @@ func (e *xchEnv) nebiusX(optFns ...func(*nebiusauth.ExchangerOptions)) *nebiusau
 		o.Clock = e.Clock
 		o.Logger = e.Logs.Logger()
 	}
-	return nebiusauth.NewExchanger(e.nSign, append([]func(*nebiusauth.ExchangerOptions){base}, optFns...)...)
+	return mustExchanger(nebiusauth.NewExchanger(e.nSign, append([]func(*nebiusauth.ExchangerOptions){base}, optFns...)...))
 }
 
 func TestExpiryCountsFromBeforeTheCall(t *testing.T) {
@@ -153,4 +153,12 @@ func TestExchangeTransportError(t *testing.T) {
 		t.Errorf("err = %v, want a nebius ErrUnavailable", err)
 	}
 	e.CheckNoSecrets(t, err)
+}
+
+// mustExchanger returns x; the options of these tests are valid.
+func mustExchanger(x *nebiusauth.Exchanger, err error) *nebiusauth.Exchanger {
+	if err != nil {
+		panic(err)
+	}
+	return x
 }

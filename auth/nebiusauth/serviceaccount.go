@@ -8,6 +8,7 @@ import (
 
 // ServiceAccount returns a token source for a Nebius service account: a
 // [Signer] of key, an [Exchanger] and an [auth.Cache]. Close it when done.
+// Nil option functions are skipped.
 func ServiceAccount(key *auth.ServiceAccountKey, optFns ...func(*auth.ServiceAccountOptions)) (*auth.Cache, error) {
 	o := source.Options(optFns)
 	signer, err := NewSigner(key, func(so *SignerOptions) {
@@ -18,10 +19,10 @@ func ServiceAccount(key *auth.ServiceAccountKey, optFns ...func(*auth.ServiceAcc
 	if err != nil {
 		return nil, err
 	}
-	x := NewExchanger(signer, func(xo *ExchangerOptions) {
+	x, err := NewExchanger(signer, func(xo *ExchangerOptions) {
 		xo.Endpoint, xo.HTTPClient, xo.Clock, xo.Logger = o.Endpoint, o.HTTPClient, o.Clock, o.Logger
 	})
-	if err := x.Err(); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	return source.ServiceAccountCache("nebiusauth", x, iam.Nebius, key, o)

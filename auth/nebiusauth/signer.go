@@ -24,8 +24,8 @@ const (
 
 // SignerOptions configures a [Signer].
 type SignerOptions struct {
-	// TTL is the JWT lifetime (exp - iat). Default [DefaultJWTTTL];
-	// at least 1s and at most [MaxJWTTTL].
+	// TTL is the JWT lifetime (exp - iat). Default [DefaultJWTTTL]; at
+	// least 1s and at most [MaxJWTTTL] (a negative value is refused).
 	TTL time.Duration
 	// Audience overrides the "aud" claim. Default [JWTAudience].
 	Audience string
@@ -44,22 +44,37 @@ type Signer struct {
 	b   *jwtsign.Builder
 }
 
-// NewSigner returns a signer for key. It fails if the key has no IDs
-// or an unusable private key, or if the TTL is out of range.
-func NewSigner(key *auth.ServiceAccountKey, optFns ...func(*SignerOptions)) (*Signer, error) {
-	const name = "nebiusauth: NewSigner"
-	o := SignerOptions{TTL: DefaultJWTTTL, Audience: JWTAudience}
-	for _, fn := range optFns {
-		fn(&o)
-	}
-	if err := jwtsign.CheckKey(name, key); err != nil {
-		return nil, err
-	}
-	if err := jwtsign.CheckTTL(name, o.TTL, MaxJWTTTL); err != nil {
-		return nil, err
+// setDefaults fills the fields left zero.
+func (o *SignerOptions) setDefaults() {
+	if o.TTL == 0 {
+		o.TTL = DefaultJWTTTL
 	}
 	if o.Audience == "" {
 		o.Audience = JWTAudience
+	}
+}
+
+// validate reports an unusable field, after setDefaults.
+func (o *SignerOptions) validate() error {
+	return jwtsign.CheckTTL("nebiusauth: NewSigner", o.TTL, MaxJWTTTL)
+}
+
+// NewSigner returns a signer for key. It fails if the key has no IDs or an
+// unusable private key, or if the TTL is out of range. Nil option
+// functions are skipped.
+func NewSigner(key *auth.ServiceAccountKey, optFns ...func(*SignerOptions)) (*Signer, error) {
+	if err := jwtsign.CheckKey("nebiusauth: NewSigner", key); err != nil {
+		return nil, err
+	}
+	var o SignerOptions
+	for _, fn := range optFns {
+		if fn != nil {
+			fn(&o)
+		}
+	}
+	o.setDefaults()
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
 	b, err := jwtsign.New("nebiusauth", jwtsign.RS256, key, o.TTL,
 		"iss", key.ServiceAccountID,

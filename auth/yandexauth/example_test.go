@@ -84,9 +84,12 @@ func ExampleNewExchanger() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	x := yandexauth.NewExchanger(signer, func(o *yandexauth.ExchangerOptions) {
+	x, err := yandexauth.NewExchanger(signer, func(o *yandexauth.ExchangerOptions) {
 		o.Endpoint = emu.URL
 	})
+	if err != nil {
+		log.Fatal(err)
+	}
 	tok, err := x.Exchange(context.Background())
 	if err != nil {
 		log.Fatal(err)

@@ -20,16 +20,17 @@ import (
 // (IamTokenService.Create over REST).
 const DefaultTokenEndpoint = "https://iam.api.cloud.yandex.net/iam/v1/tokens"
 
-// ExchangerOptions configures an [Exchanger].
+// ExchangerOptions configures an [Exchanger]. Zero values mean the
+// defaults.
 type ExchangerOptions struct {
-	// Endpoint is the token URL. Default [DefaultTokenEndpoint]. It
-	// must be https, or http to a loopback address (the iamtest emulator).
+	// Endpoint is the token URL. Default [DefaultTokenEndpoint]. It must be
+	// https, or http to a loopback address (the iamtest emulator).
 	Endpoint string
 	// HTTPClient carries the requests (TLS settings, proxies). Default: a
 	// pooled client with per-attempt timeouts.
 	HTTPClient *http.Client
-	// Clock is the time source for JWT timestamps. Default: the system
-	// clock.
+	// Clock is the time source for JWT timestamps. Default: the
+	// system clock.
 	Clock iam.Clock
 	// Logger receives debug records of attempts and exchanges; never the
 	// JWT, the token or a body. Default: discard.
@@ -39,6 +40,38 @@ type ExchangerOptions struct {
 	// errors are retried with backoff. A retry presents the same JWT while
 	// more than half of its lifetime is left, else a newly signed one.
 	MaxAttempts int
+	// BaseDelay and MaxDelay shape the jittered exponential backoff
+	// between attempts: the wait before retry n is random in
+	// [0, min(BaseDelay·2^n, MaxDelay)]. Defaults 100ms and 5s; a MaxDelay
+	// below BaseDelay is raised to BaseDelay. A server's Retry-After is
+	// honoured, capped at 30s.
+	BaseDelay, MaxDelay time.Duration
+	// UserAgent is appended to iamkit's User-Agent (the rule of the iam
+	// package, # User-Agent).
+	UserAgent string
+}
+
+// setDefaults fills the fields left zero.
+func (o *ExchangerOptions) setDefaults() {
+	if o.Endpoint == "" {
+		o.Endpoint = DefaultTokenEndpoint
+	}
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+}
+
+// settings returns the options as the exchange machinery takes them.
+func (o *ExchangerOptions) settings() exchange.Settings {
+	return exchange.Settings{
+		Provider: iam.Yandex, Endpoint: o.Endpoint, HTTPClient: o.HTTPClient, Clock: o.Clock, Logger: o.Logger,
+		MaxAttempts: o.MaxAttempts, BaseDelay: o.BaseDelay, MaxDelay: o.MaxDelay, UserAgent: o.UserAgent,
+	}
+}
+
+// validate reports the first unusable field, after setDefaults.
+func (o *ExchangerOptions) validate() error {
+	return exchange.Check("yandexauth: NewExchanger", o.settings())
 }
 
 // Exchanger exchanges a service account's signed JWT for a Yandex
@@ -51,28 +84,25 @@ type Exchanger struct {
 	c      exchange.Config
 }
 
-// NewExchanger returns an exchanger that signs JWTs with signer
-// (usually a [Signer]). A nil signer or an unusable option is
-// reported by every call to Exchange, with what was wrong.
-func NewExchanger(signer auth.JWTSigner, optFns ...func(*ExchangerOptions)) *Exchanger {
-	o := ExchangerOptions{Endpoint: DefaultTokenEndpoint}
+// NewExchanger returns an exchanger that signs JWTs with signer (usually a
+// [Signer]). It fails, saying what was wrong, if signer is nil or an option
+// is unusable. Nil option functions are skipped.
+func NewExchanger(signer auth.JWTSigner, optFns ...func(*ExchangerOptions)) (*Exchanger, error) {
+	if signer == nil {
+		return nil, errors.New("yandexauth: NewExchanger: signer is nil")
+	}
+	var o ExchangerOptions
 	for _, fn := range optFns {
 		if fn != nil {
 			fn(&o)
 		}
 	}
-	if o.Endpoint == "" {
-		o.Endpoint = DefaultTokenEndpoint
+	o.setDefaults()
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
-	return &Exchanger{
-		signer: signer,
-		c:      exchange.NewConfig(iam.Yandex, "yandexauth: NewExchanger", signer, o.Endpoint, o.HTTPClient, o.Clock, o.Logger, o.MaxAttempts),
-	}
+	return &Exchanger{signer: signer, c: exchange.NewConfig(o.settings())}, nil
 }
-
-// Err reports a problem with the exchanger's configuration (nil signer,
-// bad endpoint), or nil. Exchange returns the same error.
-func (x *Exchanger) Err() error { return x.c.Err() }
 
 // Exchange signs a JWT and exchanges it for an IAM token. The token's
 // Expiry is the response's expiresAt.
@@ -84,9 +114,6 @@ func (x *Exchanger) Err() error { return x.c.Err() }
 // cause (an untrusted certificate, a refused or reset connection, a body
 // over the size limit) with the URL.
 func (x *Exchanger) Exchange(ctx context.Context) (auth.Token, error) {
-	if err := x.c.Err(); err != nil {
-		return auth.Token{}, err
-	}
 	ex, err := x.c.Exchange(ctx, x.signer, "application/json", func(jwt iam.Secret) ([]byte, error) {
 		return json.Marshal(struct {
 			JWT string `json:"jwt"`

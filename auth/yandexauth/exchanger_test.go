@@ -37,7 +37,7 @@ func (e *xchEnv) yandexX(optFns ...func(*yandexauth.ExchangerOptions)) *yandexau
 		o.Clock = e.Clock
 		o.Logger = e.Logs.Logger()
 	}
-	return yandexauth.NewExchanger(e.ySign, append([]func(*yandexauth.ExchangerOptions){base}, optFns...)...)
+	return mustExchanger(yandexauth.NewExchanger(e.ySign, append([]func(*yandexauth.ExchangerOptions){base}, optFns...)...))
 }
 
 func TestResponses(t *testing.T) {
@@ -119,10 +119,10 @@ func TestCacheFarFutureExpiresAtIsCached(t *testing.T) {
 	}))
 	defer srv.Close()
 	clk := iamtest.NewFakeClock(authtest.T0)
-	x := yandexauth.NewExchanger(staticSigner{}, func(o *yandexauth.ExchangerOptions) {
+	x := mustExchanger(yandexauth.NewExchanger(staticSigner{}, func(o *yandexauth.ExchangerOptions) {
 		o.Endpoint = srv.URL
 		o.Clock = clk
-	})
+	}))
 	c, err := auth.NewCache(x, func(o *auth.CacheOptions) { o.Clock = clk })
 	if err != nil {
 		t.Fatal(err)
@@ -144,3 +144,11 @@ func TestCacheFarFutureExpiresAtIsCached(t *testing.T) {
 type staticSigner struct{}
 
 func (staticSigner) SignJWT(time.Time) (iam.Secret, error) { return iam.NewSecret("jwt"), nil }
+
+// mustExchanger returns x; the options of these tests are valid.
+func mustExchanger(x *yandexauth.Exchanger, err error) *yandexauth.Exchanger {
+	if err != nil {
+		panic(err)
+	}
+	return x
+}

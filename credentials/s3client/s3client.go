@@ -22,7 +22,7 @@ import (
 	"github.com/iamkit/iamkit/internal/version"
 )
 
-// Options configures [New].
+// Options configures [New]. Zero values mean the defaults.
 type Options struct {
 	// Endpoint overrides the cloud's endpoint URL, for emulators and for
 	// regions without a known endpoint. Plain http is accepted only for
@@ -40,10 +40,23 @@ type Options struct {
 	// signature, session token and signing date would go along). Another
 	// type is refused, as New cannot see its redirects.
 	HTTPClient s3.HTTPClient
-	// RetryMaxAttempts is the AWS SDK's attempt count; 0 keeps its default.
+	// RetryMaxAttempts is the AWS SDK's attempt count; 0 keeps its default
+	// (3). Negative values are refused.
 	RetryMaxAttempts int
 	// S3Options are applied last, to set anything else on the s3.Options.
 	S3Options []func(*s3.Options)
+}
+
+// validate reports the first unusable field. The defaults are the AWS
+// SDK's and the cloud's (credentials.S3Endpoint), resolved by New.
+func (o *Options) validate() error {
+	if o.RetryMaxAttempts < 0 {
+		return fmt.Errorf("s3client: RetryMaxAttempts %d is negative", o.RetryMaxAttempts)
+	}
+	if o.Endpoint != "" {
+		return checkEndpoint(o.Endpoint)
+	}
+	return nil
 }
 
 // keyRejecter is implemented by credential providers that want to know when
@@ -63,19 +76,23 @@ type keyRejecter interface {
 // itself (it is its own cache): wrapped in an aws.CredentialsCache it
 // cannot be told, and the cache would keep the refused key until it
 // expires.
+//
+// Nil option functions are skipped.
 func New(provider iam.Provider, region string, creds aws.CredentialsProvider, optFns ...func(*Options)) (*s3.Client, error) {
 	if creds == nil {
 		return nil, errors.New("s3client: credentials provider is nil")
 	}
 	var o Options
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil {
+			fn(&o)
+		}
+	}
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
 	var ep credentials.Endpoint
 	if o.Endpoint != "" {
-		if err := checkEndpoint(o.Endpoint); err != nil {
-			return nil, err
-		}
 		ep.URL = strings.TrimRight(o.Endpoint, "/")
 		ep.Region = region
 		if ep.Region == "" && provider == iam.Yandex {

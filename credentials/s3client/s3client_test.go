@@ -43,6 +43,7 @@ func TestNewValidation(t *testing.T) {
 		{name: "http on loopback", provider: iam.Outscale, region: "eu-west-2", opts: s3client.Options{Endpoint: "http://127.0.0.1:9000"}, region2: "eu-west-2"},
 		{name: "endpoint without region", provider: iam.Nebius, opts: s3client.Options{Endpoint: "https://s3.example.com"}, want: "no signing region"},
 		{name: "unknown provider", provider: "aws", region: "us-east-1", want: "unknown provider"},
+		{name: "negative attempts", provider: iam.Yandex, opts: s3client.Options{RetryMaxAttempts: -1}, want: "RetryMaxAttempts -1 is negative"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -141,5 +142,19 @@ func TestRejectedKeyRotates(t *testing.T) {
 	out.Body.Close()
 	if string(b) != "v2" {
 		t.Fatalf("GetObject = %q", b)
+	}
+}
+
+// TestNewSkipsNilOptions: a nil option function is skipped, never called
+// (issue 12: New panicked).
+func TestNewSkipsNilOptions(t *testing.T) {
+	defer func() {
+		if v := recover(); v != nil {
+			t.Fatalf("New with a nil option function panicked: %v", v)
+		}
+	}()
+	static := awscreds.NewStaticCredentialsProvider("AKID", "secret", "")
+	if _, err := s3client.New(iam.Yandex, "", static, nil, func(*s3client.Options) {}, nil); err != nil {
+		t.Fatal(err)
 	}
 }

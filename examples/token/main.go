@@ -302,7 +302,7 @@ func openStore(cfg config, stderr io.Writer) (*auth.DiskStore, error) {
 		}
 		path = p
 	}
-	s, err := auth.NewDiskStore(path, nil)
+	s, err := auth.NewDiskStore(path)
 	if err != nil {
 		return nil, fmt.Errorf("-cache-file %s: %w", path, err)
 	}
@@ -440,7 +440,7 @@ func runEmulated(ctx context.Context, cfg config, key *auth.ServiceAccountKey, c
 	}
 	var store *auth.DiskStore
 	if cachePath != "" {
-		s, err := auth.NewDiskStore(cachePath, nil)
+		s, err := auth.NewDiskStore(cachePath)
 		if err != nil {
 			return fmt.Errorf("cache file %s: %w", cachePath, err)
 		}

@@ -53,7 +53,8 @@ type Options struct {
 	// Logger receives debug logs of requests (never bodies, tokens or
 	// secrets); default: discard.
 	Logger *slog.Logger
-	// UserAgent replaces the default "iamkit/<version>" User-Agent.
+	// UserAgent is appended to iamkit's User-Agent (the rule of the iam
+	// package, # User-Agent).
 	UserAgent string
 	// Clock is the time source for operation polling and expiry
 	// validation; nil means the system clock.

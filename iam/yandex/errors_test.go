@@ -281,7 +281,11 @@ func TestRefreshAndRetryOn401(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache, err := auth.NewCache(yandexauth.NewExchanger(signer, func(o *yandexauth.ExchangerOptions) { o.Endpoint = tokens.URL }))
+	x, err := yandexauth.NewExchanger(signer, func(o *yandexauth.ExchangerOptions) { o.Endpoint = tokens.URL })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := auth.NewCache(x)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,9 +53,13 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ts, err := auth.NewCache(yandexauth.NewExchanger(signer, func(o *yandexauth.ExchangerOptions) {
+	x, err := yandexauth.NewExchanger(signer, func(o *yandexauth.ExchangerOptions) {
 		o.Endpoint = tokens.URL // omit for Yandex Cloud
-	}))
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ts, err := auth.NewCache(x)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -255,7 +255,11 @@ func clientFromKeyJSON(t *testing.T, keyJSON []byte, source, tokenURL, iamURL st
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache, err := auth.NewCache(yandexauth.NewExchanger(signer, func(o *yandexauth.ExchangerOptions) { o.Endpoint = tokenURL }))
+	x, err := yandexauth.NewExchanger(signer, func(o *yandexauth.ExchangerOptions) { o.Endpoint = tokenURL })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := auth.NewCache(x)
 	if err != nil {
 		t.Fatal(err)
 	}

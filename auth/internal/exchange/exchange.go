@@ -36,6 +36,31 @@ const MaxErrorText = 512
 // maxExchangeResponseBytes bounds a token-exchange response body.
 const maxExchangeResponseBytes = 64 << 10
 
+// Settings are an exchanger's options, as both exchangers have them.
+type Settings struct {
+	Provider    iam.Provider  // whose token service
+	Endpoint    string        // the token URL
+	HTTPClient  *http.Client  // nil: httpx's pooled client
+	Clock       iam.Clock     // nil: the system clock
+	Logger      *slog.Logger  // nil: discard
+	MaxAttempts int           // 0: DefaultMaxAttempts
+	BaseDelay   time.Duration // backoff base; 0: httpx's default
+	MaxDelay    time.Duration // backoff cap; 0: httpx's default
+	UserAgent   string        // appended to iamkit's
+}
+
+// Check reports the first unusable setting; name is the constructor,
+// named in the error ("nebiusauth: NewExchanger").
+func Check(name string, s Settings) error {
+	switch {
+	case s.MaxAttempts < 0:
+		return fmt.Errorf("%s: MaxAttempts %d is negative", name, s.MaxAttempts)
+	case s.BaseDelay < 0 || s.MaxDelay < 0:
+		return fmt.Errorf("%s: BaseDelay (%v) and MaxDelay (%v) must not be negative", name, s.BaseDelay, s.MaxDelay)
+	}
+	return checkEndpoint(name, s.Endpoint)
+}
+
 // Config is what both exchangers share once their options are checked.
 type Config struct {
 	provider    iam.Provider
@@ -45,45 +70,31 @@ type Config struct {
 	maxAttempts int
 	clock       iam.Clock
 	logger      *slog.Logger
-	err         error // a construction error, returned by every Exchange
 }
 
-// NewConfig checks an exchanger's options; name is the constructor, named
-// in errors ("nebiusauth: NewExchanger"). A problem is kept in the Config
-// and reported by [Config.Err] and every Exchange.
-func NewConfig(provider iam.Provider, name string, signer auth.JWTSigner, endpoint string,
-	hc *http.Client, clk iam.Clock, logger *slog.Logger, maxAttempts int) Config {
-	c := Config{provider: provider, endpoint: endpoint, clock: clk, logger: logger}
+// NewConfig returns the exchange machinery for s, which [Check] accepted.
+func NewConfig(s Settings) Config {
+	c := Config{provider: s.Provider, endpoint: s.Endpoint, clock: s.Clock, logger: s.Logger, maxAttempts: s.MaxAttempts}
 	if c.clock == nil {
 		c.clock = clock.Real()
 	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
-	switch {
-	case signer == nil:
-		c.err = fmt.Errorf("%s: signer is nil", name)
-	case maxAttempts < 0:
-		c.err = fmt.Errorf("%s: MaxAttempts %d is negative", name, maxAttempts)
-	default:
-		c.err = checkEndpoint(name, endpoint)
+	if c.maxAttempts == 0 {
+		c.maxAttempts = DefaultMaxAttempts
 	}
-	if maxAttempts == 0 {
-		maxAttempts = DefaultMaxAttempts
-	}
-	c.maxAttempts = maxAttempts
 	c.httpOpts = func(o *httpx.Options) {
-		o.HTTPClient = hc
-		o.MaxAttempts = maxAttempts
+		o.HTTPClient = s.HTTPClient
+		o.MaxAttempts = c.maxAttempts
+		o.BaseDelay, o.MaxDelay = s.BaseDelay, s.MaxDelay
 		o.MaxResponseBytes = maxExchangeResponseBytes
+		o.UserAgent = s.UserAgent
 		o.Logger = c.logger
 	}
 	c.http = httpx.New(c.httpOpts)
 	return c
 }
-
-// Err reports a problem with the exchanger's configuration, or nil.
-func (c *Config) Err() error { return c.err }
 
 // Provider returns the provider the exchanges are with.
 func (c *Config) Provider() iam.Provider { return c.provider }

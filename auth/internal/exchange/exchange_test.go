@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func (e *xchEnv) nebiusX(optFns ...func(*nebiusauth.ExchangerOptions)) *nebiusau
 		o.Clock = e.Clock
 		o.Logger = e.Logs.Logger()
 	}
-	return nebiusauth.NewExchanger(e.nSign, append([]func(*nebiusauth.ExchangerOptions){base}, optFns...)...)
+	return must(nebiusauth.NewExchanger(e.nSign, append([]func(*nebiusauth.ExchangerOptions){base}, optFns...)...))
 }
 
 func (e *xchEnv) yandexX(optFns ...func(*yandexauth.ExchangerOptions)) *yandexauth.Exchanger {
@@ -48,7 +49,7 @@ func (e *xchEnv) yandexX(optFns ...func(*yandexauth.ExchangerOptions)) *yandexau
 		o.Clock = e.Clock
 		o.Logger = e.Logs.Logger()
 	}
-	return yandexauth.NewExchanger(e.ySign, append([]func(*yandexauth.ExchangerOptions){base}, optFns...)...)
+	return must(yandexauth.NewExchanger(e.ySign, append([]func(*yandexauth.ExchangerOptions){base}, optFns...)...))
 }
 
 func TestExchangersEndToEnd(t *testing.T) {
@@ -193,47 +194,49 @@ func TestExchangersContext(t *testing.T) {
 
 func TestExchangersConfigErrors(t *testing.T) {
 	e := newXchEnv(t)
+	errOf := func(_ any, err error) error { return err }
 	tests := []struct {
 		name string
 		err  error
 		want string
 	}{
-		{"nebius nil signer", nebiusauth.NewExchanger(nil).Err(), "signer is nil"},
-		{"yandex nil signer", yandexauth.NewExchanger(nil).Err(), "signer is nil"},
-		{"plain http to a remote host", nebiusauth.NewExchanger(e.nSign, func(o *nebiusauth.ExchangerOptions) {
+		{"nebius nil signer", errOf(nebiusauth.NewExchanger(nil)), "nebiusauth: NewExchanger: signer is nil"},
+		{"yandex nil signer", errOf(yandexauth.NewExchanger(nil)), "yandexauth: NewExchanger: signer is nil"},
+		{"plain http to a remote host", errOf(nebiusauth.NewExchanger(e.nSign, func(o *nebiusauth.ExchangerOptions) {
 			o.Endpoint = "http://auth.eu.nebius.com/oauth2/token/exchange"
-		}).Err(), "plain http to a non-loopback host"},
-		{"relative endpoint", yandexauth.NewExchanger(e.ySign, func(o *yandexauth.ExchangerOptions) { o.Endpoint = "/iam/v1/tokens" }).Err(), "not an absolute http(s) URL"},
-		{"ftp endpoint", yandexauth.NewExchanger(e.ySign, func(o *yandexauth.ExchangerOptions) { o.Endpoint = "ftp://x/y" }).Err(), "not an absolute http(s) URL"},
-		{"user info", yandexauth.NewExchanger(e.ySign, func(o *yandexauth.ExchangerOptions) { o.Endpoint = "https://u:pw@x/y" }).Err(), "user info"},
-		{"negative attempts", nebiusauth.NewExchanger(e.nSign, func(o *nebiusauth.ExchangerOptions) { o.MaxAttempts = -1 }).Err(), "MaxAttempts -1"},
+		})), "plain http to a non-loopback host"},
+		{"relative endpoint", errOf(yandexauth.NewExchanger(e.ySign, func(o *yandexauth.ExchangerOptions) { o.Endpoint = "/iam/v1/tokens" })), "not an absolute http(s) URL"},
+		{"ftp endpoint", errOf(yandexauth.NewExchanger(e.ySign, func(o *yandexauth.ExchangerOptions) { o.Endpoint = "ftp://x/y" })), "not an absolute http(s) URL"},
+		{"user info", errOf(yandexauth.NewExchanger(e.ySign, func(o *yandexauth.ExchangerOptions) { o.Endpoint = "https://u:pw@x/y" })), "user info"},
+		{"negative attempts", errOf(nebiusauth.NewExchanger(e.nSign, func(o *nebiusauth.ExchangerOptions) { o.MaxAttempts = -1 })), "MaxAttempts -1"},
+		{"negative delay", errOf(yandexauth.NewExchanger(e.ySign, func(o *yandexauth.ExchangerOptions) { o.BaseDelay = -time.Second })), "must not be negative"},
 	}
 	for _, tt := range tests {
 		if tt.err == nil || !strings.Contains(tt.err.Error(), tt.want) {
 			t.Errorf("%s: err = %v, want it to say %q", tt.name, tt.err, tt.want)
 		}
 	}
-	// Exchange reports the same error, without a request.
-	x := nebiusauth.NewExchanger(nil, func(o *nebiusauth.ExchangerOptions) { o.Endpoint = e.Nebius.URL })
-	if _, err := x.Exchange(t.Context()); err == nil || err.Error() != x.Err().Error() {
-		t.Errorf("Exchange err = %v, want %v", err, x.Err())
-	}
-	if e.Nebius.Exchanges() != 0 {
-		t.Error("a misconfigured exchanger sent a request")
-	}
-	// Defaults are valid.
-	if err := nebiusauth.NewExchanger(e.nSign).Err(); err != nil {
+	// Defaults are valid, and so is plain http to a loopback host.
+	if _, err := nebiusauth.NewExchanger(e.nSign); err != nil {
 		t.Errorf("default Nebius exchanger: %v", err)
 	}
-	if err := yandexauth.NewExchanger(e.ySign, func(o *yandexauth.ExchangerOptions) { o.Endpoint = "http://localhost:1/x" }).Err(); err != nil {
+	if _, err := yandexauth.NewExchanger(e.ySign, func(o *yandexauth.ExchangerOptions) { o.Endpoint = "http://localhost:1/x" }); err != nil {
 		t.Errorf("loopback http endpoint: %v", err)
 	}
 	// A failing signer.
 	failing := &authtest.CapturingSigner{Err: errors.New("hsm offline")}
-	_, err := yandexauth.NewExchanger(failing, func(o *yandexauth.ExchangerOptions) { o.Endpoint = e.Yandex.URL }).Exchange(t.Context())
+	_, err := must(yandexauth.NewExchanger(failing, func(o *yandexauth.ExchangerOptions) { o.Endpoint = e.Yandex.URL })).Exchange(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "signing the JWT failed") || !strings.Contains(err.Error(), "hsm offline") {
 		t.Errorf("failing signer: %v", err)
 	}
+}
+
+// must returns x; the options of these tests are valid.
+func must[X any](x X, err error) X {
+	if err != nil {
+		panic(err)
+	}
+	return x
 }
 
 func TestExchangeErrorsScrubEchoedJWT(t *testing.T) {
@@ -252,4 +255,27 @@ func TestExchangeErrorsScrubEchoedJWT(t *testing.T) {
 		t.Errorf("errors %v / %v: want the echoed JWT redacted", nerr, yerr)
 	}
 	e.CheckNoSecrets(t, errors.Join(nerr, yerr))
+}
+
+// TestExchangersAppendUserAgent: ExchangerOptions.UserAgent is appended to
+// iamkit's own product token, as every iamkit client does.
+func TestExchangersAppendUserAgent(t *testing.T) {
+	e := newXchEnv(t)
+	var got []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("User-Agent"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusBadRequest)
+	}))
+	defer srv.Close()
+	_, _ = e.nebiusX(func(o *nebiusauth.ExchangerOptions) { o.Endpoint, o.UserAgent = srv.URL, "myapp/1.2" }).Exchange(t.Context())
+	_, _ = e.yandexX(func(o *yandexauth.ExchangerOptions) { o.Endpoint, o.UserAgent = srv.URL, "myapp/1.2" }).Exchange(t.Context())
+	_, _ = e.yandexX(func(o *yandexauth.ExchangerOptions) { o.Endpoint = srv.URL }).Exchange(t.Context())
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 3 || !strings.HasPrefix(got[0], "iamkit/") || !strings.HasSuffix(got[0], " myapp/1.2") || got[1] != got[0] || strings.Contains(got[2], "myapp") || !strings.HasPrefix(got[2], "iamkit/") {
+		t.Errorf("User-Agents %q", got)
+	}
 }

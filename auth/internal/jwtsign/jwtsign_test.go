@@ -48,7 +48,7 @@ func TestSignerOptionsValidation(t *testing.T) {
 		ttl     time.Duration
 		wantErr string
 	}{
-		{0, "too short"},
+		{0, ""}, // the default
 		{-time.Second, "too short"},
 		{time.Millisecond, "too short"},
 		{5*time.Minute + time.Second, "at most 5m0s"},
@@ -57,25 +57,31 @@ func TestSignerOptionsValidation(t *testing.T) {
 		{5 * time.Minute, ""},
 	}
 	for _, tc := range nebius {
-		_, err := nebiusauth.NewSigner(key, func(o *nebiusauth.SignerOptions) { o.TTL = tc.ttl })
+		s, err := nebiusauth.NewSigner(key, func(o *nebiusauth.SignerOptions) { o.TTL = tc.ttl })
 		if (err == nil) != (tc.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
 			t.Errorf("Nebius TTL %v: error = %v, want %q", tc.ttl, err, tc.wantErr)
+		}
+		if err == nil && tc.ttl == 0 && s.TTL() != nebiusauth.DefaultJWTTTL {
+			t.Errorf("Nebius TTL 0: TTL() = %v, want the default", s.TTL())
 		}
 	}
 	yandex := []struct {
 		ttl     time.Duration
 		wantErr string
 	}{
-		{0, "too short"},
+		{0, ""}, // the default
 		{-time.Minute, "too short"},
 		{time.Hour + time.Second, "at most 1h0m0s"},
 		{time.Hour, ""},
 		{time.Minute, ""},
 	}
 	for _, tc := range yandex {
-		_, err := yandexauth.NewSigner(key, func(o *yandexauth.SignerOptions) { o.TTL = tc.ttl })
+		s, err := yandexauth.NewSigner(key, func(o *yandexauth.SignerOptions) { o.TTL = tc.ttl })
 		if (err == nil) != (tc.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
 			t.Errorf("Yandex TTL %v: error = %v, want %q", tc.ttl, err, tc.wantErr)
+		}
+		if err == nil && tc.ttl == 0 && s.TTL() != yandexauth.DefaultJWTTTL {
+			t.Errorf("Yandex TTL 0: TTL() = %v, want the default", s.TTL())
 		}
 	}
 

@@ -45,7 +45,7 @@ func TestServiceAccountPipeline(t *testing.T) {
 			defer stop()
 			key := registeredKey(t, reg, "key-"+tc.name, "sa-"+tc.name)
 
-			store, _ := auth.NewDiskStore(filepath.Join(t.TempDir(), "tokens.json"), clk)
+			store, _ := auth.NewDiskStore(filepath.Join(t.TempDir(), "tokens.json"), func(o *auth.DiskStoreOptions) { o.Clock = clk })
 			ts, err := tc.source(key, func(o *auth.ServiceAccountOptions) {
 				o.Endpoint = url
 				o.Clock = clk

@@ -223,7 +223,11 @@ func TestBootstrapKeyFileExchanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := yandexauth.NewExchanger(signer, func(o *yandexauth.ExchangerOptions) { o.Endpoint = tokens.URL }).Exchange(t.Context())
+	x, err := yandexauth.NewExchanger(signer, func(o *yandexauth.ExchangerOptions) { o.Endpoint = tokens.URL })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := x.Exchange(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
