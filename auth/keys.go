@@ -74,7 +74,9 @@ func (e *KeyFileError) Error() string {
 		b.WriteString(": ")
 	}
 	if e.Err != nil {
-		b.WriteString(e.Err.Error())
+		// A bare sentinel ("auth: required field is missing") is shown
+		// by its phrase: the prefix is already there.
+		b.WriteString(strings.TrimPrefix(e.Err.Error(), "auth: "))
 	} else {
 		b.WriteString("invalid key file")
 	}

@@ -31,26 +31,27 @@ const maxRSAKeyBits = 16384
 const MaxFileBytes = 1 << 20
 
 // The sentinels of package auth (auth re-exports each under the same name,
-// with its documentation).
+// with its documentation). Their text reads "auth: <phrase>"; an
+// auth.KeyFileError shows the phrase after its own "auth: " prefix.
 var (
 	// ErrEmptyKey is auth.ErrEmptyKey.
-	ErrEmptyKey = errors.New("key is empty")
+	ErrEmptyKey = errors.New("auth: key is empty")
 	// ErrMalformedKey is auth.ErrMalformedKey.
-	ErrMalformedKey = errors.New("malformed key")
+	ErrMalformedKey = errors.New("auth: malformed key")
 	// ErrEncryptedKey is auth.ErrEncryptedKey.
-	ErrEncryptedKey = errors.New("encrypted keys are not supported")
+	ErrEncryptedKey = errors.New("auth: encrypted keys are not supported")
 	// ErrNotRSA is auth.ErrNotRSA.
-	ErrNotRSA = errors.New("not an RSA private key")
+	ErrNotRSA = errors.New("auth: not an RSA private key")
 	// ErrPublicKeyGiven is auth.ErrPublicKeyGiven.
-	ErrPublicKeyGiven = errors.New("a public key or certificate was given where a private key was expected")
+	ErrPublicKeyGiven = errors.New("auth: a public key or certificate was given where a private key was expected")
 	// ErrKeyTooSmall is auth.ErrKeyTooSmall.
-	ErrKeyTooSmall = errors.New("RSA key is too small")
+	ErrKeyTooSmall = errors.New("auth: RSA key is too small")
 	// ErrMissingField is auth.ErrMissingField.
-	ErrMissingField = errors.New("required field is missing")
+	ErrMissingField = errors.New("auth: required field is missing")
 	// ErrInvalidField is auth.ErrInvalidField.
-	ErrInvalidField = errors.New("invalid field value")
+	ErrInvalidField = errors.New("auth: invalid field value")
 	// ErrUserAccountKey is auth.ErrUserAccountKey.
-	ErrUserAccountKey = errors.New("user account keys are not supported, use a service account key")
+	ErrUserAccountKey = errors.New("auth: user account keys are not supported, use a service account key")
 )
 
 // kindError is a cause that matches a sentinel and carries a more specific
