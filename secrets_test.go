@@ -514,7 +514,7 @@ func buildSuite(t *testing.T) *suite {
 	// Stopped, so that the reflection-only renderings (%p, %w: fmt reads
 	// the fields without the provider's locks) do not race with its
 	// rotation goroutine; it still holds its key.
-	if err := mp.Close(ctx); err != nil {
+	if err := mp.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if st := mp.Status(); st.Current != mc.AccessKeyID {

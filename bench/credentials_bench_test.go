@@ -34,7 +34,7 @@ func managedExpiring(b *testing.B) *credentials.ManagedProvider {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { _ = p.Close(context.Background()) })
+	b.Cleanup(func() { _ = p.Close() })
 	c, err := p.Retrieve(context.Background())
 	if err != nil || !c.CanExpire {
 		b.Fatalf("managed OUTSCALE key: %v (expiring %v)", err, c.CanExpire)
@@ -59,7 +59,7 @@ func managedProvider(b *testing.B) *credentials.ManagedProvider {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { _ = p.Close(context.Background()) })
+	b.Cleanup(func() { _ = p.Close() })
 	if _, err := p.Retrieve(context.Background()); err != nil {
 		b.Fatal(err)
 	}

@@ -22,7 +22,7 @@
 //		o.StateFile = "/var/lib/myapp/s3-key.json" // reuse the key across restarts
 //	})
 //	if err != nil { ... }
-//	defer p.Close(ctx)
+//	defer p.Close()
 //	client, err := s3client.New(iam.Nebius, "eu-north1", p)
 //
 // Both providers also work with config.WithCredentialsProvider and inside

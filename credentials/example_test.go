@@ -79,7 +79,7 @@ func ExampleNewManagedProvider() {
 	}
 	_, known := reg.S3Key(c.AccessKeyID)
 	fmt.Println(c.Source, known)
-	if err := p.Close(ctx); err != nil { // DeleteOnClose: the key is deleted
+	if err := p.Shutdown(ctx); err != nil { // DeleteOnClose: the key is deleted
 		panic(err)
 	}
 	_, known = reg.S3Key(c.AccessKeyID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -225,7 +226,9 @@ type ManagedProvider struct {
 	kick      chan struct{}
 	stop      chan struct{}
 	done      chan struct{}
-	closeOnce sync.Once
+	stopOnce  sync.Once // closes stop
+	closeOnce sync.Once // runs the end of a shutdown once
+	closeErr  error     // its outcome, returned by every later Shutdown
 
 	mu              sync.Mutex
 	rejected        []string // access key IDs reported by KeyRejected, not yet handled
@@ -418,7 +421,7 @@ func (p *ManagedProvider) retrieveSlow(ctx context.Context, s *published) (aws.C
 		if s.has && (s.validUntil.IsZero() || p.clock.Now().Before(s.validUntil)) {
 			return s.creds, nil
 		}
-		if s.err != nil && (s.gen > startGen || errors.Is(s.err, errClosed) || isFatal(s.err)) {
+		if s.err != nil && (s.gen > startGen || errors.Is(s.err, ErrClosed) || isFatal(s.err)) {
 			return aws.Credentials{}, s.err
 		}
 		select {
@@ -466,7 +469,7 @@ func (p *ManagedProvider) Settle(ctx context.Context) error {
 		select {
 		case <-ch:
 		case <-p.done:
-			return errClosed
+			return ErrClosed
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -520,29 +523,45 @@ func (p *ManagedProvider) Status() Status {
 	return st
 }
 
-// Close stops the rotation goroutine and waits for it. With
-// DeleteOnClose it first deactivates and deletes the held keys (bounded by
-// ctx). Retrieve fails after Close.
-func (p *ManagedProvider) Close(ctx context.Context) error {
-	var err error
-	p.closeOnce.Do(func() {
+// Shutdown stops the rotation goroutine (cancelling a KeyManager call in
+// flight) and waits for it to exit; with DeleteOnClose it then deactivates
+// and deletes the held keys (the deletions bounded by ctx too). If ctx
+// ends while the goroutine is still exiting, Shutdown returns ctx's error
+// and a later Shutdown or Close waits again. Once Shutdown has returned
+// anything else (nil, or the error of a deletion), no goroutine of the
+// provider is left and Retrieve returns [ErrClosed]; later calls return
+// the same result at once.
+func (p *ManagedProvider) Shutdown(ctx context.Context) error {
+	p.stopOnce.Do(func() {
 		close(p.stop)
 		p.Start() // makes sure done gets closed if the loop never ran
-		select {
-		case <-p.done:
-		case <-ctx.Done():
-			err = ctx.Err()
-			return
-		}
-		if p.opts.DeleteOnClose {
-			err = p.r.deleteAll(ctx, p)
-		}
-		p.publishErr(errClosed)
 	})
-	return err
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	p.closeOnce.Do(func() {
+		if p.opts.DeleteOnClose {
+			p.closeErr = p.r.deleteAll(ctx, p)
+		}
+		p.publishErr(ErrClosed)
+	})
+	return p.closeErr
 }
 
-var errClosed = errors.New("credentials: managed provider is closed")
+// Close is [ManagedProvider.Shutdown] bounded by CallTimeout (default
+// 30s), which leaves room for the deletions of DeleteOnClose; it makes a
+// ManagedProvider an io.Closer. Use Shutdown to choose the bound.
+func (p *ManagedProvider) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), p.opts.CallTimeout)
+	defer cancel()
+	return p.Shutdown(ctx)
+}
+
+// ErrClosed is returned by a [ManagedProvider] after Close or Shutdown:
+// by Retrieve, also to callers that were waiting for a key, and by Settle.
+var ErrClosed = errors.New("credentials: managed provider is closed")
 
 func (p *ManagedProvider) signal() {
 	select {
@@ -593,7 +612,7 @@ func (p *ManagedProvider) publishErr(err error) {
 	n.err = err
 	n.gen = old.gen + 1
 	n.changed = make(chan struct{})
-	if errors.Is(err, errClosed) || isFatal(err) {
+	if errors.Is(err, ErrClosed) || isFatal(err) {
 		// A closed provider, or a configuration error such as a state
 		// file of another account: stop serving.
 		n.has = false
@@ -638,4 +657,7 @@ func (p *ManagedProvider) String() string {
 // GoString is like String, for %#v.
 func (p *ManagedProvider) GoString() string { return p.String() }
 
-var _ aws.CredentialsProvider = (*ManagedProvider)(nil)
+var (
+	_ aws.CredentialsProvider = (*ManagedProvider)(nil)
+	_ io.Closer               = (*ManagedProvider)(nil)
+)

@@ -214,7 +214,7 @@ func newHarness(t *testing.T, r *rig, clk *iamtest.FakeClock, optFns ...func(*Ma
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := p.Close(ctx); err != nil {
+		if err := p.Shutdown(ctx); err != nil {
 			t.Errorf("Close: %v", err)
 		}
 	})
@@ -651,7 +651,7 @@ func TestManagedPersistence(t *testing.T) {
 
 			h1 := newHarness(t, r, clk, withFile)
 			a := h1.start()
-			if err := h1.p.Close(context.Background()); err != nil {
+			if err := h1.p.Close(); err != nil {
 				t.Fatal(err)
 			}
 			st, err := os.Stat(path)
@@ -672,7 +672,7 @@ func TestManagedPersistence(t *testing.T) {
 				t.Fatalf("restart: created %d, adopted %d", h2.count(EventKeyCreated), h2.count(EventKeyAdopted))
 			}
 			h2.wantOurs("after restart", a.AccessKeyID)
-			if err := h2.p.Close(context.Background()); err != nil {
+			if err := h2.p.Close(); err != nil {
 				t.Fatal(err)
 			}
 
@@ -692,7 +692,7 @@ func TestManagedPersistence(t *testing.T) {
 			// The old key had no secret holder any more: reconcile retired it.
 			h3.advance(time.Second)
 			h3.wantOurs("after a corrupt file", c.AccessKeyID)
-			if err := h3.p.Close(context.Background()); err != nil {
+			if err := h3.p.Close(); err != nil {
 				t.Fatal(err)
 			}
 
@@ -835,7 +835,7 @@ func TestManagedDeleteOnCloseAndNoSecretInOutput(t *testing.T) {
 			t.Fatalf("output shows the secret: %s", s)
 		}
 	}
-	if err := h.p.Close(context.Background()); err != nil {
+	if err := h.p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	h.wantOurs("after Close with DeleteOnClose")
@@ -857,7 +857,7 @@ func TestManagedRestartKeepsGrace(t *testing.T) {
 	h1.advance(testPolicy.Lifetime - testPolicy.RotateBefore)
 	h1.advance(testPolicy.SwitchDelay)
 	b := h1.retrieve()
-	if err := h1.p.Close(context.Background()); err != nil {
+	if err := h1.p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	raw, _ := os.ReadFile(path)
@@ -1042,7 +1042,7 @@ func TestManagedGoneStateKeyNotServed(t *testing.T) {
 	withFile := func(o *ManagedOptions) { o.StateFile = path }
 	h1 := newHarness(t, r, clk, withFile)
 	a := h1.start()
-	if err := h1.p.Close(context.Background()); err != nil {
+	if err := h1.p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	keys, err := r.km.ListKeys(context.Background())
@@ -1152,7 +1152,7 @@ func TestManagedCloseUnstartedKeepsStateFile(t *testing.T) {
 	withFile := func(o *ManagedOptions) { o.StateFile = path }
 	h1 := newHarness(t, r, clk, withFile)
 	a := h1.start()
-	if err := h1.p.Close(context.Background()); err != nil {
+	if err := h1.p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	before, err := os.ReadFile(path)
@@ -1160,7 +1160,7 @@ func TestManagedCloseUnstartedKeepsStateFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	h2 := newHarness(t, r, clk, withFile, func(o *ManagedOptions) { o.DeleteOnClose = true })
-	if err := h2.p.Close(context.Background()); err != nil {
+	if err := h2.p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	after, err := os.ReadFile(path)
@@ -1183,5 +1183,5 @@ func TestNewManagedProviderSkipsNilOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = p.Close(context.Background())
+	_ = p.Close()
 }

@@ -126,7 +126,7 @@ func runRotation(t *testing.T, gw *gateway, name string, km iam.KeyManager) {
 		t.Fatal(err)
 	}
 	defer func() {
-		if err := p.Close(context.Background()); err != nil {
+		if err := p.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
 		if n := keys.userCount(); n != 0 {

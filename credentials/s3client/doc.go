@@ -8,7 +8,7 @@
 // (package credentials) do not link the S3 service client.
 //
 //	p, _ := credentials.NewManagedProvider(keyManager)
-//	defer p.Close(ctx)
+//	defer p.Close()
 //	client, err := s3client.New(iam.Nebius, "eu-north1", p)
 //	// client.PutObject(ctx, ...)
 //

@@ -97,7 +97,7 @@ func TestRejectedKeyRotates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close(ctx)
+	defer p.Shutdown(ctx)
 	c, err := s3client.New(iam.Yandex, "", p, func(o *s3client.Options) { o.Endpoint = s3srv.URL; o.RetryMaxAttempts = 1 })
 	if err != nil {
 		t.Fatal(err)

@@ -274,7 +274,7 @@ func retrieve(ctx context.Context, km iam.KeyManager, cache, instance string, po
 	defer cancel()
 	c, err := p.Retrieve(ctx)
 	if err != nil {
-		_ = p.Close(ctx)
+		_ = p.Shutdown(ctx)
 		return Output{}, err
 	}
 	if err := p.Settle(ctx); err != nil {
@@ -282,7 +282,7 @@ func retrieve(ctx context.Context, km iam.KeyManager, cache, instance string, po
 	} else if c2, err := p.Retrieve(ctx); err == nil {
 		c = c2 // after a rotation step, with an up-to-date Expiration
 	}
-	if err := p.Close(ctx); err != nil {
+	if err := p.Shutdown(ctx); err != nil {
 		log.Warn("closing the provider", "error", err.Error())
 	}
 	out := Output{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}

@@ -164,7 +164,7 @@ func keySteps(ctx context.Context, rep *report, w *world, f keyFlow) (err error)
 	closed := false
 	defer func() {
 		if !closed {
-			_ = mp.Close(context.WithoutCancel(ctx))
+			_ = mp.Shutdown(context.WithoutCancel(ctx))
 		}
 	}()
 	managed, err := s3client.New(f.provider, f.region, mp, w.s3Options)
@@ -214,7 +214,7 @@ func keySteps(ctx context.Context, rep *report, w *world, f keyFlow) (err error)
 		}
 		created = false
 		closed = true
-		if err := mp.Close(ctx); err != nil {
+		if err := mp.Shutdown(ctx); err != nil {
 			return "", fmt.Errorf("managed provider: %w", err)
 		}
 		left, err := f.km.ListKeys(ctx)

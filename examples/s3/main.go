@@ -79,7 +79,7 @@ func run(ctx context.Context, w io.Writer, cloud iam.Provider) (err error) {
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, p.Close(ctx)) }()
+	defer func() { err = errors.Join(err, p.Shutdown(ctx)) }()
 
 	// On the real cloud, drop the Endpoint option: s3client picks
 	// storage.<region>.nebius.cloud, storage.yandexcloud.net or
