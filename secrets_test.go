@@ -33,7 +33,7 @@ import (
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/auth/yandexauth"
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
@@ -463,7 +463,7 @@ func buildSuite(t *testing.T) *suite {
 	add(s, "auth.Transport", auth.NewTransport(static, nil))
 
 	// credentials
-	sp, err := credentials.NewStaticProvider(key)
+	sp, err := iamcreds.NewStaticProvider(key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -502,7 +502,7 @@ func buildSuite(t *testing.T) *suite {
 	add(s, "*outscale.Profile", prof)
 	add(s, "outscale.Profile", *prof)
 	add(s, "outscale.Options", outscale.Options{Profile: prof, AccessKey: "AK", SecretKey: secret, Login: "me", Password: iam.NewSecret(canaryPassword)})
-	mp, err := credentials.NewManagedProvider(oc, func(o *credentials.ManagedOptions) { o.Policy.Description = "iamkit-canary" })
+	mp, err := iamcreds.NewManagedProvider(oc, func(o *iamcreds.ManagedOptions) { o.Policy.Description = "iamkit-canary" })
 	if err != nil {
 		t.Fatal(err)
 	}

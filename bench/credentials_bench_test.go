@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"golang.org/x/oauth2"
 
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest/outscaletest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
@@ -19,7 +19,7 @@ import (
 
 // managedExpiring returns a ManagedProvider holding an OUTSCALE key created
 // through the emulator with an expiry, so that Retrieve reads the clock.
-func managedExpiring(b *testing.B) *credentials.ManagedProvider {
+func managedExpiring(b *testing.B) *iamcreds.ManagedProvider {
 	b.Helper()
 	srv := outscaletest.New()
 	b.Cleanup(srv.Close)
@@ -30,7 +30,7 @@ func managedExpiring(b *testing.B) *credentials.ManagedProvider {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = oc.Close() })
-	p, err := credentials.NewManagedProvider(oc, func(o *credentials.ManagedOptions) { o.Policy.Description = "bench" })
+	p, err := iamcreds.NewManagedProvider(oc, func(o *iamcreds.ManagedOptions) { o.Policy.Description = "bench" })
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func managedExpiring(b *testing.B) *credentials.ManagedProvider {
 
 // managedProvider returns a ManagedProvider holding a Yandex static key
 // (no expiry: Retrieve reads no clock) created through the emulator.
-func managedProvider(b *testing.B) *credentials.ManagedProvider {
+func managedProvider(b *testing.B) *iamcreds.ManagedProvider {
 	b.Helper()
 	srv := yandextest.New()
 	b.Cleanup(srv.Close)
@@ -53,7 +53,7 @@ func managedProvider(b *testing.B) *credentials.ManagedProvider {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := credentials.NewManagedProvider(yc.AccessKeys, func(o *credentials.ManagedOptions) {
+	p, err := iamcreds.NewManagedProvider(yc.AccessKeys, func(o *iamcreds.ManagedOptions) {
 		o.Policy.Description = "bench"
 	})
 	if err != nil {
@@ -109,7 +109,7 @@ func parallel(b *testing.B, p aws.CredentialsProvider) float64 {
 	return float64(time.Since(start).Nanoseconds()) / float64(b.N)
 }
 
-// BenchmarkCredentialsRetrieve compares credentials.ManagedProvider.Retrieve
+// BenchmarkCredentialsRetrieve compares iamcreds.ManagedProvider.Retrieve
 // with aws.CredentialsCache.Retrieve on a cache hit, serially and in
 // parallel. The "ratio" metric of the managed case is its ns/op divided by
 // the AWS cache's, measured in the same process just before (≤ 1.0: at

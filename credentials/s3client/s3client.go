@@ -16,7 +16,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/version"
@@ -29,7 +29,7 @@ type Options struct {
 	// loopback hosts.
 	Endpoint string
 	// Region overrides the signing region (default: the cloud's, see
-	// credentials.S3Endpoint; required with Endpoint when the region
+	// iamcreds.S3Endpoint; required with Endpoint when the region
 	// argument is empty).
 	Region string
 	// HTTPClient is the transport; default: the AWS SDK's. It must be an
@@ -48,7 +48,7 @@ type Options struct {
 }
 
 // validate reports the first unusable field. The defaults are the AWS
-// SDK's and the cloud's (credentials.S3Endpoint), resolved by New.
+// SDK's and the cloud's (iamcreds.S3Endpoint), resolved by New.
 func (o *Options) validate() error {
 	if o.RetryMaxAttempts < 0 {
 		return fmt.Errorf("s3client: RetryMaxAttempts %d is negative", o.RetryMaxAttempts)
@@ -60,7 +60,7 @@ func (o *Options) validate() error {
 }
 
 // keyRejecter is implemented by credential providers that want to know when
-// object storage refuses their key (credentials.ManagedProvider).
+// object storage refuses their key (iamcreds.ManagedProvider).
 type keyRejecter interface {
 	KeyRejected(accessKeyID string)
 }
@@ -70,7 +70,7 @@ type keyRejecter interface {
 // response checksum validation only when an operation requires them (the
 // AWS SDK's default checksums are refused by non-AWS S3 servers).
 //
-// When creds is a *credentials.ManagedProvider (or anything with a
+// When creds is a *iamcreds.ManagedProvider (or anything with a
 // KeyRejected(accessKeyID) method), an InvalidAccessKeyId answer is
 // reported to it, which triggers one early key rotation. Pass the provider
 // itself (it is its own cache): wrapped in an aws.CredentialsCache it
@@ -91,16 +91,16 @@ func New(provider iam.Provider, region string, creds aws.CredentialsProvider, op
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	var ep credentials.Endpoint
+	var ep iamcreds.Endpoint
 	if o.Endpoint != "" {
 		ep.URL = strings.TrimRight(o.Endpoint, "/")
 		ep.Region = region
 		if ep.Region == "" && provider == iam.Yandex {
-			ep.Region = credentials.YandexRegion
+			ep.Region = iamcreds.YandexRegion
 		}
 	} else {
 		var err error
-		if ep, err = credentials.S3Endpoint(provider, region); err != nil {
+		if ep, err = iamcreds.S3Endpoint(provider, region); err != nil {
 			return nil, err
 		}
 	}

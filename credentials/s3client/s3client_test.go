@@ -14,7 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 	"golang.org/x/oauth2"
 
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/credentials/s3client"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
@@ -86,10 +86,10 @@ func TestRejectedKeyRotates(t *testing.T) {
 		t.Fatal(err)
 	}
 	switched := make(chan string, 4)
-	p, err := credentials.NewManagedProvider(yc.AccessKeys, func(o *credentials.ManagedOptions) {
+	p, err := iamcreds.NewManagedProvider(yc.AccessKeys, func(o *iamcreds.ManagedOptions) {
 		o.Policy.Description = "s3client-test"
-		o.OnEvent = func(e credentials.Event) {
-			if e.Kind == credentials.EventKeySwitched {
+		o.OnEvent = func(e iamcreds.Event) {
+			if e.Kind == iamcreds.EventKeySwitched {
 				switched <- e.AccessKeyID
 			}
 		}

@@ -2,7 +2,7 @@
 // setting: it prints the JSON the AWS CLI and SDKs expect (Version 1,
 // AccessKeyId, SecretAccessKey, SessionToken, Expiration) for an access key
 // of Nebius, Yandex Cloud or OUTSCALE that it creates and rotates itself
-// (credentials.ManagedProvider), keeping it in a cache file so that
+// (iamcreds.ManagedProvider), keeping it in a cache file so that
 // repeated invocations reuse the key.
 //
 // This is the one place iamkit prints a secret, to stdout only, on purpose:
@@ -30,7 +30,7 @@ import (
 
 	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/auth/yandexauth"
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/nebius"
 	"github.com/iamkit/iamkit/iam/outscale"
@@ -173,8 +173,8 @@ func mergeConfigFile(path string, cfg *Config) error {
 	return nil
 }
 
-func policy(cfg Config) (credentials.Policy, error) {
-	pol := credentials.Policy{Description: cfg.Description}
+func policy(cfg Config) (iamcreds.Policy, error) {
+	pol := iamcreds.Policy{Description: cfg.Description}
 	var err error
 	if cfg.Lifetime != "" {
 		if pol.Lifetime, err = time.ParseDuration(cfg.Lifetime); err != nil {
@@ -257,11 +257,11 @@ func keyManager(cfg Config) (iam.KeyManager, func(), error) {
 // retrieve gets the key (reusing the cached one when it is still good),
 // lets the provider finish what is due (rotation, deleting old keys), and
 // returns the credential_process output.
-func retrieve(ctx context.Context, km iam.KeyManager, cache, instance string, pol credentials.Policy, log *slog.Logger) (Output, error) {
+func retrieve(ctx context.Context, km iam.KeyManager, cache, instance string, pol iamcreds.Policy, log *slog.Logger) (Output, error) {
 	if err := os.MkdirAll(filepath.Dir(cache), 0o700); err != nil {
 		return Output{}, fmt.Errorf("cache directory: %w", err)
 	}
-	p, err := credentials.NewManagedProvider(km, func(o *credentials.ManagedOptions) {
+	p, err := iamcreds.NewManagedProvider(km, func(o *iamcreds.ManagedOptions) {
 		o.Policy = pol
 		o.StateFile = cache
 		o.Instance = instance

@@ -22,7 +22,7 @@ import (
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/auth/yandexauth"
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/credentials/s3client"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/nebius"
@@ -316,7 +316,7 @@ func lineValue(text, marker string) string {
 // s3Roundtrip puts and gets an object through the S3 forwarder with ak.
 func s3Roundtrip(ctx context.Context, t *testing.T, bucket string, p iam.Provider, endpoint, region string, ak iam.AccessKey) {
 	t.Helper()
-	creds, err := credentials.NewStaticProvider(ak)
+	creds, err := iamcreds.NewStaticProvider(ak)
 	if err != nil {
 		t.Fatal(err)
 	}
