@@ -1185,3 +1185,24 @@ func TestNewManagedProviderSkipsNilOptions(t *testing.T) {
 	}
 	_ = p.Close()
 }
+
+// TestManagedReadsAccessPolicyOncePerReconcile: OUTSCALE's API access
+// policy (the key-lifetime cap) is read once for a reconcile and the create
+// that follows it, not once by the provider and again by the create.
+func TestManagedReadsAccessPolicyOncePerReconcile(t *testing.T) {
+	clk := iamtest.NewFakeClock(time.Now().UTC().Truncate(time.Second))
+	r := newOutscaleRig(t, clk)
+	before := r.osc.RequestCount("ReadApiAccessPolicy")
+	h := newHarness(t, r, clk)
+	h.start()
+	if n := r.osc.RequestCount("ReadApiAccessPolicy") - before; n != 1 {
+		t.Errorf("the first reconcile and create read the access policy %d times, want 1", n)
+	}
+	before = r.osc.RequestCount("ReadApiAccessPolicy")
+	h.advance(testPolicy.Lifetime - testPolicy.RotateBefore)
+	// A rotation's create has no reconcile before it: the KeyManager
+	// reads the policy itself, once.
+	if n := r.osc.RequestCount("ReadApiAccessPolicy") - before; n != 1 {
+		t.Errorf("a rotation read the access policy %d times, want 1", n)
+	}
+}

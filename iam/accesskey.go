@@ -67,6 +67,12 @@ type CreateKeyRequest struct {
 	// active key nobody holds. Leave it false for descriptions that others
 	// may share: such a lookup could take another key for the lost one.
 	UniqueDescription bool
+	// ExpiryChecked says that the caller has just checked ExpiresAt (not
+	// zero) against the account's key-lifetime cap, read through the
+	// KeyManager's MaxKeyLifetime: a KeyManager that would read the cap to
+	// check the expiry does not read it again (the service still enforces
+	// it).
+	ExpiryChecked bool
 }
 
 // UpdateKeyRequest changes an access key's state and/or expiry.

@@ -141,13 +141,19 @@ func basicLogin(basic iam.Secret) string {
 // first: when MaxAccessKeyExpirationSeconds is set, a key without a
 // requested expiry gets the longest allowed one (less a margin for clock
 // skew), and a requested expiry beyond the policy is refused before any
-// key is created. With req.UniqueDescription the create is made with
+// key is created; with req.ExpiryChecked (the caller has just read the
+// policy through MaxKeyLifetime) a requested expiry is sent as it is,
+// without a second read. With req.UniqueDescription the create is made with
 // [ReconcileByTag](req.Description): a lost answer is resolved by looking
 // the key up by its tag, and an orphan found is deleted.
 func (c *Client) CreateKey(ctx context.Context, req iam.CreateKeyRequest) (iam.AccessKey, error) {
-	exp, err := c.chooseExpiry(ctx, "CreateAccessKey", req.ExpiresAt)
-	if err != nil {
-		return iam.AccessKey{}, err
+	exp := NewDate(req.ExpiresAt)
+	if !req.ExpiryChecked || req.ExpiresAt.IsZero() {
+		// The caller did not just read the policy (MaxKeyLifetime): read it.
+		var err error
+		if exp, err = c.chooseExpiry(ctx, "CreateAccessKey", req.ExpiresAt); err != nil {
+			return iam.AccessKey{}, err
+		}
 	}
 	var opt func(*CreateOptions)
 	if req.UniqueDescription && req.Description != "" {
