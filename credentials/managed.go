@@ -109,22 +109,24 @@ type ManagedOptions struct {
 // EventKind says what happened in an [Event].
 type EventKind int
 
-// The events a [ManagedProvider] reports.
+// The events a [ManagedProvider] reports. The [Event]'s KeyID and
+// AccessKeyID name the key concerned.
 const (
-	// EventKeyCreated: a key was created (Key is set).
+	// EventKeyCreated: a key was created (KeyID and AccessKeyID name it).
 	EventKeyCreated EventKind = iota + 1
 	// EventKeyAdopted: a key was taken over from the state file (at start,
 	// once it is known to be this account's, or later, written there by a
 	// process sharing it).
 	EventKeyAdopted
-	// EventKeySwitched: requests are now signed with Key.
+	// EventKeySwitched: requests are now signed with the key KeyID and
+	// AccessKeyID name.
 	EventKeySwitched
 	// EventKeyDeactivated: an old key was deactivated.
 	EventKeyDeactivated
 	// EventKeyDeleted: an old key was deleted.
 	EventKeyDeleted
-	// EventKeyRejected: object storage refused Key (InvalidAccessKeyId);
-	// an early rotation follows.
+	// EventKeyRejected: object storage refused the key AccessKeyID names
+	// (InvalidAccessKeyId); an early rotation follows.
 	EventKeyRejected
 	// EventCreateFailed: creating a key failed (Err); it is retried with
 	// backoff while the current key stays in use.
