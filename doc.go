@@ -1,9 +1,21 @@
 // Package iamkit is the map of the iamkit SDK: Go libraries to manage the
 // IAM keys of Nebius AI Cloud, Yandex Cloud and 3DS OUTSCALE and to get
 // tokens and S3 credentials from them. This package has no code; the work
-// is done by the packages below, which import one another in one direction:
+// is done by the packages below. They import one another in one direction,
+// each only from the layers under it (TestImportDirection checks it):
 //
-//	examples → credentials → iam/<provider> → auth → iam → internal
+//	examples, cmd                      everything below
+//	iam/iamtest/...                    iam, internal; each cloud's emulator also its client
+//	credentials, credentials/s3client  iam, internal: a cloud only through iam.KeyManager
+//	iam/nebius, iam/yandex             auth, their cloud's token source, iam, internal
+//	iam/outscale                       iam, internal
+//	auth/nebiusauth, auth/yandexauth   auth, iam, internal
+//	auth                               iam, internal
+//	internal/httpx, internal/redact    iam (the HTTP plumbing of the clients)
+//	iam                                internal/clock, internal/safeprint
+//
+// No library package imports the emulators, and a program that uses only
+// Yandex or OUTSCALE does not link gRPC.
 //
 // Package iam is the provider-neutral vocabulary: the [iam.Secret] type
 // that prints as REDACTED everywhere (fmt, slog, JSON, XML, errors) and
@@ -13,13 +25,14 @@
 // without knowing the cloud; and [iam.Error] with sentinels such as
 // [iam.ErrNotFound] and [iam.ErrThrottled] for errors.Is.
 //
-// Package auth turns a service account's private key into access tokens:
-// loaders for the Nebius credentials JSON, the Yandex key.json and plain
-// PEM files; JWT signers (Nebius RS256, Yandex PS256); exchangers for
-// Nebius's RFC 8693 token exchange and Yandex's /iam/v1/tokens; and a
-// lock-free cache that refreshes tokens before they expire, shares one
-// upstream call among all callers, and is an oauth2.TokenSource. Its
-// Transport adds the Bearer header to HTTP requests.
+// Package auth turns a service account's private key into access tokens.
+// Its generic half is a lock-free cache that refreshes tokens before they
+// expire, shares one upstream call among all callers, and is an
+// oauth2.TokenSource; a Transport that adds the Bearer header to HTTP
+// requests; token stores and the loader of plain PEM keys. The clouds'
+// halves are its subpackages: auth/nebiusauth (the Nebius credentials
+// JSON, RS256 JWTs, RFC 8693 token exchange) and auth/yandexauth (the
+// Yandex key.json, PS256 JWTs, /iam/v1/tokens).
 //
 // Packages iam/nebius, iam/yandex and iam/outscale are the typed clients
 // of each cloud's key APIs: Nebius access keys and authorized keys over
@@ -44,9 +57,9 @@
 //
 // Minimal use, a token source for a Nebius service account:
 //
-//	key, err := auth.LoadNebiusCredentialsFile("credentials.json")
+//	key, err := nebiusauth.LoadCredentialsFile("credentials.json")
 //	if err != nil { ... } // names the file and the field
-//	ts, err := auth.NebiusServiceAccount(key)
+//	ts, err := nebiusauth.ServiceAccount(key)
 //	if err != nil { ... }
 //	defer ts.Close()
 //	client := oauth2.NewClient(ctx, ts)

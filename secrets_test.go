@@ -31,7 +31,9 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/auth"
-	"github.com/iamkit/iamkit/credentials"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
@@ -398,10 +400,10 @@ func buildSuite(t *testing.T) *suite {
 		t.Fatal(err)
 	}
 	add(s, "auth.StaticTokenSource", static)
-	t.Setenv(auth.EnvNebiusIAMToken, canaryEnvToken)
-	t.Setenv(auth.EnvYandexIAMToken, canaryEnvToken)
+	t.Setenv(nebiusauth.EnvIAMToken, canaryEnvToken)
+	t.Setenv(yandexauth.EnvIAMToken, canaryEnvToken)
 	for name, fn := range map[string]func() (*auth.StaticTokenSource, error){
-		"auth.NebiusEnvTokenSource": auth.NebiusEnvTokenSource, "auth.YandexEnvTokenSource": auth.YandexEnvTokenSource,
+		"nebiusauth.EnvTokenSource": nebiusauth.EnvTokenSource, "yandexauth.EnvTokenSource": yandexauth.EnvTokenSource,
 	} {
 		src, err := fn()
 		if err != nil {
@@ -415,24 +417,40 @@ func buildSuite(t *testing.T) *suite {
 	}
 	add(s, "*auth.ServiceAccountKey", saKey)
 	add(s, "auth.ServiceAccountKey", *saKey)
-	ns, err := auth.NewNebiusSigner(saKey)
+	ns, err := nebiusauth.NewSigner(saKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	add(s, "auth.NebiusSigner", ns)
-	ys, err := auth.NewYandexSigner(saKey)
+	add(s, "nebiusauth.Signer", ns)
+	ys, err := yandexauth.NewSigner(saKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	add(s, "auth.YandexSigner", ys)
-	kf, err := auth.ParseYandexKeyFile(yandexKeyJSON(t, pemKey), "key.json")
+	add(s, "yandexauth.Signer", ys)
+	ykey, err := auth.NewServiceAccountKey("key-1", "sa-1", rsaKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	add(s, "*auth.YandexKeyFile", kf)
-	add(s, "auth.YandexKeyFile", *kf)
-	add(s, "auth.NebiusExchanger", auth.NewNebiusExchanger(ns))
-	add(s, "auth.YandexExchanger", auth.NewYandexExchanger(ys))
+	keyJSON, err := yandexauth.MarshalKeyFile(&yandexauth.KeyFile{Key: ykey, KeyAlgorithm: "RSA_2048"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf, err := yandexauth.ParseKeyFile(keyJSON, "key.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "*yandexauth.KeyFile", kf)
+	add(s, "yandexauth.KeyFile", *kf)
+	nx, err := nebiusauth.NewExchanger(ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "nebiusauth.Exchanger", nx)
+	yx, err := yandexauth.NewExchanger(ys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "yandexauth.Exchanger", yx)
 	cache, err := auth.NewCache(auth.ExchangerFunc(func(context.Context) (auth.Token, error) { return tok, nil }))
 	if err != nil {
 		t.Fatal(err)
@@ -445,7 +463,7 @@ func buildSuite(t *testing.T) *suite {
 	add(s, "auth.Transport", auth.NewTransport(static, nil))
 
 	// credentials
-	sp, err := credentials.NewStaticProvider(key)
+	sp, err := iamcreds.NewStaticProvider(key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,7 +517,7 @@ func buildSuite(t *testing.T) *suite {
 		t.Fatal(err)
 	}
 	add(s, "outscale.KeyManager/basic", okb)
-	mp, err := credentials.NewManagedProvider(okm, func(o *credentials.ManagedOptions) { o.Policy.Description = "iamkit-canary" })
+	mp, err := iamcreds.NewManagedProvider(okm, func(o *iamcreds.ManagedOptions) { o.Policy.Description = "iamkit-canary" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,7 +529,7 @@ func buildSuite(t *testing.T) *suite {
 	// Stopped, so that the reflection-only renderings (%p, %w: fmt reads
 	// the fields without the provider's locks) do not race with its
 	// rotation goroutine; it still holds its key.
-	if err := mp.Close(ctx); err != nil {
+	if err := mp.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if st := mp.Status(); st.Current != mc.AccessKeyID {
@@ -654,15 +672,6 @@ func (s *suite) pemCanaries(p string) {
 		s.t.Fatal(err)
 	}
 	s.rsaCanaries([]byte(p[i:]), k)
-}
-
-func yandexKeyJSON(t *testing.T, pemKey []byte) []byte {
-	b, err := json.Marshal(map[string]string{"id": "key-1", "service_account_id": "sa-1", "key_algorithm": "RSA_2048",
-		"private_key": "PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID <key-1>\n" + string(pemKey)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func nebiusPrivateKey(t *testing.T, credJSON []byte) string {

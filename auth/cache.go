@@ -54,11 +54,14 @@ type CacheOptions struct {
 	// bound their waiting, not the exchange). Default 30 seconds.
 	RefreshTimeout time.Duration
 
-	// MinBackoff and MaxBackoff bound the wait after a failed refresh
-	// before the next attempt (exponential, with full jitter). While
-	// backing off, a still-valid token keeps being served; callers without
-	// a valid token get the last error at once. Defaults 1 s and 1 min.
-	MinBackoff, MaxBackoff time.Duration
+	// BaseDelay and MaxDelay bound the wait after a failed refresh before
+	// the next attempt: BaseDelay after the first failure, doubling after
+	// each further one up to MaxDelay, with jitter over the upper half.
+	// While backing off, a still-valid token keeps being served; callers
+	// without a valid token get the last error at once. Defaults 1 s and
+	// 1 min; a MaxDelay below BaseDelay is raised to BaseDelay. The cache
+	// retries for as long as it lives: there is no attempt limit.
+	BaseDelay, MaxDelay time.Duration
 
 	// Store, when set, persists tokens across processes (see [DiskStore]).
 	// A token found there at construction is served until it goes stale.
@@ -161,50 +164,64 @@ type flight struct {
 	err  error
 }
 
-// NewCache returns a cache of the tokens x issues.
-func NewCache(x Exchanger, optFns ...func(*CacheOptions)) (*Cache, error) {
-	if x == nil {
-		return nil, errors.New("auth: NewCache: exchanger is nil")
-	}
-	o := CacheOptions{}
-	for _, fn := range optFns {
-		fn(&o)
-	}
+// setDefaults fills the fields left zero.
+func (o *CacheOptions) setDefaults() {
 	if o.RefreshFraction == 0 {
 		o.RefreshFraction = 0.5
-	}
-	if o.RefreshFraction <= 0 || o.RefreshFraction > 1 {
-		return nil, fmt.Errorf("auth: NewCache: RefreshFraction %v is outside (0, 1]", o.RefreshFraction)
 	}
 	if o.Jitter == 0 {
 		o.Jitter = 0.1
 	}
-	if o.Jitter < 0 || o.Jitter > 0.5 {
-		return nil, fmt.Errorf("auth: NewCache: Jitter %v is outside [0, 0.5]", o.Jitter)
-	}
 	if o.MinValidity == 0 {
 		o.MinValidity = time.Minute
-	}
-	if o.MinValidity < 0 || o.MaxRefreshAge < 0 || o.RefreshTimeout < 0 || o.MinBackoff < 0 || o.MaxBackoff < 0 {
-		return nil, errors.New("auth: NewCache: durations must not be negative")
 	}
 	if o.RefreshTimeout == 0 {
 		o.RefreshTimeout = 30 * time.Second
 	}
-	if o.MinBackoff == 0 {
-		o.MinBackoff = time.Second
+	if o.BaseDelay == 0 {
+		o.BaseDelay = time.Second
 	}
-	if o.MaxBackoff == 0 {
-		o.MaxBackoff = time.Minute
+	if o.MaxDelay == 0 {
+		o.MaxDelay = time.Minute
 	}
-	if o.MaxBackoff < o.MinBackoff {
-		o.MaxBackoff = o.MinBackoff
-	}
-	if o.Store != nil && o.StoreKey == "" {
-		return nil, errors.New("auth: NewCache: StoreKey is required when Store is set")
+	if o.MaxDelay < o.BaseDelay {
+		o.MaxDelay = o.BaseDelay
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// validate reports the first unusable field, after setDefaults.
+func (o *CacheOptions) validate() error {
+	switch {
+	case o.RefreshFraction <= 0 || o.RefreshFraction > 1:
+		return fmt.Errorf("auth: NewCache: RefreshFraction %v is outside (0, 1]", o.RefreshFraction)
+	case o.Jitter < 0 || o.Jitter > 0.5:
+		return fmt.Errorf("auth: NewCache: Jitter %v is outside [0, 0.5]", o.Jitter)
+	case o.MinValidity < 0 || o.MaxRefreshAge < 0 || o.RefreshTimeout < 0 || o.BaseDelay < 0 || o.MaxDelay < 0:
+		return errors.New("auth: NewCache: durations must not be negative")
+	case o.Store != nil && o.StoreKey == "":
+		return errors.New("auth: NewCache: StoreKey is required when Store is set")
+	}
+	return nil
+}
+
+// NewCache returns a cache of the tokens x issues. Nil option functions
+// are skipped.
+func NewCache(x Exchanger, optFns ...func(*CacheOptions)) (*Cache, error) {
+	if x == nil {
+		return nil, errors.New("auth: NewCache: exchanger is nil")
+	}
+	var o CacheOptions
+	for _, fn := range optFns {
+		if fn != nil {
+			fn(&o)
+		}
+	}
+	o.setDefaults()
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
 	c := &Cache{x: x, opts: o, clock: clock.NewReader(o.Clock)}
 	c.bg, c.cancel = context.WithCancel(context.Background())
@@ -455,14 +472,14 @@ func addSat(a, b time.Duration) time.Duration {
 }
 
 // backoff returns the wait after n consecutive failures: exponential from
-// MinBackoff, capped at MaxBackoff, with full jitter over its upper half.
+// BaseDelay, capped at MaxDelay, with jitter over its upper half.
 func (c *Cache) backoff(n int) time.Duration {
-	d := c.opts.MinBackoff
-	for i := 1; i < n && d < c.opts.MaxBackoff; i++ {
+	d := c.opts.BaseDelay
+	for i := 1; i < n && d < c.opts.MaxDelay; i++ {
 		d *= 2
 	}
-	if d > c.opts.MaxBackoff {
-		d = c.opts.MaxBackoff
+	if d > c.opts.MaxDelay {
+		d = c.opts.MaxDelay
 	}
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }

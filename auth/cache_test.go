@@ -245,8 +245,8 @@ func TestCacheServesValidTokenWhileRefreshesFail(t *testing.T) {
 	c := newCache(t, u, func(o *auth.CacheOptions) {
 		o.RefreshFraction = 0.5
 		o.Jitter = 0.01
-		o.MinBackoff = 10 * time.Second
-		o.MaxBackoff = 10 * time.Second
+		o.BaseDelay = 10 * time.Second
+		o.MaxDelay = 10 * time.Second
 	})
 	old := mustToken(t, c)
 	u.failWith(errors.New("exchange failed"))
@@ -281,7 +281,7 @@ func TestCacheFailureIsSharedThenBackedOff(t *testing.T) {
 	clk := clock.NewFake(t0)
 	u := newUpstream(clk, time.Hour)
 	u.failWith(errors.New("boom"))
-	c := newCache(t, u, func(o *auth.CacheOptions) { o.MinBackoff = time.Minute; o.MaxBackoff = time.Minute })
+	c := newCache(t, u, func(o *auth.CacheOptions) { o.BaseDelay = time.Minute; o.MaxDelay = time.Minute })
 	_, err := c.AccessToken(context.Background())
 	var re *auth.RefreshError
 	if !errors.As(err, &re) {

@@ -3,8 +3,6 @@ package auth_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,43 +73,6 @@ func TestCacheFarFutureExpiryIsCached(t *testing.T) {
 		})
 	}
 }
-
-// The same through the Yandex exchanger, whose server sets expiresAt.
-func TestCacheYandexFarFutureExpiresAtIsCached(t *testing.T) {
-	var calls atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n := calls.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"iamToken":"t1.token-%d","expiresAt":"9999-12-31T23:59:59Z"}`, n)
-	}))
-	defer srv.Close()
-	clk := clock.NewFake(t0)
-	x := auth.NewYandexExchanger(staticSigner{}, func(o *auth.YandexExchangerOptions) {
-		o.Endpoint = srv.URL
-		o.Clock = clk
-	})
-	c, err := auth.NewCache(x, func(o *auth.CacheOptions) { o.Clock = clk })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	clk.Advance(5 * time.Minute)
-	for i := 0; i < 50; i++ {
-		if _, err := c.AccessToken(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		clk.Advance(time.Second)
-	}
-	waitFor(t, func() bool { return !refreshRunning(c) })
-	if n := calls.Load(); n != 1 {
-		t.Fatalf("50 calls made %d exchanges, want 1", n)
-	}
-}
-
-// staticSigner signs nothing: the JWT is a fixed string.
-type staticSigner struct{}
-
-func (staticSigner) SignJWT(time.Time) (iam.Secret, error) { return iam.NewSecret("jwt"), nil }
 
 // Issue 11, item 10: the cache decided freshness on the monotonic clock
 // alone, which stands still while the machine sleeps, so a process resumed

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 )
@@ -33,7 +35,8 @@ type canarySigner struct{}
 
 func (canarySigner) SignJWT(time.Time) (iam.Secret, error) { return iam.NewSecret(canaryJWT), nil }
 
-// TestCanarySecretsNeverLeak passes a private key, a JWT and a token with
+// TestCanarySecretsNeverLeak covers the whole auth family (this package and
+// the provider packages auth/nebiusauth and auth/yandexauth): it passes a private key, a JWT and a token with
 // known values through every loader error, exchange error, debug logging,
 // fmt verbs and JSON, and checks that none of them shows up anywhere.
 func TestCanarySecretsNeverLeak(t *testing.T) {
@@ -87,7 +90,7 @@ func TestCanarySecretsNeverLeak(t *testing.T) {
 		"syntax.json":    nebiusJSON(func(map[string]any) {})[:200],
 		"wrongtype.json": nebiusJSON(func(m map[string]any) { m["private-key"] = 42 }),
 	} {
-		_, err := auth.LoadNebiusCredentialsFile(write(name, content))
+		_, err := nebiusauth.LoadCredentialsFile(write(name, content))
 		loaderErrs = append(loaderErrs, err)
 	}
 	for name, content := range map[string]string{
@@ -96,7 +99,7 @@ func TestCanarySecretsNeverLeak(t *testing.T) {
 		"y-badkey.json": yandexJSON(func(m map[string]any) { m["private_key"] = truncated }),
 		"y-syntax.json": yandexJSON(func(map[string]any) {})[:300],
 	} {
-		_, err := auth.LoadYandexKeyFile(write(name, content))
+		_, err := yandexauth.LoadKeyFile(write(name, content))
 		loaderErrs = append(loaderErrs, err)
 	}
 	for i, err := range loaderErrs {
@@ -107,12 +110,12 @@ func TestCanarySecretsNeverLeak(t *testing.T) {
 	}
 
 	// A loaded key under every verb.
-	key, err := auth.ParseNebiusCredentials([]byte(nebiusJSON(func(map[string]any) {})), "creds.json")
+	key, err := nebiusauth.ParseCredentials([]byte(nebiusJSON(func(map[string]any) {})), "creds.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	out = append(out, fmtAll(key)...)
-	signer, _ := auth.NewNebiusSigner(key)
+	signer, _ := nebiusauth.NewSigner(key)
 	out = append(out, fmtAll(signer)...)
 	logger.Debug("key", "key", key, "signer", signer)
 
@@ -140,12 +143,18 @@ func TestCanarySecretsNeverLeak(t *testing.T) {
 	}
 	for _, srv := range servers {
 		defer srv.Close()
-		nx := auth.NewNebiusExchanger(canarySigner{}, func(o *auth.NebiusExchangerOptions) {
+		nx, err := nebiusauth.NewExchanger(canarySigner{}, func(o *nebiusauth.ExchangerOptions) {
 			o.Endpoint, o.Logger, o.MaxAttempts = srv.URL, logger, 1
 		})
-		yx := auth.NewYandexExchanger(canarySigner{}, func(o *auth.YandexExchangerOptions) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		yx, err := yandexauth.NewExchanger(canarySigner{}, func(o *yandexauth.ExchangerOptions) {
 			o.Endpoint, o.Logger, o.MaxAttempts = srv.URL, logger, 1
 		})
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, x := range []auth.Exchanger{nx, yx} {
 			c, err := auth.NewCache(x, func(o *auth.CacheOptions) { o.Logger = logger })
 			if err != nil {
@@ -165,7 +174,7 @@ func TestCanarySecretsNeverLeak(t *testing.T) {
 	ts := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
 	defer ts.Close()
 	good := registeredKey(t, reg, "publickey-1", "sa-1")
-	cache, err := auth.NebiusServiceAccount(good, func(o *auth.ServiceAccountOptions) { o.Endpoint = ts.URL; o.Logger = logger })
+	cache, err := nebiusauth.ServiceAccount(good, func(o *auth.ServiceAccountOptions) { o.Endpoint = ts.URL; o.Logger = logger })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,8 +241,8 @@ func fmtAll(v any) []string {
 }
 
 // TestStaticTokenSourceNeverPrintsToken is the regression test of issue 11
-// item 2: a StaticTokenSource (and so NebiusEnvTokenSource and
-// YandexEnvTokenSource) printed its token under %v %+v %s %q and in slog's
+// item 2: a StaticTokenSource (and so nebiusauth.EnvTokenSource and
+// yandexauth.EnvTokenSource) printed its token under %v %+v %s %q and in slog's
 // text output.
 func TestStaticTokenSourceNeverPrintsToken(t *testing.T) {
 	const tok = "t1.CANARY-STATIC-5d0c"
@@ -241,13 +250,13 @@ func TestStaticTokenSourceNeverPrintsToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(auth.EnvNebiusIAMToken, tok)
-	t.Setenv(auth.EnvYandexIAMToken, tok)
-	nebiusEnv, err := auth.NebiusEnvTokenSource()
+	t.Setenv(nebiusauth.EnvIAMToken, tok)
+	t.Setenv(yandexauth.EnvIAMToken, tok)
+	nebiusEnv, err := nebiusauth.EnvTokenSource()
 	if err != nil {
 		t.Fatal(err)
 	}
-	yandexEnv, err := auth.YandexEnvTokenSource()
+	yandexEnv, err := yandexauth.EnvTokenSource()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,16 +43,40 @@ type diskToken struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
+// DiskStoreOptions configures [NewDiskStore]. Every field is optional.
+type DiskStoreOptions struct {
+	// Clock decides which stored tokens have expired. Default: the system
+	// clock.
+	Clock iam.Clock
+}
+
+// setDefaults fills the fields left zero.
+func (o *DiskStoreOptions) setDefaults() {
+	if o.Clock == nil {
+		o.Clock = realClock()
+	}
+}
+
+// validate reports an unusable field; every DiskStoreOptions is usable.
+func (o *DiskStoreOptions) validate() error { return nil }
+
 // NewDiskStore returns a store in the file at path (created on the first
-// save, with its directory, mode 0700). clock may be nil.
-func NewDiskStore(path string, clock iam.Clock) (*DiskStore, error) {
+// save, with its directory, mode 0700). Nil option functions are skipped.
+func NewDiskStore(path string, optFns ...func(*DiskStoreOptions)) (*DiskStore, error) {
 	if path == "" {
 		return nil, errors.New("auth: NewDiskStore: path is empty")
 	}
-	if clock == nil {
-		clock = realClock()
+	var o DiskStoreOptions
+	for _, fn := range optFns {
+		if fn != nil {
+			fn(&o)
+		}
 	}
-	return &DiskStore{path: path, clock: clock}, nil
+	o.setDefaults()
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	return &DiskStore{path: path, clock: o.Clock}, nil
 }
 
 // DefaultDiskStorePath returns the default token cache file,

@@ -20,7 +20,7 @@ import (
 func TestDiskStoreIgnoresAnOversizedFile(t *testing.T) {
 	clk := clock.NewFake(t0)
 	path := filepath.Join(t.TempDir(), "tokens.json")
-	s, err := auth.NewDiskStore(path, clk)
+	s, err := auth.NewDiskStore(path, func(o *auth.DiskStoreOptions) { o.Clock = clk })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,33 +1,41 @@
-// Package auth gets access tokens for Nebius AI Cloud and Yandex Cloud from
-// a service account's private key, and keeps them fresh.
+// Package auth is the generic half of iamkit's token pipeline: it caches
+// the access tokens of any exchanger, keeps them fresh, and puts them on
+// HTTP requests. The cloud-specific halves live in its subpackages:
+// auth/nebiusauth (Nebius AI Cloud) and auth/yandexauth (Yandex Cloud)
+// read their clouds' key files, sign the JWTs and exchange them.
 //
 // The pipeline has one type per job, and each part can be used alone
 // (key file → ServiceAccountKey → signer → exchanger → Cache → Transport):
 //
-//   - Key loaders read the Nebius credentials JSON, the Yandex authorized
-//     key.json, or a plain private.pem plus IDs, into a [ServiceAccountKey].
-//     Errors name the file and the field and never contain key material.
-//   - Signers ([NebiusSigner], RS256; [YandexSigner], PS256) make the
-//     short-lived JWT a token exchange needs.
-//   - Exchangers ([NebiusExchanger], RFC 8693 token exchange;
-//     [YandexExchanger], /iam/v1/tokens) trade the JWT for an access token.
+//   - [ServiceAccountKey] is a service account's RSA private key with its
+//     IDs. [LoadPrivateKeyFile] and [ParsePrivateKeyPEM] read a plain
+//     private.pem; the providers' loaders (nebiusauth.LoadCredentialsFile,
+//     yandexauth.LoadKeyFile) read their credentials files. Errors are
+//     [*KeyFileError] values that name the file and the field and never
+//     contain key material.
+//   - A [JWTSigner] makes the short-lived JWT a token exchange needs
+//     (nebiusauth.Signer, RS256; yandexauth.Signer, PS256).
+//   - An [Exchanger] trades the JWT for an access token
+//     (nebiusauth.Exchanger, yandexauth.Exchanger; [ExchangerFunc] adapts a
+//     function).
 //   - [Cache] caches the tokens of any [Exchanger] and refreshes them
 //     before they expire; it is an oauth2.TokenSource.
 //   - [Transport] adds "Authorization: Bearer" to HTTP requests and retries
 //     once with a fresh token after a 401.
 //
-// [NebiusServiceAccount] and [YandexServiceAccount] build the whole chain
-// from a key in one call. [NewStaticTokenSource], [NebiusEnvTokenSource]
-// and [YandexEnvTokenSource] serve a token you already have.
+// nebiusauth.ServiceAccount and yandexauth.ServiceAccount build the whole
+// chain from a key in one call, configured by [ServiceAccountOptions].
+// [NewStaticTokenSource] (and the providers' EnvTokenSource) serve a token
+// you already have.
 //
 // Minimal use:
 //
-//	key, err := auth.LoadNebiusCredentialsFile("credentials.json")
+//	key, err := nebiusauth.LoadCredentialsFile("credentials.json")
 //	if err != nil { ... }
-//	ts, err := auth.NebiusServiceAccount(key)
+//	ts, err := nebiusauth.ServiceAccount(key)
 //	if err != nil { ... }
 //	defer ts.Close()
-//	client := oauth2.NewClient(ctx, ts) // or auth.NewClient(ts)
+//	client := auth.NewClient(ts) // or oauth2.NewClient(ctx, ts)
 //
 // # Caching
 //

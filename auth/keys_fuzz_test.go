@@ -58,31 +58,3 @@ func FuzzParsePrivateKeyPEM(f *testing.F) {
 		checkNoEcho(t, data, err)
 	})
 }
-
-func FuzzParseNebiusCredentials(f *testing.F) {
-	f.Add([]byte(`{"subject-credentials":{"alg":"RS256","kid":"k","iss":"s","sub":"s","private-key":"-----BEGIN PRIVATE KEY-----\n` + canaryLine + `\n-----END PRIVATE KEY-----\n"}}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		key, err := ParseNebiusCredentials(data, "fuzz.json")
-		if err == nil {
-			if key == nil || key.KeyID == "" || key.ServiceAccountID == "" || key.PrivateKey() == nil {
-				t.Fatalf("accepted an incomplete key: %v", key)
-			}
-			return
-		}
-		checkNoEcho(t, data, err)
-	})
-}
-
-func FuzzParseYandexKey(f *testing.F) {
-	f.Add([]byte(`{"id":"k","service_account_id":"s","private_key":"PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID \u003ck\u003e\n-----BEGIN PRIVATE KEY-----\n` + canaryLine + `\n-----END PRIVATE KEY-----\n"}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		key, err := ParseYandexKey(data, "fuzz.json")
-		if err == nil {
-			if key == nil || key.KeyID == "" || key.ServiceAccountID == "" || key.PrivateKey() == nil {
-				t.Fatalf("accepted an incomplete key: %v", key)
-			}
-			return
-		}
-		checkNoEcho(t, data, err)
-	})
-}

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/iamkit/iamkit/auth/internal/keyfile"
 )
 
 var (
@@ -345,7 +347,7 @@ func TestLoadPrivateKeyFile(t *testing.T) {
 	}
 
 	big := filepath.Join(dir, "big.pem")
-	if err := os.WriteFile(big, bytes.Repeat([]byte("A"), maxKeyFileBytes+10), 0o600); err != nil {
+	if err := os.WriteFile(big, bytes.Repeat([]byte("A"), keyfile.MaxFileBytes+10), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := LoadPrivateKeyFile(big, "k", "s"); !errors.Is(err, ErrMalformedKey) || !strings.Contains(err.Error(), "larger than") {

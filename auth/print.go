@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
@@ -56,38 +57,11 @@ func (s *StaticTokenSource) LogValue() slog.Value {
 
 // MarshalJSON writes the token's type and expiry, never the token.
 func (s *StaticTokenSource) MarshalJSON() ([]byte, error) {
-	return []byte(`{"type":` + string(appendJSONString(nil, s.tok.Type)) + `,"token":"` + iam.Redacted + `"}`), nil
+	return json.Marshal(struct {
+		Type  string `json:"type"`
+		Token string `json:"token"`
+	}{s.tok.Type, iam.Redacted})
 }
-
-// Format prints String under every verb (GoString for %#v); never key
-// material.
-func (s *NebiusSigner) Format(f fmt.State, verb rune) {
-	safeprint.FormatString(f, verb, s.String(), s.GoString())
-}
-
-// LogValue makes slog print the key's IDs; never key material.
-func (s *NebiusSigner) LogValue() slog.Value { return s.key.LogValue() }
-
-// Format prints String under every verb (GoString for %#v); never key
-// material.
-func (s *YandexSigner) Format(f fmt.State, verb rune) {
-	safeprint.FormatString(f, verb, s.String(), s.GoString())
-}
-
-// LogValue makes slog print the key's IDs; never key material.
-func (s *YandexSigner) LogValue() slog.Value { return s.key.LogValue() }
-
-// String returns the key file as %v prints it; its key shows only IDs.
-func (k YandexKeyFile) String() string { return safeprint.String(k) }
-
-// GoString returns the key file as %#v prints it; never key material.
-func (k YandexKeyFile) GoString() string { return safeprint.GoString(k) }
-
-// Format prints the key file under every verb; never key material.
-func (k YandexKeyFile) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, k) }
-
-// LogValue makes slog print the key file's fields; never key material.
-func (k YandexKeyFile) LogValue() slog.Value { return safeprint.LogValue(k) }
 
 // Format prints String under every verb; never the token.
 func (c *Cache) Format(f fmt.State, verb rune) {

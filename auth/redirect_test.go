@@ -14,6 +14,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam"
 )
 
@@ -236,13 +238,21 @@ func TestExchangersNoJWTAcrossHosts(t *testing.T) {
 				hc := mk()
 				var err error
 				if provider == "nebius" {
-					_, err = auth.NewNebiusExchanger(xhostSigner{}, func(o *auth.NebiusExchangerOptions) {
+					x, xerr := nebiusauth.NewExchanger(xhostSigner{}, func(o *nebiusauth.ExchangerOptions) {
 						o.Endpoint, o.HTTPClient, o.MaxAttempts = a.URL+"/token", hc, 1
-					}).Exchange(t.Context())
+					})
+					if xerr != nil {
+						t.Fatal(xerr)
+					}
+					_, err = x.Exchange(t.Context())
 				} else {
-					_, err = auth.NewYandexExchanger(xhostSigner{}, func(o *auth.YandexExchangerOptions) {
+					x, xerr := yandexauth.NewExchanger(xhostSigner{}, func(o *yandexauth.ExchangerOptions) {
 						o.Endpoint, o.HTTPClient, o.MaxAttempts = a.URL+"/token", hc, 1
-					}).Exchange(t.Context())
+					})
+					if xerr != nil {
+						t.Fatal(xerr)
+					}
+					_, err = x.Exchange(t.Context())
 				}
 				what := provider + " exchanger, " + name + " client, " + http.StatusText(code)
 				b.check(t, what)

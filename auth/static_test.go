@@ -1,11 +1,9 @@
 package auth_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,49 +11,6 @@ import (
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/clock"
 )
-
-func TestEnvTokenSources(t *testing.T) {
-	t.Setenv(auth.EnvNebiusIAMToken, "v1.nebius-token")
-	s, err := auth.NebiusEnvTokenSource()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _ := s.AccessToken(context.Background())
-	if tok.Value.Reveal() != "v1.nebius-token" {
-		t.Fatalf("got %q", tok.Value.Reveal())
-	}
-
-	t.Setenv(auth.EnvNebiusIAMToken, "")
-	if _, err := auth.NebiusEnvTokenSource(); err == nil || !strings.Contains(err.Error(), "NEBIUS_IAM_TOKEN") {
-		t.Fatalf("unset: err = %v, want it to name the variable", err)
-	}
-
-	t.Setenv(auth.EnvYandexIAMToken, "")
-	t.Setenv(auth.EnvYandexToken, "t1.from-yc-token")
-	s, err = auth.YandexEnvTokenSource()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _ = s.AccessToken(context.Background())
-	if tok.Value.Reveal() != "t1.from-yc-token" {
-		t.Fatalf("got %q", tok.Value.Reveal())
-	}
-	t.Setenv(auth.EnvYandexIAMToken, "t1.preferred")
-	s, _ = auth.YandexEnvTokenSource()
-	tok, _ = s.AccessToken(context.Background())
-	if tok.Value.Reveal() != "t1.preferred" {
-		t.Fatalf("YC_IAM_TOKEN must win, got %q", tok.Value.Reveal())
-	}
-	t.Setenv(auth.EnvYandexIAMToken, "")
-	t.Setenv(auth.EnvYandexToken, "y0_AgAAAAoauth")
-	if _, err := auth.YandexEnvTokenSource(); err == nil || !strings.Contains(err.Error(), "OAuth") || strings.Contains(err.Error(), "y0_AgAAAAoauth") {
-		t.Fatalf("OAuth token: err = %v, want a clear refusal without the token", err)
-	}
-	t.Setenv(auth.EnvYandexToken, "")
-	if _, err := auth.YandexEnvTokenSource(); err == nil {
-		t.Fatal("neither set: want an error")
-	}
-}
 
 func TestStaticTokenSourceValidation(t *testing.T) {
 	for _, bad := range []string{"", "  ", "two words"} {
@@ -68,7 +23,7 @@ func TestStaticTokenSourceValidation(t *testing.T) {
 func TestDiskStore(t *testing.T) {
 	clk := clock.NewFake(t0)
 	path := filepath.Join(t.TempDir(), "sub", "tokens.json")
-	s, err := auth.NewDiskStore(path, clk)
+	s, err := auth.NewDiskStore(path, func(o *auth.DiskStoreOptions) { o.Clock = clk })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +75,7 @@ func TestDiskStore(t *testing.T) {
 func TestCacheUsesDiskStore(t *testing.T) {
 	clk := clock.NewFake(t0)
 	path := filepath.Join(t.TempDir(), "tokens.json")
-	store, _ := auth.NewDiskStore(path, clk)
+	store, _ := auth.NewDiskStore(path, func(o *auth.DiskStoreOptions) { o.Clock = clk })
 	u := newUpstream(clk, time.Hour)
 	withStore := func(o *auth.CacheOptions) { o.Store = store; o.StoreKey = "kid-1" }
 

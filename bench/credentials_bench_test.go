@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"golang.org/x/oauth2"
 
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam/iamtest/outscaletest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
 	"github.com/iamkit/iamkit/iam/outscale"
@@ -18,7 +18,7 @@ import (
 
 // managedExpiring returns a ManagedProvider holding an OUTSCALE key created
 // through the emulator with an expiry, so that Retrieve reads the clock.
-func managedExpiring(b *testing.B) *credentials.ManagedProvider {
+func managedExpiring(b *testing.B) *iamcreds.ManagedProvider {
 	b.Helper()
 	srv, err := outscaletest.New()
 	if err != nil {
@@ -34,11 +34,11 @@ func managedExpiring(b *testing.B) *credentials.ManagedProvider {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := credentials.NewManagedProvider(km, func(o *credentials.ManagedOptions) { o.Policy.Description = "bench" })
+	p, err := iamcreds.NewManagedProvider(km, func(o *iamcreds.ManagedOptions) { o.Policy.Description = "bench" })
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { _ = p.Close(context.Background()) })
+	b.Cleanup(func() { _ = p.Close() })
 	c, err := p.Retrieve(context.Background())
 	if err != nil || !c.CanExpire {
 		b.Fatalf("managed OUTSCALE key: %v (expiring %v)", err, c.CanExpire)
@@ -48,7 +48,7 @@ func managedExpiring(b *testing.B) *credentials.ManagedProvider {
 
 // managedProvider returns a ManagedProvider holding a Yandex static key
 // (no expiry: Retrieve reads no clock) created through the emulator.
-func managedProvider(b *testing.B) *credentials.ManagedProvider {
+func managedProvider(b *testing.B) *iamcreds.ManagedProvider {
 	b.Helper()
 	srv := yandextest.New()
 	b.Cleanup(srv.Close)
@@ -57,13 +57,13 @@ func managedProvider(b *testing.B) *credentials.ManagedProvider {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := credentials.NewManagedProvider(yc.AccessKeys, func(o *credentials.ManagedOptions) {
+	p, err := iamcreds.NewManagedProvider(yc.AccessKeys, func(o *iamcreds.ManagedOptions) {
 		o.Policy.Description = "bench"
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { _ = p.Close(context.Background()) })
+	b.Cleanup(func() { _ = p.Close() })
 	if _, err := p.Retrieve(context.Background()); err != nil {
 		b.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func parallel(b *testing.B, p aws.CredentialsProvider) float64 {
 	return float64(time.Since(start).Nanoseconds()) / float64(b.N)
 }
 
-// BenchmarkCredentialsRetrieve compares credentials.ManagedProvider.Retrieve
+// BenchmarkCredentialsRetrieve compares iamcreds.ManagedProvider.Retrieve
 // with aws.CredentialsCache.Retrieve on a cache hit, serially and in
 // parallel. The "ratio" metric of the managed case is its ns/op divided by
 // the AWS cache's, measured in the same process just before (≤ 1.0: at

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 )
 
 var (
@@ -50,7 +52,7 @@ func signingInput(tb testing.TB, s auth.JWTSigner) []byte {
 }
 
 func benchNebiusSigner(b *testing.B) {
-	s, err := auth.NewNebiusSigner(serviceAccountKey(b))
+	s, err := nebiusauth.NewSigner(serviceAccountKey(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -64,7 +66,7 @@ func benchNebiusSigner(b *testing.B) {
 }
 
 func benchRawPKCS1v15(b *testing.B) {
-	s, _ := auth.NewNebiusSigner(serviceAccountKey(b))
+	s, _ := nebiusauth.NewSigner(serviceAccountKey(b))
 	in := signingInput(b, s)
 	k := rsaKey(b)
 	b.ReportAllocs()
@@ -77,7 +79,7 @@ func benchRawPKCS1v15(b *testing.B) {
 }
 
 func benchYandexSigner(b *testing.B) {
-	s, err := auth.NewYandexSigner(serviceAccountKey(b))
+	s, err := yandexauth.NewSigner(serviceAccountKey(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -91,7 +93,7 @@ func benchYandexSigner(b *testing.B) {
 }
 
 func benchRawPSS(b *testing.B) {
-	s, _ := auth.NewYandexSigner(serviceAccountKey(b))
+	s, _ := yandexauth.NewSigner(serviceAccountKey(b))
 	in := signingInput(b, s)
 	k := rsaKey(b)
 	opts := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}
@@ -120,8 +122,8 @@ func BenchmarkSign(b *testing.B) {
 // and iamkit's as a fraction of the raw one ("vs-raw"; goal ≤ 1.05).
 func BenchmarkSignRatio(b *testing.B) {
 	k := rsaKey(b)
-	ns, _ := auth.NewNebiusSigner(serviceAccountKey(b))
-	ys, _ := auth.NewYandexSigner(serviceAccountKey(b))
+	ns, _ := nebiusauth.NewSigner(serviceAccountKey(b))
+	ys, _ := yandexauth.NewSigner(serviceAccountKey(b))
 	pss := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: crypto.SHA256}
 	for _, alg := range []struct {
 		name   string
@@ -158,11 +160,11 @@ func BenchmarkSignRatio(b *testing.B) {
 // TestSignersVerify checks the harness: both signers produce JWTs whose
 // signing input the raw benchmarks reuse.
 func TestSignersVerify(t *testing.T) {
-	ns, err := auth.NewNebiusSigner(serviceAccountKey(t))
+	ns, err := nebiusauth.NewSigner(serviceAccountKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ys, err := auth.NewYandexSigner(serviceAccountKey(t))
+	ys, err := yandexauth.NewSigner(serviceAccountKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,14 +15,21 @@
 //   - [S3Endpoint] gives each cloud's object-storage URL and signing region;
 //     package s3client makes a ready *s3.Client in one call.
 //
+// The package's name is also that of the AWS SDK's credentials package
+// (github.com/aws/aws-sdk-go-v2/credentials) and of gRPC's, which
+// programs using this one often import too. Import it as iamcreds; the
+// examples and tests of iamkit all do:
+//
+//	import iamcreds "github.com/iamkit/iamkit/credentials"
+//
 // A minimal program:
 //
-//	p, err := credentials.NewManagedProvider(keyManager, func(o *credentials.ManagedOptions) {
-//		o.Policy = credentials.Policy{Lifetime: 24 * time.Hour, RotateBefore: 2 * time.Hour}
+//	p, err := iamcreds.NewManagedProvider(keyManager, func(o *iamcreds.ManagedOptions) {
+//		o.Policy = iamcreds.Policy{Lifetime: 24 * time.Hour, RotateBefore: 2 * time.Hour}
 //		o.StateFile = "/var/lib/myapp/s3-key.json" // reuse the key across restarts
 //	})
 //	if err != nil { ... }
-//	defer p.Close(ctx)
+//	defer p.Close()
 //	client, err := s3client.New(iam.Nebius, "eu-north1", p)
 //
 // Both providers also work with config.WithCredentialsProvider and inside

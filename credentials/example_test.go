@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
@@ -15,7 +15,7 @@ import (
 )
 
 func ExampleNewStaticProvider() {
-	p, err := credentials.NewStaticProvider(iam.AccessKey{
+	p, err := iamcreds.NewStaticProvider(iam.AccessKey{
 		Provider:     iam.Yandex,
 		AccessKeyID:  "YCAJEexample",
 		Secret:       iam.NewSecret("YCexample-secret"),
@@ -38,13 +38,13 @@ func ExampleS3Endpoint() {
 		p      iam.Provider
 		region string
 	}{{iam.Nebius, "eu-north1"}, {iam.Yandex, ""}, {iam.Outscale, "eu-west-2"}} {
-		ep, err := credentials.S3Endpoint(c.p, c.region)
+		ep, err := iamcreds.S3Endpoint(c.p, c.region)
 		if err != nil {
 			panic(err)
 		}
 		fmt.Println(ep.URL, ep.Region)
 	}
-	_, err := credentials.S3Endpoint(iam.Outscale, "mars-1")
+	_, err := iamcreds.S3Endpoint(iam.Outscale, "mars-1")
 	fmt.Println(err != nil)
 	// Output:
 	// https://storage.eu-north1.nebius.cloud eu-north1
@@ -66,8 +66,8 @@ func ExampleNewManagedProvider() {
 		panic(err)
 	}
 
-	p, err := credentials.NewManagedProvider(client.AccessKeys, func(o *credentials.ManagedOptions) {
-		o.Policy = credentials.Policy{Lifetime: 7 * 24 * time.Hour, RotateBefore: 24 * time.Hour, Description: "example-app"}
+	p, err := iamcreds.NewManagedProvider(client.AccessKeys, func(o *iamcreds.ManagedOptions) {
+		o.Policy = iamcreds.Policy{Lifetime: 7 * 24 * time.Hour, RotateBefore: 24 * time.Hour, Description: "example-app"}
 		o.DeleteOnClose = true
 	})
 	if err != nil {
@@ -79,7 +79,7 @@ func ExampleNewManagedProvider() {
 	}
 	_, known := reg.S3Key(c.AccessKeyID)
 	fmt.Println(c.Source, known)
-	if err := p.Close(ctx); err != nil { // DeleteOnClose: the key is deleted
+	if err := p.Shutdown(ctx); err != nil { // DeleteOnClose: the key is deleted
 		panic(err)
 	}
 	_, known = reg.S3Key(c.AccessKeyID)

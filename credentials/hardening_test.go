@@ -68,7 +68,7 @@ func TestManagedForeignStateFileNotServedBeforeConfirmed(t *testing.T) {
 
 	hOther := newHarness(t, other, clk, withFile)
 	foreign := hOther.start()
-	if err := hOther.p.Close(context.Background()); err != nil {
+	if err := hOther.p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if code := r.s3Code(t, foreign); code != "" {
@@ -182,7 +182,7 @@ func TestManagedSharedStateFileRotationKeepsHandedOutKey(t *testing.T) {
 			// and exits.
 			hC := newHarness(t, r, clk, withFile)
 			c := hC.start()
-			if err := hC.p.Close(context.Background()); err != nil {
+			if err := hC.p.Close(); err != nil {
 				t.Fatal(err)
 			}
 			if c.AccessKeyID != a.AccessKeyID || !c.CanExpire {
@@ -243,7 +243,7 @@ func TestManagedSeparateStateFilesAlternating(t *testing.T) {
 					t.Fatal(err)
 				}
 				c := h.retrieve()
-				if err := h.p.Close(ctx); err != nil {
+				if err := h.p.Shutdown(ctx); err != nil {
 					t.Fatal(err)
 				}
 				if h.maxSeen > 2*testPolicy.MaxKeys {
@@ -281,7 +281,7 @@ func TestManagedStaleStateFileKeepsNoSecret(t *testing.T) {
 	withFile := func(o *ManagedOptions) { o.StateFile = path }
 	h1 := newHarness(t, r, clk, withFile)
 	a := h1.start()
-	if err := h1.p.Close(context.Background()); err != nil {
+	if err := h1.p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	keys, err := r.km.ListKeys(context.Background())
@@ -395,7 +395,7 @@ func TestManagedVersion1StateFileConfirmedThenServedOffline(t *testing.T) {
 	if h1.count(EventKeyCreated) != 0 || h1.count(EventKeyAdopted) != 1 {
 		t.Fatalf("created %d, adopted %d; want 0 and 1", h1.count(EventKeyCreated), h1.count(EventKeyAdopted))
 	}
-	if err := h1.p.Close(context.Background()); err != nil {
+	if err := h1.p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := os.ReadFile(path)

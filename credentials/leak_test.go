@@ -2,12 +2,14 @@ package credentials
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/iamkit/iamkit/iam/iamtest"
+	"go.uber.org/goleak"
 )
 
 // noProviderGoroutines waits until no goroutine runs provider code and
@@ -53,7 +55,7 @@ func TestManagedCloseLeavesNoGoroutine(t *testing.T) {
 		if len(providerGoroutines()) == 0 {
 			t.Fatal("the rotation goroutine is not running: the check below would prove nothing")
 		}
-		if err := h.p.Close(context.Background()); err != nil {
+		if err := h.p.Close(); err != nil {
 			t.Fatal(err)
 		}
 		if g := noProviderGoroutines(); len(g) != 0 {
@@ -78,7 +80,7 @@ func TestManagedCloseLeavesNoGoroutine(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := h.p.Close(ctx); err != nil {
+		if err := h.p.Shutdown(ctx); err != nil {
 			t.Fatalf("Close with a hanging call: %v", err)
 		}
 		if g := noProviderGoroutines(); len(g) != 0 {
@@ -88,7 +90,7 @@ func TestManagedCloseLeavesNoGoroutine(t *testing.T) {
 
 	t.Run("never started", func(t *testing.T) {
 		h := newHarness(t, r, clk)
-		if err := h.p.Close(context.Background()); err != nil {
+		if err := h.p.Close(); err != nil {
 			t.Fatal(err)
 		}
 		if g := noProviderGoroutines(); len(g) != 0 {
@@ -98,4 +100,74 @@ func TestManagedCloseLeavesNoGoroutine(t *testing.T) {
 			t.Fatal("Retrieve after Close succeeded")
 		}
 	})
+}
+
+// TestManagedCloseAndShutdownLeaveNoGoroutine checks both ways of closing
+// with goleak: after Close() or Shutdown(ctx) returns, no goroutine started
+// during the provider's life is left, except the HTTP client's and the
+// emulator's idle connections, which belong to the KeyManager's transport
+// and the test server, not to the provider.
+func TestManagedCloseAndShutdownLeaveNoGoroutine(t *testing.T) {
+	clk := iamtest.NewFakeClock(time.Now().UTC().Truncate(time.Second))
+	r := newOutscaleRig(t, clk)
+	transport := []goleak.Option{
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
+	}
+	for name, closeIt := range map[string]func(*ManagedProvider) error{
+		"Close": func(p *ManagedProvider) error { return p.Close() },
+		"Shutdown": func(p *ManagedProvider) error {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			return p.Shutdown(ctx)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			opts := append([]goleak.Option{goleak.IgnoreCurrent()}, transport...)
+			h := newHarness(t, r, clk)
+			h.start()
+			h.advance(testPolicy.Lifetime - testPolicy.RotateBefore)
+			if len(providerGoroutines()) == 0 {
+				t.Fatal("the rotation goroutine is not running: the check below would prove nothing")
+			}
+			if err := goleak.Find(opts...); err == nil {
+				t.Fatal("goleak finds nothing while the provider runs: the check below would prove nothing")
+			}
+			if err := closeIt(h.p); err != nil {
+				t.Fatal(err)
+			}
+			goleak.VerifyNone(t, opts...)
+			if _, err := h.p.Retrieve(context.Background()); !errors.Is(err, ErrClosed) {
+				t.Fatalf("Retrieve after %s: %v, want ErrClosed", name, err)
+			}
+			if err := closeIt(h.p); err != nil {
+				t.Fatalf("second %s: %v", name, err)
+			}
+		})
+	}
+}
+
+// TestManagedShutdownRetriesAfterItsContextEnds: a Shutdown whose context
+// ends while the rotation goroutine is still exiting reports that, and a
+// later Close finishes the work.
+func TestManagedShutdownRetriesAfterItsContextEnds(t *testing.T) {
+	clk := iamtest.NewFakeClock(time.Now().UTC().Truncate(time.Second))
+	r := newOutscaleRig(t, clk)
+	h := newHarness(t, r, clk)
+	h.start()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := h.p.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("Shutdown with an ended context: %v", err)
+	}
+	if err := h.p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if g := noProviderGoroutines(); len(g) != 0 {
+		t.Fatalf("%d goroutine(s) left after Close:\n%s", len(g), strings.Join(g, "\n\n"))
+	}
+	if _, err := h.p.Retrieve(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Retrieve after Close: %v, want ErrClosed", err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -90,9 +91,12 @@ type ManagedOptions struct {
 	// OnEvent, when set, is called (synchronously, from the rotation
 	// goroutine) for every rotation event; keep it fast.
 	OnEvent func(Event)
-	// RetryBase and RetryMax bound the jittered exponential backoff after
-	// a failed create, delete or list. Defaults 5s and 5m.
-	RetryBase, RetryMax time.Duration
+	// BaseDelay and MaxDelay bound the jittered exponential backoff after
+	// a failed create, delete or list: BaseDelay after the first failure,
+	// doubling up to MaxDelay. Defaults 5s and 5m; MaxDelay must not be
+	// shorter than BaseDelay. The provider retries for as long as it runs:
+	// there is no attempt limit.
+	BaseDelay, MaxDelay time.Duration
 	// CallTimeout bounds each call to the KeyManager. Default 30s.
 	CallTimeout time.Duration
 	// DeleteOnClose deactivates and deletes the held keys on Close (for
@@ -105,22 +109,24 @@ type ManagedOptions struct {
 // EventKind says what happened in an [Event].
 type EventKind int
 
-// The events a [ManagedProvider] reports.
+// The events a [ManagedProvider] reports. The [Event]'s KeyID and
+// AccessKeyID name the key concerned.
 const (
-	// EventKeyCreated: a key was created (Key is set).
+	// EventKeyCreated: a key was created (KeyID and AccessKeyID name it).
 	EventKeyCreated EventKind = iota + 1
 	// EventKeyAdopted: a key was taken over from the state file (at start,
 	// once it is known to be this account's, or later, written there by a
 	// process sharing it).
 	EventKeyAdopted
-	// EventKeySwitched: requests are now signed with Key.
+	// EventKeySwitched: requests are now signed with the key KeyID and
+	// AccessKeyID name.
 	EventKeySwitched
 	// EventKeyDeactivated: an old key was deactivated.
 	EventKeyDeactivated
 	// EventKeyDeleted: an old key was deleted.
 	EventKeyDeleted
-	// EventKeyRejected: object storage refused Key (InvalidAccessKeyId);
-	// an early rotation follows.
+	// EventKeyRejected: object storage refused the key AccessKeyID names
+	// (InvalidAccessKeyId); an early rotation follows.
 	EventKeyRejected
 	// EventCreateFailed: creating a key failed (Err); it is retried with
 	// backoff while the current key stays in use.
@@ -222,7 +228,9 @@ type ManagedProvider struct {
 	kick      chan struct{}
 	stop      chan struct{}
 	done      chan struct{}
-	closeOnce sync.Once
+	stopOnce  sync.Once // closes stop
+	closeOnce sync.Once // runs the end of a shutdown once
+	closeErr  error     // its outcome, returned by every later Shutdown
 
 	mu              sync.Mutex
 	rejected        []string // access key IDs reported by KeyRejected, not yet handled
@@ -252,49 +260,70 @@ type published struct {
 	changed    chan struct{} // closed when a newer published replaces this one
 }
 
+// setDefaults fills the fields left zero (the Policy's defaults are
+// applied by validate, which also checks it).
+func (o *ManagedOptions) setDefaults() {
+	if o.BaseDelay == 0 {
+		o.BaseDelay = 5 * time.Second
+	}
+	if o.MaxDelay == 0 {
+		o.MaxDelay = 5 * time.Minute
+	}
+	if o.CallTimeout == 0 {
+		o.CallTimeout = 30 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// validate reports the first unusable field, after setDefaults, and
+// applies the Policy's defaults.
+func (o *ManagedOptions) validate() error {
+	pol, err := o.Policy.withDefaults()
+	if err != nil {
+		return err
+	}
+	o.Policy = pol
+	switch {
+	case o.BaseDelay < 0 || o.MaxDelay < 0 || o.CallTimeout < 0:
+		return fmt.Errorf("credentials: managed provider: BaseDelay (%v), MaxDelay (%v) and CallTimeout (%v) must not be negative", o.BaseDelay, o.MaxDelay, o.CallTimeout)
+	case o.MaxDelay < o.BaseDelay:
+		return fmt.Errorf("credentials: managed provider: MaxDelay (%v) is shorter than BaseDelay (%v)", o.MaxDelay, o.BaseDelay)
+	}
+	if o.Instance != "" {
+		if err := validInstance(o.Instance); err != nil {
+			return fmt.Errorf("credentials: managed provider: ManagedOptions.Instance: %w", err)
+		}
+	}
+	return nil
+}
+
 // NewManagedProvider returns a provider that manages keys through km. It
 // validates the policy and options; no request is made until the first
-// Retrieve or Start.
+// Retrieve or Start. Nil option functions are skipped.
 func NewManagedProvider(km iam.KeyManager, optFns ...func(*ManagedOptions)) (*ManagedProvider, error) {
 	if km == nil {
 		return nil, errors.New("credentials: managed provider: KeyManager is nil")
 	}
 	var o ManagedOptions
 	for _, fn := range optFns {
-		fn(&o)
-	}
-	pol, err := o.Policy.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	if o.RetryBase <= 0 {
-		o.RetryBase = 5 * time.Second
-	}
-	if o.RetryMax <= 0 {
-		o.RetryMax = 5 * time.Minute
-	}
-	if o.RetryMax < o.RetryBase {
-		return nil, fmt.Errorf("credentials: managed provider: RetryMax (%v) is shorter than RetryBase (%v)", o.RetryMax, o.RetryBase)
-	}
-	if o.CallTimeout <= 0 {
-		o.CallTimeout = 30 * time.Second
-	}
-	if o.Instance != "" {
-		if err := validInstance(o.Instance); err != nil {
-			return nil, fmt.Errorf("credentials: managed provider: ManagedOptions.Instance: %w", err)
+		if fn != nil {
+			fn(&o)
 		}
 	}
-	log := o.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	o.setDefaults()
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
+	pol := o.Policy
 	p := &ManagedProvider{
 		km:        km,
 		opts:      o,
 		account:   km.AccountIdentity(),
 		pol:       pol,
 		clock:     clock.Or(o.Clock),
-		log:       log.With(slog.String("component", "iamkit/credentials"), slog.String("provider", string(km.Provider()))),
+		log:       o.Logger.With(slog.String("component", "iamkit/credentials"), slog.String("provider", string(km.Provider()))),
 		src:       managedSourcePrefix + string(km.Provider()),
 		safety:    min(maxExpirySafety, pol.RotateBefore/4),
 		realClock: o.Clock == nil,
@@ -394,7 +423,7 @@ func (p *ManagedProvider) retrieveSlow(ctx context.Context, s *published) (aws.C
 		if s.has && (s.validUntil.IsZero() || p.clock.Now().Before(s.validUntil)) {
 			return s.creds, nil
 		}
-		if s.err != nil && (s.gen > startGen || errors.Is(s.err, errClosed) || isFatal(s.err)) {
+		if s.err != nil && (s.gen > startGen || errors.Is(s.err, ErrClosed) || isFatal(s.err)) {
 			return aws.Credentials{}, s.err
 		}
 		select {
@@ -442,7 +471,7 @@ func (p *ManagedProvider) Settle(ctx context.Context) error {
 		select {
 		case <-ch:
 		case <-p.done:
-			return errClosed
+			return ErrClosed
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -496,29 +525,45 @@ func (p *ManagedProvider) Status() Status {
 	return st
 }
 
-// Close stops the rotation goroutine and waits for it. With
-// DeleteOnClose it first deactivates and deletes the held keys (bounded by
-// ctx). Retrieve fails after Close.
-func (p *ManagedProvider) Close(ctx context.Context) error {
-	var err error
-	p.closeOnce.Do(func() {
+// Shutdown stops the rotation goroutine (cancelling a KeyManager call in
+// flight) and waits for it to exit; with DeleteOnClose it then deactivates
+// and deletes the held keys (the deletions bounded by ctx too). If ctx
+// ends while the goroutine is still exiting, Shutdown returns ctx's error
+// and a later Shutdown or Close waits again. Once Shutdown has returned
+// anything else (nil, or the error of a deletion), no goroutine of the
+// provider is left and Retrieve returns [ErrClosed]; later calls return
+// the same result at once.
+func (p *ManagedProvider) Shutdown(ctx context.Context) error {
+	p.stopOnce.Do(func() {
 		close(p.stop)
 		p.Start() // makes sure done gets closed if the loop never ran
-		select {
-		case <-p.done:
-		case <-ctx.Done():
-			err = ctx.Err()
-			return
-		}
-		if p.opts.DeleteOnClose {
-			err = p.r.deleteAll(ctx, p)
-		}
-		p.publishErr(errClosed)
 	})
-	return err
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	p.closeOnce.Do(func() {
+		if p.opts.DeleteOnClose {
+			p.closeErr = p.r.deleteAll(ctx, p)
+		}
+		p.publishErr(ErrClosed)
+	})
+	return p.closeErr
 }
 
-var errClosed = errors.New("credentials: managed provider is closed")
+// Close is [ManagedProvider.Shutdown] bounded by CallTimeout (default
+// 30s), which leaves room for the deletions of DeleteOnClose; it makes a
+// ManagedProvider an io.Closer. Use Shutdown to choose the bound.
+func (p *ManagedProvider) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), p.opts.CallTimeout)
+	defer cancel()
+	return p.Shutdown(ctx)
+}
+
+// ErrClosed is returned by a [ManagedProvider] after Close or Shutdown:
+// by Retrieve, also to callers that were waiting for a key, and by Settle.
+var ErrClosed = errors.New("credentials: managed provider is closed")
 
 func (p *ManagedProvider) signal() {
 	select {
@@ -569,7 +614,7 @@ func (p *ManagedProvider) publishErr(err error) {
 	n.err = err
 	n.gen = old.gen + 1
 	n.changed = make(chan struct{})
-	if errors.Is(err, errClosed) || isFatal(err) {
+	if errors.Is(err, ErrClosed) || isFatal(err) {
 		// A closed provider, or a configuration error such as a state
 		// file of another account: stop serving.
 		n.has = false
@@ -614,4 +659,7 @@ func (p *ManagedProvider) String() string {
 // GoString is like String, for %#v.
 func (p *ManagedProvider) GoString() string { return p.String() }
 
-var _ aws.CredentialsProvider = (*ManagedProvider)(nil)
+var (
+	_ aws.CredentialsProvider = (*ManagedProvider)(nil)
+	_ io.Closer               = (*ManagedProvider)(nil)
+)

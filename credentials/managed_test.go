@@ -196,7 +196,7 @@ func newHarness(t *testing.T, r *rig, clk *iamtest.FakeClock, optFns ...func(*Ma
 		o.Policy = testPolicy
 		o.Policy.Description = h.desc
 		o.Clock = clk
-		o.RetryBase, o.RetryMax = time.Minute, 4*time.Minute
+		o.BaseDelay, o.MaxDelay = time.Minute, 4*time.Minute
 		o.CallTimeout = 10 * time.Second
 		o.OnEvent = h.onEvent
 	}}, optFns...)...)
@@ -218,7 +218,7 @@ func newHarness(t *testing.T, r *rig, clk *iamtest.FakeClock, optFns ...func(*Ma
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := p.Close(ctx); err != nil {
+		if err := p.Shutdown(ctx); err != nil {
 			t.Errorf("Close: %v", err)
 		}
 	})
@@ -479,7 +479,7 @@ func TestManagedCreateFailure(t *testing.T) {
 				t.Fatalf("status after a failed create = %+v", st)
 			}
 			h.wantOurs("after a failed create", a.AccessKeyID)
-			// Backoff: each retry waits at most RetryMax.
+			// Backoff: each retry waits at most MaxDelay.
 			h.advance(4 * time.Minute)
 			h.advance(4 * time.Minute)
 			if n := h.count(EventCreateFailed); n != 3 {
@@ -655,7 +655,7 @@ func TestManagedPersistence(t *testing.T) {
 
 			h1 := newHarness(t, r, clk, withFile)
 			a := h1.start()
-			if err := h1.p.Close(context.Background()); err != nil {
+			if err := h1.p.Close(); err != nil {
 				t.Fatal(err)
 			}
 			st, err := os.Stat(path)
@@ -676,7 +676,7 @@ func TestManagedPersistence(t *testing.T) {
 				t.Fatalf("restart: created %d, adopted %d", h2.count(EventKeyCreated), h2.count(EventKeyAdopted))
 			}
 			h2.wantOurs("after restart", a.AccessKeyID)
-			if err := h2.p.Close(context.Background()); err != nil {
+			if err := h2.p.Close(); err != nil {
 				t.Fatal(err)
 			}
 
@@ -696,7 +696,7 @@ func TestManagedPersistence(t *testing.T) {
 			// The old key had no secret holder any more: reconcile retired it.
 			h3.advance(time.Second)
 			h3.wantOurs("after a corrupt file", c.AccessKeyID)
-			if err := h3.p.Close(context.Background()); err != nil {
+			if err := h3.p.Close(); err != nil {
 				t.Fatal(err)
 			}
 
@@ -798,6 +798,24 @@ func TestPolicyValidation(t *testing.T) {
 	if _, err := NewManagedProvider(nil); err == nil {
 		t.Fatal("nil KeyManager accepted")
 	}
+	for name, tc := range map[string]struct {
+		fn   func(*ManagedOptions)
+		want string
+	}{
+		"negative delay":       {func(o *ManagedOptions) { o.BaseDelay = -time.Second }, "must not be negative"},
+		"max below base":       {func(o *ManagedOptions) { o.BaseDelay, o.MaxDelay = time.Minute, time.Second }, "MaxDelay (1s) is shorter than BaseDelay (1m0s)"},
+		"negative timeout":     {func(o *ManagedOptions) { o.CallTimeout = -1 }, "must not be negative"},
+		"bad instance":         {func(o *ManagedOptions) { o.Instance = "a b" }, "ManagedOptions.Instance"},
+		"defaults are applied": {func(o *ManagedOptions) {}, ""},
+	} {
+		p, err := NewManagedProvider(km, tc.fn)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: got %v, want %q", name, err, tc.want)
+		}
+		if err == nil && (p.opts.BaseDelay != 5*time.Second || p.opts.MaxDelay != 5*time.Minute || p.opts.CallTimeout != 30*time.Second || p.pol.Lifetime != 24*time.Hour) {
+			t.Errorf("%s: defaults %v %v %v %v", name, p.opts.BaseDelay, p.opts.MaxDelay, p.opts.CallTimeout, p.pol.Lifetime)
+		}
+	}
 }
 
 func TestManagedRetrieveAllocs(t *testing.T) {
@@ -821,7 +839,7 @@ func TestManagedDeleteOnCloseAndNoSecretInOutput(t *testing.T) {
 			t.Fatalf("output shows the secret: %s", s)
 		}
 	}
-	if err := h.p.Close(context.Background()); err != nil {
+	if err := h.p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	h.wantOurs("after Close with DeleteOnClose")
@@ -843,7 +861,7 @@ func TestManagedRestartKeepsGrace(t *testing.T) {
 	h1.advance(testPolicy.Lifetime - testPolicy.RotateBefore)
 	h1.advance(testPolicy.SwitchDelay)
 	b := h1.retrieve()
-	if err := h1.p.Close(context.Background()); err != nil {
+	if err := h1.p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	raw, _ := os.ReadFile(path)
@@ -1028,7 +1046,7 @@ func TestManagedGoneStateKeyNotServed(t *testing.T) {
 	withFile := func(o *ManagedOptions) { o.StateFile = path }
 	h1 := newHarness(t, r, clk, withFile)
 	a := h1.start()
-	if err := h1.p.Close(context.Background()); err != nil {
+	if err := h1.p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	keys, err := r.km.ListKeys(context.Background())
@@ -1138,7 +1156,7 @@ func TestManagedCloseUnstartedKeepsStateFile(t *testing.T) {
 	withFile := func(o *ManagedOptions) { o.StateFile = path }
 	h1 := newHarness(t, r, clk, withFile)
 	a := h1.start()
-	if err := h1.p.Close(context.Background()); err != nil {
+	if err := h1.p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	before, err := os.ReadFile(path)
@@ -1146,7 +1164,7 @@ func TestManagedCloseUnstartedKeepsStateFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	h2 := newHarness(t, r, clk, withFile, func(o *ManagedOptions) { o.DeleteOnClose = true })
-	if err := h2.p.Close(context.Background()); err != nil {
+	if err := h2.p.Close(); err != nil {
 		t.Fatal(err)
 	}
 	after, err := os.ReadFile(path)
@@ -1154,4 +1172,41 @@ func TestManagedCloseUnstartedKeepsStateFile(t *testing.T) {
 		t.Fatalf("the state file changed (%v):\n%s", err, after)
 	}
 	h2.wantOurs("after closing an unstarted provider", a.AccessKeyID)
+}
+
+// TestNewManagedProviderSkipsNilOptions: a nil option function is skipped,
+// never called (issue 12: NewManagedProvider panicked).
+func TestNewManagedProviderSkipsNilOptions(t *testing.T) {
+	r := newYandexRig(t, iamtest.NewFakeClock(time.Now()))
+	defer func() {
+		if v := recover(); v != nil {
+			t.Fatalf("NewManagedProvider with a nil option function panicked: %v", v)
+		}
+	}()
+	p, err := NewManagedProvider(r.km, nil, func(*ManagedOptions) {}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = p.Close()
+}
+
+// TestManagedReadsAccessPolicyOncePerReconcile: OUTSCALE's API access
+// policy (the key-lifetime cap) is read once for a reconcile and the create
+// that follows it, not once by the provider and again by the create.
+func TestManagedReadsAccessPolicyOncePerReconcile(t *testing.T) {
+	clk := iamtest.NewFakeClock(time.Now().UTC().Truncate(time.Second))
+	r := newOutscaleRig(t, clk)
+	before := r.osc.Calls("ReadApiAccessPolicy")
+	h := newHarness(t, r, clk)
+	h.start()
+	if n := r.osc.Calls("ReadApiAccessPolicy") - before; n != 1 {
+		t.Errorf("the first reconcile and create read the access policy %d times, want 1", n)
+	}
+	before = r.osc.Calls("ReadApiAccessPolicy")
+	h.advance(testPolicy.Lifetime - testPolicy.RotateBefore)
+	// A rotation's create has no reconcile before it: the KeyManager
+	// reads the policy itself, once.
+	if n := r.osc.Calls("ReadApiAccessPolicy") - before; n != 1 {
+		t.Errorf("a rotation read the access policy %d times, want 1", n)
+	}
 }

@@ -356,13 +356,13 @@ func (p *ManagedProvider) handleRejects(now time.Time) {
 }
 
 // backoff returns a jittered exponential delay for the n-th failure (n≥1):
-// a random value in [d/2, d) with d = RetryBase·2^(n-1) capped at RetryMax.
+// a random value in [d/2, d) with d = BaseDelay·2^(n-1) capped at MaxDelay.
 func (p *ManagedProvider) backoff(n int) time.Duration {
-	d := p.opts.RetryBase
-	for i := 1; i < n && d < p.opts.RetryMax; i++ {
+	d := p.opts.BaseDelay
+	for i := 1; i < n && d < p.opts.MaxDelay; i++ {
 		d *= 2
 	}
-	d = min(d, p.opts.RetryMax)
+	d = min(d, p.opts.MaxDelay)
 	half := d / 2
 	return half + time.Duration(rand.Int64N(int64(half)+1))
 }
@@ -380,34 +380,14 @@ func (p *ManagedProvider) callCtx(ctx context.Context) (context.Context, context
 // instances that may still be in use are never touched.
 func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 	r := &p.r
-	fail := func(err error) {
-		r.reconcileFailures++
-		r.nextReconcileAt = now.Add(p.backoff(r.reconcileFailures))
-		r.lastErr = err
-		p.emit(Event{Kind: EventListFailed, Err: err})
-		if !p.pub.Load().has {
-			p.publishErr(err)
-		}
-	}
-	if ll, ok := p.km.(LifetimeLimiter); ok && !r.capChecked {
-		cctx, cancel := p.callCtx(ctx)
-		limit, err := ll.MaxKeyLifetime(cctx)
-		cancel()
-		if err != nil {
-			fail(fmt.Errorf("credentials: reading the account's key lifetime cap: %w", err))
-			return
-		}
-		r.capChecked = true
-		if limit > 0 && p.pol.Lifetime > limit {
-			r.fatal = &fatalError{fmt.Errorf("credentials: policy: Lifetime %v exceeds the %s account's maximum access-key lifetime %v (its API access policy); lower Policy.Lifetime", p.pol.Lifetime, p.km.Provider(), limit)}
-			return
-		}
+	if !p.checkLifetimeCap(ctx, now) {
+		return
 	}
 	// Under the lock, and with what other processes sharing the file
 	// hold, so that their keys are not taken for leftovers.
 	if err := p.lockState(ctx, now); err != nil {
 		if r.fatal == nil {
-			fail(fmt.Errorf("credentials: locking the state file: %w", err))
+			p.reconcileFailed(now, fmt.Errorf("credentials: locking the state file: %w", err))
 		}
 		return
 	}
@@ -415,14 +395,72 @@ func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 	keys, err := p.km.ListKeys(cctx)
 	cancel()
 	if err != nil {
-		fail(fmt.Errorf("credentials: listing %s keys: %w", p.km.Provider(), err))
+		p.reconcileFailed(now, fmt.Errorf("credentials: listing %s keys: %w", p.km.Provider(), err))
 		return
 	}
+	missing, ok := p.checkHeldKeys(now, keys)
+	if !ok {
+		return // fatal
+	}
+	p.dropMissingKeys(now, missing)
+	p.confirmHeldKeys()
+	deleted := p.retireUnheldKeys(now, keys)
+	r.reconciled = true
+	r.reconcileFailures = 0
+	p.emit(Event{Kind: EventReconciled, Deleted: deleted})
+}
+
+// reconcileFailed records a failed reconcile (retried with backoff) and,
+// while no key is served, tells the callers waiting for one.
+func (p *ManagedProvider) reconcileFailed(now time.Time, err error) {
+	r := &p.r
+	r.reconcileFailures++
+	r.nextReconcileAt = now.Add(p.backoff(r.reconcileFailures))
+	r.lastErr = err
+	p.emit(Event{Kind: EventListFailed, Err: err})
+	if !p.pub.Load().has {
+		p.publishErr(err)
+	}
+}
+
+// checkLifetimeCap reads, once, the account's key-lifetime cap of a
+// KeyManager that has one (a [LifetimeLimiter], OUTSCALE's API access
+// policy): a Policy.Lifetime beyond it is fatal. A create made in the same
+// step tells the KeyManager that its expiry was checked, so that the
+// policy is not read twice. It reports whether the reconcile may go on.
+func (p *ManagedProvider) checkLifetimeCap(ctx context.Context, now time.Time) bool {
+	r := &p.r
+	ll, ok := p.km.(LifetimeLimiter)
+	if !ok || r.capChecked {
+		return true
+	}
+	cctx, cancel := p.callCtx(ctx)
+	limit, err := ll.MaxKeyLifetime(cctx)
+	cancel()
+	if err != nil {
+		p.reconcileFailed(now, fmt.Errorf("credentials: reading the account's key lifetime cap: %w", err))
+		return false
+	}
+	r.capChecked = true
+	if limit > 0 && p.pol.Lifetime > limit {
+		r.fatal = &fatalError{fmt.Errorf("credentials: policy: Lifetime %v exceeds the %s account's maximum access-key lifetime %v (its API access policy); lower Policy.Lifetime", p.pol.Lifetime, p.km.Provider(), limit)}
+		return false
+	}
+	return true
+}
+
+// checkHeldKeys looks the held keys (loaded from the state file) up in the
+// account's listing. A key that is there but not active is retired at
+// once; the access key IDs of those not there are returned. A state file
+// of another account (the listing shows only that account's keys, or the
+// file was written for it and its keys may still be alive) is fatal: ok is
+// false.
+func (p *ManagedProvider) checkHeldKeys(now time.Time, keys []iam.AccessKey) (missing []string, ok bool) {
+	r := &p.r
 	byID := map[string]iam.AccessKey{}
 	for _, k := range keys {
 		byID[k.ID] = k
 	}
-	var missing []string // access key IDs of the state file the account lacks
 	allExpired := true
 	for _, slot := range []**heldKey{&r.current, &r.next} {
 		h := *slot
@@ -433,7 +471,7 @@ func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 		if !found {
 			if foreign := p.foreignOwner(keys); foreign != "" {
 				r.fatal = &fatalError{fmt.Errorf("credentials: state file %s holds key %s of account %q, but this %s KeyManager manages account %q; use another StateFile", p.opts.StateFile, h.key.AccessKeyID, r.owner, p.km.Provider(), foreign)}
-				return
+				return nil, false
 			}
 			if d := h.deadAt(0); d.IsZero() || now.Before(d) {
 				allExpired = false
@@ -453,8 +491,17 @@ func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 		// account's file alone.
 		r.fatal = &fatalError{fmt.Errorf("credentials: state file %s was written for another account (%s), and its keys (%s) are not in this one (%s); use another StateFile (if the file is yours and its keys were deleted, remove it)",
 			p.opts.StateFile, r.fileAccount, strings.Join(missing, ", "), p.account)}
-		return
+		return nil, false
 	}
+	return missing, true
+}
+
+// dropMissingKeys stops holding the keys the account lacks (missing, their
+// access key IDs): the next key becomes the current one, or nothing is
+// served while a new key is created; a state file none of whose keys is in
+// the account is set aside without its secrets.
+func (p *ManagedProvider) dropMissingKeys(now time.Time, missing []string) {
+	r := &p.r
 	for _, slot := range []**heldKey{&r.current, &r.next} {
 		if h := *slot; h != nil && slices.Contains(missing, h.key.AccessKeyID) {
 			p.log.Warn("managed key: the key in the state file no longer exists; creating another", "access_key_id", h.key.AccessKeyID)
@@ -477,6 +524,12 @@ func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 		// could not show. Keep the file aside without its secrets.
 		p.setAsideStale(now, missing)
 	}
+}
+
+// confirmHeldKeys marks the held keys as this account's (they may be
+// served from now on) and reports a key adopted from the state file.
+func (p *ManagedProvider) confirmHeldKeys() {
+	r := &p.r
 	if !r.confirmed || r.fileVersion != stateFileVersion || (p.account != "" && r.fileAccount != p.account) {
 		r.dirty = true // record the account and the version 2 format
 	}
@@ -485,6 +538,14 @@ func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 		r.adoptPending = false
 		p.emit(Event{Kind: EventKeyAdopted, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
 	}
+}
+
+// retireUnheldKeys retires the listed keys marked with the policy's
+// Description that nobody holds: this instance's leftovers, and any
+// instance's keys once past their expiry (plus foreignReapAfter). It
+// returns how many it retired.
+func (p *ManagedProvider) retireUnheldKeys(now time.Time, keys []iam.AccessKey) int {
+	r := &p.r
 	deleted := 0
 	for _, k := range keys {
 		m, ok := parseMark(k.Description, p.pol.Description)
@@ -509,9 +570,7 @@ func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 		r.retiring = append(r.retiring, x)
 		r.dirty = true
 	}
-	r.reconciled = true
-	r.reconcileFailures = 0
-	p.emit(Event{Kind: EventReconciled, Deleted: deleted})
+	return deleted
 }
 
 // foreignOwner returns the owner of the listed keys when they all belong to
@@ -599,46 +658,10 @@ func (p *ManagedProvider) createKey(ctx context.Context, now time.Time, urgent b
 		return
 	}
 	if held := p.ownKeys(); held >= p.pol.MaxKeys {
-		if urgent {
-			// Nothing usable is held: cut the grace of keys on their way out.
-			for _, x := range r.retiring {
-				if !x.foreign && x.at.After(now) && x.failures == 0 {
-					x.at = now
-				}
-			}
-		}
-		r.lastErr = fmt.Errorf("credentials: %d keys of ours exist (MaxKeys %d); waiting for old keys to be deleted before creating another", held, p.pol.MaxKeys)
-		// Try again when the first old key is due to go, not at once
-		// (which would spin): retire has moved every remaining one to
-		// its grace end or retry time.
-		next := time.Time{}
-		for _, x := range r.retiring {
-			if d := p.due(x); !x.foreign && (next.IsZero() || d.Before(next)) {
-				next = d
-			}
-		}
-		if next.Before(now) {
-			next = now
-		}
-		r.nextCreateAt = next
-		if !p.pub.Load().has || r.current == nil {
-			p.publishErr(r.lastErr) // callers waiting for a first key learn why
-		}
+		p.waitForRoom(now, held, urgent)
 		return
 	}
-	expiry := now.Add(p.pol.Lifetime)
-	mark := newMark(p.pol.Description, r.instance, expiry)
-	cctx, cancel := p.callCtx(ctx)
-	k, err := p.km.CreateKey(cctx, iam.CreateKeyRequest{Description: mark, ExpiresAt: expiry, UniqueDescription: true})
-	cancel()
-	if err == nil && (k.AccessKeyID == "" || k.Secret.IsZero()) {
-		if k.ID != "" {
-			// Useless without its secret: retire it so it does not count.
-			r.retiring = append(r.retiring, &retiree{key: stripSecret(k), at: now})
-			r.dirty = true
-		}
-		err = fmt.Errorf("credentials: %s created key %q without an access key ID or secret", p.km.Provider(), k.ID)
-	}
+	k, err := p.newKey(ctx, now)
 	if err != nil {
 		p.createFailed(now, fmt.Errorf("credentials: creating a %s key: %w", p.km.Provider(), err))
 		if transient(err) {
@@ -648,6 +671,64 @@ func (p *ManagedProvider) createKey(ctx context.Context, now time.Time, urgent b
 			r.nextReconcileAt = r.nextCreateAt
 		}
 		return
+	}
+	p.holdNewKey(now, k)
+}
+
+// waitForRoom is what createKey does while held keys (MaxKeys or more) of
+// this instance exist: it retries when the first old key is due to go (and
+// at once for the keys on their way out when nothing usable is held), and
+// tells the callers waiting for a first key why there is none.
+func (p *ManagedProvider) waitForRoom(now time.Time, held int, urgent bool) {
+	r := &p.r
+	if urgent {
+		// Nothing usable is held: cut the grace of keys on their way out.
+		for _, x := range r.retiring {
+			if !x.foreign && x.at.After(now) && x.failures == 0 {
+				x.at = now
+			}
+		}
+	}
+	r.lastErr = fmt.Errorf("credentials: %d keys of ours exist (MaxKeys %d); waiting for old keys to be deleted before creating another", held, p.pol.MaxKeys)
+	// Try again when the first old key is due to go, not at once (which
+	// would spin): retire has moved every remaining one to its grace end
+	// or retry time.
+	next := time.Time{}
+	for _, x := range r.retiring {
+		if d := p.due(x); !x.foreign && (next.IsZero() || d.Before(next)) {
+			next = d
+		}
+	}
+	if next.Before(now) {
+		next = now
+	}
+	r.nextCreateAt = next
+	if !p.pub.Load().has || r.current == nil {
+		p.publishErr(r.lastErr) // callers waiting for a first key learn why
+	}
+}
+
+// newKey has the KeyManager create a marked key expiring after the
+// policy's Lifetime, and completes what the answer leaves out (its mark,
+// the expiry of a Yandex static key, the provider). A key created without
+// an access key ID or secret is retired and reported as an error.
+func (p *ManagedProvider) newKey(ctx context.Context, now time.Time) (iam.AccessKey, error) {
+	r := &p.r
+	expiry := now.Add(p.pol.Lifetime)
+	mark := newMark(p.pol.Description, r.instance, expiry)
+	cctx, cancel := p.callCtx(ctx)
+	k, err := p.km.CreateKey(cctx, iam.CreateKeyRequest{Description: mark, ExpiresAt: expiry, UniqueDescription: true})
+	cancel()
+	if err != nil {
+		return iam.AccessKey{}, err
+	}
+	if k.AccessKeyID == "" || k.Secret.IsZero() {
+		if k.ID != "" {
+			// Useless without its secret: retire it so it does not count.
+			r.retiring = append(r.retiring, &retiree{key: stripSecret(k), at: now})
+			r.dirty = true
+		}
+		return iam.AccessKey{}, fmt.Errorf("credentials: %s created key %q without an access key ID or secret", p.km.Provider(), k.ID)
 	}
 	if k.Description == "" {
 		k.Description = mark
@@ -659,6 +740,14 @@ func (p *ManagedProvider) createKey(ctx context.Context, now time.Time, urgent b
 	if k.Provider == "" {
 		k.Provider = p.km.Provider()
 	}
+	return k, nil
+}
+
+// holdNewKey takes a key just created: it is the current key when none is
+// held (switched to at once), else the next one, usable after SwitchDelay.
+// It is on disk before anything else can happen to the process.
+func (p *ManagedProvider) holdNewKey(now time.Time, k iam.AccessKey) {
+	r := &p.r
 	if r.owner == "" {
 		r.owner = k.Owner
 	}
@@ -675,7 +764,6 @@ func (p *ManagedProvider) createKey(ctx context.Context, now time.Time, urgent b
 		r.next = h
 		r.nextUsableAt = now.Add(p.pol.SwitchDelay)
 	}
-	// On disk before anything else can happen to the process.
 	p.persistNow()
 }
 

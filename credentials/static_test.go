@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
 )
 
@@ -29,7 +29,7 @@ func TestStaticProvider(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := credentials.NewStaticProvider(tc.key)
+			p, err := iamcreds.NewStaticProvider(tc.key)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("got %v, want %q", err, tc.wantErr)

@@ -13,24 +13,26 @@ import (
 
 // readmeImports maps the package names README code uses to import paths.
 var readmeImports = map[string]string{
-	"auth":        "github.com/iamkit/iamkit/auth",
-	"iam":         "github.com/iamkit/iamkit/iam",
-	"iamtest":     "github.com/iamkit/iamkit/iam/iamtest",
-	"yandextest":  "github.com/iamkit/iamkit/iam/iamtest/yandextest",
-	"nebiustest":  "github.com/iamkit/iamkit/iam/iamtest/nebiustest",
-	"nebius":      "github.com/iamkit/iamkit/iam/nebius",
-	"yandex":      "github.com/iamkit/iamkit/iam/yandex",
-	"outscale":    "github.com/iamkit/iamkit/iam/outscale",
-	"credentials": "github.com/iamkit/iamkit/credentials",
-	"s3client":    "github.com/iamkit/iamkit/credentials/s3client",
-	"oauth2":      "golang.org/x/oauth2",
-	"aws":         "github.com/aws/aws-sdk-go-v2/aws",
-	"config":      "github.com/aws/aws-sdk-go-v2/config",
-	"s3":          "github.com/aws/aws-sdk-go-v2/service/s3",
-	"time":        "time",
-	"fmt":         "fmt",
-	"errors":      "errors",
-	"http":        "net/http",
+	"auth":       "github.com/iamkit/iamkit/auth",
+	"nebiusauth": "github.com/iamkit/iamkit/auth/nebiusauth",
+	"yandexauth": "github.com/iamkit/iamkit/auth/yandexauth",
+	"iam":        "github.com/iamkit/iamkit/iam",
+	"iamtest":    "github.com/iamkit/iamkit/iam/iamtest",
+	"yandextest": "github.com/iamkit/iamkit/iam/iamtest/yandextest",
+	"nebiustest": "github.com/iamkit/iamkit/iam/iamtest/nebiustest",
+	"nebius":     "github.com/iamkit/iamkit/iam/nebius",
+	"yandex":     "github.com/iamkit/iamkit/iam/yandex",
+	"outscale":   "github.com/iamkit/iamkit/iam/outscale",
+	"iamcreds":   "github.com/iamkit/iamkit/credentials",
+	"s3client":   "github.com/iamkit/iamkit/credentials/s3client",
+	"oauth2":     "golang.org/x/oauth2",
+	"aws":        "github.com/aws/aws-sdk-go-v2/aws",
+	"config":     "github.com/aws/aws-sdk-go-v2/config",
+	"s3":         "github.com/aws/aws-sdk-go-v2/service/s3",
+	"time":       "time",
+	"fmt":        "fmt",
+	"errors":     "errors",
+	"http":       "net/http",
 }
 
 // TestReadmeCodeCompiles compiles every ```go block of the root README.md.
@@ -70,6 +72,10 @@ func TestReadmeCodeCompiles(t *testing.T) {
 		path := readmeImports[name]
 		if name == "context" {
 			path = "context"
+		}
+		if base := path[strings.LastIndex(path, "/")+1:]; base != name {
+			imports = append(imports, fmt.Sprintf("\t%s %q", name, path)) // an alias, as iamcreds
+			continue
 		}
 		imports = append(imports, fmt.Sprintf("\t%q", path))
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"golang.org/x/oauth2"
 
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
 	"github.com/iamkit/iamkit/iam/iamtest/outscaletest"
@@ -104,20 +104,20 @@ func runRotation(t *testing.T, gw *gateway, name string, km iam.KeyManager) {
 		failures  []string
 	)
 	changed := make(chan struct{}, 1)
-	p, err := credentials.NewManagedProvider(keys, func(o *credentials.ManagedOptions) {
+	p, err := iamcreds.NewManagedProvider(keys, func(o *iamcreds.ManagedOptions) {
 		// Real time: a key lives 6s and the next one is made 3s before
 		// its end, so rotations come every 3s.
-		o.Policy = credentials.Policy{Lifetime: 6 * time.Second, RotateBefore: 3 * time.Second, SwitchDelay: -1, Grace: 1500 * time.Millisecond, MaxKeys: 2, Description: "iamkit-e2e-" + name}
-		o.RetryBase, o.RetryMax = 200*time.Millisecond, time.Second
+		o.Policy = iamcreds.Policy{Lifetime: 6 * time.Second, RotateBefore: 3 * time.Second, SwitchDelay: -1, Grace: 1500 * time.Millisecond, MaxKeys: 2, Description: "iamkit-e2e-" + name}
+		o.BaseDelay, o.MaxDelay = 200*time.Millisecond, time.Second
 		o.DeleteOnClose = true
-		o.OnEvent = func(e credentials.Event) {
+		o.OnEvent = func(e iamcreds.Event) {
 			mu.Lock()
 			switch e.Kind {
-			case credentials.EventKeySwitched:
+			case iamcreds.EventKeySwitched:
 				rotations++
-			case credentials.EventKeyDeleted:
+			case iamcreds.EventKeyDeleted:
 				deleted++
-			case credentials.EventCreateFailed, credentials.EventDeleteFailed, credentials.EventListFailed:
+			case iamcreds.EventCreateFailed, iamcreds.EventDeleteFailed, iamcreds.EventListFailed:
 				failures = append(failures, e.Kind.String()+": "+e.Err.Error())
 			}
 			mu.Unlock()
@@ -131,7 +131,7 @@ func runRotation(t *testing.T, gw *gateway, name string, km iam.KeyManager) {
 		t.Fatal(err)
 	}
 	defer func() {
-		if err := p.Close(context.Background()); err != nil {
+		if err := p.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
 		if n := keys.userCount(); n != 0 {

@@ -29,4 +29,12 @@
 //
 // All types here are values or immutable after construction, and are safe
 // to share between goroutines.
+//
+// # User-Agent
+//
+// Every iamkit client and token exchanger sends "iamkit/<version>" as its
+// User-Agent. An Options.UserAgent value is appended to it, never put in
+// its place: UserAgent "myapp/1.2" sends "iamkit/<version> myapp/1.2" (a
+// value that already contains the iamkit token is sent as it is). The
+// Options docs of the clients refer to this rule.
 package iam

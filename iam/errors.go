@@ -8,6 +8,12 @@ import (
 
 // Sentinel errors, matched with errors.Is against any error an iamkit client
 // returns. Every [*Error] unwraps to at most one of them.
+//
+// Unlike the other sentinels of iamkit, whose text reads "<package>:
+// <phrase>" (for example "auth: token cache is closed"), these are the bare
+// kind ("not found"): they are only ever shown wrapped inside an [*Error],
+// whose text already names the provider and the call ("nebius
+// AccessKeyService/Get: not found (…)").
 var (
 	// ErrNotFound: the key, account or operation does not exist.
 	ErrNotFound = errors.New("not found")

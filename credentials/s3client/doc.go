@@ -7,12 +7,12 @@
 // It is a separate package so that programs which only need credentials
 // (package credentials) do not link the S3 service client.
 //
-//	p, _ := credentials.NewManagedProvider(keyManager)
-//	defer p.Close(ctx)
+//	p, _ := iamcreds.NewManagedProvider(keyManager)
+//	defer p.Close()
 //	client, err := s3client.New(iam.Nebius, "eu-north1", p)
 //	// client.PutObject(ctx, ...)
 //
-// With a [credentials.ManagedProvider], the client reports an
+// With an [iamcreds.ManagedProvider], the client reports an
 // InvalidAccessKeyId answer to the provider, which rotates the key early
 // (once per key); the failed call itself is not retried.
 //

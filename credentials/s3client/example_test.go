@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/credentials/s3client"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
@@ -23,7 +23,7 @@ func ExampleNew() {
 	defer srv.Close()
 	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "ABCDEFGHIJ0123456789", Secret: "example-secret", Active: true})
 
-	creds, err := credentials.NewStaticProvider(iam.AccessKey{Provider: iam.Outscale, AccessKeyID: "ABCDEFGHIJ0123456789", Secret: iam.NewSecret("example-secret")})
+	creds, err := iamcreds.NewStaticProvider(iam.AccessKey{Provider: iam.Outscale, AccessKeyID: "ABCDEFGHIJ0123456789", Secret: iam.NewSecret("example-secret")})
 	if err != nil {
 		panic(err)
 	}

@@ -16,20 +16,20 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/version"
 )
 
-// Options configures [New].
+// Options configures [New]. Zero values mean the defaults.
 type Options struct {
 	// Endpoint overrides the cloud's endpoint URL, for emulators and for
 	// regions without a known endpoint. Plain http is accepted only for
 	// loopback hosts.
 	Endpoint string
 	// Region overrides the signing region (default: the cloud's, see
-	// credentials.S3Endpoint; required with Endpoint when the region
+	// iamcreds.S3Endpoint; required with Endpoint when the region
 	// argument is empty).
 	Region string
 	// HTTPClient is the transport; default: the AWS SDK's. It must be an
@@ -49,14 +49,27 @@ type Options struct {
 	// built inside. An operation that both clears APIOptions and replaces
 	// HTTPClient removes the guard, and is the caller's own.
 	HTTPClient s3.HTTPClient
-	// RetryMaxAttempts is the AWS SDK's attempt count; 0 keeps its default.
+	// RetryMaxAttempts is the AWS SDK's attempt count; 0 keeps its default
+	// (3). Negative values are refused.
 	RetryMaxAttempts int
 	// S3Options are applied last, to set anything else on the s3.Options.
 	S3Options []func(*s3.Options)
 }
 
+// validate reports the first unusable field. The defaults are the AWS
+// SDK's and the cloud's (iamcreds.S3Endpoint), resolved by New.
+func (o *Options) validate() error {
+	if o.RetryMaxAttempts < 0 {
+		return fmt.Errorf("s3client: RetryMaxAttempts %d is negative", o.RetryMaxAttempts)
+	}
+	if o.Endpoint != "" {
+		return checkEndpoint(o.Endpoint)
+	}
+	return nil
+}
+
 // keyRejecter is implemented by credential providers that want to know when
-// object storage refuses their key (credentials.ManagedProvider).
+// object storage refuses their key (iamcreds.ManagedProvider).
 type keyRejecter interface {
 	KeyRejected(accessKeyID string)
 }
@@ -66,33 +79,37 @@ type keyRejecter interface {
 // response checksum validation only when an operation requires them (the
 // AWS SDK's default checksums are refused by non-AWS S3 servers).
 //
-// When creds is a *credentials.ManagedProvider (or anything with a
+// When creds is a *iamcreds.ManagedProvider (or anything with a
 // KeyRejected(accessKeyID) method), an InvalidAccessKeyId answer is
 // reported to it, which triggers one early key rotation. Pass the provider
 // itself (it is its own cache): wrapped in an aws.CredentialsCache it
 // cannot be told, and the cache would keep the refused key until it
 // expires.
+//
+// Nil option functions are skipped.
 func New(provider iam.Provider, region string, creds aws.CredentialsProvider, optFns ...func(*Options)) (*s3.Client, error) {
 	if creds == nil {
 		return nil, errors.New("s3client: credentials provider is nil")
 	}
 	var o Options
 	for _, fn := range optFns {
-		fn(&o)
-	}
-	var ep credentials.Endpoint
-	if o.Endpoint != "" {
-		if err := checkEndpoint(o.Endpoint); err != nil {
-			return nil, err
+		if fn != nil {
+			fn(&o)
 		}
+	}
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	var ep iamcreds.Endpoint
+	if o.Endpoint != "" {
 		ep.URL = strings.TrimRight(o.Endpoint, "/")
 		ep.Region = region
 		if ep.Region == "" && provider == iam.Yandex {
-			ep.Region = credentials.YandexRegion
+			ep.Region = iamcreds.YandexRegion
 		}
 	} else {
 		var err error
-		if ep, err = credentials.S3Endpoint(provider, region); err != nil {
+		if ep, err = iamcreds.S3Endpoint(provider, region); err != nil {
 			return nil, err
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 	"golang.org/x/oauth2"
 
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/credentials/s3client"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
@@ -43,6 +43,7 @@ func TestNewValidation(t *testing.T) {
 		{name: "http on loopback", provider: iam.Outscale, region: "eu-west-2", opts: s3client.Options{Endpoint: "http://127.0.0.1:9000"}, region2: "eu-west-2"},
 		{name: "endpoint without region", provider: iam.Nebius, opts: s3client.Options{Endpoint: "https://s3.example.com"}, want: "no signing region"},
 		{name: "unknown provider", provider: "aws", region: "us-east-1", want: "unknown provider"},
+		{name: "negative attempts", provider: iam.Yandex, opts: s3client.Options{RetryMaxAttempts: -1}, want: "RetryMaxAttempts -1 is negative"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -85,10 +86,10 @@ func TestRejectedKeyRotates(t *testing.T) {
 		t.Fatal(err)
 	}
 	switched := make(chan string, 4)
-	p, err := credentials.NewManagedProvider(yc.AccessKeys, func(o *credentials.ManagedOptions) {
+	p, err := iamcreds.NewManagedProvider(yc.AccessKeys, func(o *iamcreds.ManagedOptions) {
 		o.Policy.Description = "s3client-test"
-		o.OnEvent = func(e credentials.Event) {
-			if e.Kind == credentials.EventKeySwitched {
+		o.OnEvent = func(e iamcreds.Event) {
+			if e.Kind == iamcreds.EventKeySwitched {
 				switched <- e.AccessKeyID
 			}
 		}
@@ -96,7 +97,7 @@ func TestRejectedKeyRotates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close(ctx)
+	defer p.Shutdown(ctx)
 	c, err := s3client.New(iam.Yandex, "", p, func(o *s3client.Options) { o.Endpoint = s3srv.URL; o.RetryMaxAttempts = 1 })
 	if err != nil {
 		t.Fatal(err)
@@ -141,5 +142,19 @@ func TestRejectedKeyRotates(t *testing.T) {
 	out.Body.Close()
 	if string(b) != "v2" {
 		t.Fatalf("GetObject = %q", b)
+	}
+}
+
+// TestNewSkipsNilOptions: a nil option function is skipped, never called
+// (issue 12: New panicked).
+func TestNewSkipsNilOptions(t *testing.T) {
+	defer func() {
+		if v := recover(); v != nil {
+			t.Fatalf("New with a nil option function panicked: %v", v)
+		}
+	}()
+	static := awscreds.NewStaticCredentialsProvider("AKID", "secret", "")
+	if _, err := s3client.New(iam.Yandex, "", static, nil, func(*s3client.Options) {}, nil); err != nil {
+		t.Fatal(err)
 	}
 }

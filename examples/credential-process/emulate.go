@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"golang.org/x/oauth2"
 
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/credentials/s3client"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
@@ -31,7 +31,7 @@ import (
 // helper twice against them with one cache file (the second run must reuse
 // the first run's key, as repeated invocations do), checks the printed
 // credentials against the S3 emulator, and prints the JSON.
-func runEmulated(ctx context.Context, cfg Config, pol credentials.Policy, log *slog.Logger, stdout, stderr io.Writer) error {
+func runEmulated(ctx context.Context, cfg Config, pol iamcreds.Policy, log *slog.Logger, stdout, stderr io.Writer) error {
 	if cfg.Cloud == "" {
 		cfg.Cloud = "nebius"
 	}

@@ -2,7 +2,7 @@
 // setting: it prints the JSON the AWS CLI and SDKs expect (Version 1,
 // AccessKeyId, SecretAccessKey, SessionToken, Expiration) for an access key
 // of Nebius, Yandex Cloud or OUTSCALE that it creates and rotates itself
-// (credentials.ManagedProvider), keeping it in a cache file so that
+// (iamcreds.ManagedProvider), keeping it in a cache file so that
 // repeated invocations reuse the key.
 //
 // This is the one place iamkit prints a secret, to stdout only, on purpose:
@@ -28,8 +28,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/iamkit/iamkit/auth"
-	"github.com/iamkit/iamkit/credentials"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/nebius"
 	"github.com/iamkit/iamkit/iam/outscale"
@@ -172,8 +173,8 @@ func mergeConfigFile(path string, cfg *Config) error {
 	return nil
 }
 
-func policy(cfg Config) (credentials.Policy, error) {
-	pol := credentials.Policy{Description: cfg.Description}
+func policy(cfg Config) (iamcreds.Policy, error) {
+	pol := iamcreds.Policy{Description: cfg.Description}
 	var err error
 	if cfg.Lifetime != "" {
 		if pol.Lifetime, err = time.ParseDuration(cfg.Lifetime); err != nil {
@@ -195,11 +196,11 @@ func keyManager(cfg Config) (iam.KeyManager, func(), error) {
 		if cfg.CredentialsFile == "" || cfg.ProjectID == "" {
 			return nil, nil, errors.New("nebius needs -credentials (service-account credentials JSON) and -project-id")
 		}
-		key, err := auth.LoadNebiusCredentialsFile(cfg.CredentialsFile)
+		key, err := nebiusauth.LoadCredentialsFile(cfg.CredentialsFile)
 		if err != nil {
 			return nil, nil, err
 		}
-		ts, err := auth.NebiusServiceAccount(key)
+		ts, err := nebiusauth.ServiceAccount(key)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -219,11 +220,11 @@ func keyManager(cfg Config) (iam.KeyManager, func(), error) {
 		if cfg.KeyFile == "" {
 			return nil, nil, errors.New("yandex needs -key-file (an authorized key JSON from yc iam key create)")
 		}
-		key, err := auth.LoadYandexKeyFile(cfg.KeyFile)
+		key, err := yandexauth.LoadKeyFile(cfg.KeyFile)
 		if err != nil {
 			return nil, nil, err
 		}
-		ts, err := auth.YandexServiceAccount(key)
+		ts, err := yandexauth.ServiceAccount(key)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -261,11 +262,11 @@ func keyManager(cfg Config) (iam.KeyManager, func(), error) {
 // retrieve gets the key (reusing the cached one when it is still good),
 // lets the provider finish what is due (rotation, deleting old keys), and
 // returns the credential_process output.
-func retrieve(ctx context.Context, km iam.KeyManager, cache, instance string, pol credentials.Policy, log *slog.Logger) (Output, error) {
+func retrieve(ctx context.Context, km iam.KeyManager, cache, instance string, pol iamcreds.Policy, log *slog.Logger) (Output, error) {
 	if err := os.MkdirAll(filepath.Dir(cache), 0o700); err != nil {
 		return Output{}, fmt.Errorf("cache directory: %w", err)
 	}
-	p, err := credentials.NewManagedProvider(km, func(o *credentials.ManagedOptions) {
+	p, err := iamcreds.NewManagedProvider(km, func(o *iamcreds.ManagedOptions) {
 		o.Policy = pol
 		o.StateFile = cache
 		o.Instance = instance
@@ -278,7 +279,7 @@ func retrieve(ctx context.Context, km iam.KeyManager, cache, instance string, po
 	defer cancel()
 	c, err := p.Retrieve(ctx)
 	if err != nil {
-		_ = p.Close(ctx)
+		_ = p.Shutdown(ctx)
 		return Output{}, err
 	}
 	if err := p.Settle(ctx); err != nil {
@@ -286,7 +287,7 @@ func retrieve(ctx context.Context, km iam.KeyManager, cache, instance string, po
 	} else if c2, err := p.Retrieve(ctx); err == nil {
 		c = c2 // after a rotation step, with an up-to-date Expiration
 	}
-	if err := p.Close(ctx); err != nil {
+	if err := p.Shutdown(ctx); err != nil {
 		log.Warn("closing the provider", "error", err.Error())
 	}
 	out := Output{Version: 1, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken}

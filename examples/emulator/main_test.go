@@ -20,7 +20,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/iamkit/iamkit/auth"
-	"github.com/iamkit/iamkit/credentials"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/credentials/s3client"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/nebius"
@@ -131,11 +133,11 @@ func TestEmulatorProgram(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	t.Run("yandex token exchange with the printed key.json", func(t *testing.T) {
-		key, err := auth.LoadYandexKeyFile(info.YandexKeyFile)
+		key, err := yandexauth.LoadKeyFile(info.YandexKeyFile)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ts, err := auth.YandexServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = info.YandexTokenURL })
+		ts, err := yandexauth.ServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = info.YandexTokenURL })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,11 +151,11 @@ func TestEmulatorProgram(t *testing.T) {
 		}
 	})
 	t.Run("nebius exchange and gRPC key CRUD, then S3 with the minted key", func(t *testing.T) {
-		key, err := auth.LoadNebiusCredentialsFile(info.NebiusCredentialsFile)
+		key, err := nebiusauth.LoadCredentialsFile(info.NebiusCredentialsFile)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ts, err := auth.NebiusServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = info.NebiusTokenURL })
+		ts, err := nebiusauth.ServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = info.NebiusTokenURL })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,7 +320,7 @@ func lineValue(text, marker string) string {
 // s3Roundtrip puts and gets an object through the S3 forwarder with ak.
 func s3Roundtrip(ctx context.Context, t *testing.T, bucket string, p iam.Provider, endpoint, region string, ak iam.AccessKey) {
 	t.Helper()
-	creds, err := credentials.NewStaticProvider(ak)
+	creds, err := iamcreds.NewStaticProvider(ak)
 	if err != nil {
 		t.Fatal(err)
 	}

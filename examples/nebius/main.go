@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
 	"github.com/iamkit/iamkit/iam/nebius"
@@ -94,11 +95,11 @@ func run(args []string, out io.Writer) error {
 		cfg.keyBits = nebius.DefaultBootstrapKeyBits
 	}
 
-	key, err := auth.LoadNebiusCredentialsFile(cfg.credentials)
+	key, err := nebiusauth.LoadCredentialsFile(cfg.credentials)
 	if err != nil {
 		return err
 	}
-	tokens, err := auth.NebiusServiceAccount(key, tokenOpt)
+	tokens, err := nebiusauth.ServiceAccount(key, tokenOpt)
 	if err != nil {
 		return err
 	}

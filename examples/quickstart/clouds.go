@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
@@ -29,7 +31,7 @@ func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
 	if cfg.real {
 		if err := rep.step("load the service-account credentials JSON", func() (string, error) {
 			var err error
-			key, err = auth.LoadNebiusCredentialsFile(cfg.nebiusCredentials)
+			key, err = nebiusauth.LoadCredentialsFile(cfg.nebiusCredentials)
 			return fmt.Sprint(key), err
 		}); err != nil {
 			return err
@@ -51,14 +53,14 @@ func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
 			if err != nil {
 				return "", err
 			}
-			key, err = auth.ParseNebiusCredentials(sa.CredentialsJSON, "credentials.json")
+			key, err = nebiusauth.ParseCredentials(sa.CredentialsJSON, "credentials.json")
 			return fmt.Sprintf("%s of %s", key.KeyID, key.ServiceAccountID), err
 		}); err != nil {
 			return err
 		}
 		clientOpt = func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = emu.Addr, true, sa.ProjectID }
 	}
-	ts, err := auth.NebiusServiceAccount(key, tokenOpts...)
+	ts, err := nebiusauth.ServiceAccount(key, tokenOpts...)
 	if err != nil {
 		return err
 	}
@@ -122,7 +124,7 @@ func runYandex(ctx context.Context, cfg config, w *world, rep *report) error {
 	if cfg.real {
 		if err := rep.step("load the authorized key.json", func() (string, error) {
 			var err error
-			key, err = auth.LoadYandexKeyFile(cfg.yandexKey)
+			key, err = yandexauth.LoadKeyFile(cfg.yandexKey)
 			return fmt.Sprint(key), err
 		}); err != nil {
 			return err
@@ -140,13 +142,13 @@ func runYandex(ctx context.Context, cfg config, w *world, rep *report) error {
 			if err != nil {
 				return "", err
 			}
-			key, err = auth.ParseYandexKey(keyJSON, "key.json")
+			key, err = yandexauth.ParseKey(keyJSON, "key.json")
 			return fmt.Sprintf("%s of %s", key.KeyID, key.ServiceAccountID), err
 		}); err != nil {
 			return err
 		}
 	}
-	ts, err := auth.YandexServiceAccount(key, tokenOpts...)
+	ts, err := yandexauth.ServiceAccount(key, tokenOpts...)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/iamkit/iamkit/auth"
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/credentials/s3client"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
@@ -138,7 +138,7 @@ func keySteps(ctx context.Context, rep *report, w *world, f keyFlow) (err error)
 	}
 
 	if err := rep.step("S3 put + get with the key (static provider)", func() (string, error) {
-		static, err := credentials.NewStaticProvider(key)
+		static, err := iamcreds.NewStaticProvider(key)
 		if err != nil {
 			return "", err
 		}
@@ -154,8 +154,8 @@ func keySteps(ctx context.Context, rep *report, w *world, f keyFlow) (err error)
 		return err
 	}
 
-	mp, err := credentials.NewManagedProvider(f.km, func(o *credentials.ManagedOptions) {
-		o.Policy = credentials.Policy{Lifetime: 24 * time.Hour, RotateBefore: 2 * time.Hour, Grace: time.Minute, Description: managedDescription}
+	mp, err := iamcreds.NewManagedProvider(f.km, func(o *iamcreds.ManagedOptions) {
+		o.Policy = iamcreds.Policy{Lifetime: 24 * time.Hour, RotateBefore: 2 * time.Hour, Grace: time.Minute, Description: managedDescription}
 		o.DeleteOnClose = true
 	})
 	if err != nil {
@@ -164,7 +164,7 @@ func keySteps(ctx context.Context, rep *report, w *world, f keyFlow) (err error)
 	closed := false
 	defer func() {
 		if !closed {
-			_ = mp.Close(context.WithoutCancel(ctx))
+			_ = mp.Shutdown(context.WithoutCancel(ctx))
 		}
 	}()
 	managed, err := s3client.New(f.provider, f.region, mp, w.s3Options)
@@ -214,7 +214,7 @@ func keySteps(ctx context.Context, rep *report, w *world, f keyFlow) (err error)
 		}
 		created = false
 		closed = true
-		if err := mp.Close(ctx); err != nil {
+		if err := mp.Shutdown(ctx); err != nil {
 			return "", fmt.Errorf("managed provider: %w", err)
 		}
 		left, err := f.km.ListKeys(ctx)

@@ -1,5 +1,5 @@
 // Command s3 puts an object into each cloud's object storage and reads it
-// back, with credentials from a credentials.ManagedProvider that creates
+// back, with credentials from a iamcreds.ManagedProvider that creates
 // (and on exit deletes) its own access key. It runs on iamkit's
 // in-process emulators: the key services of Nebius, Yandex Cloud and
 // OUTSCALE, and an S3 endpoint that verifies SigV4 against the keys they
@@ -23,7 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"golang.org/x/oauth2"
 
-	"github.com/iamkit/iamkit/credentials"
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/credentials/s3client"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
@@ -72,14 +72,14 @@ func run(ctx context.Context, w io.Writer, cloud iam.Provider) (err error) {
 
 	// The managed provider creates a key on first use, would rotate it
 	// before it expires, and deletes it on Close (DeleteOnClose).
-	p, err := credentials.NewManagedProvider(km, func(o *credentials.ManagedOptions) {
-		o.Policy = credentials.Policy{Lifetime: 24 * time.Hour, RotateBefore: 2 * time.Hour, Description: "iamkit-example-s3"}
+	p, err := iamcreds.NewManagedProvider(km, func(o *iamcreds.ManagedOptions) {
+		o.Policy = iamcreds.Policy{Lifetime: 24 * time.Hour, RotateBefore: 2 * time.Hour, Description: "iamkit-example-s3"}
 		o.DeleteOnClose = true
 	})
 	if err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, p.Close(ctx)) }()
+	defer func() { err = errors.Join(err, p.Shutdown(ctx)) }()
 
 	// On the real cloud, drop the Endpoint option: s3client picks
 	// storage.<region>.nebius.cloud, storage.yandexcloud.net or

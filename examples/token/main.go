@@ -43,6 +43,8 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam/iamtest"
 )
 
@@ -252,10 +254,10 @@ func loadKey(cfg config) (*auth.ServiceAccountKey, string, error) {
 		return key, cfg.cloud, err
 	case kindNebiusJSON:
 		cloud = cloudNebius
-		key, err = auth.ParseNebiusCredentials(data, path)
+		key, err = nebiusauth.ParseCredentials(data, path)
 	case kindYandexJSON:
 		cloud = cloudYandex
-		key, err = auth.ParseYandexKey(data, path)
+		key, err = yandexauth.ParseKey(data, path)
 	}
 	if err != nil {
 		return nil, "", err
@@ -300,7 +302,7 @@ func openStore(cfg config, stderr io.Writer) (*auth.DiskStore, error) {
 		}
 		path = p
 	}
-	s, err := auth.NewDiskStore(path, nil)
+	s, err := auth.NewDiskStore(path)
 	if err != nil {
 		return nil, fmt.Errorf("-cache-file %s: %w", path, err)
 	}
@@ -357,9 +359,9 @@ func fetch(ctx context.Context, key *auth.ServiceAccountKey, cloud, endpoint str
 		err error
 	)
 	if cloud == cloudYandex {
-		src, err = auth.YandexServiceAccount(key, opt)
+		src, err = yandexauth.ServiceAccount(key, opt)
 	} else {
-		src, err = auth.NebiusServiceAccount(key, opt)
+		src, err = nebiusauth.ServiceAccount(key, opt)
 	}
 	if err != nil {
 		return auth.Token{}, false, err
@@ -375,9 +377,9 @@ func fetch(ctx context.Context, key *auth.ServiceAccountKey, cloud, endpoint str
 // describe writes where the token came from to w; never the token.
 func describe(w io.Writer, key *auth.ServiceAccountKey, cloud, endpoint string, store *auth.DiskStore, fromCache bool, tok auth.Token) {
 	if endpoint == "" {
-		endpoint = auth.DefaultNebiusTokenEndpoint
+		endpoint = nebiusauth.DefaultTokenEndpoint
 		if cloud == cloudYandex {
-			endpoint = auth.DefaultYandexTokenEndpoint
+			endpoint = yandexauth.DefaultTokenEndpoint
 		}
 	}
 	from := "exchanged at " + endpoint
@@ -438,7 +440,7 @@ func runEmulated(ctx context.Context, cfg config, key *auth.ServiceAccountKey, c
 	}
 	var store *auth.DiskStore
 	if cachePath != "" {
-		s, err := auth.NewDiskStore(cachePath, nil)
+		s, err := auth.NewDiskStore(cachePath)
 		if err != nil {
 			return fmt.Errorf("cache file %s: %w", cachePath, err)
 		}

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
 	"github.com/iamkit/iamkit/iam/yandex"
@@ -99,14 +100,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintln(out, "Using Yandex Cloud")
 	}
 
-	key, err := auth.ParseYandexKey(keyJSON, source)
+	key, err := yandexauth.ParseKey(keyJSON, source)
 	if err != nil {
 		return err
 	}
 	if cfg.serviceAccount == "" {
 		cfg.serviceAccount = key.ServiceAccountID
 	}
-	ts, err := auth.YandexServiceAccount(key, authOpts...)
+	ts, err := yandexauth.ServiceAccount(key, authOpts...)
 	if err != nil {
 		return err
 	}

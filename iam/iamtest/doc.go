@@ -23,7 +23,7 @@
 //	defer tokens.Close()
 //	reg.PutPublicKey(iamtest.PublicKey{KeyID: "publickey-1", ServiceAccountID: "sa-1", Key: &priv.PublicKey})
 //	key, _ := auth.NewServiceAccountKey("publickey-1", "sa-1", priv)
-//	ts, _ := auth.NebiusServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
+//	ts, _ := nebiusauth.ServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
 //	defer ts.Close()
 //
 // [Faults] injects latency, error statuses (with Retry-After), hangs and

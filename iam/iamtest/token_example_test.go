@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam/iamtest"
 )
 
@@ -53,7 +54,7 @@ func ExampleNewYandexTokenServer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	signer, err := auth.NewYandexSigner(key)
+	signer, err := yandexauth.NewSigner(key)
 	if err != nil {
 		log.Fatal(err)
 	}

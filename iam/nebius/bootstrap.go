@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/iam"
 )
 
@@ -42,7 +42,7 @@ type BootstrapRequest struct {
 	// Overwrite allows replacing an existing CredentialsPath.
 	Overwrite bool
 	// TokenOptions configure the returned token source (for example its
-	// Endpoint, to use the token emulator); see auth.NebiusServiceAccount.
+	// Endpoint, to use the token emulator); see nebiusauth.ServiceAccount.
 	TokenOptions []func(*auth.ServiceAccountOptions)
 }
 
@@ -123,40 +123,23 @@ func (k *AuthPublicKeys) Bootstrap(ctx context.Context, req BootstrapRequest) (*
 			return nil, leftBehind(err, op, pub.ID, "uploaded public key "+pub.ID+" but could not write the credentials file")
 		}
 	}
-	tokens, err := auth.NebiusServiceAccount(key, req.TokenOptions...)
+	tokens, err := nebiusauth.ServiceAccount(key, req.TokenOptions...)
 	if err != nil {
 		return nil, leftBehind(err, op, pub.ID, "uploaded public key "+pub.ID+" but could not make a token cache")
 	}
 	return &BootstrapResult{PublicKey: pub, Key: key, CredentialsJSON: creds, Tokens: tokens}, nil
 }
 
-// credentialsJSON renders the Nebius credentials file of a key and reads it
-// back through the auth loader, so the file is known to load.
+// credentialsJSON renders the Nebius credentials file of a key
+// (nebiusauth.MarshalCredentials) and returns the key, whose Source is
+// source.
 func credentialsJSON(priv *rsa.PrivateKey, keyID, saID, source string) (iam.Secret, *auth.ServiceAccountKey, error) {
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	key, err := auth.NewServiceAccountKey(keyID, saID, priv)
 	if err != nil {
 		return iam.Secret{}, nil, err
 	}
-	type subject struct {
-		Type       string `json:"type"`
-		Alg        string `json:"alg"`
-		PrivateKey string `json:"private-key"`
-		KeyID      string `json:"kid"`
-		Issuer     string `json:"iss"`
-		Subject    string `json:"sub"`
-	}
-	b, err := json.MarshalIndent(struct {
-		S subject `json:"subject-credentials"`
-	}{subject{
-		Type: "JWT", Alg: "RS256",
-		PrivateKey: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
-		KeyID:      keyID, Issuer: saID, Subject: saID,
-	}}, "", "  ")
-	if err != nil {
-		return iam.Secret{}, nil, err
-	}
-	b = append(b, '\n')
-	key, err := auth.ParseNebiusCredentials(b, source)
+	key.Source = source
+	b, err := nebiusauth.MarshalCredentials(key)
 	if err != nil {
 		return iam.Secret{}, nil, err
 	}

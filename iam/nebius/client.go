@@ -108,7 +108,8 @@ type Options struct {
 	// never tokens, secrets or message bodies. Default: discard.
 	Logger *slog.Logger
 
-	// UserAgent is sent as the User-Agent; default "iamkit/<version>".
+	// UserAgent is appended to iamkit's User-Agent (the rule of the iam
+	// package, # User-Agent).
 	UserAgent string
 
 	// DialOptions are appended to the options New dials with.
@@ -129,7 +130,7 @@ type Client struct {
 }
 
 // New returns a Client that authenticates with the bearer tokens of tokens
-// (typically the auth cache made by auth.NebiusServiceAccount). It does not
+// (typically the auth cache made by nebiusauth.ServiceAccount). It does not
 // dial: the connection is made on the first call.
 func New(tokens oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 	if tokens == nil {
@@ -160,8 +161,11 @@ func New(tokens oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 	if o.MaxPollInterval <= 0 {
 		o.MaxPollInterval = 5 * time.Second
 	}
-	if o.UserAgent == "" {
+	switch ua := strings.TrimSpace(o.UserAgent); {
+	case ua == "":
 		o.UserAgent = version.UserAgent
+	case !strings.Contains(ua, version.UserAgent):
+		o.UserAgent = version.UserAgent + " " + ua
 	}
 	addr, err := resolveAddress(o.Address, o.Domain)
 	if err != nil {

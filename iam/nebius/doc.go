@@ -11,8 +11,8 @@
 // The public types are this package's own; the generated protobuf code in
 // internal/pb is an implementation detail. Secrets are [iam.Secret] values.
 //
-//	key, _ := auth.LoadNebiusCredentialsFile("credentials.json")
-//	tokens, _ := auth.NebiusServiceAccount(key)
+//	key, _ := nebiusauth.LoadCredentialsFile("credentials.json")
+//	tokens, _ := nebiusauth.ServiceAccount(key)
 //	client, err := nebius.New(tokens, func(o *nebius.Options) { o.ProjectID = "project-e00…" })
 //	if err != nil { … }
 //	defer client.Close()

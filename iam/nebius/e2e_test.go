@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
@@ -29,11 +30,11 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := auth.ParseNebiusCredentials(sa.CredentialsJSON, "bootstrap.json")
+	key, err := nebiusauth.ParseCredentials(sa.CredentialsJSON, "bootstrap.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := auth.NebiusServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
+	src, err := nebiusauth.ServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("credentials file: %v, %v", fi, err)
 	}
-	loaded, err := auth.LoadNebiusCredentialsFile(path)
+	loaded, err := nebiusauth.LoadCredentialsFile(path)
 	if err != nil || loaded.KeyID != res.PublicKey.ID || loaded.ServiceAccountID != sa.ID {
 		t.Fatalf("loaded %v, %v", loaded, err)
 	}

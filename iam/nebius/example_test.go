@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
@@ -33,11 +34,11 @@ func emulators() (c *nebius.Client, sa *nebiustest.ServiceAccount, tokenURL stri
 	if err != nil {
 		log.Fatal(err)
 	}
-	key, err := auth.ParseNebiusCredentials(sa.CredentialsJSON, "credentials.json")
+	key, err := nebiusauth.ParseCredentials(sa.CredentialsJSON, "credentials.json")
 	if err != nil {
 		log.Fatal(err)
 	}
-	src, err := auth.NebiusServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
+	src, err := nebiusauth.ServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
 	if err != nil {
 		log.Fatal(err)
 	}

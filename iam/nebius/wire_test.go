@@ -347,6 +347,7 @@ func TestWireRequests(t *testing.T) {
 		o.Address = lis.Addr().String()
 		o.Plaintext = true
 		o.ProjectID = "project-1"
+		o.UserAgent = "myapp/1.2"
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -375,7 +376,8 @@ func TestWireRequests(t *testing.T) {
 	if a := cr.md.Get("authorization"); len(a) != 1 || a[0] != "Bearer tok-123" {
 		t.Errorf("authorization = %q", a)
 	}
-	if ua := cr.md.Get("user-agent"); len(ua) != 1 || !strings.HasPrefix(ua[0], "iamkit/") {
+	// UserAgent is appended to iamkit's (the rule of package iam).
+	if ua := cr.md.Get("user-agent"); len(ua) != 1 || !strings.HasPrefix(ua[0], "iamkit/") || !strings.Contains(ua[0], " myapp/1.2") {
 		t.Errorf("user-agent = %q", ua)
 	}
 	// Create then reads the key (Get id=1) and, since the canned key has

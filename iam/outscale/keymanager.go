@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -38,6 +39,38 @@ func (o *KeyManagerOptions) validate() error {
 type KeyManager struct {
 	c    *Client
 	opts KeyManagerOptions
+
+	mu    sync.Mutex
+	pol   *APIAccessPolicy // the policy last read, reused for policyReuse
+	polAt time.Time
+}
+
+// policyReuse is how long a policy read by MaxKeyLifetime or a create is
+// reused by the next create or update, so that a managed provider's start
+// (MaxKeyLifetime, then CreateKey) reads the policy once. The server
+// enforces the policy anyway; this only spares a call.
+const policyReuse = time.Minute
+
+// readPolicy returns the account's API access policy, reusing a read made
+// less than policyReuse ago.
+func (m *KeyManager) readPolicy(ctx context.Context) (*APIAccessPolicy, error) {
+	now := m.c.clock.Now()
+	m.mu.Lock()
+	if m.pol != nil && now.Sub(m.polAt) >= 0 && now.Sub(m.polAt) < policyReuse {
+		pol := *m.pol
+		m.mu.Unlock()
+		return &pol, nil
+	}
+	m.mu.Unlock()
+	out, err := m.c.policy.Read(ctx, ReadAPIAccessPolicyRequest{})
+	if err != nil {
+		return nil, err
+	}
+	pol := out.APIAccessPolicy
+	m.mu.Lock()
+	m.pol, m.polAt = &pol, now
+	m.mu.Unlock()
+	return &pol, nil
 }
 
 var _ iam.KeyManager = (*KeyManager)(nil)
@@ -130,7 +163,7 @@ func (m *KeyManager) chooseExpiry(ctx context.Context, op string, want time.Time
 	if !want.IsZero() && !want.After(now) {
 		return Date{}, c.invalid(op, "expiry %s is not in the future", want.UTC().Format(time.RFC3339))
 	}
-	pol, err := c.policy.Read(ctx, ReadAPIAccessPolicyRequest{})
+	pol, err := m.readPolicy(ctx)
 	if err != nil {
 		if errors.Is(err, iam.ErrPermissionDenied) {
 			// A user who may not read the policy: the server still
@@ -139,7 +172,7 @@ func (m *KeyManager) chooseExpiry(ctx context.Context, op string, want time.Time
 		}
 		return Date{}, err
 	}
-	maxSec := pol.APIAccessPolicy.MaxAccessKeyExpirationSeconds
+	maxSec := pol.MaxAccessKeyExpirationSeconds
 	if maxSec <= 0 {
 		return expiryDate(want), nil
 	}
@@ -233,9 +266,12 @@ func (m *KeyManager) neutral(k iam.AccessKey) iam.AccessKey {
 // when it sets no limit. credentials.ManagedProvider checks its rotation
 // policy against it when it starts.
 func (m *KeyManager) MaxKeyLifetime(ctx context.Context) (time.Duration, error) {
-	out, err := m.c.policy.Read(ctx, ReadAPIAccessPolicyRequest{})
+	m.mu.Lock()
+	m.pol = nil // always a fresh read; the next create reuses it
+	m.mu.Unlock()
+	pol, err := m.readPolicy(ctx)
 	if err != nil {
 		return 0, err
 	}
-	return time.Duration(out.APIAccessPolicy.MaxAccessKeyExpirationSeconds) * time.Second, nil
+	return time.Duration(pol.MaxAccessKeyExpirationSeconds) * time.Second, nil
 }

@@ -53,7 +53,8 @@ type Options struct {
 	// Logger receives debug logs of requests (never bodies, tokens or
 	// secrets); default: discard.
 	Logger *slog.Logger
-	// UserAgent replaces the default "iamkit/<version>" User-Agent.
+	// UserAgent is appended to iamkit's User-Agent (the rule of the iam
+	// package, # User-Agent).
 	UserAgent string
 	// Clock is the time source for operation polling and expiry
 	// validation; nil means the system clock.
@@ -93,7 +94,7 @@ type Client struct {
 }
 
 // New returns a Client that authenticates with the IAM tokens of ts
-// (for example the *auth.Cache of auth.YandexServiceAccount, or an
+// (for example the *auth.Cache of yandexauth.ServiceAccount, or an
 // oauth2.StaticTokenSource). When ts implements auth.ContextTokenSource its
 // context-aware method is used, and when it implements auth.Invalidator a
 // 401 answer invalidates the token and the call is retried once.

@@ -24,13 +24,13 @@
 // [AccessKeys] implements [iam.KeyManager], which the credentials package
 // uses to create and rotate S3 keys. [WriteKeyFile] saves a new authorized
 // key as the key.json that "yc iam key create" writes and that
-// auth.LoadYandexKeyFile reads.
+// yandexauth.LoadKeyFile reads.
 //
 // Minimal use, with a key.json of a service account:
 //
-//	key, err := auth.LoadYandexKeyFile("key.json")
+//	key, err := yandexauth.LoadKeyFile("key.json")
 //	if err != nil { ... }
-//	ts, err := auth.YandexServiceAccount(key) // an *auth.Cache
+//	ts, err := yandexauth.ServiceAccount(key) // an *auth.Cache
 //	if err != nil { ... }
 //	defer ts.Close()
 //	client, err := yandex.New(ts, func(o *yandex.Options) { o.ServiceAccountID = key.ServiceAccountID })

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
@@ -272,15 +273,19 @@ func TestRefreshAndRetryOn401(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := auth.ParseYandexKey(keyJSON, "bootstrap")
+	key, err := yandexauth.ParseKey(keyJSON, "bootstrap")
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := auth.NewYandexSigner(key)
+	signer, err := yandexauth.NewSigner(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache, err := auth.NewCache(auth.NewYandexExchanger(signer, func(o *auth.YandexExchangerOptions) { o.Endpoint = tokens.URL }))
+	x, err := yandexauth.NewExchanger(signer, func(o *yandexauth.ExchangerOptions) { o.Endpoint = tokens.URL })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := auth.NewCache(x)
 	if err != nil {
 		t.Fatal(err)
 	}

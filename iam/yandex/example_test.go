@@ -11,6 +11,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
 	"github.com/iamkit/iamkit/iam/yandex"
@@ -44,17 +45,21 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 
-	key, err := auth.ParseYandexKey(keyJSON, "key.json")
+	key, err := yandexauth.ParseKey(keyJSON, "key.json")
 	if err != nil {
 		log.Fatal(err)
 	}
-	signer, err := auth.NewYandexSigner(key)
+	signer, err := yandexauth.NewSigner(key)
 	if err != nil {
 		log.Fatal(err)
 	}
-	ts, err := auth.NewCache(auth.NewYandexExchanger(signer, func(o *auth.YandexExchangerOptions) {
+	x, err := yandexauth.NewExchanger(signer, func(o *yandexauth.ExchangerOptions) {
 		o.Endpoint = tokens.URL // omit for Yandex Cloud
-	}))
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ts, err := auth.NewCache(x)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -171,7 +176,7 @@ func ExampleKeys_Create() {
 	if err := yandex.WriteKeyFile(path, created); err != nil {
 		log.Fatal(err)
 	}
-	key, err := auth.LoadYandexKeyFile(path)
+	key, err := yandexauth.LoadKeyFile(path)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -2,7 +2,11 @@ package yandex_test
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,6 +15,7 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
@@ -106,7 +111,12 @@ func TestKeyAlgorithmByNumber(t *testing.T) {
 }
 
 func TestWriteKeyFile(t *testing.T) {
-	const pemKey = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(priv)
+	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 	created := &yandex.CreatedKey{
 		Key: yandex.Key{ID: "ajek6nubd5g3abcdefgh", ServiceAccountID: "ajelprpohp7rabcdefgh", KeyAlgorithm: yandex.RSA2048,
 			PublicKey: "-----BEGIN PUBLIC KEY-----\nX\n-----END PUBLIC KEY-----\n", CreatedAt: time.Date(2025, 5, 28, 16, 17, 17, 721526532, time.UTC)},
@@ -148,7 +158,7 @@ func TestWriteKeyFile(t *testing.T) {
 
 	// A key that already has the prefix, or whose line breaks came as
 	// literal \n, is written once, with real line breaks.
-	created.PrivateKey = iam.NewSecret(`PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID <x>\n-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n`)
+	created.PrivateKey = iam.NewSecret(strings.ReplaceAll("PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID <x>\n"+pemKey, "\n", `\n`))
 	b, err := created.KeyFile()
 	if err != nil {
 		t.Fatal(err)
@@ -157,14 +167,23 @@ func TestWriteKeyFile(t *testing.T) {
 	if strings.Count(f["private_key"], "PLEASE DO NOT REMOVE") != 1 || strings.Contains(f["private_key"], `\n`) {
 		t.Errorf("private_key = %q", f["private_key"])
 	}
+	if k, err := yandexauth.ParseKey(b, "key.json"); err != nil || !k.PrivateKey().Equal(priv) {
+		t.Errorf("the key file does not load back: %v", err)
+	}
 
 	for name, bad := range map[string]*yandex.CreatedKey{
 		"no id":          {Key: yandex.Key{ServiceAccountID: "sa"}, PrivateKey: iam.NewSecret(pemKey)},
 		"no account":     {Key: yandex.Key{ID: "k"}, PrivateKey: iam.NewSecret(pemKey)},
 		"no private key": {Key: yandex.Key{ID: "k", ServiceAccountID: "sa"}},
+		"not a key":      {Key: yandex.Key{ID: "k", ServiceAccountID: "sa"}, PrivateKey: iam.NewSecret("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n")},
+		"user account":   {Key: yandex.Key{ID: "k", UserAccountID: "u"}, PrivateKey: iam.NewSecret(pemKey)},
 	} {
-		if err := yandex.WriteKeyFile(filepath.Join(t.TempDir(), "k.json"), bad); err == nil {
+		err := yandex.WriteKeyFile(filepath.Join(t.TempDir(), "k.json"), bad)
+		if err == nil {
 			t.Errorf("%s: no error", name)
+		}
+		if name == "user account" && !errors.Is(err, auth.ErrUserAccountKey) {
+			t.Errorf("user account: %v, want auth.ErrUserAccountKey", err)
 		}
 	}
 	if err := yandex.WriteKeyFile(filepath.Join(t.TempDir(), "missing", "k.json"), created); err == nil {
@@ -197,7 +216,7 @@ func TestEndToEnd(t *testing.T) {
 	if err := yandex.WriteKeyFile(path, created); err != nil {
 		t.Fatal(err)
 	}
-	key, err := auth.LoadYandexKeyFile(path)
+	key, err := yandexauth.LoadKeyFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,15 +247,19 @@ func TestEndToEnd(t *testing.T) {
 
 func clientFromKeyJSON(t *testing.T, keyJSON []byte, source, tokenURL, iamURL string) *yandex.Client {
 	t.Helper()
-	key, err := auth.ParseYandexKey(keyJSON, source)
+	key, err := yandexauth.ParseKey(keyJSON, source)
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := auth.NewYandexSigner(key)
+	signer, err := yandexauth.NewSigner(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache, err := auth.NewCache(auth.NewYandexExchanger(signer, func(o *auth.YandexExchangerOptions) { o.Endpoint = tokenURL }))
+	x, err := yandexauth.NewExchanger(signer, func(o *yandexauth.ExchangerOptions) { o.Endpoint = tokenURL })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache, err := auth.NewCache(x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +306,7 @@ func TestKeyFileVariantsLoad(t *testing.T) {
 		if !bytes.Contains(data, []byte(`\n`)) {
 			t.Fatalf("%s: private key not \\n-escaped", name)
 		}
-		key, err := auth.ParseYandexKey(data, name)
+		key, err := yandexauth.ParseKey(data, name)
 		if err != nil {
 			t.Errorf("%s: %v", name, err)
 			continue

@@ -4,9 +4,11 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
+
+	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
 )
 
 // ServiceAccount is a service account the emulator made for a test or an
@@ -42,10 +44,6 @@ func (s *Server) NewServiceAccount(projectID string) (*ServiceAccount, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nebiustest: generate key: %w", err)
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, fmt.Errorf("nebiustest: encode key: %w", err)
-	}
 	pubDER, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
 	if err != nil {
 		return nil, fmt.Errorf("nebiustest: encode public key: %w", err)
@@ -68,16 +66,11 @@ func (s *Server) NewServiceAccount(projectID string) (*ServiceAccount, error) {
 	s.putPublicKey(k)
 	s.mu.Unlock()
 
-	creds, err := json.MarshalIndent(map[string]any{
-		"subject-credentials": map[string]string{
-			"type":        "JWT",
-			"alg":         "RS256",
-			"private-key": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
-			"kid":         k.id,
-			"iss":         saID,
-			"sub":         saID,
-		},
-	}, "", "  ")
+	key, err := auth.NewServiceAccountKey(k.id, saID, priv)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := nebiusauth.MarshalCredentials(key)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
 	"github.com/iamkit/iamkit/iam/nebius"
@@ -60,11 +61,11 @@ func ExampleServer_NewServiceAccount() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	key, err := auth.ParseNebiusCredentials(sa.CredentialsJSON, "credentials.json")
+	key, err := nebiusauth.ParseCredentials(sa.CredentialsJSON, "credentials.json")
 	if err != nil {
 		log.Fatal(err)
 	}
-	src, err := auth.NebiusServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
+	src, err := nebiusauth.ServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
-	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
 )
@@ -249,7 +249,7 @@ func TestNewServiceAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := auth.ParseNebiusCredentials(sa.CredentialsJSON, "sa.json")
+	key, err := nebiusauth.ParseCredentials(sa.CredentialsJSON, "sa.json")
 	if err != nil {
 		t.Fatal(err)
 	}

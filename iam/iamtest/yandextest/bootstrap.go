@@ -4,9 +4,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 
+	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/internal/safeprint"
 )
@@ -14,7 +15,7 @@ import (
 // BootstrapKeyFile returns an authorized key of the emulator's default
 // service account (Options.ServiceAccountID) as a yc key.json, the
 // starting point of a brand-new user: load it with
-// auth.ParseYandexKey, exchange a JWT signed with it at the Yandex token
+// yandexauth.ParseKey, exchange a JWT signed with it at the Yandex token
 // emulator sharing this emulator's Registry, and call the API with the
 // token. The key is made on the first call and is the same afterwards; it
 // is listed by Keys.List like any other key.
@@ -37,10 +38,6 @@ func (s *Server) BootstrapKeyFile() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	privDER, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, err
-	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -54,22 +51,16 @@ func (s *Server) BootstrapKeyFile() ([]byte, error) {
 		created: now, publicPEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}))}
 	s.keys[k.id] = k
 	s.Registry.PutPublicKey(iamtest.PublicKey{KeyID: k.id, ServiceAccountID: sa, Key: &priv.PublicKey})
-	file := map[string]string{
-		"id":                 k.id,
-		"service_account_id": sa,
-		"created_at":         ts(now),
-		"description":        k.desc,
-		"key_algorithm":      k.alg,
-		"public_key":         k.publicPEM,
-		"private_key": "PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID <" + k.id + ">\n" +
-			string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: privDER})),
-	}
-	b, err := json.MarshalIndent(file, "", "   ")
+	key, err := auth.NewServiceAccountKey(k.id, sa, priv)
 	if err != nil {
 		s.bootstrapErr = err
 		return nil, err
 	}
-	b = append(b, '\n')
+	b, err := yandexauth.MarshalKeyFile(&yandexauth.KeyFile{Key: key, CreatedAt: now, KeyAlgorithm: k.alg, PublicKey: k.publicPEM, Description: k.desc})
+	if err != nil {
+		s.bootstrapErr = err
+		return nil, err
+	}
 	s.bootstrap = safeprint.Seal(&b)
 	return s.bootstrapFile(), nil
 }

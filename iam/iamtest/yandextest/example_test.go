@@ -8,6 +8,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
 	"github.com/iamkit/iamkit/iam/yandex"
@@ -26,11 +27,11 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	key, err := auth.ParseYandexKey(keyJSON, "bootstrap")
+	key, err := yandexauth.ParseKey(keyJSON, "bootstrap")
 	if err != nil {
 		log.Fatal(err)
 	}
-	ts, err := auth.YandexServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
+	ts, err := yandexauth.ServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
 )
@@ -215,15 +215,19 @@ func TestBootstrapKeyFileExchanges(t *testing.T) {
 	if !bytes.Contains(keyJSON, []byte(`PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID \u003caje`)) {
 		t.Fatalf("not a yc key.json:\n%s", keyJSON)
 	}
-	key, err := auth.ParseYandexKey(keyJSON, "bootstrap")
+	key, err := yandexauth.ParseKey(keyJSON, "bootstrap")
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := auth.NewYandexSigner(key)
+	signer, err := yandexauth.NewSigner(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := auth.NewYandexExchanger(signer, func(o *auth.YandexExchangerOptions) { o.Endpoint = tokens.URL }).Exchange(t.Context())
+	x, err := yandexauth.NewExchanger(signer, func(o *yandexauth.ExchangerOptions) { o.Endpoint = tokens.URL })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := x.Exchange(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

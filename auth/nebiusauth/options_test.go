@@ -1,0 +1,47 @@
+package nebiusauth_test
+
+import (
+	"testing"
+
+	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/internal/authtest"
+	"github.com/iamkit/iamkit/auth/nebiusauth"
+)
+
+// TestConstructorsSkipNilOptions: a nil option function is skipped, never
+// called (issue 12: NewSigner panicked).
+func TestConstructorsSkipNilOptions(t *testing.T) {
+	key := authtest.ServiceAccountKey(t)
+	for name, f := range map[string]func() error{
+		"NewSigner": func() error {
+			_, err := nebiusauth.NewSigner(key, nil, func(*nebiusauth.SignerOptions) {}, nil)
+			return err
+		},
+		"NewExchanger": func() error {
+			s, err := nebiusauth.NewSigner(key)
+			if err != nil {
+				return err
+			}
+			_, err = nebiusauth.NewExchanger(s, nil, func(*nebiusauth.ExchangerOptions) {}, nil)
+			return err
+		},
+		"ServiceAccount": func() error {
+			c, err := nebiusauth.ServiceAccount(key, nil, func(*auth.ServiceAccountOptions) {}, nil)
+			if err == nil {
+				c.Close()
+			}
+			return err
+		},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s with a nil option function panicked: %v", name, r)
+				}
+			}()
+			if err := f(); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}()
+	}
+}

@@ -1,0 +1,29 @@
+package nebiusauth
+
+import (
+	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/auth/internal/source"
+	"github.com/iamkit/iamkit/iam"
+)
+
+// ServiceAccount returns a token source for a Nebius service account: a
+// [Signer] of key, an [Exchanger] and an [auth.Cache]. Close it when done.
+// Nil option functions are skipped.
+func ServiceAccount(key *auth.ServiceAccountKey, optFns ...func(*auth.ServiceAccountOptions)) (*auth.Cache, error) {
+	o := source.Options(optFns)
+	signer, err := NewSigner(key, func(so *SignerOptions) {
+		if o.JWTTTL != 0 {
+			so.TTL = o.JWTTTL
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	x, err := NewExchanger(signer, func(xo *ExchangerOptions) {
+		xo.Endpoint, xo.HTTPClient, xo.Clock, xo.Logger = o.Endpoint, o.HTTPClient, o.Clock, o.Logger
+	})
+	if err != nil {
+		return nil, err
+	}
+	return source.ServiceAccountCache("nebiusauth", x, iam.Nebius, key, o)
+}
