@@ -54,36 +54,48 @@ func (ru Rules) Verify(r *http.Request, sig *Signature, payloadHash, secret stri
 	if err := ru.Check(r, sig); err != nil {
 		return err
 	}
-	want, err := ru.sign(r, sig, payloadHash, secret, cache)
+	want, cr, sts, err := ru.sign(r, sig, payloadHash, secret, cache)
 	if err != nil {
 		return err
 	}
 	if !equalHex(want, sig.Signature) {
-		return ErrMismatch
+		return &MismatchError{CanonicalRequest: cr, StringToSign: sts}
 	}
 	return nil
 }
+
+// MismatchError is [ErrMismatch] with what the verifier computed, which S3
+// returns to help debug a client.
+type MismatchError struct {
+	CanonicalRequest, StringToSign string
+}
+
+func (e *MismatchError) Error() string { return ErrMismatch.Error() }
+
+// Is makes errors.Is(err, ErrMismatch) hold.
+func (e *MismatchError) Is(target error) bool { return target == ErrMismatch }
 
 // Sign returns the hex signature of r under these rules, over the headers
 // sig names, in sig's scope: what a client signing r would send. Tests
 // use it to sign what no SDK signer signs (a signed User-Agent, an
 // encoded-order query); sig.Signature is not read.
 func (ru Rules) Sign(r *http.Request, sig *Signature, payloadHash, secret string) (string, error) {
-	raw, err := ru.sign(r, sig, payloadHash, secret, nil)
+	raw, _, _, err := ru.sign(r, sig, payloadHash, secret, nil)
 	return hex.EncodeToString(raw), err
 }
 
-func (ru Rules) sign(r *http.Request, sig *Signature, payloadHash, secret string, cache *sync.Map) ([]byte, error) {
-	cr, err := ru.CanonicalRequest(r, sig, payloadHash)
+func (ru Rules) sign(r *http.Request, sig *Signature, payloadHash, secret string, cache *sync.Map) (raw []byte, cr, sts string, err error) {
+	cr, err = ru.CanonicalRequest(r, sig, payloadHash)
 	if err != nil {
-		return nil, err
+		return nil, "", "", err
 	}
 	if sig.AmzDate == "" {
 		if _, err := sig.Time(r); err != nil {
-			return nil, err
+			return nil, "", "", err
 		}
 	}
-	return hmacSHA256(SigningKey(sig, secret, cache), StringToSign(sig, cr)), nil
+	sts = StringToSign(sig, cr)
+	return hmacSHA256(SigningKey(sig, secret, cache), sts), cr, sts, nil
 }
 
 // StringToSign returns the string to sign for a canonical request.

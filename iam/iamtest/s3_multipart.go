@@ -1,0 +1,457 @@
+package iamtest
+
+import (
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// S3's multipart rules.
+const (
+	minPartSize = 5 << 20 // every part but the last
+	maxPartNum  = 10000
+)
+
+// s3Upload is a multipart upload in progress.
+type s3Upload struct {
+	id, key   string
+	initiated time.Time
+	header    http.Header // what the object will keep
+	parts     map[int]*s3Part
+}
+
+// s3Part is an uploaded part. It is never changed in place.
+type s3Part struct {
+	data     []byte
+	md5      [md5.Size]byte
+	modified time.Time
+	checksum s3Checksum
+}
+
+func (p *s3Part) etag() string { return `"` + hex.EncodeToString(p.md5[:]) + `"` }
+
+var errNoSuchUpload = errS3(404, "NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
+
+// newUploadID returns an opaque upload ID that sorts by creation.
+func (s *S3Server) newUploadID() string {
+	var r [9]byte
+	_, _ = rand.Read(r[:])
+	return fmt.Sprintf("%012d", s.uploadSeq.Add(1)) + hex.EncodeToString(r[:])
+}
+
+// lockedUpload returns the request's upload (?uploadId, of this key), with the
+// server locked; it answers NoSuchBucket or NoSuchUpload (and unlocks) if
+// there is none.
+func (s *S3Server) lockedUpload(q *s3Req) (*s3Bucket, *s3Upload, bool) {
+	id := q.r.URL.Query().Get("uploadId")
+	s.mu.Lock()
+	b, ok := s.buckets[q.bucket]
+	if !ok {
+		s.mu.Unlock()
+		s.fail(q, errNoSuchBucket)
+		return nil, nil, false
+	}
+	u := b.uploads[id]
+	if u == nil || u.key != q.key {
+		s.mu.Unlock()
+		s.fail(q, errNoSuchUpload)
+		return nil, nil, false
+	}
+	return b, u, true
+}
+
+type initiateMultipartUploadResult struct {
+	XMLName  xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ InitiateMultipartUploadResult"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	UploadID string   `xml:"UploadId"`
+}
+
+// createMultipartUpload serves CreateMultipartUpload (POST ?uploads): the
+// object's headers and metadata are given now.
+func (s *S3Server) createMultipartUpload(q *s3Req) {
+	if !s.checkKey(q) {
+		return
+	}
+	hdr, serr := objectHeader(q.r.Header)
+	if serr != nil {
+		s.fail(q, serr)
+		return
+	}
+	u := &s3Upload{id: s.newUploadID(), key: q.key, initiated: s.clock.Now(), header: hdr, parts: map[int]*s3Part{}}
+	s.mu.Lock()
+	b, ok := s.buckets[q.bucket]
+	if ok {
+		b.uploads[u.id] = u
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.fail(q, errNoSuchBucket)
+		return
+	}
+	writeXML(q.w, http.StatusOK, initiateMultipartUploadResult{Bucket: q.bucket, Key: q.key, UploadID: u.id})
+}
+
+type copyPartResultXML struct {
+	XMLName      xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CopyPartResult"`
+	ETag         string   `xml:"ETag"`
+	LastModified string   `xml:"LastModified"`
+}
+
+// uploadPart serves UploadPart (PUT ?partNumber&uploadId) and
+// UploadPartCopy (the same with x-amz-copy-source, and
+// x-amz-copy-source-range "bytes=first-last"). A part replaces the one of
+// the same number.
+func (s *S3Server) uploadPart(q *s3Req) {
+	n, err := strconv.Atoi(q.r.URL.Query().Get("partNumber"))
+	if err != nil || n < 1 || n > maxPartNum {
+		s.fail(q, errS3(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive"))
+		return
+	}
+	copying := q.r.Header.Get("X-Amz-Copy-Source") != ""
+	part := &s3Part{data: q.body.data, modified: s.clock.Now(), checksum: q.body.checksum}
+	if copying {
+		src, ok := s.copySourceObject(q)
+		if !ok {
+			return
+		}
+		data, serr := copySourceRange(q.r.Header.Get("X-Amz-Copy-Source-Range"), src.data)
+		if serr != nil {
+			s.fail(q, serr)
+			return
+		}
+		part.data, part.checksum = data, s3Checksum{}
+	}
+	if int64(len(part.data)) > s.maxObject {
+		s.fail(q, errS3(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size of this emulator (S3Options.MaxObjectSize)."))
+		return
+	}
+	part.md5 = md5.Sum(part.data)
+	_, u, ok := s.lockedUpload(q)
+	if !ok {
+		return
+	}
+	u.parts[n] = part
+	s.mu.Unlock()
+	if copying {
+		writeXML(q.w, http.StatusOK, copyPartResultXML{ETag: part.etag(), LastModified: part.modified.UTC().Format(s3TimeFormat)})
+		return
+	}
+	q.w.Header().Set("ETag", part.etag())
+	setChecksumHeader(q.w.Header(), part.checksum)
+	q.w.WriteHeader(http.StatusOK)
+}
+
+// copySourceRange applies x-amz-copy-source-range ("bytes=first-last",
+// within the source) to the source's data.
+func copySourceRange(v string, data []byte) ([]byte, *s3Error) {
+	if v == "" {
+		return data, nil
+	}
+	bad := errS3(400, "InvalidArgument", "Range specified is not valid for source object of size: "+strconv.Itoa(len(data)))
+	spec, ok := strings.CutPrefix(v, "bytes=")
+	first, last, ok2 := strings.Cut(spec, "-")
+	a, err1 := strconv.ParseInt(first, 10, 64)
+	b, err2 := strconv.ParseInt(last, 10, 64)
+	if !ok || !ok2 || err1 != nil || err2 != nil || a < 0 || b < a || b >= int64(len(data)) {
+		return nil, bad
+	}
+	return data[a : b+1], nil
+}
+
+type completeMultipartUploadXML struct {
+	XMLName xml.Name `xml:"CompleteMultipartUpload"`
+	Parts   []struct {
+		PartNumber        int    `xml:"PartNumber"`
+		ETag              string `xml:"ETag"`
+		ChecksumCRC32     string `xml:"ChecksumCRC32"`
+		ChecksumCRC32C    string `xml:"ChecksumCRC32C"`
+		ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME"`
+		ChecksumSHA1      string `xml:"ChecksumSHA1"`
+		ChecksumSHA256    string `xml:"ChecksumSHA256"`
+	} `xml:"Part"`
+}
+
+type completeMultipartUploadResult struct {
+	XMLName  xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CompleteMultipartUploadResult"`
+	Location string   `xml:"Location"`
+	Bucket   string   `xml:"Bucket"`
+	Key      string   `xml:"Key"`
+	ETag     string   `xml:"ETag"`
+}
+
+// completeMultipartUpload serves CompleteMultipartUpload (POST
+// ?uploadId): the parts listed, in ascending order, each with its ETag,
+// every one but the last at least 5 MiB, become the object, whose ETag is
+// the MD5 of the parts' MD5s followed by "-<number of parts>".
+func (s *S3Server) completeMultipartUpload(q *s3Req) {
+	var req completeMultipartUploadXML
+	if err := xml.Unmarshal(q.body.data, &req); err != nil || len(req.Parts) == 0 {
+		s.fail(q, errMalformedXML)
+		return
+	}
+	b, u, ok := s.lockedUpload(q)
+	if !ok {
+		return
+	}
+	obj, serr := s.assemble(u, &req)
+	if serr == nil {
+		delete(b.uploads, u.id)
+		b.objects[q.key] = obj
+	}
+	s.mu.Unlock()
+	if serr != nil {
+		s.fail(q, serr)
+		return
+	}
+	writeXML(q.w, http.StatusOK, completeMultipartUploadResult{Location: "http://" + q.r.Host + "/" + q.bucket + "/" + q.key,
+		Bucket: q.bucket, Key: q.key, ETag: obj.etag})
+}
+
+// assemble checks the parts a CompleteMultipartUpload lists and makes the
+// object.
+func (s *S3Server) assemble(u *s3Upload, req *completeMultipartUploadXML) (*s3Object, *s3Error) {
+	parts := make([]*s3Part, len(req.Parts))
+	total := int64(0)
+	for i, p := range req.Parts {
+		if i > 0 && p.PartNumber <= req.Parts[i-1].PartNumber {
+			return nil, errS3(400, "InvalidPartOrder", "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
+		}
+		part := u.parts[p.PartNumber]
+		if part == nil || strings.Trim(p.ETag, `" `) != strings.Trim(part.etag(), `"`) || !partChecksumMatches(part, p.ChecksumCRC32, p.ChecksumCRC32C, p.ChecksumCRC64NVME, p.ChecksumSHA1, p.ChecksumSHA256) {
+			return nil, errS3(400, "InvalidPart", "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
+		}
+		parts[i] = part
+		total += int64(len(part.data))
+	}
+	for _, part := range parts[:len(parts)-1] {
+		if len(part.data) < minPartSize {
+			return nil, errS3(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.")
+		}
+	}
+	if total > s.maxObject {
+		return nil, errS3(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size of this emulator (S3Options.MaxObjectSize).")
+	}
+	data := make([]byte, 0, total)
+	md5s := make([]byte, 0, md5.Size*len(parts))
+	for _, part := range parts {
+		data = append(data, part.data...)
+		md5s = append(md5s, part.md5[:]...)
+	}
+	sum := md5.Sum(md5s)
+	etag := `"` + hex.EncodeToString(sum[:]) + "-" + strconv.Itoa(len(parts)) + `"`
+	return &s3Object{data: data, etag: etag, modified: s.clock.Now(), header: u.header}, nil
+}
+
+// partChecksumMatches checks a part's checksum named in a
+// CompleteMultipartUpload against the one it was uploaded with, if any.
+func partChecksumMatches(part *s3Part, values ...string) bool {
+	for i, v := range values {
+		if v != "" && part.checksum.Alg == s3ChecksumAlgs[i] && v != part.checksum.Value {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *S3Server) abortMultipartUpload(q *s3Req) {
+	b, u, ok := s.lockedUpload(q)
+	if !ok {
+		return
+	}
+	delete(b.uploads, u.id)
+	s.mu.Unlock()
+	q.w.WriteHeader(http.StatusNoContent)
+}
+
+type s3PartXML struct {
+	PartNumber   int    `xml:"PartNumber"`
+	LastModified string `xml:"LastModified"`
+	ETag         string `xml:"ETag"`
+	Size         int64  `xml:"Size"`
+}
+
+type listPartsResult struct {
+	XMLName              xml.Name    `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListPartsResult"`
+	Bucket               string      `xml:"Bucket"`
+	Key                  string      `xml:"Key"`
+	UploadID             string      `xml:"UploadId"`
+	Initiator            *s3OwnerXML `xml:"Initiator"`
+	Owner                *s3OwnerXML `xml:"Owner"`
+	StorageClass         string      `xml:"StorageClass"`
+	PartNumberMarker     int         `xml:"PartNumberMarker"`
+	NextPartNumberMarker int         `xml:"NextPartNumberMarker,omitempty"`
+	MaxParts             int         `xml:"MaxParts"`
+	IsTruncated          bool        `xml:"IsTruncated"`
+	Parts                []s3PartXML `xml:"Part"`
+}
+
+// listParts serves ListParts (GET ?uploadId): max-parts (at most 1000)
+// and part-number-marker.
+func (s *S3Server) listParts(q *s3Req) {
+	qs := q.r.URL.Query()
+	maxParts, serr := queryInt(qs.Get("max-parts"), 1000, "max-parts")
+	marker, serr2 := queryInt(qs.Get("part-number-marker"), 0, "part-number-marker")
+	if serr == nil {
+		serr = serr2
+	}
+	if serr != nil {
+		s.fail(q, serr)
+		return
+	}
+	_, u, ok := s.lockedUpload(q)
+	if !ok {
+		return
+	}
+	out := listPartsResult{Bucket: q.bucket, Key: q.key, UploadID: u.id, Initiator: s3Owner, Owner: s3Owner, StorageClass: "STANDARD",
+		PartNumberMarker: marker, MaxParts: maxParts}
+	var nums []int
+	for n := range u.parts {
+		if n > marker {
+			nums = append(nums, n)
+		}
+	}
+	sort.Ints(nums)
+	if len(nums) > maxParts {
+		nums, out.IsTruncated = nums[:maxParts], true
+	}
+	for _, n := range nums {
+		p := u.parts[n]
+		out.Parts = append(out.Parts, s3PartXML{PartNumber: n, LastModified: p.modified.UTC().Format(s3TimeFormat), ETag: p.etag(), Size: int64(len(p.data))})
+	}
+	s.mu.Unlock()
+	if out.IsTruncated {
+		out.NextPartNumberMarker = nums[len(nums)-1]
+	}
+	writeXML(q.w, http.StatusOK, out)
+}
+
+// queryInt parses a non-negative integer parameter, capped at def when def
+// is a maximum (max-keys and the like), def when absent.
+func queryInt(v string, def int, name string) (int, *s3Error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, errS3(400, "InvalidArgument", name+" must be a non-negative integer")
+	}
+	if def > 0 {
+		n = min(n, def)
+	}
+	return n, nil
+}
+
+type s3UploadXML struct {
+	Key          string      `xml:"Key"`
+	UploadID     string      `xml:"UploadId"`
+	Initiator    *s3OwnerXML `xml:"Initiator"`
+	Owner        *s3OwnerXML `xml:"Owner"`
+	StorageClass string      `xml:"StorageClass"`
+	Initiated    string      `xml:"Initiated"`
+}
+
+type listMultipartUploadsResult struct {
+	XMLName            xml.Name      `xml:"http://s3.amazonaws.com/doc/2006-03-01/ ListMultipartUploadsResult"`
+	Bucket             string        `xml:"Bucket"`
+	KeyMarker          string        `xml:"KeyMarker"`
+	UploadIDMarker     string        `xml:"UploadIdMarker"`
+	NextKeyMarker      string        `xml:"NextKeyMarker,omitempty"`
+	NextUploadIDMarker string        `xml:"NextUploadIdMarker,omitempty"`
+	Delimiter          string        `xml:"Delimiter,omitempty"`
+	Prefix             string        `xml:"Prefix"`
+	MaxUploads         int           `xml:"MaxUploads"`
+	EncodingType       string        `xml:"EncodingType,omitempty"`
+	IsTruncated        bool          `xml:"IsTruncated"`
+	Uploads            []s3UploadXML `xml:"Upload"`
+	CommonPrefixes     []s3PrefixXML `xml:"CommonPrefixes"`
+}
+
+// listMultipartUploads serves ListMultipartUploads (GET ?uploads):
+// prefix, delimiter (CommonPrefixes), key-marker and upload-id-marker,
+// max-uploads (at most 1000), encoding-type=url; uploads sorted by key,
+// then by initiation.
+func (s *S3Server) listMultipartUploads(q *s3Req) {
+	qs := q.r.URL.Query()
+	maxUploads, serr := queryInt(qs.Get("max-uploads"), 1000, "max-uploads")
+	if serr != nil {
+		s.fail(q, serr)
+		return
+	}
+	enc := qs.Get("encoding-type")
+	if qs.Has("encoding-type") && enc != "url" {
+		s.fail(q, errS3(400, "InvalidArgument", "Invalid Encoding Method specified in Request"))
+		return
+	}
+	prefix, delim, keyMarker, idMarker := qs.Get("prefix"), qs.Get("delimiter"), qs.Get("key-marker"), qs.Get("upload-id-marker")
+	after := func(u *s3Upload) bool {
+		return u.key > keyMarker || keyMarker != "" && idMarker != "" && u.key == keyMarker && u.id > idMarker
+	}
+	s.mu.Lock()
+	b, ok := s.buckets[q.bucket]
+	var ups []*s3Upload
+	if ok {
+		for _, u := range b.uploads {
+			if strings.HasPrefix(u.key, prefix) && (keyMarker == "" || after(u)) {
+				ups = append(ups, u)
+			}
+		}
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.fail(q, errNoSuchBucket)
+		return
+	}
+	sort.Slice(ups, func(i, j int) bool {
+		if ups[i].key != ups[j].key {
+			return ups[i].key < ups[j].key
+		}
+		return ups[i].id < ups[j].id
+	})
+	name := func(v string) string {
+		if enc == "url" {
+			return s3URLEncode(v)
+		}
+		return v
+	}
+	out := listMultipartUploadsResult{Bucket: q.bucket, KeyMarker: name(keyMarker), UploadIDMarker: idMarker, Delimiter: name(delim),
+		Prefix: name(prefix), MaxUploads: maxUploads, EncodingType: enc}
+	count := 0
+	var lastKey, lastID string
+	for _, u := range ups {
+		cp := ""
+		if delim != "" {
+			if i := strings.Index(u.key[len(prefix):], delim); i >= 0 {
+				cp = u.key[:len(prefix)+i+len(delim)]
+			}
+		}
+		if cp != "" && (cp <= keyMarker || len(out.CommonPrefixes) > 0 && out.CommonPrefixes[len(out.CommonPrefixes)-1].Prefix == name(cp)) {
+			// A common prefix is listed once, and not again after it.
+			continue
+		}
+		if count == maxUploads {
+			out.IsTruncated = true
+			break
+		}
+		count++
+		if cp != "" {
+			out.CommonPrefixes = append(out.CommonPrefixes, s3PrefixXML{Prefix: name(cp)})
+			lastKey, lastID = cp, ""
+			continue
+		}
+		out.Uploads = append(out.Uploads, s3UploadXML{Key: name(u.key), UploadID: u.id, Initiator: s3Owner, Owner: s3Owner,
+			StorageClass: "STANDARD", Initiated: u.initiated.UTC().Format(s3TimeFormat)})
+		lastKey, lastID = u.key, u.id
+	}
+	if out.IsTruncated {
+		out.NextKeyMarker, out.NextUploadIDMarker = name(lastKey), lastID
+	}
+	writeXML(q.w, http.StatusOK, out)
+}
