@@ -206,4 +206,3 @@ func (s *S3Server) listObjects(rq *s3Req) {
 	}
 	writeXML(rq.w, http.StatusOK, out)
 }
-
