@@ -60,7 +60,8 @@ type S3Options struct {
 //
 // It serves what S3 clients use by default, with objects kept in memory
 // (at most [S3Options.MaxObjectSize] each): ListBuckets, CreateBucket,
-// HeadBucket, DeleteBucket, GetBucketLocation; ListObjectsV2 and
+// HeadBucket, DeleteBucket, GetBucketLocation, GetBucketVersioning (never
+// enabled: the emulator keeps no versions); ListObjectsV2 and
 // ListObjects (prefix, delimiter and CommonPrefixes, max-keys,
 // continuation-token, start-after, marker, fetch-owner,
 // encoding-type=url); PutObject, CopyObject (metadata directive COPY or
@@ -78,7 +79,7 @@ type S3Options struct {
 //
 // It never guesses: a request it does not implement is answered 501
 // NotImplemented, in S3's XML error form, and changes nothing. That is
-// every other sub-resource (?acl, ?tagging, ?versioning, ?cors,
+// every other sub-resource (?acl, ?tagging, PUT ?versioning, ?cors,
 // ?versionId, ?partNumber on GET…), any query parameter the operation
 // does not have, an x-id naming another operation, a header asking for a
 // feature the emulator lacks (tags, object lock, grants, canned ACLs but
@@ -228,6 +229,7 @@ var s3Handlers = map[string]func(*S3Server, *s3Req){
 	"HeadBucket":              (*S3Server).headBucket,
 	"DeleteBucket":            (*S3Server).deleteBucket,
 	"GetBucketLocation":       (*S3Server).getBucketLocation,
+	"GetBucketVersioning":     (*S3Server).getBucketVersioning,
 	"ListObjectsV2":           (*S3Server).listObjects,
 	"ListObjects":             (*S3Server).listObjects,
 	"PutObject":               (*S3Server).putObject,
@@ -469,6 +471,19 @@ func (s *S3Server) getBucketLocation(q *s3Req) {
 		Region  string   `xml:",chardata"`
 	}
 	writeXML(q.w, http.StatusOK, loc{Region: s.region})
+}
+
+// getBucketVersioning answers that versioning was never enabled (the
+// emulator does not implement it): an empty VersioningConfiguration, as
+// S3 answers for such a bucket.
+func (s *S3Server) getBucketVersioning(q *s3Req) {
+	if !s.bucketExists(q) {
+		return
+	}
+	type versioning struct {
+		XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ VersioningConfiguration"`
+	}
+	writeXML(q.w, http.StatusOK, versioning{})
 }
 
 func (s *S3Server) deleteBucket(q *s3Req) {

@@ -66,6 +66,8 @@ func s3BucketOp(method string, q url.Values) string {
 		switch {
 		case q.Has("location"):
 			return "GetBucketLocation"
+		case q.Has("versioning"):
+			return "GetBucketVersioning"
 		case q.Has("uploads"):
 			return "ListMultipartUploads"
 		case q.Has("list-type"):
@@ -130,6 +132,7 @@ var s3Params = map[string][]string{
 	"HeadBucket":              {"x-id"},
 	"DeleteBucket":            {"x-id"},
 	"GetBucketLocation":       {"location", "x-id"},
+	"GetBucketVersioning":     {"versioning", "x-id"},
 	"ListObjectsV2":           {"list-type", "prefix", "delimiter", "max-keys", "continuation-token", "start-after", "fetch-owner", "encoding-type", "x-id"},
 	"ListObjects":             {"prefix", "delimiter", "marker", "max-keys", "encoding-type", "x-id"},
 	"ListMultipartUploads":    {"uploads", "prefix", "delimiter", "key-marker", "upload-id-marker", "max-uploads", "encoding-type", "x-id"},

@@ -51,6 +51,8 @@ func s3Implemented(sub, method, target string) bool {
 		return object && method != http.MethodHead && method != http.MethodPatch && method != http.MethodOptions
 	case "delete":
 		return method == http.MethodPost && bucket
+	case "versioning":
+		return method == http.MethodGet && bucket
 	case "x-id=UploadPart&partNumber=1&uploadId=2~abc":
 		return method == http.MethodPut && object
 	}
