@@ -40,18 +40,24 @@ func sha256Hex(b []byte) string {
 // signature (the seed of a streaming upload).
 func signS3(t *testing.T, req *http.Request, payloadHash string, headers ...string) *sigv4verify.Signature {
 	t.Helper()
+	return signWith(t, req, sigAKID, sigSecret, payloadHash, headers...)
+}
+
+// signWith is signS3 with another key.
+func signWith(t *testing.T, req *http.Request, akid, secret, payloadHash string, headers ...string) *sigv4verify.Signature {
+	t.Helper()
 	now := time.Now().UTC()
 	req.Header.Set("X-Amz-Date", now.Format(sigv4verify.TimeFormat))
 	req.Header.Set("X-Amz-Content-Sha256", payloadHash)
 	headers = append(headers, "host", "x-amz-content-sha256", "x-amz-date")
 	sort.Strings(headers)
-	sig := &sigv4verify.Signature{Scheme: sigv4verify.AWS4, AccessKeyID: sigAKID, Date: now.Format("20060102"),
+	sig := &sigv4verify.Signature{Scheme: sigv4verify.AWS4, AccessKeyID: akid, Date: now.Format("20060102"),
 		Region: "us-east-1", Service: "s3", SignedHeaders: headers}
-	s, err := sigv4verify.S3.Sign(req, sig, payloadHash, sigSecret)
+	s, err := sigv4verify.S3.Sign(req, sig, payloadHash, secret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+sigAKID+"/"+sig.Scope()+", SignedHeaders="+strings.Join(headers, ";")+", Signature="+s)
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+akid+"/"+sig.Scope()+", SignedHeaders="+strings.Join(headers, ";")+", Signature="+s)
 	sig.Signature = s
 	return sig
 }
