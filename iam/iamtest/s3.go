@@ -69,7 +69,8 @@ type S3Options struct {
 // If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, the
 // response-* overrides, user metadata and the stored Content-Type,
 // Cache-Control, Content-Disposition, Content-Encoding, Content-Language
-// and Expires), DeleteObject and DeleteObjects; multipart uploads
+// and Expires), GetObjectTagging (no tags: the emulator sets none),
+// DeleteObject and DeleteObjects; multipart uploads
 // (CreateMultipartUpload, UploadPart, UploadPartCopy,
 // CompleteMultipartUpload, AbortMultipartUpload, ListParts,
 // ListMultipartUploads) with S3's 5 MiB minimum part size. Buckets are
@@ -79,7 +80,8 @@ type S3Options struct {
 //
 // It never guesses: a request it does not implement is answered 501
 // NotImplemented, in S3's XML error form, and changes nothing. That is
-// every other sub-resource (?acl, ?tagging, PUT ?versioning, ?cors,
+// every other sub-resource (?acl, PUT and DELETE ?tagging, PUT
+// ?versioning, ?cors,
 // ?versionId, ?partNumber on GET…), any query parameter the operation
 // does not have, an x-id naming another operation, a header asking for a
 // feature the emulator lacks (tags, object lock, grants, canned ACLs but
@@ -236,6 +238,7 @@ var s3Handlers = map[string]func(*S3Server, *s3Req){
 	"CopyObject":              (*S3Server).copyObject,
 	"GetObject":               (*S3Server).getObject,
 	"HeadObject":              (*S3Server).getObject,
+	"GetObjectTagging":        (*S3Server).getObjectTagging,
 	"DeleteObject":            (*S3Server).deleteObject,
 	"DeleteObjects":           (*S3Server).deleteObjects,
 	"CreateMultipartUpload":   (*S3Server).createMultipartUpload,

@@ -185,6 +185,20 @@ func (s *S3Server) getObject(q *s3Req) {
 	}
 }
 
+// getObjectTagging answers an object's tag set, which is empty: the
+// emulator refuses every request that would set tags (the AWS CLI reads
+// the tags of an object it copies).
+func (s *S3Server) getObjectTagging(q *s3Req) {
+	if _, ok := s.object(q, q.bucket, q.key); !ok {
+		return
+	}
+	type tagging struct {
+		XMLName xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ Tagging"`
+		TagSet  struct{} `xml:"TagSet"`
+	}
+	writeXML(q.w, http.StatusOK, tagging{})
+}
+
 func (s *S3Server) deleteObject(q *s3Req) {
 	s.mu.Lock()
 	b, ok := s.buckets[q.bucket]

@@ -419,3 +419,37 @@ func TestS3MaxObjectSize(t *testing.T) {
 		t.Errorf("DefaultS3MaxObjectSize = %d", iamtest.DefaultS3MaxObjectSize)
 	}
 }
+
+// TestS3ReadOnlyConfiguration: what the emulator lacks reads as S3 reads
+// it when never configured (tools ask before acting: the AWS CLI reads
+// the tags of an object it copies, rclone the bucket's versioning): no
+// tags, versioning never enabled. Setting either stays 501.
+func TestS3ReadOnlyConfiguration(t *testing.T) {
+	_, c := newObjectsServer(t)
+	ctx := context.Background()
+	put(t, c, "tagged?", "x")
+	tags, err := c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String("objects"), Key: aws.String("tagged?")})
+	if err != nil || len(tags.TagSet) != 0 {
+		t.Errorf("GetObjectTagging: %v %+v", err, tags)
+	}
+	if _, err := c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String("objects"), Key: aws.String("nope")}); apiCode(err) != "NoSuchKey" {
+		t.Errorf("GetObjectTagging of a missing key: %v, want NoSuchKey", err)
+	}
+	_, err = c.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{Bucket: aws.String("objects"), Key: aws.String("tagged?"),
+		Tagging: &types.Tagging{TagSet: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}})
+	if apiCode(err) != "NotImplemented" {
+		t.Errorf("PutObjectTagging: %v, want NotImplemented", err)
+	}
+	v, err := c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String("objects")})
+	if err != nil || v.Status != "" || v.MFADelete != "" {
+		t.Errorf("GetBucketVersioning: %v %+v", err, v)
+	}
+	if _, err := c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String("no-bucket")}); apiCode(err) != "NoSuchBucket" {
+		t.Errorf("GetBucketVersioning of a missing bucket: %v, want NoSuchBucket", err)
+	}
+	_, err = c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("objects"),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
+	if apiCode(err) != "NotImplemented" {
+		t.Errorf("PutBucketVersioning: %v, want NotImplemented", err)
+	}
+}

@@ -97,8 +97,11 @@ func s3ObjectOp(r *http.Request, q url.Values) (op, why string) {
 		}
 		return "PutObject", ""
 	case http.MethodGet:
-		if q.Has("uploadId") {
+		switch {
+		case q.Has("uploadId"):
 			return "ListParts", ""
+		case q.Has("tagging"):
+			return "GetObjectTagging", ""
 		}
 		return "GetObject", ""
 	case http.MethodHead:
@@ -140,6 +143,7 @@ var s3Params = map[string][]string{
 	"PutObject":               {"x-id"},
 	"CopyObject":              {"x-id"},
 	"GetObject":               {"x-id", "response-"},
+	"GetObjectTagging":        {"tagging", "x-id"},
 	"HeadObject":              {"x-id", "response-"},
 	"DeleteObject":            {"x-id"},
 	"CreateMultipartUpload":   {"uploads", "x-id"},

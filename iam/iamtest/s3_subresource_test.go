@@ -53,6 +53,8 @@ func s3Implemented(sub, method, target string) bool {
 		return method == http.MethodPost && bucket
 	case "versioning":
 		return method == http.MethodGet && bucket
+	case "tagging":
+		return method == http.MethodGet && object
 	case "x-id=UploadPart&partNumber=1&uploadId=2~abc":
 		return method == http.MethodPut && object
 	}
