@@ -60,8 +60,11 @@ type S3Options struct {
 //
 // It serves what S3 clients use by default, with objects kept in memory
 // (at most [S3Options.MaxObjectSize] each): ListBuckets, CreateBucket,
-// HeadBucket, DeleteBucket, GetBucketLocation, GetBucketVersioning (never
-// enabled: the emulator keeps no versions); ListObjectsV2 and
+// HeadBucket, DeleteBucket, GetBucketLocation; what it cannot configure
+// reads as never configured: GetBucketVersioning (never enabled),
+// GetBucketAcl and GetObjectAcl (the owner's FULL_CONTROL only, as with
+// ACLs disabled), GetBucketPolicy and GetBucketCors (none),
+// GetObjectTagging (no tags); ListObjectsV2 and
 // ListObjects (prefix, delimiter and CommonPrefixes, max-keys,
 // continuation-token, start-after, marker, fetch-owner,
 // encoding-type=url); PutObject, CopyObject (metadata directive COPY or
@@ -69,8 +72,7 @@ type S3Options struct {
 // If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, the
 // response-* overrides, user metadata and the stored Content-Type,
 // Cache-Control, Content-Disposition, Content-Encoding, Content-Language
-// and Expires), GetObjectTagging (no tags: the emulator sets none),
-// DeleteObject and DeleteObjects; multipart uploads
+// and Expires), DeleteObject and DeleteObjects; multipart uploads
 // (CreateMultipartUpload, UploadPart, UploadPartCopy,
 // CompleteMultipartUpload, AbortMultipartUpload, ListParts,
 // ListMultipartUploads) with S3's 5 MiB minimum part size. Buckets are
@@ -80,8 +82,8 @@ type S3Options struct {
 //
 // It never guesses: a request it does not implement is answered 501
 // NotImplemented, in S3's XML error form, and changes nothing. That is
-// every other sub-resource (?acl, PUT and DELETE ?tagging, PUT
-// ?versioning, ?cors,
+// every other sub-resource and every request that would configure one
+// (PUT ?acl, ?tagging, ?versioning, ?cors, ?policy, DELETE ?tagging,
 // ?versionId, ?partNumber on GET…), any query parameter the operation
 // does not have, an x-id naming another operation, a header asking for a
 // feature the emulator lacks (tags, object lock, grants, canned ACLs but
@@ -232,6 +234,10 @@ var s3Handlers = map[string]func(*S3Server, *s3Req){
 	"DeleteBucket":            (*S3Server).deleteBucket,
 	"GetBucketLocation":       (*S3Server).getBucketLocation,
 	"GetBucketVersioning":     (*S3Server).getBucketVersioning,
+	"GetBucketAcl":            (*S3Server).getACL,
+	"GetBucketPolicy":         (*S3Server).getBucketPolicy,
+	"GetBucketCors":           (*S3Server).getBucketCors,
+	"GetObjectAcl":            (*S3Server).getACL,
 	"ListObjectsV2":           (*S3Server).listObjects,
 	"ListObjects":             (*S3Server).listObjects,
 	"PutObject":               (*S3Server).putObject,
@@ -474,6 +480,53 @@ func (s *S3Server) getBucketLocation(q *s3Req) {
 		Region  string   `xml:",chardata"`
 	}
 	writeXML(q.w, http.StatusOK, loc{Region: s.region})
+}
+
+// getACL serves GetBucketAcl and GetObjectAcl: the emulator has no ACLs
+// (as a bucket whose Object Ownership is BucketOwnerEnforced), so the
+// owner has FULL_CONTROL and no one else any grant.
+func (s *S3Server) getACL(q *s3Req) {
+	if q.key != "" {
+		if _, ok := s.object(q, q.bucket, q.key); !ok {
+			return
+		}
+	} else if !s.bucketExists(q) {
+		return
+	}
+	type grantee struct {
+		XMLNSXSI    string `xml:"xmlns:xsi,attr"`
+		Type        string `xml:"xsi:type,attr"`
+		ID          string `xml:"ID"`
+		DisplayName string `xml:"DisplayName"`
+	}
+	type grant struct {
+		Grantee    grantee `xml:"Grantee"`
+		Permission string  `xml:"Permission"`
+	}
+	type policy struct {
+		XMLName xml.Name    `xml:"http://s3.amazonaws.com/doc/2006-03-01/ AccessControlPolicy"`
+		Owner   *s3OwnerXML `xml:"Owner"`
+		Grants  []grant     `xml:"AccessControlList>Grant"`
+	}
+	writeXML(q.w, http.StatusOK, policy{Owner: s3Owner, Grants: []grant{{
+		Grantee:    grantee{XMLNSXSI: "http://www.w3.org/2001/XMLSchema-instance", Type: "CanonicalUser", ID: s3Owner.ID, DisplayName: s3Owner.DisplayName},
+		Permission: "FULL_CONTROL"}}})
+}
+
+// getBucketPolicy answers that the bucket has no policy (the emulator
+// cannot hold one).
+func (s *S3Server) getBucketPolicy(q *s3Req) {
+	if s.bucketExists(q) {
+		s.fail(q, errS3(404, "NoSuchBucketPolicy", "The bucket policy does not exist"))
+	}
+}
+
+// getBucketCors answers that the bucket has no CORS configuration (the
+// emulator cannot hold one).
+func (s *S3Server) getBucketCors(q *s3Req) {
+	if s.bucketExists(q) {
+		s.fail(q, errS3(404, "NoSuchCORSConfiguration", "The CORS configuration does not exist"))
+	}
 }
 
 // getBucketVersioning answers that versioning was never enabled (the

@@ -422,8 +422,10 @@ func TestS3MaxObjectSize(t *testing.T) {
 
 // TestS3ReadOnlyConfiguration: what the emulator lacks reads as S3 reads
 // it when never configured (tools ask before acting: the AWS CLI reads
-// the tags of an object it copies, rclone the bucket's versioning): no
-// tags, versioning never enabled. Setting either stays 501.
+// the tags of an object it copies, rclone the bucket's versioning,
+// s3cmd the ACLs, policy and CORS): no tags, versioning never enabled,
+// the owner's FULL_CONTROL only, no policy, no CORS. Setting any stays
+// 501.
 func TestS3ReadOnlyConfiguration(t *testing.T) {
 	_, c := newObjectsServer(t)
 	ctx := context.Background()
@@ -451,5 +453,38 @@ func TestS3ReadOnlyConfiguration(t *testing.T) {
 		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
 	if apiCode(err) != "NotImplemented" {
 		t.Errorf("PutBucketVersioning: %v, want NotImplemented", err)
+	}
+	oacl, err := c.GetObjectAcl(ctx, &s3.GetObjectAclInput{Bucket: aws.String("objects"), Key: aws.String("tagged?")})
+	if err != nil || len(oacl.Grants) != 1 || oacl.Grants[0].Permission != types.PermissionFullControl ||
+		aws.ToString(oacl.Grants[0].Grantee.ID) != aws.ToString(oacl.Owner.ID) || oacl.Grants[0].Grantee.Type != types.TypeCanonicalUser {
+		t.Errorf("GetObjectAcl: %v %+v", err, oacl)
+	}
+	bacl, err := c.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: aws.String("objects")})
+	if err != nil || len(bacl.Grants) != 1 || bacl.Grants[0].Permission != types.PermissionFullControl {
+		t.Errorf("GetBucketAcl: %v %+v", err, bacl)
+	}
+	if _, err := c.GetObjectAcl(ctx, &s3.GetObjectAclInput{Bucket: aws.String("objects"), Key: aws.String("nope")}); apiCode(err) != "NoSuchKey" {
+		t.Errorf("GetObjectAcl of a missing key: %v, want NoSuchKey", err)
+	}
+	if _, err := c.PutObjectAcl(ctx, &s3.PutObjectAclInput{Bucket: aws.String("objects"), Key: aws.String("tagged?"), ACL: types.ObjectCannedACLPublicRead}); apiCode(err) != "NotImplemented" {
+		t.Errorf("PutObjectAcl: %v, want NotImplemented", err)
+	}
+	if _, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("objects")}); apiCode(err) != "NoSuchBucketPolicy" {
+		t.Errorf("GetBucketPolicy: %v, want NoSuchBucketPolicy", err)
+	}
+	if _, err := c.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: aws.String("objects")}); apiCode(err) != "NoSuchCORSConfiguration" {
+		t.Errorf("GetBucketCors: %v, want NoSuchCORSConfiguration", err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("objects"), Key: aws.String("public"), Body: strings.NewReader("x"),
+		ACL: types.ObjectCannedACLPublicRead}); apiCode(err) != "NotImplemented" {
+		t.Errorf("PutObject public-read: %v, want NotImplemented", err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("objects"), Key: aws.String("private"), Body: strings.NewReader("x"),
+		ACL: types.ObjectCannedACLPrivate, StorageClass: types.StorageClassStandard}); err != nil {
+		t.Errorf("PutObject private STANDARD (what rclone and s3cmd send): %v", err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("objects"), Key: aws.String("glacier"), Body: strings.NewReader("x"),
+		StorageClass: types.StorageClassGlacier}); apiCode(err) != "NotImplemented" {
+		t.Errorf("PutObject GLACIER: %v, want NotImplemented", err)
 	}
 }

@@ -68,6 +68,12 @@ func s3BucketOp(method string, q url.Values) string {
 			return "GetBucketLocation"
 		case q.Has("versioning"):
 			return "GetBucketVersioning"
+		case q.Has("acl"):
+			return "GetBucketAcl"
+		case q.Has("policy"):
+			return "GetBucketPolicy"
+		case q.Has("cors"):
+			return "GetBucketCors"
 		case q.Has("uploads"):
 			return "ListMultipartUploads"
 		case q.Has("list-type"):
@@ -102,6 +108,8 @@ func s3ObjectOp(r *http.Request, q url.Values) (op, why string) {
 			return "ListParts", ""
 		case q.Has("tagging"):
 			return "GetObjectTagging", ""
+		case q.Has("acl"):
+			return "GetObjectAcl", ""
 		}
 		return "GetObject", ""
 	case http.MethodHead:
@@ -136,6 +144,10 @@ var s3Params = map[string][]string{
 	"DeleteBucket":            {"x-id"},
 	"GetBucketLocation":       {"location", "x-id"},
 	"GetBucketVersioning":     {"versioning", "x-id"},
+	"GetBucketAcl":            {"acl", "x-id"},
+	"GetBucketPolicy":         {"policy", "x-id"},
+	"GetBucketCors":           {"cors", "x-id"},
+	"GetObjectAcl":            {"acl", "x-id"},
 	"ListObjectsV2":           {"list-type", "prefix", "delimiter", "max-keys", "continuation-token", "start-after", "fetch-owner", "encoding-type", "x-id"},
 	"ListObjects":             {"prefix", "delimiter", "marker", "max-keys", "encoding-type", "x-id"},
 	"ListMultipartUploads":    {"uploads", "prefix", "delimiter", "key-marker", "upload-id-marker", "max-uploads", "encoding-type", "x-id"},

@@ -55,6 +55,10 @@ func s3Implemented(sub, method, target string) bool {
 		return method == http.MethodGet && bucket
 	case "tagging":
 		return method == http.MethodGet && object
+	case "acl":
+		return method == http.MethodGet && (bucket || object)
+	case "policy", "cors":
+		return method == http.MethodGet && bucket
 	case "x-id=UploadPart&partNumber=1&uploadId=2~abc":
 		return method == http.MethodPut && object
 	}
