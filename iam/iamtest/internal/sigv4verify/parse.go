@@ -61,7 +61,9 @@ var (
 // Authorization header ([ParseAuthorization]) or, for a presigned URL,
 // its query ([ParsePresigned]).
 type Signature struct {
-	Scheme      Scheme
+	// Scheme is the signature's family (AWS4 or OSC4).
+	Scheme Scheme
+	// AccessKeyID is the key the client signed with.
 	AccessKeyID string
 	// Date (YYYYMMDD), Region and Service are the credential scope's.
 	Date, Region, Service string

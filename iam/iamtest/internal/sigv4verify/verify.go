@@ -67,9 +67,13 @@ func (ru Rules) Verify(r *http.Request, sig *Signature, payloadHash, secret stri
 // MismatchError is [ErrMismatch] with what the verifier computed, which S3
 // returns to help debug a client.
 type MismatchError struct {
-	CanonicalRequest, StringToSign string
+	// CanonicalRequest is the canonical request the verifier built.
+	CanonicalRequest string
+	// StringToSign is the string it signed.
+	StringToSign string
 }
 
+// Error says that the signature does not match.
 func (e *MismatchError) Error() string { return ErrMismatch.Error() }
 
 // Is makes errors.Is(err, ErrMismatch) hold.
