@@ -75,7 +75,9 @@ type S3Options struct {
 // and Expires), DeleteObject and DeleteObjects; multipart uploads
 // (CreateMultipartUpload, UploadPart, UploadPartCopy,
 // CompleteMultipartUpload, AbortMultipartUpload, ListParts,
-// ListMultipartUploads) with S3's 5 MiB minimum part size. Buckets are
+// ListMultipartUploads) with S3's 5 MiB minimum part size and additional
+// checksums (x-amz-checksum-algorithm: composite or full-object, as S3
+// computes them). Buckets are
 // shared by all keys (no ACLs). Only path-style addressing is served;
 // requests are signed in the Authorization header or the query
 // (presigned URLs).
@@ -87,8 +89,8 @@ type S3Options struct {
 // ?versionId, ?partNumber on GET…), any query parameter the operation
 // does not have, an x-id naming another operation, a header asking for a
 // feature the emulator lacks (tags, object lock, grants, canned ACLs but
-// private, storage classes but STANDARD, KMS or customer keys, additional
-// checksums of a whole multipart upload), conditional writes (If-Match,
+// private, storage classes but STANDARD, KMS or customer keys),
+// conditional writes (If-Match,
 // If-None-Match on PUT), a copy of a version, multiple ranges, SigV4a, and
 // other methods.
 type S3Server struct {
@@ -221,6 +223,7 @@ func (s *S3Server) Object(bucket, key string) ([]byte, bool) {
 type s3Req struct {
 	w           http.ResponseWriter
 	r           *http.Request
+	op          string
 	bucket, key string
 	reqID       string
 	body        *s3Body
@@ -259,7 +262,7 @@ var s3Handlers = map[string]func(*S3Server, *s3Req){
 func (s *S3Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	op, why := s3Op(r, bucket, key)
-	q := &s3Req{w: w, r: r, bucket: bucket, key: key, reqID: fmt.Sprintf("%016X", s.reqID.Add(1))}
+	q := &s3Req{w: w, r: r, op: op, bucket: bucket, key: key, reqID: fmt.Sprintf("%016X", s.reqID.Add(1))}
 	w.Header().Set("X-Amz-Request-Id", q.reqID)
 	w.Header().Set("Server", "iamkit-s3-emulator")
 
@@ -270,7 +273,7 @@ func (s *S3Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	auth, serr := s.authenticate(r, s.clock.Now())
 	if serr == nil {
-		q.body, serr = s.readBody(r, auth)
+		q.body, serr = s.readBody(r, auth, op)
 	}
 	if serr != nil {
 		s.fail(q, serr)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest/internal/sigv4verify"
 )
 
@@ -90,8 +91,14 @@ func (s *S3Server) authenticate(r *http.Request, now time.Time) (*s3Auth, *s3Err
 // X-Amz-* parameters of a presigned URL (never both).
 func s3Signature(r *http.Request) (*sigv4verify.Signature, *s3Error) {
 	h := r.Header.Get("Authorization")
-	presigned := sigv4verify.IsPresigned(r.URL.Query())
+	q := r.URL.Query()
+	presigned := sigv4verify.IsPresigned(q)
 	switch {
+	case strings.HasPrefix(h, "AWS "), !presigned && q.Has("AWSAccessKeyId") && q.Has("Signature"):
+		// S3 still takes Signature Version 2 in some regions; the
+		// AWS CLI v1 presigns with it unless told
+		// s3.signature_version = s3v4.
+		return nil, errS3(501, "NotImplemented", "the iamkit S3 emulator does not implement Signature Version 2; sign with AWS4-HMAC-SHA256 (Signature Version 4)")
 	case h != "" && presigned:
 		return nil, errS3(400, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified")
 	case presigned:
@@ -217,7 +224,7 @@ func (s *S3Server) verifySignature(r *http.Request, sig *sigv4verify.Signature, 
 		return nil
 	case errors.As(err, &mm):
 		e := errS3(403, "SignatureDoesNotMatch", signatureMismatchReason)
-		e.CanonicalRequest, e.StringToSign = mm.CanonicalRequest, mm.StringToSign
+		e.CanonicalRequest, e.StringToSign = redactSessionToken(mm.CanonicalRequest), mm.StringToSign
 		return e
 	case errors.Is(err, sigv4verify.ErrNotSigned):
 		e := errS3(403, "AccessDenied", "There were headers present in the request which were not signed")
@@ -233,4 +240,26 @@ func (s *S3Server) verifySignature(r *http.Request, sig *sigv4verify.Signature, 
 		return errS3(400, "InvalidURI", "Couldn't parse the specified URI: "+err.Error())
 	}
 	return authFormError(sig, err.Error())
+}
+
+// redactSessionToken hides the session token in a canonical request the
+// server answers with (S3 echoes it whole): an error body gets printed.
+func redactSessionToken(cr string) string {
+	lines := strings.Split(cr, "\n")
+	for i, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "x-amz-security-token:"):
+			lines[i] = "x-amz-security-token:" + iam.Redacted
+		case i == 2 && strings.Contains(l, "X-Amz-Security-Token="):
+			var params []string
+			for p := range strings.SplitSeq(l, "&") {
+				if strings.HasPrefix(p, "X-Amz-Security-Token=") {
+					p = "X-Amz-Security-Token=" + iam.Redacted
+				}
+				params = append(params, p)
+			}
+			lines[i] = strings.Join(params, "&")
+		}
+	}
+	return strings.Join(lines, "\n")
 }

@@ -24,8 +24,9 @@ type s3Body struct {
 // server's object-size cap) and checks it: against its SHA-256 when the
 // signature covers it; chunk by chunk, signatures verified, for a signed
 // streaming upload; then its declared length, Content-MD5 and additional
-// checksum (header or trailer).
-func (s *S3Server) readBody(r *http.Request, a *s3Auth) (*s3Body, *s3Error) {
+// checksum (header or trailer; the x-amz-checksum-* headers of a
+// CompleteMultipartUpload are the object's, not the body's).
+func (s *S3Server) readBody(r *http.Request, a *s3Auth, op string) (*s3Body, *s3Error) {
 	streaming := strings.HasPrefix(a.PayloadHash, "STREAMING-")
 	declared := r.ContentLength
 	if streaming {
@@ -39,7 +40,8 @@ func (s *S3Server) readBody(r *http.Request, a *s3Auth) (*s3Body, *s3Error) {
 		}
 	}
 	if declared > s.maxObject {
-		return nil, errS3(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size of this emulator ("+strconv.FormatInt(s.maxObject, 10)+" bytes, S3Options.MaxObjectSize).")
+		s.discard(r)
+		return nil, s.errTooLarge()
 	}
 	var data []byte
 	var trailers http.Header
@@ -50,6 +52,9 @@ func (s *S3Server) readBody(r *http.Request, a *s3Auth) (*s3Body, *s3Error) {
 		}
 		cb, err := decodeAWSChunked(r.Body, chain, a.PayloadHash != streamingSigned, s.maxObject)
 		if serr := chunkedError(err); serr != nil {
+			if serr.Code == "EntityTooLarge" {
+				s.discard(r)
+			}
 			return nil, serr
 		}
 		data, trailers = cb.data, cb.trailers
@@ -62,7 +67,8 @@ func (s *S3Server) readBody(r *http.Request, a *s3Auth) (*s3Body, *s3Error) {
 		case err != nil:
 			return nil, errS3(400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.")
 		case int64(len(raw)) > s.maxObject:
-			return nil, errS3(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size of this emulator ("+strconv.FormatInt(s.maxObject, 10)+" bytes, S3Options.MaxObjectSize).")
+			s.discard(r)
+			return nil, s.errTooLarge()
 		case a.PayloadHash != unsignedPayload:
 			sum := sha256.Sum256(raw)
 			if !hmac.Equal([]byte(hex.EncodeToString(sum[:])), []byte(strings.ToLower(a.PayloadHash))) {
@@ -71,11 +77,25 @@ func (s *S3Server) readBody(r *http.Request, a *s3Auth) (*s3Body, *s3Error) {
 		}
 		data = raw
 	}
-	c, serr := checkPayload(r, data, trailers)
+	c, serr := checkPayload(r, data, trailers, op != "CompleteMultipartUpload")
 	if serr != nil {
 		return nil, serr
 	}
 	return &s3Body{data: data, checksum: c}, nil
+}
+
+func (s *S3Server) errTooLarge() *s3Error {
+	return errS3(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size of this emulator ("+strconv.FormatInt(s.maxObject, 10)+" bytes, S3Options.MaxObjectSize).")
+}
+
+// discard reads and drops the rest of the body of a request refused for
+// its size, up to the cap again, so that a client still sending reads the
+// answer rather than a reset connection (net/http hides whether it
+// waits on Expect: 100-continue). A body larger still is left unread.
+func (s *S3Server) discard(r *http.Request) {
+	if r.ContentLength <= 2*s.maxObject {
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 2*s.maxObject))
+	}
 }
 
 // chunkedError maps a decoding error of an aws-chunked body to S3's.

@@ -13,9 +13,11 @@ import (
 )
 
 // s3Checksum is an additional checksum of an object or part: the
-// algorithm (CRC32, CRC32C, CRC64NVME, SHA1, SHA256) and the base64 value.
+// algorithm (CRC32, CRC32C, CRC64NVME, SHA1, SHA256), the base64 value
+// ("-<parts>" after it for a composite checksum) and, for an object, its
+// type (FULL_OBJECT or COMPOSITE).
 type s3Checksum struct {
-	Alg, Value string
+	Alg, Value, Type string
 }
 
 // s3ChecksumAlgs are the additional checksums S3 verifies.
@@ -52,7 +54,7 @@ func computeChecksum(alg string, data []byte) []byte {
 // x-amz-checksum-* header, or the trailer x-amz-trailer announces), with
 // x-amz-sdk-checksum-algorithm naming it if sent. It returns the
 // additional checksum, verified.
-func checkPayload(r *http.Request, data []byte, trailers http.Header) (s3Checksum, *s3Error) {
+func checkPayload(r *http.Request, data []byte, trailers http.Header, headerChecksums bool) (s3Checksum, *s3Error) {
 	if serr := checkContentMD5(r.Header, data); serr != nil {
 		return s3Checksum{}, serr
 	}
@@ -60,8 +62,12 @@ func checkPayload(r *http.Request, data []byte, trailers http.Header) (s3Checksu
 		return s3Checksum{}, serr
 	}
 	var found []s3Checksum
+	sources := []http.Header{trailers}
+	if headerChecksums {
+		sources = append(sources, r.Header)
+	}
 	for _, alg := range s3ChecksumAlgs {
-		for _, h := range []http.Header{r.Header, trailers} {
+		for _, h := range sources {
 			if v := h.Get(checksumHeader(alg)); v != "" {
 				found = append(found, s3Checksum{Alg: alg, Value: v})
 			}
@@ -88,7 +94,17 @@ func checkPayload(r *http.Request, data []byte, trailers http.Header) (s3Checksu
 	if string(got) != string(want) {
 		return s3Checksum{}, errS3(400, "BadDigest", "The "+c.Alg+" you specified did not match the calculated checksum.")
 	}
+	c.Type = "FULL_OBJECT"
 	return c, nil
+}
+
+// newChecksum computes alg's checksum of data, for an object or part the
+// server makes itself.
+func newChecksum(alg string, data []byte) s3Checksum {
+	if alg == "" {
+		return s3Checksum{}
+	}
+	return s3Checksum{Alg: alg, Value: base64.StdEncoding.EncodeToString(computeChecksum(alg, data)), Type: "FULL_OBJECT"}
 }
 
 // checkContentMD5 verifies Content-MD5, if sent.
@@ -138,9 +154,13 @@ func checkTrailerNames(announced string, trailers http.Header) *s3Error {
 	return nil
 }
 
-// setChecksumHeader puts a checksum in an answer's headers.
+// setChecksumHeader puts a checksum in an answer's headers, with its
+// type.
 func setChecksumHeader(h http.Header, c s3Checksum) {
 	if c.Alg != "" {
 		h.Set(checksumHeader(c.Alg), c.Value)
+		if c.Type != "" {
+			h.Set("X-Amz-Checksum-Type", c.Type)
+		}
 	}
 }

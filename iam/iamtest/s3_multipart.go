@@ -24,6 +24,7 @@ type s3Upload struct {
 	id, key   string
 	initiated time.Time
 	header    http.Header // what the object will keep
+	checksum  s3UploadChecksum
 	parts     map[int]*s3Part
 }
 
@@ -36,6 +37,8 @@ type s3Part struct {
 }
 
 func (p *s3Part) etag() string { return `"` + hex.EncodeToString(p.md5[:]) + `"` }
+
+var errInvalidPart = errS3(400, "InvalidPart", "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
 
 var errNoSuchUpload = errS3(404, "NoSuchUpload", "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")
 
@@ -85,7 +88,12 @@ func (s *S3Server) createMultipartUpload(q *s3Req) {
 		s.fail(q, serr)
 		return
 	}
-	u := &s3Upload{id: s.newUploadID(), key: q.key, initiated: s.clock.Now(), header: hdr, parts: map[int]*s3Part{}}
+	sum, serr := uploadChecksum(q.r.Header)
+	if serr != nil {
+		s.fail(q, serr)
+		return
+	}
+	u := &s3Upload{id: s.newUploadID(), key: q.key, initiated: s.clock.Now(), header: hdr, checksum: sum, parts: map[int]*s3Part{}}
 	s.mu.Lock()
 	b, ok := s.buckets[q.bucket]
 	if ok {
@@ -96,6 +104,7 @@ func (s *S3Server) createMultipartUpload(q *s3Req) {
 		s.fail(q, errNoSuchBucket)
 		return
 	}
+	u.checksum.setHeaders(q.w.Header())
 	writeXML(q.w, http.StatusOK, initiateMultipartUploadResult{Bucket: q.bucket, Key: q.key, UploadID: u.id})
 }
 
@@ -103,6 +112,40 @@ type copyPartResultXML struct {
 	XMLName      xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CopyPartResult"`
 	ETag         string   `xml:"ETag"`
 	LastModified string   `xml:"LastModified"`
+	s3ChecksumsXML
+}
+
+// s3ChecksumsXML are the checksum elements of a part or an object.
+type s3ChecksumsXML struct {
+	ChecksumCRC32     string `xml:"ChecksumCRC32,omitempty"`
+	ChecksumCRC32C    string `xml:"ChecksumCRC32C,omitempty"`
+	ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME,omitempty"`
+	ChecksumSHA1      string `xml:"ChecksumSHA1,omitempty"`
+	ChecksumSHA256    string `xml:"ChecksumSHA256,omitempty"`
+}
+
+// get returns the value given for alg.
+func (x s3ChecksumsXML) get(alg string) string {
+	return map[string]string{"CRC32": x.ChecksumCRC32, "CRC32C": x.ChecksumCRC32C, "CRC64NVME": x.ChecksumCRC64NVME,
+		"SHA1": x.ChecksumSHA1, "SHA256": x.ChecksumSHA256}[alg]
+}
+
+// checksumsXML puts a checksum in its element.
+func checksumsXML(c s3Checksum) s3ChecksumsXML {
+	var x s3ChecksumsXML
+	switch c.Alg {
+	case "CRC32":
+		x.ChecksumCRC32 = c.Value
+	case "CRC32C":
+		x.ChecksumCRC32C = c.Value
+	case "CRC64NVME":
+		x.ChecksumCRC64NVME = c.Value
+	case "SHA1":
+		x.ChecksumSHA1 = c.Value
+	case "SHA256":
+		x.ChecksumSHA256 = c.Value
+	}
+	return x
 }
 
 // uploadPart serves UploadPart (PUT ?partNumber&uploadId) and
@@ -138,10 +181,22 @@ func (s *S3Server) uploadPart(q *s3Req) {
 	if !ok {
 		return
 	}
-	u.parts[n] = part
-	s.mu.Unlock()
 	if copying {
-		writeXML(q.w, http.StatusOK, copyPartResultXML{ETag: part.etag(), LastModified: part.modified.UTC().Format(s3TimeFormat)})
+		// S3 computes the checksum of a copied part.
+		part.checksum = newChecksum(u.checksum.Alg, part.data)
+	}
+	part.checksum.Type = ""
+	serr := u.checksum.checkPart(part.checksum)
+	if serr == nil {
+		u.parts[n] = part
+	}
+	s.mu.Unlock()
+	if serr != nil {
+		s.fail(q, serr)
+		return
+	}
+	if copying {
+		writeXML(q.w, http.StatusOK, copyPartResultXML{ETag: part.etag(), LastModified: part.modified.UTC().Format(s3TimeFormat), s3ChecksumsXML: checksumsXML(part.checksum)})
 		return
 	}
 	q.w.Header().Set("ETag", part.etag())
@@ -169,13 +224,9 @@ func copySourceRange(v string, data []byte) ([]byte, *s3Error) {
 type completeMultipartUploadXML struct {
 	XMLName xml.Name `xml:"CompleteMultipartUpload"`
 	Parts   []struct {
-		PartNumber        int    `xml:"PartNumber"`
-		ETag              string `xml:"ETag"`
-		ChecksumCRC32     string `xml:"ChecksumCRC32"`
-		ChecksumCRC32C    string `xml:"ChecksumCRC32C"`
-		ChecksumCRC64NVME string `xml:"ChecksumCRC64NVME"`
-		ChecksumSHA1      string `xml:"ChecksumSHA1"`
-		ChecksumSHA256    string `xml:"ChecksumSHA256"`
+		PartNumber int    `xml:"PartNumber"`
+		ETag       string `xml:"ETag"`
+		s3ChecksumsXML
 	} `xml:"Part"`
 }
 
@@ -185,12 +236,16 @@ type completeMultipartUploadResult struct {
 	Bucket   string   `xml:"Bucket"`
 	Key      string   `xml:"Key"`
 	ETag     string   `xml:"ETag"`
+	s3ChecksumsXML
+	ChecksumType string `xml:"ChecksumType,omitempty"`
 }
 
 // completeMultipartUpload serves CompleteMultipartUpload (POST
-// ?uploadId): the parts listed, in ascending order, each with its ETag,
-// every one but the last at least 5 MiB, become the object, whose ETag is
-// the MD5 of the parts' MD5s followed by "-<number of parts>".
+// ?uploadId): the parts listed, in ascending order, each with its ETag
+// (and, for an upload with a COMPOSITE checksum, its checksum), every one
+// but the last at least 5 MiB, become the object, whose ETag is the MD5 of
+// the parts' MD5s followed by "-<number of parts>", and whose checksum
+// is the upload's.
 func (s *S3Server) completeMultipartUpload(q *s3Req) {
 	var req completeMultipartUploadXML
 	if err := xml.Unmarshal(q.body.data, &req); err != nil || len(req.Parts) == 0 {
@@ -201,7 +256,7 @@ func (s *S3Server) completeMultipartUpload(q *s3Req) {
 	if !ok {
 		return
 	}
-	obj, serr := s.assemble(u, &req)
+	obj, serr := s.assemble(q.r.Header, u, &req)
 	if serr == nil {
 		delete(b.uploads, u.id)
 		b.objects[q.key] = obj
@@ -212,12 +267,12 @@ func (s *S3Server) completeMultipartUpload(q *s3Req) {
 		return
 	}
 	writeXML(q.w, http.StatusOK, completeMultipartUploadResult{Location: "http://" + q.r.Host + "/" + q.bucket + "/" + q.key,
-		Bucket: q.bucket, Key: q.key, ETag: obj.etag})
+		Bucket: q.bucket, Key: q.key, ETag: obj.etag, s3ChecksumsXML: checksumsXML(obj.checksum), ChecksumType: obj.checksum.Type})
 }
 
 // assemble checks the parts a CompleteMultipartUpload lists and makes the
 // object.
-func (s *S3Server) assemble(u *s3Upload, req *completeMultipartUploadXML) (*s3Object, *s3Error) {
+func (s *S3Server) assemble(h http.Header, u *s3Upload, req *completeMultipartUploadXML) (*s3Object, *s3Error) {
 	parts := make([]*s3Part, len(req.Parts))
 	total := int64(0)
 	for i, p := range req.Parts {
@@ -225,8 +280,19 @@ func (s *S3Server) assemble(u *s3Upload, req *completeMultipartUploadXML) (*s3Ob
 			return nil, errS3(400, "InvalidPartOrder", "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
 		}
 		part := u.parts[p.PartNumber]
-		if part == nil || strings.Trim(p.ETag, `" `) != strings.Trim(part.etag(), `"`) || !partChecksumMatches(part, p.ChecksumCRC32, p.ChecksumCRC32C, p.ChecksumCRC64NVME, p.ChecksumSHA1, p.ChecksumSHA256) {
-			return nil, errS3(400, "InvalidPart", "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
+		if part == nil || strings.Trim(p.ETag, `" `) != strings.Trim(part.etag(), `"`) {
+			return nil, errInvalidPart
+		}
+		for _, alg := range s3ChecksumAlgs {
+			listed := p.get(alg)
+			if alg != u.checksum.Alg && listed != "" && (alg != part.checksum.Alg || listed != part.checksum.Value) {
+				return nil, errInvalidPart
+			}
+		}
+		if u.checksum.Alg != "" {
+			if serr := u.checksum.checkListed(p.PartNumber, p.get(u.checksum.Alg), part); serr != nil {
+				return nil, serr
+			}
 		}
 		parts[i] = part
 		total += int64(len(part.data))
@@ -247,18 +313,11 @@ func (s *S3Server) assemble(u *s3Upload, req *completeMultipartUploadXML) (*s3Ob
 	}
 	sum := md5.Sum(md5s)
 	etag := `"` + hex.EncodeToString(sum[:]) + "-" + strconv.Itoa(len(parts)) + `"`
-	return &s3Object{data: data, etag: etag, modified: s.clock.Now(), header: u.header}, nil
-}
-
-// partChecksumMatches checks a part's checksum named in a
-// CompleteMultipartUpload against the one it was uploaded with, if any.
-func partChecksumMatches(part *s3Part, values ...string) bool {
-	for i, v := range values {
-		if v != "" && part.checksum.Alg == s3ChecksumAlgs[i] && v != part.checksum.Value {
-			return false
-		}
+	checksum, serr := u.checksum.object(h, parts, data)
+	if serr != nil {
+		return nil, serr
 	}
-	return true
+	return &s3Object{data: data, etag: etag, modified: s.clock.Now(), header: u.header, checksum: checksum}, nil
 }
 
 func (s *S3Server) abortMultipartUpload(q *s3Req) {
@@ -276,6 +335,7 @@ type s3PartXML struct {
 	LastModified string `xml:"LastModified"`
 	ETag         string `xml:"ETag"`
 	Size         int64  `xml:"Size"`
+	s3ChecksumsXML
 }
 
 type listPartsResult struct {
@@ -286,6 +346,8 @@ type listPartsResult struct {
 	Initiator            *s3OwnerXML `xml:"Initiator"`
 	Owner                *s3OwnerXML `xml:"Owner"`
 	StorageClass         string      `xml:"StorageClass"`
+	ChecksumAlgorithm    string      `xml:"ChecksumAlgorithm,omitempty"`
+	ChecksumType         string      `xml:"ChecksumType,omitempty"`
 	PartNumberMarker     int         `xml:"PartNumberMarker"`
 	NextPartNumberMarker int         `xml:"NextPartNumberMarker,omitempty"`
 	MaxParts             int         `xml:"MaxParts"`
@@ -311,7 +373,7 @@ func (s *S3Server) listParts(q *s3Req) {
 		return
 	}
 	out := listPartsResult{Bucket: q.bucket, Key: q.key, UploadID: u.id, Initiator: s3Owner, Owner: s3Owner, StorageClass: "STANDARD",
-		PartNumberMarker: marker, MaxParts: maxParts}
+		ChecksumAlgorithm: u.checksum.Alg, ChecksumType: u.checksum.Type, PartNumberMarker: marker, MaxParts: maxParts}
 	var nums []int
 	for n := range u.parts {
 		if n > marker {
@@ -324,7 +386,8 @@ func (s *S3Server) listParts(q *s3Req) {
 	}
 	for _, n := range nums {
 		p := u.parts[n]
-		out.Parts = append(out.Parts, s3PartXML{PartNumber: n, LastModified: p.modified.UTC().Format(s3TimeFormat), ETag: p.etag(), Size: int64(len(p.data))})
+		out.Parts = append(out.Parts, s3PartXML{PartNumber: n, LastModified: p.modified.UTC().Format(s3TimeFormat), ETag: p.etag(),
+			Size: int64(len(p.data)), s3ChecksumsXML: checksumsXML(p.checksum)})
 	}
 	s.mu.Unlock()
 	if out.IsTruncated {
@@ -350,12 +413,14 @@ func queryInt(v string, def int, name string) (int, *s3Error) {
 }
 
 type s3UploadXML struct {
-	Key          string      `xml:"Key"`
-	UploadID     string      `xml:"UploadId"`
-	Initiator    *s3OwnerXML `xml:"Initiator"`
-	Owner        *s3OwnerXML `xml:"Owner"`
-	StorageClass string      `xml:"StorageClass"`
-	Initiated    string      `xml:"Initiated"`
+	Key               string      `xml:"Key"`
+	UploadID          string      `xml:"UploadId"`
+	Initiator         *s3OwnerXML `xml:"Initiator"`
+	Owner             *s3OwnerXML `xml:"Owner"`
+	StorageClass      string      `xml:"StorageClass"`
+	Initiated         string      `xml:"Initiated"`
+	ChecksumAlgorithm string      `xml:"ChecksumAlgorithm,omitempty"`
+	ChecksumType      string      `xml:"ChecksumType,omitempty"`
 }
 
 type listMultipartUploadsResult struct {
@@ -447,7 +512,7 @@ func (s *S3Server) listMultipartUploads(q *s3Req) {
 			continue
 		}
 		out.Uploads = append(out.Uploads, s3UploadXML{Key: name(u.key), UploadID: u.id, Initiator: s3Owner, Owner: s3Owner,
-			StorageClass: "STANDARD", Initiated: u.initiated.UTC().Format(s3TimeFormat)})
+			StorageClass: "STANDARD", Initiated: u.initiated.UTC().Format(s3TimeFormat), ChecksumAlgorithm: u.checksum.Alg, ChecksumType: u.checksum.Type})
 		lastKey, lastID = u.key, u.id
 	}
 	if out.IsTruncated {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
+	"io"
 	"strings"
 	"testing"
 
@@ -180,10 +182,6 @@ func TestS3MultipartErrors(t *testing.T) {
 	if _, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String("mp-bucket"), Key: aws.String("k2"), UploadId: aws.String(id)}); apiCode(err) != "NoSuchUpload" {
 		t.Errorf("ListParts of an aborted upload: %v, want NoSuchUpload", err)
 	}
-	if _, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("mp-bucket"), Key: aws.String("k3"),
-		ChecksumAlgorithm: types.ChecksumAlgorithmCrc32}); apiCode(err) != "NotImplemented" {
-		t.Errorf("CreateMultipartUpload with a checksum algorithm: %v, want NotImplemented", err)
-	}
 	if _, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("nope"), Key: aws.String("k")}); apiCode(err) != "NoSuchBucket" {
 		t.Errorf("CreateMultipartUpload in a missing bucket: %v, want NoSuchBucket", err)
 	}
@@ -285,5 +283,136 @@ func TestS3ListMultipartUploads(t *testing.T) {
 	out, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String("mp-bucket"), Prefix: aws.String("c"), EncodingType: types.EncodingTypeUrl})
 	if err != nil || len(out.Uploads) != 1 || aws.ToString(out.Uploads[0].Key) != "c+d" {
 		t.Errorf("encoding-type url: %v %+v", err, out)
+	}
+}
+
+// TestS3MultipartChecksums: an upload created with
+// x-amz-checksum-algorithm (what botocore ≥ 1.36 sends by default) takes
+// parts carrying that checksum, requires them listed on completion for a
+// COMPOSITE checksum, and gets S3's checksum: of the parts' checksums with
+// "-<parts>" (COMPOSITE), or of the whole data (FULL_OBJECT).
+func TestS3MultipartChecksums(t *testing.T) {
+	srv, c := newMultipartServer(t)
+	ctx := context.Background()
+	parts := [][]byte{pattern(5*mib, 1), pattern(100, 2)}
+	create := func(key string, alg types.ChecksumAlgorithm, typ types.ChecksumType) (*s3.CreateMultipartUploadOutput, error) {
+		return c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("mp-bucket"), Key: aws.String(key), ChecksumAlgorithm: alg, ChecksumType: typ})
+	}
+	upload := func(key, id string, alg types.ChecksumAlgorithm) []types.CompletedPart {
+		var done []types.CompletedPart
+		for i, p := range parts {
+			out, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("mp-bucket"), Key: aws.String(key), UploadId: aws.String(id),
+				PartNumber: aws.Int32(int32(i + 1)), Body: bytes.NewReader(p), ChecksumAlgorithm: alg})
+			if err != nil {
+				t.Fatalf("UploadPart %d: %v", i+1, err)
+			}
+			done = append(done, types.CompletedPart{PartNumber: aws.Int32(int32(i + 1)), ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32, ChecksumCRC64NVME: out.ChecksumCRC64NVME})
+		}
+		return done
+	}
+	complete := func(key, id string, done []types.CompletedPart, optFns ...func(*s3.CompleteMultipartUploadInput)) (*s3.CompleteMultipartUploadOutput, error) {
+		in := &s3.CompleteMultipartUploadInput{Bucket: aws.String("mp-bucket"), Key: aws.String(key), UploadId: aws.String(id),
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: done}}
+		for _, fn := range optFns {
+			fn(in)
+		}
+		return c.CompleteMultipartUpload(ctx, in)
+	}
+
+	// COMPOSITE CRC32, the default for CRC32.
+	cr, err := create("composite", types.ChecksumAlgorithmCrc32, "")
+	if err != nil || cr.ChecksumAlgorithm != types.ChecksumAlgorithmCrc32 || cr.ChecksumType != types.ChecksumTypeComposite {
+		t.Fatalf("CreateMultipartUpload CRC32: %v %+v", err, cr)
+	}
+	id := aws.ToString(cr.UploadId)
+	if _, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("mp-bucket"), Key: aws.String("composite"), UploadId: cr.UploadId,
+		PartNumber: aws.Int32(9), Body: strings.NewReader("no checksum")}); apiCode(err) != "InvalidRequest" {
+		t.Errorf("a part without the upload's checksum: %v, want InvalidRequest", err)
+	}
+	done := upload("composite", id, types.ChecksumAlgorithmCrc32)
+	if aws.ToString(done[1].ChecksumCRC32) != checksumOf("crc32", parts[1]) {
+		t.Fatalf("UploadPart answered CRC32 %q", aws.ToString(done[1].ChecksumCRC32))
+	}
+	lp, err := c.ListParts(ctx, &s3.ListPartsInput{Bucket: aws.String("mp-bucket"), Key: aws.String("composite"), UploadId: cr.UploadId})
+	if err != nil || lp.ChecksumAlgorithm != types.ChecksumAlgorithmCrc32 || aws.ToString(lp.Parts[0].ChecksumCRC32) != checksumOf("crc32", parts[0]) {
+		t.Errorf("ListParts: %v %+v", err, lp)
+	}
+	bare := []types.CompletedPart{{PartNumber: done[0].PartNumber, ETag: done[0].ETag}, done[1]}
+	if _, err := complete("composite", id, bare); apiCode(err) != "InvalidRequest" {
+		t.Errorf("completion without a part's checksum: %v, want InvalidRequest", err)
+	}
+	wrong := []types.CompletedPart{{PartNumber: done[0].PartNumber, ETag: done[0].ETag, ChecksumCRC32: done[1].ChecksumCRC32}, done[1]}
+	if _, err := complete("composite", id, wrong); apiCode(err) != "InvalidPart" {
+		t.Errorf("completion with another part's checksum: %v, want InvalidPart", err)
+	}
+	out, err := complete("composite", id, done)
+	if err != nil {
+		t.Fatalf("CompleteMultipartUpload: %v", err)
+	}
+	raw0, _ := base64.StdEncoding.DecodeString(checksumOf("crc32", parts[0]))
+	raw1, _ := base64.StdEncoding.DecodeString(checksumOf("crc32", parts[1]))
+	wantComposite := checksumOf("crc32", append(raw0, raw1...)) + "-2"
+	if aws.ToString(out.ChecksumCRC32) != wantComposite || out.ChecksumType != types.ChecksumTypeComposite {
+		t.Errorf("composite checksum %q (%s), want %q", aws.ToString(out.ChecksumCRC32), out.ChecksumType, wantComposite)
+	}
+	ho, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("mp-bucket"), Key: aws.String("composite"), ChecksumMode: types.ChecksumModeEnabled})
+	if err != nil || aws.ToString(ho.ChecksumCRC32) != wantComposite || ho.ChecksumType != types.ChecksumTypeComposite {
+		t.Errorf("HeadObject with checksum mode: %v %q %s", err, aws.ToString(ho.ChecksumCRC32), ho.ChecksumType)
+	}
+	g, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("mp-bucket"), Key: aws.String("composite"), ChecksumMode: types.ChecksumModeEnabled})
+	if err != nil {
+		t.Fatalf("GetObject with checksum mode: %v", err)
+	}
+	if b, err := io.ReadAll(g.Body); err != nil || !bytes.Equal(b, bytes.Join(parts, nil)) {
+		t.Errorf("GetObject: %v, %d bytes", err, len(b))
+	}
+	_ = g.Body.Close()
+
+	// FULL_OBJECT CRC64NVME, the only type it has.
+	cr, err = create("full", types.ChecksumAlgorithmCrc64nvme, "")
+	if err != nil || cr.ChecksumType != types.ChecksumTypeFullObject {
+		t.Fatalf("CreateMultipartUpload CRC64NVME: %v %+v", err, cr)
+	}
+	done = upload("full", aws.ToString(cr.UploadId), types.ChecksumAlgorithmCrc64nvme)
+	whole := checksumOf("crc64nvme", bytes.Join(parts, nil))
+	if _, err := complete("full", aws.ToString(cr.UploadId), done, func(in *s3.CompleteMultipartUploadInput) {
+		in.ChecksumCRC64NVME = aws.String(checksumOf("crc64nvme", []byte("other")))
+	}); apiCode(err) != "BadDigest" {
+		t.Errorf("a wrong full-object checksum: %v, want BadDigest", err)
+	}
+	out, err = complete("full", aws.ToString(cr.UploadId), done, func(in *s3.CompleteMultipartUploadInput) { in.ChecksumCRC64NVME = aws.String(whole) })
+	if err != nil || aws.ToString(out.ChecksumCRC64NVME) != whole || out.ChecksumType != types.ChecksumTypeFullObject {
+		t.Fatalf("CompleteMultipartUpload FULL_OBJECT: %v %+v", err, out)
+	}
+	g, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("mp-bucket"), Key: aws.String("full"), ChecksumMode: types.ChecksumModeEnabled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := io.ReadAll(g.Body); err != nil || !bytes.Equal(b, bytes.Join(parts, nil)) || aws.ToString(g.ChecksumCRC64NVME) != whole {
+		t.Errorf("GetObject FULL_OBJECT (validated by the SDK): %v, %d bytes, %q", err, len(b), aws.ToString(g.ChecksumCRC64NVME))
+	}
+	_ = g.Body.Close()
+
+	// A copied part gets its checksum computed.
+	cr, err = create("copied", types.ChecksumAlgorithmCrc32, types.ChecksumTypeFullObject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := c.UploadPartCopy(ctx, &s3.UploadPartCopyInput{Bucket: aws.String("mp-bucket"), Key: aws.String("copied"), UploadId: cr.UploadId,
+		PartNumber: aws.Int32(1), CopySource: aws.String("mp-bucket/full"), CopySourceRange: aws.String("bytes=0-99")})
+	if err != nil || aws.ToString(pc.CopyPartResult.ChecksumCRC32) != checksumOf("crc32", parts[0][:100]) {
+		t.Errorf("UploadPartCopy into a CRC32 upload: %v %+v", err, pc)
+	}
+
+	for _, tc := range []struct {
+		alg types.ChecksumAlgorithm
+		typ types.ChecksumType
+	}{{types.ChecksumAlgorithmSha256, types.ChecksumTypeFullObject}, {types.ChecksumAlgorithmCrc64nvme, types.ChecksumTypeComposite}, {"MD4", ""}, {"", types.ChecksumTypeComposite}} {
+		if _, err := create("bad", tc.alg, tc.typ); apiCode(err) != "InvalidRequest" {
+			t.Errorf("CreateMultipartUpload %q %q: %v, want InvalidRequest", tc.alg, tc.typ, err)
+		}
+	}
+	if _, ok := srv.Object("mp-bucket", "bad"); ok {
+		t.Error("a refused upload made an object")
 	}
 }

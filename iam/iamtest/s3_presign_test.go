@@ -127,6 +127,12 @@ func TestS3PresignedURLs(t *testing.T) {
 	if st, code, msg, _ := plainDo(t, http.MethodGet, get.URL, nil); st != 403 || code != "AccessDenied" || msg != "Request is not yet valid" {
 		t.Errorf("a URL signed 16 minutes in the future: %d %s %q, want 403 AccessDenied \"Request is not yet valid\"", st, code, msg)
 	}
+	// Signature Version 2 (the AWS CLI v1's presigned URLs): not
+	// implemented, and said so.
+	v2 := srv.URL + "/presigned/dir/a%20b.txt?AWSAccessKeyId=AKIDPRESIGN000000001&Signature=0Vf1jTPQcPosIchr8pLYDut5OF0%3D&Expires=1796154814"
+	if st, code, msg, _ := plainDo(t, http.MethodGet, v2, nil); st != 501 || code != "NotImplemented" || !strings.Contains(msg, "Signature Version 2") {
+		t.Errorf("a SigV2 presigned URL: %d %s %q, want 501 NotImplemented", st, code, msg)
+	}
 }
 
 // TestS3PresignedWithSessionToken: a presigned URL of temporary

@@ -44,7 +44,7 @@ func s3Op(r *http.Request, bucket, key string) (op, why string) {
 			return "Unsupported", r.Method + " " + target + " with ?x-id=" + strings.Join(vs, ",")
 		}
 	}
-	if why := s3UnsupportedHeader(op, r.Header); why != "" {
+	if why := s3UnsupportedHeader(r.Header); why != "" {
 		return "Unsupported", op + " with " + why
 	}
 	return op, ""
@@ -199,7 +199,7 @@ func s3ParamAllowed(op, name string) bool {
 // values the emulator serves (what it does anyway: no ACLs beyond the
 // owner's, the STANDARD class, S3's default encryption), none for a
 // feature it lacks (tags, object lock, grants, customer or KMS keys,
-// website redirects, additional checksums of multipart uploads).
+// website redirects).
 var s3HeaderValues = map[string][]string{
 	"X-Amz-Acl":                                                   {"private", "bucket-owner-full-control"},
 	"X-Amz-Storage-Class":                                         {"STANDARD"},
@@ -229,7 +229,7 @@ var s3HeaderValues = map[string][]string{
 
 // s3UnsupportedHeader returns what a request header asks for that the
 // emulator lacks, or "".
-func s3UnsupportedHeader(op string, h http.Header) string {
+func s3UnsupportedHeader(h http.Header) string {
 	for name, allowed := range s3HeaderValues {
 		v := h.Get(name)
 		if v == "" {
@@ -241,14 +241,6 @@ func s3UnsupportedHeader(op string, h http.Header) string {
 		}
 		if !ok {
 			return strings.ToLower(name) + ": " + v
-		}
-	}
-	if op == "CreateMultipartUpload" {
-		// A composite or full-object checksum of the whole upload.
-		for _, name := range []string{"X-Amz-Checksum-Algorithm", "X-Amz-Checksum-Type"} {
-			if v := h.Get(name); v != "" {
-				return strings.ToLower(name) + ": " + v + " (additional checksums of multipart uploads)"
-			}
 		}
 	}
 	return ""

@@ -165,3 +165,84 @@ func TestS3UnsignedAmzHeadersAreRefused(t *testing.T) {
 		t.Fatalf("signed x-amz-meta-mtime: %d %s %s", st, code, b)
 	}
 }
+
+// TestS3AuthorizationForms: the ways an Authorization header can be
+// wrong get S3's answers; a signature that does not match comes with the
+// canonical request and string to sign the server computed, as S3 sends
+// them, so that a client's author can see what differs.
+func TestS3AuthorizationForms(t *testing.T) {
+	srv := newSigServer(t)
+	now := time.Now().UTC()
+	scope := sigAKID + "/" + now.Format("20060102") + "/us-east-1/s3/aws4_request"
+	tests := []struct {
+		name, auth string
+		edit       func(*http.Request)
+		status     int
+		code       string
+	}{
+		{"Signature Version 2", "AWS " + sigAKID + ":c2lnbmF0dXJl", nil, 501, "NotImplemented"},
+		{"another scheme", "Bearer token", nil, 400, "InvalidArgument"},
+		{"a credential without its scope", "AWS4-HMAC-SHA256 Credential=" + sigAKID + ", SignedHeaders=host;x-amz-date, Signature=00", nil, 400, "AuthorizationHeaderMalformed"},
+		{"no SignedHeaders", "AWS4-HMAC-SHA256 Credential=" + scope + ", Signature=00", nil, 400, "AuthorizationHeaderMalformed"},
+		{"another service", "AWS4-HMAC-SHA256 Credential=" + strings.Replace(scope, "/s3/", "/ec2/", 1) + ", SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=00", nil, 400, "AuthorizationHeaderMalformed"},
+		{"host not signed", "AWS4-HMAC-SHA256 Credential=" + scope + ", SignedHeaders=x-amz-content-sha256;x-amz-date, Signature=" + strings.Repeat("0", 64), nil, 403, "AccessDenied"},
+		{"no x-amz-content-sha256", "AWS4-HMAC-SHA256 Credential=" + scope + ", SignedHeaders=host;x-amz-date, Signature=" + strings.Repeat("0", 64),
+			func(r *http.Request) { r.Header.Del("X-Amz-Content-Sha256") }, 400, "InvalidRequest"},
+		{"no x-amz-date", "AWS4-HMAC-SHA256 Credential=" + scope + ", SignedHeaders=host;x-amz-content-sha256, Signature=" + strings.Repeat("0", 64),
+			func(r *http.Request) { r.Header.Del("X-Amz-Date") }, 403, "AccessDenied"},
+		{"scope of another day", "AWS4-HMAC-SHA256 Credential=" + strings.Replace(scope, now.Format("20060102"), "20200101", 1) + ", SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=" + strings.Repeat("0", 64), nil, 400, "AuthorizationHeaderMalformed"},
+		{"wrong signature", "AWS4-HMAC-SHA256 Credential=" + scope + ", SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=" + strings.Repeat("0", 64), nil, 403, "SignatureDoesNotMatch"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := newReq(t, http.MethodGet, srv.URL+"/", nil)
+			req.Header.Set("X-Amz-Date", now.Format(sigv4verify.TimeFormat))
+			req.Header.Set("X-Amz-Content-Sha256", sha256Hex(nil))
+			req.Header.Set("Authorization", tc.auth)
+			if tc.edit != nil {
+				tc.edit(req)
+			}
+			st, code, b := send(t, req)
+			if st != tc.status || code != tc.code {
+				t.Fatalf("%d %s %s, want %d %s", st, code, b, tc.status, tc.code)
+			}
+			if code == "SignatureDoesNotMatch" {
+				var e struct{ CanonicalRequest, StringToSign string }
+				_ = xml.Unmarshal(b, &e)
+				if !strings.HasPrefix(e.CanonicalRequest, "GET\n/\n\nhost:") || !strings.HasPrefix(e.StringToSign, "AWS4-HMAC-SHA256\n") {
+					t.Errorf("no canonical request or string to sign in %s", b)
+				}
+			}
+		})
+	}
+}
+
+// TestS3MismatchHidesSessionToken: the canonical request returned with
+// SignatureDoesNotMatch does not carry the session token (header or
+// presigned query) back in an error body that tests print.
+func TestS3MismatchHidesSessionToken(t *testing.T) {
+	srv := iamtest.NewS3Server()
+	defer srv.Close()
+	const token = "session-token-canary-1234"
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: sigAKID, Secret: sigSecret, SessionToken: token, Active: true, ExpiresAt: time.Now().Add(time.Hour)})
+	req := newReq(t, http.MethodGet, srv.URL+"/", nil)
+	req.Header.Set("X-Amz-Security-Token", token)
+	signS3(t, req, sha256Hex(nil), "x-amz-security-token")
+	req.Header.Set("X-Amz-Date", time.Now().UTC().Add(time.Second).Format(sigv4verify.TimeFormat)) // breaks the signature
+	st, code, b := send(t, req)
+	if st != 403 || code != "SignatureDoesNotMatch" || !bytes.Contains(b, []byte("x-amz-security-token:REDACTED")) || bytes.Contains(b, []byte(token)) {
+		t.Errorf("header token: %d %s %s", st, code, b)
+	}
+	now := time.Now().UTC()
+	q := "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + sigAKID + "%2F" + now.Format("20060102") + "%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=" +
+		now.Format(sigv4verify.TimeFormat) + "&X-Amz-Expires=60&X-Amz-Security-Token=" + token + "&X-Amz-SignedHeaders=host&X-Amz-Signature=" + strings.Repeat("0", 64)
+	resp, err := http.Get(srv.URL + "/?" + q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != 403 || !bytes.Contains(b, []byte("X-Amz-Security-Token=REDACTED")) || bytes.Contains(b, []byte(token)) {
+		t.Errorf("query token: %d %s", resp.StatusCode, b)
+	}
+}
