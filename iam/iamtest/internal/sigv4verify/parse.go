@@ -211,7 +211,8 @@ func ParsePresigned(q url.Values) (*Signature, error) {
 }
 
 // Time returns the signing time: X-Amz-Date of a presigned URL, or the
-// scheme's date header. It must be on the credential scope's day.
+// scheme's date header (which it records in AmzDate, for the string to
+// sign). It must be on the credential scope's day.
 func (s *Signature) Time(r *http.Request) (time.Time, error) {
 	v := s.AmzDate
 	if !s.Presigned {
