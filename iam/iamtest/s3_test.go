@@ -196,6 +196,9 @@ func signedRequest(t *testing.T, url, method, body, payloadHash string) *http.Re
 		t.Fatal(err)
 	}
 	r.Header.Set("X-Amz-Content-Sha256", payloadHash)
+	if strings.HasSuffix(payloadHash, "-TRAILER") {
+		r.Header.Set("X-Amz-Trailer", "x-amz-checksum-crc32")
+	}
 	err = v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "GOOD", SecretAccessKey: "good-secret"}, r, payloadHash, "s3", "eu-west-2", time.Now(), func(o *v4.SignerOptions) { o.DisableURIPathEscaping = true })
 	if err != nil {
 		t.Fatal(err)
@@ -228,7 +231,7 @@ func TestS3ServerPayloadHash(t *testing.T) {
 		{name: "sha256 matches", body: "hello", hash: hashOf("hello"), sendBody: "hello", wantStatus: 200},
 		{name: "sha256 mismatch", body: "hello", hash: hashOf("hello"), sendBody: "HELLO", wantStatus: 400, wantCode: "XAmzContentSHA256Mismatch"},
 		{name: "unsigned payload", body: "anything", hash: "UNSIGNED-PAYLOAD", sendBody: "anything", wantStatus: 200},
-		{name: "unsigned streaming trailer", body: "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n", hash: "STREAMING-UNSIGNED-PAYLOAD-TRAILER", sendBody: "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n", wantStatus: 200},
+		{name: "unsigned streaming trailer", body: "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n", hash: "STREAMING-UNSIGNED-PAYLOAD-TRAILER", sendBody: "5\r\nhello\r\n0\r\nx-amz-checksum-crc32:NhCmhg==\r\n\r\n", wantStatus: 200},
 		{name: "garbage hash", body: "x", hash: "nope", sendBody: "x", wantStatus: 400, wantCode: "InvalidArgument"},
 	}
 	for _, tc := range tests {
