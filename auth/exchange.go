@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/httpx"
+	"github.com/iamkit/iamkit/internal/loopback"
 	"github.com/iamkit/iamkit/internal/redact"
 )
 
@@ -88,18 +88,10 @@ func checkEndpoint(name, endpoint string) error {
 	if u.User != nil {
 		return fmt.Errorf("auth: %s: Endpoint must not contain user info", name)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !loopback.IsHost(u.Hostname()) {
 		return fmt.Errorf("auth: %s: Endpoint %q uses plain http to a non-loopback host; use https", name, u.Redacted())
 	}
 	return nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // exchanged is the outcome of [exchangeConfig.exchange]: the final

@@ -39,19 +39,18 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/netip"
 	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
 	"github.com/iamkit/iamkit/iam/iamtest/outscaletest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
+	"github.com/iamkit/iamkit/internal/loopback"
 )
 
 // DefaultAddrBase is the first of the six consecutive ports the emulators
@@ -273,16 +272,8 @@ func resolveAddrs(base string, services []*service) error {
 // checkLoopback refuses addresses off the local machine: the emulators
 // trust keys printed on this program's output.
 func checkLoopback(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("want host:port: %w", err)
-	}
-	if strings.EqualFold(host, "localhost") {
-		return nil
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil || !ip.IsLoopback() {
-		return fmt.Errorf("host %q is not a loopback address: the emulators accept test keys anyone can read, so they listen on 127.0.0.1 or ::1 only", host)
+	if err := loopback.CheckAddr(addr); err != nil {
+		return fmt.Errorf("%w: the emulators accept test keys anyone can read, so they listen on loopback only", err)
 	}
 	return nil
 }

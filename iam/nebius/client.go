@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -25,6 +24,7 @@ import (
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/clock"
 	"github.com/iamkit/iamkit/internal/httpx"
+	"github.com/iamkit/iamkit/internal/loopback"
 	"github.com/iamkit/iamkit/internal/version"
 )
 
@@ -170,7 +170,7 @@ func New(tokens oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 	o.Address = addr
 	var creds credentials.TransportCredentials
 	if o.Plaintext {
-		if !isLoopback(addr) {
+		if !loopback.IsAddr(addr) {
 			return nil, fmt.Errorf("nebius: New: plaintext is allowed only for loopback addresses, not %q: use TLS", addr)
 		}
 		creds = insecure.NewCredentials()
@@ -250,19 +250,6 @@ func resolveAddress(address, domain string) (string, error) {
 		domain = net.JoinHostPort(domain, "443")
 	}
 	return ServiceName + "." + domain, nil
-}
-
-// isLoopback reports whether addr ("host:port") names the local machine.
-func isLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
 }
 
 // callOptions describe one RPC for invoke.

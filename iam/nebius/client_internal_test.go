@@ -33,17 +33,6 @@ func TestResolveAddress(t *testing.T) {
 	}
 }
 
-func TestIsLoopback(t *testing.T) {
-	for addr, want := range map[string]bool{
-		"127.0.0.1:1": true, "127.9.9.9:1": true, "[::1]:1": true, "localhost:1": true, "LOCALHOST:1": true,
-		"10.0.0.1:1": false, "cpl.iam.api.nebius.cloud:443": false, "localhost.evil.com:1": false, "[::]:1": false,
-	} {
-		if got := isLoopback(addr); got != want {
-			t.Errorf("isLoopback(%q) = %v", addr, got)
-		}
-	}
-}
-
 func TestBackoffBounds(t *testing.T) {
 	base, max := 100*time.Millisecond, time.Second
 	for attempt := 1; attempt <= 10; attempt++ {
