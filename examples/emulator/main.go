@@ -32,7 +32,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -50,6 +49,7 @@ import (
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
 	"github.com/iamkit/iamkit/iam/iamtest/outscaletest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
+	"github.com/iamkit/iamkit/internal/atomicfile"
 	"github.com/iamkit/iamkit/internal/loopback"
 )
 
@@ -227,7 +227,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		if err != nil {
 			return err
 		}
-		if err := writeAtomic(*readyFile, data); err != nil {
+		if err := writePrivate(*readyFile, data); err != nil {
 			return fmt.Errorf("-ready-file: %w", err)
 		}
 		cleanups = append(cleanups, func() { _ = os.Remove(*readyFile) })
@@ -297,26 +297,11 @@ func rehost(u, addr string) string {
 	return p.String()
 }
 
-// writePrivate writes a file only its owner can read.
+// writePrivate writes a file only its owner can read, atomically, so that
+// a reader polling for path never sees it half written.
 func writePrivate(path string, data []byte) error {
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
-// writeAtomic writes data to path through a temporary file and a rename,
-// so that a reader polling for path never sees it half written.
-func writeAtomic(path string, data []byte) error {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	tmp := fmt.Sprintf("%s.%x.tmp", path, b)
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return err
 	}
 	return nil
 }
