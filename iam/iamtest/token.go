@@ -194,15 +194,6 @@ func (s *tokenServer) issue(prefix, issuer, subject string) (string, time.Time) 
 	return tok, exp
 }
 
-// newRequestID returns a random UUID-shaped request ID.
-func newTokenRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
-
 func writeTokenJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

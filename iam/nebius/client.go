@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"golang.org/x/oauth2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -276,7 +277,7 @@ func (c *Client) invokeTok(ctx context.Context, cl call, req, resp any) (string,
 	md, _ := metadata.FromOutgoingContext(ctx)
 	md = md.Copy()
 	if cl.mutating && len(md.Get(headerIdempotencyKey)) == 0 {
-		md.Set(headerIdempotencyKey, newUUID())
+		md.Set(headerIdempotencyKey, uuid.NewString())
 	}
 	if cl.resetMask != "" {
 		md.Set(headerResetMask, cl.resetMask)

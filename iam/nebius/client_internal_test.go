@@ -2,7 +2,6 @@ package nebius
 
 import (
 	"context"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -45,18 +44,6 @@ func TestBackoffBounds(t *testing.T) {
 				t.Fatalf("attempt %d: %v outside [0, %v]", attempt, d, ceil)
 			}
 		}
-	}
-}
-
-func TestNewUUID(t *testing.T) {
-	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-	seen := map[string]bool{}
-	for range 100 {
-		u := newUUID()
-		if !re.MatchString(u) || seen[u] {
-			t.Fatalf("bad or repeated UUID %q", u)
-		}
-		seen[u] = true
 	}
 }
 

@@ -3,14 +3,13 @@ package yandex
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/google/uuid"
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/auth"
@@ -62,10 +61,10 @@ func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
 	// One Idempotency-Key per logical call, the same on every attempt, so
 	// a retried create or update is applied once.
 	if c.method != http.MethodGet && c.method != http.MethodHead {
-		hdr.Set("Idempotency-Key", newUUID())
+		hdr.Set("Idempotency-Key", uuid.NewString())
 	}
-	hdr.Set("x-request-id", newUUID())
-	hdr.Set("x-client-trace-id", newUUID())
+	hdr.Set("x-request-id", uuid.NewString())
+	hdr.Set("x-client-trace-id", uuid.NewString())
 
 	var (
 		resp    *httpx.Response
@@ -237,25 +236,6 @@ func jsonErrorText(err error) string {
 		return fmt.Sprintf("field %q: cannot decode a JSON %s as %s", te.Field, te.Value, te.Type)
 	}
 	return redact.Truncate(err.Error(), 200)
-}
-
-// newUUID returns a random (version 4) UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
 }
 
 func invalidArg(op, msg string) error {
