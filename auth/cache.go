@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/backoff"
 	"github.com/iamkit/iamkit/internal/clock"
 )
 
@@ -457,14 +458,7 @@ func addSat(a, b time.Duration) time.Duration {
 // backoff returns the wait after n consecutive failures: exponential from
 // MinBackoff, capped at MaxBackoff, with full jitter over its upper half.
 func (c *Cache) backoff(n int) time.Duration {
-	d := c.opts.MinBackoff
-	for i := 1; i < n && d < c.opts.MaxBackoff; i++ {
-		d *= 2
-	}
-	if d > c.opts.MaxBackoff {
-		d = c.opts.MaxBackoff
-	}
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return backoff.Upper(c.opts.MinBackoff, c.opts.MaxBackoff, n)
 }
 
 // Invalidate drops the cached token, so that the next call waits for a new

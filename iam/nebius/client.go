@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"os"
 	"strings"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/backoff"
 	"github.com/iamkit/iamkit/internal/clock"
 	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/loopback"
@@ -297,7 +297,7 @@ func (c *Client) invokeTok(ctx context.Context, cl call, req, resp any) (string,
 		if !retry || attempt >= c.opts.MaxAttempts {
 			return tok, c.callError(ctx, cl.op, err, header, tok, timedOut)
 		}
-		d := backoff(c.opts.BaseDelay, c.opts.MaxDelay, attempt)
+		d := backoff.Full(c.opts.BaseDelay, c.opts.MaxDelay, attempt)
 		c.log.DebugContext(ctx, "nebius: retrying call", "op", cl.op, "code", st.Code().String(), "reason", why, "attempt", attempt, "delay", d)
 		if serr := clock.Sleep(ctx, c.clk, d); serr != nil {
 			// Report what the service said last, and that the caller's
@@ -396,19 +396,6 @@ type tokenError struct{ err error }
 
 func (e *tokenError) Error() string { return "get access token: " + e.err.Error() }
 func (e *tokenError) Unwrap() error { return e.err }
-
-// backoff returns the full-jitter delay before attempt+1: a random duration
-// in [0, min(max, base·2^(attempt-1))].
-func backoff(base, max time.Duration, attempt int) time.Duration {
-	d := base
-	for i := 1; i < attempt && d < max; i++ {
-		d *= 2
-	}
-	if d > max {
-		d = max
-	}
-	return time.Duration(rand.Int64N(int64(d) + 1))
-}
 
 // retryable decides whether a failed attempt may be tried again: the
 // ServiceError's retry_type when the service sent one (CALL yes; NOTHING and

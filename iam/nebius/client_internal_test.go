@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/status"
@@ -28,21 +27,6 @@ func TestResolveAddress(t *testing.T) {
 		got, err := resolveAddress(tc.address, tc.domain)
 		if err != nil || got != tc.want {
 			t.Errorf("resolveAddress(%q, %q) with env %q = %q, %v; want %q", tc.address, tc.domain, tc.env, got, err, tc.want)
-		}
-	}
-}
-
-func TestBackoffBounds(t *testing.T) {
-	base, max := 100*time.Millisecond, time.Second
-	for attempt := 1; attempt <= 10; attempt++ {
-		ceil := base << (attempt - 1)
-		if ceil > max {
-			ceil = max
-		}
-		for range 200 {
-			if d := backoff(base, max, attempt); d < 0 || d > ceil {
-				t.Fatalf("attempt %d: %v outside [0, %v]", attempt, d, ceil)
-			}
 		}
 	}
 }

@@ -357,7 +357,7 @@ func (a *attempt) checkRetry(ctx context.Context, resp *http.Response, err error
 	if !shouldRetry(r.Retry, resp, err) || a.attempts >= a.maxAttempts {
 		return false, nil
 	}
-	a.nextWait = a.c.backoff(a.attempts-1, resp, time.Now())
+	a.nextWait = a.c.backoff(a.attempts, resp, time.Now())
 	debug := log.Enabled(ctx, slog.LevelDebug)
 	// Do not start a wait that the caller's deadline would cut short: hand
 	// back what we have (a 429 says more than a deadline error).

@@ -4,11 +4,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/iamkit/iamkit/internal/backoff"
 )
 
 // shouldRetry applies policy p to the outcome of one attempt. It never
@@ -60,30 +61,16 @@ func isPermanentTransportError(err error) bool {
 	return false
 }
 
-// backoff returns the wait before retry n (0-based): a server's Retry-After
-// on 429/503, capped at MaxRetryAfter, else full jitter in
-// [0, min(BaseDelay·2^n, MaxDelay)].
+// backoff returns the wait before retry n (n = 1 for the first retry): a
+// server's Retry-After on 429/503, capped at MaxRetryAfter, else full
+// jitter in [0, min(BaseDelay·2^(n-1), MaxDelay)] (see internal/backoff).
 func (c *Client) backoff(n int, resp *http.Response, now time.Time) time.Duration {
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
 			return min(d, c.o.MaxRetryAfter)
 		}
 	}
-	return fullJitter(c.o.BaseDelay, c.o.MaxDelay, n)
-}
-
-// fullJitter returns a uniformly random duration in [0, min(base·2^n, max)].
-func fullJitter(base, max time.Duration, n int) time.Duration {
-	ceil := max
-	if n < 62 {
-		if d := base << uint(n); d > 0 && d>>uint(n) == base && d < max {
-			ceil = d
-		}
-	}
-	if ceil <= 0 {
-		return 0
-	}
-	return time.Duration(rand.Int64N(int64(ceil) + 1))
+	return backoff.Full(c.o.BaseDelay, c.o.MaxDelay, n)
 }
 
 // parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
