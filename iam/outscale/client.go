@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/clock"
+	"github.com/iamkit/iamkit/internal/dialerr"
 	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/safeprint"
 )
@@ -544,7 +544,7 @@ func retryPolicy(op string) httpx.RetryPolicy {
 // happened after the request was sent.
 func ambiguous(err error, tag string) error {
 	var e *iam.Error
-	if !errors.As(err, &e) || e.HTTPStatus != 0 || e.Err == nil || isDialError(e.Err) {
+	if !errors.As(err, &e) || e.HTTPStatus != 0 || e.Err == nil || dialerr.Is(e.Err) {
 		return err
 	}
 	msg := "the request may have created a key; it was not retried"
@@ -556,11 +556,6 @@ func ambiguous(err error, tag string) error {
 	e.Kind = iam.ErrUnavailable
 	e.Err = errors.Join(ErrOutcomeUnknown, e.Err)
 	return e
-}
-
-func isDialError(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // plainPath reports whether the path of base consists of unreserved

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -173,7 +172,8 @@ type RetryPolicy int
 const (
 	// RetryUnprocessed (the default) retries only what provably was not
 	// processed: HTTP 429, HTTP 503, and connection failures before the
-	// request was sent (connection refused, other dial errors). Safe for
+	// request was sent (connection refused, a name that does not resolve,
+	// other dial errors: see internal/dialerr). Safe for
 	// any request, including a POST without an idempotency key.
 	RetryUnprocessed RetryPolicy = iota
 	// RetryIdempotent also retries HTTP 500, 502, 504 and other transport
@@ -519,18 +519,4 @@ func cleanURLString(s string) string {
 func drain(b io.ReadCloser) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(b, 64<<10))
 	_ = b.Close()
-}
-
-// isDialError reports whether err happened before the request was sent:
-// the connection was never established.
-func isDialError(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		var dns *net.DNSError
-		if errors.As(err, &dns) && dns.IsNotFound {
-			return false // a name that does not exist will not appear
-		}
-		return true
-	}
-	return false
 }

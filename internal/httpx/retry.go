@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/internal/backoff"
+	"github.com/iamkit/iamkit/internal/dialerr"
 )
 
 // shouldRetry applies policy p to the outcome of one attempt. It never
@@ -23,8 +24,8 @@ func shouldRetry(p RetryPolicy, resp *http.Response, err error) bool {
 		if isPermanentTransportError(err) {
 			return false
 		}
-		if isDialError(err) {
-			return true // never reached the server: not processed
+		if dialerr.Is(err) {
+			return true // never reached the server (DNS included): not processed
 		}
 		return p == RetryIdempotent
 	}
