@@ -5,23 +5,16 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/iamkit/iamkit/iam"
 )
 
-// Clock tells the time and makes timers.
-type Clock interface {
-	// Now returns the current time. The real clock's Now carries both the
-	// wall time and a monotonic reading (see package time); a decision that
-	// must respect a wall-clock deadline, such as whether a token has
-	// expired, compares the wall time.
-	Now() time.Time
-	// Since returns the time elapsed since t. For a t from Now, the real
-	// clock measures it on the monotonic clock, which does not advance while
-	// the system is suspended: do not use it alone to decide whether a
-	// wall-clock deadline has passed.
-	Since(t time.Time) time.Duration
-	// NewTimer returns a timer that fires once after d.
-	NewTimer(d time.Duration) Timer
-}
+// Clock is [iam.Clock]: it tells the time and makes timers. The real and
+// fake clocks of this package implement it.
+type Clock = iam.Clock
+
+// Timer is [iam.Timer], the timer a [Clock] makes.
+type Timer = iam.Timer
 
 // Monotonic is implemented by a [Clock] whose monotonic time is kept apart
 // from its wall time, such as [Fake]. The real clock does not need it: each
@@ -83,14 +76,6 @@ func (r *Reader) readSlow() (time.Time, time.Duration) {
 	}
 	now := r.c.Now()
 	return now, now.Sub(r.base)
-}
-
-// Timer is the subset of *time.Timer that iamkit uses.
-type Timer interface {
-	// C returns the channel on which the timer delivers its time.
-	C() <-chan time.Time
-	// Stop prevents the timer from firing; it reports whether it stopped it.
-	Stop() bool
 }
 
 // Real returns the system clock.
