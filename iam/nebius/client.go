@@ -347,48 +347,57 @@ func contextErr(ctx context.Context) error {
 }
 
 // invokeAuthed makes one attempt with a bearer token; when the service says
-// UNAUTHENTICATED and the token source can refresh, it invalidates the token
-// and tries once more with a fresh one. Each RPC is bounded by
-// AttemptTimeout.
+// UNAUTHENTICATED, it reports that token to the source and tries once more
+// with a fresh, different one (auth.RetryOnRejection). Each RPC is bounded
+// by AttemptTimeout.
 // It returns the token it used last, to be scrubbed from error text, and
 // whether the last RPC failed because AttemptTimeout ran out (while the
 // caller's context had not ended).
 func (c *Client) invokeAuthed(ctx context.Context, cl call, md metadata.MD, req, resp any, header *metadata.MD) (string, bool, error) {
-	for try := 0; ; try++ {
-		tok, err := auth.TokenFrom(ctx, c.tokens)
-		if err != nil {
-			return "", false, &tokenError{err}
+	var (
+		last     string
+		timedOut bool
+		rpcErr   error
+		tries    int
+	)
+	err := auth.RetryOnRejection(ctx, c.tokens, func(tok auth.Token) bool {
+		if tries++; tries > 1 {
+			c.log.DebugContext(ctx, "nebius: token rejected, retrying with a fresh one", "op", cl.op)
 		}
-		if tok.Value.IsZero() {
-			return "", false, &tokenError{errors.New("the token source returned an empty token")}
-		}
-		out := md.Copy()
-		out.Set(headerAuthorization, "Bearer "+tok.Value.Reveal())
-		cctx := metadata.NewOutgoingContext(ctx, out)
-		cancel := func() {}
-		var attemptDeadline time.Time // zero unless AttemptTimeout sets this RPC's deadline
-		if c.opts.AttemptTimeout > 0 {
-			dl := time.Now().Add(c.opts.AttemptTimeout)
-			if cdl, ok := ctx.Deadline(); !ok || dl.Before(cdl) {
-				attemptDeadline = dl
-				cctx, cancel = context.WithDeadline(cctx, dl)
-			}
-		}
-		err = c.conn.Invoke(cctx, cl.method, req, resp, grpc.Header(header))
-		cancel()
-		// The deadline is compared with the time rather than taken from
-		// cctx.Err(): gRPC may report DEADLINE_EXCEEDED (the server's reset
-		// of the stream) before the context's own timer has fired.
-		timedOut := err != nil && !attemptDeadline.IsZero() && status.Code(err) == codes.DeadlineExceeded &&
-			!time.Now().Before(attemptDeadline)
-		if err == nil || try > 0 || status.Code(err) != codes.Unauthenticated {
-			return tok.Value.Reveal(), timedOut, err
-		}
-		if !auth.InvalidateToken(c.tokens, tok) {
-			return tok.Value.Reveal(), false, err
-		}
-		c.log.DebugContext(ctx, "nebius: token rejected, retrying with a fresh one", "op", cl.op)
+		last = tok.Value.Reveal()
+		timedOut, rpcErr = c.invokeOnce(ctx, cl, md, last, req, resp, header)
+		return status.Code(rpcErr) == codes.Unauthenticated
+	})
+	if err != nil {
+		return "", false, &tokenError{err}
 	}
+	return last, timedOut, rpcErr
+}
+
+// invokeOnce makes one RPC with bearer token tok, bounded by
+// AttemptTimeout, and reports whether it failed because AttemptTimeout
+// ran out.
+func (c *Client) invokeOnce(ctx context.Context, cl call, md metadata.MD, tok string, req, resp any, header *metadata.MD) (bool, error) {
+	out := md.Copy()
+	out.Set(headerAuthorization, "Bearer "+tok)
+	cctx := metadata.NewOutgoingContext(ctx, out)
+	cancel := func() {}
+	var attemptDeadline time.Time // zero unless AttemptTimeout sets this RPC's deadline
+	if c.opts.AttemptTimeout > 0 {
+		dl := time.Now().Add(c.opts.AttemptTimeout)
+		if cdl, ok := ctx.Deadline(); !ok || dl.Before(cdl) {
+			attemptDeadline = dl
+			cctx, cancel = context.WithDeadline(cctx, dl)
+		}
+	}
+	err := c.conn.Invoke(cctx, cl.method, req, resp, grpc.Header(header))
+	cancel()
+	// The deadline is compared with the time rather than taken from
+	// cctx.Err(): gRPC may report DEADLINE_EXCEEDED (the server's reset of
+	// the stream) before the context's own timer has fired.
+	timedOut := err != nil && !attemptDeadline.IsZero() && status.Code(err) == codes.DeadlineExceeded &&
+		!time.Now().Before(attemptDeadline)
+	return timedOut, err
 }
 
 // tokenError is a failure to get a bearer token, before any RPC.

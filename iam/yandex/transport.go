@@ -68,19 +68,17 @@ func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
 
 	var (
 		resp    *httpx.Response
+		callErr error
 		secrets []string
 	)
-	for attempt := 0; ; attempt++ {
-		tok, err := t.token(ctx)
-		if err != nil {
-			// The source's own error (an *iam.Error from an exchanger,
-			// say) carries the sentinel.
-			return nil, &iam.Error{Provider: iam.Yandex, Op: c.op,
-				Message: "getting an IAM token", Err: err}
-		}
+	// A rejected token is reported to the source (only that token, so a
+	// token another caller just refreshed survives), and the call is
+	// repeated once with a fresh, different token (see
+	// auth.RetryOnRejection).
+	err := auth.RetryOnRejection(ctx, t.ts, func(tok auth.Token) bool {
 		secrets = append(secrets, tok.Value.Reveal())
 		bearer := "Bearer " + tok.Value.Reveal()
-		resp, err = t.http.Do(ctx, &httpx.Request{
+		resp, callErr = t.http.Do(ctx, &httpx.Request{
 			Op:     c.op,
 			Method: c.method,
 			URL:    c.url,
@@ -96,16 +94,16 @@ func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
 			},
 			Secrets: secrets,
 		})
-		if err != nil {
-			return nil, t.transportError(c.op, err, secrets)
-		}
-		// A rejected token is reported to the source (only that token, so
-		// a token another caller just refreshed survives), and the call is
-		// repeated once if the source can get a new one.
-		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 && auth.InvalidateToken(t.ts, tok) {
-			continue
-		}
-		break
+		return callErr == nil && resp.StatusCode == http.StatusUnauthorized
+	})
+	if err != nil {
+		// The source's own error (an *iam.Error from an exchanger, say)
+		// carries the sentinel.
+		return nil, &iam.Error{Provider: iam.Yandex, Op: c.op,
+			Message: "getting an IAM token", Err: err}
+	}
+	if callErr != nil {
+		return nil, t.transportError(c.op, callErr, secrets)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, decodeError(c.op, resp, secrets)
@@ -123,19 +121,6 @@ func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
 		}
 	}
 	return resp, nil
-}
-
-// token returns the current access token, through the context-aware method
-// when the source has one.
-func (t *transport) token(ctx context.Context) (auth.Token, error) {
-	tok, err := auth.TokenFrom(ctx, t.ts)
-	if err != nil {
-		return auth.Token{}, err
-	}
-	if tok.Value.IsZero() {
-		return auth.Token{}, errors.New("token source returned an empty token")
-	}
-	return tok, nil
 }
 
 func (t *transport) transportError(op string, err error, secrets []string) error {
