@@ -40,7 +40,6 @@ type exchangeConfig struct {
 	provider    iam.Provider
 	endpoint    string
 	http        *httpx.Client
-	httpOpts    func(*httpx.Options) // the options of http, for a client with fewer attempts
 	maxAttempts int
 	clock       iam.Clock
 	logger      *slog.Logger
@@ -68,13 +67,13 @@ func newExchangeConfig(provider iam.Provider, name string, signer JWTSigner, end
 		maxAttempts = DefaultExchangeMaxAttempts
 	}
 	c.maxAttempts = maxAttempts
-	c.httpOpts = func(o *httpx.Options) {
+	c.http = httpx.New(func(o *httpx.Options) {
 		o.HTTPClient = hc
 		o.MaxAttempts = maxAttempts
 		o.MaxResponseBytes = maxExchangeResponseBytes
+		o.Clock = c.clock
 		o.Logger = c.logger
-	}
-	c.http = httpx.New(c.httpOpts)
+	})
 	return c
 }
 
@@ -130,11 +129,7 @@ func (c *exchangeConfig) exchange(ctx context.Context, signer JWTSigner, content
 		}
 		freshUntil := halfLife(jwt, now)
 		calls := 0
-		client := c.http
-		if sent > 0 {
-			client = httpx.New(c.httpOpts, func(o *httpx.Options) { o.MaxAttempts = c.maxAttempts - sent })
-		}
-		resp, err := client.Do(ctx, &httpx.Request{
+		resp, err := c.http.Do(ctx, &httpx.Request{
 			Op:     exchangeOp,
 			Method: http.MethodPost,
 			URL:    c.endpoint,
@@ -144,6 +139,8 @@ func (c *exchangeConfig) exchange(ctx context.Context, signer JWTSigner, content
 			},
 			Body:  b,
 			Retry: httpx.RetryIdempotent,
+			// The attempts left, after those made with earlier JWTs.
+			MaxAttempts: c.maxAttempts - sent,
 			// Called before every attempt: a retry with an aged JWT is
 			// stopped here, before it is sent, and made again below.
 			Sign: func(*http.Request, []byte) error {

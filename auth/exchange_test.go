@@ -78,7 +78,19 @@ type xchEnv struct {
 	logs   *xchLogs
 }
 
+// newXchEnv is newManualXchEnv whose fake clock moves on by itself to any
+// timer that waits on it (the exchangers' retry waits), as time passes
+// while a client waits.
 func newXchEnv(t *testing.T) *xchEnv {
+	t.Helper()
+	e := newManualXchEnv(t)
+	e.advanceWhileWaiting(t)
+	return e
+}
+
+// newManualXchEnv makes an xchEnv whose fake clock moves only when the
+// test moves it.
+func newManualXchEnv(t *testing.T) *xchEnv {
 	t.Helper()
 	pk := xchPrivateKey(t)
 	e := &xchEnv{clk: iamtest.NewFakeClock(xchT0), reg: iamtest.NewRegistry(), logs: &xchLogs{}}
@@ -108,6 +120,22 @@ func newXchEnv(t *testing.T) *xchEnv {
 	}
 	e.nSign, e.ySign = &capturingSigner{JWTSigner: ns}, &capturingSigner{JWTSigner: ys}
 	return e
+}
+
+// advanceWhileWaiting moves the fake clock on to each timer as soon as
+// one waits on it, until the test ends.
+func (e *xchEnv) advanceWhileWaiting(t *testing.T) {
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for e.clk.BlockUntilTimers(1, done) {
+			e.clk.AdvanceToNextTimer()
+		}
+	}()
+	t.Cleanup(func() {
+		close(done)
+		<-stopped
+	})
 }
 
 func (e *xchEnv) nebiusX(optFns ...func(*auth.NebiusExchangerOptions)) *auth.NebiusExchanger {
@@ -197,7 +225,7 @@ func TestNebiusExpiryCountsFromBeforeTheCall(t *testing.T) {
 	// The emulator takes 30s (on the fake clock) to answer; the token's
 	// expiry counts from before the request: now + expires_in, not
 	// now + 30s + expires_in.
-	e := newXchEnv(t)
+	e := newManualXchEnv(t)
 	e.nebius.Faults.Add(iamtest.Fault{Kind: iamtest.FaultLatency, Delay: 30 * time.Second})
 	done := make(chan auth.Token, 1)
 	finished := make(chan struct{})

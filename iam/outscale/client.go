@@ -215,6 +215,7 @@ func New(optFns ...func(*Options)) (*Client, error) {
 		h.MaxAttempts = o.MaxAttempts
 		h.BaseDelay = o.BaseDelay
 		h.MaxDelay = o.MaxDelay
+		h.Clock = o.Clock
 		h.Logger = o.Logger
 		h.UserAgent = o.UserAgent
 	})

@@ -122,6 +122,7 @@ func New(ts oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 	t.http = httpx.New(func(h *httpx.Options) {
 		h.HTTPClient = o.HTTPClient
 		h.MaxAttempts = o.MaxAttempts
+		h.Clock = o.Clock
 		h.Logger = o.Logger
 		if o.UserAgent != "" {
 			h.UserAgent = o.UserAgent

@@ -39,8 +39,8 @@ func shouldRetry(p RetryPolicy, resp *http.Response, err error) bool {
 }
 
 // isPermanentTransportError reports errors that another attempt would
-// repeat: certificate failures, a plain-HTTP answer to TLS, bad schemes,
-// redirect loops.
+// repeat: certificate failures, a plain-HTTP answer to TLS
+// (http.ErrSchemeMismatch), bad schemes, redirect loops.
 func isPermanentTransportError(err error) bool {
 	var (
 		certVerify *tls.CertificateVerificationError
@@ -50,7 +50,7 @@ func isPermanentTransportError(err error) bool {
 		record     tls.RecordHeaderError
 	)
 	if errors.As(err, &certVerify) || errors.As(err, &unknownCA) || errors.As(err, &hostname) ||
-		errors.As(err, &invalid) || errors.As(err, &record) {
+		errors.As(err, &invalid) || errors.As(err, &record) || errors.Is(err, http.ErrSchemeMismatch) {
 		return true
 	}
 	msg := err.Error()
