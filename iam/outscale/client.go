@@ -100,8 +100,8 @@ type Options struct {
 	// is never retried: four bad signatures in a row lock the account.
 	MaxAttempts         int
 	BaseDelay, MaxDelay time.Duration
-	// Clock gives the signing time and "now" for expiry checks (default:
-	// the system clock).
+	// Clock gives the signing time, "now" for expiry checks and the retry
+	// waits (default: the system clock).
 	Clock iam.Clock
 	// Logger receives debug records of requests; never secrets or bodies.
 	Logger *slog.Logger

@@ -55,8 +55,8 @@ type Options struct {
 	Logger *slog.Logger
 	// UserAgent replaces the default "iamkit/<version>" User-Agent.
 	UserAgent string
-	// Clock is the time source for operation polling and expiry
-	// validation; nil means the system clock.
+	// Clock is the time source for operation polling, retry waits and
+	// expiry validation; nil means the system clock.
 	Clock iam.Clock
 	// PollInterval is the first wait between operation polls (default
 	// 1s); later waits grow by half up to MaxPollInterval, unless the
