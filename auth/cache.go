@@ -350,7 +350,7 @@ func (c *Cache) run(f *flight) {
 		c.failures++
 		c.lastErr = err
 		_, now := c.clock.Read()
-		c.notBefore.Store(int64(addSat(now, c.backoff(c.failures))))
+		c.notBefore.Store(int64(clock.AddSat(now, c.backoff(c.failures))))
 		f.err = &RefreshError{Err: err}
 		if c.closed {
 			// Close cancelled the exchange: tell the waiters why, rather
@@ -418,8 +418,8 @@ func (c *Cache) newEntry(tok Token, startWall time.Time, startSince time.Duratio
 		refreshIn = c.opts.MaxRefreshAge
 	}
 	refreshIn -= scaleDuration(refreshIn, rand.Float64()*c.opts.Jitter)
-	e.expireAt = addSat(startSince, lifetime-minValid) // minValid ≤ lifetime/4: no overflow
-	e.refreshAt = min(addSat(startSince, refreshIn), e.expireAt)
+	e.expireAt = clock.AddSat(startSince, lifetime-minValid) // minValid ≤ lifetime/4: no overflow
+	e.refreshAt = min(clock.AddSat(startSince, refreshIn), e.expireAt)
 	e.wallExpireAt = expiry.Add(-minValid)
 	e.wallRefreshAt = startWall.Add(refreshIn)
 	if e.wallRefreshAt.After(e.wallExpireAt) {
@@ -442,17 +442,6 @@ func scaleDuration(d time.Duration, f float64) time.Duration {
 		return math.MinInt64
 	}
 	return time.Duration(x)
-}
-
-// addSat returns a+b, saturated at the ends of the Duration range.
-func addSat(a, b time.Duration) time.Duration {
-	switch {
-	case b > 0 && a > math.MaxInt64-b:
-		return math.MaxInt64
-	case b < 0 && a < math.MinInt64-b:
-		return math.MinInt64
-	}
-	return a + b
 }
 
 // backoff returns the wait after n consecutive failures: exponential from

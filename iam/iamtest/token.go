@@ -169,18 +169,7 @@ func (s *tokenServer) applyFault(w http.ResponseWriter, r *http.Request, op stri
 // wait waits d on the emulator clock; false if the request ended or the
 // emulator closed first.
 func (s *tokenServer) wait(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := s.clock.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C():
-		return true
-	case <-ctx.Done():
-	case <-s.closed:
-	}
-	return false
+	return clock.Wait(ctx, s.clock, d, s.closed)
 }
 
 // issue mints an opaque token with prefix, records it and returns it with
