@@ -96,12 +96,14 @@ func TestEveryRetryWaitRunsOnTheClock(t *testing.T) {
 	}
 }
 
-// TestCancelDuringClockWait: a caller that gives up while Do waits on the
-// (fake) clock gets its context's error at once, after one attempt.
-func TestCancelDuringClockWait(t *testing.T) {
+// TestContextCancelDuringBackoff: a caller that gives up while Do waits
+// (an hour's Retry-After, on the fake clock) gets its context's error at
+// once, after one attempt, and leaves no timer behind.
+func TestContextCancelDuringBackoff(t *testing.T) {
 	fake := clock.NewFake(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
 	s := newStatusServer(t, 503)
-	c := New(func(o *Options) { o.Clock = fake; o.BaseDelay = time.Hour; o.MaxDelay = time.Hour })
+	s.header = http.Header{"Retry-After": {"3600"}}
+	c := New(func(o *Options) { o.Clock = fake; o.MaxRetryAfter = time.Hour })
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
@@ -176,40 +178,30 @@ func TestAttemptTimeout(t *testing.T) {
 	}
 }
 
-// TestAttemptTimeoutCoversTheBody: the timeout also bounds reading the
-// body, and ends when the body is read: a connection is then reused.
+// TestAttemptTimeoutCoversTheBody: the timeout ends when the body has
+// been read (a connection is then reused), and bounds reading it.
 func TestAttemptTimeoutCoversTheBody(t *testing.T) {
-	var conns atomic.Int32
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(200)
-		w.(http.Flusher).Flush()
-		if r.URL.Path == "/stall" {
-			<-r.Context().Done()
-			return
-		}
-		w.Write([]byte("body"))
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	defer srv.Close()
+	s := newIdleServer(t)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	defer tr.CloseIdleConnections()
 	c := New(fast, func(o *Options) { o.HTTPClient = &http.Client{Transport: tr, Timeout: 10 * time.Second} })
 	for range 5 {
-		resp, err := c.Do(t.Context(), &Request{URL: srv.URL + "/ok"})
-		if err != nil || string(resp.Body) != "body" {
+		resp, err := c.Do(t.Context(), &Request{URL: s.URL})
+		if err != nil || string(resp.Body) != "ok" {
 			t.Fatalf("Do = %+v, %v", resp, err)
 		}
 	}
-	if n := conns.Load(); n != 1 {
+	if n := s.conns.Load(); n != 1 {
 		t.Errorf("%d connections for 5 sequential calls, want 1", n)
 	}
+	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer stall.Close()
 	short := New(fast, func(o *Options) { o.HTTPClient = &http.Client{Transport: tr, Timeout: 50 * time.Millisecond} })
-	_, err := short.Do(t.Context(), &Request{URL: srv.URL + "/stall", Retry: RetryNever})
+	_, err := short.Do(t.Context(), &Request{URL: stall.URL, Retry: RetryNever})
 	var te *AttemptTimeoutError
 	if !errors.As(err, &te) {
 		t.Fatalf("err = %v, want an AttemptTimeoutError while reading the body", err)

@@ -360,46 +360,6 @@ func TestResponseSizeLimit(t *testing.T) {
 	}
 }
 
-func TestContextCancelDuringBackoff(t *testing.T) {
-	s := newStatusServer(t, 503)
-	s.header = http.Header{"Retry-After": {"3600"}}
-	logs := &logCapture{notify: make(chan string, 16)}
-	c := New(func(o *Options) {
-		o.MaxRetryAfter = time.Hour
-		o.Logger = logs.logger()
-	})
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() {
-		_, err := c.Do(ctx, &Request{URL: s.URL})
-		done <- err
-	}()
-	// Wait until Do has decided to wait an hour, then cancel.
-wait:
-	for {
-		select {
-		case msg := <-logs.notify:
-			if msg == "httpx: retrying" {
-				break wait
-			}
-		case err := <-done:
-			t.Fatalf("Do returned before the backoff: %v", err)
-		}
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("err = %v, want context.Canceled", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Do did not return after cancel")
-	}
-	if s.n.Load() != 1 {
-		t.Errorf("server saw %d requests, want 1", s.n.Load())
-	}
-}
-
 func TestContextDeadlineWhileWaitingForAnswer(t *testing.T) {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
