@@ -252,32 +252,6 @@ func TestOwnPool(t *testing.T) {
 	}
 }
 
-// TestUnresolvableNameIsRetried: a name that does not resolve is a dial
-// failure, so not processed: retried under every policy but RetryNever
-// (internal/dialerr's one rule).
-func TestUnresolvableNameIsRetried(t *testing.T) {
-	noDNS := &net.Dialer{Resolver: &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
-		return nil, errors.New("no DNS server here")
-	}}}
-	tr := &http.Transport{DialContext: noDNS.DialContext}
-	defer tr.CloseIdleConnections()
-	for _, p := range []RetryPolicy{RetryUnprocessed, RetryIdempotent, RetryNever} {
-		logs := &logCapture{}
-		c := New(fast, func(o *Options) { o.HTTPClient = &http.Client{Transport: tr}; o.Logger = logs.logger() })
-		_, err := c.Do(t.Context(), &Request{Op: "NoDNS", Method: http.MethodPost, URL: "https://iam.example.test/v1", Body: []byte("b"), Retry: p})
-		if err == nil {
-			t.Fatalf("%v: want an error", p)
-		}
-		want := 4
-		if p == RetryNever {
-			want = 1
-		}
-		if got := logs.count("httpx: attempt failed"); got != want {
-			t.Errorf("%v: %d attempts, want %d (err %v)", p, got, want, err)
-		}
-	}
-}
-
 // TestRequestMaxAttempts: a request may cap its attempts below the
 // client's, not raise them.
 func TestRequestMaxAttempts(t *testing.T) {

@@ -140,26 +140,42 @@ func resetServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
 }
 
 func TestTransportErrors(t *testing.T) {
-	t.Run("connection refused is retried under every policy but never", func(t *testing.T) {
-		for _, p := range []RetryPolicy{RetryUnprocessed, RetryIdempotent, RetryNever} {
-			logs := &logCapture{}
-			c := New(fast, func(o *Options) { o.Logger = logs.logger() })
-			_, err := c.Do(t.Context(), &Request{Op: "Refused", Method: http.MethodPost, URL: refusedURL(t), Body: []byte("b"), Retry: p})
-			if err == nil {
-				t.Fatalf("%v: want an error", p)
+	// A name that does not resolve ("no such host", as the resolver says
+	// of a name that does not exist) is a dial failure too: not processed
+	// (internal/dialerr's one rule).
+	noDNSTransport := &http.Transport{DialContext: func(_ context.Context, network, addr string) (net.Conn, error) {
+		host, _, _ := net.SplitHostPort(addr)
+		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}
+	}}
+	defer noDNSTransport.CloseIdleConnections()
+	for _, tt := range []struct {
+		name, url, prefix string
+		hc                *http.Client
+	}{
+		{"connection refused", refusedURL(t), "httpx Unsent: POST http://127.0.0.1:", nil},
+		{"name does not resolve", "https://iam.example.test/v1", "httpx Unsent: POST https://iam.example.test/v1", &http.Client{Transport: noDNSTransport}},
+	} {
+		t.Run(tt.name+" is retried under every policy but never", func(t *testing.T) {
+			for _, p := range []RetryPolicy{RetryUnprocessed, RetryIdempotent, RetryNever} {
+				logs := &logCapture{}
+				c := New(fast, func(o *Options) { o.Logger = logs.logger(); o.HTTPClient = tt.hc })
+				_, err := c.Do(t.Context(), &Request{Op: "Unsent", Method: http.MethodPost, URL: tt.url, Body: []byte("b"), Retry: p})
+				if err == nil {
+					t.Fatalf("%v: want an error", p)
+				}
+				want := 4
+				if p == RetryNever {
+					want = 1
+				}
+				if got := logs.count("httpx: attempt failed"); got != want {
+					t.Errorf("%v: attempts = %d, want %d (err %v)", p, got, want, err)
+				}
+				if !strings.HasPrefix(err.Error(), tt.prefix) {
+					t.Errorf("%v: error %q does not name op, method and URL", p, err)
+				}
 			}
-			want := 4
-			if p == RetryNever {
-				want = 1
-			}
-			if got := logs.count("httpx: attempt failed"); got != want {
-				t.Errorf("%v: attempts = %d, want %d (err %v)", p, got, want, err)
-			}
-			if !strings.Contains(err.Error(), "httpx Refused: POST http://127.0.0.1:") {
-				t.Errorf("%v: error %q does not name op, method and URL", p, err)
-			}
-		}
-	})
+		})
+	}
 	t.Run("reset after sending", func(t *testing.T) {
 		for _, tt := range []struct {
 			p    RetryPolicy
