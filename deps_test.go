@@ -42,10 +42,10 @@ func TestImportDirection(t *testing.T) {
 	}
 	const mod = "github.com/iamkit/iamkit/"
 	rules := map[string][]string{
-		"internal/clock":           {},
 		"internal/safeprint":       {},
+		"iam":                      {"internal/safeprint"},
+		"internal/clock":           {"iam", "internal/safeprint"},
 		"internal/httpx":           {"iam", "internal/"},
-		"iam":                      {"internal/clock", "internal/safeprint"},
 		"auth":                     {"iam", "internal/"},
 		"auth/nebiusauth":          {"auth", "iam", "internal/"},
 		"auth/yandexauth":          {"auth", "iam", "internal/"},

@@ -12,7 +12,8 @@
 //	auth/nebiusauth, auth/yandexauth   auth, iam, internal
 //	auth                               iam, internal
 //	internal/httpx, internal/redact    iam (the HTTP plumbing of the clients)
-//	iam                                internal/clock, internal/safeprint
+//	internal/clock                     iam (it implements iam.Clock)
+//	iam                                internal/safeprint
 //
 // No library package imports the emulators, and a program that uses only
 // Yandex or OUTSCALE does not link gRPC.

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/backoff"
 	"github.com/iamkit/iamkit/internal/clock"
 )
 
@@ -366,7 +367,7 @@ func (c *Cache) run(f *flight) {
 		c.failures++
 		c.lastErr = err
 		_, now := c.clock.Read()
-		c.notBefore.Store(int64(addSat(now, c.backoff(c.failures))))
+		c.notBefore.Store(int64(clock.AddSat(now, c.backoff(c.failures))))
 		f.err = &RefreshError{Err: err}
 		if c.closed {
 			// Close cancelled the exchange: tell the waiters why, rather
@@ -434,8 +435,8 @@ func (c *Cache) newEntry(tok Token, startWall time.Time, startSince time.Duratio
 		refreshIn = c.opts.MaxRefreshAge
 	}
 	refreshIn -= scaleDuration(refreshIn, rand.Float64()*c.opts.Jitter)
-	e.expireAt = addSat(startSince, lifetime-minValid) // minValid ≤ lifetime/4: no overflow
-	e.refreshAt = min(addSat(startSince, refreshIn), e.expireAt)
+	e.expireAt = clock.AddSat(startSince, lifetime-minValid) // minValid ≤ lifetime/4: no overflow
+	e.refreshAt = min(clock.AddSat(startSince, refreshIn), e.expireAt)
 	e.wallExpireAt = expiry.Add(-minValid)
 	e.wallRefreshAt = startWall.Add(refreshIn)
 	if e.wallRefreshAt.After(e.wallExpireAt) {
@@ -460,28 +461,10 @@ func scaleDuration(d time.Duration, f float64) time.Duration {
 	return time.Duration(x)
 }
 
-// addSat returns a+b, saturated at the ends of the Duration range.
-func addSat(a, b time.Duration) time.Duration {
-	switch {
-	case b > 0 && a > math.MaxInt64-b:
-		return math.MaxInt64
-	case b < 0 && a < math.MinInt64-b:
-		return math.MinInt64
-	}
-	return a + b
-}
-
 // backoff returns the wait after n consecutive failures: exponential from
 // BaseDelay, capped at MaxDelay, with jitter over its upper half.
 func (c *Cache) backoff(n int) time.Duration {
-	d := c.opts.BaseDelay
-	for i := 1; i < n && d < c.opts.MaxDelay; i++ {
-		d *= 2
-	}
-	if d > c.opts.MaxDelay {
-		d = c.opts.MaxDelay
-	}
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return backoff.Upper(c.opts.BaseDelay, c.opts.MaxDelay, n)
 }
 
 // Invalidate drops the cached token, so that the next call waits for a new

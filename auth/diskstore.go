@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/atomicfile"
 )
 
 // DiskStore is a [TokenStore] in one JSON file, so that short-lived
@@ -148,34 +149,14 @@ func (s *DiskStore) read() diskFile {
 }
 
 // writeFileAtomic writes data to path with mode 0600 through a temporary
-// file and a rename.
+// file and a rename (see internal/atomicfile), making its directory
+// (mode 0700) first if needed.
 func writeFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("auth: creating %s: %w", dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("auth: writing %s: %w", path, err)
-	}
-	name := tmp.Name()
-	defer os.Remove(name) // no-op after a successful rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("auth: writing %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("auth: writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("auth: writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("auth: writing %s: %w", path, err)
-	}
-	if err := os.Rename(name, path); err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("auth: writing %s: %w", path, err)
 	}
 	return nil

@@ -68,39 +68,43 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if httpx.CrossOriginHop(req) {
 		return t.base().RoundTrip(httpx.WithoutCredentials(req))
 	}
-	tok, err := TokenFrom(req.Context(), t.Source)
+	// The body can be sent again when it is empty or GetBody can make it
+	// anew (http.NewRequest sets GetBody for bytes, strings and buffers).
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	var (
+		resp  *http.Response
+		rtErr error
+		tries int
+	)
+	err := RetryOnRejection(req.Context(), t.Source, func(tok Token) bool {
+		out := withBearer(req, tok)
+		if tries++; tries > 1 {
+			if req.GetBody != nil {
+				body, err := req.GetBody()
+				if err != nil {
+					return false // keep the 401
+				}
+				out.Body = body
+			}
+			drainAndClose(resp.Body)
+		}
+		resp, rtErr = t.base().RoundTrip(out)
+		if rtErr != nil || resp.StatusCode != http.StatusUnauthorized {
+			return false
+		}
+		if !replayable {
+			// The token is bad all the same: let the next request get
+			// another, but this one cannot be sent again.
+			InvalidateToken(t.Source, tok)
+			return false
+		}
+		return true
+	})
 	if err != nil {
 		closeBody(req)
 		return nil, err
 	}
-	resp, err := t.base().RoundTrip(withBearer(req, tok))
-	if err != nil || resp.StatusCode != http.StatusUnauthorized {
-		return resp, err
-	}
-	if !InvalidateToken(t.Source, tok) || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
-		return resp, nil
-	}
-	var body io.ReadCloser
-	if req.GetBody != nil {
-		if body, err = req.GetBody(); err != nil {
-			return resp, nil
-		}
-	}
-	fresh, err := TokenFrom(req.Context(), t.Source)
-	if err != nil || fresh.Value.Equal(tok.Value) {
-		// No token, or the same one again (a source that cannot refresh):
-		// never send rejected credentials twice.
-		if body != nil {
-			body.Close()
-		}
-		return resp, nil
-	}
-	drainAndClose(resp.Body)
-	retry := withBearer(req, fresh)
-	if body != nil {
-		retry.Body = body
-	}
-	return t.base().RoundTrip(retry)
+	return resp, rtErr
 }
 
 func (t *Transport) base() http.RoundTripper {

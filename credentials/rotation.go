@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/backoff"
 )
 
 // heldKey is a key whose secret the provider holds.
@@ -358,13 +358,7 @@ func (p *ManagedProvider) handleRejects(now time.Time) {
 // backoff returns a jittered exponential delay for the n-th failure (n≥1):
 // a random value in [d/2, d) with d = BaseDelay·2^(n-1) capped at MaxDelay.
 func (p *ManagedProvider) backoff(n int) time.Duration {
-	d := p.opts.BaseDelay
-	for i := 1; i < n && d < p.opts.MaxDelay; i++ {
-		d *= 2
-	}
-	d = min(d, p.opts.MaxDelay)
-	half := d / 2
-	return half + time.Duration(rand.Int64N(int64(half)+1))
+	return backoff.Upper(p.opts.BaseDelay, p.opts.MaxDelay, n)
 }
 
 func (p *ManagedProvider) callCtx(ctx context.Context) (context.Context, context.CancelFunc) {

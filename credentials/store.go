@@ -8,11 +8,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/atomicfile"
 )
 
 // stateFileVersion is the format version the provider writes. Version 1
@@ -143,29 +143,7 @@ func writeStateFile(path string, sf *stateFile) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("credentials: writing state file: %w", err)
-	}
-	tmpName := tmp.Name()
-	defer os.Remove(tmpName) // no-op after the rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("credentials: writing state file: %w", err)
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("credentials: writing state file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("credentials: writing state file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("credentials: writing state file: %w", err)
-	}
-	if err := os.Rename(tmpName, path); err != nil {
+	if err := atomicfile.Write(path, b); err != nil {
 		return fmt.Errorf("credentials: writing state file: %w", err)
 	}
 	return nil

@@ -41,7 +41,8 @@ type ExchangerOptions struct {
 	// HTTPClient carries the requests (TLS settings, proxies). Default: a
 	// pooled client with per-attempt timeouts.
 	HTTPClient *http.Client
-	// Clock is the time source for JWT timestamps and the token's expiry.
+	// Clock is the time source for JWT timestamps, retry waits and the
+	// token's expiry.
 	// Default: the system clock.
 	Clock iam.Clock
 	// Logger receives debug records of attempts and exchanges; never the

@@ -23,7 +23,18 @@ type xchEnv struct {
 
 func newXchEnv(t *testing.T) *xchEnv {
 	t.Helper()
-	e := &xchEnv{Env: authtest.NewEnv(t)}
+	return withSigner(authtest.NewEnv(t))
+}
+
+// newManualXchEnv is newXchEnv whose fake clock moves only when the test
+// moves it.
+func newManualXchEnv(t *testing.T) *xchEnv {
+	t.Helper()
+	return withSigner(authtest.NewManualEnv(t))
+}
+
+func withSigner(env *authtest.Env) *xchEnv {
+	e := &xchEnv{Env: env}
 	e.nSign = e.Capture(nebiusauth.NewSigner(e.NebiusKey))
 	return e
 }
@@ -41,7 +52,7 @@ func TestExpiryCountsFromBeforeTheCall(t *testing.T) {
 	// The emulator takes 30s (on the fake clock) to answer; the token's
 	// expiry counts from before the request: now + expires_in, not
 	// now + 30s + expires_in.
-	e := newXchEnv(t)
+	e := newManualXchEnv(t)
 	e.Nebius.Faults.Add(iamtest.Fault{Kind: iamtest.FaultLatency, Delay: 30 * time.Second})
 	done := make(chan auth.Token, 1)
 	finished := make(chan struct{})

@@ -29,8 +29,8 @@ type ExchangerOptions struct {
 	// HTTPClient carries the requests (TLS settings, proxies). Default: a
 	// pooled client with per-attempt timeouts.
 	HTTPClient *http.Client
-	// Clock is the time source for JWT timestamps. Default: the
-	// system clock.
+	// Clock is the time source for JWT timestamps and retry waits.
+	// Default: the system clock.
 	Clock iam.Clock
 	// Logger receives debug records of attempts and exchanges; never the
 	// JWT, the token or a body. Default: discard.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/httpx"
+	"github.com/iamkit/iamkit/internal/loopback"
 	"github.com/iamkit/iamkit/internal/version"
 )
 
@@ -181,8 +181,7 @@ func checkEndpoint(raw string) error {
 	case "https":
 		return nil
 	case "http":
-		host := u.Hostname()
-		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		if loopback.IsHost(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("s3client: Endpoint %q: plain http is allowed only on loopback (emulators); use https", raw)

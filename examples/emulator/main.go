@@ -32,26 +32,25 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
-	"net/netip"
 	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
 	"github.com/iamkit/iamkit/iam/iamtest/outscaletest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
+	"github.com/iamkit/iamkit/internal/atomicfile"
+	"github.com/iamkit/iamkit/internal/loopback"
 )
 
 // DefaultAddrBase is the first of the six consecutive ports the emulators
@@ -231,7 +230,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		if err != nil {
 			return err
 		}
-		if err := writeAtomic(*readyFile, data); err != nil {
+		if err := writePrivate(*readyFile, data); err != nil {
 			return fmt.Errorf("-ready-file: %w", err)
 		}
 		cleanups = append(cleanups, func() { _ = os.Remove(*readyFile) })
@@ -276,16 +275,8 @@ func resolveAddrs(base string, services []*service) error {
 // checkLoopback refuses addresses off the local machine: the emulators
 // trust keys printed on this program's output.
 func checkLoopback(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("want host:port: %w", err)
-	}
-	if strings.EqualFold(host, "localhost") {
-		return nil
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil || !ip.IsLoopback() {
-		return fmt.Errorf("host %q is not a loopback address: the emulators accept test keys anyone can read, so they listen on 127.0.0.1 or ::1 only", host)
+	if err := loopback.CheckAddr(addr); err != nil {
+		return fmt.Errorf("%w: the emulators accept test keys anyone can read, so they listen on loopback only", err)
 	}
 	return nil
 }
@@ -309,26 +300,11 @@ func rehost(u, addr string) string {
 	return p.String()
 }
 
-// writePrivate writes a file only its owner can read.
+// writePrivate writes a file only its owner can read, atomically, so that
+// a reader polling for path never sees it half written.
 func writePrivate(path string, data []byte) error {
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
-// writeAtomic writes data to path through a temporary file and a rename,
-// so that a reader polling for path never sees it half written.
-func writeAtomic(path string, data []byte) error {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	tmp := fmt.Sprintf("%s.%x.tmp", path, b)
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return err
 	}
 	return nil
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
 	"github.com/iamkit/iamkit/iam/nebius"
+	"github.com/iamkit/iamkit/internal/atomicfile"
 )
 
 func main() {
@@ -257,7 +258,7 @@ func startEmulators() (*emulators, error) {
 		return nil, err
 	}
 	e.credentialsPath = filepath.Join(e.dir, "credentials.json")
-	if err := os.WriteFile(e.credentialsPath, e.sa.CredentialsJSON, 0o600); err != nil {
+	if err := atomicfile.Write(e.credentialsPath, e.sa.CredentialsJSON); err != nil {
 		e.close()
 		return nil, err
 	}

@@ -169,18 +169,7 @@ func (s *tokenServer) applyFault(w http.ResponseWriter, r *http.Request, op stri
 // wait waits d on the emulator clock; false if the request ended or the
 // emulator closed first.
 func (s *tokenServer) wait(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := s.clock.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C():
-		return true
-	case <-ctx.Done():
-	case <-s.closed:
-	}
-	return false
+	return clock.Wait(ctx, s.clock, d, s.closed)
 }
 
 // issue mints an opaque token with prefix, records it and returns it with
@@ -192,15 +181,6 @@ func (s *tokenServer) issue(prefix, issuer, subject string) (string, time.Time) 
 	exp := s.clock.Now().Add(s.lifetime)
 	s.registry.PutToken(tok, IssuedToken{Subject: subject, Issuer: issuer, ExpiresAt: exp})
 	return tok, exp
-}
-
-// newRequestID returns a random UUID-shaped request ID.
-func newTokenRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 func writeTokenJSON(w http.ResponseWriter, status int, v any) {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Nebius token-exchange constants the emulator checks.
@@ -96,7 +98,7 @@ func (n *NebiusTokenServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n.s.exchanges.Add(1)
-	w.Header().Set("X-Request-Id", newTokenRequestID())
+	w.Header().Set("X-Request-Id", uuid.NewString())
 	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTokenRequestBytes))
 	if n.s.applyFault(w, r, NebiusTokenPath, writeNebiusFault) == faultHandled {
 		return

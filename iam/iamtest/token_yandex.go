@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Yandex token-exchange constants the emulator checks.
@@ -103,7 +105,7 @@ func writeYandexError(w http.ResponseWriter, status, code int, msg, reqID string
 }
 
 func (y *YandexTokenServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	reqID := newTokenRequestID()
+	reqID := uuid.NewString()
 	w.Header().Set("X-Request-Id", reqID)
 	if r.URL.Path != YandexTokenPath {
 		writeYandexError(w, http.StatusNotFound, 5, "Not Found", reqID)

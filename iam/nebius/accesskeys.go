@@ -10,6 +10,7 @@ import (
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/nebius/internal/pb/commonv1"
 	"github.com/iamkit/iamkit/iam/nebius/internal/pb/iamv2"
+	"github.com/iamkit/iamkit/internal/paging"
 )
 
 // AccessKeys is the client of nebius.iam.v2.AccessKeyService: the
@@ -203,7 +204,7 @@ func (a *AccessKeys) ListPage(ctx context.Context, req ListRequest) (*AccessKeyP
 // List returns an iterator over every access key in a project, fetching
 // pages as it goes. It stops at the first error, which it yields.
 func (a *AccessKeys) List(ctx context.Context, req ListRequest) iter.Seq2[*AccessKey, error] {
-	return paginate(ctx, akService+"List", req.PageToken, func(ctx context.Context, token string) ([]*AccessKey, string, error) {
+	return paging.Items(ctx, iam.Nebius, akService+"List", req.PageToken, func(ctx context.Context, token string) ([]*AccessKey, string, error) {
 		r := req
 		r.PageToken = token
 		p, err := a.ListPage(ctx, r)
@@ -233,7 +234,7 @@ func (a *AccessKeys) ListByAccountPage(ctx context.Context, req ListByAccountReq
 
 // ListByAccount returns an iterator over every access key of an account.
 func (a *AccessKeys) ListByAccount(ctx context.Context, req ListByAccountRequest) iter.Seq2[*AccessKey, error] {
-	return paginate(ctx, akService+"ListByAccount", req.PageToken, func(ctx context.Context, token string) ([]*AccessKey, string, error) {
+	return paging.Items(ctx, iam.Nebius, akService+"ListByAccount", req.PageToken, func(ctx context.Context, token string) ([]*AccessKey, string, error) {
 		r := req
 		r.PageToken = token
 		p, err := a.ListByAccountPage(ctx, r)

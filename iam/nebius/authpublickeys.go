@@ -12,6 +12,7 @@ import (
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/nebius/internal/pb/commonv1"
 	"github.com/iamkit/iamkit/iam/nebius/internal/pb/iamv1"
+	"github.com/iamkit/iamkit/internal/paging"
 )
 
 // AuthPublicKeys is the client of nebius.iam.v1.AuthPublicKeyService: the
@@ -180,7 +181,7 @@ func (k *AuthPublicKeys) ListPage(ctx context.Context, req ListRequest) (*AuthPu
 
 // List returns an iterator over every public key in a project.
 func (k *AuthPublicKeys) List(ctx context.Context, req ListRequest) iter.Seq2[*AuthPublicKey, error] {
-	return paginate(ctx, apkService+"List", req.PageToken, func(ctx context.Context, token string) ([]*AuthPublicKey, string, error) {
+	return paging.Items(ctx, iam.Nebius, apkService+"List", req.PageToken, func(ctx context.Context, token string) ([]*AuthPublicKey, string, error) {
 		r := req
 		r.PageToken = token
 		p, err := k.ListPage(ctx, r)
@@ -210,7 +211,7 @@ func (k *AuthPublicKeys) ListByAccountPage(ctx context.Context, req ListByAccoun
 
 // ListByAccount returns an iterator over every public key of an account.
 func (k *AuthPublicKeys) ListByAccount(ctx context.Context, req ListByAccountRequest) iter.Seq2[*AuthPublicKey, error] {
-	return paginate(ctx, apkService+"ListByAccount", req.PageToken, func(ctx context.Context, token string) ([]*AuthPublicKey, string, error) {
+	return paging.Items(ctx, iam.Nebius, apkService+"ListByAccount", req.PageToken, func(ctx context.Context, token string) ([]*AuthPublicKey, string, error) {
 		r := req
 		r.PageToken = token
 		p, err := k.ListByAccountPage(ctx, r)

@@ -16,6 +16,7 @@ import (
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/atomicfile"
 )
 
 // DefaultBootstrapKeyBits is the RSA key size Bootstrap generates, as the
@@ -207,33 +208,11 @@ func checkWritable(path string, overwrite bool) error {
 }
 
 // writeFileAtomic writes data to path with mode 0600 through a temporary
-// file in the same directory and a rename.
+// file in the same directory and a rename; without overwrite an existing
+// path is an error (fs.ErrExist) and is left as it was.
 func writeFileAtomic(path string, data []byte, overwrite bool) error {
-	if !overwrite {
-		if _, err := os.Lstat(path); err == nil {
-			return fmt.Errorf("%s exists", path)
-		}
+	if overwrite {
+		return atomicfile.Write(path, data)
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".credentials-*.tmp")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after the rename
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.WriteNew(path, data)
 }

@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
-	"net/netip"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"golang.org/x/oauth2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -23,8 +22,10 @@ import (
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/backoff"
 	"github.com/iamkit/iamkit/internal/clock"
 	"github.com/iamkit/iamkit/internal/httpx"
+	"github.com/iamkit/iamkit/internal/loopback"
 	"github.com/iamkit/iamkit/internal/version"
 )
 
@@ -174,7 +175,7 @@ func New(tokens oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 	o.Address = addr
 	var creds credentials.TransportCredentials
 	if o.Plaintext {
-		if !isLoopback(addr) {
+		if !loopback.IsAddr(addr) {
 			return nil, fmt.Errorf("nebius: New: plaintext is allowed only for loopback addresses, not %q: use TLS", addr)
 		}
 		creds = insecure.NewCredentials()
@@ -256,19 +257,6 @@ func resolveAddress(address, domain string) (string, error) {
 	return ServiceName + "." + domain, nil
 }
 
-// isLoopback reports whether addr ("host:port") names the local machine.
-func isLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
-}
-
 // callOptions describe one RPC for invoke.
 type call struct {
 	op        string // "AccessKeyService/Create", for errors and logs
@@ -293,7 +281,7 @@ func (c *Client) invokeTok(ctx context.Context, cl call, req, resp any) (string,
 	md, _ := metadata.FromOutgoingContext(ctx)
 	md = md.Copy()
 	if cl.mutating && len(md.Get(headerIdempotencyKey)) == 0 {
-		md.Set(headerIdempotencyKey, newUUID())
+		md.Set(headerIdempotencyKey, uuid.NewString())
 	}
 	if cl.resetMask != "" {
 		md.Set(headerResetMask, cl.resetMask)
@@ -313,7 +301,7 @@ func (c *Client) invokeTok(ctx context.Context, cl call, req, resp any) (string,
 		if !retry || attempt >= c.opts.MaxAttempts {
 			return tok, c.callError(ctx, cl.op, err, header, tok, timedOut)
 		}
-		d := backoff(c.opts.BaseDelay, c.opts.MaxDelay, attempt)
+		d := backoff.Full(c.opts.BaseDelay, c.opts.MaxDelay, attempt)
 		c.log.DebugContext(ctx, "nebius: retrying call", "op", cl.op, "code", st.Code().String(), "reason", why, "attempt", attempt, "delay", d)
 		if serr := clock.Sleep(ctx, c.clk, d); serr != nil {
 			// Report what the service said last, and that the caller's
@@ -363,48 +351,57 @@ func contextErr(ctx context.Context) error {
 }
 
 // invokeAuthed makes one attempt with a bearer token; when the service says
-// UNAUTHENTICATED and the token source can refresh, it invalidates the token
-// and tries once more with a fresh one. Each RPC is bounded by
-// AttemptTimeout.
+// UNAUTHENTICATED, it reports that token to the source and tries once more
+// with a fresh, different one (auth.RetryOnRejection). Each RPC is bounded
+// by AttemptTimeout.
 // It returns the token it used last, to be scrubbed from error text, and
 // whether the last RPC failed because AttemptTimeout ran out (while the
 // caller's context had not ended).
 func (c *Client) invokeAuthed(ctx context.Context, cl call, md metadata.MD, req, resp any, header *metadata.MD) (string, bool, error) {
-	for try := 0; ; try++ {
-		tok, err := auth.TokenFrom(ctx, c.tokens)
-		if err != nil {
-			return "", false, &tokenError{err}
+	var (
+		last     string
+		timedOut bool
+		rpcErr   error
+		tries    int
+	)
+	err := auth.RetryOnRejection(ctx, c.tokens, func(tok auth.Token) bool {
+		if tries++; tries > 1 {
+			c.log.DebugContext(ctx, "nebius: token rejected, retrying with a fresh one", "op", cl.op)
 		}
-		if tok.Value.IsZero() {
-			return "", false, &tokenError{errors.New("the token source returned an empty token")}
-		}
-		out := md.Copy()
-		out.Set(headerAuthorization, "Bearer "+tok.Value.Reveal())
-		cctx := metadata.NewOutgoingContext(ctx, out)
-		cancel := func() {}
-		var attemptDeadline time.Time // zero unless AttemptTimeout sets this RPC's deadline
-		if c.opts.AttemptTimeout > 0 {
-			dl := time.Now().Add(c.opts.AttemptTimeout)
-			if cdl, ok := ctx.Deadline(); !ok || dl.Before(cdl) {
-				attemptDeadline = dl
-				cctx, cancel = context.WithDeadline(cctx, dl)
-			}
-		}
-		err = c.conn.Invoke(cctx, cl.method, req, resp, grpc.Header(header))
-		cancel()
-		// The deadline is compared with the time rather than taken from
-		// cctx.Err(): gRPC may report DEADLINE_EXCEEDED (the server's reset
-		// of the stream) before the context's own timer has fired.
-		timedOut := err != nil && !attemptDeadline.IsZero() && status.Code(err) == codes.DeadlineExceeded &&
-			!time.Now().Before(attemptDeadline)
-		if err == nil || try > 0 || status.Code(err) != codes.Unauthenticated {
-			return tok.Value.Reveal(), timedOut, err
-		}
-		if !auth.InvalidateToken(c.tokens, tok) {
-			return tok.Value.Reveal(), false, err
-		}
-		c.log.DebugContext(ctx, "nebius: token rejected, retrying with a fresh one", "op", cl.op)
+		last = tok.Value.Reveal()
+		timedOut, rpcErr = c.invokeOnce(ctx, cl, md, last, req, resp, header)
+		return status.Code(rpcErr) == codes.Unauthenticated
+	})
+	if err != nil {
+		return "", false, &tokenError{err}
 	}
+	return last, timedOut, rpcErr
+}
+
+// invokeOnce makes one RPC with bearer token tok, bounded by
+// AttemptTimeout, and reports whether it failed because AttemptTimeout
+// ran out.
+func (c *Client) invokeOnce(ctx context.Context, cl call, md metadata.MD, tok string, req, resp any, header *metadata.MD) (bool, error) {
+	out := md.Copy()
+	out.Set(headerAuthorization, "Bearer "+tok)
+	cctx := metadata.NewOutgoingContext(ctx, out)
+	cancel := func() {}
+	var attemptDeadline time.Time // zero unless AttemptTimeout sets this RPC's deadline
+	if c.opts.AttemptTimeout > 0 {
+		dl := time.Now().Add(c.opts.AttemptTimeout)
+		if cdl, ok := ctx.Deadline(); !ok || dl.Before(cdl) {
+			attemptDeadline = dl
+			cctx, cancel = context.WithDeadline(cctx, dl)
+		}
+	}
+	err := c.conn.Invoke(cctx, cl.method, req, resp, grpc.Header(header))
+	cancel()
+	// The deadline is compared with the time rather than taken from
+	// cctx.Err(): gRPC may report DEADLINE_EXCEEDED (the server's reset of
+	// the stream) before the context's own timer has fired.
+	timedOut := err != nil && !attemptDeadline.IsZero() && status.Code(err) == codes.DeadlineExceeded &&
+		!time.Now().Before(attemptDeadline)
+	return timedOut, err
 }
 
 // tokenError is a failure to get a bearer token, before any RPC.
@@ -412,19 +409,6 @@ type tokenError struct{ err error }
 
 func (e *tokenError) Error() string { return "get access token: " + e.err.Error() }
 func (e *tokenError) Unwrap() error { return e.err }
-
-// backoff returns the full-jitter delay before attempt+1: a random duration
-// in [0, min(max, base·2^(attempt-1))].
-func backoff(base, max time.Duration, attempt int) time.Duration {
-	d := base
-	for i := 1; i < attempt && d < max; i++ {
-		d *= 2
-	}
-	if d > max {
-		d = max
-	}
-	return time.Duration(rand.Int64N(int64(d) + 1))
-}
 
 // retryable decides whether a failed attempt may be tried again: the
 // ServiceError's retry_type when the service sent one (CALL yes; NOTHING and

@@ -2,10 +2,8 @@ package nebius
 
 import (
 	"context"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/status"
@@ -30,44 +28,6 @@ func TestResolveAddress(t *testing.T) {
 		if err != nil || got != tc.want {
 			t.Errorf("resolveAddress(%q, %q) with env %q = %q, %v; want %q", tc.address, tc.domain, tc.env, got, err, tc.want)
 		}
-	}
-}
-
-func TestIsLoopback(t *testing.T) {
-	for addr, want := range map[string]bool{
-		"127.0.0.1:1": true, "127.9.9.9:1": true, "[::1]:1": true, "localhost:1": true, "LOCALHOST:1": true,
-		"10.0.0.1:1": false, "cpl.iam.api.nebius.cloud:443": false, "localhost.evil.com:1": false, "[::]:1": false,
-	} {
-		if got := isLoopback(addr); got != want {
-			t.Errorf("isLoopback(%q) = %v", addr, got)
-		}
-	}
-}
-
-func TestBackoffBounds(t *testing.T) {
-	base, max := 100*time.Millisecond, time.Second
-	for attempt := 1; attempt <= 10; attempt++ {
-		ceil := base << (attempt - 1)
-		if ceil > max {
-			ceil = max
-		}
-		for range 200 {
-			if d := backoff(base, max, attempt); d < 0 || d > ceil {
-				t.Fatalf("attempt %d: %v outside [0, %v]", attempt, d, ceil)
-			}
-		}
-	}
-}
-
-func TestNewUUID(t *testing.T) {
-	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-	seen := map[string]bool{}
-	for range 100 {
-		u := newUUID()
-		if !re.MatchString(u) || seen[u] {
-			t.Fatalf("bad or repeated UUID %q", u)
-		}
-		seen[u] = true
 	}
 }
 

@@ -1,12 +1,5 @@
 package nebius
 
-import (
-	"context"
-	"iter"
-
-	"github.com/iamkit/iamkit/iam"
-)
-
 // ListRequest asks for one page (ListPage) or all pages (List) of the keys
 // in a container.
 type ListRequest struct {
@@ -53,33 +46,4 @@ func checkPageSize(op string, size int64) error {
 		return invalidArg(op, "PageSize is negative")
 	}
 	return nil
-}
-
-// paginate turns a page fetcher into an iterator over every item. It stops
-// at the first error (yielded with a zero item), and refuses a service that
-// hands back the token it was given (which would loop forever).
-func paginate[T any](ctx context.Context, op, token string, fetch func(ctx context.Context, token string) ([]T, string, error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		for {
-			items, next, err := fetch(ctx, token)
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			for _, it := range items {
-				if !yield(it, nil) {
-					return
-				}
-			}
-			if next == "" {
-				return
-			}
-			if next == token {
-				yield(zero, &iam.Error{Provider: iam.Nebius, Op: op, Message: "service returned the same page token twice"})
-				return
-			}
-			token = next
-		}
-	}
 }

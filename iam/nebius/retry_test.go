@@ -3,6 +3,7 @@ package nebius_test
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -42,8 +43,8 @@ func TestCreateRetriedIdempotently(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys := e.srv.IdempotencyKeys("AccessKeyService/Create")
-	if len(keys) != 3 || keys[0] == "" || keys[1] != keys[0] || keys[2] != keys[0] {
-		t.Fatalf("idempotency keys = %q, want 3 equal keys", keys)
+	if len(keys) != 3 || !uuidV4.MatchString(keys[0]) || keys[1] != keys[0] || keys[2] != keys[0] {
+		t.Fatalf("idempotency keys = %q, want 3 equal random (v4) UUIDs", keys)
 	}
 	if all := keysOf(t, e); len(all) != 1 || all[0].ID != k.ID {
 		t.Fatalf("keys after retried create = %d, want exactly 1", len(all))
@@ -297,3 +298,6 @@ func TestCallerIdempotencyKey(t *testing.T) {
 		t.Fatalf("keys = %q", keys)
 	}
 }
+
+// uuidV4 matches a random (version 4) UUID in its canonical form.
+var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/clock"
+	"github.com/iamkit/iamkit/internal/dialerr"
 	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/safeprint"
 )
@@ -100,8 +100,8 @@ type Options struct {
 	// signatures in a row lock the account.
 	MaxAttempts         int
 	BaseDelay, MaxDelay time.Duration
-	// Clock gives the signing time and "now" for expiry checks (default:
-	// the system clock).
+	// Clock gives the signing time, "now" for expiry checks and the retry
+	// waits (default: the system clock).
 	Clock iam.Clock
 	// Logger receives debug records of requests; never secrets or bodies.
 	Logger *slog.Logger
@@ -247,6 +247,7 @@ func New(optFns ...func(*Options)) (*Client, error) {
 		h.MaxAttempts = o.MaxAttempts
 		h.BaseDelay = o.BaseDelay
 		h.MaxDelay = o.MaxDelay
+		h.Clock = o.Clock
 		h.Logger = o.Logger
 		h.UserAgent = o.UserAgent
 	})
@@ -510,7 +511,7 @@ func retryPolicy(op string) httpx.RetryPolicy {
 // happened after the request was sent.
 func ambiguous(err error, tag string) error {
 	var e *iam.Error
-	if !errors.As(err, &e) || e.HTTPStatus != 0 || e.Err == nil || isDialError(e.Err) {
+	if !errors.As(err, &e) || e.HTTPStatus != 0 || e.Err == nil || dialerr.Is(e.Err) {
 		return err
 	}
 	msg := "the request may have created a key; it was not retried"
@@ -521,11 +522,6 @@ func ambiguous(err error, tag string) error {
 	e.Kind = iam.ErrUnavailable
 	e.Err = &OutcomeUnknownError{Tag: tag, Err: e.Err}
 	return e
-}
-
-func isDialError(err error) bool {
-	var op *net.OpError
-	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // plainPath reports whether the path of base consists of unreserved

@@ -2,11 +2,12 @@ package outscale
 
 import (
 	"fmt"
-	"net"
 	"net/url"
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/iamkit/iamkit/internal/loopback"
 )
 
 // DefaultRegion is the region used when none is configured (the spec's
@@ -97,11 +98,7 @@ func checkBasicAuthTransport(base string) error {
 	if err != nil || u.Scheme != "http" {
 		return nil
 	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	if loopback.IsHost(u.Hostname()) {
 		return nil
 	}
 	return fmt.Errorf("outscale: refusing login/password over plain http to %s: the password would travel in clear; use https", u.Host)

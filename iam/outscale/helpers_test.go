@@ -28,6 +28,19 @@ func (c *stepClock) Now() time.Time {
 	return c.FakeClock.Now()
 }
 
+// waitsPass is the clock a test client runs on: clk, except that a retry
+// wait moves clk on by its duration at once, as time passes while the
+// client waits, instead of waiting for the test to move it. (The
+// emulator keeps clk itself, so its own timers still wait for the test.)
+type waitsPass struct{ iam.Clock }
+
+func (c waitsPass) NewTimer(d time.Duration) iam.Timer {
+	if a, ok := c.Clock.(interface{ Advance(time.Duration) }); ok && d > 0 {
+		a.Advance(d)
+	}
+	return c.Clock.NewTimer(0)
+}
+
 func newEmulator(t *testing.T, optFns ...func(*outscaletest.Options)) (*outscaletest.Server, *iamtest.FakeClock) {
 	t.Helper()
 	clk := iamtest.NewFakeClock(t0)
@@ -51,7 +64,7 @@ func newClient(t *testing.T, srv *outscaletest.Server, clk iam.Clock, ak string,
 		o.Endpoint = srv.URL
 		o.Region = "eu-west-2"
 		o.AccessKey, o.SecretKey = ak, sk
-		o.Clock = clk
+		o.Clock = waitsPass{clk}
 		o.BaseDelay, o.MaxDelay = time.Millisecond, 2*time.Millisecond
 	}}, optFns...)...)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/clock"
 	"github.com/iamkit/iamkit/internal/httpx"
+	"github.com/iamkit/iamkit/internal/loopback"
 )
 
 // Default endpoints of Yandex Cloud.
@@ -56,8 +56,8 @@ type Options struct {
 	// UserAgent is appended to iamkit's User-Agent (the rule of the iam
 	// package, # User-Agent).
 	UserAgent string
-	// Clock is the time source for operation polling and expiry
-	// validation; nil means the system clock.
+	// Clock is the time source for operation polling, retry waits and
+	// expiry validation; nil means the system clock.
 	Clock iam.Clock
 	// PollInterval is the first wait between operation polls (default
 	// 1s); later waits grow by half up to MaxPollInterval, unless the
@@ -123,6 +123,7 @@ func New(ts oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 	t.http = httpx.New(func(h *httpx.Options) {
 		h.HTTPClient = o.HTTPClient
 		h.MaxAttempts = o.MaxAttempts
+		h.Clock = o.Clock
 		h.Logger = o.Logger
 		if o.UserAgent != "" {
 			h.UserAgent = o.UserAgent
@@ -186,16 +187,8 @@ func normalizeEndpoint(name, v, def string) (string, error) {
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return "", fmt.Errorf("yandex: option %s %q must not have user info, a query or a fragment", name, v)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !loopback.IsHost(u.Hostname()) {
 		return "", fmt.Errorf("yandex: option %s %q: plain http is allowed only for loopback hosts (tokens would travel unencrypted)", name, v)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -58,6 +58,7 @@ func DiscoverEndpoints(ctx context.Context, discoveryURL string, hc *http.Client
 		return nil, invalidArg(op, fmt.Sprintf("discovery URL %q is not an absolute http(s) URL", truncateForError(discoveryURL)))
 	}
 	c := httpx.New(func(o *httpx.Options) { o.HTTPClient = hc })
+	defer c.CloseIdleConnections() // a pool of its own when hc is nil
 	resp, err := c.Do(ctx, &httpx.Request{Op: op, Method: http.MethodGet, URL: discoveryURL,
 		Header: http.Header{"Accept": {"application/json"}}, Retry: httpx.RetryIdempotent})
 	if err != nil {

@@ -3,11 +3,10 @@ package yandex
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/yandexauth"
+	"github.com/iamkit/iamkit/internal/atomicfile"
 )
 
 // KeyFile returns the key in the JSON format of "yc iam key create
@@ -64,32 +63,7 @@ func WriteKeyFile(path string, key *CreatedKey) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".key-*.json.tmp") // created with mode 0600
-	if err != nil {
-		return fmt.Errorf("yandex: writing key file %s: %w", path, err)
-	}
-	name := tmp.Name()
-	cleanup := func(err error) error {
-		_ = tmp.Close()
-		_ = os.Remove(name)
-		return fmt.Errorf("yandex: writing key file %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o600); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		return cleanup(err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return cleanup(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return cleanup(err)
-	}
-	if err := tmp.Close(); err != nil {
-		_ = os.Remove(name)
-		return fmt.Errorf("yandex: writing key file %s: %w", path, err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		_ = os.Remove(name)
+	if err := atomicfile.Write(path, data); err != nil {
 		return fmt.Errorf("yandex: writing key file %s: %w", path, err)
 	}
 	return nil

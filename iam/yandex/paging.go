@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/paging"
 )
 
 // PageRequest selects one page of a list call.
@@ -48,42 +49,20 @@ func withQuery(u string, q url.Values) string {
 	return u + "?" + q.Encode()
 }
 
-// maxPages bounds an iteration, in case a server keeps answering with new
-// page tokens forever.
-const maxPages = 100000
-
-// all iterates over every item of every page, starting at first. It stops
-// at the first error, which it yields with the zero T. A server that
-// repeats a page token ends the iteration with an error instead of looping.
+// all iterates over every item of every page, starting at first (see
+// internal/paging: it stops at the first error, which it yields with the
+// zero T, and a server that repeats a page token ends the iteration with
+// an error instead of looping).
 func all[T any](ctx context.Context, op string, first PageRequest, page func(context.Context, PageRequest) (*Page[T], error)) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
+	return paging.Items(ctx, iam.Yandex, op, first.PageToken, func(ctx context.Context, token string) ([]T, string, error) {
 		req := first
-		seen := map[string]bool{}
-		for range maxPages {
-			p, err := page(ctx, req)
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			for _, it := range p.Items {
-				if !yield(it, nil) {
-					return
-				}
-			}
-			if p.NextPageToken == "" {
-				return
-			}
-			if seen[p.NextPageToken] || p.NextPageToken == req.PageToken {
-				yield(zero, &iam.Error{Provider: iam.Yandex, Op: op,
-					Message: "the server repeated a page token; stopping to avoid an endless listing"})
-				return
-			}
-			seen[p.NextPageToken] = true
-			req.PageToken = p.NextPageToken
+		req.PageToken = token
+		p, err := page(ctx, req)
+		if err != nil {
+			return nil, "", err
 		}
-		yield(zero, &iam.Error{Provider: iam.Yandex, Op: op, Message: "too many pages"})
-	}
+		return p.Items, p.NextPageToken, nil
+	})
 }
 
 // collect gathers an iterator's items into a slice.

@@ -3,14 +3,13 @@ package yandex
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/google/uuid"
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/auth"
@@ -62,26 +61,24 @@ func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
 	// One Idempotency-Key per logical call, the same on every attempt, so
 	// a retried create or update is applied once.
 	if c.method != http.MethodGet && c.method != http.MethodHead {
-		hdr.Set("Idempotency-Key", newUUID())
+		hdr.Set("Idempotency-Key", uuid.NewString())
 	}
-	hdr.Set("x-request-id", newUUID())
-	hdr.Set("x-client-trace-id", newUUID())
+	hdr.Set("x-request-id", uuid.NewString())
+	hdr.Set("x-client-trace-id", uuid.NewString())
 
 	var (
 		resp    *httpx.Response
+		callErr error
 		secrets []string
 	)
-	for attempt := 0; ; attempt++ {
-		tok, err := t.token(ctx)
-		if err != nil {
-			// The source's own error (an *iam.Error from an exchanger,
-			// say) carries the sentinel.
-			return nil, &iam.Error{Provider: iam.Yandex, Op: c.op,
-				Message: "getting an IAM token", Err: err}
-		}
+	// A rejected token is reported to the source (only that token, so a
+	// token another caller just refreshed survives), and the call is
+	// repeated once with a fresh, different token (see
+	// auth.RetryOnRejection).
+	err := auth.RetryOnRejection(ctx, t.ts, func(tok auth.Token) bool {
 		secrets = append(secrets, tok.Value.Reveal())
 		bearer := "Bearer " + tok.Value.Reveal()
-		resp, err = t.http.Do(ctx, &httpx.Request{
+		resp, callErr = t.http.Do(ctx, &httpx.Request{
 			Op:     c.op,
 			Method: c.method,
 			URL:    c.url,
@@ -97,16 +94,16 @@ func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
 			},
 			Secrets: secrets,
 		})
-		if err != nil {
-			return nil, t.transportError(c.op, err, secrets)
-		}
-		// A rejected token is reported to the source (only that token, so
-		// a token another caller just refreshed survives), and the call is
-		// repeated once if the source can get a new one.
-		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 && auth.InvalidateToken(t.ts, tok) {
-			continue
-		}
-		break
+		return callErr == nil && resp.StatusCode == http.StatusUnauthorized
+	})
+	if err != nil {
+		// The source's own error (an *iam.Error from an exchanger, say)
+		// carries the sentinel.
+		return nil, &iam.Error{Provider: iam.Yandex, Op: c.op,
+			Message: "getting an IAM token", Err: err}
+	}
+	if callErr != nil {
+		return nil, t.transportError(c.op, callErr, secrets)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, decodeError(c.op, resp, secrets)
@@ -124,19 +121,6 @@ func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
 		}
 	}
 	return resp, nil
-}
-
-// token returns the current access token, through the context-aware method
-// when the source has one.
-func (t *transport) token(ctx context.Context) (auth.Token, error) {
-	tok, err := auth.TokenFrom(ctx, t.ts)
-	if err != nil {
-		return auth.Token{}, err
-	}
-	if tok.Value.IsZero() {
-		return auth.Token{}, errors.New("token source returned an empty token")
-	}
-	return tok, nil
 }
 
 func (t *transport) transportError(op string, err error, secrets []string) error {
@@ -237,25 +221,6 @@ func jsonErrorText(err error) string {
 		return fmt.Sprintf("field %q: cannot decode a JSON %s as %s", te.Field, te.Value, te.Type)
 	}
 	return redact.Truncate(err.Error(), 200)
-}
-
-// newUUID returns a random (version 4) UUID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var s [36]byte
-	hex.Encode(s[0:8], b[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], b[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], b[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], b[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], b[10:])
-	return string(s[:])
 }
 
 func invalidArg(op, msg string) error {

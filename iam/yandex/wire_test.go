@@ -2,7 +2,6 @@ package yandex
 
 import (
 	"encoding/json"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -130,21 +129,6 @@ func TestFormatDuration(t *testing.T) {
 		if got := formatDuration(d); got != want {
 			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
 		}
-	}
-}
-
-func TestNewUUID(t *testing.T) {
-	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-	seen := map[string]bool{}
-	for range 100 {
-		u := newUUID()
-		if !re.MatchString(u) {
-			t.Fatalf("newUUID() = %q, not a v4 UUID", u)
-		}
-		if seen[u] {
-			t.Fatalf("duplicate UUID %q", u)
-		}
-		seen[u] = true
 	}
 }
 

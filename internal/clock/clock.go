@@ -5,23 +5,16 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/iamkit/iamkit/iam"
 )
 
-// Clock tells the time and makes timers.
-type Clock interface {
-	// Now returns the current time. The real clock's Now carries both the
-	// wall time and a monotonic reading (see package time); a decision that
-	// must respect a wall-clock deadline, such as whether a token has
-	// expired, compares the wall time.
-	Now() time.Time
-	// Since returns the time elapsed since t. For a t from Now, the real
-	// clock measures it on the monotonic clock, which does not advance while
-	// the system is suspended: do not use it alone to decide whether a
-	// wall-clock deadline has passed.
-	Since(t time.Time) time.Duration
-	// NewTimer returns a timer that fires once after d.
-	NewTimer(d time.Duration) Timer
-}
+// Clock is [iam.Clock]: it tells the time and makes timers. The real and
+// fake clocks of this package implement it.
+type Clock = iam.Clock
+
+// Timer is [iam.Timer], the timer a [Clock] makes.
+type Timer = iam.Timer
 
 // Monotonic is implemented by a [Clock] whose monotonic time is kept apart
 // from its wall time, such as [Fake]. The real clock does not need it: each
@@ -85,14 +78,6 @@ func (r *Reader) readSlow() (time.Time, time.Duration) {
 	return now, now.Sub(r.base)
 }
 
-// Timer is the subset of *time.Timer that iamkit uses.
-type Timer interface {
-	// C returns the channel on which the timer delivers its time.
-	C() <-chan time.Time
-	// Stop prevents the timer from firing; it reports whether it stopped it.
-	Stop() bool
-}
-
 // Real returns the system clock.
 func Real() Clock { return realClock{} }
 
@@ -123,17 +108,28 @@ func Sleep(ctx interface {
 	Done() <-chan struct{}
 	Err() error
 }, c Clock, d time.Duration) error {
+	if d > 0 && Wait(ctx, c, d, nil) {
+		return nil
+	}
+	return ctx.Err()
+}
+
+// Wait waits for d on c and reports whether it did: false when ctx is
+// done or stop (nil: never) is closed first, such as an emulator's
+// "closed" channel. A d of zero or less has nothing to wait for: true.
+func Wait(ctx interface{ Done() <-chan struct{} }, c Clock, d time.Duration, stop <-chan struct{}) bool {
 	if d <= 0 {
-		return ctx.Err()
+		return true
 	}
 	t := c.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C():
-		return nil
+		return true
 	case <-ctx.Done():
-		return ctx.Err()
+	case <-stop:
 	}
+	return false
 }
 
 // Fake is a manually driven clock for tests. Its time changes only through
@@ -197,7 +193,7 @@ func (f *Fake) Since(t time.Time) time.Duration {
 func (f *Fake) NewTimer(d time.Duration) Timer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	t := &fakeTimer{f: f, at: addSat(f.mono, d), c: make(chan time.Time, 1)}
+	t := &fakeTimer{f: f, at: AddSat(f.mono, d), c: make(chan time.Time, 1)}
 	if d <= 0 {
 		t.fired = true
 		t.c <- f.now
@@ -216,14 +212,15 @@ func (f *Fake) NewTimer(d time.Duration) Timer {
 func (f *Fake) Advance(d time.Duration) {
 	f.mu.Lock()
 	f.now = f.now.Add(d)
-	f.mono = addSat(f.mono, d)
+	f.mono = AddSat(f.mono, d)
 	f.fireLocked()
 	f.mu.Unlock()
 }
 
-// addSat returns a+b, saturated at the ends of the Duration range: a timer
-// for "never" (the longest Duration) must not wrap into the past.
-func addSat(a, b time.Duration) time.Duration {
+// AddSat returns a+b, saturated at the ends of the Duration range: a
+// timer for "never" (the longest Duration) must not wrap into the past,
+// nor a deadline computed from a huge lifetime.
+func AddSat(a, b time.Duration) time.Duration {
 	switch {
 	case b > 0 && a > math.MaxInt64-b:
 		return math.MaxInt64
@@ -237,7 +234,7 @@ func addSat(a, b time.Duration) time.Duration {
 // by the same amount as the wall time. It fires every timer that is due.
 func (f *Fake) Set(t time.Time) {
 	f.mu.Lock()
-	f.mono = addSat(f.mono, t.Sub(f.now))
+	f.mono = AddSat(f.mono, t.Sub(f.now))
 	f.now = t
 	f.fireLocked()
 	f.mu.Unlock()

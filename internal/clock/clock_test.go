@@ -2,6 +2,7 @@ package clock
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 )
@@ -152,5 +153,43 @@ func TestFakeTimerForeverDoesNotWrap(t *testing.T) {
 	}
 	if f.Timers() != 1 {
 		t.Fatalf("timers = %d", f.Timers())
+	}
+}
+
+func TestWait(t *testing.T) {
+	f := NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if !Wait(context.Background(), f, 0, nil) || !Wait(context.Background(), f, -time.Second, nil) {
+		t.Error("Wait of no time did not return true")
+	}
+	for name, end := range map[string]func(cancel context.CancelFunc, stop chan struct{}){
+		"time passes": func(context.CancelFunc, chan struct{}) { f.Advance(time.Minute) },
+		"ctx done":    func(cancel context.CancelFunc, _ chan struct{}) { cancel() },
+		"stop closed": func(_ context.CancelFunc, stop chan struct{}) { close(stop) },
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		stop := make(chan struct{})
+		got := make(chan bool, 1)
+		go func() { got <- Wait(ctx, f, time.Minute, stop) }()
+		f.BlockUntilTimers(1, nil)
+		end(cancel, stop)
+		if ok := <-got; ok != (name == "time passes") {
+			t.Errorf("%s: Wait = %v", name, ok)
+		}
+		cancel()
+		if n := f.Timers(); n != 0 {
+			t.Errorf("%s: %d timers left", name, n)
+		}
+	}
+}
+
+func TestAddSat(t *testing.T) {
+	const maxD, minD = time.Duration(math.MaxInt64), time.Duration(math.MinInt64)
+	for _, tt := range []struct{ a, b, want time.Duration }{
+		{1, 2, 3}, {maxD, 1, maxD}, {maxD - 1, 1, maxD}, {1, maxD, maxD}, {minD, -1, minD},
+		{-1, minD, minD}, {maxD, minD, -1}, {time.Hour, -2 * time.Hour, -time.Hour},
+	} {
+		if got := AddSat(tt.a, tt.b); got != tt.want {
+			t.Errorf("AddSat(%d, %d) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
 	}
 }

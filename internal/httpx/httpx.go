@@ -7,15 +7,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	retryablehttp "github.com/hashicorp/go-retryablehttp"
 
+	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/clock"
 	"github.com/iamkit/iamkit/internal/redact"
 	"github.com/iamkit/iamkit/internal/version"
 )
@@ -44,21 +44,25 @@ var ErrResponseTooLarge = errors.New("httpx: response body too large")
 // Options configure a [Client]. Zero values mean the defaults.
 type Options struct {
 	// HTTPClient carries the requests: its transport holds TLS settings and
-	// client certificates. Default: a shared pooled client whose attempts
-	// time out after DefaultAttemptTimeout and that does not follow
-	// redirects (a 3xx comes back as the response). A client given here is
-	// not changed, and is used through a copy that never follows a
-	// redirect to another origin (see [KeepOnHost]) and never closes the
-	// transport's idle connections, which other users of the transport
-	// may be about to reuse.
+	// client certificates. Default: a client of this Client's own, with its
+	// own connection pool (a clone of http.DefaultTransport, never a
+	// process-wide shared client), whose attempts time out after
+	// DefaultAttemptTimeout and that does not follow redirects (a 3xx comes
+	// back as the response); [Client.CloseIdleConnections] closes its idle
+	// connections. A client given here is not changed, and is used through
+	// a copy that never follows a redirect to another origin (see
+	// [KeepOnHost]), that never closes the transport's idle connections
+	// (which other users of the transport may be about to reuse), and whose
+	// Timeout bounds each request an attempt sends (each redirect hop) rather
+	// than the whole chain.
 	HTTPClient *http.Client
 	// MaxAttempts is the total number of attempts, the first included
 	// (default 4; values below 1 mean the default).
 	MaxAttempts int
 	// BaseDelay and MaxDelay shape the full-jitter exponential backoff: the
-	// wait before retry n (n = 0, 1, …) is uniformly random in
-	// [0, min(BaseDelay·2^n, MaxDelay)]. Defaults 100ms and 5s; a MaxDelay
-	// below BaseDelay is raised to BaseDelay.
+	// wait before retry n (n = 1, 2, …) is uniformly random in
+	// [0, min(BaseDelay·2^(n-1), MaxDelay)] (internal/backoff). Defaults
+	// 100ms and 5s; a MaxDelay below BaseDelay is raised to BaseDelay.
 	BaseDelay, MaxDelay time.Duration
 	// MaxRetryAfter caps a server's Retry-After (default 30s): a server
 	// asking for hours is waited for MaxRetryAfter at most.
@@ -70,6 +74,12 @@ type Options struct {
 	// "iamkit/<version>"). A value that does not contain the iamkit product
 	// token is appended to it: "iamkit/<version> myapp/1.2".
 	UserAgent string
+	// Clock is what every wait between two attempts runs on (the backoff, a
+	// server's Retry-After, capped or not); nil means the system clock. A
+	// test that injects a fake clock advances it to let a retry happen.
+	// Only the waits run on it: the attempt timeout and the caller's
+	// deadline are real time, as the network is.
+	Clock iam.Clock
 	// Logger receives debug records of each attempt (op, method, URL without
 	// its query, status, attempt, wait). It never receives a body, a header
 	// value, a token or a secret. Default: discard.
@@ -78,13 +88,20 @@ type Options struct {
 
 // Client sends HTTP requests with retries, backoff, body limits and
 // redaction. It is safe for concurrent use; make one per API client and
-// reuse it.
+// reuse it: it holds one retryablehttp.Client and, unless the caller gave
+// Options.HTTPClient, its own connection pool.
 type Client struct {
-	o  Options
-	hc *http.Client // what retryablehttp sends with: see sendingClient
+	o     Options
+	clock clock.Clock
+	hc    *http.Client         // what retryablehttp sends with: see sendingClient
+	rc    retryablehttp.Client // one for every call; per-call state rides on the request's context
+	own   *http.Transport      // the pool this Client made, nil with a caller's HTTPClient
 }
 
-var defaultHTTPClient = sync.OnceValue(func() *http.Client {
+// newDefaultHTTPClient returns the HTTP client of a Client made without
+// Options.HTTPClient: its own pool, attempts bounded by
+// DefaultAttemptTimeout, redirects handed back.
+func newDefaultHTTPClient() (*http.Client, *http.Transport) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 16
 	t.ResponseHeaderTimeout = DefaultAttemptTimeout
@@ -94,8 +111,8 @@ var defaultHTTPClient = sync.OnceValue(func() *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
-	}
-})
+	}, t
+}
 
 // New returns a Client. Out-of-range options are replaced by their
 // defaults (see [Options]).
@@ -106,8 +123,9 @@ func New(optFns ...func(*Options)) *Client {
 			fn(&o)
 		}
 	}
+	var own *http.Transport
 	if o.HTTPClient == nil {
-		o.HTTPClient = defaultHTTPClient()
+		o.HTTPClient, own = newDefaultHTTPClient()
 	}
 	if o.MaxAttempts < 1 {
 		o.MaxAttempts = DefaultMaxAttempts
@@ -138,33 +156,141 @@ func New(optFns ...func(*Options)) *Client {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{o: o, hc: sendingClient(o.HTTPClient)}
-}
-
-// sendingClient returns the client that retryablehttp is handed for hc: a
-// copy that keeps credentials on the origin ([KeepOnHost]) and whose
-// transport ignores CloseIdleConnections. retryablehttp calls
-// CloseIdleConnections on its client when a context ends during a backoff
-// wait, when the last attempt fails and when a body cannot be rewound; on a
-// transport shared with other Clients (the default one, or the caller's)
-// that would close their idle connections too, and iamkit never owns a
-// transport alone.
-func sendingClient(hc *http.Client) *http.Client {
-	c := KeepOnHost(hc)
-	c.Transport = keepIdle{c.Transport}
+	c := &Client{o: o, clock: clock.Or(o.Clock), hc: sendingClient(o.HTTPClient), own: own}
+	c.rc = retryablehttp.Client{
+		HTTPClient: c.hc,
+		Logger:     nil, // retryablehttp's own logging is off; checkRetry logs
+		RetryMax:   o.MaxAttempts - 1,
+		CheckRetry: c.checkRetry,
+		// retryablehttp waits Backoff's duration on a timer of its own:
+		// none here. The wait runs in prepareRetry, on c.clock, after the
+		// last answer's body went back to the pool.
+		Backoff:      func(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return 0 },
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+		PrepareRetry: c.prepareRetry,
+	}
 	return c
 }
 
-// keepIdle passes requests to its transport (nil: http.DefaultTransport)
-// and hides the transport's CloseIdleConnections from http.Client.
-type keepIdle struct{ rt http.RoundTripper }
-
-// RoundTrip sends r with the wrapped transport.
-func (t keepIdle) RoundTrip(r *http.Request) (*http.Response, error) {
-	if t.rt == nil {
-		return http.DefaultTransport.RoundTrip(r)
+// CloseIdleConnections closes the idle connections of the pool this Client
+// made for itself (Options.HTTPClient nil); it does nothing to a caller's
+// HTTPClient, whose transport others may share. Call it when the Client
+// is no longer needed, or let the pool close them after their idle
+// timeout.
+func (c *Client) CloseIdleConnections() {
+	if c.own != nil {
+		c.own.CloseIdleConnections()
 	}
-	return t.rt.RoundTrip(r)
+}
+
+// sendingClient returns the client that retryablehttp is handed for hc: a
+// copy that keeps credentials on the origin ([KeepOnHost]), whose Timeout
+// moves into its transport (see [attemptTransport]) and whose transport
+// ignores CloseIdleConnections.
+func sendingClient(hc *http.Client) *http.Client {
+	c := KeepOnHost(hc)
+	c.Transport = &attemptTransport{rt: c.Transport, timeout: c.Timeout}
+	c.Timeout = 0
+	return c
+}
+
+// attemptTransport passes requests to its transport (nil:
+// http.DefaultTransport), bounding each by timeout, and hides the
+// transport's CloseIdleConnections from http.Client.
+//
+// CloseIdleConnections: retryablehttp calls it on its client when a context
+// ends during a backoff wait, when the last attempt fails and when a body
+// cannot be rewound; on a transport shared with other users (the caller's)
+// that would close their idle connections too, and on this Client's own
+// pool those of its concurrent calls.
+//
+// The timeout: http.Client.Timeout on a client whose transport is not a
+// bare *http.Transport makes net/http run a timer goroutine per request
+// (about a dozen allocations); a context deadline per request does the
+// same job inside the transport.
+type attemptTransport struct {
+	rt      http.RoundTripper
+	timeout time.Duration
+}
+
+// RoundTrip sends r with the wrapped transport, within the attempt
+// timeout: it covers the connection, the request and the whole response
+// body, until the body is closed.
+func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rt := t.rt
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	if t.timeout <= 0 {
+		return rt.RoundTrip(r)
+	}
+	ctx, cancel := context.WithTimeoutCause(r.Context(), t.timeout, &AttemptTimeoutError{Limit: t.timeout})
+	resp, err := rt.RoundTrip(r.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, attemptErr(ctx, r.Context(), err)
+	}
+	resp.Body = &attemptBody{ReadCloser: resp.Body, ctx: ctx, parent: r.Context(), cancel: cancel}
+	return resp, nil
+}
+
+// AttemptTimeoutError is the error of an attempt that ran out of its
+// timeout (http.Client.Timeout, default DefaultAttemptTimeout) while the
+// caller's context had not ended: the server did not answer in time. It is
+// a net.Error whose Timeout is true, and unlike a context's deadline it
+// does not match context.DeadlineExceeded, which is the caller's.
+type AttemptTimeoutError struct {
+	// Limit is the attempt timeout that ran out.
+	Limit time.Duration
+}
+
+// Error says which timeout ran out.
+func (e *AttemptTimeoutError) Error() string {
+	return fmt.Sprintf("no answer within the attempt timeout of %s", e.Limit)
+}
+
+// Timeout reports true: the error is a timeout.
+func (e *AttemptTimeoutError) Timeout() bool { return true }
+
+// Temporary reports true, as for any timeout (net.Error).
+func (e *AttemptTimeoutError) Temporary() bool { return true }
+
+// attemptErr replaces err by the attempt timeout's error when that timeout
+// ended the attempt while the caller's context (parent) is still live.
+func attemptErr(ctx, parent context.Context, err error) error {
+	if parent.Err() != nil || ctx.Err() == nil {
+		return err
+	}
+	var te *AttemptTimeoutError
+	if errors.As(err, &te) {
+		return err // net/http reported the cause itself
+	}
+	if cause, ok := context.Cause(ctx).(*AttemptTimeoutError); ok {
+		return fmt.Errorf("%w (%v)", cause, err)
+	}
+	return err
+}
+
+// attemptBody ends an attempt's timeout when its body is closed, and
+// reports a read that the timeout cut short as an [AttemptTimeoutError].
+type attemptBody struct {
+	io.ReadCloser
+	ctx, parent context.Context
+	cancel      context.CancelFunc
+}
+
+func (b *attemptBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = attemptErr(b.ctx, b.parent, err)
+	}
+	return n, err
+}
+
+func (b *attemptBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // RetryPolicy says when a failed attempt is retried.
@@ -173,7 +299,8 @@ type RetryPolicy int
 const (
 	// RetryUnprocessed (the default) retries only what provably was not
 	// processed: HTTP 429, HTTP 503, and connection failures before the
-	// request was sent (connection refused, other dial errors). Safe for
+	// request was sent (connection refused, a name that does not resolve,
+	// other dial errors: see internal/dialerr). Safe for
 	// any request, including a POST without an idempotency key.
 	RetryUnprocessed RetryPolicy = iota
 	// RetryIdempotent also retries HTTP 500, 502, 504 and other transport
@@ -213,6 +340,10 @@ type Request struct {
 	Body []byte
 	// Retry says which failures are retried.
 	Retry RetryPolicy
+	// MaxAttempts, when above 0, caps the attempts of this request below
+	// Options.MaxAttempts (a token exchange that re-signs its JWT carries
+	// on with the attempts it has left).
+	MaxAttempts int
 	// Sign, when set, is called before every attempt (the first and each
 	// retry) on a fresh *http.Request whose Body is set and whose headers
 	// are a fresh copy of Header, with the body bytes. A signer such as
@@ -253,13 +384,29 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		method = http.MethodGet
 	}
 
+	maxAttempts := c.o.MaxAttempts
+	if r.MaxAttempts > 0 {
+		maxAttempts = min(maxAttempts, r.MaxAttempts)
+	}
+	if r.Retry == RetryNever {
+		maxAttempts = 1
+	}
+	ua := c.o.UserAgent
+	if extra := strings.TrimSpace(r.Header.Get("User-Agent")); extra != "" {
+		ua += " " + extra
+	}
+	// The per-call state is the request's context: retryablehttp hands
+	// that context to checkRetry and the request to prepareRetry, so the
+	// one retryablehttp.Client of c serves every call.
+	a := &attempt{Context: ctx, c: c, r: r, method: method, ua: ua, maxAttempts: maxAttempts}
+
 	var body any // nil for no body, so that GET carries none
 	if r.Body != nil {
 		body = r.Body
 	}
 	// NewRequestWithContext parses the URL; it is parsed again (for error
 	// and log text) only when something goes wrong or debug logging is on.
-	rreq, err := retryablehttp.NewRequestWithContext(ctx, method, r.URL, body)
+	rreq, err := retryablehttp.NewRequestWithContext(a, method, r.URL, body)
 	if err != nil || rreq.URL.Scheme == "" || rreq.URL.Host == "" {
 		u, perr := url.Parse(r.URL)
 		if perr != nil || u.Scheme == "" || u.Host == "" {
@@ -267,34 +414,11 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 		}
 		return nil, c.wrap(r, method, 0, err)
 	}
-	ua := c.o.UserAgent
-	if extra := strings.TrimSpace(r.Header.Get("User-Agent")); extra != "" {
-		ua += " " + extra
-	}
-
-	maxAttempts := c.o.MaxAttempts
-	if r.Retry == RetryNever {
-		maxAttempts = 1
-	}
-	// One allocation holds the per-call state and the retryablehttp
-	// client whose hooks read it.
-	a := &attempt{c: c, r: r, method: method, ua: ua, maxAttempts: maxAttempts}
 	if err := a.prepare(rreq.Request); err != nil {
 		return nil, c.wrap(r, method, 0, err)
 	}
-	a.rc = retryablehttp.Client{
-		HTTPClient:   c.hc,
-		Logger:       nil, // retryablehttp's own logging is off; we log in checkRetry
-		RetryWaitMin: c.o.BaseDelay,
-		RetryWaitMax: c.o.MaxDelay,
-		RetryMax:     maxAttempts - 1,
-		CheckRetry:   a.checkRetry,
-		Backoff:      a.backoff,
-		ErrorHandler: retryablehttp.PassthroughErrorHandler,
-		PrepareRetry: a.prepare,
-	}
 
-	resp, err := a.rc.Do(rreq)
+	resp, err := c.rc.Do(rreq)
 	if err != nil {
 		if resp != nil {
 			drain(resp.Body)
@@ -314,16 +438,24 @@ func (c *Client) Do(ctx context.Context, r *Request) (*Response, error) {
 }
 
 // attempt is the state of one [Client.Do] call, shared by the retryablehttp
-// hooks.
+// hooks. It is the context of the call's requests: the caller's context
+// (embedded, so its deadline, cancellation and values are the requests'),
+// carrying the state along.
 type attempt struct {
-	rc          retryablehttp.Client
+	context.Context
 	c           *Client
 	r           *Request
 	method      string
 	ua          string // the User-Agent header value
 	maxAttempts int
 	attempts    int           // attempts made so far
-	nextWait    time.Duration // the wait checkRetry chose, handed to backoff
+	nextWait    time.Duration // the wait checkRetry chose, waited in prepareRetry
+}
+
+// attemptOf returns the state of the call a request context belongs to.
+func attemptOf(ctx context.Context) *attempt {
+	a, _ := ctx.(*attempt)
+	return a
 }
 
 // prepare gives an attempt its own header map and a readable body, then
@@ -347,17 +479,23 @@ func (a *attempt) prepare(hr *http.Request) error {
 	return nil
 }
 
-func (a *attempt) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+// checkRetry is retryablehttp's CheckRetry: it logs the attempt, decides
+// whether another one follows and how long to wait before it.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	a := attemptOf(ctx)
+	if a == nil {
+		return false, nil // not a request of Do
+	}
 	a.attempts++
-	r, log := a.r, a.c.o.Logger
-	a.c.logAttempt(ctx, log, r, a.method, a.attempts, resp, err)
+	r, log := a.r, c.o.Logger
+	c.logAttempt(ctx, log, r, a.method, a.attempts, resp, err)
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
 	if !shouldRetry(r.Retry, resp, err) || a.attempts >= a.maxAttempts {
 		return false, nil
 	}
-	a.nextWait = a.c.backoff(a.attempts-1, resp, time.Now())
+	a.nextWait = c.backoff(a.attempts, resp, c.clock.Now())
 	debug := log.Enabled(ctx, slog.LevelDebug)
 	// Do not start a wait that the caller's deadline would cut short: hand
 	// back what we have (a 429 says more than a deadline error).
@@ -375,8 +513,19 @@ func (a *attempt) checkRetry(ctx context.Context, resp *http.Response, err error
 	return true, nil
 }
 
-func (a *attempt) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
-	return a.nextWait
+// prepareRetry is retryablehttp's PrepareRetry, run before every retry:
+// it waits the wait checkRetry chose, on the Client's clock and within the
+// caller's context, then prepares the attempt. An error (the context
+// ended, Sign failed) ends the call.
+func (c *Client) prepareRetry(hr *http.Request) error {
+	a := attemptOf(hr.Context())
+	if a == nil {
+		return errors.New("httpx: request of another client")
+	}
+	if err := clock.Sleep(a.Context, c.clock, a.nextWait); err != nil {
+		return err
+	}
+	return a.prepare(hr)
 }
 
 // cloneHeader returns a copy of h (which may be nil) with User-Agent set
@@ -519,18 +668,4 @@ func cleanURLString(s string) string {
 func drain(b io.ReadCloser) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(b, 64<<10))
 	_ = b.Close()
-}
-
-// isDialError reports whether err happened before the request was sent:
-// the connection was never established.
-func isDialError(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		var dns *net.DNSError
-		if errors.As(err, &dns) && dns.IsNotFound {
-			return false // a name that does not exist will not appear
-		}
-		return true
-	}
-	return false
 }

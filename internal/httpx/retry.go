@@ -4,11 +4,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/iamkit/iamkit/internal/backoff"
+	"github.com/iamkit/iamkit/internal/dialerr"
 )
 
 // shouldRetry applies policy p to the outcome of one attempt. It never
@@ -22,8 +24,8 @@ func shouldRetry(p RetryPolicy, resp *http.Response, err error) bool {
 		if isPermanentTransportError(err) {
 			return false
 		}
-		if isDialError(err) {
-			return true // never reached the server: not processed
+		if dialerr.Is(err) {
+			return true // never reached the server (DNS included): not processed
 		}
 		return p == RetryIdempotent
 	}
@@ -37,8 +39,8 @@ func shouldRetry(p RetryPolicy, resp *http.Response, err error) bool {
 }
 
 // isPermanentTransportError reports errors that another attempt would
-// repeat: certificate failures, a plain-HTTP answer to TLS, bad schemes,
-// redirect loops.
+// repeat: certificate failures, a plain-HTTP answer to TLS
+// (http.ErrSchemeMismatch), bad schemes, redirect loops.
 func isPermanentTransportError(err error) bool {
 	var (
 		certVerify *tls.CertificateVerificationError
@@ -48,7 +50,7 @@ func isPermanentTransportError(err error) bool {
 		record     tls.RecordHeaderError
 	)
 	if errors.As(err, &certVerify) || errors.As(err, &unknownCA) || errors.As(err, &hostname) ||
-		errors.As(err, &invalid) || errors.As(err, &record) {
+		errors.As(err, &invalid) || errors.As(err, &record) || errors.Is(err, http.ErrSchemeMismatch) {
 		return true
 	}
 	msg := err.Error()
@@ -60,30 +62,16 @@ func isPermanentTransportError(err error) bool {
 	return false
 }
 
-// backoff returns the wait before retry n (0-based): a server's Retry-After
-// on 429/503, capped at MaxRetryAfter, else full jitter in
-// [0, min(BaseDelay·2^n, MaxDelay)].
+// backoff returns the wait before retry n (n = 1 for the first retry): a
+// server's Retry-After on 429/503, capped at MaxRetryAfter, else full
+// jitter in [0, min(BaseDelay·2^(n-1), MaxDelay)] (see internal/backoff).
 func (c *Client) backoff(n int, resp *http.Response, now time.Time) time.Duration {
 	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
 			return min(d, c.o.MaxRetryAfter)
 		}
 	}
-	return fullJitter(c.o.BaseDelay, c.o.MaxDelay, n)
-}
-
-// fullJitter returns a uniformly random duration in [0, min(base·2^n, max)].
-func fullJitter(base, max time.Duration, n int) time.Duration {
-	ceil := max
-	if n < 62 {
-		if d := base << uint(n); d > 0 && d>>uint(n) == base && d < max {
-			ceil = d
-		}
-	}
-	if ceil <= 0 {
-		return 0
-	}
-	return time.Duration(rand.Int64N(int64(ceil) + 1))
+	return backoff.Full(c.o.BaseDelay, c.o.MaxDelay, n)
 }
 
 // parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.

@@ -93,8 +93,35 @@ type Env struct {
 	signers []*CapturingSigner
 }
 
-// NewEnv starts the emulators; they stop when the test ends.
+// NewEnv is [NewManualEnv] whose fake clock moves on by itself to any
+// timer that waits on it (the exchangers' retry waits), as time passes
+// while a client waits.
 func NewEnv(t *testing.T) *Env {
+	t.Helper()
+	e := NewManualEnv(t)
+	e.advanceWhileWaiting(t)
+	return e
+}
+
+// advanceWhileWaiting moves the fake clock on to each timer as soon as one
+// waits on it, until the test ends.
+func (e *Env) advanceWhileWaiting(t *testing.T) {
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for e.Clock.BlockUntilTimers(1, done) {
+			e.Clock.AdvanceToNextTimer()
+		}
+	}()
+	t.Cleanup(func() {
+		close(done)
+		<-stopped
+	})
+}
+
+// NewManualEnv starts the emulators, with a fake clock that moves only when
+// the test moves it; they stop when the test ends.
+func NewManualEnv(t *testing.T) *Env {
 	t.Helper()
 	pk := RSAKey(t)
 	e := &Env{Clock: iamtest.NewFakeClock(T0), Registry: iamtest.NewRegistry(), Logs: &Logs{}}

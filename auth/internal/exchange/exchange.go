@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/clock"
 	"github.com/iamkit/iamkit/internal/httpx"
+	"github.com/iamkit/iamkit/internal/loopback"
 	"github.com/iamkit/iamkit/internal/redact"
 )
 
@@ -66,7 +66,6 @@ type Config struct {
 	provider    iam.Provider
 	endpoint    string
 	http        *httpx.Client
-	httpOpts    func(*httpx.Options) // the options of http, for a client with fewer attempts
 	maxAttempts int
 	clock       iam.Clock
 	logger      *slog.Logger
@@ -84,15 +83,15 @@ func NewConfig(s Settings) Config {
 	if c.maxAttempts == 0 {
 		c.maxAttempts = DefaultMaxAttempts
 	}
-	c.httpOpts = func(o *httpx.Options) {
+	c.http = httpx.New(func(o *httpx.Options) {
 		o.HTTPClient = s.HTTPClient
 		o.MaxAttempts = c.maxAttempts
 		o.BaseDelay, o.MaxDelay = s.BaseDelay, s.MaxDelay
 		o.MaxResponseBytes = maxExchangeResponseBytes
 		o.UserAgent = s.UserAgent
+		o.Clock = c.clock
 		o.Logger = c.logger
-	}
-	c.http = httpx.New(c.httpOpts)
+	})
 	return c
 }
 
@@ -109,18 +108,10 @@ func checkEndpoint(name, endpoint string) error {
 	if u.User != nil {
 		return fmt.Errorf("%s: Endpoint must not contain user info", name)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !loopback.IsHost(u.Hostname()) {
 		return fmt.Errorf("%s: Endpoint %q uses plain http to a non-loopback host; use https", name, u.Redacted())
 	}
 	return nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Exchanged is the outcome of [Config.Exchange]: the final response
@@ -159,11 +150,7 @@ func (c *Config) Exchange(ctx context.Context, signer auth.JWTSigner, contentTyp
 		}
 		freshUntil := halfLife(jwt, now)
 		calls := 0
-		client := c.http
-		if sent > 0 {
-			client = httpx.New(c.httpOpts, func(o *httpx.Options) { o.MaxAttempts = c.maxAttempts - sent })
-		}
-		resp, err := client.Do(ctx, &httpx.Request{
+		resp, err := c.http.Do(ctx, &httpx.Request{
 			Op:     Op,
 			Method: http.MethodPost,
 			URL:    c.endpoint,
@@ -173,6 +160,8 @@ func (c *Config) Exchange(ctx context.Context, signer auth.JWTSigner, contentTyp
 			},
 			Body:  b,
 			Retry: httpx.RetryIdempotent,
+			// The attempts left, after those made with earlier JWTs.
+			MaxAttempts: c.maxAttempts - sent,
 			// Called before every attempt: a retry with an aged JWT is
 			// stopped here, before it is sent, and made again below.
 			Sign: func(*http.Request, []byte) error {

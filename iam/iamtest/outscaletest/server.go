@@ -513,15 +513,7 @@ func randomString(n int, alphabet string) string {
 // wait blocks for d on the emulator's clock, or until the request or the
 // server ends.
 func (s *Server) wait(ctx context.Context, d time.Duration) bool {
-	t := s.clock.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C():
-		return true
-	case <-ctx.Done():
-	case <-s.closed:
-	}
-	return false
+	return clock.Wait(ctx, s.clock, d, s.closed)
 }
 
 // CloseClientConnections drops every open client connection, releasing

@@ -2,7 +2,6 @@ package yandextest
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"math/big"
 	"time"
 )
@@ -26,15 +25,6 @@ func randString(chars string, n int) string {
 
 // newID returns a Yandex-style resource ID: "aje" and 17 base32 characters.
 func newID() string { return "aje" + randString(idChars, 17) }
-
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
 
 // ts formats a time in proto3 JSON form, or "" for the zero time.
 func ts(t time.Time) string {

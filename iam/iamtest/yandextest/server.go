@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/internal/clock"
@@ -403,7 +405,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	op := rt.op + " " + r.URL.Path
 	reqID := r.Header.Get("x-request-id")
 	if reqID == "" {
-		reqID = newUUID()
+		reqID = uuid.NewString()
 	}
 	w.Header().Set("x-request-id", reqID)
 	w.Header().Set("x-server-trace-id", randString(hexDigits, 16))
