@@ -5,7 +5,8 @@
 // each only from the layers under it (TestImportDirection checks it):
 //
 //	examples, cmd                      everything below
-//	iam/iamtest/...                    iam, internal; each cloud's emulator also its client
+//	iam/iamtest/...                    auth, credentials/s3client (the options their helpers
+//	                                   return), iam, internal; each cloud's emulator also its client
 //	credentials, credentials/s3client  iam, internal: a cloud only through iam.KeyManager
 //	iam/nebius, iam/yandex             auth, their cloud's token source, iam, internal
 //	iam/outscale                       iam, internal

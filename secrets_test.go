@@ -153,8 +153,9 @@ type form struct {
 type sample struct {
 	name string
 	typ  reflect.Type // as used: T for value types, *T for pointer types
-	// fixture is set for the emulators' types that hold their test secrets
-	// in exported string fields by design (iamtest.S3Key.Secret, …). Their
+	// fixture is set for the emulators' types that still hold their test
+	// secrets in exported plaintext fields (nebiustest.ServiceAccount's
+	// CredentialsJSON; iamtest's fixtures are iam.Secret values). Their
 	// printing methods cover every rendering that goes through methods;
 	// what fmt prints by reflection alone (the %p and %w verbs, a value in
 	// an unexported field) would show those fields, and is not rendered for
@@ -594,7 +595,10 @@ func buildSuite(t *testing.T) *suite {
 	add(s, "yandextest.Options", yandextest.Options{Registry: reg})
 
 	// iam/nebius on its emulator.
-	ntok := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	ntok, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(ntok.Close)
 	nsrv, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg })
 	if err != nil {
@@ -639,17 +643,25 @@ func buildSuite(t *testing.T) *suite {
 	add(s, "nebiustest.Options", nebiustest.Options{Registry: reg})
 
 	// iamtest
-	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDCANARY", Secret: canarySecret, SessionToken: canarySession, Active: true})
+	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDCANARY", Secret: iam.NewSecret(canarySecret), SessionToken: iam.NewSecret(canarySession), Active: true})
 	reg.PutToken(canaryToken, iamtest.IssuedToken{Subject: "sa", Issuer: "nebius", ExpiresAt: time.Now().Add(time.Hour)})
 	s3k, _ := reg.S3Key("AKIDCANARY")
-	addFixture(s, "iamtest.S3Key", s3k)
+	add(s, "iamtest.S3Key", s3k)
 	add(s, "iamtest.Registry", reg)
+	s.canary(ntok.IssueToken("sa-canary", time.Hour)) // recorded in reg
 	add(s, "iamtest.NebiusTokenServer", ntok)
-	ytok := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	ytok, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(ytok.Close)
+	s.canary(ytok.IssueToken("sa-canary", time.Hour))
 	add(s, "iamtest.YandexTokenServer", ytok)
 	add(s, "iamtest.TokenServerOptions", iamtest.TokenServerOptions{Registry: reg})
-	s3srv := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
+	s3srv, err := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(s3srv.Close)
 	add(s, "iamtest.S3Server", s3srv)
 	add(s, "iamtest.S3Options", iamtest.S3Options{Registry: reg})

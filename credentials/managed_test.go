@@ -54,7 +54,10 @@ func newRigs(t *testing.T, clk *iamtest.FakeClock) []*rig {
 func newS3(t *testing.T, reg *iamtest.Registry) *iamtest.S3Server {
 	// The S3 emulator keeps the real clock: the AWS SDK signs with the real
 	// time, and the key state (not expiry) is what these tests check.
-	s := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
+	s, err := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(s.Close)
 	return s
 }

@@ -332,9 +332,15 @@ func TestFindSecrets(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	reg := iamtest.NewRegistry()
-	nebTok := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	nebTok, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer nebTok.Close()
-	yaTok := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	yaTok, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer yaTok.Close()
 	nebIAM, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg })
 	if err != nil {
@@ -350,8 +356,8 @@ func TestFindSecrets(t *testing.T) {
 	defer osc.Close()
 
 	secrets := map[string]string{
-		"Nebius token":        nebTok.IssueToken("serviceaccount-e00x"),
-		"Yandex token":        yaTok.IssueToken("ajex"),
+		"Nebius token":        nebTok.IssueToken("serviceaccount-e00x", time.Hour),
+		"Yandex token":        yaTok.IssueToken("ajex", time.Hour),
 		"Yandex token (IAM)":  yaIAM.IssueToken(yaIAM.ServiceAccountID()),
 		"OUTSCALE secret key": osc.Root.SecretKey.Reveal(),
 	}

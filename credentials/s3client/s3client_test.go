@@ -77,7 +77,10 @@ func TestRejectedKeyRotates(t *testing.T) {
 	reg := iamtest.NewRegistry()
 	ysrv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
 	defer ysrv.Close()
-	s3srv := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg; o.Region = "ru-central1" })
+	s3srv, err := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg; o.Region = "ru-central1" })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer s3srv.Close()
 	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: ysrv.IssueToken(ysrv.ServiceAccountID())}), func(o *yandex.Options) {
 		o.Endpoint, o.OperationEndpoint, o.ServiceAccountID = ysrv.URL, ysrv.URL, ysrv.ServiceAccountID()

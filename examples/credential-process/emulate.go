@@ -36,7 +36,10 @@ func runEmulated(ctx context.Context, cfg Config, pol iamcreds.Policy, log *slog
 		cfg.Cloud = "nebius"
 	}
 	reg := iamtest.NewRegistry()
-	storage := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
+	storage, err := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
+	if err != nil {
+		return err
+	}
 	defer storage.Close()
 	km, closeKM, err := emulatedKeyManager(iam.Provider(cfg.Cloud), reg)
 	if err != nil {
@@ -70,7 +73,7 @@ func runEmulated(ctx context.Context, cfg Config, pol iamcreds.Policy, log *slog
 		return aws.Credentials{AccessKeyID: second.AccessKeyID, SecretAccessKey: second.SecretAccessKey, SessionToken: second.SessionToken}, nil
 	})
 	region := map[string]string{"nebius": "eu-north1", "yandex": "ru-central1", "outscale": "eu-west-2"}[cfg.Cloud]
-	client, err := s3client.New(iam.Provider(cfg.Cloud), region, creds, func(o *s3client.Options) { o.Endpoint = storage.URL })
+	client, err := s3client.New(iam.Provider(cfg.Cloud), region, creds, storage.ClientOptions())
 	if err != nil {
 		return err
 	}

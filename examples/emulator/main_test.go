@@ -443,7 +443,8 @@ func TestBusyPortIsReported(t *testing.T) {
 	defer f.Close()
 	var out, errOut bytes.Buffer
 	err = run(context.Background(), []string{"-addr-base", "127.0.0.1:0", "-s3", f.Addr()}, &out, &errOut)
-	if err == nil || !strings.Contains(err.Error(), "S3: listen on "+f.Addr()) || !strings.Contains(err.Error(), "-addr-base") {
+	if err == nil || !strings.HasPrefix(err.Error(), "S3: ") || !strings.Contains(err.Error(), "listen on "+f.Addr()) ||
+		!strings.Contains(err.Error(), "-addr-base") || !strings.Contains(err.Error(), "-s3") {
 		t.Fatalf("err = %v", err)
 	}
 	if left, _ := os.ReadDir(os.Getenv("TMPDIR")); len(left) > 0 {

@@ -87,7 +87,7 @@ func run(args []string, out io.Writer) error {
 		if cfg.keyBits == 0 {
 			cfg.keyBits = 2048
 		}
-		tokenOpt = func(o *auth.ServiceAccountOptions) { o.Endpoint = emu.tokens.URL }
+		tokenOpt = emu.tokens.ServiceAccountOptions()
 		clientFn = func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = emu.keys.Addr, true, cfg.project }
 	} else if cfg.project == "" {
 		return errors.New("-project is required with -credentials")
@@ -243,8 +243,11 @@ type emulators struct {
 
 func startEmulators() (*emulators, error) {
 	reg := iamtest.NewRegistry()
-	e := &emulators{tokens: iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })}
+	e := &emulators{}
 	var err error
+	if e.tokens, err = iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg }); err != nil {
+		return nil, err
+	}
 	if e.keys, err = nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg; o.AsyncPolls = 1 }); err != nil {
 		e.close()
 		return nil, err

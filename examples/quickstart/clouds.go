@@ -37,15 +37,18 @@ func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
 			return err
 		}
 	} else {
-		tokens := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = w.reg })
+		tokens, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = w.reg })
+		if err != nil {
+			return err
+		}
 		w.onClose(tokens.Close)
 		emu, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = w.reg })
 		if err != nil {
 			return err
 		}
 		w.onClose(emu.Close)
-		exchanges = tokens.Exchanges
-		tokenOpts = append(tokenOpts, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
+		exchanges = func() int { return tokens.Calls("") }
+		tokenOpts = append(tokenOpts, tokens.ServiceAccountOptions())
 		var sa *nebiustest.ServiceAccount
 		if err := rep.step("create a service-account key (upload public key)", func() (string, error) {
 			var err error
@@ -130,12 +133,15 @@ func runYandex(ctx context.Context, cfg config, w *world, rep *report) error {
 			return err
 		}
 	} else {
-		tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = w.reg })
+		tokens, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = w.reg })
+		if err != nil {
+			return err
+		}
 		w.onClose(tokens.Close)
 		emu := yandextest.New(func(o *yandextest.Options) { o.Registry = w.reg })
 		w.onClose(emu.Close)
-		exchanges = tokens.Exchanges
-		tokenOpts = append(tokenOpts, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
+		exchanges = func() int { return tokens.Calls("") }
+		tokenOpts = append(tokenOpts, tokens.ServiceAccountOptions())
 		clientOpt = func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = emu.URL, emu.URL }
 		if err := rep.step("create an authorized key (key.json)", func() (string, error) {
 			keyJSON, err := emu.BootstrapKeyFile()

@@ -62,7 +62,10 @@ func run(ctx context.Context, w io.Writer, cloud iam.Provider) (err error) {
 		return fmt.Errorf("unknown cloud %q (want nebius, yandex or outscale)", cloud)
 	}
 	reg := iamtest.NewRegistry()
-	storage := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg; o.Region = region })
+	storage, err := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg; o.Region = region })
+	if err != nil {
+		return err
+	}
 	defer storage.Close()
 	km, closeKM, err := keyManager(cloud, reg)
 	if err != nil {
@@ -81,10 +84,10 @@ func run(ctx context.Context, w io.Writer, cloud iam.Provider) (err error) {
 	}
 	defer func() { err = errors.Join(err, p.Shutdown(ctx)) }()
 
-	// On the real cloud, drop the Endpoint option: s3client picks
+	// On the real cloud, drop the emulator's option: s3client picks
 	// storage.<region>.nebius.cloud, storage.yandexcloud.net or
 	// oos.<region>.outscale.com.
-	client, err := s3client.New(cloud, region, p, func(o *s3client.Options) { o.Endpoint = storage.URL })
+	client, err := s3client.New(cloud, region, p, storage.ClientOptions())
 	if err != nil {
 		return err
 	}

@@ -79,16 +79,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		// The emulators: a token service and the IAM API sharing one
 		// registry, and a key.json of the emulator's service account.
 		reg := iamtest.NewRegistry()
-		tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+		tokens, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+		if err != nil {
+			return err
+		}
 		defer tokens.Close()
 		srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
 		defer srv.Close()
-		var err error
 		if keyJSON, err = srv.BootstrapKeyFile(); err != nil {
 			return err
 		}
 		source = "emulator key.json"
-		authOpts = append(authOpts, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
+		authOpts = append(authOpts, tokens.ServiceAccountOptions())
 		apiOpts = append(apiOpts, func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = srv.URL, srv.URL })
 		fmt.Fprintf(out, "Using the in-process emulator at %s (pass -key key.json for Yandex Cloud)\n", srv.URL)
 	} else {

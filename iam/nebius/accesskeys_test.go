@@ -52,7 +52,7 @@ func TestAccessKeysCreateDeliveryModes(t *testing.T) {
 			if !ok || !s3.Active || s3.Owner != e.sa.ID {
 				t.Fatalf("S3 registry has %+v, %v", s3, ok)
 			}
-			if tc.wantSecret && s3.Secret != k.Secret.Reveal() {
+			if tc.wantSecret && !s3.Secret.Equal(k.Secret) {
 				t.Error("secret differs from the one S3 accepts")
 			}
 		})

@@ -19,7 +19,10 @@ import (
 // a new key, and the token source it returns works too.
 func TestEndToEnd(t *testing.T) {
 	reg := iamtest.NewRegistry()
-	tokens := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer tokens.Close()
 	srv, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg; o.AsyncPolls = 1 })
 	if err != nil {
@@ -52,11 +55,11 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s3, ok := reg.S3Key(k.AWSAccessKeyID); !ok || s3.Secret != k.Secret.Reveal() {
+	if s3, ok := reg.S3Key(k.AWSAccessKeyID); !ok || !s3.Secret.Equal(k.Secret) {
 		t.Fatal("minted key not registered for S3")
 	}
-	if tokens.Exchanges() != 1 {
-		t.Fatalf("exchanges = %d, want 1 (the token is cached)", tokens.Exchanges())
+	if tokens.Calls("") != 1 {
+		t.Fatalf("exchanges = %d, want 1 (the token is cached)", tokens.Calls(""))
 	}
 
 	// Bootstrap a second authorized key and use its token source.

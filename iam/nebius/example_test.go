@@ -25,7 +25,10 @@ import (
 // credentials JSON → signed JWT → token exchange.
 func emulators() (c *nebius.Client, sa *nebiustest.ServiceAccount, tokenURL string, cleanup func()) {
 	reg := iamtest.NewRegistry()
-	tokens := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		log.Fatal(err)
+	}
 	srv, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg })
 	if err != nil {
 		log.Fatal(err)

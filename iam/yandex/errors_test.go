@@ -265,7 +265,10 @@ func TestRequestHeaders(t *testing.T) {
 // the cache, and retries once with a new token.
 func TestRefreshAndRetryOn401(t *testing.T) {
 	reg := iamtest.NewRegistry()
-	tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer tokens.Close()
 	srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
 	defer srv.Close()
@@ -306,7 +309,7 @@ func TestRefreshAndRetryOn401(t *testing.T) {
 	if _, err := c.AccessKeys.ListKeys(ctx); err != nil {
 		t.Fatalf("after revocation: %v", err)
 	}
-	if n := tokens.Exchanges(); n != 2 {
+	if n := tokens.Calls(""); n != 2 {
 		t.Fatalf("exchanges = %d, want 2", n)
 	}
 	// A token that keeps failing is retried once only.

@@ -36,7 +36,10 @@ func exampleClient() (*yandex.Client, *yandextest.Server) {
 // emulator and the IAM emulator stand in for Yandex Cloud here.
 func ExampleNew() {
 	reg := iamtest.NewRegistry()
-	tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer tokens.Close()
 	srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
 	defer srv.Close()

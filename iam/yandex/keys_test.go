@@ -196,7 +196,10 @@ func TestWriteKeyFile(t *testing.T) {
 // the token.
 func TestEndToEnd(t *testing.T) {
 	reg := iamtest.NewRegistry()
-	tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer tokens.Close()
 	srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
 	defer srv.Close()
@@ -232,8 +235,8 @@ func TestEndToEnd(t *testing.T) {
 	if _, err := srv.CheckAPIKey("Api-Key "+ak.Secret.Reveal(), "yc.postbox.send"); err != nil {
 		t.Fatal(err)
 	}
-	if tokens.Exchanges() != 2 {
-		t.Fatalf("exchanges = %d, want 2", tokens.Exchanges())
+	if tokens.Calls("") != 2 {
+		t.Fatalf("exchanges = %d, want 2", tokens.Calls(""))
 	}
 	// After the key is deleted, a new exchange with it fails.
 	if err := admin.Keys.Delete(ctx, created.Key.ID); err != nil {

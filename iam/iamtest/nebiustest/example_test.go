@@ -49,7 +49,10 @@ func ExampleServer_NewServiceAccount() {
 	// Share one Registry with the token-exchange emulator: it then verifies
 	// JWTs signed with the keys this emulator holds.
 	reg := iamtest.NewRegistry()
-	tokens := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer tokens.Close()
 	srv, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg })
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 )
 
@@ -129,7 +130,7 @@ func (s *Server) createAccessKey(c *callCtx, r *jRequest) (any, *svcError) {
 		return s.newOperation(c, "create access key", k.id), nil
 	}
 	s.accessKeys[k.id] = k
-	s.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: k.awsID, Secret: k.secret, Active: true, ExpiresAt: exp, Owner: id})
+	s.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: k.awsID, Secret: iam.NewSecret(k.secret), Active: true, ExpiresAt: exp, Owner: id})
 	return s.newOperation(c, "create access key", k.id), nil
 }
 

@@ -18,7 +18,10 @@ import (
 // bootstrap key and manages keys.
 func ExampleNew() {
 	reg := iamtest.NewRegistry()
-	tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer tokens.Close()
 	srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
 	defer srv.Close()

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 )
 
@@ -509,7 +510,7 @@ func (s *Server) create(req *request, kind resourceKind) response {
 		k := &accessKey{seq: seq, id: newID(), sa: sa, desc: body.Description,
 			keyID: "YC" + randString(urlSafe, 23), secret: "YC" + randString(urlSafe, 38), created: req.now}
 		s.accessKeys[k.id] = k
-		s.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: k.keyID, Secret: k.secret, Active: true, Owner: sa})
+		s.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: k.keyID, Secret: iam.NewSecret(k.secret), Active: true, Owner: sa})
 		s.newOpLocked(req, kindAccessKey, "Create", k.id, withType(kind.pkg()+"AccessKey", k.json()), nil, false)
 		return ok(map[string]any{"accessKey": k.json(), "secret": k.secret})
 	default:
@@ -775,7 +776,7 @@ func (s *Server) createEphemeral(req *request) response {
 	keyID := randString(alnum, 20)
 	secret := "YC" + randString(urlSafe, 41)
 	token := "s1." + randString(urlSafe, 120)
-	s.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: keyID, Secret: secret, SessionToken: token,
+	s.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: keyID, Secret: iam.NewSecret(secret), SessionToken: iam.NewSecret(token),
 		Active: true, ExpiresAt: exp, Owner: subject})
 	return ok(map[string]any{"accessKeyId": keyID, "secret": secret, "sessionToken": token, "expiresAt": ts(exp)})
 }

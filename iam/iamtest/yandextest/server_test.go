@@ -200,7 +200,10 @@ func TestFaults(t *testing.T) {
 
 func TestBootstrapKeyFileExchanges(t *testing.T) {
 	reg := iamtest.NewRegistry()
-	tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer tokens.Close()
 	srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
 	defer srv.Close()
