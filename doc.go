@@ -64,7 +64,7 @@
 //	ts, err := nebiusauth.ServiceAccount(key)
 //	if err != nil { ... }
 //	defer ts.Close()
-//	client := oauth2.NewClient(ctx, ts)
+//	client := auth.NewClient(ts) // Bearer tokens; the request's context; one retry after a 401
 //
 // Start with examples/quickstart: go run ./examples/quickstart.
 //
