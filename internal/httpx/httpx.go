@@ -170,8 +170,11 @@ func New(optFns ...func(*Options)) *Client {
 		timeout = 0
 	}
 	if own != nil {
-		// The pool's header wait follows the attempt's bound (0: none).
-		own.ResponseHeaderTimeout = timeout
+		// The attempt's deadline bounds the header wait (and everything
+		// else); a header timer of the same length would race it and end
+		// the attempt as "timeout awaiting response headers" instead of an
+		// AttemptTimeoutError.
+		own.ResponseHeaderTimeout = 0
 	}
 	c := &Client{o: o, clock: clock.Or(o.Clock), hc: sendingClient(o.HTTPClient, timeout), own: own}
 	c.rc = retryablehttp.Client{
