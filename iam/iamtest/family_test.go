@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awscreds "github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"go.uber.org/goleak"
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/nebiusauth"
@@ -352,4 +354,54 @@ func TestS3ClientOptions(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestEmulatorsLeaveNoGoroutine checks that Close (after requests, a hung
+// one included) and a refused constructor leave no goroutine behind.
+func TestEmulatorsLeaveNoGoroutine(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	for _, e := range emulatorCtors {
+		if _, _, _, err := e.start("0.0.0.0:0"); err == nil {
+			t.Fatalf("%s: a non-loopback Addr was accepted", e.name)
+		}
+	}
+	n, err := iamtest.NewNebiusTokenServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := iamtest.NewYandexTokenServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := iamtest.NewS3Server()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hc := &http.Client{Transport: &http.Transport{}}
+	done := make(chan struct{}, 3)
+	for _, f := range []*iamtest.Faults{n.Faults, y.Faults, s.Faults} {
+		f.Add(iamtest.Fault{Kind: iamtest.FaultHang})
+	}
+	for _, u := range []string{n.URL, y.URL, s.URL + "/bucket"} {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			if resp, err := hc.Post(u, "application/json", strings.NewReader(`{}`)); err == nil {
+				resp.Body.Close()
+			}
+		}()
+	}
+	// Wait until each request has arrived, so that Close has a hung
+	// request to release.
+	for _, calls := range []func(string) int{n.Calls, y.Calls, s.Calls} {
+		for calls("") == 0 {
+			runtime.Gosched()
+		}
+	}
+	n.Close()
+	y.Close()
+	s.Close()
+	for range 3 {
+		<-done
+	}
+	hc.CloseIdleConnections()
 }
