@@ -154,7 +154,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	cleanups = append(cleanups, nebIAM.Close)
 	yaTok := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
 	cleanups = append(cleanups, yaTok.Close)
-	yaIAM := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	// The Yandex IAM emulator listens on its address itself (Options.Addr),
+	// so that its endpoint list names the address clients reach.
+	yaIAM, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg; o.Addr = services[3].addr })
+	if err != nil {
+		return fmt.Errorf("%s: %w (choose other ports with -addr-base, e.g. -addr-base 127.0.0.1:0 for free ones, or -%s)", services[3].name, err, services[3].flag)
+	}
 	cleanups = append(cleanups, yaIAM.Close)
 	osc, err := outscaletest.New(func(o *outscaletest.Options) { o.Registry = reg; o.Region = outscaleRegion })
 	if err != nil {
@@ -164,11 +169,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	s3 := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
 	cleanups = append(cleanups, s3.Close)
 
-	// The emulators pick their own free ports; forwarders give them the
-	// requested ones.
-	targets := []string{hostOf(nebTok.URL), nebIAM.Addr, hostOf(yaTok.URL), hostOf(yaIAM.URL), hostOf(osc.URL), hostOf(s3.URL)}
+	// The other emulators pick their own free ports; forwarders give them
+	// the requested ones ("" : the emulator listens there itself).
+	targets := []string{hostOf(nebTok.URL), nebIAM.Addr, hostOf(yaTok.URL), "", hostOf(osc.URL), hostOf(s3.URL)}
 	public := make([]string, len(services))
+	public[3] = yaIAM.Addr
 	for i, s := range services {
+		if targets[i] == "" {
+			continue
+		}
 		f, err := listenForward(s.addr, targets[i])
 		if err != nil {
 			return fmt.Errorf("%s: listen on %s: %w (choose other ports with -addr-base, e.g. -addr-base 127.0.0.1:0 for free ones, or -%s)", s.name, s.addr, err, s.flag)
@@ -181,7 +190,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		NebiusTokenURL:    rehost(nebTok.URL, public[0]),
 		NebiusIAMAddr:     public[1],
 		YandexTokenURL:    rehost(yaTok.URL, public[2]),
-		YandexIAMURL:      rehost(yaIAM.URL, public[3]),
+		YandexIAMURL:      yaIAM.URL,
 		OutscaleAPIURL:    rehost(osc.URL, public[4]),
 		S3URL:             rehost(s3.URL, public[5]),
 		Dir:               dir,
