@@ -233,3 +233,22 @@ func TestCloseClosesOwnIdleConnections(t *testing.T) {
 		t.Errorf("caller's client: %d connections for 2 calls around Close, want 1 (Close must not close them)", n)
 	}
 }
+
+// TestUserAgentIsAppended: Options.UserAgent follows iamkit's own
+// product token, as the iam package's rule says; it never replaces it.
+func TestUserAgentIsAppended(t *testing.T) {
+	var got atomic.Value
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.Header.Get("User-Agent"))
+		w.Write([]byte(`{"keys":[]}`))
+	}))
+	defer hs.Close()
+	c := rawClient(t, hs.URL, func(o *yandex.Options) { o.UserAgent = "myapp/1.2" })
+	if _, err := c.Keys().ListPage(ctxT(t), yandex.ListKeysRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	ua, _ := got.Load().(string)
+	if !strings.HasPrefix(ua, "iamkit/") || !strings.HasSuffix(ua, " myapp/1.2") {
+		t.Errorf("User-Agent = %q, want iamkit/<version> myapp/1.2", ua)
+	}
+}
