@@ -73,6 +73,18 @@ func jsonFields(v any) []string {
 	return out
 }
 
+// emptyBody reports whether a body carries no field: nothing, or an empty
+// JSON object ("{}", the empty message), which a client may send with a
+// POST such as OperationService.Cancel's.
+func emptyBody(body []byte) bool {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return true
+	}
+	var m map[string]json.RawMessage
+	return json.Unmarshal(body, &m) == nil && m != nil && len(m) == 0
+}
+
 // decodeBody reads a JSON request body into v, a pointer to a struct
 // whose json tags are the camelCase names of the request message's fields
 // that the emulator implements. An empty body is the empty message.

@@ -507,7 +507,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.query = q
-	if !rt.body && len(bytes.TrimSpace(body)) > 0 {
+	if !rt.body && !emptyBody(body) {
 		writeStatus(w, reqID, errf(codeUnimplemented, "%s takes no request body; the emulator does not implement one", rt.op))
 		return
 	}

@@ -180,24 +180,26 @@ func TestOperationCancelRoute(t *testing.T) {
 	id := c.body["key"].(map[string]any)["id"].(string)
 	d := do(t, "DELETE", srv.URL+"/iam/v1/keys/"+id, tok, nil, "")
 	opID := d.body["id"].(string)
-	for _, method := range []string{"GET", "POST"} {
-		a := do(t, method, srv.URL+"/operations/"+opID+":cancel", tok, nil, "")
+	for _, tc := range []struct{ method, body string }{{"GET", ""}, {"POST", ""}, {"POST", "{}"}} {
+		method := tc.method
+		a := do(t, method, srv.URL+"/operations/"+opID+":cancel", tok, nil, tc.body)
 		if a.status != 200 || a.body["id"] != opID {
 			t.Errorf("%s :cancel: %d %v, want the operation %s", method, a.status, a.body, opID)
 		}
 	}
-	if n := srv.Calls("OperationService/Cancel"); n != 2 {
-		t.Errorf("OperationService/Cancel counted %d times, want 2 (OperationService/Get: %d)", n, srv.Calls("OperationService/Get"))
+	if n := srv.Calls("OperationService/Cancel"); n != 3 {
+		t.Errorf("OperationService/Cancel counted %d times, want 3 (OperationService/Get: %d)", n, srv.Calls("OperationService/Get"))
 	}
 	for _, tc := range []struct {
-		method, path string
-		status       int
+		method, path, body string
+		status             int
 	}{
-		{"DELETE", "/operations/" + opID + ":cancel", 501},
-		{"GET", "/operations/" + opID + ":pause", 501},
-		{"GET", "/operations/ajenothere:cancel", 404},
+		{"DELETE", "/operations/" + opID + ":cancel", "", 501},
+		{"POST", "/operations/" + opID + ":cancel", `{"reason":"x"}`, 501},
+		{"GET", "/operations/" + opID + ":pause", "", 501},
+		{"GET", "/operations/ajenothere:cancel", "", 404},
 	} {
-		if a := do(t, tc.method, srv.URL+tc.path, tok, nil, ""); a.status != tc.status {
+		if a := do(t, tc.method, srv.URL+tc.path, tok, nil, tc.body); a.status != tc.status {
 			t.Errorf("%s %s: %d %v, want %d", tc.method, tc.path, a.status, a.body, tc.status)
 		}
 	}
