@@ -33,8 +33,7 @@ import (
 // TestEmulatorProgram builds the program, runs it as a subprocess on free
 // ports, talks to every kind of emulator through the addresses it printed
 // (through its forwarders, or the Yandex IAM emulator's own address), stops
-// it with SIGINT, and checks that it
-// exits 0 and leaves no file behind.
+// it with SIGINT, and checks that it exits 0 and leaves no file behind.
 func TestEmulatorProgram(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGINT cannot be sent to a process on Windows")
