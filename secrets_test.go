@@ -543,37 +543,50 @@ func buildSuite(t *testing.T) *suite {
 
 	// iam/yandex on its emulator.
 	reg := iamtest.NewRegistry()
-	ysrv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	ysrv, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(ysrv.Close)
-	ytoken := ysrv.IssueToken(ysrv.ServiceAccountID())
+	ytoken := ysrv.IssueToken(ysrv.ServiceAccountID(), 0)
 	s.canary(ytoken)
-	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: ytoken}), func(o *yandex.Options) {
-		o.Endpoint, o.OperationEndpoint, o.ServiceAccountID = ysrv.URL, ysrv.URL, ysrv.ServiceAccountID()
+	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: ytoken}), ysrv.ClientOptions(), func(o *yandex.Options) {
+		o.ServiceAccountID = ysrv.ServiceAccountID()
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	add(s, "yandex.Client", yc)
-	ak, err := yc.AccessKeys.Create(ctx, yandex.CreateAccessKeyRequest{ServiceAccountID: ysrv.ServiceAccountID()})
+	add(s, "yandex.APIKeys", yc.APIKeys())
+	add(s, "yandex.AccessKeys", yc.AccessKeys())
+	add(s, "yandex.Keys", yc.Keys())
+	add(s, "yandex.EphemeralAccessKeys", yc.EphemeralAccessKeys())
+	add(s, "yandex.Operations", yc.Operations())
+	ykm, err := yandex.NewKeyManager(yc, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "yandex.KeyManager", ykm)
+	ak, err := yc.AccessKeys().Create(ctx, yandex.CreateAccessKeyRequest{ServiceAccountID: ysrv.ServiceAccountID()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.canary(ak.Secret.Reveal())
 	add(s, "*yandex.CreatedAccessKey", ak)
 	add(s, "yandex.CreatedAccessKey", *ak)
-	apik, err := yc.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{ServiceAccountID: ysrv.ServiceAccountID()})
+	apik, err := yc.APIKeys().Create(ctx, yandex.CreateAPIKeyRequest{ServiceAccountID: ysrv.ServiceAccountID()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.canary(apik.Secret.Reveal())
 	add(s, "yandex.CreatedAPIKey", *apik)
-	yk, err := yc.Keys.Create(ctx, yandex.CreateKeyRequest{ServiceAccountID: ysrv.ServiceAccountID()})
+	yk, err := yc.Keys().Create(ctx, yandex.CreateKeyRequest{ServiceAccountID: ysrv.ServiceAccountID()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.pemCanaries(yk.PrivateKey.Reveal())
 	add(s, "yandex.CreatedKey", *yk)
-	ek, err := yc.EphemeralAccessKeys.Create(ctx, yandex.CreateEphemeralAccessKeyRequest{SubjectID: ysrv.ServiceAccountID(), SessionName: "canary"})
+	ek, err := yc.EphemeralAccessKeys().Create(ctx, yandex.CreateEphemeralAccessKeyRequest{SubjectID: ysrv.ServiceAccountID(), SessionName: "canary"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,16 +91,24 @@ func newNebiusRig(t *testing.T, clk *iamtest.FakeClock) *rig {
 
 func newYandexRig(t *testing.T, clk *iamtest.FakeClock) *rig {
 	reg := iamtest.NewRegistry()
-	srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg; o.Clock = clk; o.TokenLifetime = 100000 * time.Hour })
+	srv, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg; o.Clock = clk })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(srv.Close)
-	tok := srv.IssueToken(srv.ServiceAccountID())
-	c, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}), func(o *yandex.Options) {
-		o.Endpoint, o.OperationEndpoint, o.ServiceAccountID, o.MaxAttempts = srv.URL, srv.URL, srv.ServiceAccountID(), 1
+	tok := srv.IssueToken(srv.ServiceAccountID(), 100000*time.Hour)
+	c, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}), srv.ClientOptions(), func(o *yandex.Options) {
+		o.MaxAttempts = 1
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &rig{name: "yandex", km: c.AccessKeys, faults: srv.Faults, s3: newS3(t, reg),
+	t.Cleanup(func() { c.Close() })
+	km, err := yandex.NewKeyManager(c, srv.ServiceAccountID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &rig{name: "yandex", km: km, faults: srv.Faults, s3: newS3(t, reg),
 		createOp: "AccessKeyService/Create", listOp: "AccessKeyService/List", deleteOp: "AccessKeyService/Delete"}
 }
 

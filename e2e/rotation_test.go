@@ -51,15 +51,19 @@ func keyManagers(t *testing.T) map[string]iam.KeyManager {
 		t.Fatal(err)
 	}
 
-	ysrv := yandextest.New()
-	t.Cleanup(ysrv.Close)
-	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: ysrv.IssueToken(ysrv.ServiceAccountID())}), func(o *yandex.Options) {
-		o.Endpoint, o.OperationEndpoint = ysrv.URL, ysrv.URL
-	})
+	ysrv, err := yandextest.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	out["yandex"] = yc.AccessKeys
+	t.Cleanup(ysrv.Close)
+	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: ysrv.IssueToken(ysrv.ServiceAccountID(), time.Hour)}), ysrv.ClientOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { yc.Close() })
+	if out["yandex"], err = yandex.NewKeyManager(yc, ysrv.ServiceAccountID()); err != nil {
+		t.Fatal(err)
+	}
 
 	osrv, err := outscaletest.New()
 	if err != nil {

@@ -347,7 +347,10 @@ func TestFindSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer nebIAM.Close()
-	yaIAM := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	yaIAM, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer yaIAM.Close()
 	osc, err := outscaletest.New(func(o *outscaletest.Options) { o.Registry = reg })
 	if err != nil {
@@ -358,7 +361,7 @@ func TestFindSecrets(t *testing.T) {
 	secrets := map[string]string{
 		"Nebius token":        nebTok.IssueToken("serviceaccount-e00x", time.Hour),
 		"Yandex token":        yaTok.IssueToken("ajex", time.Hour),
-		"Yandex token (IAM)":  yaIAM.IssueToken(yaIAM.ServiceAccountID()),
+		"Yandex token (IAM)":  yaIAM.IssueToken(yaIAM.ServiceAccountID(), time.Hour),
 		"OUTSCALE secret key": osc.Root.SecretKey.Reveal(),
 	}
 	sa, err := nebIAM.NewServiceAccount("")
@@ -390,22 +393,23 @@ func TestFindSecrets(t *testing.T) {
 		secrets[fmt.Sprintf("Nebius access-key secret %d", i)] = k.Secret.Reveal()
 	}
 
-	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: yaIAM.IssueToken(yaIAM.ServiceAccountID())}),
-		func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = yaIAM.URL, yaIAM.URL })
+	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: yaIAM.IssueToken(yaIAM.ServiceAccountID(), time.Hour)}),
+		yaIAM.ClientOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	static, err := yc.AccessKeys.CreateKey(ctx, iam.CreateKeyRequest{Description: "detector"})
+	defer yc.Close()
+	static, err := yc.AccessKeys().Create(ctx, yandex.CreateAccessKeyRequest{Description: "detector"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	secrets["Yandex static key secret"] = static.Secret.Reveal()
-	apiKey, err := yc.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{Description: "detector"})
+	apiKey, err := yc.APIKeys().Create(ctx, yandex.CreateAPIKeyRequest{Description: "detector"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	secrets["Yandex API key"] = apiKey.Secret.Reveal()
-	eph, err := yc.EphemeralAccessKeys.Create(ctx, yandex.CreateEphemeralAccessKeyRequest{SessionName: "detector"})
+	eph, err := yc.EphemeralAccessKeys().Create(ctx, yandex.CreateEphemeralAccessKeyRequest{SessionName: "detector"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -174,18 +173,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return listenErr(services[2], err)
 	}
 	cleanups = append(cleanups, yaTok.Close)
-	// TODO(lead): yandextest.Options has no Addr yet (the Yandex helper of
-	// issue 12 adds it, and New returns an error); until then a TCP relay
-	// gives it its fixed port and its URL is rewritten to the relay's
-	// address. With Addr: o.Addr = services[3].addr, YandexIAMURL =
-	// yaIAM.URL, and delete the relay, rehost, forward.go and its test.
-	yaIAM := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
-	cleanups = append(cleanups, yaIAM.Close)
-	yaIAMRelay, err := listenForward(services[3].addr, hostOf(yaIAM.URL))
+	yaIAM, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg; o.Addr = services[3].addr })
 	if err != nil {
-		return listenErr(services[3], fmt.Errorf("listen on %s: %w", services[3].addr, err))
+		return listenErr(services[3], err)
 	}
-	cleanups = append(cleanups, yaIAMRelay.Close)
+	cleanups = append(cleanups, yaIAM.Close)
 	osc, err := outscaletest.New(func(o *outscaletest.Options) {
 		o.Registry, o.Region, o.Addr = reg, outscaleRegion, services[4].addr
 	})
@@ -203,7 +195,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		NebiusTokenURL:    nebTok.URL,
 		NebiusIAMAddr:     nebIAMRelay.Addr(),
 		YandexTokenURL:    yaTok.URL,
-		YandexIAMURL:      rehost(yaIAM.URL, yaIAMRelay.Addr()),
+		YandexIAMURL:      yaIAM.URL,
 		OutscaleAPIURL:    osc.URL,
 		S3URL:             s3.URL,
 		Dir:               dir,
@@ -301,27 +293,6 @@ func checkLoopback(addr string) error {
 		return fmt.Errorf("%w: the emulators accept test keys anyone can read, so they listen on loopback only", err)
 	}
 	return nil
-}
-
-// hostOf returns the host:port of a URL the emulators report (the relay's
-// target, until yandextest has an Addr option).
-func hostOf(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return ""
-	}
-	return p.Host
-}
-
-// rehost replaces the host:port of u with addr (the relay's, until
-// yandextest has an Addr option).
-func rehost(u, addr string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return u
-	}
-	p.Host = addr
-	return p.String()
 }
 
 // writePrivate writes a file only its owner can read, atomically, so that

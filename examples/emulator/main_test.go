@@ -27,12 +27,13 @@ import (
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/nebius"
 	"github.com/iamkit/iamkit/iam/outscale"
+	"github.com/iamkit/iamkit/iam/yandex"
 )
 
 // TestEmulatorProgram builds the program, runs it as a subprocess on free
 // ports, talks to every kind of emulator through the addresses it printed
-// (so through its forwarders), stops it with SIGINT, and checks that it
-// exits 0 and leaves no file behind.
+// (through its forwarders, or the Yandex IAM emulator's own address), stops
+// it with SIGINT, and checks that it exits 0 and leaves no file behind.
 func TestEmulatorProgram(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGINT cannot be sent to a process on Windows")
@@ -149,6 +150,38 @@ func TestEmulatorProgram(t *testing.T) {
 		if !strings.HasPrefix(tok.Value.Reveal(), "t1.") {
 			t.Errorf("token does not look like the Yandex emulator's")
 		}
+	})
+	t.Run("yandex endpoint list names the public address; key CRUD there, then S3", func(t *testing.T) {
+		eps, err := yandex.DiscoverEndpoints(ctx, info.YandexIAMURL+"/endpoints", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if eps.IAM != info.YandexIAMURL || eps.Operation != info.YandexIAMURL {
+			t.Fatalf("GET %s/endpoints: iam %s, operation %s; want the printed address %s", info.YandexIAMURL, eps.IAM, eps.Operation, info.YandexIAMURL)
+		}
+		key, err := yandexauth.LoadKeyFile(info.YandexKeyFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts, err := yandexauth.ServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = info.YandexTokenURL })
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ts.Close()
+		c, err := yandex.New(ts, eps.Apply)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		km, err := yandex.NewKeyManager(c, info.YandexServiceAccount)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ak, err := km.CreateKey(ctx, iam.CreateKeyRequest{Description: "emulator-test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s3Roundtrip(ctx, t, "emulator-test-yandex", iam.Yandex, info.S3URL, "ru-central1", ak)
 	})
 	t.Run("nebius exchange and gRPC key CRUD, then S3 with the minted key", func(t *testing.T) {
 		key, err := nebiusauth.LoadCredentialsFile(info.NebiusCredentialsFile)

@@ -138,11 +138,14 @@ func runYandex(ctx context.Context, cfg config, w *world, rep *report) error {
 			return err
 		}
 		w.onClose(tokens.Close)
-		emu := yandextest.New(func(o *yandextest.Options) { o.Registry = w.reg })
+		emu, err := yandextest.New(func(o *yandextest.Options) { o.Registry = w.reg })
+		if err != nil {
+			return err
+		}
 		w.onClose(emu.Close)
 		exchanges = func() int { return tokens.Calls("") }
 		tokenOpts = append(tokenOpts, tokens.ServiceAccountOptions())
-		clientOpt = func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = emu.URL, emu.URL }
+		clientOpt = emu.ClientOptions()
 		if err := rep.step("create an authorized key (key.json)", func() (string, error) {
 			keyJSON, err := emu.BootstrapKeyFile()
 			if err != nil {
@@ -163,24 +166,26 @@ func runYandex(ctx context.Context, cfg config, w *world, rep *report) error {
 		return err
 	}
 
-	client, err := yandex.New(ts, func(o *yandex.Options) {
-		clientOpt(o)
-		o.ServiceAccountID = key.ServiceAccountID
-	})
+	client, err := yandex.New(ts, clientOpt, func(o *yandex.Options) { o.ServiceAccountID = key.ServiceAccountID })
 	if err != nil {
 		return err
 	}
-	aks := client.AccessKeys
+	defer client.Close()
+	km, err := yandex.NewKeyManager(client, key.ServiceAccountID)
+	if err != nil {
+		return err
+	}
+	aks := client.AccessKeys()
 	return keySteps(ctx, rep, w, keyFlow{
 		provider: iam.Yandex,
 		region:   "ru-central1",
-		km:       aks,
+		km:       km,
 		create: func(ctx context.Context) (iam.AccessKey, string, error) {
 			k, err := aks.Create(ctx, yandex.CreateAccessKeyRequest{ServiceAccountID: key.ServiceAccountID, Description: typedDescription})
 			if err != nil {
 				return iam.AccessKey{}, "", err
 			}
-			return k.Neutral(), fmt.Sprintf("%s, key ID %s, secret %v", k.AccessKey.ID, k.AccessKey.KeyID, k.Secret), nil
+			return k.ToIAM(), fmt.Sprintf("%s, key ID %s, secret %v", k.AccessKey.ID, k.AccessKey.AccessKeyID, k.Secret), nil
 		},
 		list: func(ctx context.Context, want iam.AccessKey) (string, error) {
 			n, found := 0, false

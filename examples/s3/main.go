@@ -145,14 +145,23 @@ func keyManager(cloud iam.Provider, reg *iamtest.Registry) (iam.KeyManager, func
 		}
 		return km, func() { c.Close(); srv.Close() }, nil
 	case iam.Yandex:
-		srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
-		tokens := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(srv.ServiceAccountID())})
-		c, err := yandex.New(tokens, func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = srv.URL, srv.URL })
+		srv, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+		if err != nil {
+			return nil, nil, err
+		}
+		tokens := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(srv.ServiceAccountID(), time.Hour)})
+		c, err := yandex.New(tokens, srv.ClientOptions())
 		if err != nil {
 			srv.Close()
 			return nil, nil, err
 		}
-		return c.AccessKeys, srv.Close, nil
+		km, err := yandex.NewKeyManager(c, srv.ServiceAccountID())
+		if err != nil {
+			c.Close()
+			srv.Close()
+			return nil, nil, err
+		}
+		return km, func() { c.Close(); srv.Close() }, nil
 	case iam.Outscale:
 		srv, err := outscaletest.New(func(o *outscaletest.Options) { o.Registry = reg })
 		if err != nil {

@@ -69,7 +69,10 @@ func TestPrintsTokenAndReusesCacheFile(t *testing.T) {
 	})
 	t.Run("yandex key.json", func(t *testing.T) {
 		reg := iamtest.NewRegistry()
-		iamSrv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+		iamSrv, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+		if err != nil {
+			t.Fatal(err)
+		}
 		t.Cleanup(iamSrv.Close)
 		keyJSON, err := iamSrv.BootstrapKeyFile()
 		if err != nil {

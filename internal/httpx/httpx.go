@@ -108,9 +108,11 @@ type Client struct {
 // Options.HTTPClient: its own pool, attempts bounded by
 // DefaultAttemptTimeout, redirects handed back.
 func newDefaultHTTPClient() (*http.Client, *http.Transport) {
+	// No ResponseHeaderTimeout: the attempt timeout (attemptTransport)
+	// bounds the wait for headers too, and a second bound would race it
+	// and end the attempt with a less clear error.
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 16
-	t.ResponseHeaderTimeout = DefaultAttemptTimeout
 	return &http.Client{
 		Transport: t,
 		Timeout:   DefaultAttemptTimeout,
@@ -168,13 +170,6 @@ func New(optFns ...func(*Options)) *Client {
 		timeout = o.AttemptTimeout
 	case o.AttemptTimeout < 0:
 		timeout = 0
-	}
-	if own != nil {
-		// The attempt's deadline bounds the header wait (and everything
-		// else); a header timer of the same length would race it and end
-		// the attempt as "timeout awaiting response headers" instead of an
-		// AttemptTimeoutError.
-		own.ResponseHeaderTimeout = 0
 	}
 	c := &Client{o: o, clock: clock.Or(o.Clock), hc: sendingClient(o.HTTPClient, timeout), own: own}
 	c.rc = retryablehttp.Client{
