@@ -2,10 +2,14 @@ package chaindial
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/iamkit/iamkit/internal/loopback"
 )
 
 // Hook sees the network and address of every dial before it happens; a
@@ -53,4 +57,31 @@ func Transport(connectTimeout time.Duration, proxy bool) *http.Transport {
 		t.Proxy = nil
 	}
 	return t
+}
+
+// Guard installs a hook that refuses every address whose host is not
+// loopback (no packet is sent, no name is resolved) and records it. The
+// returned function removes the hook and returns the refused addresses, in
+// order. A TestMain calls Guard before m.Run and fails the suite when the
+// list is not empty.
+func Guard() (stop func() []string) {
+	var (
+		mu      sync.Mutex
+		refused []string
+	)
+	restore := SetHook(func(network, addr string) error {
+		if loopback.IsAddr(addr) {
+			return nil
+		}
+		mu.Lock()
+		refused = append(refused, network+" "+addr)
+		mu.Unlock()
+		return fmt.Errorf("chaindial: %s is not a loopback address: refused in tests", addr)
+	})
+	return func() []string {
+		restore()
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), refused...)
+	}
 }

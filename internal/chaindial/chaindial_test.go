@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -72,5 +73,29 @@ func TestTransportProxy(t *testing.T) {
 	c := &http.Client{Transport: Transport(time.Second, false)}
 	if _, err := c.Get("http://127.0.0.1:1/"); err == nil || n != 1 {
 		t.Fatalf("err %v, hook calls %d; want an error and 1", err, n)
+	}
+}
+
+func TestGuardRefusesAndRecordsNonLoopback(t *testing.T) {
+	stop := Guard()
+	dial := DialContext(time.Second)
+	for _, addr := range []string{"169.254.169.254:80", "metadata.nebius.internal:80"} {
+		if _, err := dial(context.Background(), "tcp", addr); err == nil || !strings.Contains(err.Error(), "refused in tests") {
+			t.Fatalf("%s: err = %v, want the guard's refusal", addr, err)
+		}
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	c, err := dial(context.Background(), "tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatalf("loopback refused: %v", err)
+	}
+	c.Close()
+	got := stop()
+	if want := []string{"tcp 169.254.169.254:80", "tcp metadata.nebius.internal:80"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("refused %q, want %q", got, want)
+	}
+	if hook.Load() != nil {
+		t.Fatal("stop left the hook installed")
 	}
 }
