@@ -170,14 +170,14 @@ func TestMetadataAddrFromEnv(t *testing.T) {
 
 func TestMetadataAddrForms(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                        "169.254.169.254:80",
-		"169.254.169.254":         "169.254.169.254:80",
-		"127.0.0.1:8080":          "127.0.0.1:8080",
-		"localhost":               "localhost:80",
-		"[::1]:9000":              "[::1]:9000",
-		"::1":                     "[::1]:80",
-		"http://127.0.0.1:8080":   "127.0.0.1:8080",
-		"http://127.0.0.1:8080/":  "127.0.0.1:8080",
+		"":                       "169.254.169.254:80",
+		"169.254.169.254":        "169.254.169.254:80",
+		"127.0.0.1:8080":         "127.0.0.1:8080",
+		"localhost":              "localhost:80",
+		"[::1]:9000":             "[::1]:9000",
+		"::1":                    "[::1]:80",
+		"http://127.0.0.1:8080":  "127.0.0.1:8080",
+		"http://127.0.0.1:8080/": "127.0.0.1:8080",
 		" metadata.internal:81 ": "metadata.internal:81",
 	} {
 		got, err := yandexauth.MetadataTokenURL(func(o *yandexauth.MetadataOptions) {
