@@ -90,7 +90,7 @@ func TestParseAPIKey(t *testing.T) {
 func TestParseAPIKeyErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, data, field string
-		kind               error
+		kind              error
 	}{
 		{"empty", "  \n", "", auth.ErrEmptyKey},
 		{"syntax", "api_key: [\n", "", auth.ErrMalformedKey},
@@ -144,7 +144,7 @@ func TestAPIKeyFromFileAgainstEmulator(t *testing.T) {
 	var created struct {
 		APIKey struct {
 			ID, ServiceAccountID, CreatedAt, ExpiresAt string
-			Scopes                                      []string
+			Scopes                                     []string
 		}
 		Secret string
 	}

@@ -154,7 +154,7 @@ func TestCLIConfigErrors(t *testing.T) {
 	key := cliKeyYAML(t, "ajekey01", "ajesa01", 4)
 	for _, tc := range []struct {
 		name, data, field string
-		kind               error
+		kind              error
 	}{
 		{"syntax", "profiles:\n  a:\n   b: [\n", "", auth.ErrMalformedKey},
 		{"top-level list", "- a\n- b\n", "", auth.ErrMalformedKey},
