@@ -276,3 +276,15 @@ func (t *APIKeyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.Header.Set("Authorization", "Api-Key "+t.Key.Secret.Reveal())
 	return base.RoundTrip(r)
 }
+
+// String returns the transport as %v prints it, its key's secret redacted.
+func (t *APIKeyTransport) String() string { return safeprint.String(t) }
+
+// GoString returns the transport as %#v prints it, its key's secret redacted.
+func (t *APIKeyTransport) GoString() string { return safeprint.GoString(t) }
+
+// Format prints the transport under every fmt verb, its key's secret redacted.
+func (t *APIKeyTransport) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, t) }
+
+// LogValue makes log/slog print the transport's fields, its key's secret redacted.
+func (t *APIKeyTransport) LogValue() slog.Value { return safeprint.LogValue(t) }

@@ -232,3 +232,15 @@ func (m *YandexMetadataServer) Format(f fmt.State, verb rune) { safeprint.Format
 
 // LogValue makes log/slog print the server's exported fields.
 func (m *YandexMetadataServer) LogValue() slog.Value { return safeprint.LogValue(m) }
+
+// String returns the options as %v prints them.
+func (o YandexMetadataOptions) String() string { return safeprint.String(o) }
+
+// GoString returns the options as %#v prints them.
+func (o YandexMetadataOptions) GoString() string { return safeprint.GoString(o) }
+
+// Format prints the options under every fmt verb.
+func (o YandexMetadataOptions) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, o) }
+
+// LogValue makes log/slog print the options' fields.
+func (o YandexMetadataOptions) LogValue() slog.Value { return safeprint.LogValue(o) }
