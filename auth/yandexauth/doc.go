@@ -55,11 +55,12 @@
 // [auth.Cache] that [ServiceAccount] returns caches the IAM tokens and, as
 // Yandex recommends, gets a new one at least every hour (see package auth).
 //
-// The cache of [MetadataTokenSource] fetches the token again at most a
-// minute after the last fetch, and only on a call: no timer or goroutine
-// runs between calls, and a token whose wall-clock expiry has passed (a
-// serverless container frozen for hours, a VM resumed from a suspend) is
-// never served — the first call after it waits for a new one.
+// The cache of [MetadataTokenSource] fetches the token again once it has
+// served a minute, and only when a call asks for it (in the background
+// while the token is still good): no timer or refresh loop runs between
+// calls, and a token whose wall-clock expiry has passed (a serverless
+// container frozen for hours, a VM resumed from a suspend) is never
+// served — the first call after it waits for a new one.
 //
 // # Concurrency
 //
