@@ -31,7 +31,7 @@ func ExampleLoadDefaultConfig() {
 
 	cfg, err := outscale.LoadDefaultConfig(context.Background(), func(o *outscale.LoadOptions) {
 		o.Getenv = func(k string) string { return env[k] } // default: os.Getenv
-		o.ConfigFile = file                                 // default: $OSC_CONFIG_FILE, else ~/.osc/config.json
+		o.ConfigFile = file                                // default: $OSC_CONFIG_FILE, else ~/.osc/config.json
 	})
 	if err != nil {
 		log.Fatal(err)
