@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam"
@@ -531,4 +533,25 @@ func TestLoadDefaultConfigOptions(t *testing.T) {
 		t.Fatalf("after Close: %v", err)
 	}
 	cfg.Close() // idempotent
+}
+
+// TestLoadDefaultConfigLeavesNoGoroutine: after Close (and the emulators'
+// end), nothing of a chain run is left: no refresh goroutine, no pooled
+// connection of the chain's own HTTP client.
+func TestLoadDefaultConfigLeavesNoGoroutine(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	w := newWorld(t)
+	w.env[yandexauth.EnvServiceAccountKeyFile] = w.writeKeyFile(t)
+	keyCfg := w.mustLoad(t, func(o *yandex.LoadOptions) { o.Endpoint = w.gwAddr })
+	delete(w.env, yandexauth.EnvServiceAccountKeyFile)
+	w.env[yandexauth.EnvMetadataAddr] = w.md.Addr
+	mdCfg := w.mustLoad(t, func(o *yandex.LoadOptions) { o.Endpoint = w.gwAddr })
+	keyCfg.Close()
+	mdCfg.Close()
+	w.gateway.Close()
+	w.api.Close()
+	w.tokens.Close()
+	w.md.Close()
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	goleak.VerifyNone(t, ignore)
 }
