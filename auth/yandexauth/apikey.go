@@ -96,6 +96,9 @@ func ParseAPIKey(data []byte, source string) (*APIKey, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fail("", auth.ErrMalformedKey, "not a valid API key YAML file: %s", yamlErrorText(err))
 	}
+	if len(doc.Content) == 0 { // only comments
+		return nil, &auth.KeyFileError{Source: source, Err: auth.ErrEmptyKey}
+	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		return nil, fail("", auth.ErrMalformedKey, "line %d: want a mapping with api_key and secret, found %s", root.Line, nodeKind(root))

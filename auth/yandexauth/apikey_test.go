@@ -93,6 +93,7 @@ func TestParseAPIKeyErrors(t *testing.T) {
 		kind              error
 	}{
 		{"empty", "  \n", "", auth.ErrEmptyKey},
+		{"only a comment", "# api_key.yaml\n", "", auth.ErrEmptyKey}, // the fuzzer's find: it panicked
 		{"syntax", "api_key: [\n", "", auth.ErrMalformedKey},
 		{"a list", "- " + canarySecret + "\n", "", auth.ErrMalformedKey},
 		{"no secret", "api_key:\n  id: aje1\n", "secret", auth.ErrMissingField},
