@@ -48,7 +48,9 @@ type LoadOptions struct {
 	// first token once connected (default 500ms). A laptop without a
 	// metadata service waits at most this long.
 	MetadataTimeout time.Duration
-	// SkipMetadata leaves the metadata service out of the chain.
+	// SkipMetadata leaves the metadata service out of the chain. Set it on
+	// Google Compute Engine: its metadata service serves the same path to
+	// the same header, with a Google token.
 	SkipMetadata bool
 	// HTTPClient carries the token exchanges and the endpoint discovery.
 	// Default: a client of the chain's own (its idle connections are
