@@ -51,7 +51,7 @@ func TestImportDirection(t *testing.T) {
 		"auth/yandexauth":          {"auth", "iam", "internal/"},
 		"iam/nebius":               {"auth", "auth/nebiusauth", "iam", "internal/"},
 		"iam/yandex":               {"auth", "auth/yandexauth", "iam", "internal/"},
-		"iam/outscale":             {"iam", "internal/"},
+		"iam/outscale":             {"auth", "iam", "internal/"},
 		"credentials":              {"iam", "internal/"},
 		"credentials/s3client":     {"iam", "internal/"},
 		"iam/iamtest":              {"auth", "credentials/s3client", "iam", "internal/"},

@@ -20,6 +20,7 @@ import (
 	"math/big"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -404,7 +405,8 @@ func buildSuite(t *testing.T) *suite {
 	t.Setenv(nebiusauth.EnvIAMToken, canaryEnvToken)
 	t.Setenv(yandexauth.EnvIAMToken, canaryEnvToken)
 	for name, fn := range map[string]func() (*auth.StaticTokenSource, error){
-		"nebiusauth.EnvTokenSource": nebiusauth.EnvTokenSource, "yandexauth.EnvTokenSource": yandexauth.EnvTokenSource,
+		"nebiusauth.EnvTokenSource": nebiusauth.EnvTokenSource,
+		"yandexauth.EnvTokenSource": func() (*auth.StaticTokenSource, error) { return yandexauth.EnvTokenSource() },
 	} {
 		src, err := fn()
 		if err != nil {
@@ -442,6 +444,46 @@ func buildSuite(t *testing.T) *suite {
 	}
 	add(s, "*yandexauth.KeyFile", kf)
 	add(s, "yandexauth.KeyFile", *kf)
+	apiKey := &yandexauth.APIKey{ID: "aje-api", ServiceAccountID: "sa-1", Scopes: []string{"yc.postbox.send"}, Secret: iam.NewSecret(canaryAPIKey)}
+	add(s, "*yandexauth.APIKey", apiKey)
+	add(s, "yandexauth.APIKey", *apiKey)
+	add(s, "yandexauth.APIKeyTransport", yandexauth.NewAPIKeyTransport(apiKey, nil))
+	var keyFields map[string]string
+	if err := json.Unmarshal(keyJSON, &keyFields); err != nil {
+		t.Fatal(err)
+	}
+	ycYAML := "current: p\nprofiles:\n  p:\n    folder-id: b1g\n    service-account-key:\n      id: key-1\n      service_account_id: sa-1\n      private_key: |\n"
+	for _, line := range strings.Split(strings.TrimRight(keyFields["private_key"], "\n"), "\n") {
+		ycYAML += "        " + line + "\n"
+	}
+	ycConfig, err := yandexauth.ParseCLIConfig([]byte(ycYAML), "config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "*yandexauth.CLIConfig", ycConfig)
+	add(s, "yandexauth.CLIConfig", *ycConfig)
+	add(s, "*yandexauth.CLIProfile", ycConfig.Profiles["p"])
+	add(s, "yandexauth.CLIProfile", *ycConfig.Profiles["p"])
+	ycfg, err := yandex.LoadDefaultConfig(ctx, func(o *yandex.LoadOptions) {
+		o.Getenv = func(k string) string { return map[string]string{yandexauth.EnvIAMToken: canaryEnvToken}[k] }
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "yandex.Config", ycfg)
+	oscFile := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(oscFile, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ocfg, err := outscale.LoadDefaultConfig(ctx, func(o *outscale.LoadOptions) {
+		o.Getenv = func(k string) string {
+			return map[string]string{"OSC_ACCESS_KEY": "AKIDCANARY", "OSC_SECRET_KEY": canarySecret, "OSC_CONFIG_FILE": oscFile}[k]
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "outscale.Config", ocfg)
 	nx, err := nebiusauth.NewExchanger(ns)
 	if err != nil {
 		t.Fatal(err)
@@ -678,6 +720,13 @@ func buildSuite(t *testing.T) *suite {
 	t.Cleanup(s3srv.Close)
 	add(s, "iamtest.S3Server", s3srv)
 	add(s, "iamtest.S3Options", iamtest.S3Options{Registry: reg})
+	ymd, err := iamtest.NewYandexMetadataServer(func(o *iamtest.YandexMetadataOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ymd.Close)
+	add(s, "iamtest.YandexMetadataServer", ymd)
+	add(s, "iamtest.YandexMetadataOptions", iamtest.YandexMetadataOptions{Registry: reg})
 	return s
 }
 
