@@ -349,6 +349,9 @@ func printInfo(w io.Writer, in Info, oscSecret string) {
 	p("  s3 =")
 	p("      addressing_style = path")
 	p("")
-	p("  aws --profile iamkit-emulator s3 mb s3://demo && aws --profile iamkit-emulator s3 ls")
+	// aws-cli before 2.13 (Debian 12 ships 2.9) ignores endpoint_url and
+	// AWS_ENDPOINT_URL_S3 and would send the request to AWS: pass the flag.
+	p("  # aws-cli < 2.13 (Debian 12's 2.9) ignores endpoint_url: pass --endpoint-url")
+	p("  aws --profile iamkit-emulator --endpoint-url %[1]s s3 mb s3://demo && aws --profile iamkit-emulator --endpoint-url %[1]s s3 ls", in.S3URL)
 	p("")
 }
