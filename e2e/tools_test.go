@@ -59,6 +59,12 @@ const (
 	s3cmdPartSize  = 15 << 20
 )
 
+// repoRoot is the root module's directory, taken when the test binary
+// starts: versitygw's posix backend (versitygw_test.go,
+// rotation_test.go) changes the process's working directory to its
+// temporary root, which is removed when its test ends.
+var repoRoot, repoRootErr = filepath.Abs("..")
+
 // emulatorInfo is the part of examples/emulator's -ready-file the test
 // reads (the JSON names of its Info type).
 type emulatorInfo struct {
@@ -186,12 +192,16 @@ func startEmulator(ctx context.Context, t *testing.T) emulatorInfo {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "emulator")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./examples/emulator")
-	build.Dir = ".." // the root module
+	if repoRootErr != nil {
+		t.Fatalf("the root module's directory: %v", repoRootErr)
+	}
+	build.Dir = repoRoot
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./examples/emulator: %v\n%s", err, out)
 	}
 	ready := filepath.Join(dir, "ready.json")
 	cmd := exec.Command(bin, "-addr-base", "127.0.0.1:0", "-ready-file", ready)
+	cmd.Dir = dir // not the working directory, which versitygw may have removed
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
