@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,7 +51,8 @@ const (
 	headerAuthorization  = "authorization"
 )
 
-// Options configures a [Client].
+// Options configures a [Client]. [New] applies its defaults to its own
+// copy; fields left zero get the defaults their docs name.
 type Options struct {
 	// ProjectID is the default parent (metadata.parent_id) of created keys
 	// and of List calls, such as "project-e00…". Requests that name their
@@ -78,10 +80,12 @@ type Options struct {
 
 	// MaxAttempts is how many times a call is tried in all when the service
 	// answers UNAVAILABLE or RESOURCE_EXHAUSTED (or a ServiceError says the
-	// call may be retried); default 4, 1 disables retries.
+	// call may be retried); default 4, 1 disables retries, a negative
+	// value is refused.
 	MaxAttempts int
 	// BaseDelay and MaxDelay bound the full-jitter exponential backoff
-	// between attempts; defaults 100ms and 5s.
+	// between attempts, waited on Clock; defaults 100ms and 5s (negative
+	// values are refused).
 	BaseDelay, MaxDelay time.Duration
 
 	// AttemptTimeout bounds one attempt (one RPC) of a call, as the REST
@@ -98,7 +102,8 @@ type Options struct {
 
 	// PollInterval is the first delay between two OperationService/Get
 	// calls while waiting for an operation; it doubles up to
-	// MaxPollInterval. Defaults 250ms and 5s.
+	// MaxPollInterval. Defaults 250ms and 5s (negative values are
+	// refused). The waits run on Clock.
 	PollInterval, MaxPollInterval time.Duration
 
 	// Clock is the time source of backoff, polling and expiry checks;
@@ -130,44 +135,88 @@ type Client struct {
 	operations *Operations
 }
 
+// validate refuses options that cannot work, with an error naming the
+// option; New calls it on its own copy, before the defaults.
+func (o *Options) validate() error {
+	switch {
+	case o.MaxAttempts < 0:
+		return fmt.Errorf("nebius: option MaxAttempts %d is negative", o.MaxAttempts)
+	case o.BaseDelay < 0:
+		return fmt.Errorf("nebius: option BaseDelay %v is negative", o.BaseDelay)
+	case o.MaxDelay < 0:
+		return fmt.Errorf("nebius: option MaxDelay %v is negative", o.MaxDelay)
+	case o.PollInterval < 0:
+		return fmt.Errorf("nebius: option PollInterval %v is negative", o.PollInterval)
+	case o.MaxPollInterval < 0:
+		return fmt.Errorf("nebius: option MaxPollInterval %v is negative", o.MaxPollInterval)
+	}
+	if o.Address != "" {
+		if _, _, err := net.SplitHostPort(o.Address); err != nil {
+			return fmt.Errorf("nebius: option Address %q must be host:port: %w", o.Address, err)
+		}
+	}
+	return nil
+}
+
+// setDefaults fills what the options leave zero; New calls it on its own
+// copy, never on what the caller passed.
+func (o *Options) setDefaults() {
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = 4
+	}
+	if o.BaseDelay == 0 {
+		o.BaseDelay = 100 * time.Millisecond
+	}
+	if o.MaxDelay == 0 {
+		o.MaxDelay = 5 * time.Second
+	}
+	if o.AttemptTimeout == 0 {
+		o.AttemptTimeout = httpx.DefaultAttemptTimeout
+	}
+	if o.PollInterval == 0 {
+		o.PollInterval = 250 * time.Millisecond
+	}
+	if o.MaxPollInterval == 0 {
+		o.MaxPollInterval = 5 * time.Second
+	}
+	o.UserAgent = userAgent(o.UserAgent)
+	o.DialOptions = slices.Clone(o.DialOptions)
+	o.Clock = clock.Or(o.Clock)
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// userAgent appends ua to iamkit's own User-Agent (the rule of the iam
+// package, # User-Agent).
+func userAgent(ua string) string {
+	switch ua = strings.TrimSpace(ua); {
+	case ua == "":
+		return version.UserAgent
+	case strings.HasPrefix(ua, version.UserAgent):
+		return ua
+	}
+	return version.UserAgent + " " + ua
+}
+
 // New returns a Client that authenticates with the bearer tokens of tokens
 // (typically the auth cache made by nebiusauth.ServiceAccount). It does not
-// dial: the connection is made on the first call.
+// dial: the connection is made on the first call. It checks the options
+// (an error names the option) and skips nil option functions.
 func New(tokens oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 	if tokens == nil {
 		return nil, errors.New("nebius: New: a token source is required")
 	}
 	var o Options
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil {
+			fn(&o)
+		}
 	}
-	if o.MaxAttempts == 0 {
-		o.MaxAttempts = 4
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
-	if o.MaxAttempts < 0 {
-		return nil, fmt.Errorf("nebius: New: MaxAttempts %d is negative", o.MaxAttempts)
-	}
-	if o.BaseDelay <= 0 {
-		o.BaseDelay = 100 * time.Millisecond
-	}
-	if o.MaxDelay <= 0 {
-		o.MaxDelay = 5 * time.Second
-	}
-	if o.AttemptTimeout == 0 {
-		o.AttemptTimeout = httpx.DefaultAttemptTimeout
-	}
-	if o.PollInterval <= 0 {
-		o.PollInterval = 250 * time.Millisecond
-	}
-	if o.MaxPollInterval <= 0 {
-		o.MaxPollInterval = 5 * time.Second
-	}
-	switch ua := strings.TrimSpace(o.UserAgent); {
-	case ua == "":
-		o.UserAgent = version.UserAgent
-	case !strings.Contains(ua, version.UserAgent):
-		o.UserAgent = version.UserAgent + " " + ua
-	}
+	o.setDefaults()
 	addr, err := resolveAddress(o.Address, o.Domain)
 	if err != nil {
 		return nil, err
@@ -198,11 +247,8 @@ func New(tokens oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 		conn:   conn,
 		tokens: tokens,
 		opts:   o,
-		clk:    clock.Or(o.Clock),
+		clk:    o.Clock,
 		log:    o.Logger,
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
 	}
 	c.operations = &Operations{c: c}
 	c.accessKeys = &AccessKeys{c: c}
@@ -234,10 +280,7 @@ func (c *Client) Close() error { return c.conn.Close() }
 // default, with ":443" added when no port is given.
 func resolveAddress(address, domain string) (string, error) {
 	if address != "" {
-		if _, _, err := net.SplitHostPort(address); err != nil {
-			return "", fmt.Errorf("nebius: Address %q must be host:port: %w", address, err)
-		}
-		return address, nil
+		return address, nil // checked by Options.validate
 	}
 	if domain == "" {
 		domain = strings.TrimSpace(os.Getenv(EnvEndpoint))

@@ -4,7 +4,8 @@
 // (nebius.iam.v1.AuthPublicKeyService, the authorized keys whose private
 // halves sign token-exchange JWTs) and [Operations]
 // (nebius.common.v1.OperationService, to wait for what the others start).
-// [KeyManager] is the provider-neutral [iam.KeyManager] over AccessKeys, and
+// [NewKeyManager] makes the provider-neutral [iam.KeyManager] over a
+// Client's AccessKeys, and
 // [AuthPublicKeys.Bootstrap] does what `nebius iam auth-public-key generate`
 // does.
 //
@@ -20,7 +21,7 @@
 //		Account:     nebius.ServiceAccount(key.ServiceAccountID),
 //		Description: "backup job",
 //	})
-//	// k.AWSAccessKeyID and k.Secret.Reveal() go to the S3 client.
+//	// k.AccessKeyID and k.Secret.Reveal() go to the S3 client.
 //
 // # Connection
 //
@@ -51,11 +52,15 @@
 //
 // # Operations
 //
-// Mutating calls return an [Operation]. The methods wait for it by default
+// Mutating calls start an [Operation]. The plain methods wait for it
 // (polling OperationService/Get on the same host with growing delays,
-// bounded by the context); StartCreate returns it without waiting. A create
-// that the service accepted but that then fails returns an *iam.Error whose
-// ResourceID names the key or the operation, so nothing is left unseen.
+// bounded by the context) and return the resource (Create, Update,
+// Activate, Deactivate) or only an error (Delete); the Start* methods
+// (StartCreate, StartUpdate, StartDelete, StartActivate, …) return the
+// operation without waiting, for [Operations.Wait] later. A failed
+// operation's [Operation.Err] is an *iam.Error. A create that the service
+// accepted but that then fails returns an *iam.Error whose ResourceID
+// names the key or the operation, so nothing is left unseen.
 //
 // # Updates
 //
@@ -71,7 +76,15 @@
 // (secrets scrubbed, size-limited), the ServiceError code and resource ID,
 // and the X-Request-ID response header; they unwrap to the iam sentinels
 // (iam.ErrNotFound, iam.ErrThrottled, …). Bad input is refused before any
-// call with iam.ErrInvalidArgument.
+// call with iam.ErrInvalidArgument. A token source that cannot give a
+// token makes an *iam.Error of kind iam.ErrUnauthenticated that wraps the
+// source's error, as in every iamkit client.
+//
+// # Lists
+//
+// List and ListByAccount iterate over every item (iter.Seq2[*T, error]),
+// fetching pages as they go; ListPage and ListByAccountPage return one
+// [Page]. Every list request has PageSize and PageToken.
 //
 // # Protobuf registration
 //

@@ -30,7 +30,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := nebiusauth.ParseCredentials(sa.CredentialsJSON, "bootstrap.json")
+	key, err := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "bootstrap.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,9 +39,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	c, err := nebius.New(src, func(o *nebius.Options) {
-		o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID
-	})
+	c, err := nebius.New(src, srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +50,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s3, ok := reg.S3Key(k.AWSAccessKeyID); !ok || s3.Secret != k.Secret.Reveal() {
+	if s3, ok := reg.S3Key(k.AccessKeyID); !ok || s3.Secret != k.Secret.Reveal() {
 		t.Fatal("minted key not registered for S3")
 	}
 	if tokens.Exchanges() != 1 {
@@ -89,7 +87,7 @@ func TestEndToEnd(t *testing.T) {
 	if _, err := c.AuthPublicKeys().Bootstrap(ctx, nebius.BootstrapRequest{ServiceAccountID: sa.ID, CredentialsPath: path}); !errors.Is(err, iam.ErrInvalidArgument) {
 		t.Fatalf("existing file: %v", err)
 	}
-	c2, err := nebius.New(res.Tokens, func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID })
+	c2, err := nebius.New(res.Tokens, srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,10 +102,10 @@ func TestEndToEnd(t *testing.T) {
 	if pk, _ := reg.PublicKey(res.PublicKey.ID); !pk.Disabled {
 		t.Fatal("deactivated key still enabled")
 	}
-	if _, err := c.AccessKeys().Delete(ctx, k.ID); err != nil {
+	if err := c.AccessKeys().Delete(ctx, k.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := reg.S3Key(k.AWSAccessKeyID); ok {
+	if _, ok := reg.S3Key(k.AccessKeyID); ok {
 		t.Fatal("deleted key still accepted by S3")
 	}
 }

@@ -30,14 +30,12 @@ func (c *Client) mapError(op string, err error, header metadata.MD, secrets ...s
 	}
 	var te *tokenError
 	if errors.As(err, &te) {
-		// The token source failed: no call was made.
-		out := &iam.Error{Provider: iam.Nebius, Op: op, Message: "could not get an access token", Err: redact.Error(te.err, secrets...)}
-		if errors.As(te.err, &ie) {
-			out.Kind = ie.Kind
-		} else if !errors.Is(te.err, context.Canceled) && !errors.Is(te.err, context.DeadlineExceeded) {
-			out.Kind = iam.ErrUnauthenticated
-		}
-		return out
+		// The token source failed: no call was made. As in every iamkit
+		// client, that is iam.ErrUnauthenticated, wrapping the source's
+		// error (which keeps its own kind, or context error, for
+		// errors.Is).
+		return &iam.Error{Provider: iam.Nebius, Op: op, Message: "could not get an access token",
+			Kind: iam.ErrUnauthenticated, Err: redact.Error(te.err, secrets...)}
 	}
 	st, ok := status.FromError(err)
 	if !ok {

@@ -34,7 +34,7 @@ func emulators() (c *nebius.Client, sa *nebiustest.ServiceAccount, tokenURL stri
 	if err != nil {
 		log.Fatal(err)
 	}
-	key, err := nebiusauth.ParseCredentials(sa.CredentialsJSON, "credentials.json")
+	key, err := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "credentials.json")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -42,11 +42,9 @@ func emulators() (c *nebius.Client, sa *nebiustest.ServiceAccount, tokenURL stri
 	if err != nil {
 		log.Fatal(err)
 	}
-	c, err = nebius.New(src, func(o *nebius.Options) {
-		o.Address = srv.Addr // default: cpl.iam.api.nebius.cloud:443 over TLS
-		o.Plaintext = true   // loopback only
-		o.ProjectID = sa.ProjectID
-	})
+	// srv.ClientOptions sets Address (default: cpl.iam.api.nebius.cloud:443
+	// over TLS) and Plaintext (loopback only).
+	c, err = nebius.New(src, srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -67,7 +65,7 @@ func Example() {
 	}
 	fmt.Println("state:", k.State)
 	fmt.Println("secret:", k.Secret) // printing a Secret never shows it
-	fmt.Println("has AWS key ID:", k.AWSAccessKeyID != "")
+	fmt.Println("has AWS key ID:", k.AccessKeyID != "")
 	// Output:
 	// state: ACTIVE
 	// secret: REDACTED
@@ -108,7 +106,7 @@ func ExampleAccessKeys_List() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		_ = k.AWSAccessKeyID
+		_ = k.AccessKeyID
 		n++
 	}
 	fmt.Println("keys:", n)
@@ -212,7 +210,7 @@ func ExampleNewKeyManager() {
 	ctx := context.Background()
 
 	var m iam.KeyManager
-	m, err := nebius.NewKeyManager(c.AccessKeys(), nebius.ServiceAccount(sa.ID))
+	m, err := nebius.NewKeyManager(c, nebius.ServiceAccount(sa.ID))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -26,8 +26,8 @@ func TestNoGoroutineLeftAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(sa.ID, time.Hour)}),
-		func(o *nebius.Options) {
-			o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID
+		srv.ClientOptions(), func(o *nebius.Options) {
+			o.ProjectID = sa.ProjectID
 			o.PollInterval, o.MaxPollInterval = time.Millisecond, time.Millisecond
 		})
 	if err != nil {
@@ -43,7 +43,7 @@ func TestNoGoroutineLeftAfterClose(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.AccessKeys().Delete(ctx, k.ID); err != nil {
+	if err := c.AccessKeys().Delete(ctx, k.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Close(); err != nil {

@@ -29,12 +29,15 @@ type Operation struct {
 	CreatedAt, FinishedAt time.Time
 	// Done reports whether the operation has finished.
 	Done bool
-	// Err is, for a finished operation that failed, an *iam.Error with the
-	// operation's status; nil while running or after success.
-	Err error
 
-	op string // the call that started it, for error text
+	err error  // see Err
+	op  string // the call that started it, for error text
 }
+
+// Err returns, for a finished operation that failed, an *iam.Error with
+// the operation's status (its ResourceID names the resource, else the
+// operation); nil while it runs or after success.
+func (o *Operation) Err() error { return o.err }
 
 // Operations is the client of nebius.common.v1.OperationService on the
 // cpl.iam host. The other clients use it to wait for their operations; use
@@ -85,13 +88,13 @@ func (o *Operations) Wait(ctx context.Context, op *Operation) (*Operation, error
 			return op, err
 		}
 		next.op = op.op
-		if next.Err != nil {
-			next.Err = operationFailure(next, op.op)
+		if next.err != nil {
+			next.err = operationFailure(next, op.op)
 		}
 		op = next
 		delay = min(2*delay, o.c.opts.MaxPollInterval)
 	}
-	return op, op.Err
+	return op, op.err
 }
 
 // abandoned is the error of a wait the caller's context ended.
@@ -128,7 +131,7 @@ func operationFromPB(p *commonv1.Operation, op string, secrets ...string) *Opera
 		if ie.ResourceID == "" {
 			ie.ResourceID = out.ID
 		}
-		out.Err = ie
+		out.err = ie
 	}
 	return out
 }
@@ -136,11 +139,11 @@ func operationFromPB(p *commonv1.Operation, op string, secrets ...string) *Opera
 // operationFailure re-labels a failed operation's error with the call that
 // started it.
 func operationFailure(op *Operation, call string) error {
-	if ie, ok := op.Err.(*iam.Error); ok && call != "" {
+	if ie, ok := op.err.(*iam.Error); ok && call != "" {
 		ie.Op = call
 		return ie
 	}
-	return op.Err
+	return op.err
 }
 
 // startOperation runs a mutating call that returns an Operation.
@@ -151,13 +154,4 @@ func (c *Client) startOperation(ctx context.Context, cl call, req any) (*Operati
 		return nil, err
 	}
 	return operationFromPB(resp, cl.op, tok), nil
-}
-
-// runOperation starts the call and waits for its operation to finish.
-func (c *Client) runOperation(ctx context.Context, cl call, req any) (*Operation, error) {
-	op, err := c.startOperation(ctx, cl, req)
-	if err != nil {
-		return nil, err
-	}
-	return c.operations.Wait(ctx, op)
 }

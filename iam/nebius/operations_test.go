@@ -109,3 +109,95 @@ func TestOperationFailureNamesResource(t *testing.T) {
 		t.Errorf("RequestID = %q", ie.RequestID)
 	}
 }
+
+// TestStartCallsReturnOperations: the Start* calls return the running
+// operation without waiting; Operations.Wait finishes it, and a failed
+// operation's Err is the error Wait returns. The waiting calls return the
+// resource (Activate, Deactivate, Update) or only an error (Delete).
+func TestStartCallsReturnOperations(t *testing.T) {
+	e := newEnv(t, func(o *nebiustest.Options) { o.AsyncPolls = 1 })
+	ctx := ctxT(t)
+	aks := e.client.AccessKeys()
+	k, err := aks.Create(ctx, nebius.CreateAccessKeyRequest{Account: nebius.ServiceAccount(e.sa.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, start := range []struct {
+		name string
+		do   func() (*nebius.Operation, error)
+	}{
+		{"StartDeactivate", func() (*nebius.Operation, error) { return aks.StartDeactivate(ctx, k.ID) }},
+		{"StartActivate", func() (*nebius.Operation, error) { return aks.StartActivate(ctx, k.ID) }},
+		{"StartDeactivateByAwsID", func() (*nebius.Operation, error) { return aks.StartDeactivateByAwsID(ctx, k.AccessKeyID) }},
+		{"StartActivateByAwsID", func() (*nebius.Operation, error) { return aks.StartActivateByAwsID(ctx, k.AccessKeyID) }},
+	} {
+		op, err := start.do()
+		if err != nil || op.Done || op.ResourceID != k.ID || op.Err() != nil {
+			t.Fatalf("%s = %+v, %v", start.name, op, err)
+		}
+		done, err := e.client.Operations().Wait(ctx, op)
+		if err != nil || !done.Done || done.Err() != nil {
+			t.Fatalf("%s: Wait = %+v, %v", start.name, done, err)
+		}
+	}
+	e.srv.FailNextOperation("AccessKeyService/Deactivate", codes.FailedPrecondition, "not now")
+	op, err := aks.StartDeactivate(ctx, k.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := e.client.Operations().Wait(ctx, op)
+	if err == nil || done.Err() != err || !done.Done || !errors.Is(err, iam.ErrFailedPrecondition) {
+		t.Fatalf("failed operation: Wait = %+v, %v (Err %v)", done, err, done.Err())
+	}
+	if _, err := aks.Deactivate(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	op, err = aks.StartDelete(ctx, k.ID)
+	if err != nil || op.Done {
+		t.Fatalf("StartDelete = %+v, %v", op, err)
+	}
+	if _, err := e.client.Operations().Wait(ctx, op); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := aks.Get(ctx, k.ID); !errors.Is(err, iam.ErrNotFound) {
+		t.Fatalf("Get after StartDelete+Wait: %v", err)
+	}
+	k2, err := aks.Create(ctx, nebius.CreateAccessKeyRequest{Account: nebius.ServiceAccount(e.sa.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op, err = aks.StartDeleteByAwsID(ctx, k2.AccessKeyID); err != nil || op.ResourceID != k2.ID {
+		t.Fatalf("StartDeleteByAwsID = %+v, %v", op, err)
+	}
+	if _, err := e.client.Operations().Wait(ctx, op); err != nil {
+		t.Fatal(err)
+	}
+
+	apk := e.client.AuthPublicKeys()
+	pk, err := apk.Get(ctx, e.sa.KeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op, err = apk.StartDeactivate(ctx, pk.ID); err != nil || op.Done {
+		t.Fatalf("AuthPublicKeys.StartDeactivate = %+v, %v", op, err)
+	}
+	if _, err := e.client.Operations().Wait(ctx, op); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := apk.Activate(ctx, pk.ID); err != nil || got.State != iam.StateActive {
+		t.Fatalf("AuthPublicKeys.Activate = %+v, %v", got, err)
+	}
+	desc := "renamed"
+	if op, err = apk.StartUpdate(ctx, nebius.UpdateAuthPublicKeyRequest{ID: pk.ID, Description: &desc}); err != nil || op.Done {
+		t.Fatalf("AuthPublicKeys.StartUpdate = %+v, %v", op, err)
+	}
+	if _, err := e.client.Operations().Wait(ctx, op); err != nil {
+		t.Fatal(err)
+	}
+	if op, err = apk.StartDelete(ctx, pk.ID); err != nil || op.Done {
+		t.Fatalf("AuthPublicKeys.StartDelete = %+v, %v", op, err)
+	}
+	if _, err := e.client.Operations().Wait(ctx, op); err != nil {
+		t.Fatal(err)
+	}
+}

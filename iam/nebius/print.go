@@ -24,18 +24,6 @@ func (k AccessKey) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, k)
 // LogValue makes log/slog print the AccessKey's fields, its secret redacted.
 func (k AccessKey) LogValue() slog.Value { return safeprint.LogValue(k) }
 
-// String returns the AccessKeyPage as %v prints it, the keys' secrets redacted.
-func (p AccessKeyPage) String() string { return safeprint.String(p) }
-
-// GoString returns the AccessKeyPage as %#v prints it, the keys' secrets redacted.
-func (p AccessKeyPage) GoString() string { return safeprint.GoString(p) }
-
-// Format prints the AccessKeyPage under every fmt verb, the keys' secrets redacted.
-func (p AccessKeyPage) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, p) }
-
-// LogValue makes log/slog print the AccessKeyPage's fields, the keys' secrets redacted.
-func (p AccessKeyPage) LogValue() slog.Value { return safeprint.LogValue(p) }
-
 // String returns the AccessKeySecret as %v prints it, the secret redacted.
 func (s AccessKeySecret) String() string { return safeprint.String(s) }
 

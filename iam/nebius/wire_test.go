@@ -403,11 +403,11 @@ func TestWireRequests(t *testing.T) {
 			return err
 		}, map[protowire.Number]any{1: nil, 2: uint64(5), 3: "pt", 4: "f"}, nil},
 		{"AccessKeyService/ListByAccount", func() error { return nil }, map[protowire.Number]any{1: "u-1"}, []protowire.Number{1, 1}},
-		{"AccessKeyService/Delete", func() error { _, err := aks.Delete(ctx, "ak-1"); return err }, map[protowire.Number]any{1: "ak-1"}, nil},
+		{"AccessKeyService/Delete", func() error { return aks.Delete(ctx, "ak-1") }, map[protowire.Number]any{1: "ak-1"}, nil},
 		{"AccessKeyService/Activate", func() error { _, err := aks.Activate(ctx, "ak-1"); return err }, map[protowire.Number]any{1: "ak-1"}, nil},
 		{"AccessKeyService/Deactivate", func() error { _, err := aks.Deactivate(ctx, "ak-1"); return err }, map[protowire.Number]any{1: "ak-1"}, nil},
 		{"AccessKeyService/GetByAwsId", func() error { _, err := aks.GetByAwsID(ctx, "AKID"); return err }, map[protowire.Number]any{1: "AKID"}, nil},
-		{"AccessKeyService/DeleteByAwsId", func() error { _, err := aks.DeleteByAwsID(ctx, "AKID"); return err }, map[protowire.Number]any{1: "AKID"}, nil},
+		{"AccessKeyService/DeleteByAwsId", func() error { return aks.DeleteByAwsID(ctx, "AKID") }, map[protowire.Number]any{1: "AKID"}, nil},
 		{"AccessKeyService/ActivateByAwsId", func() error { _, err := aks.ActivateByAwsID(ctx, "AKID"); return err }, map[protowire.Number]any{1: "AKID"}, nil},
 		{"AccessKeyService/DeactivateByAwsId", func() error { _, err := aks.DeactivateByAwsID(ctx, "AKID"); return err }, map[protowire.Number]any{1: "AKID"}, nil},
 		{"AccessKeyService/Update", func() error {
@@ -438,7 +438,7 @@ func TestWireRequests(t *testing.T) {
 		}, map[protowire.Number]any{1: nil, 2: nil}, nil},
 		{"AuthPublicKeyService/Activate", func() error { _, err := apk.Activate(ctx, "pk-1"); return err }, map[protowire.Number]any{1: "pk-1"}, nil},
 		{"AuthPublicKeyService/Deactivate", func() error { _, err := apk.Deactivate(ctx, "pk-1"); return err }, map[protowire.Number]any{1: "pk-1"}, nil},
-		{"AuthPublicKeyService/Delete", func() error { _, err := apk.Delete(ctx, "pk-1"); return err }, map[protowire.Number]any{1: "pk-1"}, nil},
+		{"AuthPublicKeyService/Delete", func() error { return apk.Delete(ctx, "pk-1") }, map[protowire.Number]any{1: "pk-1"}, nil},
 		{"OperationService/Get", func() error { _, err := c.Operations().Get(ctx, "operation-9"); return err }, map[protowire.Number]any{1: "operation-9"}, nil},
 	}
 	for _, st := range steps {

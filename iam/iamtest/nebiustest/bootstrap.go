@@ -9,6 +9,7 @@ import (
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/nebiusauth"
+	"github.com/iamkit/iamkit/iam"
 )
 
 // ServiceAccount is a service account the emulator made for a test or an
@@ -23,8 +24,9 @@ type ServiceAccount struct {
 	// CredentialsJSON is the credentials file `nebius iam auth-public-key
 	// generate` writes: {"subject-credentials": {alg, private-key, kid,
 	// iss, sub}}, with the private key as PKCS#8 PEM. It is a test key:
-	// never use it outside the emulators.
-	CredentialsJSON []byte
+	// never use it outside the emulators. It is an iam.Secret: it prints
+	// as REDACTED; Reveal gives the file's content.
+	CredentialsJSON iam.Secret
 }
 
 // NewServiceAccount makes a service account in projectID (a new project ID
@@ -74,5 +76,5 @@ func (s *Server) NewServiceAccount(projectID string) (*ServiceAccount, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ServiceAccount{ID: saID, ProjectID: projectID, KeyID: k.id, CredentialsJSON: creds}, nil
+	return &ServiceAccount{ID: saID, ProjectID: projectID, KeyID: k.id, CredentialsJSON: iam.NewSecret(string(creds))}, nil
 }

@@ -28,7 +28,7 @@
 //	sa, _ := srv.NewServiceAccount("")          // credentials JSON + project
 //	tok := srv.IssueToken(sa.ID, time.Hour)     // or exchange at the token emulator
 //	client, _ := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}),
-//		func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID })
+//		srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 //
 // The emulator uses the message descriptors that iam/nebius registers; it
 // shares no generated Go types with the client.

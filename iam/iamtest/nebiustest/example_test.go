@@ -29,9 +29,8 @@ func ExampleNew() {
 	// A test that does not exercise the token exchange takes a token
 	// straight from the emulator.
 	tok := srv.IssueToken(sa.ID, time.Hour)
-	c, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}), func(o *nebius.Options) {
-		o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID
-	})
+	c, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}), srv.ClientOptions(),
+		func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -40,7 +39,7 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	s3, _ := srv.Registry.S3Key(k.AWSAccessKeyID) // the S3 emulator accepts it
+	s3, _ := srv.Registry.S3Key(k.AccessKeyID) // the S3 emulator accepts it
 	fmt.Println(k.State, s3.Active)
 	// Output: ACTIVE true
 }
@@ -61,7 +60,7 @@ func ExampleServer_NewServiceAccount() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	key, err := nebiusauth.ParseCredentials(sa.CredentialsJSON, "credentials.json")
+	key, err := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "credentials.json")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -86,7 +85,7 @@ func ExampleServer_InjectError() {
 	defer srv.Close()
 	sa, _ := srv.NewServiceAccount("")
 	c, _ := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(sa.ID, time.Hour)}),
-		func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID })
+		srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	defer c.Close()
 
 	// The key is created but the answer is lost: the client retries with

@@ -26,6 +26,7 @@ import (
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/internal/clock"
+	"github.com/iamkit/iamkit/internal/loopback"
 )
 
 // The gRPC services the emulator serves.
@@ -39,8 +40,17 @@ const (
 // accepts: those of iamtest.NewNebiusTokenServer and of [Server.IssueToken].
 const TokenIssuer = "nebius"
 
+// DefaultAddr is the listen address when Options.Addr is empty: a free
+// port on 127.0.0.1.
+const DefaultAddr = "127.0.0.1:0"
+
 // Options configures a [Server].
 type Options struct {
+	// Addr is the listen address, host:port (default [DefaultAddr]). The
+	// host must be a loopback address or "localhost": the emulator serves
+	// plaintext gRPC and accepts test credentials anyone can read. Port 0
+	// picks a free port.
+	Addr string
 	// Registry is shared with the token-exchange and S3 emulators: uploaded
 	// public keys and minted access keys go there, and bearer tokens are
 	// checked against it. Default: a new one.
@@ -50,10 +60,10 @@ type Options struct {
 	Clock iam.Clock
 	// AsyncPolls makes operations asynchronous: an operation is reported
 	// done on the AsyncPolls-th OperationService/Get. 0 means every
-	// operation is returned already done.
+	// operation is returned already done; a negative value is refused.
 	AsyncPolls int
 	// DefaultPageSize is the page size of lists that ask for none;
-	// default 10 (as the service).
+	// default 10 (as the service); a negative value is refused.
 	DefaultPageSize int
 	// Authorize, when set, decides whether subject (the token's service
 	// account) may call method ("AccessKeyService/Create"); a false answer
@@ -73,8 +83,12 @@ type Options struct {
 // nebius.common.v1.ServiceError details and an X-Request-ID header, and
 // injects the faults queued in Faults. It is safe for concurrent use.
 type Server struct {
-	// Addr is the "127.0.0.1:port" the emulator listens on; give it to
-	// the client as nebius.Options.Address with Plaintext.
+	// URL is the emulator's gRPC target, "dns:///" + Addr, as
+	// grpc.NewClient takes it.
+	URL string
+	// Addr is the host:port the emulator listens on ("127.0.0.1:port");
+	// [Server.ClientOptions] gives it to a client as nebius.Options.Address
+	// with Plaintext.
 	Addr string
 	// Registry is the state shared with the other emulators.
 	Registry *iamtest.Registry
@@ -122,26 +136,27 @@ type operation struct {
 	err         *svcError // nil: success
 }
 
-// New starts an emulator on 127.0.0.1 and a free port.
+// New starts an emulator on Options.Addr (default a free port on
+// 127.0.0.1). It returns an error for an address that is not loopback, a
+// negative AsyncPolls or DefaultPageSize, or a failure to listen. Nil option
+// functions are skipped.
 func New(optFns ...func(*Options)) (*Server, error) {
 	var o Options
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil {
+			fn(&o)
+		}
 	}
-	if o.Registry == nil {
-		o.Registry = iamtest.NewRegistry()
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
-	if o.DefaultPageSize <= 0 {
-		o.DefaultPageSize = 10
-	}
-	if o.AsyncPolls < 0 {
-		return nil, fmt.Errorf("nebiustest: AsyncPolls %d is negative", o.AsyncPolls)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	o.setDefaults()
+	lis, err := net.Listen("tcp", o.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("nebiustest: listen: %w", err)
+		return nil, fmt.Errorf("nebiustest: listen on %s: %w", o.Addr, err)
 	}
 	s := &Server{
+		URL:         "dns:///" + lis.Addr().String(),
 		Addr:        lis.Addr().String(),
 		Registry:    o.Registry,
 		Faults:      &iamtest.Faults{},
@@ -171,6 +186,37 @@ func New(optFns ...func(*Options)) (*Server, error) {
 		_ = s.grpc.Serve(lis)
 	}()
 	return s, nil
+}
+
+// validate refuses options the emulator cannot honour; New calls it on its
+// own copy, before the defaults.
+func (o *Options) validate() error {
+	if o.Addr != "" {
+		if err := loopback.CheckAddr(o.Addr); err != nil {
+			return fmt.Errorf("nebiustest: option Addr: %v; the emulator serves plaintext and accepts test credentials, so it listens on loopback only", err)
+		}
+	}
+	switch {
+	case o.AsyncPolls < 0:
+		return fmt.Errorf("nebiustest: option AsyncPolls %d is negative", o.AsyncPolls)
+	case o.DefaultPageSize < 0:
+		return fmt.Errorf("nebiustest: option DefaultPageSize %d is negative", o.DefaultPageSize)
+	}
+	return nil
+}
+
+// setDefaults fills what the options leave zero; New calls it on its own
+// copy.
+func (o *Options) setDefaults() {
+	if o.Addr == "" {
+		o.Addr = DefaultAddr
+	}
+	if o.Registry == nil {
+		o.Registry = iamtest.NewRegistry()
+	}
+	if o.DefaultPageSize == 0 {
+		o.DefaultPageSize = 10
+	}
 }
 
 // Close stops the emulator: open connections are closed and calls held by

@@ -249,7 +249,7 @@ func TestNewServiceAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := nebiusauth.ParseCredentials(sa.CredentialsJSON, "sa.json")
+	key, err := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "sa.json")
 	if err != nil {
 		t.Fatal(err)
 	}
