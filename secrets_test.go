@@ -635,6 +635,23 @@ func buildSuite(t *testing.T) *suite {
 		t.Fatal(err)
 	}
 	add(s, "nebius.KeyManager", km)
+	add(s, "nebius.ExchangeRequest", nebius.ExchangeRequest{SubjectToken: iam.NewSecret(canaryJSON), SubjectTokenType: nebius.TokenTypeJWT,
+		ActorToken: iam.NewSecret(canaryToken), ActorTokenType: nebius.TokenTypeAccessToken})
+	nkey, err := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "credentials.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	grpcTokens, err := nebius.ServiceAccountTokens(nkey, nsrv.ClientOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { grpcTokens.Close() })
+	gtok, err := grpcTokens.AccessToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.canary(gtok.Value.Reveal())
+	add(s, "*nebius.TokenSource", grpcTokens)
 	add(s, "nebiustest.Server", nsrv)
 	add(s, "nebiustest.Options", nebiustest.Options{Registry: reg})
 

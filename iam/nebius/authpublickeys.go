@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/iam"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/commonv1"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/iamv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv1"
 	"github.com/iamkit/iamkit/internal/paging"
 )
 
@@ -49,6 +49,10 @@ type CreateAuthPublicKeyRequest struct {
 type UpdateAuthPublicKeyRequest struct {
 	// ID is the key to update; required.
 	ID string
+	// ParentID is the key's project, sent as metadata.parent_id; default:
+	// the client's ProjectID (not sent when both are empty). It must be
+	// the key's own project: a key does not move.
+	ParentID string
 	// Description, when not nil, is the new description ("" clears it).
 	Description *string
 	// Name, when not nil, is the new name ("" clears it).
@@ -232,7 +236,7 @@ func (k *AuthPublicKeys) StartUpdate(ctx context.Context, req UpdateAuthPublicKe
 	if req.ID == "" {
 		return nil, invalidArg(op, "public key ID is empty")
 	}
-	md, desc, mask := updateFields(req.ID, req.Name, req.Labels, req.Description)
+	md, desc, mask := updateFields(req.ID, k.c.updateParent(req.ParentID), req.Name, req.Labels, req.Description)
 	pbReq := &iamv1.UpdateAuthPublicKeyRequest{Metadata: md, Spec: &iamv1.AuthPublicKeySpec{Description: desc}}
 	return k.c.startOperation(ctx, call{op: op, method: iamv1.AuthPublicKeyService_Update_FullMethodName, mutating: true, resetMask: mask}, pbReq)
 }

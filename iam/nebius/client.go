@@ -27,6 +27,7 @@ import (
 	"github.com/iamkit/iamkit/internal/clock"
 	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/loopback"
+	"github.com/iamkit/iamkit/internal/redact"
 	"github.com/iamkit/iamkit/internal/version"
 )
 
@@ -42,6 +43,10 @@ const EnvEndpoint = "NEBIUS_ENDPOINT"
 // AccessKeyService v2 and AuthPublicKeyService: their host is
 // cpl.iam.<domain>.
 const ServiceName = "cpl.iam"
+
+// TokenExchangeServiceName is the Nebius API service name of
+// nebius.iam.v1.TokenExchangeService: its host is tokens.iam.<domain>.
+const TokenExchangeServiceName = "tokens.iam"
 
 // Metadata keys (gRPC headers) the clients send and read.
 const (
@@ -69,10 +74,16 @@ type Options struct {
 	// that polls their operations), overriding the domain rule.
 	Address string
 
+	// TokenExchangeAddress, when set, is the "host:port" of the tokens.iam
+	// service (TokenExchangeService, used by [NewTokenExchanger] and
+	// [ServiceAccountTokens]), overriding the domain rule. With Address, every
+	// endpoint can be given without name resolution (tests, emulators).
+	TokenExchangeAddress string
+
 	// Plaintext connects without TLS. It is accepted only for loopback
 	// addresses (localhost, 127.0.0.0/8, ::1), such as the nebiustest
 	// emulator; New refuses it for any other address, so that a bearer
-	// token never crosses a network in clear.
+	// token (or a signed JWT) never crosses a network in clear.
 	Plaintext bool
 
 	// TLSConfig is the TLS configuration; nil means the system roots.
@@ -150,9 +161,12 @@ func (o *Options) validate() error {
 	case o.MaxPollInterval < 0:
 		return fmt.Errorf("nebius: option MaxPollInterval %v is negative", o.MaxPollInterval)
 	}
-	if o.Address != "" {
-		if _, _, err := net.SplitHostPort(o.Address); err != nil {
-			return fmt.Errorf("nebius: option Address %q must be host:port: %w", o.Address, err)
+	for _, a := range []struct{ name, addr string }{{"Address", o.Address}, {"TokenExchangeAddress", o.TokenExchangeAddress}} {
+		if a.addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			return fmt.Errorf("nebius: option %s %q must be host:port: %w", a.name, a.addr, err)
 		}
 	}
 	return nil
@@ -217,31 +231,14 @@ func New(tokens oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 		return nil, err
 	}
 	o.setDefaults()
-	addr, err := resolveAddress(o.Address, o.Domain)
+	addr, err := resolveAddress(o.Address, o.Domain, ServiceName)
 	if err != nil {
 		return nil, err
 	}
 	o.Address = addr
-	var creds credentials.TransportCredentials
-	if o.Plaintext {
-		if !loopback.IsAddr(addr) {
-			return nil, fmt.Errorf("nebius: New: plaintext is allowed only for loopback addresses, not %q: use TLS", addr)
-		}
-		creds = insecure.NewCredentials()
-	} else {
-		cfg := o.TLSConfig
-		if cfg == nil {
-			cfg = &tls.Config{MinVersion: tls.VersionTLS12}
-		}
-		creds = credentials.NewTLS(cfg)
-	}
-	dial := append([]grpc.DialOption{
-		grpc.WithTransportCredentials(creds),
-		grpc.WithUserAgent(o.UserAgent),
-	}, o.DialOptions...)
-	conn, err := grpc.NewClient(addr, dial...)
+	conn, err := dial("New", addr, &o)
 	if err != nil {
-		return nil, fmt.Errorf("nebius: New: %w", err)
+		return nil, err
 	}
 	c := &Client{
 		conn:   conn,
@@ -254,6 +251,34 @@ func New(tokens oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 	c.accessKeys = &AccessKeys{c: c}
 	c.authKeys = &AuthPublicKeys{c: c}
 	return c, nil
+}
+
+// dial makes the gRPC client connection to addr with the options' transport
+// security (TLS, or plaintext to a loopback address only), User-Agent and
+// dial options. It does not connect.
+func dial(op, addr string, o *Options) (*grpc.ClientConn, error) {
+	var creds credentials.TransportCredentials
+	if o.Plaintext {
+		if !loopback.IsAddr(addr) {
+			return nil, fmt.Errorf("nebius: %s: plaintext is allowed only for loopback addresses, not %q: use TLS", op, addr)
+		}
+		creds = insecure.NewCredentials()
+	} else {
+		cfg := o.TLSConfig
+		if cfg == nil {
+			cfg = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		creds = credentials.NewTLS(cfg)
+	}
+	dialOpts := append([]grpc.DialOption{
+		grpc.WithTransportCredentials(creds),
+		grpc.WithUserAgent(o.UserAgent),
+	}, o.DialOptions...)
+	conn, err := grpc.NewClient(addr, dialOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("nebius: %s: %w", op, err)
+	}
+	return conn, nil
 }
 
 // AccessKeys returns the client of nebius.iam.v2.AccessKeyService.
@@ -275,10 +300,11 @@ func (c *Client) ProjectID() string { return c.opts.ProjectID }
 // Close closes the connection. Calls in flight fail.
 func (c *Client) Close() error { return c.conn.Close() }
 
-// resolveAddress applies the endpoint rules: an explicit address wins, then
-// cpl.iam.<domain> with domain from the option, $NEBIUS_ENDPOINT or the
-// default, with ":443" added when no port is given.
-func resolveAddress(address, domain string) (string, error) {
+// resolveAddress applies the endpoint rules for service ("cpl.iam",
+// "tokens.iam"): an explicit address wins, then <service>.<domain> with
+// domain from the option, $NEBIUS_ENDPOINT or the default, with ":443"
+// added when no port is given. One domain so moves every service.
+func resolveAddress(address, domain, service string) (string, error) {
 	if address != "" {
 		return address, nil // checked by Options.validate
 	}
@@ -297,15 +323,20 @@ func resolveAddress(address, domain string) (string, error) {
 	if _, _, err := net.SplitHostPort(domain); err != nil {
 		domain = net.JoinHostPort(domain, "443")
 	}
-	return ServiceName + "." + domain, nil
+	return service + "." + domain, nil
 }
 
-// callOptions describe one RPC for invoke.
+// call describes one RPC for invoke.
 type call struct {
 	op        string // "AccessKeyService/Create", for errors and logs
 	method    string // full gRPC method name
 	mutating  bool   // sends X-Idempotency-Key
 	resetMask string // X-ResetMask, for Update
+	// build, when set, makes the request before every attempt (the token
+	// exchange signs a new JWT for each), and returns the secrets it holds,
+	// to be scrubbed from error text; the req given to invoke is then
+	// ignored.
+	build func() (req any, secrets []string, err error)
 }
 
 // invoke performs one RPC with authentication, idempotency key, retries and
@@ -332,24 +363,34 @@ func (c *Client) invokeTok(ctx context.Context, cl call, req, resp any) (string,
 	var header metadata.MD
 	for attempt := 1; ; attempt++ {
 		header = nil
+		var secrets []string
+		if cl.build != nil {
+			r, sec, err := cl.build()
+			if err != nil {
+				return "", &iam.Error{Provider: iam.Nebius, Op: cl.op, Message: "could not make the request",
+					Kind: iam.ErrUnauthenticated, Err: redact.Error(err, sec...)}
+			}
+			req, secrets = r, sec
+		}
 		tok, timedOut, err := c.invokeAuthed(ctx, cl, md, req, resp, &header)
 		if err == nil {
 			return tok, nil
 		}
+		secrets = append(secrets, tok)
 		st, _ := status.FromError(err)
 		retry, why := retryable(ctx, st)
 		if timedOut {
 			retry, why = true, "attempt timeout"
 		}
 		if !retry || attempt >= c.opts.MaxAttempts {
-			return tok, c.callError(ctx, cl.op, err, header, tok, timedOut)
+			return tok, c.callError(ctx, cl.op, err, header, secrets, timedOut)
 		}
 		d := backoff.Full(c.opts.BaseDelay, c.opts.MaxDelay, attempt)
 		c.log.DebugContext(ctx, "nebius: retrying call", "op", cl.op, "code", st.Code().String(), "reason", why, "attempt", attempt, "delay", d)
 		if serr := clock.Sleep(ctx, c.clk, d); serr != nil {
 			// Report what the service said last, and that the caller's
 			// context ended the retries.
-			out := c.callError(ctx, cl.op, err, header, tok, timedOut).(*iam.Error)
+			out := c.callError(ctx, cl.op, err, header, secrets, timedOut).(*iam.Error)
 			out.Err = serr
 			return tok, out
 		}
@@ -361,8 +402,8 @@ func (c *Client) invokeTok(ctx context.Context, cl call, req, resp any) (string,
 // answering (iam.ErrUnavailable, and not a context error the caller would
 // take for its own); a call that the caller's own context ended matches
 // that context's error only, as with the REST clients.
-func (c *Client) callError(ctx context.Context, op string, err error, header metadata.MD, tok string, timedOut bool) error {
-	mapped := c.mapError(op, err, header, tok)
+func (c *Client) callError(ctx context.Context, op string, err error, header metadata.MD, secrets []string, timedOut bool) error {
+	mapped := c.mapError(op, err, header, secrets...)
 	out, ok := mapped.(*iam.Error)
 	st, isStatus := status.FromError(err)
 	if !ok || !isStatus {
@@ -401,6 +442,11 @@ func contextErr(ctx context.Context) error {
 // whether the last RPC failed because AttemptTimeout ran out (while the
 // caller's context had not ended).
 func (c *Client) invokeAuthed(ctx context.Context, cl call, md metadata.MD, req, resp any, header *metadata.MD) (string, bool, error) {
+	if c.tokens == nil {
+		// The token exchange: no bearer token.
+		timedOut, err := c.invokeOnce(ctx, cl, md, "", req, resp, header)
+		return "", timedOut, err
+	}
 	var (
 		last     string
 		timedOut bool
@@ -426,7 +472,9 @@ func (c *Client) invokeAuthed(ctx context.Context, cl call, md metadata.MD, req,
 // ran out.
 func (c *Client) invokeOnce(ctx context.Context, cl call, md metadata.MD, tok string, req, resp any, header *metadata.MD) (bool, error) {
 	out := md.Copy()
-	out.Set(headerAuthorization, "Bearer "+tok)
+	if tok != "" {
+		out.Set(headerAuthorization, "Bearer "+tok)
+	}
 	cctx := metadata.NewOutgoingContext(ctx, out)
 	cancel := func() {}
 	var attemptDeadline time.Time // zero unless AttemptTimeout sets this RPC's deadline

@@ -10,7 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
 )
 
 func TestResolveAddress(t *testing.T) {
@@ -24,7 +24,7 @@ func TestResolveAddress(t *testing.T) {
 		{"127.0.0.1:5000", "ignored.example", "ignored.too", "127.0.0.1:5000"},
 	} {
 		t.Setenv(EnvEndpoint, tc.env)
-		got, err := resolveAddress(tc.address, tc.domain)
+		got, err := resolveAddress(tc.address, tc.domain, ServiceName)
 		if err != nil || got != tc.want {
 			t.Errorf("resolveAddress(%q, %q) with env %q = %q, %v; want %q", tc.address, tc.domain, tc.env, got, err, tc.want)
 		}
@@ -46,7 +46,7 @@ func TestUpdateFieldsMask(t *testing.T) {
 		{s("n"), nil, map[string]string{"a": "b"}, "", "", 1},
 		{nil, nil, nil, "", "", 0},
 	} {
-		md, desc, mask := updateFields("id-1", tc.name, tc.labels, tc.desc)
+		md, desc, mask := updateFields("id-1", "project-1", tc.name, tc.labels, tc.desc)
 		if mask != tc.wantMask || desc != tc.wantDesc || md.GetId() != "id-1" || len(md.GetLabels()) != tc.wantLabelCount {
 			t.Errorf("updateFields(%v, %v, %v) = %v, %q, %q", tc.name, tc.labels, tc.desc, md, desc, mask)
 		}

@@ -9,7 +9,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/iamkit/iamkit/iam"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
 	"github.com/iamkit/iamkit/internal/redact"
 )
 
@@ -81,14 +82,16 @@ func statusError(op string, st *status.Status, secrets ...string) *iam.Error {
 }
 
 // serviceErrorOf returns the first nebius.common.v1.ServiceError among the
-// status details, or nil.
+// status details, or nil. The details are read by their type URL's real
+// name (never through the global registry, where a linked gosdk would
+// resolve the name to its own type).
 func serviceErrorOf(st *status.Status) *commonv1.ServiceError {
 	if st == nil {
 		return nil
 	}
 	for _, d := range st.Proto().GetDetails() {
 		se := new(commonv1.ServiceError)
-		if d.MessageIs(se) && d.UnmarshalTo(se) == nil {
+		if ok, err := nebiuspb.UnmarshalAny(d, se); ok && err == nil {
 			return se
 		}
 	}

@@ -8,9 +8,9 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/iamkit/iamkit/iam"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/commonv1"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/iamv1"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/iamv2"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv2"
 )
 
 // AccountType says what kind of account an [Account] is.

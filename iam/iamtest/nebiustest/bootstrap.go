@@ -10,6 +10,8 @@ import (
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv1"
 )
 
 // ServiceAccount is a service account the emulator made for a test or an
@@ -61,14 +63,15 @@ func (s *Server) NewServiceAccount(projectID string) (*ServiceAccount, error) {
 	}
 	now := s.clk.Now()
 	k := &publicKey{
-		meta:        meta{id: "publickey-e00" + randString(17, lowerAlnum), parent: projectID, version: 1, created: now, updated: now},
-		accountKind: "service_account", accountID: saID, description: "nebiustest bootstrap key",
-		data: pubPEM, key: pub, fingerprint: fp, active: true,
+		md: newMetadata("publickey-e00"+randString(17, lowerAlnum), &commonv1.ResourceMetadata{ParentId: projectID}, now),
+		spec: &iamv1.AuthPublicKeySpec{Description: "nebiustest bootstrap key", Data: pubPEM,
+			Account: &iamv1.Account{Type: &iamv1.Account_ServiceAccount_{ServiceAccount: &iamv1.Account_ServiceAccount{Id: saID}}}},
+		key: pub, fingerprint: fp, active: true,
 	}
 	s.putPublicKey(k)
 	s.mu.Unlock()
 
-	key, err := auth.NewServiceAccountKey(k.id, saID, priv)
+	key, err := auth.NewServiceAccountKey(k.md.Id, saID, priv)
 	if err != nil {
 		return nil, err
 	}
@@ -76,5 +79,5 @@ func (s *Server) NewServiceAccount(projectID string) (*ServiceAccount, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ServiceAccount{ID: saID, ProjectID: projectID, KeyID: k.id, CredentialsJSON: iam.NewSecret(string(creds))}, nil
+	return &ServiceAccount{ID: saID, ProjectID: projectID, KeyID: k.md.Id, CredentialsJSON: iam.NewSecret(string(creds))}, nil
 }
