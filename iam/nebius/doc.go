@@ -25,11 +25,28 @@
 //
 // # Connection
 //
-// Both services live on cpl.iam.<domain>:443, where the domain is
-// Options.Domain, else $NEBIUS_ENDPOINT, else api.nebius.cloud;
-// Options.Address overrides the whole address. Connections use TLS with
-// the system roots; Options.Plaintext is accepted only for loopback
-// addresses (the nebiustest emulator).
+// The key services live on cpl.iam.<domain>:443, the token exchange on
+// tokens.iam.<domain>:443, where the domain is Options.Domain, else
+// $NEBIUS_ENDPOINT, else api.nebius.cloud: one setting moves both.
+// Options.Address and Options.TokenExchangeAddress override each address
+// (host:port), so that tests and emulators need no name resolution.
+// Connections use TLS with the system roots; Options.Plaintext is accepted
+// only for loopback addresses (the nebiustest emulator).
+//
+// # Token exchange
+//
+// [NewTokenExchanger] is a client of nebius.iam.v1.TokenExchangeService
+// (RFC 8693 over gRPC, what the Nebius SDKs use), and [ServiceAccountTokens]
+// a token source (an auth.Cache) of a service account's JWTs exchanged
+// there, configured by the same Options as the IAM client:
+//
+//	opts := func(o *nebius.Options) { o.Domain = "api.eu.nebius.cloud" }
+//	tokens, err := nebius.ServiceAccountTokens(key, opts)
+//	client, err := nebius.New(tokens, opts)
+//
+// auth/nebiusauth keeps the HTTP exchange (auth.eu.nebius.com), which needs
+// no gRPC but does not follow the domain. [ExchangeRequest] carries actor
+// tokens, for impersonation and federated credentials.
 //
 // Every call carries "Authorization: Bearer" from the token source (any
 // oauth2.TokenSource; the auth cache's context-aware AccessToken is used
@@ -88,11 +105,17 @@
 //
 // # Protobuf registration
 //
-// The package registers the Nebius message names (nebius.iam.v2.AccessKey,
-// …) in the global protobuf registry. A program that also links the
-// generated code of github.com/nebius/gosdk registers them twice, which
-// protobuf-go reports as a conflict at start-up (see
-// GOLANG_PROTOBUF_REGISTRATION_CONFLICT); use one or the other.
+// The package runs in the same binary as github.com/nebius/gosdk, without
+// GOLANG_PROTOBUF_REGISTRATION_CONFLICT: its generated messages are
+// registered under iamkit's own file paths and names
+// (iamkit/nebius/iam/v2/access_key.proto, iamkit.nebius.iam.v2.AccessKey),
+// never those gosdk registers, while everything that travels carries the
+// real ones: method names (/nebius.iam.v2.AccessKeyService/Create), the
+// type URLs of Any values and google.rpc.Status details
+// (type.googleapis.com/nebius.common.v1.ServiceError), and field numbers.
+// Nothing in the package resolves a message through the global registry
+// by a real name. [Operation.Request] and [Operation.ProgressData] are Any
+// values with the real type URLs, which gosdk's types unpack.
 //
 // # Concurrency
 //

@@ -107,13 +107,22 @@ func (m *mask) String() string {
 		switch inner := sub.String(); {
 		case inner == "":
 			parts = append(parts, name)
-		case strings.Contains(inner, ","):
+		case sub.keys() > 1:
 			parts = append(parts, name+".("+inner+")")
 		default:
 			parts = append(parts, name+"."+inner)
 		}
 	}
 	return strings.Join(parts, ",")
+}
+
+// keys is how many keys the node has below it.
+func (m *mask) keys() int {
+	n := len(m.fields)
+	if m.any != nil {
+		n++
+	}
+	return n
 }
 
 func isPlainKey(k string) bool {
