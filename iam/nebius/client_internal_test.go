@@ -31,6 +31,33 @@ func TestResolveAddress(t *testing.T) {
 	}
 }
 
+// TestOneDomainMovesEveryService: the IAM service and the token exchange
+// follow the same domain (option or $NEBIUS_ENDPOINT); each has its own
+// address override.
+func TestOneDomainMovesEveryService(t *testing.T) {
+	for _, tc := range []struct {
+		domain, env, wantIAM, wantTokens string
+	}{
+		{"", "", "cpl.iam.api.nebius.cloud:443", "tokens.iam.api.nebius.cloud:443"},
+		{"", "api.eu.nebius.cloud", "cpl.iam.api.eu.nebius.cloud:443", "tokens.iam.api.eu.nebius.cloud:443"},
+		{"nebius.test:8443", "api.eu.nebius.cloud", "cpl.iam.nebius.test:8443", "tokens.iam.nebius.test:8443"},
+	} {
+		t.Setenv(EnvEndpoint, tc.env)
+		iam, err1 := resolveAddress("", tc.domain, ServiceName)
+		tokens, err2 := resolveAddress("", tc.domain, TokenExchangeServiceName)
+		if err1 != nil || err2 != nil || iam != tc.wantIAM || tokens != tc.wantTokens {
+			t.Errorf("domain %q, env %q: %q, %q (%v, %v)", tc.domain, tc.env, iam, tokens, err1, err2)
+		}
+	}
+	o := Options{Address: "127.0.0.1:1", TokenExchangeAddress: "127.0.0.1:2", Domain: "ignored.example"}
+	if err := o.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := resolveAddress(o.TokenExchangeAddress, o.Domain, TokenExchangeServiceName); a != "127.0.0.1:2" {
+		t.Errorf("TokenExchangeAddress override: %q", a)
+	}
+}
+
 func TestUpdateFieldsMask(t *testing.T) {
 	s := func(v string) *string { return &v }
 	for _, tc := range []struct {

@@ -224,3 +224,89 @@ func ExampleNewKeyManager() {
 	}
 	// Output: nebius ACTIVE REDACTED
 }
+
+// ExampleServiceAccountTokens exchanges a service account's JWTs over gRPC
+// (TokenExchangeService on tokens.iam.<domain>), configured by the same
+// options as the IAM client: here the emulator's, for a real program
+// Options.Domain or $NEBIUS_ENDPOINT, which then moves both.
+func ExampleServiceAccountTokens() {
+	srv, err := nebiustest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	sa, err := srv.NewServiceAccount("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	key, err := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "credentials.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	tokens, err := nebius.ServiceAccountTokens(key, srv.ClientOptions())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tokens.Close()
+	c, err := nebius.New(tokens, srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	k, err := c.AccessKeys().Create(context.Background(), nebius.CreateAccessKeyRequest{Account: nebius.ServiceAccount(sa.ID)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(k.State, srv.Calls("TokenExchangeService/Exchange"))
+	// Output: ACTIVE 1
+}
+
+// ExampleNewTokenExchanger makes one RFC 8693 exchange of a signed JWT.
+func ExampleNewTokenExchanger() {
+	srv, err := nebiustest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	sa, _ := srv.NewServiceAccount("")
+	key, _ := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "credentials.json")
+	signer, err := nebiusauth.NewSigner(key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	x, err := nebius.NewTokenExchanger(srv.ClientOptions()) // default: tokens.iam.api.nebius.cloud:443
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer x.Close()
+	jwt, _ := signer.SignJWT(time.Now())
+	tok, err := x.Exchange(context.Background(), nebius.ExchangeRequest{SubjectToken: jwt, SubjectTokenType: nebius.TokenTypeJWT})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tok.Type, tok.Value)
+	// Output: Bearer REDACTED
+}
+
+// ExampleOperations_List lists what was done to a key.
+func ExampleOperations_List() {
+	c, sa, _, cleanup := emulators()
+	defer cleanup()
+	ctx := context.Background()
+	k, err := c.AccessKeys().Create(ctx, nebius.CreateAccessKeyRequest{Account: nebius.ServiceAccount(sa.ID)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := c.AccessKeys().Deactivate(ctx, k.ID); err != nil {
+		log.Fatal(err)
+	}
+	for op, err := range c.Operations().List(ctx, nebius.ListOperationsRequest{ResourceID: k.ID}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(op.Description, op.Done, op.Request.GetTypeUrl())
+	}
+	// Output:
+	// create access key true type.googleapis.com/nebius.iam.v2.CreateAccessKeyRequest
+	// deactivate access key true type.googleapis.com/nebius.iam.v2.DeactivateAccessKeyRequest
+}

@@ -21,6 +21,9 @@
 #                      committed code; exit 1, showing the difference, if it
 #                      is stale (CI runs this)
 #
+# Exit status 3 means a tool is missing or could not be installed (protoc,
+# the well-known .proto files, the pinned plugins), not a stale tree.
+#
 # Needs protoc (Debian: apt-get install protobuf-compiler libprotobuf-dev;
 # the google/protobuf/*.proto well-known types come from libprotobuf-dev,
 # under /usr/include; the committed code was made with protoc 3.21.12, and
@@ -46,17 +49,18 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 bin="$work/bin"
 mkdir -p "$bin"
-GOBIN="$bin" GOFLAGS= go install "google.golang.org/protobuf/cmd/protoc-gen-go@${PROTOC_GEN_GO_VERSION}"
-GOBIN="$bin" GOFLAGS= go install "google.golang.org/grpc/cmd/protoc-gen-go-grpc@${PROTOC_GEN_GO_GRPC_VERSION}"
-PATH="$bin:$PATH"
-export PATH
-
+command -v protoc >/dev/null || { echo "gen.sh: protoc not found (install protobuf-compiler)" >&2; exit 3; }
 wkt=/usr/include
 if [ ! -f "$wkt/google/protobuf/timestamp.proto" ]; then
 	echo "gen.sh: google/protobuf/timestamp.proto not found under $wkt (install libprotobuf-dev)" >&2
-	exit 1
+	exit 3
 fi
-command -v protoc >/dev/null || { echo "gen.sh: protoc not found (install protobuf-compiler)" >&2; exit 1; }
+for plugin in "google.golang.org/protobuf/cmd/protoc-gen-go@${PROTOC_GEN_GO_VERSION}" \
+	"google.golang.org/grpc/cmd/protoc-gen-go-grpc@${PROTOC_GEN_GO_GRPC_VERSION}"; do
+	GOBIN="$bin" GOFLAGS= go install "$plugin" || { echo "gen.sh: cannot install $plugin" >&2; exit 3; }
+done
+PATH="$bin:$PATH"
+export PATH
 
 out="$root"
 if $check; then

@@ -99,3 +99,31 @@ func ExampleServer_InjectError() {
 	fmt.Println(len(keys), keys[0] == keys[1], len(page.Items))
 	// Output: 2 true 1
 }
+
+// ExampleServer_ClientOptions points the IAM client and the gRPC token
+// exchange at the emulator; with TLS and a Domain, by the domain rule.
+func ExampleServer_ClientOptions() {
+	srv, err := nebiustest.New(func(o *nebiustest.Options) { o.TLS, o.Domain = true, "nebius.test" })
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	sa, _ := srv.NewServiceAccount("")
+	key, _ := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "credentials.json")
+	tokens, err := nebius.ServiceAccountTokens(key, srv.ClientOptions())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tokens.Close()
+	c, err := nebius.New(tokens, srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	page, err := c.AccessKeys().ListPage(context.Background(), nebius.ListRequest{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tokens.Address(), c.Address(), len(page.Items))
+	// Output: tokens.iam.nebius.test:443 cpl.iam.nebius.test:443 0
+}
