@@ -209,7 +209,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	info.NebiusServiceAccount, info.NebiusProjectID = sa.ID, sa.ProjectID
 	info.NebiusCredentialsFile = filepath.Join(dir, "nebius-credentials.json")
-	if err := writePrivate(info.NebiusCredentialsFile, sa.CredentialsJSON); err != nil {
+	if err := writePrivate(info.NebiusCredentialsFile, []byte(sa.CredentialsJSON.Reveal())); err != nil {
 		return err
 	}
 	keyJSON, err := yaIAM.BootstrapKeyFile()

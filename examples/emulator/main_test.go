@@ -200,7 +200,7 @@ func TestEmulatorProgram(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		km, err := nebius.NewKeyManager(c.AccessKeys(), nebius.ServiceAccount(key.ServiceAccountID))
+		km, err := nebius.NewKeyManager(c, nebius.ServiceAccount(key.ServiceAccountID))
 		if err != nil {
 			t.Fatal(err)
 		}
