@@ -664,15 +664,15 @@ func buildSuite(t *testing.T) *suite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.pemCanaries(nebiusPrivateKey(t, sa.CredentialsJSON))
-	addFixture(s, "nebiustest.ServiceAccount", sa)
+	s.pemCanaries(nebiusPrivateKey(t, []byte(sa.CredentialsJSON.Reveal())))
+	add(s, "nebiustest.ServiceAccount", sa)
 	ntoken := nsrv.IssueToken(sa.ID, time.Hour)
 	s.canary(ntoken)
 	nts, err := auth.NewStaticTokenSource(iam.NewSecret(ntoken), time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc, err := nebius.New(nts, func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = nsrv.Addr, true, sa.ProjectID })
+	nc, err := nebius.New(nts, nsrv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -686,14 +686,31 @@ func buildSuite(t *testing.T) *suite {
 	s.canary(nk.Secret.Reveal())
 	add(s, "*nebius.AccessKey", nk)
 	add(s, "nebius.AccessKey", *nk)
-	add(s, "nebius.AccessKeyPage", nebius.AccessKeyPage{Items: []*nebius.AccessKey{nk}})
+	add(s, "nebius.Page[*nebius.AccessKey]", nebius.Page[*nebius.AccessKey]{Items: []*nebius.AccessKey{nk}})
 	add(s, "nebius.AccessKeySecret", nebius.AccessKeySecret{Secret: secret})
 	add(s, "nebius.BootstrapResult", nebius.BootstrapResult{Key: saKey, CredentialsJSON: iam.NewSecret(canaryJSON)})
-	km, err := nebius.NewKeyManager(nc.AccessKeys(), nebius.ServiceAccount(sa.ID))
+	km, err := nebius.NewKeyManager(nc, nebius.ServiceAccount(sa.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
 	add(s, "nebius.KeyManager", km)
+	add(s, "nebius.ExchangeRequest", nebius.ExchangeRequest{SubjectToken: iam.NewSecret(canaryJSON), SubjectTokenType: nebius.TokenTypeJWT,
+		ActorToken: iam.NewSecret(canaryToken), ActorTokenType: nebius.TokenTypeAccessToken})
+	nkey, err := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "credentials.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	grpcTokens, err := nebius.ServiceAccountTokens(nkey, nsrv.ClientOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { grpcTokens.Close() })
+	gtok, err := grpcTokens.AccessToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.canary(gtok.Value.Reveal())
+	add(s, "*nebius.TokenSource", grpcTokens)
 	add(s, "nebiustest.Server", nsrv)
 	add(s, "nebiustest.Options", nebiustest.Options{Registry: reg})
 

@@ -74,14 +74,14 @@ func newNebiusRig(t *testing.T, clk *iamtest.FakeClock) *rig {
 		t.Fatal(err)
 	}
 	tok := srv.IssueToken(sa.ID, 100000*time.Hour)
-	c, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}), func(o *nebius.Options) {
-		o.Address, o.Plaintext, o.ProjectID, o.MaxAttempts = srv.Addr, true, sa.ProjectID, 1
+	c, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}), srv.ClientOptions(), func(o *nebius.Options) {
+		o.ProjectID, o.MaxAttempts = sa.ProjectID, 1
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	km, err := nebius.NewKeyManager(c.AccessKeys(), nebius.ServiceAccount(sa.ID))
+	km, err := nebius.NewKeyManager(c, nebius.ServiceAccount(sa.ID))
 	if err != nil {
 		t.Fatal(err)
 	}

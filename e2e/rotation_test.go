@@ -40,14 +40,14 @@ func keyManagers(t *testing.T) map[string]iam.KeyManager {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: nsrv.IssueToken(sa.ID, time.Hour)}), func(o *nebius.Options) {
-		o.Address, o.Plaintext, o.ProjectID = nsrv.Addr, true, sa.ProjectID
+	nc, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: nsrv.IssueToken(sa.ID, time.Hour)}), nsrv.ClientOptions(), func(o *nebius.Options) {
+		o.ProjectID = sa.ProjectID
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
-	if out["nebius"], err = nebius.NewKeyManager(nc.AccessKeys(), nebius.ServiceAccount(sa.ID)); err != nil {
+	if out["nebius"], err = nebius.NewKeyManager(nc, nebius.ServiceAccount(sa.ID)); err != nil {
 		t.Fatal(err)
 	}
 

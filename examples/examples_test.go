@@ -368,7 +368,7 @@ func TestFindSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets["Nebius credentials JSON"] = string(sa.CredentialsJSON)
+	secrets["Nebius credentials JSON"] = sa.CredentialsJSON.Reveal()
 	keyJSON, err := yaIAM.BootstrapKeyFile()
 	if err != nil {
 		t.Fatal(err)
@@ -376,12 +376,12 @@ func TestFindSecrets(t *testing.T) {
 	secrets["Yandex key.json"] = string(keyJSON)
 
 	nc, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: nebIAM.IssueToken(sa.ID, time.Hour)}),
-		func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = nebIAM.Addr, true, sa.ProjectID })
+		nebIAM.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	km, err := nebius.NewKeyManager(nc.AccessKeys(), nebius.ServiceAccount(sa.ID))
+	km, err := nebius.NewKeyManager(nc, nebius.ServiceAccount(sa.ID))
 	if err != nil {
 		t.Fatal(err)
 	}

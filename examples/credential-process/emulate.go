@@ -99,12 +99,12 @@ func emulatedKeyManager(cloud iam.Provider, reg *iamtest.Registry) (iam.KeyManag
 			return nil, nil, err
 		}
 		tokens := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(sa.ID, time.Hour)})
-		c, err := nebius.New(tokens, func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID })
+		c, err := nebius.New(tokens, srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 		if err != nil {
 			srv.Close()
 			return nil, nil, err
 		}
-		km, err := nebius.NewKeyManager(c.AccessKeys(), nebius.ServiceAccount(sa.ID))
+		km, err := nebius.NewKeyManager(c, nebius.ServiceAccount(sa.ID))
 		if err != nil {
 			c.Close()
 			srv.Close()

@@ -209,7 +209,7 @@ func keyManager(cfg Config) (iam.KeyManager, func(), error) {
 			ts.Close()
 			return nil, nil, err
 		}
-		km, err := nebius.NewKeyManager(c.AccessKeys(), nebius.ServiceAccount(key.ServiceAccountID))
+		km, err := nebius.NewKeyManager(c, nebius.ServiceAccount(key.ServiceAccountID))
 		if err != nil {
 			c.Close()
 			ts.Close()

@@ -154,20 +154,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return listenErr(services[0], err)
 	}
 	cleanups = append(cleanups, nebTok.Close)
-	// TODO(lead): nebiustest.Options has no Addr yet (the Nebius helper of
-	// issue 12 adds it); until then a TCP relay (forward.go) gives the
-	// gRPC emulator its fixed port. With Addr: o.Addr = services[1].addr,
-	// and delete the relay, forward.go and its test.
-	nebIAM, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg })
+	nebIAM, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg; o.Addr = services[1].addr })
 	if err != nil {
-		return fmt.Errorf("Nebius IAM emulator: %w", err)
+		return listenErr(services[1], err)
 	}
 	cleanups = append(cleanups, nebIAM.Close)
-	nebIAMRelay, err := listenForward(services[1].addr, nebIAM.Addr)
-	if err != nil {
-		return listenErr(services[1], fmt.Errorf("listen on %s: %w", services[1].addr, err))
-	}
-	cleanups = append(cleanups, nebIAMRelay.Close)
 	yaTok, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg; o.Addr = services[2].addr })
 	if err != nil {
 		return listenErr(services[2], err)
@@ -193,7 +184,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 
 	info := Info{
 		NebiusTokenURL:    nebTok.URL,
-		NebiusIAMAddr:     nebIAMRelay.Addr(),
+		NebiusIAMAddr:     nebIAM.Addr,
 		YandexTokenURL:    yaTok.URL,
 		YandexIAMURL:      yaIAM.URL,
 		OutscaleAPIURL:    osc.URL,
@@ -209,7 +200,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	info.NebiusServiceAccount, info.NebiusProjectID = sa.ID, sa.ProjectID
 	info.NebiusCredentialsFile = filepath.Join(dir, "nebius-credentials.json")
-	if err := writePrivate(info.NebiusCredentialsFile, sa.CredentialsJSON); err != nil {
+	if err := writePrivate(info.NebiusCredentialsFile, []byte(sa.CredentialsJSON.Reveal())); err != nil {
 		return err
 	}
 	keyJSON, err := yaIAM.BootstrapKeyFile()

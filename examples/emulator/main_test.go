@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -200,7 +201,7 @@ func TestEmulatorProgram(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		km, err := nebius.NewKeyManager(c.AccessKeys(), nebius.ServiceAccount(key.ServiceAccountID))
+		km, err := nebius.NewKeyManager(c, nebius.ServiceAccount(key.ServiceAccountID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -469,14 +470,15 @@ func TestRunRefusesBadFlags(t *testing.T) {
 // TestBusyPortIsReported checks the error when a requested port is taken.
 func TestBusyPortIsReported(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
-	f, err := listenForward("127.0.0.1:0", "127.0.0.1:1")
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer busy.Close()
+	addr := busy.Addr().String()
 	var out, errOut bytes.Buffer
-	err = run(context.Background(), []string{"-addr-base", "127.0.0.1:0", "-s3", f.Addr()}, &out, &errOut)
-	if err == nil || !strings.HasPrefix(err.Error(), "S3: ") || !strings.Contains(err.Error(), "listen on "+f.Addr()) ||
+	err = run(context.Background(), []string{"-addr-base", "127.0.0.1:0", "-s3", addr}, &out, &errOut)
+	if err == nil || !strings.HasPrefix(err.Error(), "S3: ") || !strings.Contains(err.Error(), addr) ||
 		!strings.Contains(err.Error(), "-addr-base") || !strings.Contains(err.Error(), "-s3") {
 		t.Fatalf("err = %v", err)
 	}

@@ -56,12 +56,13 @@ func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
 			if err != nil {
 				return "", err
 			}
-			key, err = nebiusauth.ParseCredentials(sa.CredentialsJSON, "credentials.json")
+			key, err = nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "credentials.json")
 			return fmt.Sprintf("%s of %s", key.KeyID, key.ServiceAccountID), err
 		}); err != nil {
 			return err
 		}
-		clientOpt = func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = emu.Addr, true, sa.ProjectID }
+		emuOpts := emu.ClientOptions()
+		clientOpt = func(o *nebius.Options) { emuOpts(o); o.ProjectID = sa.ProjectID }
 	}
 	ts, err := nebiusauth.ServiceAccount(key, tokenOpts...)
 	if err != nil {
@@ -78,7 +79,7 @@ func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
 	}
 	defer client.Close()
 	account := nebius.ServiceAccount(key.ServiceAccountID)
-	km, err := nebius.NewKeyManager(client.AccessKeys(), account)
+	km, err := nebius.NewKeyManager(client, account)
 	if err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
 			if err != nil {
 				return iam.AccessKey{}, "", err
 			}
-			return k.ToIAM(), fmt.Sprintf("%s, aws_access_key_id %s, secret %v", k.ID, k.AWSAccessKeyID, k.Secret), nil
+			return k.ToIAM(), fmt.Sprintf("%s, aws_access_key_id %s, secret %v", k.ID, k.AccessKeyID, k.Secret), nil
 		},
 		list: func(ctx context.Context, want iam.AccessKey) (string, error) {
 			n, found := 0, false
@@ -111,8 +112,7 @@ func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
 			return fmt.Sprintf("%d key(s) in the project, %s among them", n, want.ID), nil
 		},
 		remove: func(ctx context.Context, k iam.AccessKey) error {
-			_, err := aks.Delete(ctx, k.ID)
-			return err
+			return aks.Delete(ctx, k.ID)
 		},
 	})
 }

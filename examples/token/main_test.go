@@ -59,7 +59,7 @@ func nebiusSetup(t *testing.T) (*iamtest.NebiusTokenServer, string, *nebiustest.
 		t.Fatal(err)
 	}
 	t.Cleanup(tokens.Close)
-	return tokens, writeFile(t, "sa-credentials.json", sa.CredentialsJSON), sa
+	return tokens, writeFile(t, "sa-credentials.json", []byte(sa.CredentialsJSON.Reveal())), sa
 }
 
 func TestPrintsTokenAndReusesCacheFile(t *testing.T) {
@@ -187,7 +187,7 @@ func TestMinValidity(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(tokens.Close)
-			args := []string{"-credentials", writeFile(t, "sa.json", sa.CredentialsJSON), "-endpoint", tokens.URL,
+			args := []string{"-credentials", writeFile(t, "sa.json", []byte(sa.CredentialsJSON.Reveal())), "-endpoint", tokens.URL,
 				"-cache-file", filepath.Join(t.TempDir(), "tokens.json"), "-min-validity", tt.minValidity}
 			for range 2 {
 				if _, errOut, err := runToken(t, args...); err != nil {

@@ -33,7 +33,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := nebiusauth.ParseCredentials(sa.CredentialsJSON, "bootstrap.json")
+	key, err := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "bootstrap.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,9 +42,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	c, err := nebius.New(src, func(o *nebius.Options) {
-		o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID
-	})
+	c, err := nebius.New(src, srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +53,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s3, ok := reg.S3Key(k.AWSAccessKeyID); !ok || !s3.Secret.Equal(k.Secret) {
+	if s3, ok := reg.S3Key(k.AccessKeyID); !ok || !s3.Secret.Equal(k.Secret) {
 		t.Fatal("minted key not registered for S3")
 	}
 	if tokens.Calls("") != 1 {
@@ -92,7 +90,7 @@ func TestEndToEnd(t *testing.T) {
 	if _, err := c.AuthPublicKeys().Bootstrap(ctx, nebius.BootstrapRequest{ServiceAccountID: sa.ID, CredentialsPath: path}); !errors.Is(err, iam.ErrInvalidArgument) {
 		t.Fatalf("existing file: %v", err)
 	}
-	c2, err := nebius.New(res.Tokens, func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID })
+	c2, err := nebius.New(res.Tokens, srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,10 +105,10 @@ func TestEndToEnd(t *testing.T) {
 	if pk, _ := reg.PublicKey(res.PublicKey.ID); !pk.Disabled {
 		t.Fatal("deactivated key still enabled")
 	}
-	if _, err := c.AccessKeys().Delete(ctx, k.ID); err != nil {
+	if err := c.AccessKeys().Delete(ctx, k.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := reg.S3Key(k.AWSAccessKeyID); ok {
+	if _, ok := reg.S3Key(k.AccessKeyID); ok {
 		t.Fatal("deleted key still accepted by S3")
 	}
 }
