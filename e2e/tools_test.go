@@ -421,7 +421,7 @@ func nebiusKey(ctx context.Context, info emulatorInfo) (s3Key, error) {
 		return s3Key{}, err
 	}
 	defer c.Close()
-	km, err := nebius.NewKeyManager(c.AccessKeys(), nebius.ServiceAccount(key.ServiceAccountID))
+	km, err := nebius.NewKeyManager(c, nebius.ServiceAccount(key.ServiceAccountID))
 	if err != nil {
 		return s3Key{}, err
 	}
