@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"net/url"
 	"strings"
@@ -261,5 +262,16 @@ func (i *OIDCIssuer) String() string { return "nebiustest.OIDCIssuer{" + i.URL +
 // GoString is String, for %#v.
 func (i *OIDCIssuer) GoString() string { return "&" + i.String() }
 
-// Format prints String under every verb.
-func (i *OIDCIssuer) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(i.String())) }
+// Format prints String under every verb (GoString for %#v).
+func (i *OIDCIssuer) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = f.Write([]byte(i.GoString()))
+		return
+	}
+	_, _ = f.Write([]byte(i.String()))
+}
+
+// LogValue makes slog print the issuer's URL and key ID; never the key.
+func (i *OIDCIssuer) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("url", i.URL), slog.String("key_id", i.KeyID))
+}
