@@ -23,6 +23,9 @@ import (
 )
 
 // LoadOptions configure [LoadDefaultConfig]. Every field is optional.
+// (Unlike yandex.LoadOptions they have no HTTPClient: the token exchanges
+// are gRPC, configured by ClientOptions, and metadata requests go to the
+// link-local service through no proxy.)
 type LoadOptions struct {
 	// Profile is the profile of the configuration file to use. Default:
 	// $NEBIUS_PROFILE (trimmed), else the file's "default" (its only
