@@ -713,6 +713,49 @@ func buildSuite(t *testing.T) *suite {
 	add(s, "*nebius.TokenSource", grpcTokens)
 	add(s, "nebiustest.Server", nsrv)
 	add(s, "nebiustest.Options", nebiustest.Options{Registry: reg})
+	issuer, err := nebiustest.NewOIDCIssuer("https://oidc.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "nebiustest.OIDCIssuer", issuer)
+
+	// The Nebius ambient sources: a profile with an inline private-key, a
+	// token file, the default chain, the metadata emulator.
+	nebiusYAML := "profiles:\n  p:\n    auth-type: service account\n    service-account-id: sa\n    public-key-id: k\n    private-key: |\n"
+	for _, line := range strings.Split(strings.TrimRight(string(pemKey), "\n"), "\n") {
+		nebiusYAML += "      " + line + "\n"
+	}
+	nebiusConfig, err := nebiusauth.ParseCLIConfig([]byte(nebiusYAML), "config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "*nebiusauth.CLIConfig", nebiusConfig)
+	add(s, "nebiusauth.CLIConfig", *nebiusConfig)
+	add(s, "*nebiusauth.CLIProfile", nebiusConfig.Profiles["p"])
+	add(s, "nebiusauth.CLIProfile", *nebiusConfig.Profiles["p"])
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(canaryEnvToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tf, err := nebiusauth.TokenFileSource(tokenFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "nebiusauth.TokenFile", tf)
+	ncfg, err := nebius.LoadDefaultConfig(ctx, func(o *nebius.LoadOptions) {
+		o.Getenv = func(k string) string { return map[string]string{nebiusauth.EnvIAMToken: canaryEnvToken}[k] }
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "nebius.Config", ncfg)
+	nmd, err := iamtest.NewNebiusMetadataServer(func(o *iamtest.NebiusMetadataOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nmd.Close)
+	add(s, "iamtest.NebiusMetadataServer", nmd)
+	add(s, "iamtest.NebiusMetadataOptions", iamtest.NebiusMetadataOptions{Registry: reg})
 
 	// iamtest
 	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDCANARY", Secret: iam.NewSecret(canarySecret), SessionToken: iam.NewSecret(canarySession), Active: true})

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/iamkit/iamkit/auth"
@@ -27,6 +28,7 @@ func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
 		tokenOpts []func(*auth.ServiceAccountOptions)
 		clientOpt = func(o *nebius.Options) { o.ProjectID = cfg.nebiusProject }
 		exchanges func() int
+		ambient   func() (string, error) // the emulated VM's step
 	)
 	if cfg.real {
 		if err := rep.step("load the service-account credentials JSON", func() (string, error) {
@@ -63,6 +65,7 @@ func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
 		}
 		emuOpts := emu.ClientOptions()
 		clientOpt = func(o *nebius.Options) { emuOpts(o); o.ProjectID = sa.ProjectID }
+		ambient = func() (string, error) { return nebiusOnVM(ctx, w, emu, sa) }
 	}
 	ts, err := nebiusauth.ServiceAccount(key, tokenOpts...)
 	if err != nil {
@@ -71,6 +74,11 @@ func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
 	defer ts.Close()
 	if err := tokenSteps(ctx, rep, ts, exchanges); err != nil {
 		return err
+	}
+	if ambient != nil {
+		if err := rep.step("ambient credentials, as if on a VM", ambient); err != nil {
+			return err
+		}
 	}
 
 	client, err := nebius.New(ts, clientOpt)
@@ -123,6 +131,7 @@ func runYandex(ctx context.Context, cfg config, w *world, rep *report) error {
 		tokenOpts []func(*auth.ServiceAccountOptions)
 		clientOpt = func(*yandex.Options) {}
 		exchanges func() int
+		ambient   func() (string, error) // the emulated VM's step
 	)
 	if cfg.real {
 		if err := rep.step("load the authorized key.json", func() (string, error) {
@@ -146,6 +155,7 @@ func runYandex(ctx context.Context, cfg config, w *world, rep *report) error {
 		exchanges = func() int { return tokens.Calls("") }
 		tokenOpts = append(tokenOpts, tokens.ServiceAccountOptions())
 		clientOpt = emu.ClientOptions()
+		ambient = func() (string, error) { return yandexOnVM(ctx, w, emu) }
 		if err := rep.step("create an authorized key (key.json)", func() (string, error) {
 			keyJSON, err := emu.BootstrapKeyFile()
 			if err != nil {
@@ -164,6 +174,11 @@ func runYandex(ctx context.Context, cfg config, w *world, rep *report) error {
 	defer ts.Close()
 	if err := tokenSteps(ctx, rep, ts, exchanges); err != nil {
 		return err
+	}
+	if ambient != nil {
+		if err := rep.step("ambient credentials, as if on a VM", ambient); err != nil {
+			return err
+		}
 	}
 
 	client, err := yandex.New(ts, clientOpt, func(o *yandex.Options) { o.ServiceAccountID = key.ServiceAccountID })
@@ -282,4 +297,71 @@ func runOutscale(ctx context.Context, cfg config, w *world, rep *report) error {
 		},
 		remove: func(ctx context.Context, k iam.AccessKey) error { return km.DeleteKey(ctx, k.ID) },
 	})
+}
+
+// nebiusOnVM runs nebius.LoadDefaultConfig as a program on a Nebius VM
+// with no key and no flags would: the metadata emulator stands for
+// metadata.nebius.internal (its VM runs as sa), and the environment holds
+// nothing else (no NEBIUS_IAM_TOKEN, no ~/.nebius/config.yaml). The
+// configuration it finds makes a client that lists the project's keys.
+func nebiusOnVM(ctx context.Context, w *world, emu *nebiustest.Server, sa *nebiustest.ServiceAccount) (string, error) {
+	md, err := iamtest.NewNebiusMetadataServer(func(o *iamtest.NebiusMetadataOptions) {
+		o.Registry, o.ServiceAccountID = w.reg, sa.ID
+	})
+	if err != nil {
+		return "", err
+	}
+	w.onClose(md.Close)
+	vm := map[string]string{nebiusauth.EnvMetadataURL: md.TokenURL}
+	cfg, err := nebius.LoadDefaultConfig(ctx, func(o *nebius.LoadOptions) {
+		o.Getenv = func(k string) string { return vm[k] }
+		o.ClientOptions = []func(*nebius.Options){emu.ClientOptions()}
+	})
+	if err != nil {
+		return "", err
+	}
+	defer cfg.Close()
+	client, err := nebius.New(cfg.TokenSource, cfg.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
+	if err != nil {
+		return "", err
+	}
+	defer client.Close()
+	page, err := client.AccessKeys().ListPage(ctx, nebius.ListRequest{})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s; %d key(s) listed", cfg.Source, len(page.Items)), nil
+}
+
+// yandexOnVM runs yandex.LoadDefaultConfig as a program on a Yandex Cloud
+// VM would: the metadata emulator stands for 169.254.169.254 (its VM runs
+// as the emulator's service account), the IAM emulator for the Cloud API
+// endpoint, and the environment holds nothing else.
+func yandexOnVM(ctx context.Context, w *world, emu *yandextest.Server) (string, error) {
+	md, err := iamtest.NewYandexMetadataServer(func(o *iamtest.YandexMetadataOptions) {
+		o.Registry, o.ServiceAccountID = w.reg, emu.ServiceAccountID()
+	})
+	if err != nil {
+		return "", err
+	}
+	w.onClose(md.Close)
+	vm := map[string]string{yandexauth.EnvMetadataAddr: md.Addr}
+	cfg, err := yandex.LoadDefaultConfig(ctx, func(o *yandex.LoadOptions) {
+		o.Getenv = func(k string) string { return vm[k] }
+		o.Endpoint = strings.TrimPrefix(emu.URL, "http://") // default: api.cloud.yandex.net:443
+	})
+	if err != nil {
+		return "", err
+	}
+	defer cfg.Close()
+	client, err := yandex.New(cfg.TokenSource, cfg.ClientOptions())
+	if err != nil {
+		return "", err
+	}
+	defer client.Close()
+	page, err := client.APIKeys().ListPage(ctx, yandex.ListAPIKeysRequest{ServiceAccountID: emu.ServiceAccountID()})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s; %d API key(s) listed", cfg.Source, len(page.Items)), nil
 }

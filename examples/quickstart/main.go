@@ -5,7 +5,10 @@
 //  1. get a service-account key (Nebius credentials JSON, Yandex key.json;
 //     OUTSCALE signs with an access key instead);
 //  2. sign a short-lived JWT and exchange it for an access token, then show
-//     the second call served from the cache;
+//     the second call served from the cache; on the emulators, also find
+//     credentials with no key at all, as a program on a VM does
+//     (nebius.LoadDefaultConfig, yandex.LoadDefaultConfig, with the
+//     metadata emulators standing for the VMs' metadata services);
 //  3. create an access key through the typed client, and list it;
 //  4. hand it to an s3.Client through the credentials adapter and put + get
 //     an object;

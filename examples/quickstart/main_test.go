@@ -32,12 +32,21 @@ func TestQuickstartEmulated(t *testing.T) {
 		t.Fatalf("quickstart failed: %v\n%s", err, out.String())
 	}
 	text := out.String()
-	if strings.Contains(text, "✗") || !strings.Contains(text, "26 steps: 26 passed, 0 failed") {
+	if strings.Contains(text, "✗") || !strings.Contains(text, "28 steps: 28 passed, 0 failed") {
 		t.Fatalf("not every step passed:\n%s", text)
 	}
 	for _, cloud := range []string{"Nebius AI Cloud", "Yandex Cloud", "3DS OUTSCALE"} {
 		if !strings.Contains(text, cloud) {
 			t.Fatalf("no section for %s:\n%s", cloud, text)
+		}
+	}
+	// The ambient path, end to end on each cloud's metadata emulator.
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`✓ ambient credentials, as if on a VM .* metadata http://127\.0\.0\.1:\d+/v1/iam/sa/token \(the VM's service account\); 0 key\(s\) listed`),
+		regexp.MustCompile(`✓ ambient credentials, as if on a VM .* metadata http://127\.0\.0\.1:\d+/computeMetadata/v1/instance/service-accounts/default/token \(the VM's service account\); 0 API key\(s\) listed`),
+	} {
+		if !want.MatchString(text) {
+			t.Fatalf("no line matching %s:\n%s", want, text)
 		}
 	}
 	// Tokens, secrets and keys print as REDACTED; nothing shaped like one

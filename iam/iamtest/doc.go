@@ -5,8 +5,12 @@
 //
 // This package holds the token-exchange emulators ([NewNebiusTokenServer]:
 // the Nebius RFC 8693 token exchange; [NewYandexTokenServer]: Yandex
-// /iam/v1/tokens), the S3 emulator ([NewS3Server]) that verifies SigV4
-// signatures, and the [Registry] they share. The key-management emulators
+// /iam/v1/tokens), the VM metadata services that serve an attached
+// service account's token ([NewNebiusMetadataServer]: GET
+// /v1/iam/sa/token with "Metadata: true"; [NewYandexMetadataServer]: the
+// GCE-style token path with "Metadata-Flavor: Google"), the S3 emulator
+// ([NewS3Server]) that verifies SigV4 signatures, and the [Registry] they
+// share. The key-management emulators
 // live in the sub-packages nebiustest (gRPC), yandextest and outscaletest.
 //
 // The emulators check for real: JWT signatures against registered public

@@ -23,6 +23,8 @@ const (
 	nebiusGrantType       = "urn:ietf:params:oauth:grant-type:token-exchange"
 	nebiusAccessTokenType = "urn:ietf:params:oauth:token-type:access_token"
 	nebiusJWTTokenType    = "urn:ietf:params:oauth:token-type:jwt"
+
+	nebiusSubjectIdentifierType = "urn:nebius:params:oauth:token-type:subject_identifier"
 )
 
 // NebiusTokenServer emulates the Nebius HTTP token exchange (RFC 8693):
@@ -38,7 +40,11 @@ const (
 // one-element array; exp must be in the future on the emulator clock and
 // exp - iat (exp - now without iat) at most MaxJWTTTL. A rejected JWT gets
 // HTTP 401 {"error":"invalid_grant","error_description":…}; a malformed
-// form HTTP 400 {"error":"invalid_request"|"unsupported_grant_type",…}.
+// form HTTP 400 {"error":"invalid_request"|"unsupported_grant_type",…}. A
+// form with an actor token (actor_token, actor_token_type) or a subject
+// identifier (impersonation, federated credentials, whose HTTP form fields
+// are not published) is HTTP 501 {"error":"not_implemented",…}: the gRPC
+// emulator in nebiustest verifies those flows.
 // (RFC 6749 answers invalid_grant with 400; Nebius's HTTP error shape is
 // not published, and the emulator answers 401 so that clients treat it as
 // the authentication failure it is.)
@@ -140,6 +146,13 @@ func (n *NebiusTokenServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case f.Get("grant_type") != nebiusGrantType:
 		writeTokenJSON(w, http.StatusBadRequest, nebiusErrorBody{"unsupported_grant_type", "grant_type must be " + nebiusGrantType})
+		return
+	case f.Has("actor_token") || f.Has("actor_token_type") || f.Get("subject_token_type") == nebiusSubjectIdentifierType:
+		// Impersonation and federated credentials over HTTP: their form
+		// fields are not published (the gRPC TokenExchangeService's are;
+		// nebiustest emulates them), so nothing is guessed here.
+		writeTokenJSON(w, http.StatusNotImplemented, nebiusErrorBody{"not_implemented",
+			"actor tokens (impersonation, federated credentials) are not emulated over HTTP; use the gRPC TokenExchangeService (nebiustest)"})
 		return
 	case f.Get("subject_token") == "":
 		writeTokenJSON(w, http.StatusBadRequest, nebiusErrorBody{"invalid_request", "subject_token is required"})

@@ -23,6 +23,37 @@
 //	})
 //	// k.AccessKeyID and k.Secret.Reveal() go to the S3 client.
 //
+// # Default configuration
+//
+// [LoadDefaultConfig] finds credentials with no key and no flags, the way
+// the Nebius CLI and Go SDK do, in this order: NEBIUS_IAM_TOKEN; the
+// profile (LoadOptions.Profile, NEBIUS_PROFILE, else the default) of
+// ~/.nebius/config.yaml — its token-file (read again when it changes), its
+// token-endpoint, or its service account (a credentials file, an inline
+// private-key or a private-key-file-path, or federated subject
+// credentials); then the VM's metadata service
+// (http://metadata.nebius.internal/v1/iam/sa/token, probed within 500 ms)
+// and, with no config file at all, the VM's token file
+// /mnt/cloud-metadata/token. NEBIUS_ENDPOINT overrides the profile's
+// endpoint and moves both the token exchange and the IAM client; the
+// profile's parent-id becomes the default project, and its
+// impersonate-service-account-id (or LoadOptions.ImpersonateServiceAccountID)
+// wraps the source found. The [Config] says which source it used (Source,
+// and String, which never shows a secret) and gives ClientOptions for
+// [New]:
+//
+//	cfg, err := nebius.LoadDefaultConfig(ctx)
+//	if err != nil { … }
+//	defer cfg.Close()
+//	client, err := nebius.New(cfg.TokenSource, cfg.ClientOptions())
+//
+// A source that is absent is skipped; one that is configured but broken
+// stops the chain with an error naming the file, the profile and the key;
+// when nothing is found the error is an *auth.NoCredentialsError
+// (errors.Is auth.ErrNoCredentials) listing every source tried and why it
+// was skipped. The sources themselves (the config file, the token file,
+// the metadata service) are in auth/nebiusauth, usable alone.
+//
 // # Connection
 //
 // The key services live on cpl.iam.<domain>:443, the token exchange on
@@ -45,8 +76,18 @@
 //	client, err := nebius.New(tokens, opts)
 //
 // auth/nebiusauth keeps the HTTP exchange (auth.eu.nebius.com), which needs
-// no gRPC but does not follow the domain. [ExchangeRequest] carries actor
-// tokens, for impersonation and federated credentials.
+// no gRPC but does not follow the domain.
+//
+// The same service impersonates a service account with the caller's own
+// token ([TokenExchanger.Impersonate], [ImpersonatedTokens]: subject_token
+// the service account ID, actor_token the caller's access token) and
+// exchanges an external OIDC JWT read from a file — a Kubernetes
+// service-account token, a CI job's identity token — for a service
+// account's tokens (federated subject credentials,
+// [TokenExchanger.FederatedCredentials], [FederatedTokens]: actor_token the
+// JWT), with the request shapes gosdk sends. [ExchangeRequest] carries any
+// other combination. Over HTTP the actor-token form fields are not
+// published, so auth/nebiusauth does not offer these flows.
 //
 // Every call carries "Authorization: Bearer" from the token source (any
 // oauth2.TokenSource; the auth cache's context-aware AccessToken is used

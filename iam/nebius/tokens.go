@@ -172,7 +172,13 @@ func (x *TokenExchanger) exchange(ctx context.Context, build func() (*iamv1.Exch
 			if err != nil {
 				return nil, nil, err
 			}
-			return pb, []string{pb.GetSubjectToken(), pb.GetActorToken()}, nil
+			secrets := []string{pb.GetActorToken()}
+			if pb.GetSubjectTokenType() != TokenTypeSubjectIdentifier {
+				// A subject identifier is a service account ID, which
+				// errors may name; any other subject token is a secret.
+				secrets = append(secrets, pb.GetSubjectToken())
+			}
+			return pb, secrets, nil
 		}}
 	if err := x.rpc.invoke(ctx, cl, nil, resp); err != nil {
 		return auth.Token{}, err

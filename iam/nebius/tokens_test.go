@@ -151,8 +151,9 @@ func (c *countingSigner) SignJWT(now time.Time) (iam.Secret, error) {
 
 // TestTokenExchangeErrors: a JWT the service refuses is
 // iam.ErrUnauthenticated without the JWT in the text; bad input is
-// refused before any call; what the emulator does not emulate (actor
-// tokens) is UNIMPLEMENTED; a retried exchange carries a newly signed JWT.
+// refused before any call; what the emulator does not emulate (a JWT
+// subject with an actor token: delegation) is UNIMPLEMENTED; a retried
+// exchange carries a newly signed JWT.
 func TestTokenExchangeErrors(t *testing.T) {
 	srv, err := nebiustest.New()
 	if err != nil {
@@ -198,12 +199,17 @@ func TestTokenExchangeErrors(t *testing.T) {
 	if n := srv.Calls("TokenExchangeService/Exchange"); n != calls {
 		t.Fatalf("bad input reached the service (%d calls)", n-calls)
 	}
-	// Impersonation (issue 15 builds on the request's actor fields) is not
-	// emulated.
-	_, err = x.Exchange(ctx, nebius.ExchangeRequest{SubjectToken: iam.NewSecret(sa.ID), SubjectTokenType: nebius.TokenTypeSubjectIdentifier,
+	// Delegation (a JWT subject with an actor token) is not emulated;
+	// impersonation is, and without a grant it is refused.
+	_, err = x.Exchange(ctx, nebius.ExchangeRequest{SubjectToken: jwt, SubjectTokenType: nebius.TokenTypeJWT,
 		ActorToken: iam.NewSecret(srv.IssueToken(sa.ID, time.Hour)), ActorTokenType: nebius.TokenTypeAccessToken})
 	if !errors.As(err, &ie) || ie.GRPCCode != int(codes.Unimplemented) {
-		t.Fatalf("impersonation: %v", err)
+		t.Fatalf("delegation: %v", err)
+	}
+	_, err = x.Exchange(ctx, nebius.ExchangeRequest{SubjectToken: iam.NewSecret(sa.ID), SubjectTokenType: nebius.TokenTypeSubjectIdentifier,
+		ActorToken: iam.NewSecret(srv.IssueToken("serviceaccount-e00caller", time.Hour)), ActorTokenType: nebius.TokenTypeAccessToken})
+	if !errors.Is(err, iam.ErrPermissionDenied) {
+		t.Fatalf("impersonation without a grant: %v", err)
 	}
 
 	// A retried exchange signs again.

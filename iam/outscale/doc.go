@@ -73,6 +73,18 @@
 // Mistakes are reported before any request, naming the field and the file
 // and profile (or variable) it came from.
 //
+// [LoadDefaultConfig] is the same chain made the same kind of value as
+// nebius.LoadDefaultConfig and yandex.LoadDefaultConfig return: a [Config]
+// with the resolved profile, the [auth.Source] its credentials came from
+// (String names it, never a secret), ClientOptions for [New] and Close;
+// with no credentials anywhere its error is an *auth.NoCredentialsError
+// (errors.Is auth.ErrNoCredentials) listing the sources and why each was
+// skipped:
+//
+//	cfg, err := outscale.LoadDefaultConfig(ctx)
+//	if err != nil { … }
+//	c, err := outscale.New(cfg.ClientOptions())
+//
 // # Dates
 //
 // [Date] parses every date form the API and its clients show (with

@@ -49,6 +49,29 @@
 // package on a loopback port, for tests and examples; its ClientOptions
 // method points a client at it.
 //
+// # Default configuration
+//
+// [LoadDefaultConfig] finds credentials with no key and no flags, the way
+// yc and the Yandex SDKs do, in this order: YC_IAM_TOKEN or YC_TOKEN (an
+// OAuth token there is an error), the key.json that
+// YC_SERVICE_ACCOUNT_KEY_FILE names, the yc profile of
+// ~/.config/yandex-cloud/config.yaml (its service-account-key or
+// instance-service-account; its folder-id, cloud-id and endpoint go into
+// the [Config]), then the VM's metadata service (169.254.169.254, or
+// YC_METADATA_ADDR, probed within 500 ms). The [Config] says which source
+// it used (Source, and String, which never shows a secret) and gives
+// ClientOptions for [New]:
+//
+//	cfg, err := yandex.LoadDefaultConfig(ctx)
+//	if err != nil { ... }
+//	defer cfg.Close()
+//	client, err := yandex.New(cfg.TokenSource, cfg.ClientOptions())
+//
+// A source that is absent is skipped; one that is configured but broken
+// stops the chain with an error naming it; when nothing is found the error
+// is an *auth.NoCredentialsError (errors.Is auth.ErrNoCredentials) listing
+// every source tried and why it was skipped.
+//
 // # Shapes
 //
 // The sub-clients follow one vocabulary, as in iam/nebius and

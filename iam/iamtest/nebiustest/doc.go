@@ -57,8 +57,14 @@
 //
 // TokenExchangeService/Exchange verifies a service-account JWT against the
 // Registry (as iamtest.NewNebiusTokenServer does over HTTP) and issues a
-// token the emulator accepts. Impersonation and federated credentials are
-// not emulated (UNIMPLEMENTED).
+// token the emulator accepts. It verifies impersonation (an actor access
+// token of the Registry whose subject has a grant of
+// [Server.AllowImpersonation]) and federated subject credentials (an
+// external OIDC JWT checked against the [FederatedCredentials] that
+// [Server.AddFederatedCredentials] registered: issuer, signature by its
+// JWK set, expiry, subject; [OIDCIssuer] signs such JWTs) the same way.
+// Scopes, audience, resource and delegation are not emulated
+// (UNIMPLEMENTED).
 //
 // # Concurrency
 //

@@ -2,6 +2,7 @@ package nebiustest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/nebiusauth"
+	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
 	"github.com/iamkit/iamkit/iam/nebius"
@@ -129,4 +131,71 @@ func ExampleServer_ClientOptions() {
 	}
 	fmt.Println(tokens.Address(), c.Address(), len(page.Items))
 	// Output: tokens.iam.nebius.test:443 cpl.iam.nebius.test:443 0
+}
+
+// AllowImpersonation grants a caller the right to exchange its token for a
+// service account's; the emulator's token exchange checks the grant.
+func ExampleServer_AllowImpersonation() {
+	srv, err := nebiustest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	caller, _ := auth.NewStaticTokenSource(iam.NewSecret(srv.IssueToken("serviceaccount-e00ci", time.Hour)), time.Time{})
+	x, err := nebius.NewTokenExchanger(srv.ClientOptions())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer x.Close()
+	ctx := context.Background()
+
+	_, err = x.Impersonate(caller, "serviceaccount-e00deploy").Exchange(ctx)
+	fmt.Println(errors.Is(err, iam.ErrPermissionDenied))
+	srv.AllowImpersonation("serviceaccount-e00ci", "serviceaccount-e00deploy")
+	tok, err := x.Impersonate(caller, "serviceaccount-e00deploy").Exchange(ctx)
+	sub, _ := srv.Registry.ValidateToken(tok.Value.Reveal(), nebiustest.TokenIssuer, time.Now())
+	fmt.Println(sub, err)
+	// Output:
+	// true
+	// serviceaccount-e00deploy <nil>
+}
+
+// AddFederatedCredentials registers an OIDC issuer's subject as a service
+// account's federated credentials; the emulator verifies the external
+// JWTs (issuer, signature by the registered key set, expiry, subject).
+func ExampleServer_AddFederatedCredentials() {
+	srv, err := nebiustest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	issuer, err := nebiustest.NewOIDCIssuer("https://token.actions.example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = srv.AddFederatedCredentials(nebiustest.FederatedCredentials{
+		ServiceAccountID:   "serviceaccount-e00ci",
+		IssuerURL:          issuer.URL,
+		FederatedSubjectID: "repo:example/app:ref:refs/heads/main",
+		JWKSetJSON:         issuer.JWKSetJSON(),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	x, err := nebius.NewTokenExchanger(srv.ClientOptions())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer x.Close()
+	for _, sub := range []string{"repo:example/app:ref:refs/heads/main", "repo:example/fork:ref:refs/heads/main"} {
+		jwt, _ := issuer.IssueJWT(sub, "nebius", time.Now(), 5*time.Minute)
+		_, err := x.Exchange(context.Background(), nebius.ExchangeRequest{
+			SubjectToken: iam.NewSecret("serviceaccount-e00ci"), SubjectTokenType: nebius.TokenTypeSubjectIdentifier,
+			ActorToken: jwt, ActorTokenType: nebius.TokenTypeJWT,
+		})
+		fmt.Println(sub, errors.Is(err, iam.ErrPermissionDenied))
+	}
+	// Output:
+	// repo:example/app:ref:refs/heads/main false
+	// repo:example/fork:ref:refs/heads/main true
 }

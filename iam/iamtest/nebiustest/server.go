@@ -131,6 +131,9 @@ type Server struct {
 	idemKeys    map[string][]string
 	calls       map[string]int
 	requestSeq  int
+	// impersonation[actor][serviceAccount]: AllowImpersonation's grants.
+	impersonation map[string]map[string]bool
+	federated     []federated
 }
 
 type idemEntry struct {
@@ -171,6 +174,8 @@ func New(optFns ...func(*Options)) (*Server, error) {
 		idempotency: map[string]idemEntry{},
 		idemKeys:    map[string][]string{},
 		calls:       map[string]int{},
+
+		impersonation: map[string]map[string]bool{},
 	}
 	srvOpts := []grpc.ServerOption{grpc.UnaryInterceptor(s.intercept)}
 	if o.TLS {
