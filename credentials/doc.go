@@ -61,11 +61,11 @@
 //
 // Every key is marked (Nebius and Yandex description, OUTSCALE tag) with
 // "<Policy.Description>.<instance>.<expiry>.<nonce>". The instance names
-// the provider: ManagedOptions.Instance, else the one recorded in the
-// StateFile, else derived from the host name and the state file's path
-// (random without a state file). Providers that share a StateFile share an
-// instance and their keys. The rule, for providers with the same
-// Description in one account:
+// the provider: ManagedOptions.Instance (which must then be unique to it),
+// else the one recorded in the StateFile, else a random name, written to a
+// new state file before its first key is created (random without a state
+// file). Providers that share a StateFile share an instance and their
+// keys. The rule, for providers with the same Description in one account:
 //
 //   - a provider never deactivates or deletes a key another live provider
 //     may hold: keys of other instances are left alone until they expire;
@@ -78,9 +78,10 @@
 //     them);
 //   - MaxKeys counts the keys of one instance.
 //
-// Keys marked with the bare Description by earlier versions are removed
-// only once expired (Yandex ones, which never expire, are left for the
-// user). No key is deleted before the latest Expiration handed out for it
+// Keys marked with the bare Description by earlier versions carry no
+// instance and no expiry in their mark: they are removed only once past
+// the cloud's expiry plus an hour, so Yandex ones, which never expire, are
+// never removed (delete them yourself once no old version uses them). No key is deleted before the latest Expiration handed out for it
 // by its provider or by a process sharing its state file, unless object
 // storage refused it (or DeleteOnClose asks to delete at once).
 //

@@ -81,12 +81,18 @@ type ManagedOptions struct {
 	// provider deletes the keys of its own instance that it holds no
 	// secret for (leftovers of its crash, or of a lost create answer), and
 	// never the keys of another instance before they expire. Providers
-	// that share a StateFile share an instance; providers with different
-	// files must not use the same one. At most 32 of [A-Za-z0-9_-].
-	// Default: recorded in the StateFile; for a new one, derived from the
-	// host name and the file's absolute path; without a StateFile, random
-	// (its leftovers are then removed only once expired, by any provider
-	// of the same Description).
+	// that share a StateFile share an instance. A name you choose must be
+	// unique in the account to this provider (and the processes sharing
+	// its StateFile or Store): two providers with their own files and one
+	// Instance take each other's keys for leftovers and delete them. At
+	// most 32 of [A-Za-z0-9_-]. Default: the one recorded in the StateFile
+	// (or Store); for a new one, a random name, written there under the
+	// lock before the first key is created (so that a crash's leftovers
+	// are still recognised); without a StateFile, random (its leftovers
+	// are then removed only once expired, by any provider of the same
+	// Description). A state file that is lost or set aside as corrupt
+	// takes its instance with it: the keys it held are then another
+	// instance's, removed once expired.
 	Instance string
 	// OnEvent, when set, is called (synchronously, from the rotation
 	// goroutine) for every rotation event; keep it fast.

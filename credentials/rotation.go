@@ -96,6 +96,9 @@ type rotation struct {
 	owner             string
 	// instance is the name in the marks of the keys this provider creates.
 	instance string
+	// instanceUnsaved: instance is a random name not yet in the state
+	// file; it is written there before a key is created with it.
+	instanceUnsaved bool
 
 	// The state file.
 	unlock        func() // set while the current step holds its lock
@@ -136,7 +139,12 @@ func (p *ManagedProvider) loop() {
 	}()
 	for {
 		p.stepsStarted.Add(1)
-		wake := p.step(ctx, p.clock.Now())
+		// Round(0): the times the step computes (expiries, the end of the
+		// served key, the Expiration handed out) are wall-clock times, and
+		// compare on the wall clock; a monotonic reading, which stands
+		// still while the system sleeps, would keep a key served past its
+		// end after a suspend.
+		wake := p.step(ctx, p.clock.Now().Round(0))
 		p.updateStatus()
 		if p.stepHook != nil {
 			// Before the step counts as done, so that a test that
@@ -211,6 +219,12 @@ func (p *ManagedProvider) step(ctx context.Context, now time.Time) time.Time {
 		if r.fatal != nil {
 			p.publishErr(r.fatal)
 			return time.Time{}
+		}
+		if r.confirmed && r.current != nil {
+			// Known to be this account's: serve it at once; the
+			// reconcile below (a listing that may be slow) does not hold
+			// the first Retrieve back.
+			p.publishState(ctx, now)
 		}
 	}
 	p.handleRejects(now)
@@ -655,6 +669,15 @@ func (p *ManagedProvider) createKey(ctx context.Context, now time.Time, urgent b
 		p.waitForRoom(now, held, urgent)
 		return
 	}
+	if r.instanceUnsaved && p.opts.StateFile != "" {
+		// Record the instance before a key carries it, so that a crash
+		// between the create and the write of the key leaves a key the
+		// next process (reading the same instance) knows for its own.
+		if err := p.persist(); err != nil {
+			p.createFailed(now, fmt.Errorf("credentials: recording the instance in the state file before creating a key: %w", err))
+			return
+		}
+	}
 	k, err := p.newKey(ctx, now)
 	if err != nil {
 		p.createFailed(now, fmt.Errorf("credentials: creating a %s key: %w", p.km.Provider(), err))
@@ -927,7 +950,7 @@ func (r *rotation) deleteAll(ctx context.Context, p *ManagedProvider) error {
 		// file (another run's keys) must not be overwritten.
 		return nil
 	}
-	now := p.clock.Now()
+	now := p.clock.Now().Round(0)
 	if p.opts.StateFile != "" {
 		// Locked but not merged: only the keys this provider holds go.
 		u, err := lockFile(ctx, p.clock, p.opts.StateFile+".lock")

@@ -213,6 +213,7 @@ func (p *ManagedProvider) persist() error {
 	}
 	r.fileGen = sf.Generation
 	r.fileAccount = account
+	r.instanceUnsaved = false
 	r.persistFailed = false
 	r.dirty = false
 	return nil
@@ -254,7 +255,11 @@ func (p *ManagedProvider) loadState(now time.Time) {
 		return
 	}
 	if r.instance == "" {
-		r.instance = derivedInstance(p.opts.StateFile)
+		// A new file (or one that records none) gets a random name, written
+		// to the file under the lock before the first create (createKey);
+		// a name recorded in the file replaces it below.
+		r.instance = randomInstance()
+		r.instanceUnsaved = true
 	}
 	r.confirmed = true
 	sf, err := readStateFile(p.opts.StateFile)
@@ -279,9 +284,7 @@ func (p *ManagedProvider) loadState(now time.Time) {
 		r.fatal = err
 		return
 	}
-	if p.opts.Instance == "" && sf.Instance != "" {
-		r.instance = sf.Instance
-	}
+	p.takeInstance(sf)
 	r.owner = sf.Owner
 	r.fileGen = sf.Generation
 	r.fileAccount = sf.Account
@@ -315,6 +318,17 @@ func (p *ManagedProvider) loadState(now time.Time) {
 		p.emit(Event{Kind: EventKeyAdopted, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
 	} else {
 		r.adoptPending = true
+	}
+}
+
+// takeInstance adopts the instance a state file records, unless
+// ManagedOptions.Instance names one: the processes that share a file share
+// its instance, and the first one to write it chose it.
+func (p *ManagedProvider) takeInstance(sf *stateFile) {
+	r := &p.r
+	if p.opts.Instance == "" && sf.Instance != "" {
+		r.instance = sf.Instance
+		r.instanceUnsaved = false
 	}
 }
 
@@ -379,6 +393,7 @@ func (p *ManagedProvider) syncState(now time.Time) {
 		r.fatal = err
 		return
 	}
+	p.takeInstance(sf)
 	if sf.Generation == r.fileGen && !r.persistFailed {
 		return
 	}
