@@ -306,4 +306,3 @@ func writeStateFile(path string, sf *stateFile) error {
 	}
 	return nil
 }
-

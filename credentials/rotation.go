@@ -139,15 +139,15 @@ type rotation struct {
 	// Fleets: when the store last confirmed the state (the fence counts
 	// from there), whether this replica is fenced, its role, and what it
 	// recorded as serving.
-	asOf                  time.Time
-	fenced, storeFailing  bool
-	roleKnown, rotating   bool
-	rotatorName           string
-	servingRecorded       bool
-	servingKeyID          string
-	servingRejects        []string
-	forwardRejects        []string        // access key IDs refused to this follower, for the rotator
-	replicas              []ReplicaRecord // as the rotator last read them
+	asOf                 time.Time
+	fenced, storeFailing bool
+	roleKnown, rotating  bool
+	rotatorName          string
+	servingRecorded      bool
+	servingKeyID         string
+	servingRejects       []string
+	forwardRejects       []string        // access key IDs refused to this follower, for the rotator
+	replicas             []ReplicaRecord // as the rotator last read them
 }
 
 // stateFilePoll is how often a provider with a state file looks whether
