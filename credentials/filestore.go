@@ -121,6 +121,17 @@ func (s *FileStore) Discard(_ context.Context, _ error) (string, error) {
 
 var _ StateStore = (*FileStore)(nil)
 
+// ReadStateFile reads the state file at path without changing anything (a
+// corrupt file is reported, not moved aside): for tools that copy a state
+// file elsewhere. It returns (nil, nil) when the file does not exist.
+func ReadStateFile(path string) (*StoredState, error) {
+	sf, err := readStateFile(path)
+	if err != nil || sf == nil {
+		return nil, err
+	}
+	return sf.toState(), nil
+}
+
 // toState converts the file's form to a StoredState. A version 1 file's
 // keys carry the bare Policy.Description as their mark (left empty here:
 // the provider fills it in).

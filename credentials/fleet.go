@@ -99,7 +99,7 @@ func (p *ManagedProvider) follow(ctx context.Context, now time.Time) {
 			p.emit(Event{Kind: EventStateFileSetAside, Err: snap.SetAside.Err, Path: snap.SetAside.Path})
 		}
 		p.withdraw()
-		p.publishErr(r.lastErr)
+		p.publishWaiting(r.lastErr)
 		return
 	}
 	if err := p.checkOwnership(st); err != nil {
@@ -109,9 +109,7 @@ func (p *ManagedProvider) follow(ctx context.Context, now time.Time) {
 	p.takeInstance(st)
 	if snap.Revision != r.rev || r.fullSync {
 		r.fullSync = false
-		if p.takeState(st, now) {
-			p.emit(Event{Kind: EventKeySwitched, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
-		}
+		p.emitTaken(p.takeState(st, now))
 		r.rev = snap.Revision
 	}
 	if !r.confirmed {
@@ -129,6 +127,8 @@ func (p *ManagedProvider) follow(ctx context.Context, now time.Time) {
 // serves once AckTimeout has passed).
 func (p *ManagedProvider) checkFence(now time.Time) {
 	r := &p.r
+	// The read that failed may have taken a while: judge by the time now.
+	now = laterOf(now, p.clock.Now().Round(0))
 	fence := p.fleetInfo().Fence
 	if fence <= 0 || r.asOf.IsZero() || now.Before(r.asOf.Add(fence)) {
 		return
@@ -306,12 +306,20 @@ func (p *ManagedProvider) fleetWake(now time.Time, at func(time.Time)) {
 		return
 	}
 	info := p.fleetInfo()
-	if !r.asOf.IsZero() {
+	switch {
+	case r.storeFailing:
+		// The last read failed (it waited up to the store's request
+		// timeout, or failed at once): read again soon, without spinning.
+		at(now.Add(info.ConfirmEvery / 4))
+		if f := p.fenceAt(); f.After(now) {
+			at(f)
+		}
+	case !r.asOf.IsZero():
 		at(laterOf(now, r.asOf.Add(info.ConfirmEvery)))
 		if f := p.fenceAt(); f.After(now) {
 			at(f)
 		}
-	} else {
+	default:
 		at(now.Add(info.ConfirmEvery))
 	}
 	if r.rotating {

@@ -330,7 +330,11 @@ type published struct {
 	has        bool
 	validUntil time.Time // zero: no expiry check on the hot path
 	err        error     // the latest failure while no usable key is held
-	gen        uint64
+	// waiting: err says why no key is served yet, and one is expected
+	// soon (a follower waiting for the rotator's first key): Retrieve
+	// keeps waiting, bounded by its context.
+	waiting bool
+	gen     uint64
 	changed    chan struct{} // closed when a newer published replaces this one
 }
 
@@ -518,7 +522,7 @@ func (p *ManagedProvider) retrieveSlow(ctx context.Context, s *published) (aws.C
 		if s.has && (s.validUntil.IsZero() || p.clock.Now().Before(s.validUntil)) {
 			return s.creds, nil
 		}
-		if s.err != nil && (s.gen > startGen || errors.Is(s.err, ErrClosed) || isFatal(s.err)) {
+		if s.err != nil && !s.waiting && (s.gen > startGen || errors.Is(s.err, ErrClosed) || isFatal(s.err)) {
 			return aws.Credentials{}, s.err
 		}
 		select {
@@ -723,10 +727,17 @@ func (p *ManagedProvider) publish(h *heldKey, exp, validUntil time.Time) {
 }
 
 // publishErr records a failure; the key held (if any) keeps being served.
-func (p *ManagedProvider) publishErr(err error) {
+func (p *ManagedProvider) publishErr(err error) { p.publishFailure(err, false) }
+
+// publishWaiting records why no key is served yet, while one is expected
+// (Retrieve keeps waiting for it).
+func (p *ManagedProvider) publishWaiting(err error) { p.publishFailure(err, true) }
+
+func (p *ManagedProvider) publishFailure(err error, waiting bool) {
 	old := p.pub.Load()
 	n := *old
 	n.err = err
+	n.waiting = waiting
 	n.gen = old.gen + 1
 	n.changed = make(chan struct{})
 	if errors.Is(err, ErrClosed) || isFatal(err) {

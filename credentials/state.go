@@ -114,7 +114,10 @@ func (p *ManagedProvider) persist() error {
 	}
 	rev, err := p.store.Save(ctx, st, r.rev)
 	if err != nil {
-		if errors.Is(err, ErrNotRotator) || errors.Is(err, ErrStateConflict) {
+		// In a fleet any failed write leaves the step: its outcome may be
+		// unknown (etcd unreachable mid-request), and only what the store
+		// holds may be served; the next step reads it.
+		if errors.Is(err, ErrNotRotator) || errors.Is(err, ErrStateConflict) || p.fleet != nil {
 			r.lockLost = true
 			r.fullSync = true
 			return err
@@ -241,7 +244,7 @@ func (p *ManagedProvider) loadState(ctx context.Context, now time.Time) bool {
 		return true
 	}
 	p.takeInstance(st)
-	p.takeState(st, now)
+	_, _ = p.takeState(st, now)
 	r.rev = snap.Revision
 	r.rewrite = snap.Rewrite
 	if r.current == nil {
@@ -276,8 +279,9 @@ func (p *ManagedProvider) noteConfirmed(snap Snapshot) {
 
 // takeState makes st the provider's view of the keys (at start, for a
 // fleet's followers on every change, and for a rotator elected anew). It
-// reports whether the current key changed.
-func (p *ManagedProvider) takeState(st *StoredState, now time.Time) (switched bool) {
+// reports whether the current key changed, and whether one was held
+// before.
+func (p *ManagedProvider) takeState(st *StoredState, now time.Time) (switched, hadKey bool) {
 	r := &p.r
 	prev := r.current
 	if st.Owner != "" {
@@ -309,12 +313,26 @@ func (p *ManagedProvider) takeState(st *StoredState, now time.Time) (switched bo
 			continue
 		}
 		r.pending = append(r.pending, &pendingCreate{mark: x.Mark, at: x.At, seen: now})
+		p.reconcileSoon(now)
 	}
 	if p.fleet != nil {
 		r.rotations = st.Rotations
 	}
 	r.confirmed = p.account != "" && st.Account == p.account
-	return r.current != nil && (prev == nil || prev.key.ID != r.current.key.ID)
+	return r.current != nil && (prev == nil || prev.key.ID != r.current.key.ID), prev != nil
+}
+
+// emitTaken reports the key takeState made current: switched to, or
+// adopted when none was held.
+func (p *ManagedProvider) emitTaken(switched, hadKey bool) {
+	r := &p.r
+	switch {
+	case !switched:
+	case hadKey:
+		p.emit(Event{Kind: EventKeySwitched, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
+	default:
+		p.emit(Event{Kind: EventKeyAdopted, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
+	}
 }
 
 // lockState takes the store's lock for the rest of the step (if there is
@@ -395,7 +413,10 @@ func (p *ManagedProvider) syncState(ctx context.Context, now time.Time) error {
 		p.log.Warn("managed key: reading the state failed", "store", p.storeName(), "error", err.Error())
 		if p.fleet != nil {
 			r.lastErr = fmt.Errorf("credentials: reading %s: %w", p.storeName(), err)
-			p.emit(Event{Kind: EventStoreFailed, Err: r.lastErr})
+			if !r.storeFailing {
+				r.storeFailing = true
+				p.emit(Event{Kind: EventStoreFailed, Err: r.lastErr})
+			}
 		}
 		return err
 	case snap.SetAside != nil:
@@ -403,6 +424,7 @@ func (p *ManagedProvider) syncState(ctx context.Context, now time.Time) error {
 		r.dirty = true
 		return nil
 	}
+	r.storeFailing = false
 	p.noteConfirmed(snap)
 	if snap.State == nil {
 		r.dirty = true // removed: write it again
@@ -422,9 +444,7 @@ func (p *ManagedProvider) syncState(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	if r.fullSync || p.fleet != nil {
-		if p.takeState(st, now) {
-			p.emit(Event{Kind: EventKeySwitched, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
-		}
+		p.emitTaken(p.takeState(st, now))
 		r.fullSync = false
 		if !r.confirmed {
 			r.reconciled = false
@@ -537,6 +557,7 @@ func (p *ManagedProvider) merge(st *StoredState, now time.Time) {
 			pending = append(pending, old)
 		default:
 			pending = append(pending, &pendingCreate{mark: x.Mark, at: x.At, seen: now})
+			p.reconcileSoon(now)
 		}
 	}
 	r.pending = pending
@@ -545,6 +566,17 @@ func (p *ManagedProvider) merge(st *StoredState, now time.Time) {
 		// Written by a process of another identity: confirm by listing
 		// before serving.
 		r.confirmed = false
+		r.reconciled = false
+		r.nextReconcileAt = now
+	}
+}
+
+// reconcileSoon has the next step list the account's keys: a create
+// another process recorded as under way (it died, or its answer was lost)
+// is settled by a listing.
+func (p *ManagedProvider) reconcileSoon(now time.Time) {
+	r := &p.r
+	if r.reconciled {
 		r.reconciled = false
 		r.nextReconcileAt = now
 	}
