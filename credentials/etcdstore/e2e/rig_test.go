@@ -368,6 +368,7 @@ type fleet struct {
 	sealing []etcdstore.SealingKey
 	// storeOpts adjusts each replica's store options.
 	storeOpts func(*etcdstore.Options)
+	pol       iamcreds.Policy
 	n         int
 
 	mu       sync.Mutex
@@ -387,7 +388,7 @@ func newSealingKey(t *testing.T, id string) etcdstore.SealingKey {
 }
 
 func newFleet(t *testing.T, cl *cluster, c *cloud) *fleet {
-	return &fleet{t: t, cl: cl, c: c, sealing: []etcdstore.SealingKey{newSealingKey(t, "seal-1")}, storeOpts: fleetStoreOptions}
+	return &fleet{t: t, cl: cl, c: c, sealing: []etcdstore.SealingKey{newSealingKey(t, "seal-1")}, storeOpts: fleetStoreOptions, pol: fleetPolicy}
 }
 
 // add starts a replica (with a worker when work is set).
@@ -412,7 +413,7 @@ func (f *fleet) add(work bool, optFns ...func(*iamcreds.ManagedOptions)) *replic
 		f.t.Fatal(err)
 	}
 	p, err := iamcreds.NewManagedProvider(&replicaKM{KeyManager: f.c.km, c: f.c, r: r}, append([]func(*iamcreds.ManagedOptions){func(o *iamcreds.ManagedOptions) {
-		o.Policy = fleetPolicy
+		o.Policy = f.pol
 		o.Store = store
 		o.BaseDelay, o.MaxDelay, o.CallTimeout = 200*time.Millisecond, time.Second, 2*time.Second
 		o.OnEvent = r.onEvent
