@@ -335,7 +335,7 @@ type published struct {
 	// keeps waiting, bounded by its context.
 	waiting bool
 	gen     uint64
-	changed    chan struct{} // closed when a newer published replaces this one
+	changed chan struct{} // closed when a newer published replaces this one
 }
 
 // setDefaults fills the fields left zero (the Policy's defaults are

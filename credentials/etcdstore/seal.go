@@ -49,7 +49,9 @@ func (k SealingKey) validate() error {
 }
 
 // String names the key without showing it.
-func (k SealingKey) String() string { return "etcdstore.SealingKey{ID: " + k.ID + ", Key: " + iam.Redacted + "}" }
+func (k SealingKey) String() string {
+	return "etcdstore.SealingKey{ID: " + k.ID + ", Key: " + iam.Redacted + "}"
+}
 
 // GoString is like String, for %#v.
 func (k SealingKey) GoString() string { return k.String() }

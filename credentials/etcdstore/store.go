@@ -73,7 +73,7 @@ func Prefix(root string, scope iamcreds.StoreScope) string {
 	return root + url.PathEscape(scope.Account) + "/" + url.PathEscape(scope.Description) + "/"
 }
 
-func (s *Store) stateKey() string   { return s.prefix + "state" }
+func (s *Store) stateKey() string    { return s.prefix + "state" }
 func (s *Store) electionPfx() string { return s.prefix + "rotator/" }
 func (s *Store) replicaPfx() string  { return s.prefix + "replicas/" }
 

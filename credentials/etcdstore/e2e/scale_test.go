@@ -28,7 +28,7 @@ func TestFleetCloudCallsDoNotGrowWithReplicas(t *testing.T) {
 	pol.Lifetime, pol.RotateBefore, pol.SwitchDelay, pol.Grace = 6*time.Second, 3*time.Second, 200*time.Millisecond, 500*time.Millisecond
 	const rotations = 2
 	type row struct {
-		replicas, rotations                int
+		replicas, rotations                 int
 		create, update, del, list, get, sum int
 		maxKeys                             int
 		perRotation                         float64
