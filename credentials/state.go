@@ -204,7 +204,13 @@ func (p *ManagedProvider) loadState(ctx context.Context, now time.Time) bool {
 	}
 	if !r.storeOpened {
 		if err := p.store.Open(ctx, p.scope()); err != nil {
-			r.fatal = &fatalError{fmt.Errorf("credentials: opening %s: %w", p.storeName(), err)}
+			err = fmt.Errorf("credentials: opening %s: %w", p.storeName(), err)
+			if p.fleet != nil && ctx.Err() == nil && !errors.Is(err, ErrStoreConfig) {
+				// A fleet's store that cannot connect yet (etcd with
+				// authentication, unreachable): as a failed load.
+				return p.loadFailed(now, err)
+			}
+			r.fatal = &fatalError{err}
 			return true
 		}
 		r.storeOpened = true
@@ -217,15 +223,7 @@ func (p *ManagedProvider) loadState(ctx context.Context, now time.Time) bool {
 	snap, err := p.store.Load(ctx)
 	switch {
 	case err != nil && p.fleet != nil:
-		// Decision: with the store unreachable at start, nothing is
-		// served (a replica that cannot hear of rotations cannot be
-		// fenced either); the load is retried.
-		r.loadFailures++
-		r.nextLoadAt = now.Add(min(p.backoff(r.loadFailures), p.fleetInfo().ConfirmEvery))
-		r.lastErr = fmt.Errorf("credentials: %s is unreachable; serving nothing until it answers: %w", p.storeName(), err)
-		p.emit(Event{Kind: EventStoreFailed, Err: r.lastErr})
-		p.publishErr(r.lastErr)
-		return false
+		return p.loadFailed(now, err)
 	case err != nil:
 		r.fatal = &fatalError{err}
 		return true
@@ -261,6 +259,23 @@ func (p *ManagedProvider) loadState(ctx context.Context, now time.Time) bool {
 		r.adoptPending = true
 	}
 	return true
+}
+
+
+// loadFailed records that a fleet's store could not be read at start.
+// Decision: with the store unreachable at start, nothing is served (a
+// replica that cannot hear of rotations cannot be fenced either), and
+// Retrieve says so at once; the load is retried.
+func (p *ManagedProvider) loadFailed(now time.Time, err error) bool {
+	r := &p.r
+	r.loadFailures++
+	r.nextLoadAt = now.Add(min(p.backoff(r.loadFailures), p.fleetInfo().ConfirmEvery))
+	r.lastErr = fmt.Errorf("credentials: %s is unreachable; serving nothing until it answers: %w", p.storeName(), err)
+	if r.loadFailures == 1 {
+		p.emit(Event{Kind: EventStoreFailed, Err: r.lastErr})
+	}
+	p.publishErr(r.lastErr)
+	return false
 }
 
 // noteConfirmed records when the store last confirmed the state (fleets:

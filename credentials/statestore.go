@@ -188,6 +188,11 @@ var ErrNotRotator = errors.New("credentials: this replica is not the fleet's rot
 // changed since the revision the writer read.
 var ErrStateConflict = errors.New("credentials: the stored state changed since it was read")
 
+// ErrStoreConfig is wrapped by the errors of [StateStore.Open] that
+// retrying cannot fix (a configuration error); a fleet store's other Open
+// errors (etcd unreachable) are retried, and nothing is served meanwhile.
+var ErrStoreConfig = errors.New("credentials: state store configuration")
+
 // KeyRole is a stored key's role.
 type KeyRole string
 

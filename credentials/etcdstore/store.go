@@ -109,10 +109,10 @@ func (s *Store) Open(ctx context.Context, scope iamcreds.StoreScope) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.opened {
-		return errors.New("etcdstore: the store is already open (give each provider its own)")
+		return fmt.Errorf("%w: etcdstore: the store is already open (give each provider its own)", iamcreds.ErrStoreConfig)
 	}
 	if scope.Account == "" {
-		return errors.New("etcdstore: the KeyManager has no AccountIdentity (a Yandex client without ServiceAccountID?), so the fleet has no key prefix; configure the account")
+		return fmt.Errorf("%w: etcdstore: the KeyManager has no AccountIdentity (a Yandex client without ServiceAccountID?), so the fleet has no key prefix; configure the account", iamcreds.ErrStoreConfig)
 	}
 	s.scope = scope
 	s.prefix = Prefix(s.opts.Prefix, scope)

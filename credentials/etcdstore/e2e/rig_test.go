@@ -370,6 +370,8 @@ type fleet struct {
 	storeOpts func(*etcdstore.Options)
 	pol       iamcreds.Policy
 	n         int
+	// onProxy, when set, sees each proxy a new replica gets.
+	onProxy func(*proxy)
 
 	mu       sync.Mutex
 	replicas []*replica
@@ -400,8 +402,14 @@ func (f *fleet) add(work bool, optFns ...func(*iamcreds.ManagedOptions)) *replic
 	f.mu.Unlock()
 	r := &replica{name: name, crashed: make(chan struct{}), served: map[string]bool{}}
 	var eps []string
+	f.mu.Lock()
+	onProxy := f.onProxy
+	f.mu.Unlock()
 	for _, m := range f.cl.members {
 		px := newProxy(f.t, m.clientURL.Host)
+		if onProxy != nil {
+			onProxy(px)
+		}
 		r.proxies = append(r.proxies, px)
 		eps = append(eps, px.addr())
 	}
