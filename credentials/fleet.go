@@ -91,6 +91,9 @@ func (p *ManagedProvider) follow(ctx context.Context, now time.Time) {
 		return
 	}
 	r.storeFailing = false
+	if p.changes == nil {
+		r.nextPollAt = now.Add(stateFilePoll) // the state file: look again then
+	}
 	p.noteConfirmed(snap)
 	st := snap.State
 	if st == nil {

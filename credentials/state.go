@@ -261,7 +261,6 @@ func (p *ManagedProvider) loadState(ctx context.Context, now time.Time) bool {
 	return true
 }
 
-
 // loadFailed records that a fleet's store could not be read at start.
 // Decision: with the store unreachable at start, nothing is served (a
 // replica that cannot hear of rotations cannot be fenced either), and
