@@ -106,6 +106,38 @@
 // another account whose keys are not in this one is refused and left as
 // it is.
 //
+// # State stores and fleets
+//
+// What the provider persists goes through a [StateStore]: the held keys
+// and their roles, the latest Expiration handed out per key, the account,
+// the creates under way (recorded before they are sent, so that a crash
+// between a create and the write of its key leaves a key the next holder
+// of the lock finds by its mark and removes; until a listing has settled
+// it, it counts towards MaxKeys), a revision for compare-and-swap writes,
+// and a lock. ManagedOptions.StateFile is the state file ([FileStore]);
+// ManagedOptions.Store takes any other.
+//
+// A [FleetStore] (module github.com/iamkit/iamkit/credentials/etcdstore)
+// makes the providers of many machines the replicas of one fleet that
+// shares one key: one replica at a time is elected rotator and alone
+// calls the cloud and writes the state; every replica serves the current
+// key from the store, hears of a new one through the store's changes,
+// reads the state again every ConfirmEvery and records which key it
+// serves. After a switch the rotator retires the old key once every live
+// replica serves the new one (plus Grace), or once AckTimeout has passed,
+// and never before the latest Expiration handed out for it. A replica
+// that has not heard from the store for Fence stops serving (Status.Fenced,
+// EventFenced) and never hands out an Expiration beyond that, so a
+// replica cut off from the store never serves a retired key; it serves
+// the new key as soon as its first read after reconnecting returns. A
+// replica that cannot read the store at start serves nothing and
+// Retrieve says why. ManagedOptions.FollowOnly makes a provider that
+// only serves the key another process rotates (a fleet replica that never
+// runs for rotator, or a reader of a state file). Status (Replica,
+// Rotator, Rotating, Serving, Fleet) and the events (EventRotatorElected,
+// EventFollowing, EventAcknowledged, EventAckTimeout, EventFenced) say
+// which replica rotates and which key each serves.
+//
 // # Concurrency
 //
 // Both providers are safe for concurrent use. A ManagedProvider runs one
