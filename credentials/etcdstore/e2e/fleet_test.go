@@ -186,6 +186,16 @@ func TestFleetEndToEnd(t *testing.T) {
 			break
 		}
 	}
+	// Cut between the create and the switch, so that the replica is still
+	// live (its lease not yet expired) at the switch, and its missing
+	// acknowledgement holds the old key until AckTimeout.
+	eventually(t, 30*time.Second, "a next key", func() bool {
+		st, err := readState(ctx, admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(st.Keys, func(k iamcreds.StoredKey) bool { return k.Role == iamcreds.RoleNext })
+	})
 	oldKey := cutOff.p.Status().Serving
 	cutOff.cut()
 	cutAt := time.Now()
@@ -238,6 +248,21 @@ func TestFleetEndToEnd(t *testing.T) {
 	// round trip is scheduling (bounded generously for a loaded machine).
 	if lag := servedAt.Sub(contact); lag > rtt+250*time.Millisecond {
 		t.Errorf("the cut-off replica served again %v after etcd answered it; want within a watch round trip (%v) plus scheduling", lag, rtt)
+	}
+
+	// The rotator reported that the cut-off replica did not acknowledge.
+	timedOut := false
+	for _, r := range f.all() {
+		r.mu.Lock()
+		for _, e := range r.events {
+			if e.Kind == iamcreds.EventAckTimeout && slices.Contains(e.Replicas, cutOff.name) && e.AccessKeyID == oldKey {
+				timedOut = true
+			}
+		}
+		r.mu.Unlock()
+	}
+	if !timedOut {
+		t.Error("no EventAckTimeout names the cut-off replica")
 	}
 
 	// 5. One more rotation with everyone back.
@@ -307,7 +332,14 @@ func TestFleetEndToEnd(t *testing.T) {
 		switch {
 		case r == cutOff || r.dead.Load():
 			opsFailedOthers += failed
-			logf("%s (%s): %d ok, %d failed", r.name, map[bool]string{true: "killed", false: "cut off"}[r.dead.Load()], ok, failed)
+			r.mu.Lock()
+			logf("%s (%s): %d ok, %d failed %v", r.name, map[bool]string{true: "killed", false: "cut off"}[r.dead.Load()], ok, failed, r.errs)
+			for _, e := range r.errs {
+				if strings.Contains(e, "InvalidAccessKeyId") {
+					t.Errorf("%s signed a request with a retired key: %s", r.name, e)
+				}
+			}
+			r.mu.Unlock()
 		default:
 			neverCut++
 			logf("%s: %d ok, %d failed", r.name, ok, failed)

@@ -446,3 +446,37 @@ func runMigrate(ctx context.Context, t *testing.T, args ...string) (string, erro
 	out, err := exec.CommandContext(ctx, migrateBin, args...).CombinedOutput()
 	return string(out), err
 }
+
+// Object storage refusing the key to a follower (KeyRejected, which
+// s3client calls) reaches the rotator through the follower's record: the
+// fleet rotates early, once.
+func TestFleetFollowerRejectionRotatesEarly(t *testing.T) {
+	cl := newCluster(t, 1)
+	c := newCloud(t)
+	f := newFleet(t, cl, c)
+	defer f.close()
+	rot := f.add(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	a, err := rot.p.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fol := f.add(false)
+	if b, err := fol.p.Retrieve(ctx); err != nil || b.AccessKeyID != a.AccessKeyID {
+		t.Fatalf("follower: %q, %v", b.AccessKeyID, err)
+	}
+	eventually(t, 5*time.Second, "the follower records its key", func() bool { return fol.p.Status().Serving == a.AccessKeyID })
+	fol.p.KeyRejected(a.AccessKeyID)
+	fol.p.KeyRejected(a.AccessKeyID)
+	eventually(t, 10*time.Second, "an early rotation", func() bool {
+		cr, err := fol.p.Retrieve(ctx)
+		return err == nil && cr.AccessKeyID != a.AccessKeyID
+	})
+	if n := len(c.createdKeys()); n != 2 {
+		t.Fatalf("%d keys created, want 2 (one early rotation)", n)
+	}
+	if n := rot.eventCount(iamcreds.EventKeyRejected); n != 1 {
+		t.Fatalf("the rotator acted on %d rejections, want 1", n)
+	}
+}
