@@ -100,12 +100,15 @@ func (s *FileStore) Save(_ context.Context, st *StoredState, rev int64) (int64, 
 }
 
 // Discard moves the file aside without its secrets, as path +
-// ".stale-<time>".
-func (s *FileStore) Discard(_ context.Context, _ error) (string, error) {
+// ".stale-<time>", unless it holds another generation than rev.
+func (s *FileStore) Discard(_ context.Context, _ error, rev int64) (string, error) {
 	dst := fmt.Sprintf("%s.stale-%s", s.path, s.clk.Now().UTC().Format("20060102T150405.000000000Z"))
 	sf, err := readStateFile(s.path)
 	if err != nil || sf == nil {
 		return "", err
+	}
+	if int64(sf.Generation) != rev {
+		return "", fmt.Errorf("%w: %s is at generation %d, not %d", ErrStateConflict, s, sf.Generation, rev)
 	}
 	for i := range sf.Keys {
 		sf.Keys[i].Secret, sf.Keys[i].SessionToken = "", ""

@@ -37,8 +37,9 @@ type Policy struct {
 	// deactivated and deleted. Default 5m; set a negative value for 0.
 	Grace time.Duration
 	// MaxKeys is how many keys of this provider's instance may exist at
-	// once (current, next, retiring), across crashes. At least 2; default
-	// 2.
+	// once (current, next, retiring, and creates whose outcome is not
+	// known yet), across crashes; for the replicas of a fleet, which share
+	// one instance, fleet-wide. At least 2; default 2.
 	MaxKeys int
 	// Description is the family of marks of the keys this provider creates
 	// (Nebius and Yandex description, OUTSCALE tag): each key is marked
@@ -67,7 +68,8 @@ type ManagedOptions struct {
 	Logger *slog.Logger
 	// StateFile, when set, is a file (mode 0600) where the held keys are
 	// kept so that a restarted process reuses its key instead of creating
-	// another; processes that share it share their keys. A lock file next
+	// another; processes that share it share their keys (it is the
+	// [FileStore] of that path; see Store for other stores). A lock file next
 	// to it (StateFile + ".lock") keeps them from creating keys at once. A
 	// stored key is served at start without a call only if the file was
 	// written for the KeyManager's AccountIdentity; otherwise it is

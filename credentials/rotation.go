@@ -276,6 +276,7 @@ func (p *ManagedProvider) step(ctx context.Context, now time.Time) time.Time {
 			return r.nextLoadAt // a fleet's store is unreachable: retried
 		}
 		r.loaded = true
+		r.nextLoadAt = time.Time{}
 		if r.fatal != nil {
 			p.publishErr(r.fatal)
 			return time.Time{}
@@ -377,7 +378,9 @@ func (p *ManagedProvider) nextWake(now time.Time) time.Time {
 		if r.lockLost {
 			at(now)
 		}
-		at(r.nextLoadAt)
+		if !r.loaded {
+			at(r.nextLoadAt)
+		}
 		p.fleetWake(now, at)
 		if p.fleet == nil && p.store != nil {
 			at(r.nextPollAt)

@@ -640,7 +640,7 @@ func (p *ManagedProvider) setAsideStale(missing []string) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	dst, derr := p.store.Discard(ctx, err)
+	dst, derr := p.store.Discard(ctx, err, r.rev)
 	if derr != nil {
 		p.log.Warn("managed key: setting the stale state aside failed", "store", p.storeName(), "error", derr.Error())
 	}

@@ -46,11 +46,11 @@ type StateStore interface {
 	// was lost (a fleet's rotator whose lease expired): nothing is
 	// written then.
 	Save(ctx context.Context, st *StoredState, rev int64) (int64, error)
-	// Discard removes the stored state, under the lock, keeping a copy
-	// without secrets where the store can, because none of its keys exists
-	// any more (why says so). It returns where the copy went ("" if
-	// nowhere).
-	Discard(ctx context.Context, why error) (string, error)
+	// Discard removes the stored state, under the lock and if it is still
+	// at revision rev, keeping a copy without secrets where the store can,
+	// because none of its keys exists any more (why says so). It returns
+	// where the copy went ("" if nowhere).
+	Discard(ctx context.Context, why error, rev int64) (string, error)
 	// Changes returns a channel that receives a value when the stored
 	// state (or this process's role in a fleet) may have changed, or nil
 	// when the store cannot tell: the provider then loads the state every

@@ -59,7 +59,9 @@ func MigrateStateFile(ctx context.Context, path string, s *Store, account string
 	if opened {
 		return MigrateResult{}, errors.New("etcdstore: migrating: the store is open (use a store of its own)")
 	}
+	s.mu.Lock()
 	s.prefix = Prefix(s.opts.Prefix, iamcreds.StoreScope{Account: st.Account, Description: st.Description})
+	s.mu.Unlock()
 	if err := s.connect(); err != nil {
 		return MigrateResult{}, err
 	}

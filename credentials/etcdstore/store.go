@@ -83,7 +83,9 @@ func (s *Store) String() string {
 	if s.opts.Client != nil {
 		eps = s.opts.Client.Endpoints()
 	}
+	s.mu.Lock()
 	p := s.prefix
+	s.mu.Unlock()
 	if p == "" {
 		p = s.opts.Prefix + "…"
 	}
@@ -315,30 +317,21 @@ func (s *Store) depose(e *concurrency.Election) {
 	}
 	s.mu.Unlock()
 	if sess != nil {
-		go sess.Orphan()
+		sess.Orphan() // runSessions makes a new session and campaigns again
 	}
 	s.notify()
 }
 
-// Discard deletes the state (none of its keys exists any more); nothing is
-// kept: without its keys it holds nothing worth keeping.
-func (s *Store) Discard(ctx context.Context, _ error) (string, error) {
+// Discard deletes the state (none of its keys exists any more), in a
+// transaction conditioned as Save's; nothing is kept: without its keys it
+// holds nothing worth keeping.
+func (s *Store) Discard(ctx context.Context, _ error, rev int64) (string, error) {
 	e := s.leader()
 	if e == nil {
 		return "", iamcreds.ErrNotRotator
 	}
-	cctx, cancel := s.reqCtx(ctx)
-	defer cancel()
-	resp, err := s.cli.Txn(cctx).If(clientv3.Compare(clientv3.CreateRevision(e.Key()), "=", e.Rev())).
-		Then(clientv3.OpDelete(s.stateKey())).Commit()
-	if err != nil {
-		return "", fmt.Errorf("etcdstore: deleting %s: %w", s.stateKey(), err)
-	}
-	if !resp.Succeeded {
-		s.depose(e)
-		return "", iamcreds.ErrNotRotator
-	}
-	return "", nil
+	_, err := s.commit(ctx, e, rev, clientv3.OpDelete(s.stateKey()))
+	return "", err
 }
 
 // Serving records rec under the replica's lease (it goes when the replica

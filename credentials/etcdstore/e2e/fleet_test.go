@@ -106,7 +106,7 @@ func TestFleetEndToEnd(t *testing.T) {
 	for range replicas {
 		f.add(true)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute*slow)
 	defer cancel()
 	for _, r := range f.live() {
 		if _, err := r.p.Retrieve(ctx); err != nil {
@@ -141,7 +141,7 @@ func TestFleetEndToEnd(t *testing.T) {
 		r.crash.Store(int32(point))
 		select {
 		case <-r.crashed:
-		case <-time.After(30 * time.Second):
+		case <-time.After(30 * time.Second * slow):
 			t.Fatalf("%s: the rotator %s did not reach the crash point", what, r.name)
 		}
 		crashes++
@@ -214,8 +214,7 @@ func TestFleetEndToEnd(t *testing.T) {
 		}
 		return false
 	})
-	ackTimeout := 3 * time.Second
-	time.Sleep(time.Until(switchedAt.Add(ackTimeout + 500*time.Millisecond)))
+	time.Sleep(time.Until(switchedAt.Add(fleetAckTimeout + 500*time.Millisecond)))
 	eventually(t, 10*time.Second, "the old key retired without the cut-off replica", func() bool {
 		_, known := c.nebiusKey(oldKey)
 		return !known
@@ -246,7 +245,7 @@ func TestFleetEndToEnd(t *testing.T) {
 	// Within one watch round trip of reconnecting: the replica does not
 	// wait for a timer, a lease or the rotator; what it adds to the
 	// round trip is scheduling (bounded generously for a loaded machine).
-	if lag := servedAt.Sub(contact); lag > rtt+250*time.Millisecond {
+	if lag := servedAt.Sub(contact); lag > rtt+250*time.Millisecond*slow {
 		t.Errorf("the cut-off replica served again %v after etcd answered it; want within a watch round trip (%v) plus scheduling", lag, rtt)
 	}
 

@@ -29,15 +29,21 @@ import (
 	"github.com/iamkit/iamkit/iam/nebius"
 )
 
+// slow stretches the fleet's times (3 under the race detector).
+var slow = slowness()
+
 // fleetPolicy rotates every 6 s (Lifetime - RotateBefore) on the real
 // clock: several rotations fit in a test of a minute.
-var fleetPolicy = iamcreds.Policy{Lifetime: 12 * time.Second, RotateBefore: 6 * time.Second, SwitchDelay: 300 * time.Millisecond,
-	Grace: 700 * time.Millisecond, MaxKeys: 2, Description: "iamkit-fleet-e2e"}
+var fleetPolicy = iamcreds.Policy{Lifetime: 12 * time.Second * slow, RotateBefore: 6 * time.Second * slow, SwitchDelay: 300 * time.Millisecond * slow,
+	Grace: 700 * time.Millisecond * slow, MaxKeys: 2, Description: "iamkit-fleet-e2e"}
+
+// fleetAckTimeout is the stores' AckTimeout.
+var fleetAckTimeout = 3 * time.Second * slow
 
 // fleetStoreOptions: leases of 2 s, fenced after 2 s without word from
 // etcd, acknowledgements awaited 3 s at most.
 func fleetStoreOptions(o *etcdstore.Options) {
-	o.LeaseTTL, o.Fence, o.AckTimeout, o.ConfirmEvery, o.RequestTimeout = 2*time.Second, 2*time.Second, 3*time.Second, 200*time.Millisecond, 700*time.Millisecond
+	o.LeaseTTL, o.Fence, o.AckTimeout, o.ConfirmEvery, o.RequestTimeout = 2*time.Second*slow, 2*time.Second*slow, fleetAckTimeout, 200*time.Millisecond*slow, 700*time.Millisecond*slow
 	// Reconnect within 100 ms once etcd is reachable again, instead of
 	// gRPC's default backoff (up to 2 minutes).
 	o.DialOptions = []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
@@ -542,7 +548,7 @@ func (f *fleet) rotator() *replica {
 // eventually waits (bounded, in real time) for cond.
 func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
+	deadline := time.Now().Add(within * slow)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not within %v", what, within)

@@ -25,7 +25,7 @@ func TestFleetCloudCallsDoNotGrowWithReplicas(t *testing.T) {
 	}
 	cl := newCluster(t, 3)
 	pol := fleetPolicy
-	pol.Lifetime, pol.RotateBefore, pol.SwitchDelay, pol.Grace = 6*time.Second, 3*time.Second, 200*time.Millisecond, 500*time.Millisecond
+	pol.Lifetime, pol.RotateBefore, pol.SwitchDelay, pol.Grace = 6*time.Second*slow, 3*time.Second*slow, 200*time.Millisecond*slow, 500*time.Millisecond*slow
 	const rotations = 2
 	type row struct {
 		replicas, rotations                 int
@@ -41,7 +41,7 @@ func TestFleetCloudCallsDoNotGrowWithReplicas(t *testing.T) {
 		for range n {
 			f.add(false)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute*slow)
 		for _, r := range f.live() {
 			if _, err := r.p.Retrieve(ctx); err != nil {
 				t.Fatalf("%d replicas: %s: %v", n, r.name, err)
