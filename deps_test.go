@@ -51,13 +51,13 @@ func TestImportDirection(t *testing.T) {
 		"auth/yandexauth":          {"auth", "iam", "internal/"},
 		"iam/nebius":               {"auth", "auth/nebiusauth", "iam", "internal/"},
 		"iam/yandex":               {"auth", "auth/yandexauth", "iam", "internal/"},
-		"iam/outscale":             {"iam", "internal/"},
+		"iam/outscale":             {"auth", "iam", "internal/"},
 		"credentials":              {"iam", "internal/"},
-		"credentials/s3client":     {"credentials", "iam", "internal/"},
-		"iam/iamtest":              {"iam", "internal/"},
-		"iam/iamtest/nebiustest":   {"iam/iamtest", "iam/nebius", "auth", "auth/nebiusauth", "iam", "internal/"},
-		"iam/iamtest/yandextest":   {"iam/iamtest", "iam/yandex", "auth", "auth/yandexauth", "iam", "internal/"},
-		"iam/iamtest/outscaletest": {"iam/iamtest", "iam/outscale", "iam", "internal/"},
+		"credentials/s3client":     {"iam", "internal/"},
+		"iam/iamtest":              {"auth", "credentials/s3client", "iam", "internal/"},
+		"iam/iamtest/nebiustest":   {"iam/iamtest", "iam/nebius", "auth", "auth/nebiusauth", "credentials/s3client", "iam", "internal/"},
+		"iam/iamtest/yandextest":   {"iam/iamtest", "iam/yandex", "auth", "auth/yandexauth", "credentials/s3client", "iam", "internal/"},
+		"iam/iamtest/outscaletest": {"iam/iamtest", "iam/outscale", "auth", "credentials/s3client", "iam", "internal/"},
 	}
 	for pkg, prefixes := range rules {
 		cmd := exec.Command(goBin, "list", "-deps", "./"+pkg)

@@ -5,7 +5,8 @@
 // each only from the layers under it (TestImportDirection checks it):
 //
 //	examples, cmd                      everything below
-//	iam/iamtest/...                    iam, internal; each cloud's emulator also its client
+//	iam/iamtest/...                    auth, credentials/s3client (the options their helpers
+//	                                   return), iam, internal; each cloud's emulator also its client
 //	credentials, credentials/s3client  iam, internal: a cloud only through iam.KeyManager
 //	iam/nebius, iam/yandex             auth, their cloud's token source, iam, internal
 //	iam/outscale                       iam, internal
@@ -63,7 +64,7 @@
 //	ts, err := nebiusauth.ServiceAccount(key)
 //	if err != nil { ... }
 //	defer ts.Close()
-//	client := oauth2.NewClient(ctx, ts)
+//	client := auth.NewClient(ts) // Bearer tokens; the request's context; one retry after a 401
 //
 // Start with examples/quickstart: go run ./examples/quickstart.
 //

@@ -20,6 +20,7 @@ import (
 	"math/big"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -153,8 +154,9 @@ type form struct {
 type sample struct {
 	name string
 	typ  reflect.Type // as used: T for value types, *T for pointer types
-	// fixture is set for the emulators' types that hold their test secrets
-	// in exported string fields by design (iamtest.S3Key.Secret, …). Their
+	// fixture is set for the emulators' types that still hold their test
+	// secrets in exported plaintext fields (nebiustest.ServiceAccount's
+	// CredentialsJSON; iamtest's fixtures are iam.Secret values). Their
 	// printing methods cover every rendering that goes through methods;
 	// what fmt prints by reflection alone (the %p and %w verbs, a value in
 	// an unexported field) would show those fields, and is not rendered for
@@ -403,7 +405,8 @@ func buildSuite(t *testing.T) *suite {
 	t.Setenv(nebiusauth.EnvIAMToken, canaryEnvToken)
 	t.Setenv(yandexauth.EnvIAMToken, canaryEnvToken)
 	for name, fn := range map[string]func() (*auth.StaticTokenSource, error){
-		"nebiusauth.EnvTokenSource": nebiusauth.EnvTokenSource, "yandexauth.EnvTokenSource": yandexauth.EnvTokenSource,
+		"nebiusauth.EnvTokenSource": nebiusauth.EnvTokenSource,
+		"yandexauth.EnvTokenSource": func() (*auth.StaticTokenSource, error) { return yandexauth.EnvTokenSource() },
 	} {
 		src, err := fn()
 		if err != nil {
@@ -441,6 +444,46 @@ func buildSuite(t *testing.T) *suite {
 	}
 	add(s, "*yandexauth.KeyFile", kf)
 	add(s, "yandexauth.KeyFile", *kf)
+	apiKey := &yandexauth.APIKey{ID: "aje-api", ServiceAccountID: "sa-1", Scopes: []string{"yc.postbox.send"}, Secret: iam.NewSecret(canaryAPIKey)}
+	add(s, "*yandexauth.APIKey", apiKey)
+	add(s, "yandexauth.APIKey", *apiKey)
+	add(s, "yandexauth.APIKeyTransport", yandexauth.NewAPIKeyTransport(apiKey, nil))
+	var keyFields map[string]string
+	if err := json.Unmarshal(keyJSON, &keyFields); err != nil {
+		t.Fatal(err)
+	}
+	ycYAML := "current: p\nprofiles:\n  p:\n    folder-id: b1g\n    service-account-key:\n      id: key-1\n      service_account_id: sa-1\n      private_key: |\n"
+	for _, line := range strings.Split(strings.TrimRight(keyFields["private_key"], "\n"), "\n") {
+		ycYAML += "        " + line + "\n"
+	}
+	ycConfig, err := yandexauth.ParseCLIConfig([]byte(ycYAML), "config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "*yandexauth.CLIConfig", ycConfig)
+	add(s, "yandexauth.CLIConfig", *ycConfig)
+	add(s, "*yandexauth.CLIProfile", ycConfig.Profiles["p"])
+	add(s, "yandexauth.CLIProfile", *ycConfig.Profiles["p"])
+	ycfg, err := yandex.LoadDefaultConfig(ctx, func(o *yandex.LoadOptions) {
+		o.Getenv = func(k string) string { return map[string]string{yandexauth.EnvIAMToken: canaryEnvToken}[k] }
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "yandex.Config", ycfg)
+	oscFile := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(oscFile, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ocfg, err := outscale.LoadDefaultConfig(ctx, func(o *outscale.LoadOptions) {
+		o.Getenv = func(k string) string {
+			return map[string]string{"OSC_ACCESS_KEY": "AKIDCANARY", "OSC_SECRET_KEY": canarySecret, "OSC_CONFIG_FILE": oscFile}[k]
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "outscale.Config", ocfg)
 	nx, err := nebiusauth.NewExchanger(ns)
 	if err != nil {
 		t.Fatal(err)
@@ -548,37 +591,50 @@ func buildSuite(t *testing.T) *suite {
 
 	// iam/yandex on its emulator.
 	reg := iamtest.NewRegistry()
-	ysrv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	ysrv, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(ysrv.Close)
-	ytoken := ysrv.IssueToken(ysrv.ServiceAccountID())
+	ytoken := ysrv.IssueToken(ysrv.ServiceAccountID(), 0)
 	s.canary(ytoken)
-	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: ytoken}), func(o *yandex.Options) {
-		o.Endpoint, o.OperationEndpoint, o.ServiceAccountID = ysrv.URL, ysrv.URL, ysrv.ServiceAccountID()
+	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: ytoken}), ysrv.ClientOptions(), func(o *yandex.Options) {
+		o.ServiceAccountID = ysrv.ServiceAccountID()
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	add(s, "yandex.Client", yc)
-	ak, err := yc.AccessKeys.Create(ctx, yandex.CreateAccessKeyRequest{ServiceAccountID: ysrv.ServiceAccountID()})
+	add(s, "yandex.APIKeys", yc.APIKeys())
+	add(s, "yandex.AccessKeys", yc.AccessKeys())
+	add(s, "yandex.Keys", yc.Keys())
+	add(s, "yandex.EphemeralAccessKeys", yc.EphemeralAccessKeys())
+	add(s, "yandex.Operations", yc.Operations())
+	ykm, err := yandex.NewKeyManager(yc, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	add(s, "yandex.KeyManager", ykm)
+	ak, err := yc.AccessKeys().Create(ctx, yandex.CreateAccessKeyRequest{ServiceAccountID: ysrv.ServiceAccountID()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.canary(ak.Secret.Reveal())
 	add(s, "*yandex.CreatedAccessKey", ak)
 	add(s, "yandex.CreatedAccessKey", *ak)
-	apik, err := yc.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{ServiceAccountID: ysrv.ServiceAccountID()})
+	apik, err := yc.APIKeys().Create(ctx, yandex.CreateAPIKeyRequest{ServiceAccountID: ysrv.ServiceAccountID()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.canary(apik.Secret.Reveal())
 	add(s, "yandex.CreatedAPIKey", *apik)
-	yk, err := yc.Keys.Create(ctx, yandex.CreateKeyRequest{ServiceAccountID: ysrv.ServiceAccountID()})
+	yk, err := yc.Keys().Create(ctx, yandex.CreateKeyRequest{ServiceAccountID: ysrv.ServiceAccountID()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.pemCanaries(yk.PrivateKey.Reveal())
 	add(s, "yandex.CreatedKey", *yk)
-	ek, err := yc.EphemeralAccessKeys.Create(ctx, yandex.CreateEphemeralAccessKeyRequest{SubjectID: ysrv.ServiceAccountID(), SessionName: "canary"})
+	ek, err := yc.EphemeralAccessKeys().Create(ctx, yandex.CreateEphemeralAccessKeyRequest{SubjectID: ysrv.ServiceAccountID(), SessionName: "canary"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -600,7 +656,10 @@ func buildSuite(t *testing.T) *suite {
 	add(s, "yandextest.Options", yandextest.Options{Registry: reg})
 
 	// iam/nebius on its emulator.
-	ntok := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	ntok, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(ntok.Close)
 	nsrv, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg })
 	if err != nil {
@@ -611,15 +670,15 @@ func buildSuite(t *testing.T) *suite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.pemCanaries(nebiusPrivateKey(t, sa.CredentialsJSON))
-	addFixture(s, "nebiustest.ServiceAccount", sa)
+	s.pemCanaries(nebiusPrivateKey(t, []byte(sa.CredentialsJSON.Reveal())))
+	add(s, "nebiustest.ServiceAccount", sa)
 	ntoken := nsrv.IssueToken(sa.ID, time.Hour)
 	s.canary(ntoken)
 	nts, err := auth.NewStaticTokenSource(iam.NewSecret(ntoken), time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc, err := nebius.New(nts, func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = nsrv.Addr, true, sa.ProjectID })
+	nc, err := nebius.New(nts, nsrv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -633,32 +692,64 @@ func buildSuite(t *testing.T) *suite {
 	s.canary(nk.Secret.Reveal())
 	add(s, "*nebius.AccessKey", nk)
 	add(s, "nebius.AccessKey", *nk)
-	add(s, "nebius.AccessKeyPage", nebius.AccessKeyPage{Items: []*nebius.AccessKey{nk}})
+	add(s, "nebius.Page[*nebius.AccessKey]", nebius.Page[*nebius.AccessKey]{Items: []*nebius.AccessKey{nk}})
 	add(s, "nebius.AccessKeySecret", nebius.AccessKeySecret{Secret: secret})
 	add(s, "nebius.BootstrapResult", nebius.BootstrapResult{Key: saKey, CredentialsJSON: iam.NewSecret(canaryJSON)})
-	km, err := nebius.NewKeyManager(nc.AccessKeys(), nebius.ServiceAccount(sa.ID))
+	km, err := nebius.NewKeyManager(nc, nebius.ServiceAccount(sa.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
 	add(s, "nebius.KeyManager", km)
+	add(s, "nebius.ExchangeRequest", nebius.ExchangeRequest{SubjectToken: iam.NewSecret(canaryJSON), SubjectTokenType: nebius.TokenTypeJWT,
+		ActorToken: iam.NewSecret(canaryToken), ActorTokenType: nebius.TokenTypeAccessToken})
+	nkey, err := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "credentials.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	grpcTokens, err := nebius.ServiceAccountTokens(nkey, nsrv.ClientOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { grpcTokens.Close() })
+	gtok, err := grpcTokens.AccessToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.canary(gtok.Value.Reveal())
+	add(s, "*nebius.TokenSource", grpcTokens)
 	add(s, "nebiustest.Server", nsrv)
 	add(s, "nebiustest.Options", nebiustest.Options{Registry: reg})
 
 	// iamtest
-	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDCANARY", Secret: canarySecret, SessionToken: canarySession, Active: true})
+	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDCANARY", Secret: iam.NewSecret(canarySecret), SessionToken: iam.NewSecret(canarySession), Active: true})
 	reg.PutToken(canaryToken, iamtest.IssuedToken{Subject: "sa", Issuer: "nebius", ExpiresAt: time.Now().Add(time.Hour)})
 	s3k, _ := reg.S3Key("AKIDCANARY")
-	addFixture(s, "iamtest.S3Key", s3k)
+	add(s, "iamtest.S3Key", s3k)
 	add(s, "iamtest.Registry", reg)
+	s.canary(ntok.IssueToken("sa-canary", time.Hour)) // recorded in reg
 	add(s, "iamtest.NebiusTokenServer", ntok)
-	ytok := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	ytok, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(ytok.Close)
+	s.canary(ytok.IssueToken("sa-canary", time.Hour))
 	add(s, "iamtest.YandexTokenServer", ytok)
 	add(s, "iamtest.TokenServerOptions", iamtest.TokenServerOptions{Registry: reg})
-	s3srv := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
+	s3srv, err := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(s3srv.Close)
 	add(s, "iamtest.S3Server", s3srv)
 	add(s, "iamtest.S3Options", iamtest.S3Options{Registry: reg})
+	ymd, err := iamtest.NewYandexMetadataServer(func(o *iamtest.YandexMetadataOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ymd.Close)
+	add(s, "iamtest.YandexMetadataServer", ymd)
+	add(s, "iamtest.YandexMetadataOptions", iamtest.YandexMetadataOptions{Registry: reg})
 	return s
 }
 

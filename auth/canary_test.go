@@ -171,7 +171,10 @@ func TestCanarySecretsNeverLeak(t *testing.T) {
 
 	// A successful exchange: the token in every printable form.
 	reg := iamtest.NewRegistry()
-	ts := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	ts, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer ts.Close()
 	good := registeredKey(t, reg, "publickey-1", "sa-1")
 	cache, err := nebiusauth.ServiceAccount(good, func(o *auth.ServiceAccountOptions) { o.Endpoint = ts.URL; o.Logger = logger })

@@ -35,7 +35,24 @@
 //	ts, err := nebiusauth.ServiceAccount(key)
 //	if err != nil { ... }
 //	defer ts.Close()
-//	client := auth.NewClient(ts) // or oauth2.NewClient(ctx, ts)
+//	client := auth.NewClient(ts)
+//
+// # HTTP clients
+//
+// Put tokens on requests with [NewClient] (or [NewTransport] around your
+// own transport). It keeps three things: the request's context bounds the
+// wait for a token (the [Cache] is a [ContextTokenSource]); a 401 answer
+// drops the token and the request is sent once more with a fresh one (when
+// its body can be replayed); and a redirect hop to another origin carries
+// no token.
+//
+// A Cache is also an oauth2.TokenSource, so oauth2.NewClient(ctx, ts) and
+// oauth2.Transport work, for code that expects them, but they lose all
+// three: oauth2.TokenSource.Token takes no context (a slow token service
+// holds the request past its deadline, up to the cache's RefreshTimeout),
+// a token the server rejects keeps being sent until its scheduled refresh,
+// and oauth2.Transport puts the token on every hop of a redirect, whatever
+// the host. TestNewClientKeepsWhatOAuth2ClientLoses shows each.
 //
 // # Caching
 //

@@ -55,3 +55,44 @@ func ExampleNewTransport() {
 	fmt.Println(resp.StatusCode, string(body))
 	// Output: 200 hello, authorized caller
 }
+
+// NewClient puts the cache's token on every request, bounds the wait for a
+// token by the request's context, and after a 401 sends the request once
+// more with a fresh token: here the server has revoked the first token.
+// (oauth2.NewClient with the same cache would return the 401.)
+func ExampleNewClient() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer t1.second" {
+			w.WriteHeader(http.StatusUnauthorized) // t1.first was revoked
+			return
+		}
+		io.WriteString(w, "hello, authorized caller")
+	}))
+	defer srv.Close()
+
+	tokens := []string{"t1.first", "t1.second"}
+	exchanges := 0
+	cache, err := auth.NewCache(auth.ExchangerFunc(func(ctx context.Context) (auth.Token, error) {
+		tok := tokens[exchanges]
+		exchanges++
+		return auth.Token{Value: iam.NewSecret(tok), Type: "Bearer", Expiry: time.Now().Add(time.Hour)}, nil
+	}))
+	if err != nil {
+		panic(err)
+	}
+	defer cache.Close()
+
+	client := auth.NewClient(cache)
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL, nil)
+	if err != nil {
+		panic(err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println(resp.StatusCode, string(body), "exchanges:", exchanges)
+	// Output: 200 hello, authorized caller exchanges: 2
+}

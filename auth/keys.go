@@ -41,8 +41,20 @@ var (
 	ErrMissingField = keyfile.ErrMissingField
 	// ErrInvalidField: a field of a key file has a value iamkit cannot use.
 	ErrInvalidField = keyfile.ErrInvalidField
-	// ErrUserAccountKey: a Yandex key file belongs to a user account; only
-	// service-account keys can be exchanged for tokens.
+	// ErrUserAccountKey: a Yandex key file belongs to a user account
+	// ("user_account_id"); only service-account keys can be exchanged for
+	// tokens.
+	//
+	// The refusal is deliberate. Yandex documents the JWT exchange for
+	// service accounts only ("iss" = the service account ID). The official
+	// go-sdk/v2 does sign a user key (UserAccountKey: "iss" = the user
+	// account ID, the key's ID as "kid"), but under the warning "user
+	// account keys are not supported, and won't be supported for most
+	// users"; whether IAM accepts such a JWT for an ordinary account is
+	// not documented anywhere. An opt-in could only be tested against our
+	// own emulator, which would then confirm our guess rather than the
+	// wire. Use a service account's authorized key (yc iam key create
+	// --service-account-name …), or an IAM token in YC_IAM_TOKEN.
 	ErrUserAccountKey = keyfile.ErrUserAccountKey
 )
 

@@ -50,14 +50,22 @@ func managedExpiring(b *testing.B) *iamcreds.ManagedProvider {
 // (no expiry: Retrieve reads no clock) created through the emulator.
 func managedProvider(b *testing.B) *iamcreds.ManagedProvider {
 	b.Helper()
-	srv := yandextest.New()
-	b.Cleanup(srv.Close)
-	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(srv.ServiceAccountID())}),
-		func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = srv.URL, srv.URL })
+	srv, err := yandextest.New()
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := iamcreds.NewManagedProvider(yc.AccessKeys, func(o *iamcreds.ManagedOptions) {
+	b.Cleanup(srv.Close)
+	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(srv.ServiceAccountID(), 0)}),
+		srv.ClientOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { yc.Close() })
+	km, err := yandex.NewKeyManager(yc, srv.ServiceAccountID())
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := iamcreds.NewManagedProvider(km, func(o *iamcreds.ManagedOptions) {
 		o.Policy.Description = "bench"
 	})
 	if err != nil {

@@ -4,8 +4,9 @@
 //
 //   - [StaticProvider] serves one key (created earlier, or read from
 //     configuration), with its session token and expiry when it has them.
-//   - [ManagedProvider] owns its keys through an [iam.KeyManager]
-//     (nebius.KeyManager, yandex.AccessKeys, outscale.KeyManager): it creates a
+//   - [ManagedProvider] owns its keys through an [iam.KeyManager] (made by
+//     nebius.NewKeyManager(c, owner), yandex.NewKeyManager(c,
+//     serviceAccountID) or outscale.NewKeyManager(c)): it creates a
 //     key when it holds none, creates the next one before the current one
 //     reaches the end of its lifetime, switches once the new key is usable,
 //     then deactivates and deletes the old one after a grace period (and
@@ -32,9 +33,13 @@
 //	defer p.Close()
 //	client, err := s3client.New(iam.Nebius, "eu-north1", p)
 //
-// Both providers also work with config.WithCredentialsProvider and inside
-// aws.NewCredentialsCache; the Expires they report is when the credentials
-// next change, so a cache asks again in time.
+// Give a ManagedProvider to s3client.New (or as s3.Options.Credentials)
+// as it is: it is its own cache, and s3client reports a key object storage
+// refuses to it, which rotates the key at once. Both providers also work
+// through config.WithCredentialsProvider, which wraps them in an
+// aws.CredentialsCache: the Expires they report is when the credentials
+// next change, so the cache asks again in time, but until then it keeps
+// serving a refused key, and the provider is never told.
 //
 // # Rotation and failures
 //

@@ -58,15 +58,23 @@ func ExampleS3Endpoint() {
 func ExampleNewManagedProvider() {
 	ctx := context.Background()
 	reg := iamtest.NewRegistry()
-	srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	srv, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	if err != nil {
+		panic(err)
+	}
 	defer srv.Close()
-	client, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(srv.ServiceAccountID())}),
-		func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = srv.URL, srv.URL })
+	client, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(srv.ServiceAccountID(), time.Hour)}),
+		srv.ClientOptions())
+	if err != nil {
+		panic(err)
+	}
+	defer client.Close()
+	km, err := yandex.NewKeyManager(client, srv.ServiceAccountID())
 	if err != nil {
 		panic(err)
 	}
 
-	p, err := iamcreds.NewManagedProvider(client.AccessKeys, func(o *iamcreds.ManagedOptions) {
+	p, err := iamcreds.NewManagedProvider(km, func(o *iamcreds.ManagedOptions) {
 		o.Policy = iamcreds.Policy{Lifetime: 7 * 24 * time.Hour, RotateBefore: 24 * time.Hour, Description: "example-app"}
 		o.DeleteOnClose = true
 	})

@@ -429,14 +429,21 @@ func TestKeyManagersAccountIdentity(t *testing.T) {
 			}
 		}
 	}
-	srv := yandextest.New(func(o *yandextest.Options) { o.Clock = clk })
-	t.Cleanup(srv.Close)
-	c, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"}), func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = srv.URL, srv.URL })
+	srv, err := yandextest.New(func(o *yandextest.Options) { o.Clock = clk })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id := c.AccessKeys.AccountIdentity(); id != "" {
-		t.Errorf("yandex without ServiceAccountID: identity %q, want none", id)
+	t.Cleanup(srv.Close)
+	c, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "t"}), srv.ClientOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	km, err := yandex.NewKeyManager(c, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id := km.AccountIdentity(); id != "" {
+		t.Errorf("yandex without a service account: identity %q, want none", id)
 	}
 }
 

@@ -57,7 +57,10 @@ func newRigs(t *testing.T, clk *iamtest.FakeClock) []*rig {
 func newS3(t *testing.T, reg *iamtest.Registry) *iamtest.S3Server {
 	// The S3 emulator keeps the real clock: the AWS SDK signs with the real
 	// time, and the key state (not expiry) is what these tests check.
-	s := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
+	s, err := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(s.Close)
 	return s
 }
@@ -74,14 +77,14 @@ func newNebiusRig(t *testing.T, clk *iamtest.FakeClock) *rig {
 		t.Fatal(err)
 	}
 	tok := srv.IssueToken(sa.ID, 100000*time.Hour)
-	c, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}), func(o *nebius.Options) {
-		o.Address, o.Plaintext, o.ProjectID, o.MaxAttempts = srv.Addr, true, sa.ProjectID, 1
+	c, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}), srv.ClientOptions(), func(o *nebius.Options) {
+		o.ProjectID, o.MaxAttempts = sa.ProjectID, 1
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	km, err := nebius.NewKeyManager(c.AccessKeys(), nebius.ServiceAccount(sa.ID))
+	km, err := nebius.NewKeyManager(c, nebius.ServiceAccount(sa.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,16 +95,24 @@ func newNebiusRig(t *testing.T, clk *iamtest.FakeClock) *rig {
 
 func newYandexRig(t *testing.T, clk *iamtest.FakeClock) *rig {
 	reg := iamtest.NewRegistry()
-	srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg; o.Clock = clk; o.TokenLifetime = 100000 * time.Hour })
+	srv, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg; o.Clock = clk })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(srv.Close)
-	tok := srv.IssueToken(srv.ServiceAccountID())
-	c, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}), func(o *yandex.Options) {
-		o.Endpoint, o.OperationEndpoint, o.ServiceAccountID, o.MaxAttempts = srv.URL, srv.URL, srv.ServiceAccountID(), 1
+	tok := srv.IssueToken(srv.ServiceAccountID(), 100000*time.Hour)
+	c, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}), srv.ClientOptions(), func(o *yandex.Options) {
+		o.MaxAttempts = 1
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &rig{name: "yandex", km: c.AccessKeys, faults: srv.Faults, s3: newS3(t, reg),
+	t.Cleanup(func() { c.Close() })
+	km, err := yandex.NewKeyManager(c, srv.ServiceAccountID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &rig{name: "yandex", km: km, faults: srv.Faults, s3: newS3(t, reg),
 		createOp: "AccessKeyService/Create", listOp: "AccessKeyService/List", deleteOp: "AccessKeyService/Delete"}
 }
 

@@ -5,11 +5,20 @@
 // real aws-sdk-go-v2 s3.Client keeps putting and getting objects while the
 // managed provider rotates its key.
 //
+// TestRealTools drives the standalone emulator (examples/emulator, built
+// and run as a program) with the AWS CLI, rclone and s3cmd at their
+// default settings (multipart uploads, ranged downloads, presigned URLs,
+// listings, rclone sync, s3cmd info), with an access key from each cloud's
+// key emulator. It skips a tool that is not installed, except under
+// CI=true; .ci/run installs Debian's awscli, rclone and s3cmd. Set
+// IAMKIT_E2E_AWS to the path of another AWS CLI to drive that one.
+//
 // It is a separate module so that versitygw and its dependencies never
 // enter iamkit's own go.mod. Run: cd e2e && go test ./...
 //
 // # Concurrency
 //
 // embedgw allows one gateway per process; the test starts it once and
-// runs its providers one after the other.
+// runs its providers one after the other. TestRealTools runs its three
+// keys' drives in parallel, each with its own buckets and tool homes.
 package e2e

@@ -39,9 +39,9 @@ var readmeImports = map[string]string{
 // Each block is the body of a function that has ctx in scope and returns an
 // error; the token source ts and the service-account key that earlier
 // blocks made are package variables (the README's blocks follow on from one
-// another). It lives in this module because the
-// README shows config.LoadDefaultConfig, which the library's own go.mod
-// does not carry.
+// another). It lives in this nested module so that README code may use
+// packages the library's own go.mod does not carry (aws-sdk-go-v2/config,
+// in readmeImports).
 func TestReadmeCodeCompiles(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join("..", "README.md"))
 	if err != nil {

@@ -40,26 +40,30 @@ func keyManagers(t *testing.T) map[string]iam.KeyManager {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: nsrv.IssueToken(sa.ID, time.Hour)}), func(o *nebius.Options) {
-		o.Address, o.Plaintext, o.ProjectID = nsrv.Addr, true, sa.ProjectID
+	nc, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: nsrv.IssueToken(sa.ID, time.Hour)}), nsrv.ClientOptions(), func(o *nebius.Options) {
+		o.ProjectID = sa.ProjectID
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
-	if out["nebius"], err = nebius.NewKeyManager(nc.AccessKeys(), nebius.ServiceAccount(sa.ID)); err != nil {
+	if out["nebius"], err = nebius.NewKeyManager(nc, nebius.ServiceAccount(sa.ID)); err != nil {
 		t.Fatal(err)
 	}
 
-	ysrv := yandextest.New()
-	t.Cleanup(ysrv.Close)
-	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: ysrv.IssueToken(ysrv.ServiceAccountID())}), func(o *yandex.Options) {
-		o.Endpoint, o.OperationEndpoint = ysrv.URL, ysrv.URL
-	})
+	ysrv, err := yandextest.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	out["yandex"] = yc.AccessKeys
+	t.Cleanup(ysrv.Close)
+	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: ysrv.IssueToken(ysrv.ServiceAccountID(), time.Hour)}), ysrv.ClientOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { yc.Close() })
+	if out["yandex"], err = yandex.NewKeyManager(yc, ysrv.ServiceAccountID()); err != nil {
+		t.Fatal(err)
+	}
 
 	osrv, err := outscaletest.New()
 	if err != nil {

@@ -332,16 +332,25 @@ func TestFindSecrets(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	reg := iamtest.NewRegistry()
-	nebTok := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	nebTok, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer nebTok.Close()
-	yaTok := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	yaTok, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer yaTok.Close()
 	nebIAM, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg })
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer nebIAM.Close()
-	yaIAM := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	yaIAM, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer yaIAM.Close()
 	osc, err := outscaletest.New(func(o *outscaletest.Options) { o.Registry = reg })
 	if err != nil {
@@ -350,16 +359,16 @@ func TestFindSecrets(t *testing.T) {
 	defer osc.Close()
 
 	secrets := map[string]string{
-		"Nebius token":        nebTok.IssueToken("serviceaccount-e00x"),
-		"Yandex token":        yaTok.IssueToken("ajex"),
-		"Yandex token (IAM)":  yaIAM.IssueToken(yaIAM.ServiceAccountID()),
+		"Nebius token":        nebTok.IssueToken("serviceaccount-e00x", time.Hour),
+		"Yandex token":        yaTok.IssueToken("ajex", time.Hour),
+		"Yandex token (IAM)":  yaIAM.IssueToken(yaIAM.ServiceAccountID(), time.Hour),
 		"OUTSCALE secret key": osc.Root.SecretKey.Reveal(),
 	}
 	sa, err := nebIAM.NewServiceAccount("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	secrets["Nebius credentials JSON"] = string(sa.CredentialsJSON)
+	secrets["Nebius credentials JSON"] = sa.CredentialsJSON.Reveal()
 	keyJSON, err := yaIAM.BootstrapKeyFile()
 	if err != nil {
 		t.Fatal(err)
@@ -367,12 +376,12 @@ func TestFindSecrets(t *testing.T) {
 	secrets["Yandex key.json"] = string(keyJSON)
 
 	nc, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: nebIAM.IssueToken(sa.ID, time.Hour)}),
-		func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = nebIAM.Addr, true, sa.ProjectID })
+		nebIAM.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	km, err := nebius.NewKeyManager(nc.AccessKeys(), nebius.ServiceAccount(sa.ID))
+	km, err := nebius.NewKeyManager(nc, nebius.ServiceAccount(sa.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,22 +393,23 @@ func TestFindSecrets(t *testing.T) {
 		secrets[fmt.Sprintf("Nebius access-key secret %d", i)] = k.Secret.Reveal()
 	}
 
-	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: yaIAM.IssueToken(yaIAM.ServiceAccountID())}),
-		func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = yaIAM.URL, yaIAM.URL })
+	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: yaIAM.IssueToken(yaIAM.ServiceAccountID(), time.Hour)}),
+		yaIAM.ClientOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	static, err := yc.AccessKeys.CreateKey(ctx, iam.CreateKeyRequest{Description: "detector"})
+	defer yc.Close()
+	static, err := yc.AccessKeys().Create(ctx, yandex.CreateAccessKeyRequest{Description: "detector"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	secrets["Yandex static key secret"] = static.Secret.Reveal()
-	apiKey, err := yc.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{Description: "detector"})
+	apiKey, err := yc.APIKeys().Create(ctx, yandex.CreateAPIKeyRequest{Description: "detector"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	secrets["Yandex API key"] = apiKey.Secret.Reveal()
-	eph, err := yc.EphemeralAccessKeys.Create(ctx, yandex.CreateEphemeralAccessKeyRequest{SessionName: "detector"})
+	eph, err := yc.EphemeralAccessKeys().Create(ctx, yandex.CreateEphemeralAccessKeyRequest{SessionName: "detector"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@
 //	fmt.Println(secret)                      // REDACTED
 //	req.Header.Set("X-Key", secret.Reveal()) // the value, only when asked for
 //
-//	_, err := client.AccessKeys.Get(ctx, id) // client: a yandex.Client, say
+//	_, err := client.AccessKeys().Get(ctx, id) // client: a *yandex.Client, say
 //	if errors.Is(err, iam.ErrNotFound) {
 //		// gone; err is an *iam.Error with the provider's code and request ID
 //	}

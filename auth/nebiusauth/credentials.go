@@ -43,8 +43,9 @@ func LoadCredentialsFile(path string) (*auth.ServiceAccountKey, error) {
 //	  "private-key": "-----BEGIN PRIVATE KEY-----\n…", "kid": "publickey-…",
 //	  "iss": "serviceaccount-…", "sub": "serviceaccount-…"}}
 //
-// "type" must be empty or "JWT", "alg" must be "RS256", "kid", "iss" and
-// "private-key" are required and "sub", when present, must equal "iss".
+// "type" must be empty or "JWT", "alg" must be "RS256", "kid", "iss", "sub"
+// and "private-key" are required, and "sub" must equal "iss" (as gosdk
+// checks it).
 // Unknown fields are ignored. The result has KeyID = kid and
 // ServiceAccountID = sub (= iss).
 //
@@ -88,10 +89,15 @@ func ParseCredentials(data []byte, source string) (*auth.ServiceAccountKey, erro
 	if iss == "" {
 		return nil, fieldErr("iss", auth.ErrMissingField)
 	}
-	// The Nebius SDKs require sub == iss. A file without "sub" is accepted
-	// (the most tolerant reading that is still correct: the signer sends
-	// sub = iss = the service account ID anyway).
-	if sub := strings.TrimSpace(sc.Subject); sub != "" && sub != iss {
+	// gosdk requires sub == iss and so refuses a file with iss and without
+	// sub ("subject must be the same as issuer"); so does iamkit, so that a
+	// file works with both or with neither (the CLI writes both). (gosdk
+	// does not refuse a file without iss and sub but signs JWTs with empty
+	// ones, which the service refuses; iamkit says so at once, above.)
+	switch sub := strings.TrimSpace(sc.Subject); {
+	case sub == "":
+		return nil, fieldErr("sub", keyfile.Errorf(auth.ErrMissingField, "required field is missing: it must equal subject-credentials.iss (both are the service account ID)"))
+	case sub != iss:
 		return nil, fieldErr("sub", keyfile.Errorf(auth.ErrInvalidField, "must equal subject-credentials.iss (both are the service account ID)"))
 	}
 	if strings.TrimSpace(sc.PrivateKey) == "" {

@@ -43,7 +43,6 @@ func TestParseCredentials(t *testing.T) {
 		{"complete", nil},
 		{"no type", func(m map[string]any) { delete(m, "type") }},
 		{"empty type", func(m map[string]any) { m["type"] = "" }},
-		{"no sub", func(m map[string]any) { delete(m, "sub") }},
 		{"unknown fields", func(m map[string]any) { m["extra"] = map[string]any{"a": 1}; m["created"] = 5 }},
 		{"PKCS#1 key", func(m map[string]any) {
 			m["private-key"] = readFixture(t, "rsa2048-pkcs1.pem")
@@ -80,6 +79,9 @@ func TestParseCredentials(t *testing.T) {
 		{"bad alg", credentialsJSON(t, func(m map[string]any) { m["alg"] = "PS256" }), auth.ErrInvalidField, "subject-credentials.alg", `"RS256"`},
 		{"no kid", credentialsJSON(t, func(m map[string]any) { delete(m, "kid") }), auth.ErrMissingField, "subject-credentials.kid", "missing"},
 		{"no iss", credentialsJSON(t, func(m map[string]any) { delete(m, "iss") }), auth.ErrMissingField, "subject-credentials.iss", "missing"},
+		// As gosdk refuses it: sub is required to equal iss.
+		{"no sub", credentialsJSON(t, func(m map[string]any) { delete(m, "sub") }), auth.ErrMissingField, "subject-credentials.sub", "must equal subject-credentials.iss"},
+		{"empty sub", credentialsJSON(t, func(m map[string]any) { m["sub"] = " " }), auth.ErrMissingField, "subject-credentials.sub", "must equal subject-credentials.iss"},
 		{"iss != sub", credentialsJSON(t, func(m map[string]any) { m["sub"] = "serviceaccount-other" }), auth.ErrInvalidField, "subject-credentials.sub", "must equal subject-credentials.iss"},
 		{"no private-key", credentialsJSON(t, func(m map[string]any) { delete(m, "private-key") }), auth.ErrMissingField, "subject-credentials.private-key", "missing"},
 		{"public key", credentialsJSON(t, func(m map[string]any) { m["private-key"] = readFixture(t, "rsa2048-public.pem") }), auth.ErrPublicKeyGiven, "subject-credentials.private-key", "public key"},

@@ -51,7 +51,10 @@ func newPKCS8PEM() string {
 // for a service-account key. Here the key is registered with the token
 // emulator; with a real key, leave Endpoint empty.
 func ExampleServiceAccount() {
-	emu := iamtest.NewNebiusTokenServer()
+	emu, err := iamtest.NewNebiusTokenServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer emu.Close()
 	priv, _ := rsa.GenerateKey(rand.Reader, 2048)
 	emu.Registry.PutPublicKey(iamtest.PublicKey{KeyID: "publickey-e00example", ServiceAccountID: "serviceaccount-e00example", Key: &priv.PublicKey})
@@ -60,7 +63,7 @@ func ExampleServiceAccount() {
 		panic(err)
 	}
 
-	ts, err := nebiusauth.ServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = emu.URL })
+	ts, err := nebiusauth.ServiceAccount(key, emu.ServiceAccountOptions())
 	if err != nil {
 		panic(err)
 	}
@@ -90,7 +93,10 @@ func ExampleEnvTokenSource() {
 // The exchanger against the in-process emulator; on the real cloud
 // leave Endpoint unset and load the key with LoadCredentialsFile.
 func ExampleNewExchanger() {
-	emu := iamtest.NewNebiusTokenServer()
+	emu, err := iamtest.NewNebiusTokenServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer emu.Close()
 
 	pk, err := rsa.GenerateKey(rand.Reader, 2048)

@@ -17,6 +17,29 @@
 //   - [ServiceAccount] builds signer, exchanger and cache in one call;
 //     [EnvTokenSource] serves the token in YC_IAM_TOKEN or YC_TOKEN.
 //
+// The ambient sources, each usable alone (yandex.LoadDefaultConfig chains
+// them in the documented order and says which one it used):
+//
+//   - [MetadataTokenSource] serves the token of the service account
+//     attached to the VM (also Managed Kubernetes nodes and serverless
+//     containers), from the metadata service at 169.254.169.254 or
+//     YC_METADATA_ADDR; [ProbeMetadata] tells, within a short timeout,
+//     whether there is one.
+//   - [LoadCLIConfig] reads yc's ~/.config/yandex-cloud/config.yaml; a
+//     [CLIProfile] with a service-account-key or instance-service-account
+//     gives a token source ([CLIProfile.TokenSource]); one with an OAuth
+//     token or a federation is refused with the reason.
+//   - [LoadKeyFileFromEnv] loads the key.json that
+//     YC_SERVICE_ACCOUNT_KEY_FILE names (or holds).
+//   - [LoadAPIKeyFile] reads the api_key.yaml of "yc iam api-key create",
+//     and [NewAPIKeyTransport] and [NewAPIKeyClient] send an [APIKey] as
+//     "Authorization: Api-Key <secret>" (an API key is not exchanged for
+//     an IAM token). No official Yandex SDK reads an API key from an
+//     environment variable, so neither does this package.
+//
+// A user account's key.json (user_account_id) is refused with
+// [auth.ErrUserAccountKey]; its documentation says why.
+//
 // Minimal use:
 //
 //	key, err := yandexauth.LoadKeyFile("key.json")
@@ -32,6 +55,13 @@
 // [auth.Cache] that [ServiceAccount] returns caches the IAM tokens and, as
 // Yandex recommends, gets a new one at least every hour (see package auth).
 //
+// The cache of [MetadataTokenSource] fetches the token again once it has
+// served a minute, and only when a call asks for it (in the background
+// while the token is still good): no timer or refresh loop runs between
+// calls, and a token whose wall-clock expiry has passed (a serverless
+// container frozen for hours, a VM resumed from a suspend) is never
+// served — the first call after it waits for a new one.
+//
 // # Concurrency
 //
 // Every type in this package is safe for concurrent use; a [Signer] and an
@@ -43,5 +73,15 @@
 // prints as its key's IDs and a [KeyFile] as its fields without the key.
 // An exchange error's text is scrubbed of the JWT it sent, and a JWT never
 // travels to another origin than the endpoint (see package auth,
-// # Redirects).
+// # Redirects). An [APIKeyTransport] follows the same rule: a redirect hop
+// to another origin carries no API key. [APIKey], [CLIConfig] and
+// [CLIProfile] print without their secrets; the errors of the file readers
+// name the file, the profile and the field, never a value.
+//
+// # Network
+//
+// The metadata requests connect through no proxy, within a short timeout
+// (500 ms), and keep no idle connection; in tests, every dial of the
+// metadata sources goes through one hook that refuses addresses that are
+// not loopback.
 package yandexauth

@@ -35,3 +35,47 @@ func TestEnvTokenSource(t *testing.T) {
 		t.Fatal("neither set: want an error")
 	}
 }
+
+func TestEnvTokenSourceGetenv(t *testing.T) {
+	env := map[string]string{yandexauth.EnvToken: "t1.from-map"}
+	s, err := yandexauth.EnvTokenSource(func(o *yandexauth.EnvOptions) { o.Getenv = func(k string) string { return env[k] } })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, _ := s.AccessToken(context.Background()); tok.Value.Reveal() != "t1.from-map" {
+		t.Fatalf("got %q", tok.Value.Reveal())
+	}
+	env[yandexauth.EnvToken] = "t1 with space"
+	if _, err := yandexauth.EnvTokenSource(func(o *yandexauth.EnvOptions) { o.Getenv = func(k string) string { return env[k] } }); err == nil ||
+		!strings.Contains(err.Error(), yandexauth.EnvToken) {
+		t.Fatalf("bad token: err = %v, want it to name the variable", err)
+	}
+}
+
+func TestLoadKeyFileFromEnv(t *testing.T) {
+	data := keyFileJSON(t, nil)
+	path := writeFile(t, "key.json", string(data))
+	for name, v := range map[string]string{"path": path, "content": string(data), "padded path": "  " + path + "\n"} {
+		k, err := yandexauth.LoadKeyFileFromEnv(func(o *yandexauth.EnvOptions) {
+			o.Getenv = func(n string) string { return map[string]string{yandexauth.EnvServiceAccountKeyFile: v}[n] }
+		})
+		if err != nil || k.KeyID != "ajekey01" || k.ServiceAccountID != "ajesa01" {
+			t.Fatalf("%s: %v %v", name, k, err)
+		}
+		if want := map[string]string{"path": path, "padded path": path, "content": yandexauth.EnvServiceAccountKeyFile}[name]; k.Source != want {
+			t.Fatalf("%s: Source %q, want %q", name, k.Source, want)
+		}
+	}
+	for name, tc := range map[string]struct{ v, want string }{
+		"unset":       {"", "YC_SERVICE_ACCOUNT_KEY_FILE is not set"},
+		"missing":     {path + ".gone", path + ".gone"},
+		"bad content": {`{"id": "k"}`, "YC_SERVICE_ACCOUNT_KEY_FILE: service_account_id"},
+	} {
+		_, err := yandexauth.LoadKeyFileFromEnv(func(o *yandexauth.EnvOptions) {
+			o.Getenv = func(n string) string { return map[string]string{yandexauth.EnvServiceAccountKeyFile: tc.v}[n] }
+		})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want %q", name, err, tc.want)
+		}
+	}
+}

@@ -48,26 +48,32 @@ func newPKCS8PEM() string {
 // ServiceAccount does the same for a Yandex Cloud authorized key; it
 // gets a new IAM token at least every hour, as Yandex recommends.
 func ExampleServiceAccount() {
-	emu := iamtest.NewYandexTokenServer()
+	emu, err := iamtest.NewYandexTokenServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer emu.Close()
 	priv, _ := rsa.GenerateKey(rand.Reader, 2048)
 	emu.Registry.PutPublicKey(iamtest.PublicKey{KeyID: "ajeexamplekey", ServiceAccountID: "ajeexamplesa", Key: &priv.PublicKey})
 	key, _ := auth.NewServiceAccountKey("ajeexamplekey", "ajeexamplesa", priv)
 
-	ts, err := yandexauth.ServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = emu.URL })
+	ts, err := yandexauth.ServiceAccount(key, emu.ServiceAccountOptions())
 	if err != nil {
 		panic(err)
 	}
 	defer ts.Close()
 	tok, err := ts.AccessToken(context.Background())
-	fmt.Println(tok.Value, err, emu.Exchanges())
+	fmt.Println(tok.Value, err, emu.Calls(""))
 	// Output: REDACTED <nil> 1
 }
 
 // The exchanger against the in-process emulator; on the real cloud
 // leave Endpoint unset and load the key with LoadKeyFile.
 func ExampleNewExchanger() {
-	emu := iamtest.NewYandexTokenServer()
+	emu, err := iamtest.NewYandexTokenServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer emu.Close()
 
 	pk, err := rsa.GenerateKey(rand.Reader, 2048)

@@ -12,9 +12,10 @@
 //	client, err := s3client.New(iam.Nebius, "eu-north1", p)
 //	// client.PutObject(ctx, ...)
 //
-// With an [iamcreds.ManagedProvider], the client reports an
-// InvalidAccessKeyId answer to the provider, which rotates the key early
-// (once per key); the failed call itself is not retried.
+// With a managed provider
+// ([github.com/iamkit/iamkit/credentials.ManagedProvider]), the client
+// reports an InvalidAccessKeyId answer to the provider, which rotates the
+// key early (once per key); the failed call itself is not retried.
 //
 // The client never sends its signature, session token or signing date to
 // another host:port than the endpoint's, whatever a redirect says: its HTTP

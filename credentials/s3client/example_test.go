@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,9 +20,12 @@ import (
 // emulator with a static key.
 func ExampleNew() {
 	ctx := context.Background()
-	srv := iamtest.NewS3Server()
+	srv, err := iamtest.NewS3Server()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
-	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "ABCDEFGHIJ0123456789", Secret: "example-secret", Active: true})
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "ABCDEFGHIJ0123456789", Secret: iam.NewSecret("example-secret"), Active: true})
 
 	creds, err := iamcreds.NewStaticProvider(iam.AccessKey{Provider: iam.Outscale, AccessKeyID: "ABCDEFGHIJ0123456789", Secret: iam.NewSecret("example-secret")})
 	if err != nil {

@@ -15,10 +15,10 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/loopback"
+	"github.com/iamkit/iamkit/internal/s3endpoint"
 	"github.com/iamkit/iamkit/internal/version"
 )
 
@@ -100,28 +100,28 @@ func New(provider iam.Provider, region string, creds aws.CredentialsProvider, op
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	var ep iamcreds.Endpoint
+	var epURL, epRegion string
 	if o.Endpoint != "" {
-		ep.URL = strings.TrimRight(o.Endpoint, "/")
-		ep.Region = region
-		if ep.Region == "" && provider == iam.Yandex {
-			ep.Region = iamcreds.YandexRegion
+		epURL = strings.TrimRight(o.Endpoint, "/")
+		epRegion = region
+		if epRegion == "" && provider == iam.Yandex {
+			epRegion = s3endpoint.YandexRegion
 		}
 	} else {
 		var err error
-		if ep, err = iamcreds.S3Endpoint(provider, region); err != nil {
-			return nil, err
+		if epURL, epRegion, err = s3endpoint.Lookup(provider, region); err != nil {
+			return nil, fmt.Errorf("s3client: %w", err)
 		}
 	}
 	if o.Region != "" {
-		ep.Region = o.Region
+		epRegion = o.Region
 	}
-	if ep.Region == "" {
-		return nil, fmt.Errorf("s3client: no signing region for %s at %s; set a region", provider, ep.URL)
+	if epRegion == "" {
+		return nil, fmt.Errorf("s3client: no signing region for %s at %s; set a region", provider, epURL)
 	}
 	so := s3.Options{
-		Region:                     ep.Region,
-		BaseEndpoint:               aws.String(ep.URL),
+		Region:                     epRegion,
+		BaseEndpoint:               aws.String(epURL),
 		UsePathStyle:               true,
 		Credentials:                creds,
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,

@@ -75,18 +75,27 @@ func TestNewValidation(t *testing.T) {
 func TestRejectedKeyRotates(t *testing.T) {
 	ctx := context.Background()
 	reg := iamtest.NewRegistry()
-	ysrv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	ysrv, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer ysrv.Close()
-	s3srv := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg; o.Region = "ru-central1" })
+	s3srv, err := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg; o.Region = "ru-central1" })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer s3srv.Close()
-	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: ysrv.IssueToken(ysrv.ServiceAccountID())}), func(o *yandex.Options) {
-		o.Endpoint, o.OperationEndpoint, o.ServiceAccountID = ysrv.URL, ysrv.URL, ysrv.ServiceAccountID()
-	})
+	yc, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: ysrv.IssueToken(ysrv.ServiceAccountID(), 0)}), ysrv.ClientOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer yc.Close()
+	km, err := yandex.NewKeyManager(yc, ysrv.ServiceAccountID())
 	if err != nil {
 		t.Fatal(err)
 	}
 	switched := make(chan string, 4)
-	p, err := iamcreds.NewManagedProvider(yc.AccessKeys, func(o *iamcreds.ManagedOptions) {
+	p, err := iamcreds.NewManagedProvider(km, func(o *iamcreds.ManagedOptions) {
 		o.Policy.Description = "s3client-test"
 		o.OnEvent = func(e iamcreds.Event) {
 			if e.Kind == iamcreds.EventKeySwitched {
@@ -107,13 +116,13 @@ func TestRejectedKeyRotates(t *testing.T) {
 	}
 	first := <-switched
 
-	keys, err := yc.AccessKeys.ListKeys(ctx)
+	keys, err := km.ListKeys(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range keys {
 		if k.AccessKeyID == first {
-			if err := yc.AccessKeys.DeleteKey(ctx, k.ID); err != nil {
+			if err := km.DeleteKey(ctx, k.ID); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -36,7 +36,10 @@ func runEmulated(ctx context.Context, cfg Config, pol iamcreds.Policy, log *slog
 		cfg.Cloud = "nebius"
 	}
 	reg := iamtest.NewRegistry()
-	storage := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
+	storage, err := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
+	if err != nil {
+		return err
+	}
 	defer storage.Close()
 	km, closeKM, err := emulatedKeyManager(iam.Provider(cfg.Cloud), reg)
 	if err != nil {
@@ -70,7 +73,7 @@ func runEmulated(ctx context.Context, cfg Config, pol iamcreds.Policy, log *slog
 		return aws.Credentials{AccessKeyID: second.AccessKeyID, SecretAccessKey: second.SecretAccessKey, SessionToken: second.SessionToken}, nil
 	})
 	region := map[string]string{"nebius": "eu-north1", "yandex": "ru-central1", "outscale": "eu-west-2"}[cfg.Cloud]
-	client, err := s3client.New(iam.Provider(cfg.Cloud), region, creds, func(o *s3client.Options) { o.Endpoint = storage.URL })
+	client, err := s3client.New(iam.Provider(cfg.Cloud), region, creds, storage.ClientOptions())
 	if err != nil {
 		return err
 	}
@@ -96,12 +99,12 @@ func emulatedKeyManager(cloud iam.Provider, reg *iamtest.Registry) (iam.KeyManag
 			return nil, nil, err
 		}
 		tokens := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(sa.ID, time.Hour)})
-		c, err := nebius.New(tokens, func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID })
+		c, err := nebius.New(tokens, srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 		if err != nil {
 			srv.Close()
 			return nil, nil, err
 		}
-		km, err := nebius.NewKeyManager(c.AccessKeys(), nebius.ServiceAccount(sa.ID))
+		km, err := nebius.NewKeyManager(c, nebius.ServiceAccount(sa.ID))
 		if err != nil {
 			c.Close()
 			srv.Close()
@@ -109,14 +112,23 @@ func emulatedKeyManager(cloud iam.Provider, reg *iamtest.Registry) (iam.KeyManag
 		}
 		return km, func() { c.Close(); srv.Close() }, nil
 	case iam.Yandex:
-		srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
-		tokens := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(srv.ServiceAccountID())})
-		c, err := yandex.New(tokens, func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = srv.URL, srv.URL })
+		srv, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+		if err != nil {
+			return nil, nil, err
+		}
+		tokens := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(srv.ServiceAccountID(), time.Hour)})
+		c, err := yandex.New(tokens, srv.ClientOptions())
 		if err != nil {
 			srv.Close()
 			return nil, nil, err
 		}
-		return c.AccessKeys, srv.Close, nil
+		km, err := yandex.NewKeyManager(c, srv.ServiceAccountID())
+		if err != nil {
+			c.Close()
+			srv.Close()
+			return nil, nil, err
+		}
+		return km, func() { c.Close(); srv.Close() }, nil
 	case iam.Outscale:
 		srv, err := outscaletest.New(func(o *outscaletest.Options) { o.Registry = reg })
 		if err != nil {

@@ -209,7 +209,7 @@ func keyManager(cfg Config) (iam.KeyManager, func(), error) {
 			ts.Close()
 			return nil, nil, err
 		}
-		km, err := nebius.NewKeyManager(c.AccessKeys(), nebius.ServiceAccount(key.ServiceAccountID))
+		km, err := nebius.NewKeyManager(c, nebius.ServiceAccount(key.ServiceAccountID))
 		if err != nil {
 			c.Close()
 			ts.Close()
@@ -237,7 +237,13 @@ func keyManager(cfg Config) (iam.KeyManager, func(), error) {
 			ts.Close()
 			return nil, nil, err
 		}
-		return c.AccessKeys, func() { ts.Close() }, nil
+		km, err := yandex.NewKeyManager(c, sa)
+		if err != nil {
+			c.Close()
+			ts.Close()
+			return nil, nil, err
+		}
+		return km, func() { c.Close(); ts.Close() }, nil
 	case "outscale":
 		prof, err := outscale.LoadProfile(func(o *outscale.ProfileOptions) { o.Profile = cfg.Profile })
 		if err != nil {

@@ -38,7 +38,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -144,46 +143,52 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	cleanups = append(cleanups, func() { _ = os.RemoveAll(dir) })
 
+	// Each emulator listens on its service's address (Options.Addr); a
+	// port taken by another program is reported with the flag to change.
+	listenErr := func(s *service, err error) error {
+		return fmt.Errorf("%s: %w (choose other ports with -addr-base, e.g. -addr-base 127.0.0.1:0 for free ones, or -%s)", s.name, err, s.flag)
+	}
 	reg := iamtest.NewRegistry()
-	nebTok := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
-	cleanups = append(cleanups, nebTok.Close)
-	nebIAM, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg })
+	nebTok, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg; o.Addr = services[0].addr })
 	if err != nil {
-		return fmt.Errorf("Nebius IAM emulator: %w", err)
+		return listenErr(services[0], err)
+	}
+	cleanups = append(cleanups, nebTok.Close)
+	nebIAM, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg; o.Addr = services[1].addr })
+	if err != nil {
+		return listenErr(services[1], err)
 	}
 	cleanups = append(cleanups, nebIAM.Close)
-	yaTok := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
-	cleanups = append(cleanups, yaTok.Close)
-	yaIAM := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
-	cleanups = append(cleanups, yaIAM.Close)
-	osc, err := outscaletest.New(func(o *outscaletest.Options) { o.Registry = reg; o.Region = outscaleRegion })
+	yaTok, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg; o.Addr = services[2].addr })
 	if err != nil {
-		return fmt.Errorf("OUTSCALE emulator: %w", err)
+		return listenErr(services[2], err)
+	}
+	cleanups = append(cleanups, yaTok.Close)
+	yaIAM, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg; o.Addr = services[3].addr })
+	if err != nil {
+		return listenErr(services[3], err)
+	}
+	cleanups = append(cleanups, yaIAM.Close)
+	osc, err := outscaletest.New(func(o *outscaletest.Options) {
+		o.Registry, o.Region, o.Addr = reg, outscaleRegion, services[4].addr
+	})
+	if err != nil {
+		return listenErr(services[4], err)
 	}
 	cleanups = append(cleanups, osc.Close)
-	s3 := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
+	s3, err := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg; o.Addr = services[5].addr })
+	if err != nil {
+		return listenErr(services[5], err)
+	}
 	cleanups = append(cleanups, s3.Close)
 
-	// The emulators pick their own free ports; forwarders give them the
-	// requested ones.
-	targets := []string{hostOf(nebTok.URL), nebIAM.Addr, hostOf(yaTok.URL), hostOf(yaIAM.URL), hostOf(osc.URL), hostOf(s3.URL)}
-	public := make([]string, len(services))
-	for i, s := range services {
-		f, err := listenForward(s.addr, targets[i])
-		if err != nil {
-			return fmt.Errorf("%s: listen on %s: %w (choose other ports with -addr-base, e.g. -addr-base 127.0.0.1:0 for free ones, or -%s)", s.name, s.addr, err, s.flag)
-		}
-		cleanups = append(cleanups, f.Close)
-		public[i] = f.Addr()
-	}
-
 	info := Info{
-		NebiusTokenURL:    rehost(nebTok.URL, public[0]),
-		NebiusIAMAddr:     public[1],
-		YandexTokenURL:    rehost(yaTok.URL, public[2]),
-		YandexIAMURL:      rehost(yaIAM.URL, public[3]),
-		OutscaleAPIURL:    rehost(osc.URL, public[4]),
-		S3URL:             rehost(s3.URL, public[5]),
+		NebiusTokenURL:    nebTok.URL,
+		NebiusIAMAddr:     nebIAM.Addr,
+		YandexTokenURL:    yaTok.URL,
+		YandexIAMURL:      yaIAM.URL,
+		OutscaleAPIURL:    osc.URL,
+		S3URL:             s3.URL,
 		Dir:               dir,
 		OutscaleAccessKey: osc.Root.AccessKey,
 		OutscaleRegion:    outscaleRegion,
@@ -195,7 +200,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	info.NebiusServiceAccount, info.NebiusProjectID = sa.ID, sa.ProjectID
 	info.NebiusCredentialsFile = filepath.Join(dir, "nebius-credentials.json")
-	if err := writePrivate(info.NebiusCredentialsFile, sa.CredentialsJSON); err != nil {
+	if err := writePrivate(info.NebiusCredentialsFile, []byte(sa.CredentialsJSON.Reveal())); err != nil {
 		return err
 	}
 	keyJSON, err := yaIAM.BootstrapKeyFile()
@@ -281,25 +286,6 @@ func checkLoopback(addr string) error {
 	return nil
 }
 
-// hostOf returns the host:port of a URL the emulators report.
-func hostOf(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return ""
-	}
-	return p.Host
-}
-
-// rehost replaces the host:port of u with addr.
-func rehost(u, addr string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return u
-	}
-	p.Host = addr
-	return p.String()
-}
-
 // writePrivate writes a file only its owner can read, atomically, so that
 // a reader polling for path never sees it half written.
 func writePrivate(path string, data []byte) error {
@@ -354,6 +340,9 @@ func printInfo(w io.Writer, in Info, oscSecret string) {
 	p("  s3 =")
 	p("      addressing_style = path")
 	p("")
-	p("  aws --profile iamkit-emulator s3 mb s3://demo && aws --profile iamkit-emulator s3 ls")
+	// aws-cli before 2.13 (Debian 12 ships 2.9) ignores endpoint_url and
+	// AWS_ENDPOINT_URL_S3 and would send the request to AWS: pass the flag.
+	p("  # aws-cli < 2.13 (Debian 12's 2.9) ignores endpoint_url: pass --endpoint-url")
+	p("  aws --profile iamkit-emulator --endpoint-url %[1]s s3 mb s3://demo && aws --profile iamkit-emulator --endpoint-url %[1]s s3 ls", in.S3URL)
 	p("")
 }

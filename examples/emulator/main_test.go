@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,12 +28,13 @@ import (
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/nebius"
 	"github.com/iamkit/iamkit/iam/outscale"
+	"github.com/iamkit/iamkit/iam/yandex"
 )
 
 // TestEmulatorProgram builds the program, runs it as a subprocess on free
 // ports, talks to every kind of emulator through the addresses it printed
-// (so through its forwarders), stops it with SIGINT, and checks that it
-// exits 0 and leaves no file behind.
+// (through its forwarders, or the Yandex IAM emulator's own address), stops
+// it with SIGINT, and checks that it exits 0 and leaves no file behind.
 func TestEmulatorProgram(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGINT cannot be sent to a process on Windows")
@@ -150,6 +152,38 @@ func TestEmulatorProgram(t *testing.T) {
 			t.Errorf("token does not look like the Yandex emulator's")
 		}
 	})
+	t.Run("yandex endpoint list names the public address; key CRUD there, then S3", func(t *testing.T) {
+		eps, err := yandex.DiscoverEndpoints(ctx, info.YandexIAMURL+"/endpoints", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if eps.IAM != info.YandexIAMURL || eps.Operation != info.YandexIAMURL {
+			t.Fatalf("GET %s/endpoints: iam %s, operation %s; want the printed address %s", info.YandexIAMURL, eps.IAM, eps.Operation, info.YandexIAMURL)
+		}
+		key, err := yandexauth.LoadKeyFile(info.YandexKeyFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts, err := yandexauth.ServiceAccount(key, func(o *auth.ServiceAccountOptions) { o.Endpoint = info.YandexTokenURL })
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ts.Close()
+		c, err := yandex.New(ts, eps.Apply)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		km, err := yandex.NewKeyManager(c, info.YandexServiceAccount)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ak, err := km.CreateKey(ctx, iam.CreateKeyRequest{Description: "emulator-test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s3Roundtrip(ctx, t, "emulator-test-yandex", iam.Yandex, info.S3URL, "ru-central1", ak)
+	})
 	t.Run("nebius exchange and gRPC key CRUD, then S3 with the minted key", func(t *testing.T) {
 		key, err := nebiusauth.LoadCredentialsFile(info.NebiusCredentialsFile)
 		if err != nil {
@@ -167,7 +201,7 @@ func TestEmulatorProgram(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		km, err := nebius.NewKeyManager(c.AccessKeys(), nebius.ServiceAccount(key.ServiceAccountID))
+		km, err := nebius.NewKeyManager(c, nebius.ServiceAccount(key.ServiceAccountID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -436,14 +470,16 @@ func TestRunRefusesBadFlags(t *testing.T) {
 // TestBusyPortIsReported checks the error when a requested port is taken.
 func TestBusyPortIsReported(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
-	f, err := listenForward("127.0.0.1:0", "127.0.0.1:1")
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer busy.Close()
+	addr := busy.Addr().String()
 	var out, errOut bytes.Buffer
-	err = run(context.Background(), []string{"-addr-base", "127.0.0.1:0", "-s3", f.Addr()}, &out, &errOut)
-	if err == nil || !strings.Contains(err.Error(), "S3: listen on "+f.Addr()) || !strings.Contains(err.Error(), "-addr-base") {
+	err = run(context.Background(), []string{"-addr-base", "127.0.0.1:0", "-s3", addr}, &out, &errOut)
+	if err == nil || !strings.HasPrefix(err.Error(), "S3: ") || !strings.Contains(err.Error(), addr) ||
+		!strings.Contains(err.Error(), "-addr-base") || !strings.Contains(err.Error(), "-s3") {
 		t.Fatalf("err = %v", err)
 	}
 	if left, _ := os.ReadDir(os.Getenv("TMPDIR")); len(left) > 0 {

@@ -87,8 +87,9 @@ func run(args []string, out io.Writer) error {
 		if cfg.keyBits == 0 {
 			cfg.keyBits = 2048
 		}
-		tokenOpt = func(o *auth.ServiceAccountOptions) { o.Endpoint = emu.tokens.URL }
-		clientFn = func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = emu.keys.Addr, true, cfg.project }
+		tokenOpt = emu.tokens.ServiceAccountOptions()
+		emuOpts := emu.keys.ClientOptions()
+		clientFn = func(o *nebius.Options) { emuOpts(o); o.ProjectID = cfg.project }
 	} else if cfg.project == "" {
 		return errors.New("-project is required with -credentials")
 	}
@@ -134,28 +135,30 @@ func accessKeyLifecycle(ctx context.Context, out io.Writer, c *nebius.Client, sa
 	deleted := false
 	defer func() {
 		if !deleted {
-			_, _ = aks.Delete(context.WithoutCancel(ctx), k.ID)
+			_ = aks.Delete(context.WithoutCancel(ctx), k.ID)
 		}
 	}()
-	fmt.Fprintf(out, "  create      %s  aws_access_key_id=%s  secret=%v  state=%s\n", k.ID, k.AWSAccessKeyID, k.Secret, k.State)
+	fmt.Fprintf(out, "  create      %s  aws_access_key_id=%s  secret=%v  state=%s\n", k.ID, k.AccessKeyID, k.Secret, k.State)
 	if k, err = aks.Get(ctx, k.ID); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "  get         %s  description=%q  expires=%s\n", k.ID, k.Description, k.ExpiresAt.UTC().Format(time.RFC3339))
 	for _, step := range []struct {
 		name string
-		do   func(context.Context, string) (*nebius.Operation, error)
+		do   func(context.Context, string) (*nebius.AccessKey, error)
 	}{{"deactivate", aks.Deactivate}, {"activate", aks.Activate}} {
-		if _, err := step.do(ctx, k.ID); err != nil {
-			return err
-		}
-		if k, err = aks.Get(ctx, k.ID); err != nil {
+		if k, err = step.do(ctx, k.ID); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "  %-11s %s  state=%s\n", step.name, k.ID, k.State)
 	}
-	op, err := aks.Delete(ctx, k.ID)
+	// StartDelete returns the operation; Operations().Wait waits for it
+	// (Delete does both).
+	op, err := aks.StartDelete(ctx, k.ID)
 	if err != nil {
+		return err
+	}
+	if op, err = c.Operations().Wait(ctx, op); err != nil {
 		return err
 	}
 	deleted = true
@@ -185,7 +188,7 @@ func authorizedKeyLifecycle(ctx context.Context, out io.Writer, c *nebius.Client
 	deleted := false
 	defer func() {
 		if !deleted {
-			_, _ = apk.Delete(context.WithoutCancel(ctx), pk.ID)
+			_ = apk.Delete(context.WithoutCancel(ctx), pk.ID)
 		}
 	}()
 	fmt.Fprintf(out, "  create      %s  algorithm=%s key_size=%d  state=%s\n", pk.ID, pk.Algorithm, pk.KeySize, pk.State)
@@ -205,18 +208,18 @@ func authorizedKeyLifecycle(ctx context.Context, out io.Writer, c *nebius.Client
 	fmt.Fprintf(out, "  get         %s  fingerprint=%s\n", pk.ID, short(pk.Fingerprint))
 	for _, step := range []struct {
 		name string
-		do   func(context.Context, string) (*nebius.Operation, error)
+		do   func(context.Context, string) (*nebius.AuthPublicKey, error)
 	}{{"deactivate", apk.Deactivate}, {"activate", apk.Activate}} {
-		if _, err := step.do(ctx, pk.ID); err != nil {
-			return err
-		}
-		if pk, err = apk.Get(ctx, pk.ID); err != nil {
+		if pk, err = step.do(ctx, pk.ID); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "  %-11s %s  state=%s\n", step.name, pk.ID, pk.State)
 	}
-	op, err := apk.Delete(ctx, pk.ID)
+	op, err := apk.StartDelete(ctx, pk.ID)
 	if err != nil {
+		return err
+	}
+	if op, err = c.Operations().Wait(ctx, op); err != nil {
 		return err
 	}
 	deleted = true
@@ -243,8 +246,11 @@ type emulators struct {
 
 func startEmulators() (*emulators, error) {
 	reg := iamtest.NewRegistry()
-	e := &emulators{tokens: iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })}
+	e := &emulators{}
 	var err error
+	if e.tokens, err = iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg }); err != nil {
+		return nil, err
+	}
 	if e.keys, err = nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg; o.AsyncPolls = 1 }); err != nil {
 		e.close()
 		return nil, err
@@ -258,7 +264,7 @@ func startEmulators() (*emulators, error) {
 		return nil, err
 	}
 	e.credentialsPath = filepath.Join(e.dir, "credentials.json")
-	if err := atomicfile.Write(e.credentialsPath, e.sa.CredentialsJSON); err != nil {
+	if err := atomicfile.Write(e.credentialsPath, []byte(e.sa.CredentialsJSON.Reveal())); err != nil {
 		e.close()
 		return nil, err
 	}

@@ -37,15 +37,18 @@ func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
 			return err
 		}
 	} else {
-		tokens := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = w.reg })
+		tokens, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = w.reg })
+		if err != nil {
+			return err
+		}
 		w.onClose(tokens.Close)
 		emu, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = w.reg })
 		if err != nil {
 			return err
 		}
 		w.onClose(emu.Close)
-		exchanges = tokens.Exchanges
-		tokenOpts = append(tokenOpts, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
+		exchanges = func() int { return tokens.Calls("") }
+		tokenOpts = append(tokenOpts, tokens.ServiceAccountOptions())
 		var sa *nebiustest.ServiceAccount
 		if err := rep.step("create a service-account key (upload public key)", func() (string, error) {
 			var err error
@@ -53,12 +56,13 @@ func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
 			if err != nil {
 				return "", err
 			}
-			key, err = nebiusauth.ParseCredentials(sa.CredentialsJSON, "credentials.json")
+			key, err = nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "credentials.json")
 			return fmt.Sprintf("%s of %s", key.KeyID, key.ServiceAccountID), err
 		}); err != nil {
 			return err
 		}
-		clientOpt = func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = emu.Addr, true, sa.ProjectID }
+		emuOpts := emu.ClientOptions()
+		clientOpt = func(o *nebius.Options) { emuOpts(o); o.ProjectID = sa.ProjectID }
 	}
 	ts, err := nebiusauth.ServiceAccount(key, tokenOpts...)
 	if err != nil {
@@ -75,7 +79,7 @@ func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
 	}
 	defer client.Close()
 	account := nebius.ServiceAccount(key.ServiceAccountID)
-	km, err := nebius.NewKeyManager(client.AccessKeys(), account)
+	km, err := nebius.NewKeyManager(client, account)
 	if err != nil {
 		return err
 	}
@@ -91,7 +95,7 @@ func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
 			if err != nil {
 				return iam.AccessKey{}, "", err
 			}
-			return k.ToIAM(), fmt.Sprintf("%s, aws_access_key_id %s, secret %v", k.ID, k.AWSAccessKeyID, k.Secret), nil
+			return k.ToIAM(), fmt.Sprintf("%s, aws_access_key_id %s, secret %v", k.ID, k.AccessKeyID, k.Secret), nil
 		},
 		list: func(ctx context.Context, want iam.AccessKey) (string, error) {
 			n, found := 0, false
@@ -108,8 +112,7 @@ func runNebius(ctx context.Context, cfg config, w *world, rep *report) error {
 			return fmt.Sprintf("%d key(s) in the project, %s among them", n, want.ID), nil
 		},
 		remove: func(ctx context.Context, k iam.AccessKey) error {
-			_, err := aks.Delete(ctx, k.ID)
-			return err
+			return aks.Delete(ctx, k.ID)
 		},
 	})
 }
@@ -130,13 +133,19 @@ func runYandex(ctx context.Context, cfg config, w *world, rep *report) error {
 			return err
 		}
 	} else {
-		tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = w.reg })
+		tokens, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = w.reg })
+		if err != nil {
+			return err
+		}
 		w.onClose(tokens.Close)
-		emu := yandextest.New(func(o *yandextest.Options) { o.Registry = w.reg })
+		emu, err := yandextest.New(func(o *yandextest.Options) { o.Registry = w.reg })
+		if err != nil {
+			return err
+		}
 		w.onClose(emu.Close)
-		exchanges = tokens.Exchanges
-		tokenOpts = append(tokenOpts, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
-		clientOpt = func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = emu.URL, emu.URL }
+		exchanges = func() int { return tokens.Calls("") }
+		tokenOpts = append(tokenOpts, tokens.ServiceAccountOptions())
+		clientOpt = emu.ClientOptions()
 		if err := rep.step("create an authorized key (key.json)", func() (string, error) {
 			keyJSON, err := emu.BootstrapKeyFile()
 			if err != nil {
@@ -157,24 +166,26 @@ func runYandex(ctx context.Context, cfg config, w *world, rep *report) error {
 		return err
 	}
 
-	client, err := yandex.New(ts, func(o *yandex.Options) {
-		clientOpt(o)
-		o.ServiceAccountID = key.ServiceAccountID
-	})
+	client, err := yandex.New(ts, clientOpt, func(o *yandex.Options) { o.ServiceAccountID = key.ServiceAccountID })
 	if err != nil {
 		return err
 	}
-	aks := client.AccessKeys
+	defer client.Close()
+	km, err := yandex.NewKeyManager(client, key.ServiceAccountID)
+	if err != nil {
+		return err
+	}
+	aks := client.AccessKeys()
 	return keySteps(ctx, rep, w, keyFlow{
 		provider: iam.Yandex,
 		region:   "ru-central1",
-		km:       aks,
+		km:       km,
 		create: func(ctx context.Context) (iam.AccessKey, string, error) {
 			k, err := aks.Create(ctx, yandex.CreateAccessKeyRequest{ServiceAccountID: key.ServiceAccountID, Description: typedDescription})
 			if err != nil {
 				return iam.AccessKey{}, "", err
 			}
-			return k.Neutral(), fmt.Sprintf("%s, key ID %s, secret %v", k.AccessKey.ID, k.AccessKey.KeyID, k.Secret), nil
+			return k.ToIAM(), fmt.Sprintf("%s, key ID %s, secret %v", k.AccessKey.ID, k.AccessKey.AccessKeyID, k.Secret), nil
 		},
 		list: func(ctx context.Context, want iam.AccessKey) (string, error) {
 			n, found := 0, false

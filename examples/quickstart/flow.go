@@ -34,7 +34,10 @@ func newWorld(cfg config) (*world, error) {
 		return w, nil
 	}
 	w.reg = iamtest.NewRegistry()
-	w.s3 = iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = w.reg })
+	var err error
+	if w.s3, err = iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = w.reg }); err != nil {
+		return nil, err
+	}
 	w.onClose(w.s3.Close)
 	return w, nil
 }
@@ -51,7 +54,7 @@ func (w *world) close() {
 // endpoint (s3client's default) with -real.
 func (w *world) s3Options(o *s3client.Options) {
 	if !w.real {
-		o.Endpoint = w.s3.URL
+		w.s3.ClientOptions()(o)
 	}
 }
 

@@ -62,7 +62,10 @@ func run(ctx context.Context, w io.Writer, cloud iam.Provider) (err error) {
 		return fmt.Errorf("unknown cloud %q (want nebius, yandex or outscale)", cloud)
 	}
 	reg := iamtest.NewRegistry()
-	storage := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg; o.Region = region })
+	storage, err := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg; o.Region = region })
+	if err != nil {
+		return err
+	}
 	defer storage.Close()
 	km, closeKM, err := keyManager(cloud, reg)
 	if err != nil {
@@ -81,10 +84,10 @@ func run(ctx context.Context, w io.Writer, cloud iam.Provider) (err error) {
 	}
 	defer func() { err = errors.Join(err, p.Shutdown(ctx)) }()
 
-	// On the real cloud, drop the Endpoint option: s3client picks
+	// On the real cloud, drop the emulator's option: s3client picks
 	// storage.<region>.nebius.cloud, storage.yandexcloud.net or
 	// oos.<region>.outscale.com.
-	client, err := s3client.New(cloud, region, p, func(o *s3client.Options) { o.Endpoint = storage.URL })
+	client, err := s3client.New(cloud, region, p, storage.ClientOptions())
 	if err != nil {
 		return err
 	}
@@ -129,12 +132,12 @@ func keyManager(cloud iam.Provider, reg *iamtest.Registry) (iam.KeyManager, func
 		// A token as the token exchange would issue (see examples/nebius
 		// for the exchange itself).
 		tokens := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(sa.ID, time.Hour)})
-		c, err := nebius.New(tokens, func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID })
+		c, err := nebius.New(tokens, srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 		if err != nil {
 			srv.Close()
 			return nil, nil, err
 		}
-		km, err := nebius.NewKeyManager(c.AccessKeys(), nebius.ServiceAccount(sa.ID))
+		km, err := nebius.NewKeyManager(c, nebius.ServiceAccount(sa.ID))
 		if err != nil {
 			c.Close()
 			srv.Close()
@@ -142,14 +145,23 @@ func keyManager(cloud iam.Provider, reg *iamtest.Registry) (iam.KeyManager, func
 		}
 		return km, func() { c.Close(); srv.Close() }, nil
 	case iam.Yandex:
-		srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
-		tokens := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(srv.ServiceAccountID())})
-		c, err := yandex.New(tokens, func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = srv.URL, srv.URL })
+		srv, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+		if err != nil {
+			return nil, nil, err
+		}
+		tokens := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(srv.ServiceAccountID(), time.Hour)})
+		c, err := yandex.New(tokens, srv.ClientOptions())
 		if err != nil {
 			srv.Close()
 			return nil, nil, err
 		}
-		return c.AccessKeys, srv.Close, nil
+		km, err := yandex.NewKeyManager(c, srv.ServiceAccountID())
+		if err != nil {
+			c.Close()
+			srv.Close()
+			return nil, nil, err
+		}
+		return km, func() { c.Close(); srv.Close() }, nil
 	case iam.Outscale:
 		srv, err := outscaletest.New(func(o *outscaletest.Options) { o.Registry = reg })
 		if err != nil {

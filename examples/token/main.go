@@ -405,13 +405,19 @@ func runEmulated(ctx context.Context, cfg config, key *auth.ServiceAccountKey, c
 		exchanges func() int
 	)
 	if cloud == cloudYandex {
-		srv := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+		srv, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+		if err != nil {
+			return err
+		}
 		defer srv.Close()
-		endpoint, exchanges = srv.URL, srv.Exchanges
+		endpoint, exchanges = srv.URL, func() int { return srv.Calls("") }
 	} else {
-		srv := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+		srv, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+		if err != nil {
+			return err
+		}
 		defer srv.Close()
-		endpoint, exchanges = srv.URL, srv.Exchanges
+		endpoint, exchanges = srv.URL, func() int { return srv.Calls("") }
 	}
 	if key == nil {
 		priv, err := rsa.GenerateKey(rand.Reader, 2048)

@@ -54,27 +54,36 @@ func nebiusSetup(t *testing.T) (*iamtest.NebiusTokenServer, string, *nebiustest.
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokens := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(tokens.Close)
-	return tokens, writeFile(t, "sa-credentials.json", sa.CredentialsJSON), sa
+	return tokens, writeFile(t, "sa-credentials.json", []byte(sa.CredentialsJSON.Reveal())), sa
 }
 
 func TestPrintsTokenAndReusesCacheFile(t *testing.T) {
 	t.Run("nebius credentials JSON", func(t *testing.T) {
 		tokens, creds, _ := nebiusSetup(t)
-		checkCachedRuns(t, tokens.Registry, tokens.Exchanges, "nebius", "-credentials", creds, "-endpoint", tokens.URL)
+		checkCachedRuns(t, tokens.Registry, func() int { return tokens.Calls("") }, "nebius", "-credentials", creds, "-endpoint", tokens.URL)
 	})
 	t.Run("yandex key.json", func(t *testing.T) {
 		reg := iamtest.NewRegistry()
-		iamSrv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+		iamSrv, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+		if err != nil {
+			t.Fatal(err)
+		}
 		t.Cleanup(iamSrv.Close)
 		keyJSON, err := iamSrv.BootstrapKeyFile()
 		if err != nil {
 			t.Fatal(err)
 		}
-		tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+		tokens, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+		if err != nil {
+			t.Fatal(err)
+		}
 		t.Cleanup(tokens.Close)
-		checkCachedRuns(t, reg, tokens.Exchanges, "yandex", "-credentials", writeFile(t, "key.json", keyJSON), "-endpoint", tokens.URL)
+		checkCachedRuns(t, reg, func() int { return tokens.Calls("") }, "yandex", "-credentials", writeFile(t, "key.json", keyJSON), "-endpoint", tokens.URL)
 	})
 	t.Run("PEM private key with IDs", func(t *testing.T) {
 		reg := iamtest.NewRegistry()
@@ -88,10 +97,13 @@ func TestPrintsTokenAndReusesCacheFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		pemFile := writeFile(t, "private.pem", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-		tokens := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+		tokens, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+		if err != nil {
+			t.Fatal(err)
+		}
 		t.Cleanup(tokens.Close)
 		common := []string{"-key-id", "publickey-e00pem", "-service-account-id", "serviceaccount-e00pem", "-cloud", "nebius", "-endpoint", tokens.URL}
-		checkCachedRuns(t, reg, tokens.Exchanges, "nebius", append([]string{"-private-key", pemFile}, common...)...)
+		checkCachedRuns(t, reg, func() int { return tokens.Calls("") }, "nebius", append([]string{"-private-key", pemFile}, common...)...)
 		// The same PEM file given to -credentials is recognised by its content.
 		out, _, err := runToken(t, append([]string{"-credentials", pemFile, "-no-cache"}, common...)...)
 		if err != nil || !strings.HasPrefix(out, "v1.") {
@@ -168,18 +180,21 @@ func TestMinValidity(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Tokens of 10 minutes: enough for -min-validity 5m, too little for 15m.
-			tokens := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) {
+			tokens, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) {
 				o.Registry, o.TokenLifetime = reg, 10*time.Minute
 			})
+			if err != nil {
+				t.Fatal(err)
+			}
 			t.Cleanup(tokens.Close)
-			args := []string{"-credentials", writeFile(t, "sa.json", sa.CredentialsJSON), "-endpoint", tokens.URL,
+			args := []string{"-credentials", writeFile(t, "sa.json", []byte(sa.CredentialsJSON.Reveal())), "-endpoint", tokens.URL,
 				"-cache-file", filepath.Join(t.TempDir(), "tokens.json"), "-min-validity", tt.minValidity}
 			for range 2 {
 				if _, errOut, err := runToken(t, args...); err != nil {
 					t.Fatalf("%v: %s", err, errOut)
 				}
 			}
-			if n := tokens.Exchanges(); n != tt.exchanges {
+			if n := tokens.Calls(""); n != tt.exchanges {
 				t.Errorf("exchanges = %d, want %d", n, tt.exchanges)
 			}
 		})
@@ -196,7 +211,7 @@ func TestNoCacheExchangesEveryRun(t *testing.T) {
 			t.Fatalf("%v: %s", err, errOut)
 		}
 	}
-	if n := tokens.Exchanges(); n != 2 {
+	if n := tokens.Calls(""); n != 2 {
 		t.Errorf("exchanges = %d, want 2", n)
 	}
 	if left, _ := os.ReadDir(dir); len(left) > 0 {
@@ -226,7 +241,7 @@ func TestDefaultCacheFile(t *testing.T) {
 	if _, err := os.Stat(want); err != nil {
 		t.Errorf("default cache file: %v", err)
 	}
-	if n := tokens.Exchanges(); n != 1 {
+	if n := tokens.Calls(""); n != 1 {
 		t.Errorf("exchanges = %d, want 1", n)
 	}
 }
@@ -235,7 +250,10 @@ func TestDefaultCacheFile(t *testing.T) {
 // another that trusts the same key.
 func TestEndpointsCachedApart(t *testing.T) {
 	a, creds, sa := nebiusSetup(t)
-	b := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = a.Registry })
+	b, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = a.Registry })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(b.Close)
 	cache := filepath.Join(t.TempDir(), "tokens.json")
 	outA, _, err := runToken(t, "-credentials", creds, "-endpoint", a.URL, "-cache-file", cache)
@@ -246,12 +264,12 @@ func TestEndpointsCachedApart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if outA == outB || b.Exchanges() != 1 {
-		t.Errorf("second endpoint served from the first one's cache entry (exchanges at b: %d)", b.Exchanges())
+	if outA == outB || b.Calls("") != 1 {
+		t.Errorf("second endpoint served from the first one's cache entry (exchanges at b: %d)", b.Calls(""))
 	}
 	// Both entries stay: a third run at a is served from the file.
-	if _, _, err := runToken(t, "-credentials", creds, "-endpoint", a.URL, "-cache-file", cache); err != nil || a.Exchanges() != 1 {
-		t.Errorf("exchanges at a = %d, err %v", a.Exchanges(), err)
+	if _, _, err := runToken(t, "-credentials", creds, "-endpoint", a.URL, "-cache-file", cache); err != nil || a.Calls("") != 1 {
+		t.Errorf("exchanges at a = %d, err %v", a.Calls(""), err)
 	}
 	data, _ := os.ReadFile(cache)
 	if !bytes.Contains(data, []byte(sa.ID)) {
@@ -337,7 +355,10 @@ func TestBadInput(t *testing.T) {
 // TestRejectedKey: a key the token service does not know gives an error
 // from the exchange, and no token.
 func TestRejectedKey(t *testing.T) {
-	tokens := iamtest.NewNebiusTokenServer()
+	tokens, err := iamtest.NewNebiusTokenServer()
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(tokens.Close)
 	_, creds, _ := nebiusSetup(t) // trusted by another registry only
 	out, _, err := runToken(t, "-credentials", creds, "-endpoint", tokens.URL, "-no-cache", "-timeout", "20s")

@@ -79,17 +79,22 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		// The emulators: a token service and the IAM API sharing one
 		// registry, and a key.json of the emulator's service account.
 		reg := iamtest.NewRegistry()
-		tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+		tokens, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+		if err != nil {
+			return err
+		}
 		defer tokens.Close()
-		srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+		srv, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+		if err != nil {
+			return err
+		}
 		defer srv.Close()
-		var err error
 		if keyJSON, err = srv.BootstrapKeyFile(); err != nil {
 			return err
 		}
 		source = "emulator key.json"
-		authOpts = append(authOpts, func(o *auth.ServiceAccountOptions) { o.Endpoint = tokens.URL })
-		apiOpts = append(apiOpts, func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = srv.URL, srv.URL })
+		authOpts = append(authOpts, tokens.ServiceAccountOptions())
+		apiOpts = append(apiOpts, srv.ClientOptions())
 		fmt.Fprintf(out, "Using the in-process emulator at %s (pass -key key.json for Yandex Cloud)\n", srv.URL)
 	} else {
 		var err error
@@ -117,6 +122,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer client.Close()
 	fmt.Fprintf(out, "Service account %s", cfg.serviceAccount)
 	if cfg.folder != "" {
 		fmt.Fprintf(out, " in folder %s", cfg.folder)
@@ -135,7 +141,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 
 func apiKeyLifecycle(ctx context.Context, c *yandex.Client, cfg config, out io.Writer) error {
 	fmt.Fprintln(out, "\n== API key ==")
-	created, err := c.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{
+	created, err := c.APIKeys().Create(ctx, yandex.CreateAPIKeyRequest{
 		Description: "iamkit example",
 		Scopes:      cfg.scopes,
 		ExpiresAt:   time.Now().Add(24 * time.Hour).Truncate(time.Second),
@@ -152,12 +158,12 @@ func apiKeyLifecycle(ctx context.Context, c *yandex.Client, cfg config, out io.W
 	deleted := false
 	defer func() {
 		if !deleted {
-			_ = c.APIKeys.Delete(context.WithoutCancel(ctx), k.ID)
+			_ = c.APIKeys().Delete(context.WithoutCancel(ctx), k.ID)
 		}
 	}()
 
 	n := 0
-	for key, err := range c.APIKeys.List(ctx, yandex.ListAPIKeysRequest{}) {
+	for key, err := range c.APIKeys().List(ctx, yandex.ListAPIKeysRequest{}) {
 		if err != nil {
 			return err
 		}
@@ -169,13 +175,13 @@ func apiKeyLifecycle(ctx context.Context, c *yandex.Client, cfg config, out io.W
 	fmt.Fprintf(out, "listed    %d API key(s) in all\n", n)
 
 	desc := "iamkit example (updated)"
-	updated, err := c.APIKeys.Update(ctx, k.ID, yandex.UpdateAPIKeyRequest{Description: &desc})
+	updated, err := c.APIKeys().Update(ctx, yandex.UpdateAPIKeyRequest{ID: k.ID, Description: &desc})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "updated   %s description=%q\n", updated.ID, updated.Description)
 
-	if err := c.APIKeys.Delete(ctx, k.ID); err != nil {
+	if err := c.APIKeys().Delete(ctx, k.ID); err != nil {
 		return err
 	}
 	deleted = true
@@ -185,32 +191,35 @@ func apiKeyLifecycle(ctx context.Context, c *yandex.Client, cfg config, out io.W
 
 func accessKeyLifecycle(ctx context.Context, c *yandex.Client, out io.Writer) error {
 	fmt.Fprintln(out, "\n== Static access key ==")
-	created, err := c.AccessKeys.Create(ctx, yandex.CreateAccessKeyRequest{Description: "iamkit example"})
+	created, err := c.AccessKeys().Create(ctx, yandex.CreateAccessKeyRequest{Description: "iamkit example"})
 	if err != nil {
 		return err
 	}
 	k := created.AccessKey
-	fmt.Fprintf(out, "created   %s aws_access_key_id=%s aws_secret_access_key=%v\n", k.ID, k.KeyID, created.Secret)
+	fmt.Fprintf(out, "created   %s aws_access_key_id=%s aws_secret_access_key=%v\n", k.ID, k.AccessKeyID, created.Secret)
 	deleted := false
 	defer func() {
 		if !deleted {
-			_ = c.AccessKeys.Delete(context.WithoutCancel(ctx), k.ID)
+			_ = c.AccessKeys().Delete(context.WithoutCancel(ctx), k.ID)
 		}
 	}()
 
-	keys, err := c.AccessKeys.ListKeys(ctx)
-	if err != nil {
-		return err
+	n := 0
+	for _, err := range c.AccessKeys().List(ctx, yandex.ListAccessKeysRequest{}) {
+		if err != nil {
+			return err
+		}
+		n++
 	}
-	fmt.Fprintf(out, "listed    %d static access key(s)\n", len(keys))
+	fmt.Fprintf(out, "listed    %d static access key(s)\n", n)
 
-	updated, err := c.AccessKeys.Update(ctx, k.ID, "iamkit example (updated)")
+	updated, err := c.AccessKeys().Update(ctx, yandex.UpdateAccessKeyRequest{ID: k.ID, Description: "iamkit example (updated)"})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "updated   %s description=%q\n", updated.ID, updated.Description)
 
-	if err := c.AccessKeys.Delete(ctx, k.ID); err != nil {
+	if err := c.AccessKeys().Delete(ctx, k.ID); err != nil {
 		return err
 	}
 	deleted = true

@@ -1,59 +1,31 @@
 package iamtest
 
 import (
-	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"log/slog"
 
-	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/safeprint"
 )
 
 // The printing methods of the emulator's types that hold a secret. The
-// emulators keep their test secrets in plain string fields (they are test
-// servers), so these methods name the fields to redact: printing a value
-// (fmt's %v, %+v, %#v, %s, %q, %x, %d…), logging it with log/slog and
-// encoding it with encoding/json or encoding/xml show REDACTED. What fmt
-// prints by reflection alone (the %p and %w verbs on a value, a value in
-// an unexported field of another struct) is not covered: read the secrets
-// of an emulator only in tests.
-
-// redactText is what a redacted text field encodes as.
-func redactText(s string) string {
-	if s == "" {
-		return ""
-	}
-	return iam.Redacted
-}
+// test secrets (S3Key.Secret and SessionToken, the tokens a Registry
+// records) are iam.Secret values or live behind the Registry's pointer, so
+// they print, log and encode as REDACTED under every fmt verb, in
+// log/slog, encoding/json and encoding/xml, also when fmt reaches them by
+// reflection; these methods keep the same output for the structs that
+// hold them and for the servers, whose Registry holds them.
 
 // String returns the S3Key as %v prints it, its secret and session token redacted.
-func (k S3Key) String() string { return safeprint.String(k, "Secret", "SessionToken") }
+func (k S3Key) String() string { return safeprint.String(k) }
 
 // GoString returns the S3Key as %#v prints it, its secret and session token redacted.
-func (k S3Key) GoString() string { return safeprint.GoString(k, "Secret", "SessionToken") }
+func (k S3Key) GoString() string { return safeprint.GoString(k) }
 
 // Format prints the S3Key under every fmt verb, its secret and session token redacted.
-func (k S3Key) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, k, "Secret", "SessionToken") }
+func (k S3Key) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, k) }
 
 // LogValue makes log/slog print the S3Key's fields, its secret and session token redacted.
-func (k S3Key) LogValue() slog.Value { return safeprint.LogValue(k, "Secret", "SessionToken") }
-
-// MarshalJSON writes the key with its secret and session token redacted.
-func (k S3Key) MarshalJSON() ([]byte, error) { return json.Marshal(k.redacted()) }
-
-// MarshalXML writes the key with its secret and session token redacted.
-func (k S3Key) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
-	return e.EncodeElement(k.redacted(), start)
-}
-
-// s3KeyFields has S3Key's fields and none of its methods.
-type s3KeyFields S3Key
-
-func (k S3Key) redacted() s3KeyFields {
-	k.Secret, k.SessionToken = redactText(k.Secret), redactText(k.SessionToken)
-	return s3KeyFields(k)
-}
+func (k S3Key) LogValue() slog.Value { return safeprint.LogValue(k) }
 
 // String describes the registry by what it holds, never a token or secret.
 func (r *Registry) String() string {

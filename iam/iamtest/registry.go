@@ -4,6 +4,8 @@ import (
 	"crypto/rsa"
 	"sync"
 	"time"
+
+	"github.com/iamkit/iamkit/iam"
 )
 
 // Registry is the state the emulators share: the service-account public keys
@@ -55,10 +57,10 @@ type IssuedToken struct {
 type S3Key struct {
 	// AccessKeyID is the AWS access key ID.
 	AccessKeyID string
-	// Secret is the secret access key (plaintext: this is a test server).
-	Secret string
+	// Secret is the secret access key.
+	Secret iam.Secret
 	// SessionToken, when set, must be sent as X-Amz-Security-Token.
-	SessionToken string
+	SessionToken iam.Secret
 	// Active is false for deactivated keys, which S3 refuses.
 	Active bool
 	// ExpiresAt, when not zero, is when the key stops working.

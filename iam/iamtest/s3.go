@@ -24,6 +24,11 @@ const DefaultS3MaxObjectSize int64 = 512 << 20
 
 // S3Options configures [NewS3Server].
 type S3Options struct {
+	// Addr is the listen address, host:port (default [DefaultAddr]). The
+	// host must be a loopback address or "localhost": the server accepts
+	// test keys anyone can read, so it never listens on another interface.
+	// Port 0 picks a free port.
+	Addr string
 	// Registry holds the access keys the server accepts; share it with the
 	// key emulators so that the keys they mint work here. Default: a new
 	// registry.
@@ -37,10 +42,33 @@ type S3Options struct {
 	Region string
 	// MaxObjectSize caps, in bytes, each object the server keeps in
 	// memory: a PutObject body, an uploaded part, a completed multipart
-	// upload; larger is refused with 400 EntityTooLarge. Default
+	// upload; larger is refused with 400 EntityTooLarge. Default (0)
 	// [DefaultS3MaxObjectSize] (S3's own limits are 5 GiB per PutObject
-	// or part and 5 TiB per object).
+	// or part and 5 TiB per object); a negative value is refused.
 	MaxObjectSize int64
+}
+
+// validate refuses options the server cannot honour (the listen address
+// is checked when listening).
+func (o *S3Options) validate() error {
+	if o.MaxObjectSize < 0 {
+		return fmt.Errorf("iamtest: option MaxObjectSize %d is negative", o.MaxObjectSize)
+	}
+	return nil
+}
+
+// setDefaults fills what the options leave zero; NewS3Server calls it on
+// its own copy.
+func (o *S3Options) setDefaults() {
+	if o.Addr == "" {
+		o.Addr = DefaultAddr
+	}
+	if o.Registry == nil {
+		o.Registry = NewRegistry()
+	}
+	if o.MaxObjectSize == 0 {
+		o.MaxObjectSize = DefaultS3MaxObjectSize
+	}
 }
 
 // S3Server is an in-process, path-style S3 endpoint on 127.0.0.1 that
@@ -94,9 +122,12 @@ type S3Options struct {
 // If-None-Match on PUT), a copy of a version, multiple ranges, SigV4a, and
 // other methods.
 type S3Server struct {
-	// URL is the endpoint, e.g. "http://127.0.0.1:41234"; use it as the S3
-	// client's BaseEndpoint with path-style addressing.
+	// URL is the endpoint, e.g. "http://127.0.0.1:41234": the
+	// s3client.Options.Endpoint ([S3Server.ClientOptions] sets it), or an
+	// S3 client's BaseEndpoint with path-style addressing.
 	URL string
+	// Addr is the host:port the server listens on.
+	Addr string
 	// Registry is where the server looks up access keys.
 	Registry *Registry
 	// Faults injects failures; operations are named "S3/<Operation>", e.g.
@@ -117,6 +148,7 @@ type S3Server struct {
 	mu      sync.Mutex
 	buckets map[string]*s3Bucket
 	stats   S3Stats
+	calls   map[string]int // requests by operation, faults and failures included
 }
 
 // S3Stats counts the requests an [S3Server] answered.
@@ -148,19 +180,27 @@ type s3Object struct {
 	checksum s3Checksum // the additional checksum sent with a PutObject
 }
 
-// NewS3Server starts an S3 emulator on a loopback port.
-func NewS3Server(optFns ...func(*S3Options)) *S3Server {
+// NewS3Server starts an S3 emulator on S3Options.Addr (default a free port
+// on 127.0.0.1). It returns an error for an address that is not loopback,
+// a negative MaxObjectSize, or a failure to listen. Nil option functions
+// are skipped. Close it when done.
+func NewS3Server(optFns ...func(*S3Options)) (*S3Server, error) {
 	var o S3Options
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil {
+			fn(&o)
+		}
 	}
-	if o.Registry == nil {
-		o.Registry = NewRegistry()
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
-	if o.MaxObjectSize <= 0 {
-		o.MaxObjectSize = DefaultS3MaxObjectSize
+	o.setDefaults()
+	l, err := listen("S3", o.Addr)
+	if err != nil {
+		return nil, err
 	}
 	s := &S3Server{
+		Addr:      l.Addr().String(),
 		Registry:  o.Registry,
 		Faults:    &Faults{},
 		clock:     clock.Or(o.Clock),
@@ -169,16 +209,13 @@ func NewS3Server(optFns ...func(*S3Options)) *S3Server {
 		closed:    make(chan struct{}),
 		buckets:   map[string]*s3Bucket{},
 		stats:     S3Stats{ByAccessKey: map[string]int{}, Errors: map[string]int{}},
+		calls:     map[string]int{},
 	}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(fmt.Sprintf("iamtest: S3 emulator cannot listen on 127.0.0.1: %v", err))
-	}
 	s.srv.Listener = l
 	s.srv.Start()
 	s.URL = s.srv.URL
-	return s
+	return s, nil
 }
 
 // Close shuts the server down, releasing requests held by FaultHang.
@@ -202,6 +239,26 @@ func (s *S3Server) Stats() S3Stats {
 		out.Errors[k] = v
 	}
 	return out
+}
+
+// Calls returns how many requests for method arrived: an S3 operation
+// name as the server names it ("PutObject", "ListObjectsV2",
+// "CreateMultipartUpload"…; "Unsupported" for what it does not implement,
+// each answered 501; a "S3/" prefix, as in fault names, is accepted), or
+// "" for all. Every request counts, the failed ones (authentication
+// included) and the ones a fault answered too.
+func (s *S3Server) Calls(method string) int {
+	method = strings.TrimPrefix(method, "S3/")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if method != "" {
+		return s.calls[method]
+	}
+	n := 0
+	for _, c := range s.calls {
+		n += c
+	}
+	return n
 }
 
 // Object returns the content of an object, for assertions.
@@ -265,6 +322,9 @@ func (s *S3Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	q := &s3Req{w: w, r: r, op: op, bucket: bucket, key: key, reqID: fmt.Sprintf("%016X", s.reqID.Add(1))}
 	w.Header().Set("X-Amz-Request-Id", q.reqID)
 	w.Header().Set("Server", "iamkit-s3-emulator")
+	s.mu.Lock()
+	s.calls[op]++
+	s.mu.Unlock()
 
 	if f, ok := s.Faults.Next("S3/" + op); ok {
 		if done := s.applyFault(q, f); done {

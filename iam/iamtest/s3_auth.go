@@ -81,7 +81,7 @@ func (s *S3Server) authenticate(r *http.Request, now time.Time) (*s3Auth, *s3Err
 	if serr != nil {
 		return nil, serr
 	}
-	if serr := s.verifySignature(r, sig, hash, key.Secret); serr != nil {
+	if serr := s.verifySignature(r, sig, hash, key.Secret.Reveal()); serr != nil {
 		return nil, serr
 	}
 	return &s3Auth{Key: key, Sig: sig, PayloadHash: hash}, nil
@@ -168,7 +168,7 @@ func (s *S3Server) lookupKey(id string, now time.Time) (S3Key, *s3Error) {
 		return key, errS3(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
 	}
 	if !key.ExpiresAt.IsZero() && !now.Before(key.ExpiresAt) {
-		if key.SessionToken != "" {
+		if !key.SessionToken.IsZero() {
 			// AWS S3 answers ExpiredToken with 400 Bad Request.
 			return key, errS3(400, "ExpiredToken", "The provided token has expired.")
 		}
@@ -185,11 +185,11 @@ func checkSessionToken(r *http.Request, sig *sigv4verify.Signature, key S3Key) *
 		tok = sig.SecurityToken
 	}
 	switch {
-	case key.SessionToken != "" && tok == "":
+	case !key.SessionToken.IsZero() && tok == "":
 		return errS3(403, "InvalidToken", "The request signed with temporary credentials has no X-Amz-Security-Token.")
-	case key.SessionToken != "" && !hmac.Equal([]byte(tok), []byte(key.SessionToken)):
+	case !key.SessionToken.IsZero() && !hmac.Equal([]byte(tok), []byte(key.SessionToken.Reveal())):
 		return errS3(400, "InvalidToken", "The provided token is malformed or otherwise invalid.")
-	case key.SessionToken == "" && tok != "":
+	case key.SessionToken.IsZero() && tok != "":
 		return errS3(400, "InvalidToken", "The provided token is malformed or otherwise invalid.")
 	}
 	return nil

@@ -48,7 +48,7 @@ func (s *S3Server) readBody(r *http.Request, a *s3Auth, op string) (*s3Body, *s3
 	if streaming {
 		var chain *sigv4verify.ChunkChain
 		if a.PayloadHash != streamingUnsignedTrail {
-			chain = sigv4verify.NewChunkChain(a.Sig, a.Key.Secret, &s.keyCache)
+			chain = sigv4verify.NewChunkChain(a.Sig, a.Key.Secret.Reveal(), &s.keyCache)
 		}
 		cb, err := decodeAWSChunked(r.Body, chain, a.PayloadHash != streamingSigned, s.maxObject)
 		if serr := chunkedError(err); serr != nil {

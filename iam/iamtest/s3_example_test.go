@@ -11,22 +11,28 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/iamkit/iamkit/credentials/s3client"
+	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 )
 
 // The S3 emulator accepts requests signed with the keys in its registry
 // (key emulators put the keys they mint there) and refuses the others as
-// S3 does.
+// S3 does. ClientOptions points an s3client at it.
 func ExampleNewS3Server() {
-	srv := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Region = "ru-central1" })
+	srv, err := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Region = "ru-central1" })
+	if err != nil {
+		panic(err)
+	}
 	defer srv.Close()
-	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "YCAJEexample", Secret: "YCexample-secret", Active: true})
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "YCAJEexample", Secret: iam.NewSecret("YCexample-secret"), Active: true})
 
 	client := func(secret string) *s3.Client {
-		return s3.New(s3.Options{
-			Region: "ru-central1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
-			Credentials: awscreds.NewStaticCredentialsProvider("YCAJEexample", secret, ""),
-		})
+		c, err := s3client.New(iam.Yandex, "", awscreds.NewStaticCredentialsProvider("YCAJEexample", secret, ""), srv.ClientOptions())
+		if err != nil {
+			panic(err)
+		}
+		return c
 	}
 	ctx := context.Background()
 	good := client("YCexample-secret")
@@ -37,9 +43,9 @@ func ExampleNewS3Server() {
 		panic(err)
 	}
 	b, _ := srv.Object("example", "a.txt")
-	fmt.Println(string(b))
+	fmt.Println(string(b), srv.Calls("PutObject"), srv.Calls(""))
 
-	_, err := client("wrong-secret").ListBuckets(ctx, &s3.ListBucketsInput{})
+	_, err = client("wrong-secret").ListBuckets(ctx, &s3.ListBucketsInput{})
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		fmt.Println(ae.ErrorCode())
@@ -50,7 +56,7 @@ func ExampleNewS3Server() {
 		fmt.Println(ae.ErrorCode())
 	}
 	// Output:
-	// hi
+	// hi 1 2
 	// SignatureDoesNotMatch
 	// InvalidAccessKeyId
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 )
 
@@ -21,9 +22,9 @@ const mib = 1 << 20
 
 func newMultipartServer(t *testing.T) (*iamtest.S3Server, *s3.Client) {
 	t.Helper()
-	srv := iamtest.NewS3Server()
+	srv := startS3(t)
 	t.Cleanup(srv.Close)
-	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDMULTIPART0000001", Secret: "multipart-secret", Active: true})
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDMULTIPART0000001", Secret: iam.NewSecret("multipart-secret"), Active: true})
 	c := newS3Client(srv, "eu-west-2", "AKIDMULTIPART0000001", "multipart-secret", "")
 	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("mp-bucket")}); err != nil {
 		t.Fatal(err)

@@ -15,14 +15,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 )
 
 func newObjectsServer(t *testing.T, optFns ...func(*iamtest.S3Options)) (*iamtest.S3Server, *s3.Client) {
 	t.Helper()
-	srv := iamtest.NewS3Server(optFns...)
+	srv := startS3(t, optFns...)
 	t.Cleanup(srv.Close)
-	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDOBJECTS000000001", Secret: "objects-secret", Active: true})
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDOBJECTS000000001", Secret: iam.NewSecret("objects-secret"), Active: true})
 	c := newS3Client(srv, "eu-west-2", "AKIDOBJECTS000000001", "objects-secret", "")
 	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String("objects")}); err != nil {
 		t.Fatal(err)

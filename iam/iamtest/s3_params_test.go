@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 )
 
@@ -19,9 +20,9 @@ var paramKeys = []string{"a/one.txt", "a/sub/x", "a/two words.txt", "b/ünïcode
 
 func newParamsServer(t *testing.T) (*iamtest.S3Server, *s3.Client) {
 	t.Helper()
-	srv := iamtest.NewS3Server()
+	srv := startS3(t)
 	t.Cleanup(srv.Close)
-	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDPARAMS0000000001", Secret: "params-secret", Active: true})
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDPARAMS0000000001", Secret: iam.NewSecret("params-secret"), Active: true})
 	c := newS3Client(srv, "eu-north1", "AKIDPARAMS0000000001", "params-secret", "")
 	ctx := context.Background()
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("params")}); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/internal/sigv4verify"
 )
@@ -338,9 +339,9 @@ func TestS3Checksums(t *testing.T) {
 // the checksums it sends when asked (CRC32 and SHA256 up, validated
 // down).
 func TestS3DefaultSDKChecksums(t *testing.T) {
-	srv := iamtest.NewS3Server()
+	srv := startS3(t)
 	defer srv.Close()
-	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDDEFAULTS00000001", Secret: "defaults-secret", Active: true})
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDDEFAULTS00000001", Secret: iam.NewSecret("defaults-secret"), Active: true})
 	c := s3.New(s3.Options{Region: "eu-west-2", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true, RetryMaxAttempts: 1,
 		Credentials: awscreds.NewStaticCredentialsProvider("AKIDDEFAULTS00000001", "defaults-secret", "")})
 	ctx := context.Background()

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 )
 
@@ -43,9 +44,9 @@ func plainDo(t *testing.T, method, u string, body []byte) (int, string, string, 
 // to another key or tampered with, both auth mechanisms at once).
 func TestS3PresignedURLs(t *testing.T) {
 	clk := iamtest.NewFakeClock(time.Now())
-	srv := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Clock = clk })
+	srv := startS3(t, func(o *iamtest.S3Options) { o.Clock = clk })
 	defer srv.Close()
-	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDPRESIGN000000001", Secret: "presign-secret", Active: true})
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDPRESIGN000000001", Secret: iam.NewSecret("presign-secret"), Active: true})
 	c := newS3Client(srv, "eu-west-2", "AKIDPRESIGN000000001", "presign-secret", "")
 	ctx := context.Background()
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("presigned")}); err != nil {
@@ -139,9 +140,9 @@ func TestS3PresignedURLs(t *testing.T) {
 // credentials carries X-Amz-Security-Token in its query, and it is
 // checked.
 func TestS3PresignedWithSessionToken(t *testing.T) {
-	srv := iamtest.NewS3Server()
+	srv := startS3(t)
 	defer srv.Close()
-	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "ASIAPRESIGN000000001", Secret: "temp-secret", SessionToken: "tok.1", Active: true, ExpiresAt: time.Now().Add(time.Hour)})
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "ASIAPRESIGN000000001", Secret: iam.NewSecret("temp-secret"), SessionToken: iam.NewSecret("tok.1"), Active: true, ExpiresAt: time.Now().Add(time.Hour)})
 	ctx := context.Background()
 	c := newS3Client(srv, "eu-west-2", "ASIAPRESIGN000000001", "temp-secret", "tok.1")
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("presigned")}); err != nil {

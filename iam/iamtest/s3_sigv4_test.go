@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/internal/sigv4verify"
 )
@@ -23,9 +24,9 @@ const (
 
 func newSigServer(t *testing.T) *iamtest.S3Server {
 	t.Helper()
-	srv := iamtest.NewS3Server()
+	srv := startS3(t)
 	t.Cleanup(srv.Close)
-	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: sigAKID, Secret: sigSecret, Active: true})
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: sigAKID, Secret: iam.NewSecret(sigSecret), Active: true})
 	return srv
 }
 
@@ -221,10 +222,10 @@ func TestS3AuthorizationForms(t *testing.T) {
 // SignatureDoesNotMatch does not carry the session token (header or
 // presigned query) back in an error body that tests print.
 func TestS3MismatchHidesSessionToken(t *testing.T) {
-	srv := iamtest.NewS3Server()
+	srv := startS3(t)
 	defer srv.Close()
 	const token = "session-token-canary-1234"
-	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: sigAKID, Secret: sigSecret, SessionToken: token, Active: true, ExpiresAt: time.Now().Add(time.Hour)})
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: sigAKID, Secret: iam.NewSecret(sigSecret), SessionToken: iam.NewSecret(token), Active: true, ExpiresAt: time.Now().Add(time.Hour)})
 	req := newReq(t, http.MethodGet, srv.URL+"/", nil)
 	req.Header.Set("X-Amz-Security-Token", token)
 	signS3(t, req, sha256Hex(nil), "x-amz-security-token")

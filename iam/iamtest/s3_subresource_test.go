@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/iamkit/iamkit/iam"
 )
 
 // s3Subresources are the S3 sub-resources (and the multipart parameters)
@@ -139,9 +140,12 @@ func signedS3(t *testing.T, method, url, body string, header http.Header) (*http
 // PUT ?tagging replaced it, DELETE ?cors deleted the bucket, PUT
 // ?versioning created one, GET ?tagging returned the object).
 func TestS3SubresourcesAreNotImplemented(t *testing.T) {
-	srv := NewS3Server()
+	srv, err := NewS3Server()
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer srv.Close()
-	srv.Registry.PutS3Key(S3Key{AccessKeyID: "GOOD", Secret: "good-secret", Active: true})
+	srv.Registry.PutS3Key(S3Key{AccessKeyID: "GOOD", Secret: iam.NewSecret("good-secret"), Active: true})
 	for _, p := range []string{"/bucket-one", "/bucket-one/obj", "/bucket-one/dir/obj", "/bucket-empty"} {
 		body := ""
 		if strings.Count(p, "/") > 1 {

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
+	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 )
 
@@ -46,9 +47,9 @@ func apiCode(err error) string {
 }
 
 func TestS3ServerOperations(t *testing.T) {
-	srv := iamtest.NewS3Server()
+	srv := startS3(t)
 	defer srv.Close()
-	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDGOOD000000000001", Secret: "s3cr3t/with+chars", Active: true})
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "AKIDGOOD000000000001", Secret: iam.NewSecret("s3cr3t/with+chars"), Active: true})
 	c := newS3Client(srv, "eu-north1", "AKIDGOOD000000000001", "s3cr3t/with+chars", "")
 	ctx := context.Background()
 
@@ -138,18 +139,18 @@ func TestS3ServerOperations(t *testing.T) {
 func TestS3ServerAuthentication(t *testing.T) {
 	clk := iamtest.NewFakeClock(time.Now())
 	reg := iamtest.NewRegistry()
-	srv := iamtest.NewS3Server(func(o *iamtest.S3Options) {
+	srv := startS3(t, func(o *iamtest.S3Options) {
 		o.Registry = reg
 		o.Clock = clk
 		o.Region = "ru-central1"
 	})
 	defer srv.Close()
-	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "GOOD", Secret: "good-secret", Active: true})
-	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "OFF", Secret: "off-secret", Active: false})
-	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "TEMP", Secret: "temp-secret", SessionToken: "s1.session", Active: true, ExpiresAt: clk.Now().Add(time.Hour)})
-	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "OLD", Secret: "old-secret", SessionToken: "s1.old", Active: true, ExpiresAt: clk.Now().Add(-time.Second)})
-	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "GONE", Secret: "gone-secret", Active: true, ExpiresAt: clk.Now().Add(-time.Second)})
-	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "DELETED", Secret: "deleted-secret", Active: true})
+	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "GOOD", Secret: iam.NewSecret("good-secret"), Active: true})
+	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "OFF", Secret: iam.NewSecret("off-secret"), Active: false})
+	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "TEMP", Secret: iam.NewSecret("temp-secret"), SessionToken: iam.NewSecret("s1.session"), Active: true, ExpiresAt: clk.Now().Add(time.Hour)})
+	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "OLD", Secret: iam.NewSecret("old-secret"), SessionToken: iam.NewSecret("s1.old"), Active: true, ExpiresAt: clk.Now().Add(-time.Second)})
+	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "GONE", Secret: iam.NewSecret("gone-secret"), Active: true, ExpiresAt: clk.Now().Add(-time.Second)})
+	reg.PutS3Key(iamtest.S3Key{AccessKeyID: "DELETED", Secret: iam.NewSecret("deleted-secret"), Active: true})
 	reg.DeleteS3Key("DELETED")
 
 	tests := []struct {
@@ -207,9 +208,9 @@ func signedRequest(t *testing.T, url, method, body, payloadHash string) *http.Re
 }
 
 func TestS3ServerPayloadHash(t *testing.T) {
-	srv := iamtest.NewS3Server()
+	srv := startS3(t)
 	defer srv.Close()
-	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "GOOD", Secret: "good-secret", Active: true})
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "GOOD", Secret: iam.NewSecret("good-secret"), Active: true})
 	do := func(r *http.Request) (int, string) {
 		resp, err := http.DefaultClient.Do(r)
 		if err != nil {
@@ -264,9 +265,9 @@ func TestS3ServerPayloadHash(t *testing.T) {
 }
 
 func TestS3ServerFaults(t *testing.T) {
-	srv := iamtest.NewS3Server()
+	srv := startS3(t)
 	defer srv.Close()
-	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "GOOD", Secret: "good-secret", Active: true})
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "GOOD", Secret: iam.NewSecret("good-secret"), Active: true})
 	c := newS3Client(srv, "eu-west-2", "GOOD", "good-secret", "")
 	ctx := context.Background()
 	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultStatus, Match: "S3/CreateBucket", Status: 503})
@@ -333,8 +334,8 @@ func emulatorGoroutines() []string {
 // goroutine of the emulator behind.
 func TestS3ServerCloseReleasesHeldRequests(t *testing.T) {
 	clk := iamtest.NewFakeClock(time.Now())
-	srv := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Clock = clk })
-	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "GOOD", Secret: "good-secret", Active: true})
+	srv := startS3(t, func(o *iamtest.S3Options) { o.Clock = clk })
+	srv.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: "GOOD", Secret: iam.NewSecret("good-secret"), Active: true})
 	c := newS3Client(srv, "eu-west-2", "GOOD", "good-secret", "")
 	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultHang, Match: "S3/ListBuckets"})
 	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultLatency, Match: "S3/ListBuckets", Delay: time.Hour}) // on the fake clock

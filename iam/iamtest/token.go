@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/clock"
 )
@@ -45,6 +45,11 @@ const maxTokenRequestBytes = 64 << 10
 // TokenServerOptions configure [NewNebiusTokenServer] and
 // [NewYandexTokenServer].
 type TokenServerOptions struct {
+	// Addr is the listen address, host:port (default [DefaultAddr]). The
+	// host must be a loopback address or "localhost": the emulator issues
+	// tokens to any JWT signed with a key a test registered, so it never
+	// listens on another interface. Port 0 picks a free port.
+	Addr string
 	// Registry holds the public keys JWTs are verified against and records
 	// the tokens issued. Share one with the key emulators (which register
 	// the keys they create) and with the emulators that check bearer
@@ -54,13 +59,43 @@ type TokenServerOptions struct {
 	// issued tokens expire on it, and FaultLatency waits on it. Default:
 	// the system clock.
 	Clock iam.Clock
-	// TokenLifetime is the lifetime of issued tokens. Default
-	// [DefaultTokenLifetime].
+	// TokenLifetime is the lifetime of issued tokens. Default (0)
+	// [DefaultTokenLifetime]; a negative value is refused.
 	TokenLifetime time.Duration
 	// MaxJWTTTL is the longest accepted JWT lifetime (exp - iat; for a
-	// Nebius JWT without iat, exp - now). Default [DefaultNebiusMaxJWTTTL]
-	// or [DefaultYandexMaxJWTTTL].
+	// Nebius JWT without iat, exp - now). Default (0)
+	// [DefaultNebiusMaxJWTTTL] or [DefaultYandexMaxJWTTTL]; a negative
+	// value is refused.
 	MaxJWTTTL time.Duration
+}
+
+// validate refuses options the emulators cannot honour (the listen
+// address is checked when listening).
+func (o *TokenServerOptions) validate() error {
+	switch {
+	case o.TokenLifetime < 0:
+		return fmt.Errorf("iamtest: option TokenLifetime %s is negative", o.TokenLifetime)
+	case o.MaxJWTTTL < 0:
+		return fmt.Errorf("iamtest: option MaxJWTTTL %s is negative", o.MaxJWTTTL)
+	}
+	return nil
+}
+
+// setDefaults fills what the options leave zero; the constructors call it
+// on their own copy.
+func (o *TokenServerOptions) setDefaults(maxJWTTTL time.Duration) {
+	if o.Addr == "" {
+		o.Addr = DefaultAddr
+	}
+	if o.Registry == nil {
+		o.Registry = NewRegistry()
+	}
+	if o.TokenLifetime == 0 {
+		o.TokenLifetime = DefaultTokenLifetime
+	}
+	if o.MaxJWTTTL == 0 {
+		o.MaxJWTTTL = maxJWTTTL
+	}
 }
 
 // tokenServer is what the two token emulators share: the listener, faults,
@@ -70,6 +105,7 @@ type tokenServer struct {
 	registry  *Registry
 	faults    *Faults
 	clock     iam.Clock
+	given     iam.Clock // Options.Clock, nil when unset
 	lifetime  time.Duration
 	maxTTL    time.Duration
 	exchanges atomic.Int64
@@ -77,32 +113,60 @@ type tokenServer struct {
 	once      sync.Once
 }
 
-func newTokenServer(kind string, o TokenServerOptions, defaultTTL time.Duration, h http.Handler) *tokenServer {
+// newTokenServer applies optFns to a zero TokenServerOptions (nil
+// functions are skipped), checks the result and starts the emulator named
+// kind on its Addr.
+func newTokenServer(kind string, optFns []func(*TokenServerOptions), defaultTTL time.Duration, h http.Handler) (*tokenServer, error) {
+	var o TokenServerOptions
+	for _, fn := range optFns {
+		if fn != nil {
+			fn(&o)
+		}
+	}
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	o.setDefaults(defaultTTL)
+	l, err := listen(kind+" token", o.Addr)
+	if err != nil {
+		return nil, err
+	}
 	s := &tokenServer{
 		registry: o.Registry,
 		faults:   &Faults{},
 		clock:    clock.Or(o.Clock),
+		given:    o.Clock,
 		lifetime: o.TokenLifetime,
 		maxTTL:   o.MaxJWTTTL,
 		closed:   make(chan struct{}),
 	}
-	if s.registry == nil {
-		s.registry = NewRegistry()
-	}
-	if s.lifetime <= 0 {
-		s.lifetime = DefaultTokenLifetime
-	}
-	if s.maxTTL <= 0 {
-		s.maxTTL = defaultTTL
-	}
 	s.srv = httptest.NewUnstartedServer(h)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(fmt.Sprintf("iamtest: %s token emulator cannot listen on 127.0.0.1: %v", kind, err))
-	}
 	s.srv.Listener = l
 	s.srv.Start()
-	return s
+	return s, nil
+}
+
+// addr is the host:port the emulator listens on.
+func (s *tokenServer) addr() string { return s.srv.Listener.Addr().String() }
+
+// calls counts the exchanges for method, the emulator's one operation
+// (its path) or "" for all; any other method has none.
+func (s *tokenServer) calls(path, method string) int {
+	if method != "" && method != path {
+		return 0
+	}
+	return int(s.exchanges.Load())
+}
+
+// serviceAccountOptions points a service-account token source at the
+// emulator.
+func (s *tokenServer) serviceAccountOptions(url string) func(*auth.ServiceAccountOptions) {
+	return func(o *auth.ServiceAccountOptions) {
+		o.Endpoint = url
+		if s.given != nil {
+			o.Clock = s.given
+		}
+	}
 }
 
 func (s *tokenServer) close() {
@@ -172,13 +236,17 @@ func (s *tokenServer) wait(ctx context.Context, d time.Duration) bool {
 	return clock.Wait(ctx, s.clock, d, s.closed)
 }
 
-// issue mints an opaque token with prefix, records it and returns it with
-// its expiry.
-func (s *tokenServer) issue(prefix, issuer, subject string) (string, time.Time) {
+// issue mints an opaque token with prefix, valid for ttl (the emulator's
+// token lifetime when ttl <= 0), records it and returns it with its
+// expiry.
+func (s *tokenServer) issue(prefix, issuer, subject string, ttl time.Duration) (string, time.Time) {
+	if ttl <= 0 {
+		ttl = s.lifetime
+	}
 	var b [32]byte
 	_, _ = rand.Read(b[:])
 	tok := prefix + base64.RawURLEncoding.EncodeToString(b[:])
-	exp := s.clock.Now().Add(s.lifetime)
+	exp := s.clock.Now().Add(ttl)
 	s.registry.PutToken(tok, IssuedToken{Subject: subject, Issuer: issuer, ExpiresAt: exp})
 	return tok, exp
 }

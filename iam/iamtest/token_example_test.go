@@ -1,9 +1,9 @@
 package iamtest_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/json"
 	"fmt"
 	"log"
 	"net/http"
@@ -20,10 +20,13 @@ import (
 // emulators sharing the Registry accept it. Faults make the exchange fail
 // on demand.
 func ExampleNewNebiusTokenServer() {
-	emu := iamtest.NewNebiusTokenServer()
+	emu, err := iamtest.NewNebiusTokenServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer emu.Close()
 
-	tok := emu.IssueToken("serviceaccount-e00xyz")
+	tok := emu.IssueToken("serviceaccount-e00xyz", time.Hour)
 	sub, ok := emu.Registry.ValidateToken(tok, "nebius", time.Now())
 	fmt.Println(strings.HasPrefix(tok, "v1."), sub, ok)
 
@@ -33,16 +36,20 @@ func ExampleNewNebiusTokenServer() {
 		log.Fatal(err)
 	}
 	resp.Body.Close()
-	fmt.Println(resp.StatusCode, resp.Header.Get("Retry-After"), emu.Exchanges())
+	fmt.Println(resp.StatusCode, resp.Header.Get("Retry-After"), emu.Calls(iamtest.NebiusTokenPath))
 	// Output:
 	// true serviceaccount-e00xyz true
 	// 503 1 1
 }
 
 // The Yandex emulator verifies a PS256 JWT against the registered public
-// key and answers as Yandex Cloud does.
+// key and answers as Yandex Cloud does. ServiceAccountOptions points a
+// token source at it.
 func ExampleNewYandexTokenServer() {
-	emu := iamtest.NewYandexTokenServer()
+	emu, err := iamtest.NewYandexTokenServer()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer emu.Close()
 
 	pk, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -54,25 +61,16 @@ func ExampleNewYandexTokenServer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	signer, err := yandexauth.NewSigner(key)
+	ts, err := yandexauth.ServiceAccount(key, emu.ServiceAccountOptions())
 	if err != nil {
 		log.Fatal(err)
 	}
-	jwt, err := signer.SignJWT(time.Now())
+	defer ts.Close()
+	tok, err := ts.AccessToken(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	body, _ := json.Marshal(map[string]string{"jwt": jwt.Reveal()})
-	resp, err := http.Post(emu.URL, "application/json", strings.NewReader(string(body)))
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out struct{ IAMToken, ExpiresAt string }
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		log.Fatal(err)
-	}
-	sub, ok := emu.Registry.ValidateToken(out.IAMToken, "yandex", time.Now())
-	fmt.Println(resp.StatusCode, strings.HasPrefix(out.IAMToken, "t1."), sub, ok)
-	// Output: 200 true ajesa true
+	sub, ok := emu.Registry.ValidateToken(tok.Value.Reveal(), "yandex", time.Now())
+	fmt.Println(strings.HasPrefix(tok.Value.Reveal(), "t1."), sub, ok, emu.Calls(iamtest.YandexTokenPath))
+	// Output: true ajesa true 1
 }

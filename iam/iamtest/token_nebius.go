@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/iamkit/iamkit/auth"
 )
 
 // Nebius token-exchange constants the emulator checks.
@@ -47,6 +49,8 @@ type NebiusTokenServer struct {
 	// URL is the full exchange endpoint, e.g.
 	// "http://127.0.0.1:41234/oauth2/token/exchange".
 	URL string
+	// Addr is the host:port the emulator listens on.
+	Addr string
 	// Registry verifies JWTs and records issued tokens.
 	Registry *Registry
 	// Faults injects failures; the operation name is [NebiusTokenPath].
@@ -55,36 +59,52 @@ type NebiusTokenServer struct {
 	s *tokenServer
 }
 
-// NewNebiusTokenServer starts a Nebius token-exchange emulator on a
-// loopback port. Close it when done.
-func NewNebiusTokenServer(optFns ...func(*TokenServerOptions)) *NebiusTokenServer {
-	var o TokenServerOptions
-	for _, fn := range optFns {
-		if fn != nil {
-			fn(&o)
-		}
-	}
+// NewNebiusTokenServer starts a Nebius token-exchange emulator on
+// TokenServerOptions.Addr (default a free port on 127.0.0.1). It returns
+// an error for an address that is not loopback, a negative TokenLifetime
+// or MaxJWTTTL, or a failure to listen. Nil option functions are skipped.
+// Close it when done.
+func NewNebiusTokenServer(optFns ...func(*TokenServerOptions)) (*NebiusTokenServer, error) {
 	n := &NebiusTokenServer{}
-	n.s = newTokenServer("Nebius", o, DefaultNebiusMaxJWTTTL, http.HandlerFunc(n.serveHTTP))
-	n.URL = n.s.srv.URL + NebiusTokenPath
-	n.Registry = n.s.registry
-	n.Faults = n.s.faults
-	return n
+	s, err := newTokenServer("Nebius", optFns, DefaultNebiusMaxJWTTTL, http.HandlerFunc(n.serveHTTP))
+	if err != nil {
+		return nil, err
+	}
+	n.s = s
+	n.Addr = s.addr()
+	n.URL = s.srv.URL + NebiusTokenPath
+	n.Registry = s.registry
+	n.Faults = s.faults
+	return n, nil
 }
 
 // Close shuts the emulator down. It releases requests held by FaultHang
 // or FaultLatency and waits for every handler to return.
 func (n *NebiusTokenServer) Close() { n.s.close() }
 
-// Exchanges returns how many exchange requests arrived (answered or
-// failed, faults included).
-func (n *NebiusTokenServer) Exchanges() int { return int(n.s.exchanges.Load()) }
+// Calls returns how many exchange requests arrived (answered or failed,
+// faults included) for method: the emulator's one operation,
+// [NebiusTokenPath], or "" for all. Any other method has none.
+func (n *NebiusTokenServer) Calls(method string) int { return n.s.calls(NebiusTokenPath, method) }
 
 // IssueToken mints a token for subject without an exchange, as if subject
-// had exchanged a JWT, and returns it.
-func (n *NebiusTokenServer) IssueToken(subject string) string {
-	tok, _ := n.s.issue("v1.", "nebius", subject)
+// had exchanged a JWT, valid for ttl on the emulator's clock
+// (TokenServerOptions.TokenLifetime when ttl <= 0), and returns it. The
+// emulators that check bearer tokens against the same [Registry] accept
+// it.
+func (n *NebiusTokenServer) IssueToken(subject string, ttl time.Duration) string {
+	tok, _ := n.s.issue("v1.", "nebius", subject, ttl)
 	return tok
+}
+
+// ServiceAccountOptions returns an option for nebiusauth.ServiceAccount
+// that points the token source at the emulator, as
+// httptest.Server.Client does for a test server: Endpoint (the
+// emulator's URL) and, when TokenServerOptions.Clock was set, Clock, so
+// that the JWTs are signed on the time the emulator checks them against.
+// Options given after it override it.
+func (n *NebiusTokenServer) ServiceAccountOptions() func(*auth.ServiceAccountOptions) {
+	return n.s.serviceAccountOptions(n.URL)
 }
 
 type nebiusErrorBody struct {
@@ -143,7 +163,7 @@ func (n *NebiusTokenServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeTokenJSON(w, http.StatusUnauthorized, nebiusErrorBody{"invalid_grant", jerr.msg})
 		return
 	}
-	tok, _ := n.s.issue("v1.", "nebius", v.serviceAccountID)
+	tok, _ := n.s.issue("v1.", "nebius", v.serviceAccountID, 0)
 	writeTokenJSON(w, http.StatusOK, struct {
 		AccessToken     string `json:"access_token"`
 		IssuedTokenType string `json:"issued_token_type"`

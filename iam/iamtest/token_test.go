@@ -77,8 +77,8 @@ func tokenSetup(t *testing.T) (*iamtest.NebiusTokenServer, *iamtest.YandexTokenS
 	reg := iamtest.NewRegistry()
 	reg.PutPublicKey(iamtest.PublicKey{KeyID: tokKID, ServiceAccountID: tokSA, Key: &key.PublicKey})
 	opts := func(o *iamtest.TokenServerOptions) { o.Registry = reg; o.Clock = clk }
-	n := iamtest.NewNebiusTokenServer(opts)
-	y := iamtest.NewYandexTokenServer(opts)
+	n := startNebius(t, opts)
+	y := startYandex(t, opts)
 	t.Cleanup(n.Close)
 	t.Cleanup(y.Close)
 	return n, y, clk
@@ -183,8 +183,8 @@ func TestNebiusTokenServerExchange(t *testing.T) {
 	if _, ok := n.Registry.ValidateToken(tok, "nebius", clk.Now()); ok {
 		t.Error("token still valid after its lifetime")
 	}
-	if n.Exchanges() != 1 {
-		t.Errorf("Exchanges = %d, want 1", n.Exchanges())
+	if n.Calls(iamtest.NebiusTokenPath) != 1 {
+		t.Errorf("Calls = %d, want 1", n.Calls(iamtest.NebiusTokenPath))
 	}
 }
 
@@ -277,8 +277,8 @@ func TestNebiusTokenServerRejects(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
-	if n.Exchanges() != len(tests)+2 {
-		t.Errorf("Exchanges = %d, want %d", n.Exchanges(), len(tests)+2)
+	if n.Calls(iamtest.NebiusTokenPath) != len(tests)+2 {
+		t.Errorf("Calls = %d, want %d", n.Calls(iamtest.NebiusTokenPath), len(tests)+2)
 	}
 }
 
@@ -324,8 +324,8 @@ func TestYandexTokenServerExchange(t *testing.T) {
 			t.Errorf("%s: ValidateToken = %q, %v", name, sub, ok)
 		}
 	}
-	if y.Exchanges() != 4 {
-		t.Errorf("Exchanges = %d, want 4", y.Exchanges())
+	if y.Calls(iamtest.YandexTokenPath) != 4 {
+		t.Errorf("Calls = %d, want 4", y.Calls(iamtest.YandexTokenPath))
 	}
 }
 
@@ -386,7 +386,7 @@ func TestYandexTokenServerRejects(t *testing.T) {
 func TestTokenServerOptions(t *testing.T) {
 	key, _ := tokKeys(t)
 	clk := iamtest.NewFakeClock(tokT0)
-	n := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) {
+	n := startNebius(t, func(o *iamtest.TokenServerOptions) {
 		o.Clock = clk
 		o.TokenLifetime = time.Hour
 		o.MaxJWTTTL = time.Hour
@@ -399,13 +399,13 @@ func TestTokenServerOptions(t *testing.T) {
 	if a.status != 200 || a.body["expires_in"] != float64(3600) {
 		t.Fatalf("status %d: %s", a.status, a.raw)
 	}
-	tok := n.IssueToken("serviceaccount-direct")
+	tok := n.IssueToken("serviceaccount-direct", 0)
 	if sub, ok := n.Registry.ValidateToken(tok, "nebius", clk.Now()); !ok || sub != "serviceaccount-direct" || !strings.HasPrefix(tok, "v1.") {
 		t.Errorf("IssueToken: %q validates as %q, %v", tok, sub, ok)
 	}
-	y := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Clock = clk })
+	y := startYandex(t, func(o *iamtest.TokenServerOptions) { o.Clock = clk })
 	defer y.Close()
-	ytok := y.IssueToken("ajesa")
+	ytok := y.IssueToken("ajesa", 0)
 	if sub, ok := y.Registry.ValidateToken(ytok, "yandex", clk.Now()); !ok || sub != "ajesa" || !strings.HasPrefix(ytok, "t1.") {
 		t.Errorf("IssueToken: %q validates as %q, %v", ytok, sub, ok)
 	}
@@ -427,10 +427,10 @@ func emulators(t *testing.T) ([]emulator, *iamtest.FakeClock) {
 	n, y, clk := tokenSetup(t)
 	key, _ := tokKeys(t)
 	return []emulator{
-		{"nebius", n.URL, n.Faults, n.Exchanges, func() (string, string) {
+		{"nebius", n.URL, n.Faults, func() int { return n.Calls("") }, func() (string, string) {
 			return "application/x-www-form-urlencoded", nebiusForm(signJWT(t, jwt.SigningMethodRS256, key, tokKID, nebiusClaims(clk.Now()))).Encode()
 		}},
-		{"yandex", y.URL, y.Faults, y.Exchanges, func() (string, string) {
+		{"yandex", y.URL, y.Faults, func() int { return y.Calls("") }, func() (string, string) {
 			return "application/json", yandexBody(signJWT(t, jwt.SigningMethodPS256, key, tokKID, yandexClaims(clk.Now())))
 		}},
 	}, clk
@@ -559,10 +559,10 @@ func TestTokenServerCloseReleasesHungRequests(t *testing.T) {
 			closeFn  func()
 		)
 		if kind == "nebius" {
-			n := iamtest.NewNebiusTokenServer()
+			n := startNebius(t)
 			endpoint, fs, closeFn = n.URL, n.Faults, n.Close
 		} else {
-			y := iamtest.NewYandexTokenServer()
+			y := startYandex(t)
 			endpoint, fs, closeFn = y.URL, y.Faults, y.Close
 		}
 		fs.Add(iamtest.Fault{Kind: iamtest.FaultHang, Times: -1})

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/iamkit/iamkit/auth"
 )
 
 // Yandex token-exchange constants the emulator checks.
@@ -45,6 +47,8 @@ const (
 type YandexTokenServer struct {
 	// URL is the full endpoint, e.g. "http://127.0.0.1:41234/iam/v1/tokens".
 	URL string
+	// Addr is the host:port the emulator listens on.
+	Addr string
 	// Registry verifies JWTs and records issued tokens.
 	Registry *Registry
 	// Faults injects failures; the operation name is [YandexTokenPath].
@@ -53,36 +57,52 @@ type YandexTokenServer struct {
 	s *tokenServer
 }
 
-// NewYandexTokenServer starts a Yandex token emulator on a loopback port.
+// NewYandexTokenServer starts a Yandex token emulator on
+// TokenServerOptions.Addr (default a free port on 127.0.0.1). It returns
+// an error for an address that is not loopback, a negative TokenLifetime
+// or MaxJWTTTL, or a failure to listen. Nil option functions are skipped.
 // Close it when done.
-func NewYandexTokenServer(optFns ...func(*TokenServerOptions)) *YandexTokenServer {
-	var o TokenServerOptions
-	for _, fn := range optFns {
-		if fn != nil {
-			fn(&o)
-		}
-	}
+func NewYandexTokenServer(optFns ...func(*TokenServerOptions)) (*YandexTokenServer, error) {
 	y := &YandexTokenServer{}
-	y.s = newTokenServer("Yandex", o, DefaultYandexMaxJWTTTL, http.HandlerFunc(y.serveHTTP))
-	y.URL = y.s.srv.URL + YandexTokenPath
-	y.Registry = y.s.registry
-	y.Faults = y.s.faults
-	return y
+	s, err := newTokenServer("Yandex", optFns, DefaultYandexMaxJWTTTL, http.HandlerFunc(y.serveHTTP))
+	if err != nil {
+		return nil, err
+	}
+	y.s = s
+	y.Addr = s.addr()
+	y.URL = s.srv.URL + YandexTokenPath
+	y.Registry = s.registry
+	y.Faults = s.faults
+	return y, nil
 }
 
 // Close shuts the emulator down. It releases requests held by FaultHang
 // or FaultLatency and waits for every handler to return.
 func (y *YandexTokenServer) Close() { y.s.close() }
 
-// Exchanges returns how many token requests arrived (answered or failed,
-// faults included).
-func (y *YandexTokenServer) Exchanges() int { return int(y.s.exchanges.Load()) }
+// Calls returns how many token requests arrived (answered or failed,
+// faults included) for method: the emulator's one operation,
+// [YandexTokenPath], or "" for all. Any other method has none.
+func (y *YandexTokenServer) Calls(method string) int { return y.s.calls(YandexTokenPath, method) }
 
 // IssueToken mints an IAM token for subject without an exchange, as if
-// subject had exchanged a JWT, and returns it.
-func (y *YandexTokenServer) IssueToken(subject string) string {
-	tok, _ := y.s.issue("t1.", "yandex", subject)
+// subject had exchanged a JWT, valid for ttl on the emulator's clock
+// (TokenServerOptions.TokenLifetime when ttl <= 0), and returns it. The
+// emulators that check bearer tokens against the same [Registry] accept
+// it.
+func (y *YandexTokenServer) IssueToken(subject string, ttl time.Duration) string {
+	tok, _ := y.s.issue("t1.", "yandex", subject, ttl)
 	return tok
+}
+
+// ServiceAccountOptions returns an option for yandexauth.ServiceAccount
+// that points the token source at the emulator, as
+// httptest.Server.Client does for a test server: Endpoint (the
+// emulator's URL) and, when TokenServerOptions.Clock was set, Clock, so
+// that the JWTs are signed on the time the emulator checks them against.
+// Options given after it override it.
+func (y *YandexTokenServer) ServiceAccountOptions() func(*auth.ServiceAccountOptions) {
+	return y.s.serviceAccountOptions(y.URL)
 }
 
 type yandexRequestInfo struct {
@@ -166,7 +186,7 @@ func (y *YandexTokenServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeYandexError(w, http.StatusUnauthorized, 16, jerr.msg, reqID)
 		return
 	}
-	tok, exp := y.s.issue("t1.", "yandex", v.serviceAccountID)
+	tok, exp := y.s.issue("t1.", "yandex", v.serviceAccountID, 0)
 	writeTokenJSON(w, http.StatusOK, struct {
 		IAMToken  string `json:"iamToken"`
 		ExpiresAt string `json:"expiresAt"`

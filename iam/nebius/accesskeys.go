@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/iam"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/commonv1"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/iamv2"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv2"
 	"github.com/iamkit/iamkit/internal/paging"
 )
 
@@ -44,18 +44,10 @@ type CreateAccessKeyRequest struct {
 
 // AccessKeySecret is what GetSecret returns.
 type AccessKeySecret struct {
-	// AWSAccessKeyID is the key ID S3 clients send.
-	AWSAccessKeyID string
+	// AccessKeyID is the key ID S3 clients send (aws_access_key_id).
+	AccessKeyID string
 	// Secret is the secret access key.
 	Secret iam.Secret
-}
-
-// AccessKeyPage is one page of a list.
-type AccessKeyPage struct {
-	// Items are the keys of the page.
-	Items []*AccessKey
-	// NextPageToken fetches the next page; empty on the last page.
-	NextPageToken string
 }
 
 // UpdateAccessKeyRequest changes the mutable fields of an access key: its
@@ -65,6 +57,10 @@ type AccessKeyPage struct {
 type UpdateAccessKeyRequest struct {
 	// ID is the key to update; required.
 	ID string
+	// ParentID is the key's project, sent as metadata.parent_id; default:
+	// the client's ProjectID (not sent when both are empty). It must be
+	// the key's own project: a key does not move.
+	ParentID string
 	// Description, when not nil, is the new description ("" clears it).
 	Description *string
 	// Name, when not nil, is the new name ("" clears it).
@@ -105,8 +101,8 @@ func (a *AccessKeys) Create(ctx context.Context, req CreateAccessKeyRequest) (*A
 			return nil, leftBehind(err, op, key.ID, "created access key "+key.ID+" but could not read its secret")
 		}
 		key.Secret = sec.Secret
-		if key.AWSAccessKeyID == "" {
-			key.AWSAccessKeyID = sec.AWSAccessKeyID
+		if key.AccessKeyID == "" {
+			key.AccessKeyID = sec.AccessKeyID
 		}
 	}
 	return key, nil
@@ -156,7 +152,8 @@ func (a *AccessKeys) Get(ctx context.Context, id string) (*AccessKey, error) {
 	return accessKeyFromPB(resp), nil
 }
 
-// GetByAwsID returns the access key whose AWS access key ID is awsID.
+// GetByAwsID returns the access key whose AWS access key ID (its
+// AccessKeyID) is awsID.
 func (a *AccessKeys) GetByAwsID(ctx context.Context, awsID string) (*AccessKey, error) {
 	const op = akService + "GetByAwsId"
 	if awsID == "" {
@@ -180,11 +177,11 @@ func (a *AccessKeys) GetSecret(ctx context.Context, id string) (*AccessKeySecret
 	if err := a.c.invoke(ctx, call{op: op, method: iamv2.AccessKeyService_GetSecret_FullMethodName}, &iamv2.GetAccessKeySecretRequest{Id: id}, resp); err != nil {
 		return nil, err
 	}
-	return &AccessKeySecret{AWSAccessKeyID: resp.GetAwsAccessKeyId(), Secret: iam.NewSecret(resp.GetSecret())}, nil
+	return &AccessKeySecret{AccessKeyID: resp.GetAwsAccessKeyId(), Secret: iam.NewSecret(resp.GetSecret())}, nil
 }
 
 // ListPage returns one page of the access keys in a project.
-func (a *AccessKeys) ListPage(ctx context.Context, req ListRequest) (*AccessKeyPage, error) {
+func (a *AccessKeys) ListPage(ctx context.Context, req ListRequest) (*Page[*AccessKey], error) {
 	const op = akService + "List"
 	parent, err := a.c.parentID(op, req.ParentID)
 	if err != nil {
@@ -194,7 +191,7 @@ func (a *AccessKeys) ListPage(ctx context.Context, req ListRequest) (*AccessKeyP
 		return nil, err
 	}
 	resp := new(iamv2.ListAccessKeysResponse)
-	pbReq := &iamv2.ListAccessKeysRequest{ParentId: parent, PageSize: req.PageSize, PageToken: req.PageToken, Filter: req.Filter}
+	pbReq := &iamv2.ListAccessKeysRequest{ParentId: parent, PageSize: int64(req.PageSize), PageToken: req.PageToken, Filter: req.Filter}
 	if err := a.c.invoke(ctx, call{op: op, method: iamv2.AccessKeyService_List_FullMethodName}, pbReq, resp); err != nil {
 		return nil, err
 	}
@@ -216,7 +213,7 @@ func (a *AccessKeys) List(ctx context.Context, req ListRequest) iter.Seq2[*Acces
 }
 
 // ListByAccountPage returns one page of the access keys of an account.
-func (a *AccessKeys) ListByAccountPage(ctx context.Context, req ListByAccountRequest) (*AccessKeyPage, error) {
+func (a *AccessKeys) ListByAccountPage(ctx context.Context, req ListByAccountRequest) (*Page[*AccessKey], error) {
 	const op = akService + "ListByAccount"
 	if err := req.Account.validate(op, "Account"); err != nil {
 		return nil, err
@@ -225,7 +222,7 @@ func (a *AccessKeys) ListByAccountPage(ctx context.Context, req ListByAccountReq
 		return nil, err
 	}
 	resp := new(iamv2.ListAccessKeysResponse)
-	pbReq := &iamv2.ListAccessKeysByAccountRequest{Account: req.Account.toPB(), PageSize: req.PageSize, PageToken: req.PageToken, Filter: req.Filter}
+	pbReq := &iamv2.ListAccessKeysByAccountRequest{Account: req.Account.toPB(), PageSize: int64(req.PageSize), PageToken: req.PageToken, Filter: req.Filter}
 	if err := a.c.invoke(ctx, call{op: op, method: iamv2.AccessKeyService_ListByAccount_FullMethodName}, pbReq, resp); err != nil {
 		return nil, err
 	}
@@ -245,48 +242,140 @@ func (a *AccessKeys) ListByAccount(ctx context.Context, req ListByAccountRequest
 	})
 }
 
-// Update changes a key's description, name or labels and waits for the
-// operation. Only the fields set in req change.
-func (a *AccessKeys) Update(ctx context.Context, req UpdateAccessKeyRequest) (*Operation, error) {
+// Update changes a key's description, name or labels, waits for the
+// operation and returns the updated key. Only the fields set in req
+// change.
+func (a *AccessKeys) Update(ctx context.Context, req UpdateAccessKeyRequest) (*AccessKey, error) {
+	opn, err := a.StartUpdate(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return a.afterOperation(ctx, opn, req.ID, "")
+}
+
+// StartUpdate sends the Update request and returns its operation without
+// waiting for it.
+func (a *AccessKeys) StartUpdate(ctx context.Context, req UpdateAccessKeyRequest) (*Operation, error) {
 	const op = akService + "Update"
 	if req.ID == "" {
 		return nil, invalidArg(op, "access key ID is empty")
 	}
-	md, spec, mask := updateFields(req.ID, req.Name, req.Labels, req.Description)
+	md, spec, mask := updateFields(req.ID, a.c.updateParent(req.ParentID), req.Name, req.Labels, req.Description)
 	pbReq := &iamv2.UpdateAccessKeyRequest{Metadata: md, Spec: &iamv2.AccessKeySpec{Description: spec}}
-	return a.c.runOperation(ctx, call{op: op, method: iamv2.AccessKeyService_Update_FullMethodName, mutating: true, resetMask: mask}, pbReq)
+	return a.c.startOperation(ctx, call{op: op, method: iamv2.AccessKeyService_Update_FullMethodName, mutating: true, resetMask: mask}, pbReq)
 }
 
 // Delete deletes the access key id and waits for the operation.
-func (a *AccessKeys) Delete(ctx context.Context, id string) (*Operation, error) {
+func (a *AccessKeys) Delete(ctx context.Context, id string) error {
+	opn, err := a.StartDelete(ctx, id)
+	if err != nil {
+		return err
+	}
+	_, err = a.c.operations.Wait(ctx, opn)
+	return err
+}
+
+// StartDelete sends the Delete request for the access key id and returns
+// its operation without waiting for it.
+func (a *AccessKeys) StartDelete(ctx context.Context, id string) (*Operation, error) {
 	return a.byID(ctx, "Delete", iamv2.AccessKeyService_Delete_FullMethodName, id, &iamv2.DeleteAccessKeyRequest{Id: id})
 }
 
-// Activate activates the access key id and waits for the operation.
-func (a *AccessKeys) Activate(ctx context.Context, id string) (*Operation, error) {
+// Activate activates the access key id, waits for the operation and
+// returns the key.
+func (a *AccessKeys) Activate(ctx context.Context, id string) (*AccessKey, error) {
+	opn, err := a.StartActivate(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return a.afterOperation(ctx, opn, id, "")
+}
+
+// StartActivate sends the Activate request for the access key id and
+// returns its operation without waiting for it.
+func (a *AccessKeys) StartActivate(ctx context.Context, id string) (*Operation, error) {
 	return a.byID(ctx, "Activate", iamv2.AccessKeyService_Activate_FullMethodName, id, &iamv2.ActivateAccessKeyRequest{Id: id})
 }
 
-// Deactivate deactivates the access key id and waits for the operation.
-// S3 refuses an inactive key until it is activated again.
-func (a *AccessKeys) Deactivate(ctx context.Context, id string) (*Operation, error) {
+// Deactivate deactivates the access key id, waits for the operation and
+// returns the key. S3 refuses an inactive key until it is activated again.
+func (a *AccessKeys) Deactivate(ctx context.Context, id string) (*AccessKey, error) {
+	opn, err := a.StartDeactivate(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return a.afterOperation(ctx, opn, id, "")
+}
+
+// StartDeactivate sends the Deactivate request for the access key id and
+// returns its operation without waiting for it.
+func (a *AccessKeys) StartDeactivate(ctx context.Context, id string) (*Operation, error) {
 	return a.byID(ctx, "Deactivate", iamv2.AccessKeyService_Deactivate_FullMethodName, id, &iamv2.DeactivateAccessKeyRequest{Id: id})
 }
 
-// DeleteByAwsID deletes the access key whose AWS access key ID is awsID.
-func (a *AccessKeys) DeleteByAwsID(ctx context.Context, awsID string) (*Operation, error) {
+// DeleteByAwsID deletes the access key whose AWS access key ID is awsID
+// and waits for the operation.
+func (a *AccessKeys) DeleteByAwsID(ctx context.Context, awsID string) error {
+	opn, err := a.StartDeleteByAwsID(ctx, awsID)
+	if err != nil {
+		return err
+	}
+	_, err = a.c.operations.Wait(ctx, opn)
+	return err
+}
+
+// StartDeleteByAwsID sends the DeleteByAwsId request and returns its
+// operation without waiting for it.
+func (a *AccessKeys) StartDeleteByAwsID(ctx context.Context, awsID string) (*Operation, error) {
 	return a.byAwsID(ctx, "DeleteByAwsId", iamv2.AccessKeyService_DeleteByAwsId_FullMethodName, awsID, &iamv2.DeleteAccessKeyByAwsIdRequest{AwsAccessKeyId: awsID})
 }
 
-// ActivateByAwsID activates the access key whose AWS access key ID is awsID.
-func (a *AccessKeys) ActivateByAwsID(ctx context.Context, awsID string) (*Operation, error) {
+// ActivateByAwsID activates the access key whose AWS access key ID is
+// awsID, waits for the operation and returns the key.
+func (a *AccessKeys) ActivateByAwsID(ctx context.Context, awsID string) (*AccessKey, error) {
+	opn, err := a.StartActivateByAwsID(ctx, awsID)
+	if err != nil {
+		return nil, err
+	}
+	return a.afterOperation(ctx, opn, "", awsID)
+}
+
+// StartActivateByAwsID sends the ActivateByAwsId request and returns its
+// operation without waiting for it.
+func (a *AccessKeys) StartActivateByAwsID(ctx context.Context, awsID string) (*Operation, error) {
 	return a.byAwsID(ctx, "ActivateByAwsId", iamv2.AccessKeyService_ActivateByAwsId_FullMethodName, awsID, &iamv2.ActivateAccessKeyByAwsIdRequest{AwsAccessKeyId: awsID})
 }
 
 // DeactivateByAwsID deactivates the access key whose AWS access key ID is
-// awsID.
-func (a *AccessKeys) DeactivateByAwsID(ctx context.Context, awsID string) (*Operation, error) {
+// awsID, waits for the operation and returns the key.
+func (a *AccessKeys) DeactivateByAwsID(ctx context.Context, awsID string) (*AccessKey, error) {
+	opn, err := a.StartDeactivateByAwsID(ctx, awsID)
+	if err != nil {
+		return nil, err
+	}
+	return a.afterOperation(ctx, opn, "", awsID)
+}
+
+// StartDeactivateByAwsID sends the DeactivateByAwsId request and returns
+// its operation without waiting for it.
+func (a *AccessKeys) StartDeactivateByAwsID(ctx context.Context, awsID string) (*Operation, error) {
 	return a.byAwsID(ctx, "DeactivateByAwsId", iamv2.AccessKeyService_DeactivateByAwsId_FullMethodName, awsID, &iamv2.DeactivateAccessKeyByAwsIdRequest{AwsAccessKeyId: awsID})
+}
+
+// afterOperation waits for opn and reads the key it changed: the
+// operation's resource, else id, else the key with AWS ID awsID.
+func (a *AccessKeys) afterOperation(ctx context.Context, opn *Operation, id, awsID string) (*AccessKey, error) {
+	opn, err := a.c.operations.Wait(ctx, opn)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case opn.ResourceID != "":
+		return a.Get(ctx, opn.ResourceID)
+	case id != "":
+		return a.Get(ctx, id)
+	}
+	return a.GetByAwsID(ctx, awsID)
 }
 
 func (a *AccessKeys) byID(ctx context.Context, name, method, id string, req any) (*Operation, error) {
@@ -294,7 +383,7 @@ func (a *AccessKeys) byID(ctx context.Context, name, method, id string, req any)
 	if id == "" {
 		return nil, invalidArg(op, "access key ID is empty")
 	}
-	return a.c.runOperation(ctx, call{op: op, method: method, mutating: true}, req)
+	return a.c.startOperation(ctx, call{op: op, method: method, mutating: true}, req)
 }
 
 func (a *AccessKeys) byAwsID(ctx context.Context, name, method, awsID string, req any) (*Operation, error) {
@@ -302,11 +391,11 @@ func (a *AccessKeys) byAwsID(ctx context.Context, name, method, awsID string, re
 	if awsID == "" {
 		return nil, invalidArg(op, "AWS access key ID is empty")
 	}
-	return a.c.runOperation(ctx, call{op: op, method: method, mutating: true}, req)
+	return a.c.startOperation(ctx, call{op: op, method: method, mutating: true}, req)
 }
 
-func accessKeyPage(resp *iamv2.ListAccessKeysResponse) *AccessKeyPage {
-	p := &AccessKeyPage{NextPageToken: resp.GetNextPageToken(), Items: make([]*AccessKey, 0, len(resp.GetItems()))}
+func accessKeyPage(resp *iamv2.ListAccessKeysResponse) *Page[*AccessKey] {
+	p := &Page[*AccessKey]{NextPageToken: resp.GetNextPageToken(), Items: make([]*AccessKey, 0, len(resp.GetItems()))}
 	for _, it := range resp.GetItems() {
 		p.Items = append(p.Items, accessKeyFromPB(it))
 	}
@@ -318,8 +407,8 @@ func accessKeyPage(resp *iamv2.ListAccessKeysResponse) *AccessKeyPage {
 // field is changed only when the request has a non-default value for it or
 // the reset mask names it; so only the fields the caller clears go in the
 // mask, and fields the caller leaves nil are neither sent nor reset.
-func updateFields(id string, name *string, labels map[string]string, description *string) (*commonv1.ResourceMetadata, string, string) {
-	md := &commonv1.ResourceMetadata{Id: id}
+func updateFields(id, parent string, name *string, labels map[string]string, description *string) (*commonv1.ResourceMetadata, string, string) {
+	md := &commonv1.ResourceMetadata{Id: id, ParentId: parent}
 	var mask []string
 	if name != nil {
 		md.Name = *name
@@ -341,6 +430,18 @@ func updateFields(id string, name *string, labels map[string]string, description
 		}
 	}
 	return md, desc, strings.Join(mask, ",")
+}
+
+// updateParent is the metadata.parent_id of an Update: the request's, else
+// the client's ProjectID. nebius/api (common/v1/metadata.proto) marks
+// parent_id required, so an Update carries it when the client knows it;
+// whether the live service enforces it on Update is UNCONFIRMED. It is not
+// in the reset mask: an Update without it keeps the key's project.
+func (c *Client) updateParent(requested string) string {
+	if requested != "" {
+		return requested
+	}
+	return c.opts.ProjectID
 }
 
 // leftBehind labels err, from a call made after the service accepted a

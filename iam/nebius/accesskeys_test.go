@@ -39,7 +39,7 @@ func TestAccessKeysCreateDeliveryModes(t *testing.T) {
 			if n := e.srv.Calls("AccessKeyService/GetSecret"); n != tc.getSecret {
 				t.Errorf("GetSecret calls = %d, want %d", n, tc.getSecret)
 			}
-			if k.ID == "" || k.AWSAccessKeyID == "" || k.State != iam.StateActive || k.ParentID != e.sa.ProjectID {
+			if k.ID == "" || k.AccessKeyID == "" || k.State != iam.StateActive || k.ParentID != e.sa.ProjectID {
 				t.Errorf("key = %+v", k)
 			}
 			if k.Account != nebius.ServiceAccount(e.sa.ID) || k.Description != "mode test" || k.Labels["team"] != "a" {
@@ -48,11 +48,11 @@ func TestAccessKeysCreateDeliveryModes(t *testing.T) {
 			if tc.mode == nebius.DeliveryMysteryBox && k.SecretReferenceID == "" {
 				t.Error("no secret reference in MYSTERY_BOX mode")
 			}
-			s3, ok := e.srv.Registry.S3Key(k.AWSAccessKeyID)
+			s3, ok := e.srv.Registry.S3Key(k.AccessKeyID)
 			if !ok || !s3.Active || s3.Owner != e.sa.ID {
 				t.Fatalf("S3 registry has %+v, %v", s3, ok)
 			}
-			if tc.wantSecret && s3.Secret != k.Secret.Reveal() {
+			if tc.wantSecret && !s3.Secret.Equal(k.Secret) {
 				t.Error("secret differs from the one S3 accepts")
 			}
 		})
@@ -77,30 +77,31 @@ func TestAccessKeysLifecycle(t *testing.T) {
 
 	// Get, GetByAwsId, GetSecret.
 	got, err := aks.Get(ctx, k.ID)
-	if err != nil || got.AWSAccessKeyID != k.AWSAccessKeyID {
+	if err != nil || got.AccessKeyID != k.AccessKeyID {
 		t.Fatalf("Get = %+v, %v", got, err)
 	}
 	if !got.Secret.IsZero() {
 		t.Error("EXPLICIT key returned its secret inline")
 	}
-	byAws, err := aks.GetByAwsID(ctx, k.AWSAccessKeyID)
+	byAws, err := aks.GetByAwsID(ctx, k.AccessKeyID)
 	if err != nil || byAws.ID != k.ID {
 		t.Fatalf("GetByAwsID = %+v, %v", byAws, err)
 	}
 	sec, err := aks.GetSecret(ctx, k.ID)
-	if err != nil || !sec.Secret.Equal(k.Secret) || sec.AWSAccessKeyID != k.AWSAccessKeyID {
+	if err != nil || !sec.Secret.Equal(k.Secret) || sec.AccessKeyID != k.AccessKeyID {
 		t.Fatalf("GetSecret = %+v, %v", sec, err)
 	}
 
 	// Update the description only: labels survive (X-ResetMask is empty).
 	desc := "second"
-	op, err := aks.Update(ctx, nebius.UpdateAccessKeyRequest{ID: k.ID, Description: &desc})
-	if err != nil || !op.Done || op.ResourceID != k.ID {
-		t.Fatalf("Update = %+v, %v", op, err)
+	got, err = aks.Update(ctx, nebius.UpdateAccessKeyRequest{ID: k.ID, Description: &desc})
+	if err != nil || got.ID != k.ID || got.Description != "second" || got.Labels["keep"] != "me" || !got.ExpiresAt.Equal(exp) {
+		t.Fatalf("Update = %+v, %v", got, err)
 	}
-	got, _ = aks.Get(ctx, k.ID)
-	if got.Description != "second" || got.Labels["keep"] != "me" || !got.ExpiresAt.Equal(exp) {
-		t.Fatalf("after Update: %+v", got)
+	// StartUpdate returns the operation without waiting for it.
+	op, err := aks.StartUpdate(ctx, nebius.UpdateAccessKeyRequest{ID: k.ID, Description: &desc})
+	if err != nil || !op.Done || op.ResourceID != k.ID || op.Err() != nil {
+		t.Fatalf("StartUpdate = %+v, %v", op, err)
 	}
 	// Clearing the description goes through the reset mask.
 	empty := ""
@@ -123,22 +124,22 @@ func TestAccessKeysLifecycle(t *testing.T) {
 	// Deactivate / Activate by ID, kept in sync with the S3 registry.
 	for _, step := range []struct {
 		name  string
-		do    func() (*nebius.Operation, error)
+		do    func() (*nebius.AccessKey, error)
 		state iam.State
 	}{
-		{"Deactivate", func() (*nebius.Operation, error) { return aks.Deactivate(ctx, k.ID) }, iam.StateInactive},
-		{"Activate", func() (*nebius.Operation, error) { return aks.Activate(ctx, k.ID) }, iam.StateActive},
-		{"DeactivateByAwsID", func() (*nebius.Operation, error) { return aks.DeactivateByAwsID(ctx, k.AWSAccessKeyID) }, iam.StateInactive},
-		{"ActivateByAwsID", func() (*nebius.Operation, error) { return aks.ActivateByAwsID(ctx, k.AWSAccessKeyID) }, iam.StateActive},
+		{"Deactivate", func() (*nebius.AccessKey, error) { return aks.Deactivate(ctx, k.ID) }, iam.StateInactive},
+		{"Activate", func() (*nebius.AccessKey, error) { return aks.Activate(ctx, k.ID) }, iam.StateActive},
+		{"DeactivateByAwsID", func() (*nebius.AccessKey, error) { return aks.DeactivateByAwsID(ctx, k.AccessKeyID) }, iam.StateInactive},
+		{"ActivateByAwsID", func() (*nebius.AccessKey, error) { return aks.ActivateByAwsID(ctx, k.AccessKeyID) }, iam.StateActive},
 	} {
-		if _, err := step.do(); err != nil {
-			t.Fatalf("%s: %v", step.name, err)
+		if got, err := step.do(); err != nil || got.ID != k.ID || got.State != step.state {
+			t.Fatalf("%s = %+v, %v", step.name, got, err)
 		}
 		got, err := aks.Get(ctx, k.ID)
 		if err != nil || got.State != step.state {
 			t.Fatalf("%s: state = %v, %v", step.name, got.State, err)
 		}
-		s3, _ := e.srv.Registry.S3Key(k.AWSAccessKeyID)
+		s3, _ := e.srv.Registry.S3Key(k.AccessKeyID)
 		if s3.Active != (step.state == iam.StateActive) {
 			t.Fatalf("%s: S3 key active = %v", step.name, s3.Active)
 		}
@@ -149,10 +150,10 @@ func TestAccessKeysLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := aks.Delete(ctx, k.ID); err != nil {
+	if err := aks.Delete(ctx, k.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := aks.DeleteByAwsID(ctx, k2.AWSAccessKeyID); err != nil {
+	if err := aks.DeleteByAwsID(ctx, k2.AccessKeyID); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{k.ID, k2.ID} {
@@ -160,10 +161,10 @@ func TestAccessKeysLifecycle(t *testing.T) {
 			t.Errorf("Get(%s) after delete: %v", id, err)
 		}
 	}
-	if _, ok := e.srv.Registry.S3Key(k2.AWSAccessKeyID); ok {
+	if _, ok := e.srv.Registry.S3Key(k2.AccessKeyID); ok {
 		t.Error("deleted key still accepted by S3")
 	}
-	if _, err := aks.Delete(ctx, k.ID); !errors.Is(err, iam.ErrNotFound) {
+	if err := aks.Delete(ctx, k.ID); !errors.Is(err, iam.ErrNotFound) {
 		t.Errorf("second Delete: %v", err)
 	}
 }

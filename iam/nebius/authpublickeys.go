@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/iam"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/commonv1"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/iamv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv1"
 	"github.com/iamkit/iamkit/internal/paging"
 )
 
@@ -49,20 +49,16 @@ type CreateAuthPublicKeyRequest struct {
 type UpdateAuthPublicKeyRequest struct {
 	// ID is the key to update; required.
 	ID string
+	// ParentID is the key's project, sent as metadata.parent_id; default:
+	// the client's ProjectID (not sent when both are empty). It must be
+	// the key's own project: a key does not move.
+	ParentID string
 	// Description, when not nil, is the new description ("" clears it).
 	Description *string
 	// Name, when not nil, is the new name ("" clears it).
 	Name *string
 	// Labels, when not nil, replaces the labels (an empty map clears them).
 	Labels map[string]string
-}
-
-// AuthPublicKeyPage is one page of a list.
-type AuthPublicKeyPage struct {
-	// Items are the keys of the page.
-	Items []*AuthPublicKey
-	// NextPageToken fetches the next page; empty on the last page.
-	NextPageToken string
 }
 
 const apkService = "AuthPublicKeyService/"
@@ -162,7 +158,7 @@ func (k *AuthPublicKeys) Get(ctx context.Context, id string) (*AuthPublicKey, er
 }
 
 // ListPage returns one page of the public keys in a project.
-func (k *AuthPublicKeys) ListPage(ctx context.Context, req ListRequest) (*AuthPublicKeyPage, error) {
+func (k *AuthPublicKeys) ListPage(ctx context.Context, req ListRequest) (*Page[*AuthPublicKey], error) {
 	const op = apkService + "List"
 	parent, err := k.c.parentID(op, req.ParentID)
 	if err != nil {
@@ -172,7 +168,7 @@ func (k *AuthPublicKeys) ListPage(ctx context.Context, req ListRequest) (*AuthPu
 		return nil, err
 	}
 	resp := new(iamv1.ListAuthPublicKeyResponse)
-	pbReq := &iamv1.ListAuthPublicKeyRequest{ParentId: parent, PageSize: req.PageSize, PageToken: req.PageToken, Filter: req.Filter}
+	pbReq := &iamv1.ListAuthPublicKeyRequest{ParentId: parent, PageSize: int64(req.PageSize), PageToken: req.PageToken, Filter: req.Filter}
 	if err := k.c.invoke(ctx, call{op: op, method: iamv1.AuthPublicKeyService_List_FullMethodName}, pbReq, resp); err != nil {
 		return nil, err
 	}
@@ -193,7 +189,7 @@ func (k *AuthPublicKeys) List(ctx context.Context, req ListRequest) iter.Seq2[*A
 }
 
 // ListByAccountPage returns one page of the public keys of an account.
-func (k *AuthPublicKeys) ListByAccountPage(ctx context.Context, req ListByAccountRequest) (*AuthPublicKeyPage, error) {
+func (k *AuthPublicKeys) ListByAccountPage(ctx context.Context, req ListByAccountRequest) (*Page[*AuthPublicKey], error) {
 	const op = apkService + "ListByAccount"
 	if err := req.Account.validate(op, "Account"); err != nil {
 		return nil, err
@@ -202,7 +198,7 @@ func (k *AuthPublicKeys) ListByAccountPage(ctx context.Context, req ListByAccoun
 		return nil, err
 	}
 	resp := new(iamv1.ListAuthPublicKeyResponse)
-	pbReq := &iamv1.ListAuthPublicKeyByAccountRequest{Account: req.Account.toPB(), PageSize: req.PageSize, PageToken: req.PageToken, Filter: req.Filter}
+	pbReq := &iamv1.ListAuthPublicKeyByAccountRequest{Account: req.Account.toPB(), PageSize: int64(req.PageSize), PageToken: req.PageToken, Filter: req.Filter}
 	if err := k.c.invoke(ctx, call{op: op, method: iamv1.AuthPublicKeyService_ListByAccount_FullMethodName}, pbReq, resp); err != nil {
 		return nil, err
 	}
@@ -222,32 +218,89 @@ func (k *AuthPublicKeys) ListByAccount(ctx context.Context, req ListByAccountReq
 	})
 }
 
-// Update changes a key's description, name or labels and waits for the
-// operation. Only the fields set in req change.
-func (k *AuthPublicKeys) Update(ctx context.Context, req UpdateAuthPublicKeyRequest) (*Operation, error) {
+// Update changes a key's description, name or labels, waits for the
+// operation and returns the updated key. Only the fields set in req
+// change.
+func (k *AuthPublicKeys) Update(ctx context.Context, req UpdateAuthPublicKeyRequest) (*AuthPublicKey, error) {
+	opn, err := k.StartUpdate(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return k.afterOperation(ctx, opn, req.ID)
+}
+
+// StartUpdate sends the Update request and returns its operation without
+// waiting for it.
+func (k *AuthPublicKeys) StartUpdate(ctx context.Context, req UpdateAuthPublicKeyRequest) (*Operation, error) {
 	const op = apkService + "Update"
 	if req.ID == "" {
 		return nil, invalidArg(op, "public key ID is empty")
 	}
-	md, desc, mask := updateFields(req.ID, req.Name, req.Labels, req.Description)
+	md, desc, mask := updateFields(req.ID, k.c.updateParent(req.ParentID), req.Name, req.Labels, req.Description)
 	pbReq := &iamv1.UpdateAuthPublicKeyRequest{Metadata: md, Spec: &iamv1.AuthPublicKeySpec{Description: desc}}
-	return k.c.runOperation(ctx, call{op: op, method: iamv1.AuthPublicKeyService_Update_FullMethodName, mutating: true, resetMask: mask}, pbReq)
+	return k.c.startOperation(ctx, call{op: op, method: iamv1.AuthPublicKeyService_Update_FullMethodName, mutating: true, resetMask: mask}, pbReq)
 }
 
-// Activate activates the public key id and waits for the operation.
-func (k *AuthPublicKeys) Activate(ctx context.Context, id string) (*Operation, error) {
+// Activate activates the public key id, waits for the operation and
+// returns the key.
+func (k *AuthPublicKeys) Activate(ctx context.Context, id string) (*AuthPublicKey, error) {
+	opn, err := k.StartActivate(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return k.afterOperation(ctx, opn, id)
+}
+
+// StartActivate sends the Activate request for the public key id and
+// returns its operation without waiting for it.
+func (k *AuthPublicKeys) StartActivate(ctx context.Context, id string) (*Operation, error) {
 	return k.byID(ctx, "Activate", iamv1.AuthPublicKeyService_Activate_FullMethodName, id, &iamv1.ActivateAuthPublicKeyRequest{Id: id})
 }
 
-// Deactivate deactivates the public key id and waits for the operation;
-// token exchanges with JWTs it signed fail until it is activated again.
-func (k *AuthPublicKeys) Deactivate(ctx context.Context, id string) (*Operation, error) {
+// Deactivate deactivates the public key id, waits for the operation and
+// returns the key; token exchanges with JWTs it signed fail until it is
+// activated again.
+func (k *AuthPublicKeys) Deactivate(ctx context.Context, id string) (*AuthPublicKey, error) {
+	opn, err := k.StartDeactivate(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return k.afterOperation(ctx, opn, id)
+}
+
+// StartDeactivate sends the Deactivate request for the public key id and
+// returns its operation without waiting for it.
+func (k *AuthPublicKeys) StartDeactivate(ctx context.Context, id string) (*Operation, error) {
 	return k.byID(ctx, "Deactivate", iamv1.AuthPublicKeyService_Deactivate_FullMethodName, id, &iamv1.DeactivateAuthPublicKeyRequest{Id: id})
 }
 
 // Delete deletes the public key id and waits for the operation.
-func (k *AuthPublicKeys) Delete(ctx context.Context, id string) (*Operation, error) {
+func (k *AuthPublicKeys) Delete(ctx context.Context, id string) error {
+	opn, err := k.StartDelete(ctx, id)
+	if err != nil {
+		return err
+	}
+	_, err = k.c.operations.Wait(ctx, opn)
+	return err
+}
+
+// StartDelete sends the Delete request for the public key id and returns
+// its operation without waiting for it.
+func (k *AuthPublicKeys) StartDelete(ctx context.Context, id string) (*Operation, error) {
 	return k.byID(ctx, "Delete", iamv1.AuthPublicKeyService_Delete_FullMethodName, id, &iamv1.DeleteAuthPublicKeyRequest{Id: id})
+}
+
+// afterOperation waits for opn and reads the key it changed (the
+// operation's resource, else id).
+func (k *AuthPublicKeys) afterOperation(ctx context.Context, opn *Operation, id string) (*AuthPublicKey, error) {
+	opn, err := k.c.operations.Wait(ctx, opn)
+	if err != nil {
+		return nil, err
+	}
+	if opn.ResourceID != "" {
+		id = opn.ResourceID
+	}
+	return k.Get(ctx, id)
 }
 
 func (k *AuthPublicKeys) byID(ctx context.Context, name, method, id string, req any) (*Operation, error) {
@@ -255,11 +308,11 @@ func (k *AuthPublicKeys) byID(ctx context.Context, name, method, id string, req 
 	if id == "" {
 		return nil, invalidArg(op, "public key ID is empty")
 	}
-	return k.c.runOperation(ctx, call{op: op, method: method, mutating: true}, req)
+	return k.c.startOperation(ctx, call{op: op, method: method, mutating: true}, req)
 }
 
-func authPublicKeyPage(resp *iamv1.ListAuthPublicKeyResponse) *AuthPublicKeyPage {
-	p := &AuthPublicKeyPage{NextPageToken: resp.GetNextPageToken(), Items: make([]*AuthPublicKey, 0, len(resp.GetItems()))}
+func authPublicKeyPage(resp *iamv1.ListAuthPublicKeyResponse) *Page[*AuthPublicKey] {
+	p := &Page[*AuthPublicKey]{NextPageToken: resp.GetNextPageToken(), Items: make([]*AuthPublicKey, 0, len(resp.GetItems()))}
 	for _, it := range resp.GetItems() {
 		p.Items = append(p.Items, authPublicKeyFromPB(it))
 	}

@@ -116,7 +116,7 @@ func TestAuthPublicKeysLifecycle(t *testing.T) {
 		t.Fatalf("ListByAccountPage(nobody) = %+v, %v", bp, err)
 	}
 
-	if _, err := apk.Delete(ctx, k.ID); err != nil {
+	if err := apk.Delete(ctx, k.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := e.srv.Registry.PublicKey(k.ID); ok {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/iamkit/iamkit/internal/clock"
 	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/loopback"
+	"github.com/iamkit/iamkit/internal/redact"
 	"github.com/iamkit/iamkit/internal/version"
 )
 
@@ -42,6 +44,10 @@ const EnvEndpoint = "NEBIUS_ENDPOINT"
 // cpl.iam.<domain>.
 const ServiceName = "cpl.iam"
 
+// TokenExchangeServiceName is the Nebius API service name of
+// nebius.iam.v1.TokenExchangeService: its host is tokens.iam.<domain>.
+const TokenExchangeServiceName = "tokens.iam"
+
 // Metadata keys (gRPC headers) the clients send and read.
 const (
 	headerIdempotencyKey = "x-idempotency-key"
@@ -50,7 +56,8 @@ const (
 	headerAuthorization  = "authorization"
 )
 
-// Options configures a [Client].
+// Options configures a [Client]. [New] applies its defaults to its own
+// copy; fields left zero get the defaults their docs name.
 type Options struct {
 	// ProjectID is the default parent (metadata.parent_id) of created keys
 	// and of List calls, such as "project-e00…". Requests that name their
@@ -67,10 +74,16 @@ type Options struct {
 	// that polls their operations), overriding the domain rule.
 	Address string
 
+	// TokenExchangeAddress, when set, is the "host:port" of the tokens.iam
+	// service (TokenExchangeService, used by [NewTokenExchanger] and
+	// [ServiceAccountTokens]), overriding the domain rule. With Address, every
+	// endpoint can be given without name resolution (tests, emulators).
+	TokenExchangeAddress string
+
 	// Plaintext connects without TLS. It is accepted only for loopback
 	// addresses (localhost, 127.0.0.0/8, ::1), such as the nebiustest
 	// emulator; New refuses it for any other address, so that a bearer
-	// token never crosses a network in clear.
+	// token (or a signed JWT) never crosses a network in clear.
 	Plaintext bool
 
 	// TLSConfig is the TLS configuration; nil means the system roots.
@@ -78,10 +91,12 @@ type Options struct {
 
 	// MaxAttempts is how many times a call is tried in all when the service
 	// answers UNAVAILABLE or RESOURCE_EXHAUSTED (or a ServiceError says the
-	// call may be retried); default 4, 1 disables retries.
+	// call may be retried); default 4, 1 disables retries, a negative
+	// value is refused.
 	MaxAttempts int
 	// BaseDelay and MaxDelay bound the full-jitter exponential backoff
-	// between attempts; defaults 100ms and 5s.
+	// between attempts, waited on Clock; defaults 100ms and 5s (negative
+	// values are refused).
 	BaseDelay, MaxDelay time.Duration
 
 	// AttemptTimeout bounds one attempt (one RPC) of a call, as the REST
@@ -98,7 +113,8 @@ type Options struct {
 
 	// PollInterval is the first delay between two OperationService/Get
 	// calls while waiting for an operation; it doubles up to
-	// MaxPollInterval. Defaults 250ms and 5s.
+	// MaxPollInterval. Defaults 250ms and 5s (negative values are
+	// refused). The waits run on Clock.
 	PollInterval, MaxPollInterval time.Duration
 
 	// Clock is the time source of backoff, polling and expiry checks;
@@ -130,53 +146,121 @@ type Client struct {
 	operations *Operations
 }
 
+// validate refuses options that cannot work, with an error naming the
+// option; New calls it on its own copy, before the defaults.
+func (o *Options) validate() error {
+	switch {
+	case o.MaxAttempts < 0:
+		return fmt.Errorf("nebius: option MaxAttempts %d is negative", o.MaxAttempts)
+	case o.BaseDelay < 0:
+		return fmt.Errorf("nebius: option BaseDelay %v is negative", o.BaseDelay)
+	case o.MaxDelay < 0:
+		return fmt.Errorf("nebius: option MaxDelay %v is negative", o.MaxDelay)
+	case o.PollInterval < 0:
+		return fmt.Errorf("nebius: option PollInterval %v is negative", o.PollInterval)
+	case o.MaxPollInterval < 0:
+		return fmt.Errorf("nebius: option MaxPollInterval %v is negative", o.MaxPollInterval)
+	}
+	for _, a := range []struct{ name, addr string }{{"Address", o.Address}, {"TokenExchangeAddress", o.TokenExchangeAddress}} {
+		if a.addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(a.addr); err != nil {
+			return fmt.Errorf("nebius: option %s %q must be host:port: %w", a.name, a.addr, err)
+		}
+	}
+	return nil
+}
+
+// setDefaults fills what the options leave zero; New calls it on its own
+// copy, never on what the caller passed.
+func (o *Options) setDefaults() {
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = 4
+	}
+	if o.BaseDelay == 0 {
+		o.BaseDelay = 100 * time.Millisecond
+	}
+	if o.MaxDelay == 0 {
+		o.MaxDelay = 5 * time.Second
+	}
+	if o.AttemptTimeout == 0 {
+		o.AttemptTimeout = httpx.DefaultAttemptTimeout
+	}
+	if o.PollInterval == 0 {
+		o.PollInterval = 250 * time.Millisecond
+	}
+	if o.MaxPollInterval == 0 {
+		o.MaxPollInterval = 5 * time.Second
+	}
+	o.UserAgent = userAgent(o.UserAgent)
+	o.DialOptions = slices.Clone(o.DialOptions)
+	o.Clock = clock.Or(o.Clock)
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// userAgent appends ua to iamkit's own User-Agent (the rule of the iam
+// package, # User-Agent).
+func userAgent(ua string) string {
+	switch ua = strings.TrimSpace(ua); {
+	case ua == "":
+		return version.UserAgent
+	case strings.HasPrefix(ua, version.UserAgent):
+		return ua
+	}
+	return version.UserAgent + " " + ua
+}
+
 // New returns a Client that authenticates with the bearer tokens of tokens
 // (typically the auth cache made by nebiusauth.ServiceAccount). It does not
-// dial: the connection is made on the first call.
+// dial: the connection is made on the first call. It checks the options
+// (an error names the option) and skips nil option functions.
 func New(tokens oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 	if tokens == nil {
 		return nil, errors.New("nebius: New: a token source is required")
 	}
 	var o Options
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil {
+			fn(&o)
+		}
 	}
-	if o.MaxAttempts == 0 {
-		o.MaxAttempts = 4
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
-	if o.MaxAttempts < 0 {
-		return nil, fmt.Errorf("nebius: New: MaxAttempts %d is negative", o.MaxAttempts)
-	}
-	if o.BaseDelay <= 0 {
-		o.BaseDelay = 100 * time.Millisecond
-	}
-	if o.MaxDelay <= 0 {
-		o.MaxDelay = 5 * time.Second
-	}
-	if o.AttemptTimeout == 0 {
-		o.AttemptTimeout = httpx.DefaultAttemptTimeout
-	}
-	if o.PollInterval <= 0 {
-		o.PollInterval = 250 * time.Millisecond
-	}
-	if o.MaxPollInterval <= 0 {
-		o.MaxPollInterval = 5 * time.Second
-	}
-	switch ua := strings.TrimSpace(o.UserAgent); {
-	case ua == "":
-		o.UserAgent = version.UserAgent
-	case !strings.Contains(ua, version.UserAgent):
-		o.UserAgent = version.UserAgent + " " + ua
-	}
-	addr, err := resolveAddress(o.Address, o.Domain)
+	o.setDefaults()
+	addr, err := resolveAddress(o.Address, o.Domain, ServiceName)
 	if err != nil {
 		return nil, err
 	}
 	o.Address = addr
+	conn, err := dial("New", addr, &o)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		conn:   conn,
+		tokens: tokens,
+		opts:   o,
+		clk:    o.Clock,
+		log:    o.Logger,
+	}
+	c.operations = &Operations{c: c}
+	c.accessKeys = &AccessKeys{c: c}
+	c.authKeys = &AuthPublicKeys{c: c}
+	return c, nil
+}
+
+// dial makes the gRPC client connection to addr with the options' transport
+// security (TLS, or plaintext to a loopback address only), User-Agent and
+// dial options. It does not connect.
+func dial(op, addr string, o *Options) (*grpc.ClientConn, error) {
 	var creds credentials.TransportCredentials
 	if o.Plaintext {
 		if !loopback.IsAddr(addr) {
-			return nil, fmt.Errorf("nebius: New: plaintext is allowed only for loopback addresses, not %q: use TLS", addr)
+			return nil, fmt.Errorf("nebius: %s: plaintext is allowed only for loopback addresses, not %q: use TLS", op, addr)
 		}
 		creds = insecure.NewCredentials()
 	} else {
@@ -186,28 +270,15 @@ func New(tokens oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 		}
 		creds = credentials.NewTLS(cfg)
 	}
-	dial := append([]grpc.DialOption{
+	dialOpts := append([]grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithUserAgent(o.UserAgent),
 	}, o.DialOptions...)
-	conn, err := grpc.NewClient(addr, dial...)
+	conn, err := grpc.NewClient(addr, dialOpts...)
 	if err != nil {
-		return nil, fmt.Errorf("nebius: New: %w", err)
+		return nil, fmt.Errorf("nebius: %s: %w", op, err)
 	}
-	c := &Client{
-		conn:   conn,
-		tokens: tokens,
-		opts:   o,
-		clk:    clock.Or(o.Clock),
-		log:    o.Logger,
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
-	}
-	c.operations = &Operations{c: c}
-	c.accessKeys = &AccessKeys{c: c}
-	c.authKeys = &AuthPublicKeys{c: c}
-	return c, nil
+	return conn, nil
 }
 
 // AccessKeys returns the client of nebius.iam.v2.AccessKeyService.
@@ -229,15 +300,13 @@ func (c *Client) ProjectID() string { return c.opts.ProjectID }
 // Close closes the connection. Calls in flight fail.
 func (c *Client) Close() error { return c.conn.Close() }
 
-// resolveAddress applies the endpoint rules: an explicit address wins, then
-// cpl.iam.<domain> with domain from the option, $NEBIUS_ENDPOINT or the
-// default, with ":443" added when no port is given.
-func resolveAddress(address, domain string) (string, error) {
+// resolveAddress applies the endpoint rules for service ("cpl.iam",
+// "tokens.iam"): an explicit address wins, then <service>.<domain> with
+// domain from the option, $NEBIUS_ENDPOINT or the default, with ":443"
+// added when no port is given. One domain so moves every service.
+func resolveAddress(address, domain, service string) (string, error) {
 	if address != "" {
-		if _, _, err := net.SplitHostPort(address); err != nil {
-			return "", fmt.Errorf("nebius: Address %q must be host:port: %w", address, err)
-		}
-		return address, nil
+		return address, nil // checked by Options.validate
 	}
 	if domain == "" {
 		domain = strings.TrimSpace(os.Getenv(EnvEndpoint))
@@ -254,15 +323,20 @@ func resolveAddress(address, domain string) (string, error) {
 	if _, _, err := net.SplitHostPort(domain); err != nil {
 		domain = net.JoinHostPort(domain, "443")
 	}
-	return ServiceName + "." + domain, nil
+	return service + "." + domain, nil
 }
 
-// callOptions describe one RPC for invoke.
+// call describes one RPC for invoke.
 type call struct {
 	op        string // "AccessKeyService/Create", for errors and logs
 	method    string // full gRPC method name
 	mutating  bool   // sends X-Idempotency-Key
 	resetMask string // X-ResetMask, for Update
+	// build, when set, makes the request before every attempt (the token
+	// exchange signs a new JWT for each), and returns the secrets it holds,
+	// to be scrubbed from error text; the req given to invoke is then
+	// ignored.
+	build func() (req any, secrets []string, err error)
 }
 
 // invoke performs one RPC with authentication, idempotency key, retries and
@@ -289,24 +363,34 @@ func (c *Client) invokeTok(ctx context.Context, cl call, req, resp any) (string,
 	var header metadata.MD
 	for attempt := 1; ; attempt++ {
 		header = nil
+		var secrets []string
+		if cl.build != nil {
+			r, sec, err := cl.build()
+			if err != nil {
+				return "", &iam.Error{Provider: iam.Nebius, Op: cl.op, Message: "could not make the request",
+					Kind: iam.ErrUnauthenticated, Err: redact.Error(err, sec...)}
+			}
+			req, secrets = r, sec
+		}
 		tok, timedOut, err := c.invokeAuthed(ctx, cl, md, req, resp, &header)
 		if err == nil {
 			return tok, nil
 		}
+		secrets = append(secrets, tok)
 		st, _ := status.FromError(err)
 		retry, why := retryable(ctx, st)
 		if timedOut {
 			retry, why = true, "attempt timeout"
 		}
 		if !retry || attempt >= c.opts.MaxAttempts {
-			return tok, c.callError(ctx, cl.op, err, header, tok, timedOut)
+			return tok, c.callError(ctx, cl.op, err, header, secrets, timedOut)
 		}
 		d := backoff.Full(c.opts.BaseDelay, c.opts.MaxDelay, attempt)
 		c.log.DebugContext(ctx, "nebius: retrying call", "op", cl.op, "code", st.Code().String(), "reason", why, "attempt", attempt, "delay", d)
 		if serr := clock.Sleep(ctx, c.clk, d); serr != nil {
 			// Report what the service said last, and that the caller's
 			// context ended the retries.
-			out := c.callError(ctx, cl.op, err, header, tok, timedOut).(*iam.Error)
+			out := c.callError(ctx, cl.op, err, header, secrets, timedOut).(*iam.Error)
 			out.Err = serr
 			return tok, out
 		}
@@ -318,8 +402,8 @@ func (c *Client) invokeTok(ctx context.Context, cl call, req, resp any) (string,
 // answering (iam.ErrUnavailable, and not a context error the caller would
 // take for its own); a call that the caller's own context ended matches
 // that context's error only, as with the REST clients.
-func (c *Client) callError(ctx context.Context, op string, err error, header metadata.MD, tok string, timedOut bool) error {
-	mapped := c.mapError(op, err, header, tok)
+func (c *Client) callError(ctx context.Context, op string, err error, header metadata.MD, secrets []string, timedOut bool) error {
+	mapped := c.mapError(op, err, header, secrets...)
 	out, ok := mapped.(*iam.Error)
 	st, isStatus := status.FromError(err)
 	if !ok || !isStatus {
@@ -358,6 +442,11 @@ func contextErr(ctx context.Context) error {
 // whether the last RPC failed because AttemptTimeout ran out (while the
 // caller's context had not ended).
 func (c *Client) invokeAuthed(ctx context.Context, cl call, md metadata.MD, req, resp any, header *metadata.MD) (string, bool, error) {
+	if c.tokens == nil {
+		// The token exchange: no bearer token.
+		timedOut, err := c.invokeOnce(ctx, cl, md, "", req, resp, header)
+		return "", timedOut, err
+	}
 	var (
 		last     string
 		timedOut bool
@@ -383,7 +472,9 @@ func (c *Client) invokeAuthed(ctx context.Context, cl call, md metadata.MD, req,
 // ran out.
 func (c *Client) invokeOnce(ctx context.Context, cl call, md metadata.MD, tok string, req, resp any, header *metadata.MD) (bool, error) {
 	out := md.Copy()
-	out.Set(headerAuthorization, "Bearer "+tok)
+	if tok != "" {
+		out.Set(headerAuthorization, "Bearer "+tok)
+	}
 	cctx := metadata.NewOutgoingContext(ctx, out)
 	cancel := func() {}
 	var attemptDeadline time.Time // zero unless AttemptTimeout sets this RPC's deadline

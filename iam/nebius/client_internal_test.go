@@ -10,7 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
 )
 
 func TestResolveAddress(t *testing.T) {
@@ -24,10 +24,37 @@ func TestResolveAddress(t *testing.T) {
 		{"127.0.0.1:5000", "ignored.example", "ignored.too", "127.0.0.1:5000"},
 	} {
 		t.Setenv(EnvEndpoint, tc.env)
-		got, err := resolveAddress(tc.address, tc.domain)
+		got, err := resolveAddress(tc.address, tc.domain, ServiceName)
 		if err != nil || got != tc.want {
 			t.Errorf("resolveAddress(%q, %q) with env %q = %q, %v; want %q", tc.address, tc.domain, tc.env, got, err, tc.want)
 		}
+	}
+}
+
+// TestOneDomainMovesEveryService: the IAM service and the token exchange
+// follow the same domain (option or $NEBIUS_ENDPOINT); each has its own
+// address override.
+func TestOneDomainMovesEveryService(t *testing.T) {
+	for _, tc := range []struct {
+		domain, env, wantIAM, wantTokens string
+	}{
+		{"", "", "cpl.iam.api.nebius.cloud:443", "tokens.iam.api.nebius.cloud:443"},
+		{"", "api.eu.nebius.cloud", "cpl.iam.api.eu.nebius.cloud:443", "tokens.iam.api.eu.nebius.cloud:443"},
+		{"nebius.test:8443", "api.eu.nebius.cloud", "cpl.iam.nebius.test:8443", "tokens.iam.nebius.test:8443"},
+	} {
+		t.Setenv(EnvEndpoint, tc.env)
+		iam, err1 := resolveAddress("", tc.domain, ServiceName)
+		tokens, err2 := resolveAddress("", tc.domain, TokenExchangeServiceName)
+		if err1 != nil || err2 != nil || iam != tc.wantIAM || tokens != tc.wantTokens {
+			t.Errorf("domain %q, env %q: %q, %q (%v, %v)", tc.domain, tc.env, iam, tokens, err1, err2)
+		}
+	}
+	o := Options{Address: "127.0.0.1:1", TokenExchangeAddress: "127.0.0.1:2", Domain: "ignored.example"}
+	if err := o.validate(); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := resolveAddress(o.TokenExchangeAddress, o.Domain, TokenExchangeServiceName); a != "127.0.0.1:2" {
+		t.Errorf("TokenExchangeAddress override: %q", a)
 	}
 }
 
@@ -46,7 +73,7 @@ func TestUpdateFieldsMask(t *testing.T) {
 		{s("n"), nil, map[string]string{"a": "b"}, "", "", 1},
 		{nil, nil, nil, "", "", 0},
 	} {
-		md, desc, mask := updateFields("id-1", tc.name, tc.labels, tc.desc)
+		md, desc, mask := updateFields("id-1", "project-1", tc.name, tc.labels, tc.desc)
 		if mask != tc.wantMask || desc != tc.wantDesc || md.GetId() != "id-1" || len(md.GetLabels()) != tc.wantLabelCount {
 			t.Errorf("updateFields(%v, %v, %v) = %v, %q, %q", tc.name, tc.labels, tc.desc, md, desc, mask)
 		}

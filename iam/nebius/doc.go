@@ -4,7 +4,8 @@
 // (nebius.iam.v1.AuthPublicKeyService, the authorized keys whose private
 // halves sign token-exchange JWTs) and [Operations]
 // (nebius.common.v1.OperationService, to wait for what the others start).
-// [KeyManager] is the provider-neutral [iam.KeyManager] over AccessKeys, and
+// [NewKeyManager] makes the provider-neutral [iam.KeyManager] over a
+// Client's AccessKeys, and
 // [AuthPublicKeys.Bootstrap] does what `nebius iam auth-public-key generate`
 // does.
 //
@@ -20,15 +21,32 @@
 //		Account:     nebius.ServiceAccount(key.ServiceAccountID),
 //		Description: "backup job",
 //	})
-//	// k.AWSAccessKeyID and k.Secret.Reveal() go to the S3 client.
+//	// k.AccessKeyID and k.Secret.Reveal() go to the S3 client.
 //
 // # Connection
 //
-// Both services live on cpl.iam.<domain>:443, where the domain is
-// Options.Domain, else $NEBIUS_ENDPOINT, else api.nebius.cloud;
-// Options.Address overrides the whole address. Connections use TLS with
-// the system roots; Options.Plaintext is accepted only for loopback
-// addresses (the nebiustest emulator).
+// The key services live on cpl.iam.<domain>:443, the token exchange on
+// tokens.iam.<domain>:443, where the domain is Options.Domain, else
+// $NEBIUS_ENDPOINT, else api.nebius.cloud: one setting moves both.
+// Options.Address and Options.TokenExchangeAddress override each address
+// (host:port), so that tests and emulators need no name resolution.
+// Connections use TLS with the system roots; Options.Plaintext is accepted
+// only for loopback addresses (the nebiustest emulator).
+//
+// # Token exchange
+//
+// [NewTokenExchanger] is a client of nebius.iam.v1.TokenExchangeService
+// (RFC 8693 over gRPC, what the Nebius SDKs use), and [ServiceAccountTokens]
+// a token source (an auth.Cache) of a service account's JWTs exchanged
+// there, configured by the same Options as the IAM client:
+//
+//	opts := func(o *nebius.Options) { o.Domain = "api.eu.nebius.cloud" }
+//	tokens, err := nebius.ServiceAccountTokens(key, opts)
+//	client, err := nebius.New(tokens, opts)
+//
+// auth/nebiusauth keeps the HTTP exchange (auth.eu.nebius.com), which needs
+// no gRPC but does not follow the domain. [ExchangeRequest] carries actor
+// tokens, for impersonation and federated credentials.
 //
 // Every call carries "Authorization: Bearer" from the token source (any
 // oauth2.TokenSource; the auth cache's context-aware AccessToken is used
@@ -51,11 +69,15 @@
 //
 // # Operations
 //
-// Mutating calls return an [Operation]. The methods wait for it by default
+// Mutating calls start an [Operation]. The plain methods wait for it
 // (polling OperationService/Get on the same host with growing delays,
-// bounded by the context); StartCreate returns it without waiting. A create
-// that the service accepted but that then fails returns an *iam.Error whose
-// ResourceID names the key or the operation, so nothing is left unseen.
+// bounded by the context) and return the resource (Create, Update,
+// Activate, Deactivate) or only an error (Delete); the Start* methods
+// (StartCreate, StartUpdate, StartDelete, StartActivate, …) return the
+// operation without waiting, for [Operations.Wait] later. A failed
+// operation's [Operation.Err] is an *iam.Error. A create that the service
+// accepted but that then fails returns an *iam.Error whose ResourceID
+// names the key or the operation, so nothing is left unseen.
 //
 // # Updates
 //
@@ -71,15 +93,29 @@
 // (secrets scrubbed, size-limited), the ServiceError code and resource ID,
 // and the X-Request-ID response header; they unwrap to the iam sentinels
 // (iam.ErrNotFound, iam.ErrThrottled, …). Bad input is refused before any
-// call with iam.ErrInvalidArgument.
+// call with iam.ErrInvalidArgument. A token source that cannot give a
+// token makes an *iam.Error of kind iam.ErrUnauthenticated that wraps the
+// source's error, as in every iamkit client.
+//
+// # Lists
+//
+// List and ListByAccount iterate over every item (iter.Seq2[*T, error]),
+// fetching pages as they go; ListPage and ListByAccountPage return one
+// [Page]. Every list request has PageSize and PageToken.
 //
 // # Protobuf registration
 //
-// The package registers the Nebius message names (nebius.iam.v2.AccessKey,
-// …) in the global protobuf registry. A program that also links the
-// generated code of github.com/nebius/gosdk registers them twice, which
-// protobuf-go reports as a conflict at start-up (see
-// GOLANG_PROTOBUF_REGISTRATION_CONFLICT); use one or the other.
+// The package runs in the same binary as github.com/nebius/gosdk, without
+// GOLANG_PROTOBUF_REGISTRATION_CONFLICT: its generated messages are
+// registered under iamkit's own file paths and names
+// (iamkit/nebius/iam/v2/access_key.proto, iamkit.nebius.iam.v2.AccessKey),
+// never those gosdk registers, while everything that travels carries the
+// real ones: method names (/nebius.iam.v2.AccessKeyService/Create), the
+// type URLs of Any values and google.rpc.Status details
+// (type.googleapis.com/nebius.common.v1.ServiceError), and field numbers.
+// Nothing in the package resolves a message through the global registry
+// by a real name. [Operation.Request] and [Operation.ProgressData] are Any
+// values with the real type URLs, which gosdk's types unpack.
 //
 // # Concurrency
 //

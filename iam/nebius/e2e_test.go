@@ -19,7 +19,10 @@ import (
 // a new key, and the token source it returns works too.
 func TestEndToEnd(t *testing.T) {
 	reg := iamtest.NewRegistry()
-	tokens := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer tokens.Close()
 	srv, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg; o.AsyncPolls = 1 })
 	if err != nil {
@@ -30,7 +33,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := nebiusauth.ParseCredentials(sa.CredentialsJSON, "bootstrap.json")
+	key, err := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "bootstrap.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,9 +42,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	c, err := nebius.New(src, func(o *nebius.Options) {
-		o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID
-	})
+	c, err := nebius.New(src, srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,11 +53,11 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s3, ok := reg.S3Key(k.AWSAccessKeyID); !ok || s3.Secret != k.Secret.Reveal() {
+	if s3, ok := reg.S3Key(k.AccessKeyID); !ok || !s3.Secret.Equal(k.Secret) {
 		t.Fatal("minted key not registered for S3")
 	}
-	if tokens.Exchanges() != 1 {
-		t.Fatalf("exchanges = %d, want 1 (the token is cached)", tokens.Exchanges())
+	if tokens.Calls("") != 1 {
+		t.Fatalf("exchanges = %d, want 1 (the token is cached)", tokens.Calls(""))
 	}
 
 	// Bootstrap a second authorized key and use its token source.
@@ -89,7 +90,7 @@ func TestEndToEnd(t *testing.T) {
 	if _, err := c.AuthPublicKeys().Bootstrap(ctx, nebius.BootstrapRequest{ServiceAccountID: sa.ID, CredentialsPath: path}); !errors.Is(err, iam.ErrInvalidArgument) {
 		t.Fatalf("existing file: %v", err)
 	}
-	c2, err := nebius.New(res.Tokens, func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID })
+	c2, err := nebius.New(res.Tokens, srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,10 +105,10 @@ func TestEndToEnd(t *testing.T) {
 	if pk, _ := reg.PublicKey(res.PublicKey.ID); !pk.Disabled {
 		t.Fatal("deactivated key still enabled")
 	}
-	if _, err := c.AccessKeys().Delete(ctx, k.ID); err != nil {
+	if err := c.AccessKeys().Delete(ctx, k.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := reg.S3Key(k.AWSAccessKeyID); ok {
+	if _, ok := reg.S3Key(k.AccessKeyID); ok {
 		t.Fatal("deleted key still accepted by S3")
 	}
 }

@@ -9,7 +9,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/iamkit/iamkit/iam"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
 	"github.com/iamkit/iamkit/internal/redact"
 )
 
@@ -30,14 +31,12 @@ func (c *Client) mapError(op string, err error, header metadata.MD, secrets ...s
 	}
 	var te *tokenError
 	if errors.As(err, &te) {
-		// The token source failed: no call was made.
-		out := &iam.Error{Provider: iam.Nebius, Op: op, Message: "could not get an access token", Err: redact.Error(te.err, secrets...)}
-		if errors.As(te.err, &ie) {
-			out.Kind = ie.Kind
-		} else if !errors.Is(te.err, context.Canceled) && !errors.Is(te.err, context.DeadlineExceeded) {
-			out.Kind = iam.ErrUnauthenticated
-		}
-		return out
+		// The token source failed: no call was made. As in every iamkit
+		// client, that is iam.ErrUnauthenticated, wrapping the source's
+		// error (which keeps its own kind, or context error, for
+		// errors.Is).
+		return &iam.Error{Provider: iam.Nebius, Op: op, Message: "could not get an access token",
+			Kind: iam.ErrUnauthenticated, Err: redact.Error(te.err, secrets...)}
 	}
 	st, ok := status.FromError(err)
 	if !ok {
@@ -83,14 +82,16 @@ func statusError(op string, st *status.Status, secrets ...string) *iam.Error {
 }
 
 // serviceErrorOf returns the first nebius.common.v1.ServiceError among the
-// status details, or nil.
+// status details, or nil. The details are read by their type URL's real
+// name (never through the global registry, where a linked gosdk would
+// resolve the name to its own type).
 func serviceErrorOf(st *status.Status) *commonv1.ServiceError {
 	if st == nil {
 		return nil
 	}
 	for _, d := range st.Proto().GetDetails() {
 		se := new(commonv1.ServiceError)
-		if d.MessageIs(se) && d.UnmarshalTo(se) == nil {
+		if ok, err := nebiuspb.UnmarshalAny(d, se); ok && err == nil {
 			return se
 		}
 	}

@@ -37,7 +37,7 @@ func TestErrorSentinels(t *testing.T) {
 		t.Fatal(err)
 	}
 	unauth, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "v1.bogus"}),
-		func(o *nebius.Options) { o.Address = e.srv.Addr; o.Plaintext = true })
+		e.srv.ClientOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestErrorSentinels(t *testing.T) {
 			_, err := apk.Create(ctx, nebius.CreateAuthPublicKeyRequest{Account: nebius.ServiceAccount(e.sa.ID), Data: data})
 			return err
 		}, iam.ErrAlreadyExists, codes.AlreadyExists, "publickey-"},
-		{"permission denied", func() error { _, err := aks.DeleteByAwsID(ctx, expiring.AWSAccessKeyID); return err },
+		{"permission denied", func() error { return aks.DeleteByAwsID(ctx, expiring.AccessKeyID) },
 			iam.ErrPermissionDenied, codes.PermissionDenied, e.sa.ID},
 		{"unauthenticated", func() error { _, err := unauth.AccessKeys().Get(ctx, "accesskey-x"); return err },
 			iam.ErrUnauthenticated, codes.Unauthenticated, ""},
@@ -108,7 +108,7 @@ func TestErrorSentinels(t *testing.T) {
 func TestBadInputBeforeAnyCall(t *testing.T) {
 	e := newEnv(t, nil)
 	noProject, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: e.token}),
-		func(o *nebius.Options) { o.Address = e.srv.Addr; o.Plaintext = true })
+		e.srv.ClientOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,10 +143,10 @@ func TestBadInputBeforeAnyCall(t *testing.T) {
 		{"get: empty ID", func() error { _, err := aks.Get(ctx, ""); return err }, "ID is empty"},
 		{"get by aws id: empty", func() error { _, err := aks.GetByAwsID(ctx, ""); return err }, "AWS access key ID is empty"},
 		{"get secret: empty", func() error { _, err := aks.GetSecret(ctx, ""); return err }, "ID is empty"},
-		{"delete: empty", func() error { _, err := aks.Delete(ctx, ""); return err }, "ID is empty"},
+		{"delete: empty", func() error { return aks.Delete(ctx, "") }, "ID is empty"},
 		{"activate: empty", func() error { _, err := aks.Activate(ctx, ""); return err }, "ID is empty"},
 		{"deactivate: empty", func() error { _, err := aks.Deactivate(ctx, ""); return err }, "ID is empty"},
-		{"delete by aws: empty", func() error { _, err := aks.DeleteByAwsID(ctx, ""); return err }, "AWS access key ID is empty"},
+		{"delete by aws: empty", func() error { return aks.DeleteByAwsID(ctx, "") }, "AWS access key ID is empty"},
 		{"activate by aws: empty", func() error { _, err := aks.ActivateByAwsID(ctx, ""); return err }, "AWS access key ID is empty"},
 		{"deactivate by aws: empty", func() error { _, err := aks.DeactivateByAwsID(ctx, ""); return err }, "AWS access key ID is empty"},
 		{"update: empty", func() error { _, err := aks.Update(ctx, nebius.UpdateAccessKeyRequest{}); return err }, "ID is empty"},
@@ -176,7 +176,7 @@ func TestBadInputBeforeAnyCall(t *testing.T) {
 		}, "is not in the future"},
 		{"public key: get empty", func() error { _, err := apk.Get(ctx, ""); return err }, "ID is empty"},
 		{"public key: update empty", func() error { _, err := apk.Update(ctx, nebius.UpdateAuthPublicKeyRequest{}); return err }, "ID is empty"},
-		{"public key: delete empty", func() error { _, err := apk.Delete(ctx, ""); return err }, "ID is empty"},
+		{"public key: delete empty", func() error { return apk.Delete(ctx, "") }, "ID is empty"},
 		{"public key: list no account", func() error {
 			_, err := apk.ListByAccountPage(ctx, nebius.ListByAccountRequest{Account: nebius.Account{Type: "robot"}})
 			return err
@@ -229,7 +229,11 @@ func TestNewValidation(t *testing.T) {
 		{"plaintext to a LAN host", ts, func(o *nebius.Options) { o.Plaintext = true; o.Address = "10.0.0.1:443" }, "plaintext is allowed only for loopback"},
 		{"bad address", ts, func(o *nebius.Options) { o.Address = "no-port" }, "must be host:port"},
 		{"bad domain", ts, func(o *nebius.Options) { o.Domain = "a b" }, "invalid API domain"},
-		{"negative attempts", ts, func(o *nebius.Options) { o.MaxAttempts = -1 }, "MaxAttempts"},
+		{"negative attempts", ts, func(o *nebius.Options) { o.MaxAttempts = -1 }, "option MaxAttempts -1 is negative"},
+		{"negative base delay", ts, func(o *nebius.Options) { o.BaseDelay = -1 }, "option BaseDelay"},
+		{"negative max delay", ts, func(o *nebius.Options) { o.MaxDelay = -1 }, "option MaxDelay"},
+		{"negative poll interval", ts, func(o *nebius.Options) { o.PollInterval = -1 }, "option PollInterval"},
+		{"negative max poll interval", ts, func(o *nebius.Options) { o.MaxPollInterval = -1 }, "option MaxPollInterval"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := nebius.New(tc.ts, tc.opt)
@@ -244,28 +248,54 @@ func TestNewValidation(t *testing.T) {
 	}
 }
 
+// TestNilOptionFunctionsSkipped: nil option functions are skipped by New
+// and NewKeyManager, as by every iamkit constructor.
+func TestNilOptionFunctionsSkipped(t *testing.T) {
+	e := newEnv(t, nil)
+	c, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: e.token}), nil, e.srv.ClientOptions(), nil,
+		func(o *nebius.Options) { o.ProjectID = e.sa.ProjectID })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := nebius.NewKeyManager(c, nebius.ServiceAccount(e.sa.ID), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AccessKeys().ListPage(ctxT(t), nebius.ListRequest{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // failingSource is a token source that cannot get a token.
 type failingSource struct{ err error }
 
 func (f failingSource) Token() (*oauth2.Token, error) { return nil, f.err }
 
+// TestTokenSourceFailure: a token source that fails gives an *iam.Error of
+// kind iam.ErrUnauthenticated that wraps the source's error (and its own
+// kind), as in every iamkit client, and no call is made.
 func TestTokenSourceFailure(t *testing.T) {
 	e := newEnv(t, nil)
 	for _, tc := range []struct {
 		err  error
-		kind error
+		also error
 	}{
-		{errors.New("exchange refused"), iam.ErrUnauthenticated},
+		{errors.New("exchange refused"), nil},
 		{&iam.Error{Provider: iam.Nebius, Op: "token exchange", Kind: iam.ErrUnavailable, Message: "503"}, iam.ErrUnavailable},
 	} {
-		c, err := nebius.New(failingSource{tc.err}, func(o *nebius.Options) { o.Address, o.Plaintext = e.srv.Addr, true })
+		c, err := nebius.New(failingSource{tc.err}, e.srv.ClientOptions())
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = c.AccessKeys().Get(ctxT(t), "accesskey-x")
 		c.Close()
-		if !errors.Is(err, tc.kind) || !errors.Is(err, tc.err) || !strings.Contains(err.Error(), "could not get an access token") {
-			t.Errorf("err = %v, want %v wrapping %v", err, tc.kind, tc.err)
+		var ie *iam.Error
+		if !errors.As(err, &ie) || ie.Kind != iam.ErrUnauthenticated || !errors.Is(err, iam.ErrUnauthenticated) ||
+			!errors.Is(err, tc.err) || !strings.Contains(err.Error(), "could not get an access token") {
+			t.Errorf("err = %v (kind %v), want kind %v wrapping %v", err, ie.Kind, iam.ErrUnauthenticated, tc.err)
+		}
+		if tc.also != nil && !errors.Is(err, tc.also) {
+			t.Errorf("err = %v does not match the cause's kind %v", err, tc.also)
 		}
 	}
 	if n := e.srv.Calls("AccessKeyService/Get"); n != 0 {

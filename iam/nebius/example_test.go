@@ -25,7 +25,10 @@ import (
 // credentials JSON → signed JWT → token exchange.
 func emulators() (c *nebius.Client, sa *nebiustest.ServiceAccount, tokenURL string, cleanup func()) {
 	reg := iamtest.NewRegistry()
-	tokens := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		log.Fatal(err)
+	}
 	srv, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg })
 	if err != nil {
 		log.Fatal(err)
@@ -34,7 +37,7 @@ func emulators() (c *nebius.Client, sa *nebiustest.ServiceAccount, tokenURL stri
 	if err != nil {
 		log.Fatal(err)
 	}
-	key, err := nebiusauth.ParseCredentials(sa.CredentialsJSON, "credentials.json")
+	key, err := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "credentials.json")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -42,11 +45,9 @@ func emulators() (c *nebius.Client, sa *nebiustest.ServiceAccount, tokenURL stri
 	if err != nil {
 		log.Fatal(err)
 	}
-	c, err = nebius.New(src, func(o *nebius.Options) {
-		o.Address = srv.Addr // default: cpl.iam.api.nebius.cloud:443 over TLS
-		o.Plaintext = true   // loopback only
-		o.ProjectID = sa.ProjectID
-	})
+	// srv.ClientOptions sets Address (default: cpl.iam.api.nebius.cloud:443
+	// over TLS) and Plaintext (loopback only).
+	c, err = nebius.New(src, srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func Example() {
 	}
 	fmt.Println("state:", k.State)
 	fmt.Println("secret:", k.Secret) // printing a Secret never shows it
-	fmt.Println("has AWS key ID:", k.AWSAccessKeyID != "")
+	fmt.Println("has AWS key ID:", k.AccessKeyID != "")
 	// Output:
 	// state: ACTIVE
 	// secret: REDACTED
@@ -108,7 +109,7 @@ func ExampleAccessKeys_List() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		_ = k.AWSAccessKeyID
+		_ = k.AccessKeyID
 		n++
 	}
 	fmt.Println("keys:", n)
@@ -212,7 +213,7 @@ func ExampleNewKeyManager() {
 	ctx := context.Background()
 
 	var m iam.KeyManager
-	m, err := nebius.NewKeyManager(c.AccessKeys(), nebius.ServiceAccount(sa.ID))
+	m, err := nebius.NewKeyManager(c, nebius.ServiceAccount(sa.ID))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -225,4 +226,90 @@ func ExampleNewKeyManager() {
 		log.Fatal(err)
 	}
 	// Output: nebius ACTIVE REDACTED
+}
+
+// ExampleServiceAccountTokens exchanges a service account's JWTs over gRPC
+// (TokenExchangeService on tokens.iam.<domain>), configured by the same
+// options as the IAM client: here the emulator's, for a real program
+// Options.Domain or $NEBIUS_ENDPOINT, which then moves both.
+func ExampleServiceAccountTokens() {
+	srv, err := nebiustest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	sa, err := srv.NewServiceAccount("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	key, err := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "credentials.json")
+	if err != nil {
+		log.Fatal(err)
+	}
+	tokens, err := nebius.ServiceAccountTokens(key, srv.ClientOptions())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tokens.Close()
+	c, err := nebius.New(tokens, srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	k, err := c.AccessKeys().Create(context.Background(), nebius.CreateAccessKeyRequest{Account: nebius.ServiceAccount(sa.ID)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(k.State, srv.Calls("TokenExchangeService/Exchange"))
+	// Output: ACTIVE 1
+}
+
+// ExampleNewTokenExchanger makes one RFC 8693 exchange of a signed JWT.
+func ExampleNewTokenExchanger() {
+	srv, err := nebiustest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	sa, _ := srv.NewServiceAccount("")
+	key, _ := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "credentials.json")
+	signer, err := nebiusauth.NewSigner(key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	x, err := nebius.NewTokenExchanger(srv.ClientOptions()) // default: tokens.iam.api.nebius.cloud:443
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer x.Close()
+	jwt, _ := signer.SignJWT(time.Now())
+	tok, err := x.Exchange(context.Background(), nebius.ExchangeRequest{SubjectToken: jwt, SubjectTokenType: nebius.TokenTypeJWT})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tok.Type, tok.Value)
+	// Output: Bearer REDACTED
+}
+
+// ExampleOperations_List lists what was done to a key.
+func ExampleOperations_List() {
+	c, sa, _, cleanup := emulators()
+	defer cleanup()
+	ctx := context.Background()
+	k, err := c.AccessKeys().Create(ctx, nebius.CreateAccessKeyRequest{Account: nebius.ServiceAccount(sa.ID)})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := c.AccessKeys().Deactivate(ctx, k.ID); err != nil {
+		log.Fatal(err)
+	}
+	for op, err := range c.Operations().List(ctx, nebius.ListOperationsRequest{ResourceID: k.ID}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(op.Description, op.Done, op.Request.GetTypeUrl())
+	}
+	// Output:
+	// create access key true type.googleapis.com/nebius.iam.v2.CreateAccessKeyRequest
+	// deactivate access key true type.googleapis.com/nebius.iam.v2.DeactivateAccessKeyRequest
 }

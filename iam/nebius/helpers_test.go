@@ -42,9 +42,7 @@ func newEnvTB(t testing.TB, emuOpts func(*nebiustest.Options), clientOpts ...fun
 		t.Fatal(err)
 	}
 	tok := srv.IssueToken(sa.ID, 24*time.Hour)
-	opts := append([]func(*nebius.Options){func(o *nebius.Options) {
-		o.Address = srv.Addr
-		o.Plaintext = true
+	opts := append([]func(*nebius.Options){srv.ClientOptions(), func(o *nebius.Options) {
 		o.ProjectID = sa.ProjectID
 		o.BaseDelay = time.Millisecond
 		o.MaxDelay = 2 * time.Millisecond

@@ -17,11 +17,23 @@ type KeyManagerOptions struct {
 	SecretDeliveryMode SecretDeliveryMode
 }
 
+// validate refuses options a KeyManager cannot work with.
+func (o *KeyManagerOptions) validate(op string) error {
+	if _, err := o.SecretDeliveryMode.toPB(op); err != nil {
+		return err
+	}
+	if o.SecretDeliveryMode == DeliveryMysteryBox {
+		return invalidArg(op, "option SecretDeliveryMode: MYSTERY_BOX delivery returns no secret; a KeyManager needs one")
+	}
+	return nil
+}
+
 // KeyManager is the Nebius implementation of [iam.KeyManager]: the access
 // keys of one account, for the credentials package to create, rotate and
 // delete. Key IDs are Nebius access key IDs ("accesskey-…"); AccessKeyID
 // is the aws_access_key_id. It is safe for concurrent use.
 type KeyManager struct {
+	c       *Client
 	keys    *AccessKeys
 	account Account
 	opts    KeyManagerOptions
@@ -29,32 +41,33 @@ type KeyManager struct {
 
 var _ iam.KeyManager = (*KeyManager)(nil)
 
-// NewKeyManager returns a KeyManager for the access keys of account
-// (usually nebius.ServiceAccount(id)).
-func NewKeyManager(keys *AccessKeys, account Account, optFns ...func(*KeyManagerOptions)) (*KeyManager, error) {
+// NewKeyManager returns a KeyManager for the access keys of owner (usually
+// nebius.ServiceAccount(id)) through c's AccessKeyService. New keys go to
+// KeyManagerOptions.ParentID, else c's ProjectID; one of them is required.
+// Nil option functions are skipped.
+func NewKeyManager(c *Client, owner Account, optFns ...func(*KeyManagerOptions)) (*KeyManager, error) {
 	const op = "NewKeyManager"
-	if keys == nil {
-		return nil, invalidArg(op, "AccessKeys client is nil")
+	if c == nil {
+		return nil, invalidArg(op, "client is nil")
 	}
-	if err := account.validate(op, "account"); err != nil {
+	if err := owner.validate(op, "owner"); err != nil {
 		return nil, err
 	}
 	var o KeyManagerOptions
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil {
+			fn(&o)
+		}
 	}
-	parent, err := keys.c.parentID(op, o.ParentID)
+	if err := o.validate(op); err != nil {
+		return nil, err
+	}
+	parent, err := c.parentID(op, o.ParentID)
 	if err != nil {
 		return nil, err
 	}
 	o.ParentID = parent
-	if _, err := o.SecretDeliveryMode.toPB(op); err != nil {
-		return nil, err
-	}
-	if o.SecretDeliveryMode == DeliveryMysteryBox {
-		return nil, invalidArg(op, "MYSTERY_BOX delivery returns no secret; a KeyManager needs one")
-	}
-	return &KeyManager{keys: keys, account: account, opts: o}, nil
+	return &KeyManager{c: c, keys: c.AccessKeys(), account: owner, opts: o}, nil
 }
 
 // Provider returns iam.Nebius.
@@ -65,7 +78,7 @@ func (m *KeyManager) Provider() iam.Provider { return iam.Nebius }
 // the account whose keys the manager lists and creates, known without a
 // call.
 func (m *KeyManager) AccountIdentity() string {
-	return "nebius/" + m.keys.c.Address() + "/" + m.account.String()
+	return "nebius/" + m.c.Address() + "/" + m.account.String()
 }
 
 // CreateKey creates an access key for the account and returns it with its
@@ -120,25 +133,30 @@ func (m *KeyManager) UpdateKey(ctx context.Context, id string, req iam.UpdateKey
 	if !req.ExpiresAt.IsZero() {
 		return iam.AccessKey{}, invalidArg(op, "the expiry of a Nebius access key is immutable")
 	}
+	var (
+		k   *AccessKey
+		err error
+	)
 	switch req.State {
 	case iam.StateUnspecified:
+		return m.GetKey(ctx, id)
 	case iam.StateActive:
-		if _, err := m.keys.Activate(ctx, id); err != nil {
-			return iam.AccessKey{}, err
-		}
+		k, err = m.keys.Activate(ctx, id)
 	case iam.StateInactive:
-		if _, err := m.keys.Deactivate(ctx, id); err != nil {
-			return iam.AccessKey{}, err
-		}
+		k, err = m.keys.Deactivate(ctx, id)
 	default:
 		return iam.AccessKey{}, invalidArg(op, fmt.Sprintf("cannot set state %q (want ACTIVE or INACTIVE)", req.State))
 	}
-	return m.GetKey(ctx, id)
+	if err != nil {
+		return iam.AccessKey{}, err
+	}
+	ik := k.ToIAM()
+	ik.Secret = iam.Secret{}
+	return ik, nil
 }
 
 // DeleteKey deletes a key; a key that is already gone gives an error
 // matching iam.ErrNotFound.
 func (m *KeyManager) DeleteKey(ctx context.Context, id string) error {
-	_, err := m.keys.Delete(ctx, id)
-	return err
+	return m.keys.Delete(ctx, id)
 }

@@ -13,7 +13,7 @@ func TestKeyManager(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := ctxT(t)
 	var m iam.KeyManager
-	m, err := nebius.NewKeyManager(e.client.AccessKeys(), nebius.ServiceAccount(e.sa.ID),
+	m, err := nebius.NewKeyManager(e.client, nebius.ServiceAccount(e.sa.ID),
 		func(o *nebius.KeyManagerOptions) { o.SecretDeliveryMode = nebius.DeliveryExplicit })
 	if err != nil {
 		t.Fatal(err)
@@ -63,9 +63,9 @@ func TestKeyManager(t *testing.T) {
 
 	for name, fn := range map[string]func() error{
 		"nil client": func() error { _, err := nebius.NewKeyManager(nil, nebius.ServiceAccount("x")); return err },
-		"no account": func() error { _, err := nebius.NewKeyManager(e.client.AccessKeys(), nebius.Account{}); return err },
+		"no account": func() error { _, err := nebius.NewKeyManager(e.client, nebius.Account{}); return err },
 		"mystery box": func() error {
-			_, err := nebius.NewKeyManager(e.client.AccessKeys(), nebius.ServiceAccount("x"),
+			_, err := nebius.NewKeyManager(e.client, nebius.ServiceAccount("x"),
 				func(o *nebius.KeyManagerOptions) { o.SecretDeliveryMode = nebius.DeliveryMysteryBox })
 			return err
 		},
@@ -78,7 +78,7 @@ func TestKeyManager(t *testing.T) {
 
 func TestKeyManagerAccountIdentity(t *testing.T) {
 	e := newEnv(t, nil)
-	m, err := nebius.NewKeyManager(e.client.AccessKeys(), nebius.ServiceAccount(e.sa.ID))
+	m, err := nebius.NewKeyManager(e.client, nebius.ServiceAccount(e.sa.ID))
 	if err != nil {
 		t.Fatal(err)
 	}

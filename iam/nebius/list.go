@@ -1,5 +1,14 @@
 package nebius
 
+// Page is one page of a list: ListPage and ListByAccountPage return it,
+// and List and ListByAccount iterate over the pages for the caller.
+type Page[T any] struct {
+	// Items are the resources of the page.
+	Items []T
+	// NextPageToken fetches the next page; empty on the last page.
+	NextPageToken string
+}
+
 // ListRequest asks for one page (ListPage) or all pages (List) of the keys
 // in a container.
 type ListRequest struct {
@@ -7,8 +16,8 @@ type ListRequest struct {
 	// ProjectID.
 	ParentID string
 	// PageSize is the page size asked of the service; 0 means its default
-	// (10).
-	PageSize int64
+	// (10), a negative value is refused.
+	PageSize int
 	// PageToken is the token of the page to fetch (ListPage only; List
 	// starts here, too).
 	PageToken string
@@ -20,8 +29,9 @@ type ListRequest struct {
 type ListByAccountRequest struct {
 	// Account owns the keys; required.
 	Account Account
-	// PageSize is the page size asked of the service; 0 means its default.
-	PageSize int64
+	// PageSize is the page size asked of the service; 0 means its default,
+	// a negative value is refused.
+	PageSize int
 	// PageToken is the token of the page to fetch.
 	PageToken string
 	// Filter is passed to the service as is.
@@ -41,7 +51,7 @@ func (c *Client) parentID(op, requested string) (string, error) {
 }
 
 // checkPageSize refuses a negative page size before any call.
-func checkPageSize(op string, size int64) error {
+func checkPageSize(op string, size int) error {
 	if size < 0 {
 		return invalidArg(op, "PageSize is negative")
 	}

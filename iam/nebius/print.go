@@ -24,18 +24,6 @@ func (k AccessKey) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, k)
 // LogValue makes log/slog print the AccessKey's fields, its secret redacted.
 func (k AccessKey) LogValue() slog.Value { return safeprint.LogValue(k) }
 
-// String returns the AccessKeyPage as %v prints it, the keys' secrets redacted.
-func (p AccessKeyPage) String() string { return safeprint.String(p) }
-
-// GoString returns the AccessKeyPage as %#v prints it, the keys' secrets redacted.
-func (p AccessKeyPage) GoString() string { return safeprint.GoString(p) }
-
-// Format prints the AccessKeyPage under every fmt verb, the keys' secrets redacted.
-func (p AccessKeyPage) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, p) }
-
-// LogValue makes log/slog print the AccessKeyPage's fields, the keys' secrets redacted.
-func (p AccessKeyPage) LogValue() slog.Value { return safeprint.LogValue(p) }
-
 // String returns the AccessKeySecret as %v prints it, the secret redacted.
 func (s AccessKeySecret) String() string { return safeprint.String(s) }
 
@@ -59,3 +47,27 @@ func (r BootstrapResult) Format(f fmt.State, verb rune) { safeprint.Format(f, ve
 
 // LogValue makes log/slog print the BootstrapResult's fields, the key and the credentials JSON redacted.
 func (r BootstrapResult) LogValue() slog.Value { return safeprint.LogValue(r) }
+
+// String returns the ExchangeRequest as %v prints it, its tokens redacted.
+func (r ExchangeRequest) String() string { return safeprint.String(r) }
+
+// GoString returns the ExchangeRequest as %#v prints it, its tokens redacted.
+func (r ExchangeRequest) GoString() string { return safeprint.GoString(r) }
+
+// Format prints the ExchangeRequest under every fmt verb, its tokens redacted.
+func (r ExchangeRequest) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, r) }
+
+// LogValue makes log/slog print the ExchangeRequest's fields, its tokens redacted.
+func (r ExchangeRequest) LogValue() slog.Value { return safeprint.LogValue(r) }
+
+// String returns the *TokenSource as %v prints it, its token redacted.
+func (s *TokenSource) String() string { return safeprint.String(s) }
+
+// GoString returns the *TokenSource as %#v prints it, its token redacted.
+func (s *TokenSource) GoString() string { return safeprint.GoString(s) }
+
+// Format prints the *TokenSource under every fmt verb, its token redacted.
+func (s *TokenSource) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, s) }
+
+// LogValue makes log/slog print the *TokenSource's fields, its token redacted.
+func (s *TokenSource) LogValue() slog.Value { return safeprint.LogValue(s) }

@@ -20,7 +20,7 @@ import (
 
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/nebius"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
 	"github.com/iamkit/iamkit/internal/redact"
 	"github.com/iamkit/iamkit/internal/redact/redacttest"
 )

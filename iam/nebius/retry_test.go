@@ -214,7 +214,7 @@ func TestUnauthenticatedReexchangesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cache.Close()
-	c, err := nebius.New(cache, func(o *nebius.Options) { o.Address = e.srv.Addr; o.Plaintext = true; o.ProjectID = e.sa.ProjectID })
+	c, err := nebius.New(cache, e.srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = e.sa.ProjectID })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +238,7 @@ func TestUnauthenticatedReexchangesOnce(t *testing.T) {
 
 	// A token source that cannot refresh is not retried.
 	static, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "v1.not-issued"}),
-		func(o *nebius.Options) { o.Address = e.srv.Addr; o.Plaintext = true })
+		e.srv.ClientOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +263,7 @@ func TestUnauthenticatedReexchangesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer refused.Close()
-	rc, err := nebius.New(refused, func(o *nebius.Options) { o.Address = e.srv.Addr; o.Plaintext = true })
+	rc, err := nebius.New(refused, e.srv.ClientOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

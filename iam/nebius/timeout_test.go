@@ -98,6 +98,11 @@ func TestStalledServerCallEnds(t *testing.T) {
 // call.
 func TestAttemptTimeoutCanBeDisabled(t *testing.T) {
 	e := newEnv(t, nil, func(o *nebius.Options) { o.AttemptTimeout = -1 })
+	// Connect first, so that the short deadline below is spent waiting
+	// on the hung call, not dialling.
+	if _, err := e.client.AccessKeys().ListPage(ctxT(t), nebius.ListRequest{}); err != nil {
+		t.Fatal(err)
+	}
 	e.srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultHang, Match: "AccessKeyService/Get"})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()

@@ -8,9 +8,9 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/iamkit/iamkit/iam"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/commonv1"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/iamv1"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/iamv2"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv2"
 )
 
 // AccountType says what kind of account an [Account] is.
@@ -173,8 +173,9 @@ type AccessKey struct {
 	Fingerprint, Algorithm string
 	// KeySize is the key's size.
 	KeySize int
-	// AWSAccessKeyID is the key ID S3 clients send (AWS_ACCESS_KEY_ID).
-	AWSAccessKeyID string
+	// AccessKeyID is the key ID S3 clients send (AWS_ACCESS_KEY_ID; the
+	// API's aws_access_key_id). ID is the Nebius resource ID.
+	AccessKeyID string
 	// Secret is the secret access key (AWS_SECRET_ACCESS_KEY). Create fills
 	// it in every delivery mode but MYSTERY_BOX; Get fills it only when the
 	// service returns it inline.
@@ -188,7 +189,7 @@ func (k *AccessKey) ToIAM() iam.AccessKey {
 	return iam.AccessKey{
 		Provider:    iam.Nebius,
 		ID:          k.ID,
-		AccessKeyID: k.AWSAccessKeyID,
+		AccessKeyID: k.AccessKeyID,
 		Secret:      k.Secret,
 		Owner:       k.Account.ID,
 		Description: k.Description,
@@ -210,7 +211,7 @@ func accessKeyFromPB(p *iamv2.AccessKey) *AccessKey {
 		Fingerprint:        st.GetFingerprint(),
 		Algorithm:          st.GetAlgorithm(),
 		KeySize:            int(st.GetKeySize()),
-		AWSAccessKeyID:     st.GetAwsAccessKeyId(),
+		AccessKeyID:        st.GetAwsAccessKeyId(),
 		Secret:             iam.NewSecret(st.GetSecret()),
 		SecretReferenceID:  st.GetSecretReferenceId(),
 	}

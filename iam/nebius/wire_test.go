@@ -19,9 +19,11 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/commonv1"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/iamv1"
-	"github.com/iamkit/iamkit/iam/nebius/internal/pb/iamv2"
+	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/nebiuspb"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv2"
 )
 
 // wireTable is the wire contract, copied from reference/nebius.md §3, §4
@@ -30,9 +32,18 @@ import (
 var wireTable = map[string]map[string]protowire.Number{
 	"nebius.common.v1.ResourceMetadata": {"id": 1, "parent_id": 2, "name": 3, "resource_version": 4, "created_at": 5, "updated_at": 6, "labels": 7},
 	"nebius.common.v1.Operation": {"id": 1, "description": 2, "created_at": 3, "created_by": 4, "finished_at": 5, "request": 6,
-		"resource_id": 7, "progress_data": 9, "status": 10, "request_headers": 11},
+		"resource_id": 7, "progress_data": 9, "status": 10, "request_headers": 11, "progress_tracker": 12},
 	"nebius.common.v1.Operation.RequestHeader": {"values": 1},
 	"nebius.common.v1.GetOperationRequest":     {"id": 1},
+	"nebius.common.v1.ListOperationsRequest":   {"resource_id": 1, "page_size": 2, "page_token": 3},
+	"nebius.common.v1.ListOperationsResponse":  {"operations": 1, "next_page_token": 2},
+	"nebius.common.v1.ProgressTracker": {"description": 1, "started_at": 2, "estimated_finished_at": 3, "finished_at": 4,
+		"work_done": 10, "steps": 20},
+	"nebius.common.v1.ProgressTracker.WorkDone": {"total_tick_count": 1, "done_tick_count": 2},
+	"nebius.common.v1.ProgressTracker.Step":     {"description": 1, "started_at": 2, "finished_at": 4, "work_done": 10},
+	"nebius.iam.v1.ExchangeTokenRequest": {"grant_type": 1, "requested_token_type": 2, "subject_token": 3, "subject_token_type": 4,
+		"scopes": 5, "audience": 6, "actor_token": 7, "actor_token_type": 8, "resource": 9},
+	"nebius.iam.v1.CreateTokenResponse": {"access_token": 1, "issued_token_type": 2, "token_type": 3, "expires_in": 4, "scopes": 5},
 	"nebius.common.v1.ServiceError": {"service": 1, "code": 2, "bad_request": 100, "bad_resource_state": 110, "resource_not_found": 111,
 		"resource_already_exists": 112, "out_of_range": 113, "permission_denied": 120, "resource_conflict": 130, "operation_aborted": 131,
 		"operation_conflict": 132, "too_many_requests": 140, "quota_failure": 141, "not_enough_resources": 142, "internal_error": 999, "retry_type": 30},
@@ -120,11 +131,21 @@ var wireMethods = map[string][2]string{
 	"/nebius.iam.v1.AuthPublicKeyService/Deactivate":    {"nebius.iam.v1.DeactivateAuthPublicKeyRequest", "nebius.common.v1.Operation"},
 	"/nebius.iam.v1.AuthPublicKeyService/Delete":        {"nebius.iam.v1.DeleteAuthPublicKeyRequest", "nebius.common.v1.Operation"},
 	"/nebius.common.v1.OperationService/Get":            {"nebius.common.v1.GetOperationRequest", "nebius.common.v1.Operation"},
+	"/nebius.common.v1.OperationService/List":           {"nebius.common.v1.ListOperationsRequest", "nebius.common.v1.ListOperationsResponse"},
+	"/nebius.iam.v1.TokenExchangeService/Exchange":      {"nebius.iam.v1.ExchangeTokenRequest", "nebius.iam.v1.CreateTokenResponse"},
 }
 
+// TestWireTableMatchesDescriptors checks the descriptors under the real
+// names (nebiuspb.RealFiles: what the emulator's reflection serves, and
+// what the messages iamkit registers under its own names mirror) against
+// the wire contract.
 func TestWireTableMatchesDescriptors(t *testing.T) {
+	files, err := nebiuspb.RealFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for msg, fields := range wireTable {
-		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(msg))
+		d, err := files.FindDescriptorByName(protoreflect.FullName(msg))
 		if err != nil {
 			t.Errorf("%s: not registered: %v", msg, err)
 			continue
@@ -143,7 +164,7 @@ func TestWireTableMatchesDescriptors(t *testing.T) {
 		}
 	}
 	for enum, values := range wireEnums {
-		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(enum))
+		d, err := files.FindDescriptorByName(protoreflect.FullName(enum))
 		if err != nil {
 			t.Errorf("%s: not registered: %v", enum, err)
 			continue
@@ -159,8 +180,9 @@ func TestWireTableMatchesDescriptors(t *testing.T) {
 		}
 	}
 	n := 0
-	for _, svc := range []string{"nebius.iam.v2.AccessKeyService", "nebius.iam.v1.AuthPublicKeyService", "nebius.common.v1.OperationService"} {
-		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc))
+	for _, svc := range []string{"nebius.iam.v2.AccessKeyService", "nebius.iam.v1.AuthPublicKeyService", "nebius.common.v1.OperationService",
+		"nebius.iam.v1.TokenExchangeService"} {
+		d, err := files.FindDescriptorByName(protoreflect.FullName(svc))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,6 +253,10 @@ func (s *rawServer) handle(_ any, stream grpc.ServerStream) error {
 		resp = &iamv1.AuthPublicKey{Metadata: &commonv1.ResourceMetadata{Id: "res-1"}}
 	case "nebius.iam.v1.ListAuthPublicKeyResponse":
 		resp = &iamv1.ListAuthPublicKeyResponse{}
+	case "nebius.common.v1.ListOperationsResponse":
+		resp = &commonv1.ListOperationsResponse{Operations: []*commonv1.Operation{{Id: "operation-1", ResourceId: "res-1"}}}
+	case "nebius.iam.v1.CreateTokenResponse":
+		resp = &iamv1.CreateTokenResponse{AccessToken: "v1.exchanged", IssuedTokenType: TokenTypeAccessToken, TokenType: "Bearer", ExpiresIn: 3600}
 	default:
 		return fmt.Errorf("unknown method %s", method)
 	}
@@ -353,6 +379,11 @@ func TestWireRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	x, err := NewTokenExchanger(func(o *Options) { o.TokenExchangeAddress, o.Plaintext = lis.Addr().String(), true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	aks, apk := c.AccessKeys(), c.AuthPublicKeys()
@@ -403,11 +434,11 @@ func TestWireRequests(t *testing.T) {
 			return err
 		}, map[protowire.Number]any{1: nil, 2: uint64(5), 3: "pt", 4: "f"}, nil},
 		{"AccessKeyService/ListByAccount", func() error { return nil }, map[protowire.Number]any{1: "u-1"}, []protowire.Number{1, 1}},
-		{"AccessKeyService/Delete", func() error { _, err := aks.Delete(ctx, "ak-1"); return err }, map[protowire.Number]any{1: "ak-1"}, nil},
+		{"AccessKeyService/Delete", func() error { return aks.Delete(ctx, "ak-1") }, map[protowire.Number]any{1: "ak-1"}, nil},
 		{"AccessKeyService/Activate", func() error { _, err := aks.Activate(ctx, "ak-1"); return err }, map[protowire.Number]any{1: "ak-1"}, nil},
 		{"AccessKeyService/Deactivate", func() error { _, err := aks.Deactivate(ctx, "ak-1"); return err }, map[protowire.Number]any{1: "ak-1"}, nil},
 		{"AccessKeyService/GetByAwsId", func() error { _, err := aks.GetByAwsID(ctx, "AKID"); return err }, map[protowire.Number]any{1: "AKID"}, nil},
-		{"AccessKeyService/DeleteByAwsId", func() error { _, err := aks.DeleteByAwsID(ctx, "AKID"); return err }, map[protowire.Number]any{1: "AKID"}, nil},
+		{"AccessKeyService/DeleteByAwsId", func() error { return aks.DeleteByAwsID(ctx, "AKID") }, map[protowire.Number]any{1: "AKID"}, nil},
 		{"AccessKeyService/ActivateByAwsId", func() error { _, err := aks.ActivateByAwsID(ctx, "AKID"); return err }, map[protowire.Number]any{1: "AKID"}, nil},
 		{"AccessKeyService/DeactivateByAwsId", func() error { _, err := aks.DeactivateByAwsID(ctx, "AKID"); return err }, map[protowire.Number]any{1: "AKID"}, nil},
 		{"AccessKeyService/Update", func() error {
@@ -415,7 +446,7 @@ func TestWireRequests(t *testing.T) {
 			_, err := aks.Update(ctx, UpdateAccessKeyRequest{ID: "ak-1", Description: &d})
 			return err
 		}, map[protowire.Number]any{1: nil, 2: nil}, nil},
-		{"AccessKeyService/Update", func() error { return nil }, map[protowire.Number]any{1: "ak-1"}, []protowire.Number{1}},
+		{"AccessKeyService/Update", func() error { return nil }, map[protowire.Number]any{1: "ak-1", 2: "project-1"}, []protowire.Number{1}},
 		{"AccessKeyService/Update", func() error { return nil }, map[protowire.Number]any{3: "new"}, []protowire.Number{2}},
 		{"AuthPublicKeyService/Create", func() error {
 			_, err := apk.Create(ctx, CreateAuthPublicKeyRequest{Account: sa, Data: "opaque-key", Description: "d", ExpiresAt: exp})
@@ -438,8 +469,21 @@ func TestWireRequests(t *testing.T) {
 		}, map[protowire.Number]any{1: nil, 2: nil}, nil},
 		{"AuthPublicKeyService/Activate", func() error { _, err := apk.Activate(ctx, "pk-1"); return err }, map[protowire.Number]any{1: "pk-1"}, nil},
 		{"AuthPublicKeyService/Deactivate", func() error { _, err := apk.Deactivate(ctx, "pk-1"); return err }, map[protowire.Number]any{1: "pk-1"}, nil},
-		{"AuthPublicKeyService/Delete", func() error { _, err := apk.Delete(ctx, "pk-1"); return err }, map[protowire.Number]any{1: "pk-1"}, nil},
+		{"AuthPublicKeyService/Delete", func() error { return apk.Delete(ctx, "pk-1") }, map[protowire.Number]any{1: "pk-1"}, nil},
 		{"OperationService/Get", func() error { _, err := c.Operations().Get(ctx, "operation-9"); return err }, map[protowire.Number]any{1: "operation-9"}, nil},
+		{"OperationService/List", func() error {
+			_, err := c.Operations().ListPage(ctx, ListOperationsRequest{ResourceID: "res-1", PageSize: 4, PageToken: "pt"})
+			return err
+		}, map[protowire.Number]any{1: "res-1", 2: uint64(4), 3: "pt"}, nil},
+		{"TokenExchangeService/Exchange", func() error {
+			tok, err := x.Exchange(ctx, ExchangeRequest{SubjectToken: iam.NewSecret("jwt-1"), SubjectTokenType: TokenTypeJWT, Audience: "aud",
+				Scopes: []string{"s"}, Resources: []string{"r"}, ActorToken: iam.NewSecret("actor-1"), ActorTokenType: TokenTypeAccessToken})
+			if err == nil && tok.Value.Reveal() != "v1.exchanged" {
+				err = fmt.Errorf("token %v", tok)
+			}
+			return err
+		}, map[protowire.Number]any{1: GrantTypeTokenExchange, 2: TokenTypeAccessToken, 3: "jwt-1", 4: TokenTypeJWT, 5: "s", 6: "aud",
+			7: "actor-1", 8: TokenTypeAccessToken, 9: "r"}, nil},
 	}
 	for _, st := range steps {
 		if err := st.call(); err != nil {
@@ -455,7 +499,9 @@ func TestWireRequests(t *testing.T) {
 	srv.mu.Unlock()
 	seen := map[string]bool{}
 	for _, cl := range calls {
-		mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(wireMethods[cl.method][0]))
+		// iamkit's own message (by iamkit's name: never a real name
+		// through the global registry).
+		mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName("iamkit." + wireMethods[cl.method][0]))
 		if err != nil {
 			t.Fatalf("%s: %v", cl.method, err)
 		}
@@ -483,7 +529,11 @@ func TestWireRequests(t *testing.T) {
 			t.Errorf("%s: idempotency key %q", m, k)
 		}
 	}
-	for _, m := range []string{"AccessKeyService/List", "AccessKeyService/GetSecret", "AuthPublicKeyService/Get", "OperationService/Get"} {
+	// The token exchange carries no bearer token and no idempotency key.
+	if ex := srv.last(t, "TokenExchangeService/Exchange"); len(ex.md.Get("authorization")) != 0 || len(ex.md.Get("x-idempotency-key")) != 0 {
+		t.Errorf("Exchange metadata: %v", ex.md)
+	}
+	for _, m := range []string{"AccessKeyService/List", "AccessKeyService/GetSecret", "AuthPublicKeyService/Get", "OperationService/Get", "OperationService/List"} {
 		if k := srv.last(t, m).md.Get("x-idempotency-key"); len(k) != 0 {
 			t.Errorf("%s: idempotency key %q", m, k)
 		}
@@ -494,7 +544,7 @@ func TestWireRequests(t *testing.T) {
 // populated field's number as in wireTable.
 func checkPopulated(t *testing.T, call string, m protoreflect.Message) {
 	t.Helper()
-	name := string(m.Descriptor().FullName())
+	name := string(nebiuspb.RealName(m.Descriptor().FullName()))
 	if len(m.GetUnknown()) > 0 {
 		t.Errorf("%s: %s has unknown fields", call, name)
 	}

@@ -100,6 +100,17 @@ type Options struct {
 	// signatures in a row lock the account.
 	MaxAttempts         int
 	BaseDelay, MaxDelay time.Duration
+	// AttemptTimeout bounds one attempt (one HTTP request and its answer)
+	// of a call: default httpx.DefaultAttemptTimeout (30s), or
+	// HTTPClient.Timeout when HTTPClient sets one; negative: no bound but
+	// the caller's context. The caller's context still bounds the whole
+	// call, and an earlier caller deadline wins. An attempt that times out
+	// is retried like another transport error (reads and updates only), so
+	// a stalled server holds a call without a caller deadline at most
+	// about MaxAttempts × AttemptTimeout plus the backoff; the call then
+	// fails with iam.ErrUnavailable. Being network time, it runs on real
+	// time, not on Clock.
+	AttemptTimeout time.Duration
 	// Clock gives the signing time, "now" for expiry checks and the retry
 	// waits (default: the system clock).
 	Clock iam.Clock
@@ -130,6 +141,12 @@ func (o *Options) validate() error {
 // itself; retry defaults are httpx's. It is called on New's own copy.
 func (o *Options) setDefaults() {
 	o.Clock = clock.Or(o.Clock)
+	if o.AttemptTimeout == 0 {
+		o.AttemptTimeout = httpx.DefaultAttemptTimeout
+		if o.HTTPClient != nil && o.HTTPClient.Timeout > 0 {
+			o.AttemptTimeout = o.HTTPClient.Timeout
+		}
+	}
 }
 
 // WithProfile returns an option that applies p (from [LoadProfile]).
@@ -220,9 +237,11 @@ func New(optFns ...func(*Options)) (*Client, error) {
 		return nil, errors.New("outscale: HTTPClient is set: configure the client certificate, RootCAs and TLS verification on its transport instead")
 	}
 	if hc == nil && (cert != nil || o.RootCAs != nil || p.TLSSkipVerify) {
+		// No timeout of its own on this transport or client: the attempt
+		// timeout (Options.AttemptTimeout, passed to httpx) bounds each
+		// attempt whole.
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 16
-		tr.ResponseHeaderTimeout = httpx.DefaultAttemptTimeout
 		tr.TLSClientConfig = &tls.Config{
 			MinVersion:         tls.VersionTLS12,
 			RootCAs:            o.RootCAs,
@@ -234,7 +253,6 @@ func New(optFns ...func(*Options)) (*Client, error) {
 		c.ownTr = tr
 		hc = &http.Client{
 			Transport: tr,
-			Timeout:   httpx.DefaultAttemptTimeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error {
 				return http.ErrUseLastResponse
 			},
@@ -247,6 +265,7 @@ func New(optFns ...func(*Options)) (*Client, error) {
 		h.MaxAttempts = o.MaxAttempts
 		h.BaseDelay = o.BaseDelay
 		h.MaxDelay = o.MaxDelay
+		h.AttemptTimeout = o.AttemptTimeout
 		h.Clock = o.Clock
 		h.Logger = o.Logger
 		h.UserAgent = o.UserAgent

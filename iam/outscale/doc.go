@@ -98,8 +98,10 @@
 // iam.ErrPermissionDenied. Throttled (429, 503) and refused requests are
 // retried with capped exponential backoff and jitter, safe because they
 // were not processed; reads and updates are also retried after other
-// transport errors and 500/502/504. A 401 is never retried (four bad
-// signatures lock the account). A CreateAccessKey whose answer may have
+// transport errors and 500/502/504. Each attempt is bounded by
+// Options.AttemptTimeout (default 30s), so a stalled server does not hold
+// a call without a caller deadline forever. A 401 is never retried (four
+// bad signatures lock the account). A CreateAccessKey whose answer may have
 // been lost is not retried either: its error matches [ErrOutcomeUnknown]
 // and carries an [*OutcomeUnknownError] with the key's tag; with
 // [ReconcileByTag] the client looks the key up by its tag and, since its

@@ -143,24 +143,8 @@ func LoadProfile(optFns ...func(*ProfileOptions)) (*Profile, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	file, explicitFile := o.ConfigFile, o.ConfigFile != ""
-	if file == "" {
-		if f := getenv("OSC_CONFIG_FILE"); f != "" {
-			file, explicitFile = f, true
-		}
-	}
-	if file == "" {
-		if home, err := os.UserHomeDir(); err == nil {
-			file = filepath.Join(home, ".osc", "config.json")
-		}
-	}
-	name := o.Profile
-	if name == "" {
-		name = getenv("OSC_PROFILE")
-	}
-	if name == "" {
-		name = DefaultProfile
-	}
+	file, explicitFile := profileFile(o.ConfigFile, getenv)
+	name := profileName(o.Profile, getenv)
 
 	p := &Profile{Name: name}
 	if file != "" {
@@ -187,6 +171,34 @@ func LoadProfile(optFns ...func(*ProfileOptions)) (*Profile, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// profileFile returns the config file LoadProfile reads: file, else
+// $OSC_CONFIG_FILE (both explicit: they must exist), else
+// ~/.osc/config.json ("" without a home directory).
+func profileFile(file string, getenv func(string) string) (string, bool) {
+	if file != "" {
+		return file, true
+	}
+	if f := getenv("OSC_CONFIG_FILE"); f != "" {
+		return f, true
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".osc", "config.json"), false
+	}
+	return "", false
+}
+
+// profileName returns the profile LoadProfile uses: name, else
+// $OSC_PROFILE, else "default".
+func profileName(name string, getenv func(string) string) string {
+	if name == "" {
+		name = getenv("OSC_PROFILE")
+	}
+	if name == "" {
+		name = DefaultProfile
+	}
+	return name
 }
 
 // maxConfigFileBytes caps the config file read, as auth caps key files: a

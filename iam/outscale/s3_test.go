@@ -22,7 +22,10 @@ import (
 func TestMintedKeysWorkOnS3(t *testing.T) {
 	reg := iamtest.NewRegistry()
 	srv, clk := newEmulator(t, func(o *outscaletest.Options) { o.Registry = reg })
-	s3 := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg; o.Clock = clk })
+	s3, err := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg; o.Clock = clk })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer s3.Close()
 	c := rootClient(t, srv, clk)
 	ctx := context.Background()

@@ -3,8 +3,6 @@ package yandex
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -25,8 +23,9 @@ type AccessKey struct {
 	CreatedAt time.Time
 	// Description is the key's description.
 	Description string
-	// KeyID is the AWS access key ID that SigV4 signatures name.
-	KeyID string
+	// AccessKeyID is the AWS access key ID that SigV4 signatures name
+	// (the API's keyId).
+	AccessKeyID string
 	// LastUsedAt is when the key was last used (zero if never or unknown).
 	LastUsedAt time.Time
 }
@@ -47,17 +46,17 @@ func (k *AccessKey) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*k = AccessKey{ID: w.ID, ServiceAccountID: w.ServiceAccountID, CreatedAt: w.CreatedAt.Time,
-		Description: w.Description, KeyID: w.KeyID, LastUsedAt: w.LastUsedAt.Time}
+		Description: w.Description, AccessKeyID: w.KeyID, LastUsedAt: w.LastUsedAt.Time}
 	return nil
 }
 
-// Neutral returns the key as an iam.AccessKey (ACTIVE, never expiring:
+// ToIAM returns the key as an iam.AccessKey (ACTIVE, never expiring:
 // Yandex static keys have neither a state nor an expiry).
-func (k AccessKey) Neutral() iam.AccessKey {
+func (k *AccessKey) ToIAM() iam.AccessKey {
 	return iam.AccessKey{
 		Provider:    iam.Yandex,
 		ID:          k.ID,
-		AccessKeyID: k.KeyID,
+		AccessKeyID: k.AccessKeyID,
 		Owner:       k.ServiceAccountID,
 		Description: k.Description,
 		State:       iam.StateActive,
@@ -74,9 +73,9 @@ type CreatedAccessKey struct {
 	Secret iam.Secret `json:"secret"`
 }
 
-// Neutral returns the key with its secret as an iam.AccessKey.
-func (c CreatedAccessKey) Neutral() iam.AccessKey {
-	k := c.AccessKey.Neutral()
+// ToIAM returns the key with its secret as an iam.AccessKey.
+func (c *CreatedAccessKey) ToIAM() iam.AccessKey {
+	k := c.AccessKey.ToIAM()
 	k.Secret = c.Secret
 	return k
 }
@@ -98,18 +97,25 @@ type CreateAccessKeyRequest struct {
 	Description string
 }
 
+// UpdateAccessKeyRequest changes a static access key: its description,
+// the only field the API lets an update change.
+type UpdateAccessKeyRequest struct {
+	// ID is the key's resource ID (not its AccessKeyID).
+	ID string
+	// Description is the new description, at most 256 characters.
+	Description string
+}
+
 // AccessKeys manages static access keys at
-// /iam/aws-compatibility/v1/accessKeys. It implements [iam.KeyManager] for
-// the service account of Options.ServiceAccountID (or the token's subject),
-// so the credentials package can rotate Yandex keys.
+// /iam/aws-compatibility/v1/accessKeys. [NewKeyManager] makes an
+// iam.KeyManager of them, so that the credentials package can rotate
+// Yandex keys.
 //
 // It is safe for concurrent use.
 type AccessKeys struct {
 	t   *transport
 	ops *Operations
 }
-
-var _ iam.KeyManager = (*AccessKeys)(nil)
 
 const accessKeysPath = "/iam/aws-compatibility/v1/accessKeys"
 
@@ -127,9 +133,11 @@ func (a *AccessKeys) serviceAccount(id string) string {
 	return a.t.opts.ServiceAccountID
 }
 
-// List iterates over a service account's static access keys.
-func (a *AccessKeys) List(ctx context.Context, req ListAccessKeysRequest) iter.Seq2[AccessKey, error] {
-	return all(ctx, "AccessKeyService/List", req.PageRequest, func(ctx context.Context, p PageRequest) (*Page[AccessKey], error) {
+// List iterates over a service account's static access keys, fetching
+// pages as needed, starting at req.PageToken. Iteration stops at the
+// first error.
+func (a *AccessKeys) List(ctx context.Context, req ListAccessKeysRequest) iter.Seq2[*AccessKey, error] {
+	return all(ctx, "AccessKeyService/List", req.PageRequest, func(ctx context.Context, p PageRequest) (*Page[*AccessKey], error) {
 		r := req
 		r.PageRequest = p
 		return a.ListPage(ctx, r)
@@ -137,7 +145,7 @@ func (a *AccessKeys) List(ctx context.Context, req ListAccessKeysRequest) iter.S
 }
 
 // ListPage returns one page of a service account's static access keys.
-func (a *AccessKeys) ListPage(ctx context.Context, req ListAccessKeysRequest) (*Page[AccessKey], error) {
+func (a *AccessKeys) ListPage(ctx context.Context, req ListAccessKeysRequest) (*Page[*AccessKey], error) {
 	const op = "AccessKeyService/List"
 	sa := a.serviceAccount(req.ServiceAccountID)
 	if err := checkOptionalID("serviceAccountId", sa); err != nil {
@@ -151,17 +159,18 @@ func (a *AccessKeys) ListPage(ctx context.Context, req ListAccessKeysRequest) (*
 		q.Set("serviceAccountId", sa)
 	}
 	var out struct {
-		AccessKeys    []AccessKey `json:"accessKeys"`
-		NextPageToken string      `json:"nextPageToken"`
+		AccessKeys    []*AccessKey `json:"accessKeys"`
+		NextPageToken string       `json:"nextPageToken"`
 	}
 	if _, err := a.t.call(ctx, call{op: op, method: http.MethodGet,
 		url: withQuery(a.url(""), req.PageRequest.query(q)), out: &out}); err != nil {
 		return nil, err
 	}
-	return &Page[AccessKey]{Items: out.AccessKeys, NextPageToken: out.NextPageToken}, nil
+	return &Page[*AccessKey]{Items: nonNil(out.AccessKeys), NextPageToken: out.NextPageToken}, nil
 }
 
-// Get returns a static access key by its resource ID (not its KeyID).
+// Get returns a static access key by its resource ID (not its
+// AccessKeyID).
 func (a *AccessKeys) Get(ctx context.Context, id string) (*AccessKey, error) {
 	const op = "AccessKeyService/Get"
 	if err := checkID("access key ID", id); err != nil {
@@ -174,8 +183,9 @@ func (a *AccessKeys) Get(ctx context.Context, id string) (*AccessKey, error) {
 	return &out, nil
 }
 
-// Create creates a static access key and returns it with its secret. A
-// retried create carries the same Idempotency-Key, so it makes one key.
+// Create creates a static access key and returns it with its secret (the
+// API answers directly, not with an operation). A retried create carries
+// the same Idempotency-Key, so it makes one key.
 func (a *AccessKeys) Create(ctx context.Context, req CreateAccessKeyRequest) (*CreatedAccessKey, error) {
 	const op = "AccessKeyService/Create"
 	sa := a.serviceAccount(req.ServiceAccountID)
@@ -198,30 +208,30 @@ func (a *AccessKeys) Create(ctx context.Context, req CreateAccessKeyRequest) (*C
 
 // Update sets a static access key's description, waits for the operation
 // and returns the key.
-func (a *AccessKeys) Update(ctx context.Context, id, description string) (*AccessKey, error) {
-	op, err := a.StartUpdate(ctx, id, description)
+func (a *AccessKeys) Update(ctx context.Context, req UpdateAccessKeyRequest) (*AccessKey, error) {
+	op, err := a.StartUpdate(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	return waitAndDecode(ctx, a.ops, op, "AccessKeyService/Update", func(ctx context.Context) (*AccessKey, error) { return a.Get(ctx, id) })
+	return waitAndDecode(ctx, a.ops, op, "AccessKeyService/Update", func(ctx context.Context) (*AccessKey, error) { return a.Get(ctx, req.ID) })
 }
 
 // StartUpdate sends the description update and returns its operation
-// without waiting.
-func (a *AccessKeys) StartUpdate(ctx context.Context, id, description string) (*Operation, error) {
+// without waiting; see [Operations.Wait].
+func (a *AccessKeys) StartUpdate(ctx context.Context, req UpdateAccessKeyRequest) (*Operation, error) {
 	const op = "AccessKeyService/Update"
-	if err := checkID("access key ID", id); err != nil {
+	if err := checkID("access key ID", req.ID); err != nil {
 		return nil, withOp(op, err)
 	}
-	if err := checkDescription(description); err != nil {
+	if err := checkDescription(req.Description); err != nil {
 		return nil, withOp(op, err)
 	}
 	body := struct {
 		UpdateMask  string `json:"updateMask"`
 		Description string `json:"description"`
-	}{"description", description}
+	}{"description", req.Description}
 	var out Operation
-	if _, err := a.t.call(ctx, call{op: op, method: http.MethodPatch, url: a.url(id), in: body, out: &out}); err != nil {
+	if _, err := a.t.call(ctx, call{op: op, method: http.MethodPatch, url: a.url(req.ID), in: body, out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -242,89 +252,17 @@ func (a *AccessKeys) StartDelete(ctx context.Context, id string) (*Operation, er
 	return startDelete(ctx, a.t, "AccessKeyService/Delete", "access key ID", a.url, id)
 }
 
-// ListOperations iterates over the operations of a static access key.
-func (a *AccessKeys) ListOperations(ctx context.Context, id string, req PageRequest) iter.Seq2[Operation, error] {
-	return all(ctx, "AccessKeyService/ListOperations", req, func(ctx context.Context, p PageRequest) (*Page[Operation], error) {
-		return a.ListOperationsPage(ctx, id, p)
+// ListOperations iterates over the operations of a static access key
+// (req.ID).
+func (a *AccessKeys) ListOperations(ctx context.Context, req ListOperationsRequest) iter.Seq2[*Operation, error] {
+	return all(ctx, "AccessKeyService/ListOperations", req.PageRequest, func(ctx context.Context, p PageRequest) (*Page[*Operation], error) {
+		r := req
+		r.PageRequest = p
+		return a.ListOperationsPage(ctx, r)
 	})
 }
 
 // ListOperationsPage returns one page of a static access key's operations.
-func (a *AccessKeys) ListOperationsPage(ctx context.Context, id string, req PageRequest) (*Page[Operation], error) {
-	return listOperationsPage(ctx, a.t, "AccessKeyService/ListOperations", "access key ID", a.url, id, req)
-}
-
-// Provider returns iam.Yandex.
-func (a *AccessKeys) Provider() iam.Provider { return iam.Yandex }
-
-// AccountIdentity returns "yandex/<IAM endpoint>/service_account:<ID>"
-// for Options.ServiceAccountID, or "" when it is not set: the service
-// account is then the token's subject, which only a call reveals (the
-// credentials package then confirms a stored key by listing at start).
-func (a *AccessKeys) AccountIdentity() string {
-	sa := a.t.opts.ServiceAccountID
-	if sa == "" {
-		return ""
-	}
-	return "yandex/" + a.t.iamURL + "/service_account:" + sa
-}
-
-// CreateKey creates a static access key for Options.ServiceAccountID.
-// Yandex static keys do not expire: req.ExpiresAt is ignored, as
-// iam.KeyManager allows.
-func (a *AccessKeys) CreateKey(ctx context.Context, req iam.CreateKeyRequest) (iam.AccessKey, error) {
-	k, err := a.Create(ctx, CreateAccessKeyRequest{Description: req.Description})
-	if err != nil {
-		return iam.AccessKey{}, err
-	}
-	return k.Neutral(), nil
-}
-
-// ListKeys lists every static access key of Options.ServiceAccountID.
-func (a *AccessKeys) ListKeys(ctx context.Context) ([]iam.AccessKey, error) {
-	keys, err := collect(a.List(ctx, ListAccessKeysRequest{}))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]iam.AccessKey, len(keys))
-	for i, k := range keys {
-		out[i] = k.Neutral()
-	}
-	return out, nil
-}
-
-// GetKey returns one static access key by its resource ID.
-func (a *AccessKeys) GetKey(ctx context.Context, id string) (iam.AccessKey, error) {
-	k, err := a.Get(ctx, id)
-	if err != nil {
-		return iam.AccessKey{}, err
-	}
-	return k.Neutral(), nil
-}
-
-// UpdateKey exists for iam.KeyManager. Yandex static keys are always
-// active and never expire, so a request for StateActive (or an empty one)
-// just returns the key, and a request to deactivate the key or give it an
-// expiry fails with an error matching iam.ErrInvalidArgument and
-// errors.ErrUnsupported, before any call (rotate by creating a new key and
-// deleting the old one).
-func (a *AccessKeys) UpdateKey(ctx context.Context, id string, req iam.UpdateKeyRequest) (iam.AccessKey, error) {
-	const op = "AccessKeyService/Update"
-	if err := checkID("access key ID", id); err != nil {
-		return iam.AccessKey{}, withOp(op, err)
-	}
-	switch {
-	case req.State != iam.StateUnspecified && req.State != iam.StateActive:
-		return iam.AccessKey{}, &iam.Error{Provider: iam.Yandex, Op: op, Kind: iam.ErrInvalidArgument,
-			Message: fmt.Sprintf("yandex static access keys cannot be set to state %s", req.State), Err: errors.ErrUnsupported}
-	case !req.ExpiresAt.IsZero():
-		return iam.AccessKey{}, &iam.Error{Provider: iam.Yandex, Op: op, Kind: iam.ErrInvalidArgument,
-			Message: "yandex static access keys cannot expire", Err: errors.ErrUnsupported}
-	}
-	return a.GetKey(ctx, id)
-}
-
-// DeleteKey deletes a static access key and waits for the operation.
-func (a *AccessKeys) DeleteKey(ctx context.Context, id string) error {
-	return a.Delete(ctx, id)
+func (a *AccessKeys) ListOperationsPage(ctx context.Context, req ListOperationsRequest) (*Page[*Operation], error) {
+	return listOperationsPage(ctx, a.t, "AccessKeyService/ListOperations", "access key ID", a.url, req)
 }

@@ -115,6 +115,8 @@ type CreateAPIKeyRequest struct {
 // UpdateAPIKeyRequest changes an API key. Only the fields that are set are
 // changed: each becomes one entry of the request's updateMask.
 type UpdateAPIKeyRequest struct {
+	// ID is the key to update.
+	ID string
 	// Description, when not nil, is the new description.
 	Description *string
 	// Scopes, when not nil, replace the key's scopes (1–100, unique).
@@ -174,8 +176,8 @@ func (a *APIKeys) serviceAccount(id string) string {
 
 // List iterates over the API keys of a service account, fetching pages as
 // needed, starting at req.PageToken. Iteration stops at the first error.
-func (a *APIKeys) List(ctx context.Context, req ListAPIKeysRequest) iter.Seq2[APIKey, error] {
-	return all(ctx, "ApiKeyService/List", req.PageRequest, func(ctx context.Context, p PageRequest) (*Page[APIKey], error) {
+func (a *APIKeys) List(ctx context.Context, req ListAPIKeysRequest) iter.Seq2[*APIKey, error] {
+	return all(ctx, "ApiKeyService/List", req.PageRequest, func(ctx context.Context, p PageRequest) (*Page[*APIKey], error) {
 		r := req
 		r.PageRequest = p
 		return a.ListPage(ctx, r)
@@ -184,7 +186,7 @@ func (a *APIKeys) List(ctx context.Context, req ListAPIKeysRequest) iter.Seq2[AP
 
 // ListPage returns one page of a service account's API keys
 // (GET /iam/v1/apiKeys).
-func (a *APIKeys) ListPage(ctx context.Context, req ListAPIKeysRequest) (*Page[APIKey], error) {
+func (a *APIKeys) ListPage(ctx context.Context, req ListAPIKeysRequest) (*Page[*APIKey], error) {
 	const op = "ApiKeyService/List"
 	sa := a.serviceAccount(req.ServiceAccountID)
 	if err := checkOptionalID("serviceAccountId", sa); err != nil {
@@ -198,14 +200,14 @@ func (a *APIKeys) ListPage(ctx context.Context, req ListAPIKeysRequest) (*Page[A
 		q.Set("serviceAccountId", sa)
 	}
 	var out struct {
-		APIKeys       []APIKey `json:"apiKeys"`
-		NextPageToken string   `json:"nextPageToken"`
+		APIKeys       []*APIKey `json:"apiKeys"`
+		NextPageToken string    `json:"nextPageToken"`
 	}
 	if _, err := a.t.call(ctx, call{op: op, method: http.MethodGet,
 		url: withQuery(a.url(""), req.PageRequest.query(q)), out: &out}); err != nil {
 		return nil, err
 	}
-	return &Page[APIKey]{Items: out.APIKeys, NextPageToken: out.NextPageToken}, nil
+	return &Page[*APIKey]{Items: nonNil(out.APIKeys), NextPageToken: out.NextPageToken}, nil
 }
 
 // Get returns an API key (GET /iam/v1/apiKeys/{id}).
@@ -265,21 +267,21 @@ func (a *APIKeys) checkCreate(sa string, req CreateAPIKeyRequest) error {
 }
 
 // Update changes the fields set in req, waits for the operation and returns
-// the updated key (PATCH /iam/v1/apiKeys/{id} with an updateMask naming
+// the updated key (PATCH /iam/v1/apiKeys/{req.ID} with an updateMask naming
 // exactly those fields).
-func (a *APIKeys) Update(ctx context.Context, id string, req UpdateAPIKeyRequest) (*APIKey, error) {
-	op, err := a.StartUpdate(ctx, id, req)
+func (a *APIKeys) Update(ctx context.Context, req UpdateAPIKeyRequest) (*APIKey, error) {
+	op, err := a.StartUpdate(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	return waitAndDecode(ctx, a.ops, op, "ApiKeyService/Update", func(ctx context.Context) (*APIKey, error) { return a.Get(ctx, id) })
+	return waitAndDecode(ctx, a.ops, op, "ApiKeyService/Update", func(ctx context.Context) (*APIKey, error) { return a.Get(ctx, req.ID) })
 }
 
 // StartUpdate sends the update and returns its operation without waiting;
 // see [Operations.Wait].
-func (a *APIKeys) StartUpdate(ctx context.Context, id string, req UpdateAPIKeyRequest) (*Operation, error) {
+func (a *APIKeys) StartUpdate(ctx context.Context, req UpdateAPIKeyRequest) (*Operation, error) {
 	const op = "ApiKeyService/Update"
-	if err := checkID("API key ID", id); err != nil {
+	if err := checkID("API key ID", req.ID); err != nil {
 		return nil, withOp(op, err)
 	}
 	mask := req.updateMask()
@@ -310,7 +312,7 @@ func (a *APIKeys) StartUpdate(ctx context.Context, id string, req UpdateAPIKeyRe
 		body.ExpiresAt = &timestamp{*req.ExpiresAt}
 	}
 	var out Operation
-	if _, err := a.t.call(ctx, call{op: op, method: http.MethodPatch, url: a.url(id), in: body, out: &out}); err != nil {
+	if _, err := a.t.call(ctx, call{op: op, method: http.MethodPatch, url: a.url(req.ID), in: body, out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -332,17 +334,19 @@ func (a *APIKeys) StartDelete(ctx context.Context, id string) (*Operation, error
 	return startDelete(ctx, a.t, "ApiKeyService/Delete", "API key ID", a.url, id)
 }
 
-// ListOperations iterates over the operations of an API key.
-func (a *APIKeys) ListOperations(ctx context.Context, id string, req PageRequest) iter.Seq2[Operation, error] {
-	return all(ctx, "ApiKeyService/ListOperations", req, func(ctx context.Context, p PageRequest) (*Page[Operation], error) {
-		return a.ListOperationsPage(ctx, id, p)
+// ListOperations iterates over the operations of an API key (req.ID).
+func (a *APIKeys) ListOperations(ctx context.Context, req ListOperationsRequest) iter.Seq2[*Operation, error] {
+	return all(ctx, "ApiKeyService/ListOperations", req.PageRequest, func(ctx context.Context, p PageRequest) (*Page[*Operation], error) {
+		r := req
+		r.PageRequest = p
+		return a.ListOperationsPage(ctx, r)
 	})
 }
 
 // ListOperationsPage returns one page of an API key's operations
-// (GET /iam/v1/apiKeys/{id}/operations).
-func (a *APIKeys) ListOperationsPage(ctx context.Context, id string, req PageRequest) (*Page[Operation], error) {
-	return listOperationsPage(ctx, a.t, "ApiKeyService/ListOperations", "API key ID", a.url, id, req)
+// (GET /iam/v1/apiKeys/{req.ID}/operations).
+func (a *APIKeys) ListOperationsPage(ctx context.Context, req ListOperationsRequest) (*Page[*Operation], error) {
+	return listOperationsPage(ctx, a.t, "ApiKeyService/ListOperations", "API key ID", a.url, req)
 }
 
 // ListScopes iterates over the scopes an API key may have.
@@ -395,8 +399,6 @@ func isHTTPNotFound(err error) bool {
 	return errors.As(err, &e) && e.HTTPStatus == http.StatusNotFound
 }
 
-// listOperationsPage is the ListOperations call shared by the three key
-// resources.
 // startDelete sends DELETE for the resource id and returns its operation.
 func startDelete(ctx context.Context, t *transport, op, what string, resURL func(string) string, id string) (*Operation, error) {
 	if err := checkID(what, id); err != nil {
@@ -409,20 +411,22 @@ func startDelete(ctx context.Context, t *transport, op, what string, resURL func
 	return &out, nil
 }
 
-func listOperationsPage(ctx context.Context, t *transport, op, what string, resURL func(string) string, id string, req PageRequest) (*Page[Operation], error) {
-	if err := checkID(what, id); err != nil {
+// listOperationsPage is the ListOperations call shared by the three key
+// resources.
+func listOperationsPage(ctx context.Context, t *transport, op, what string, resURL func(string) string, req ListOperationsRequest) (*Page[*Operation], error) {
+	if err := checkID(what, req.ID); err != nil {
 		return nil, withOp(op, err)
 	}
-	if err := checkPage(req); err != nil {
+	if err := checkPage(req.PageRequest); err != nil {
 		return nil, withOp(op, err)
 	}
 	var out struct {
-		Operations    []Operation `json:"operations"`
-		NextPageToken string      `json:"nextPageToken"`
+		Operations    []*Operation `json:"operations"`
+		NextPageToken string       `json:"nextPageToken"`
 	}
 	if _, err := t.call(ctx, call{op: op, method: http.MethodGet,
-		url: withQuery(resURL(id)+"/operations", req.query(nil)), out: &out}); err != nil {
+		url: withQuery(resURL(req.ID)+"/operations", req.PageRequest.query(nil)), out: &out}); err != nil {
 		return nil, err
 	}
-	return &Page[Operation]{Items: out.Operations, NextPageToken: out.NextPageToken}, nil
+	return &Page[*Operation]{Items: nonNil(out.Operations), NextPageToken: out.NextPageToken}, nil
 }

@@ -25,7 +25,7 @@ func TestAPIKeysLifecycle(t *testing.T) {
 	e := newEnv(t, envOpt{})
 	ctx := ctxT(t)
 	exp := start.Add(30 * 24 * time.Hour)
-	created, err := e.client.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{
+	created, err := e.client.APIKeys().Create(ctx, yandex.CreateAPIKeyRequest{
 		Description: "ci key",
 		Scopes:      []string{"yc.ai.languageModels.execute", "yc.monitoring.read"},
 		ExpiresAt:   exp,
@@ -61,7 +61,7 @@ func TestAPIKeysLifecycle(t *testing.T) {
 		t.Fatal("key accepted for a scope it lacks")
 	}
 
-	got, err := e.client.APIKeys.Get(ctx, k.ID)
+	got, err := e.client.APIKeys().Get(ctx, k.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestAPIKeysLifecycle(t *testing.T) {
 	}
 
 	var listed []string
-	for key, err := range e.client.APIKeys.List(ctx, yandex.ListAPIKeysRequest{}) {
+	for key, err := range e.client.APIKeys().List(ctx, yandex.ListAPIKeysRequest{}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,14 +80,14 @@ func TestAPIKeysLifecycle(t *testing.T) {
 		t.Fatalf("List = %v", listed)
 	}
 
-	upd, err := e.client.APIKeys.Update(ctx, k.ID, yandex.UpdateAPIKeyRequest{Description: ptr("renamed")})
+	upd, err := e.client.APIKeys().Update(ctx, yandex.UpdateAPIKeyRequest{ID: k.ID, Description: ptr("renamed")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if upd.Description != "renamed" || !slices.Equal(upd.Scopes, k.Scopes) || !upd.ExpiresAt.Equal(exp) {
 		t.Fatalf("Update = %+v", upd)
 	}
-	upd, err = e.client.APIKeys.Update(ctx, k.ID, yandex.UpdateAPIKeyRequest{
+	upd, err = e.client.APIKeys().Update(ctx, yandex.UpdateAPIKeyRequest{ID: k.ID,
 		Scopes: []string{"yc.postbox.send"}, ExpiresAt: ptr(time.Time{})})
 	if err != nil {
 		t.Fatal(err)
@@ -96,32 +96,34 @@ func TestAPIKeysLifecycle(t *testing.T) {
 		t.Fatalf("Update scopes/expiry = %+v", upd)
 	}
 
-	var ops []yandex.Operation
-	for op, err := range e.client.APIKeys.ListOperations(ctx, k.ID, yandex.PageRequest{}) {
+	// The two updates; Create answers directly and has no operation.
+	var ops []*yandex.Operation
+	for op, err := range e.client.APIKeys().ListOperations(ctx, yandex.ListOperationsRequest{ID: k.ID}) {
 		if err != nil {
 			t.Fatal(err)
 		}
 		ops = append(ops, op)
 	}
-	if len(ops) != 3 || !strings.HasSuffix(ops[1].MetadataType(), "yandex.cloud.iam.v1.UpdateApiKeyMetadata") {
+	if len(ops) != 2 || !strings.HasSuffix(ops[0].MetadataType(), "yandex.cloud.iam.v1.UpdateApiKeyMetadata") ||
+		!strings.HasSuffix(ops[1].ResponseType(), "yandex.cloud.iam.v1.ApiKey") {
 		t.Fatalf("ListOperations = %d ops (%v)", len(ops), ops)
 	}
-	opPage, err := e.client.APIKeys.ListOperationsPage(ctx, k.ID, yandex.PageRequest{PageSize: 2})
-	if err != nil || len(opPage.Items) != 2 || opPage.NextPageToken == "" {
+	opPage, err := e.client.APIKeys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ID: k.ID, PageRequest: yandex.PageRequest{PageSize: 1}})
+	if err != nil || len(opPage.Items) != 1 || opPage.NextPageToken == "" {
 		t.Fatalf("ListOperationsPage = %+v, %v", opPage, err)
 	}
-	scopes, err := e.client.APIKeys.ListScopesPage(ctx, yandex.PageRequest{})
+	scopes, err := e.client.APIKeys().ListScopesPage(ctx, yandex.PageRequest{})
 	if err != nil || len(scopes.Items) != len(yandextest.DefaultScopes) || scopes.NextPageToken != "" {
 		t.Fatalf("ListScopesPage = %+v, %v", scopes, err)
 	}
 
-	if err := e.client.APIKeys.Delete(ctx, k.ID); err != nil {
+	if err := e.client.APIKeys().Delete(ctx, k.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.client.APIKeys.Get(ctx, k.ID); !errors.Is(err, iam.ErrNotFound) {
+	if _, err := e.client.APIKeys().Get(ctx, k.ID); !errors.Is(err, iam.ErrNotFound) {
 		t.Fatalf("Get after Delete = %v, want ErrNotFound", err)
 	}
-	if err := e.client.APIKeys.Delete(ctx, k.ID); !errors.Is(err, iam.ErrNotFound) {
+	if err := e.client.APIKeys().Delete(ctx, k.ID); !errors.Is(err, iam.ErrNotFound) {
 		t.Fatalf("second Delete = %v, want ErrNotFound", err)
 	}
 	if _, err := e.srv.CheckAPIKey("Api-Key "+created.Secret.Reveal(), ""); err == nil {
@@ -132,21 +134,21 @@ func TestAPIKeysLifecycle(t *testing.T) {
 func TestAPIKeysStartUpdateAndStartDelete(t *testing.T) {
 	e := newEnv(t, envOpt{srv: []func(*yandextest.Options){func(o *yandextest.Options) { o.OperationPolls = 2 }}})
 	ctx := ctxT(t)
-	created, err := e.client.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{})
+	created, err := e.client.APIKeys().Create(ctx, yandex.CreateAPIKeyRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(created.APIKey.Scopes) == 0 {
 		t.Error("a key created without scopes got none (the API assigns defaults)")
 	}
-	op, err := e.client.APIKeys.StartUpdate(ctx, created.APIKey.ID, yandex.UpdateAPIKeyRequest{Description: ptr("x")})
+	op, err := e.client.APIKeys().StartUpdate(ctx, yandex.UpdateAPIKeyRequest{ID: created.APIKey.ID, Description: ptr("x")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if op.Done || !strings.HasSuffix(op.MetadataType(), "UpdateApiKeyMetadata") {
 		t.Fatalf("StartUpdate op = %+v", op)
 	}
-	done, err := e.client.Operations.Wait(ctx, op)
+	done, err := e.client.Operations().Wait(ctx, op)
 	if err != nil || !done.Done {
 		t.Fatalf("Wait = %+v, %v", done, err)
 	}
@@ -154,14 +156,14 @@ func TestAPIKeysStartUpdateAndStartDelete(t *testing.T) {
 	if err := done.DecodeResponse(&k); err != nil || k.Description != "x" {
 		t.Fatalf("response = %+v, %v", k, err)
 	}
-	dop, err := e.client.APIKeys.StartDelete(ctx, created.APIKey.ID)
+	dop, err := e.client.APIKeys().StartDelete(ctx, created.APIKey.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if dop.Done {
 		t.Fatal("delete operation done at once despite OperationPolls")
 	}
-	if got, err := e.client.Operations.Get(ctx, dop.ID); err != nil || got.ID != dop.ID {
+	if got, err := e.client.Operations().Get(ctx, dop.ID); err != nil || got.ID != dop.ID {
 		t.Fatalf("Operations.Get = %+v, %v", got, err)
 	}
 }
@@ -171,15 +173,15 @@ func TestAPIKeysPagingThreePages(t *testing.T) {
 	ctx := ctxT(t)
 	var want []string
 	for i := range 5 {
-		c, err := e.client.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{Description: fmt.Sprint("k", i)})
+		c, err := e.client.APIKeys().Create(ctx, yandex.CreateAPIKeyRequest{Description: fmt.Sprint("k", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		want = append(want, c.APIKey.ID)
 	}
-	before := e.srv.Stats().ByOp["ApiKeyService/List"]
+	before := e.srv.Calls("ApiKeyService/List")
 	var got []string
-	for k, err := range e.client.APIKeys.List(ctx, yandex.ListAPIKeysRequest{PageRequest: yandex.PageRequest{PageSize: 2}}) {
+	for k, err := range e.client.APIKeys().List(ctx, yandex.ListAPIKeysRequest{PageRequest: yandex.PageRequest{PageSize: 2}}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,30 +190,30 @@ func TestAPIKeysPagingThreePages(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("List = %v, want %v", got, want)
 	}
-	if n := e.srv.Stats().ByOp["ApiKeyService/List"] - before; n != 3 {
+	if n := e.srv.Calls("ApiKeyService/List") - before; n != 3 {
 		t.Fatalf("List made %d page calls, want 3", n)
 	}
 
 	// The page call, by hand.
-	p1, err := e.client.APIKeys.ListPage(ctx, yandex.ListAPIKeysRequest{PageRequest: yandex.PageRequest{PageSize: 2}})
+	p1, err := e.client.APIKeys().ListPage(ctx, yandex.ListAPIKeysRequest{PageRequest: yandex.PageRequest{PageSize: 2}})
 	if err != nil || len(p1.Items) != 2 || p1.NextPageToken == "" {
 		t.Fatalf("page 1 = %+v, %v", p1, err)
 	}
-	p2, err := e.client.APIKeys.ListPage(ctx, yandex.ListAPIKeysRequest{PageRequest: yandex.PageRequest{PageSize: 2, PageToken: p1.NextPageToken}})
+	p2, err := e.client.APIKeys().ListPage(ctx, yandex.ListAPIKeysRequest{PageRequest: yandex.PageRequest{PageSize: 2, PageToken: p1.NextPageToken}})
 	if err != nil || len(p2.Items) != 2 || p2.Items[0].ID != want[2] {
 		t.Fatalf("page 2 = %+v, %v", p2, err)
 	}
-	p3, err := e.client.APIKeys.ListPage(ctx, yandex.ListAPIKeysRequest{PageRequest: yandex.PageRequest{PageSize: 2, PageToken: p2.NextPageToken}})
+	p3, err := e.client.APIKeys().ListPage(ctx, yandex.ListAPIKeysRequest{PageRequest: yandex.PageRequest{PageSize: 2, PageToken: p2.NextPageToken}})
 	if err != nil || len(p3.Items) != 1 || p3.NextPageToken != "" {
 		t.Fatalf("page 3 = %+v, %v", p3, err)
 	}
 
 	// Stopping early makes no further calls.
-	before = e.srv.Stats().ByOp["ApiKeyService/List"]
-	for range e.client.APIKeys.List(ctx, yandex.ListAPIKeysRequest{PageRequest: yandex.PageRequest{PageSize: 2}}) {
+	before = e.srv.Calls("ApiKeyService/List")
+	for range e.client.APIKeys().List(ctx, yandex.ListAPIKeysRequest{PageRequest: yandex.PageRequest{PageSize: 2}}) {
 		break
 	}
-	if n := e.srv.Stats().ByOp["ApiKeyService/List"] - before; n != 1 {
+	if n := e.srv.Calls("ApiKeyService/List") - before; n != 1 {
 		t.Fatalf("break after the first item made %d calls, want 1", n)
 	}
 }
@@ -224,7 +226,7 @@ func TestListStopsOnRepeatedPageToken(t *testing.T) {
 	c := rawClient(t, hs.URL)
 	n := 0
 	var last error
-	for _, err := range c.APIKeys.List(ctxT(t), yandex.ListAPIKeysRequest{}) {
+	for _, err := range c.APIKeys().List(ctxT(t), yandex.ListAPIKeysRequest{}) {
 		n++
 		last = err
 		if n > 10 {
@@ -252,7 +254,7 @@ func TestListScopesBothPaths(t *testing.T) {
 			ctx := ctxT(t)
 			for range 2 {
 				var scopes []string
-				for s, err := range e.client.APIKeys.ListScopes(ctx, yandex.PageRequest{PageSize: 7}) {
+				for s, err := range e.client.APIKeys().ListScopes(ctx, yandex.PageRequest{PageSize: 7}) {
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -262,13 +264,12 @@ func TestListScopesBothPaths(t *testing.T) {
 					t.Fatalf("scopes = %v", scopes)
 				}
 			}
-			st := e.srv.Stats()
-			if st.ByOp["NotFound"] != tc.notFounds {
-				t.Fatalf("server saw %d 404s, want %d", st.ByOp["NotFound"], tc.notFounds)
+			if n := e.srv.Calls("NotFound"); n != tc.notFounds {
+				t.Fatalf("server saw %d 404s, want %d", n, tc.notFounds)
 			}
 			// 20 scopes in pages of 7 = 3 pages, twice.
-			if st.ByOp["ApiKeyService/ListScopes"] != 6 {
-				t.Fatalf("ListScopes calls = %d, want 6", st.ByOp["ApiKeyService/ListScopes"])
+			if n := e.srv.Calls("ApiKeyService/ListScopes"); n != 6 {
+				t.Fatalf("ListScopes calls = %d, want 6", n)
 			}
 		})
 	}
@@ -344,7 +345,9 @@ func TestUpdateMaskPerFieldCombination(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			n := len(cap.all())
-			if _, err := c.APIKeys.Update(ctxT(t), "k1", tc.req); err != nil {
+			req := tc.req
+			req.ID = "k1"
+			if _, err := c.APIKeys().Update(ctxT(t), req); err != nil {
 				t.Fatal(err)
 			}
 			reqs := cap.all()[n:]
@@ -375,7 +378,7 @@ func TestUpdateMaskPerFieldCombination(t *testing.T) {
 			}
 		})
 	}
-	if _, err := c.APIKeys.Update(ctxT(t), "k1", yandex.UpdateAPIKeyRequest{}); !errors.Is(err, iam.ErrInvalidArgument) {
+	if _, err := c.APIKeys().Update(ctxT(t), yandex.UpdateAPIKeyRequest{ID: "k1"}); !errors.Is(err, iam.ErrInvalidArgument) {
 		t.Fatalf("empty update = %v, want ErrInvalidArgument", err)
 	}
 }
@@ -403,7 +406,7 @@ func TestCreateAPIKeyBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := e.client.APIKeys.Create(ctx, tc.req)
+			_, err := e.client.APIKeys().Create(ctx, tc.req)
 			if !errors.Is(err, iam.ErrInvalidArgument) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want ErrInvalidArgument mentioning %q", err, tc.want)
 			}
@@ -414,7 +417,7 @@ func TestCreateAPIKeyBadInput(t *testing.T) {
 	}
 	// Exactly 100 unique scopes and 256 characters are fine for the client;
 	// the limit is the only check.
-	if _, err := e.client.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{Scopes: many[:100], Description: strings.Repeat("я", 256),
+	if _, err := e.client.APIKeys().Create(ctx, yandex.CreateAPIKeyRequest{Scopes: many[:100], Description: strings.Repeat("я", 256),
 		ExpiresAt: yandex.MaxExpiresAt}); err != nil {
 		t.Fatalf("limits themselves refused: %v", err)
 	}
@@ -425,12 +428,13 @@ func TestCreateAPIKeyBadInput(t *testing.T) {
 		{Description: ptr(strings.Repeat("x", 300))},
 		{ExpiresAt: ptr(start.Add(-time.Hour))},
 	} {
-		if _, err := e.client.APIKeys.Update(ctx, "k", req); !errors.Is(err, iam.ErrInvalidArgument) {
+		req.ID = "k"
+		if _, err := e.client.APIKeys().Update(ctx, req); !errors.Is(err, iam.ErrInvalidArgument) {
 			t.Errorf("Update(%+v) = %v, want ErrInvalidArgument", req, err)
 		}
 	}
-	if st := e.srv.Stats(); st.ByOp["ApiKeyService/Create"] != 1 || st.ByOp["ApiKeyService/Update"] != 0 {
-		t.Fatalf("bad input reached the server: %v", st.ByOp)
+	if c, u := e.srv.Calls("ApiKeyService/Create"), e.srv.Calls("ApiKeyService/Update"); c != 1 || u != 0 {
+		t.Fatalf("bad input reached the server: %d creates, %d updates", c, u)
 	}
 }
 
@@ -439,28 +443,45 @@ func TestEmptyIDsRefusedBeforeCall(t *testing.T) {
 	ctx := ctxT(t)
 	c := e.client
 	calls := map[string]func() error{
-		"APIKeys.Get": func() error { _, err := c.APIKeys.Get(ctx, ""); return err },
+		"APIKeys.Get": func() error { _, err := c.APIKeys().Get(ctx, ""); return err },
 		"APIKeys.Update": func() error {
-			_, err := c.APIKeys.Update(ctx, " ", yandex.UpdateAPIKeyRequest{Description: ptr("")})
+			_, err := c.APIKeys().Update(ctx, yandex.UpdateAPIKeyRequest{ID: " ", Description: ptr("")})
 			return err
 		},
-		"APIKeys.Delete":       func() error { return c.APIKeys.Delete(ctx, "") },
-		"APIKeys.ListOps":      func() error { _, err := c.APIKeys.ListOperationsPage(ctx, "", yandex.PageRequest{}); return err },
-		"AccessKeys.Get":       func() error { _, err := c.AccessKeys.Get(ctx, ""); return err },
-		"AccessKeys.Update":    func() error { _, err := c.AccessKeys.Update(ctx, "", "d"); return err },
-		"AccessKeys.Delete":    func() error { return c.AccessKeys.Delete(ctx, "") },
-		"AccessKeys.ListOps":   func() error { _, err := c.AccessKeys.ListOperationsPage(ctx, "", yandex.PageRequest{}); return err },
-		"AccessKeys.GetKey":    func() error { _, err := c.AccessKeys.GetKey(ctx, ""); return err },
-		"AccessKeys.DeleteKey": func() error { return c.AccessKeys.DeleteKey(ctx, "") },
-		"Keys.Get":             func() error { _, err := c.Keys.Get(ctx, ""); return err },
-		"Keys.Update":          func() error { _, err := c.Keys.Update(ctx, "", "d"); return err },
-		"Keys.Delete":          func() error { return c.Keys.Delete(ctx, "") },
-		"Keys.ListOps":         func() error { _, err := c.Keys.ListOperationsPage(ctx, "", yandex.PageRequest{}); return err },
-		"Operations.Get":       func() error { _, err := c.Operations.Get(ctx, ""); return err },
-		"Operations.Wait":      func() error { _, err := c.Operations.Wait(ctx, &yandex.Operation{}); return err },
-		"ID with slash":        func() error { _, err := c.APIKeys.Get(ctx, "a/../b"); return err },
+		"APIKeys.Delete": func() error { return c.APIKeys().Delete(ctx, "") },
+		"APIKeys.ListOps": func() error {
+			_, err := c.APIKeys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ID: ""})
+			return err
+		},
+		"AccessKeys.Get": func() error { _, err := c.AccessKeys().Get(ctx, ""); return err },
+		"AccessKeys.Update": func() error {
+			_, err := c.AccessKeys().Update(ctx, yandex.UpdateAccessKeyRequest{ID: "", Description: "d"})
+			return err
+		},
+		"AccessKeys.Delete": func() error { return c.AccessKeys().Delete(ctx, "") },
+		"AccessKeys.ListOps": func() error {
+			_, err := c.AccessKeys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ID: ""})
+			return err
+		},
+		"KeyManager.GetKey":    func() error { _, err := keyManager(t, c, "").GetKey(ctx, ""); return err },
+		"KeyManager.DeleteKey": func() error { return keyManager(t, c, "").DeleteKey(ctx, "") },
+		"KeyManager.UpdateKey": func() error { _, err := keyManager(t, c, "").UpdateKey(ctx, "", iam.UpdateKeyRequest{}); return err },
+		"Operations.Cancel":    func() error { _, err := c.Operations().Cancel(ctx, ""); return err },
+		"Keys.Get":             func() error { _, err := c.Keys().Get(ctx, ""); return err },
+		"Keys.Update": func() error {
+			_, err := c.Keys().Update(ctx, yandex.UpdateKeyRequest{ID: "", Description: "d"})
+			return err
+		},
+		"Keys.Delete": func() error { return c.Keys().Delete(ctx, "") },
+		"Keys.ListOps": func() error {
+			_, err := c.Keys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ID: ""})
+			return err
+		},
+		"Operations.Get":  func() error { _, err := c.Operations().Get(ctx, ""); return err },
+		"Operations.Wait": func() error { _, err := c.Operations().Wait(ctx, &yandex.Operation{}); return err },
+		"ID with slash":   func() error { _, err := c.APIKeys().Get(ctx, "a/../b"); return err },
 		"page size": func() error {
-			_, err := c.APIKeys.ListPage(ctx, yandex.ListAPIKeysRequest{PageRequest: yandex.PageRequest{PageSize: 1001}})
+			_, err := c.APIKeys().ListPage(ctx, yandex.ListAPIKeysRequest{PageRequest: yandex.PageRequest{PageSize: 1001}})
 			return err
 		},
 	}
@@ -469,7 +490,7 @@ func TestEmptyIDsRefusedBeforeCall(t *testing.T) {
 			t.Errorf("%s: %v, want ErrInvalidArgument", name, err)
 		}
 	}
-	if n := e.srv.Stats().Requests; n != 0 {
+	if n := e.srv.Calls(""); n != 0 {
 		t.Fatalf("%d requests reached the server", n)
 	}
 }
@@ -480,11 +501,11 @@ func TestCreateRetriedAcrossLostAnswerMakesOneKey(t *testing.T) {
 	// The first answer is lost after the key was made; the retry carries
 	// the same Idempotency-Key and gets the original answer.
 	e.srv.LoseResponses("ApiKeyService/Create", 1)
-	created, err := e.client.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{Description: "once"})
+	created, err := e.client.APIKeys().Create(ctx, yandex.CreateAPIKeyRequest{Description: "once"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	page, err := e.client.APIKeys.ListPage(ctx, yandex.ListAPIKeysRequest{})
+	page, err := e.client.APIKeys().ListPage(ctx, yandex.ListAPIKeysRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -492,8 +513,8 @@ func TestCreateRetriedAcrossLostAnswerMakesOneKey(t *testing.T) {
 		t.Fatalf("keys after a retried create: %+v", page.Items)
 	}
 	st := e.srv.Stats()
-	if st.LostResponses != 1 || st.Replays != 1 || st.ByOp["ApiKeyService/Create"] != 2 {
-		t.Fatalf("stats = %+v", st)
+	if st.LostResponses != 1 || st.Replays != 1 || e.srv.Calls("ApiKeyService/Create") != 2 {
+		t.Fatalf("stats = %+v, creates %d", st, e.srv.Calls("ApiKeyService/Create"))
 	}
 	if _, err := e.srv.CheckAPIKey("Api-Key "+created.Secret.Reveal(), ""); err != nil {
 		t.Fatalf("the replayed secret does not work: %v", err)
@@ -501,10 +522,10 @@ func TestCreateRetriedAcrossLostAnswerMakesOneKey(t *testing.T) {
 
 	// A 503 before processing (an injected fault) is retried too.
 	e.srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultStatus, Status: 503, Match: "AccessKeyService/Create"})
-	if _, err := e.client.AccessKeys.Create(ctx, yandex.CreateAccessKeyRequest{}); err != nil {
+	if _, err := e.client.AccessKeys().Create(ctx, yandex.CreateAccessKeyRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	if ak, _ := e.client.AccessKeys.ListKeys(ctx); len(ak) != 1 {
+	if ak, _ := keyManager(t, e.client, "").ListKeys(ctx); len(ak) != 1 {
 		t.Fatalf("access keys = %d, want 1", len(ak))
 	}
 }

@@ -40,21 +40,32 @@ type Options struct {
 	// DefaultOperationEndpoint).
 	OperationEndpoint string
 	// ServiceAccountID is the service account that List and Create calls
-	// act on when a request names none, and whose static access keys the
-	// iam.KeyManager methods of AccessKeys manage. Empty: the API's
-	// default, the subject of the token.
+	// act on when a request names none, and the default of
+	// [NewKeyManager]. Empty: the API's default, the subject of the token.
 	ServiceAccountID string
-	// HTTPClient is the transport (TLS, proxies); default: a pooled
-	// client with timeouts.
+	// HTTPClient is the transport (TLS, proxies); default: a client of
+	// this Client's own, with its own connection pool ([Client.Close]
+	// closes its idle connections).
 	HTTPClient *http.Client
 	// MaxAttempts is the total number of attempts per call, retries
 	// included (default 4).
 	MaxAttempts int
+	// BaseDelay and MaxDelay shape the full-jitter backoff between
+	// attempts (defaults 100ms and 5s): the wait before retry n is random
+	// in [0, min(BaseDelay·2^(n-1), MaxDelay)]. A server's Retry-After
+	// is honoured instead, up to 30s.
+	BaseDelay, MaxDelay time.Duration
+	// AttemptTimeout bounds one attempt (one HTTP request and its answer)
+	// of a call: default httpx.DefaultAttemptTimeout (30s), or
+	// HTTPClient.Timeout when HTTPClient sets one; negative: no bound but
+	// the caller's context. A call without a caller deadline then ends
+	// after at most MaxAttempts × AttemptTimeout plus the backoff.
+	AttemptTimeout time.Duration
 	// Logger receives debug logs of requests (never bodies, tokens or
 	// secrets); default: discard.
 	Logger *slog.Logger
-	// UserAgent is appended to iamkit's User-Agent (the rule of the iam
-	// package, # User-Agent).
+	// UserAgent is appended to iamkit's own "iamkit/<version>" in the
+	// User-Agent header, as in every iamkit client (see package iam).
 	UserAgent string
 	// Clock is the time source for operation polling, retry waits and
 	// expiry validation; nil means the system clock.
@@ -72,90 +83,55 @@ type Options struct {
 	NotFoundTolerance int
 }
 
-// Client is a Yandex Cloud IAM REST client: one value per concern, all
-// sharing one transport and token source.
-//
-// A Client is safe for concurrent use.
-type Client struct {
-	// APIKeys manages service-account API keys (/iam/v1/apiKeys).
-	APIKeys *APIKeys
-	// AccessKeys manages static (AWS-compatible) access keys; it is an
-	// iam.KeyManager.
-	AccessKeys *AccessKeys
-	// Keys manages authorized keys (/iam/v1/keys), the keys JWTs are
-	// signed with.
-	Keys *Keys
-	// EphemeralAccessKeys issues short-lived AWS-compatible keys.
-	EphemeralAccessKeys *EphemeralAccessKeys
-	// Operations reads and waits for operations.
-	Operations *Operations
-
-	t *transport
-}
-
-// New returns a Client that authenticates with the IAM tokens of ts
-// (for example the *auth.Cache of yandexauth.ServiceAccount, or an
-// oauth2.StaticTokenSource). When ts implements auth.ContextTokenSource its
-// context-aware method is used, and when it implements auth.Invalidator a
-// 401 answer invalidates the token and the call is retried once.
-//
-// New does no I/O; it returns an error if an option is invalid.
-func New(ts oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
-	if ts == nil {
-		return nil, errors.New("yandex: New: token source is nil")
-	}
-	var o Options
-	for _, fn := range optFns {
-		if fn != nil {
-			fn(&o)
-		}
-	}
-	if err := o.setDefaults(); err != nil {
-		return nil, err
-	}
-	t := &transport{
-		ts:     ts,
-		iamURL: o.Endpoint,
-		opURL:  o.OperationEndpoint,
-		clock:  clock.Or(o.Clock),
-		opts:   o,
-	}
-	t.http = httpx.New(func(h *httpx.Options) {
-		h.HTTPClient = o.HTTPClient
-		h.MaxAttempts = o.MaxAttempts
-		h.Clock = o.Clock
-		h.Logger = o.Logger
-		if o.UserAgent != "" {
-			h.UserAgent = o.UserAgent
-		}
-	})
-	ops := &Operations{t: t}
-	return &Client{
-		APIKeys:             &APIKeys{t: t, ops: ops},
-		AccessKeys:          &AccessKeys{t: t, ops: ops},
-		Keys:                &Keys{t: t, ops: ops},
-		EphemeralAccessKeys: &EphemeralAccessKeys{t: t},
-		Operations:          ops,
-		t:                   t,
-	}, nil
-}
-
-func (o *Options) setDefaults() error {
-	var err error
-	if o.Endpoint, err = normalizeEndpoint("Endpoint", o.Endpoint, DefaultEndpoint); err != nil {
+// validate refuses options that cannot work, saying which field is wrong.
+// It does not change o.
+func (o *Options) validate() error {
+	if _, err := normalizeEndpoint("Endpoint", o.Endpoint, DefaultEndpoint); err != nil {
 		return err
 	}
-	if o.OperationEndpoint, err = normalizeEndpoint("OperationEndpoint", o.OperationEndpoint, DefaultOperationEndpoint); err != nil {
+	if _, err := normalizeEndpoint("OperationEndpoint", o.OperationEndpoint, DefaultOperationEndpoint); err != nil {
 		return err
 	}
 	if err := checkOptionalID("ServiceAccountID", o.ServiceAccountID); err != nil {
 		return fmt.Errorf("yandex: option %w", err)
 	}
-	if o.MaxAttempts < 0 {
+	switch {
+	case o.MaxAttempts < 0:
 		return fmt.Errorf("yandex: option MaxAttempts is %d, want ≥ 0", o.MaxAttempts)
+	case o.BaseDelay < 0:
+		return fmt.Errorf("yandex: option BaseDelay is %v, want ≥ 0", o.BaseDelay)
+	case o.MaxDelay < 0:
+		return fmt.Errorf("yandex: option MaxDelay is %v, want ≥ 0", o.MaxDelay)
+	case o.PollInterval < 0:
+		return fmt.Errorf("yandex: option PollInterval is %v, want ≥ 0", o.PollInterval)
+	case o.MaxPollInterval < 0:
+		return fmt.Errorf("yandex: option MaxPollInterval is %v, want ≥ 0", o.MaxPollInterval)
 	}
-	if o.PollInterval < 0 || o.MaxPollInterval < 0 {
-		return errors.New("yandex: options PollInterval and MaxPollInterval must not be negative")
+	return nil
+}
+
+// setDefaults fills what the options leave zero. New calls it on its own
+// copy, after validate.
+func (o *Options) setDefaults() {
+	o.Endpoint, _ = normalizeEndpoint("Endpoint", o.Endpoint, DefaultEndpoint)
+	o.OperationEndpoint, _ = normalizeEndpoint("OperationEndpoint", o.OperationEndpoint, DefaultOperationEndpoint)
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = httpx.DefaultMaxAttempts
+	}
+	if o.BaseDelay == 0 {
+		o.BaseDelay = httpx.DefaultBaseDelay
+	}
+	if o.MaxDelay == 0 {
+		o.MaxDelay = httpx.DefaultMaxDelay
+	}
+	if o.MaxDelay < o.BaseDelay {
+		o.MaxDelay = o.BaseDelay
+	}
+	if o.AttemptTimeout == 0 {
+		o.AttemptTimeout = httpx.DefaultAttemptTimeout
+		if o.HTTPClient != nil && o.HTTPClient.Timeout > 0 {
+			o.AttemptTimeout = o.HTTPClient.Timeout
+		}
 	}
 	if o.PollInterval == 0 {
 		o.PollInterval = time.Second
@@ -172,6 +148,105 @@ func (o *Options) setDefaults() error {
 	case o.NotFoundTolerance < 0:
 		o.NotFoundTolerance = 0
 	}
+}
+
+// Client is a Yandex Cloud IAM REST client: one sub-client per resource,
+// all sharing one transport and token source.
+//
+// A Client is safe for concurrent use.
+type Client struct {
+	apiKeys    *APIKeys
+	accessKeys *AccessKeys
+	keys       *Keys
+	ephemeral  *EphemeralAccessKeys
+	operations *Operations
+
+	t *transport
+}
+
+// New returns a Client that authenticates with the IAM tokens of ts
+// (for example the *auth.Cache of yandexauth.ServiceAccount, or an
+// oauth2.StaticTokenSource). When ts implements auth.ContextTokenSource its
+// context-aware method is used, and when it implements auth.Invalidator a
+// 401 answer invalidates the token and the call is retried once.
+//
+// New does no I/O; it returns an error that names the field if an option
+// is invalid. Nil option functions are skipped.
+func New(ts oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
+	if ts == nil {
+		return nil, errors.New("yandex: New: token source is nil")
+	}
+	var o Options
+	for _, fn := range optFns {
+		if fn != nil {
+			fn(&o)
+		}
+	}
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	o.setDefaults()
+	t := &transport{
+		ts:     ts,
+		iamURL: o.Endpoint,
+		opURL:  o.OperationEndpoint,
+		clock:  clock.Or(o.Clock),
+		opts:   o,
+	}
+	t.http = httpx.New(func(h *httpx.Options) {
+		h.HTTPClient = o.HTTPClient
+		h.MaxAttempts = o.MaxAttempts
+		h.BaseDelay = o.BaseDelay
+		h.MaxDelay = o.MaxDelay
+		h.AttemptTimeout = o.AttemptTimeout
+		h.Clock = o.Clock
+		h.Logger = o.Logger
+		h.UserAgent = o.UserAgent
+	})
+	ops := &Operations{t: t}
+	return &Client{
+		apiKeys:    &APIKeys{t: t, ops: ops},
+		accessKeys: &AccessKeys{t: t, ops: ops},
+		keys:       &Keys{t: t, ops: ops},
+		ephemeral:  &EphemeralAccessKeys{t: t},
+		operations: ops,
+		t:          t,
+	}, nil
+}
+
+// APIKeys returns the sub-client of service-account API keys
+// (/iam/v1/apiKeys).
+func (c *Client) APIKeys() *APIKeys { return c.apiKeys }
+
+// AccessKeys returns the sub-client of static (AWS-compatible) access
+// keys; [NewKeyManager] makes an iam.KeyManager of them.
+func (c *Client) AccessKeys() *AccessKeys { return c.accessKeys }
+
+// Keys returns the sub-client of authorized keys (/iam/v1/keys), the keys
+// JWTs are signed with.
+func (c *Client) Keys() *Keys { return c.keys }
+
+// EphemeralAccessKeys returns the sub-client that issues short-lived
+// AWS-compatible keys.
+func (c *Client) EphemeralAccessKeys() *EphemeralAccessKeys { return c.ephemeral }
+
+// Operations returns the sub-client that reads, waits for and cancels
+// operations.
+func (c *Client) Operations() *Operations { return c.operations }
+
+// Endpoint returns the IAM base URL the client calls.
+func (c *Client) Endpoint() string { return c.t.iamURL }
+
+// ServiceAccountID returns Options.ServiceAccountID ("": the token's
+// subject).
+func (c *Client) ServiceAccountID() string { return c.t.opts.ServiceAccountID }
+
+// Close closes the idle connections of the pool the client made for
+// itself (Options.HTTPClient nil); it does nothing to a caller's
+// HTTPClient, whose transport others may share. The client still works
+// after Close (a new call opens a new connection). It always returns nil.
+func (c *Client) Close() error {
+	c.t.http.CloseIdleConnections()
 	return nil
 }
 

@@ -55,8 +55,9 @@ func (k *EphemeralAccessKey) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Neutral returns the key as an iam.AccessKey (with its session token).
-func (k EphemeralAccessKey) Neutral() iam.AccessKey {
+// ToIAM returns the key as an iam.AccessKey (with its secret and session
+// token).
+func (k *EphemeralAccessKey) ToIAM() iam.AccessKey {
 	return iam.AccessKey{
 		Provider:     iam.Yandex,
 		ID:           k.AccessKeyID,

@@ -60,7 +60,7 @@ func TestErrorSentinels(t *testing.T) {
 				f.Match = "ApiKeyService/Get"
 				e.srv.Faults.Add(f)
 			}
-			_, err := c.APIKeys.Get(ctxT(t), "ajenotthere000000000")
+			_, err := c.APIKeys().Get(ctxT(t), "ajenotthere000000000")
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
@@ -126,7 +126,7 @@ func TestErrorBodies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = c.AccessKeys.Get(ctxT(t), "k1")
+			_, err = c.AccessKeys().Get(ctxT(t), "k1")
 			if !errors.Is(err, tc.wantKind) {
 				t.Fatalf("err = %v, want %v", err, tc.wantKind)
 			}
@@ -162,7 +162,7 @@ func TestErrorBodyOverLimit(t *testing.T) {
 	}))
 	defer hs.Close()
 	c := rawClient(t, hs.URL, func(o *yandex.Options) { o.MaxAttempts = 1 })
-	_, err := c.Keys.Get(ctxT(t), "k1")
+	_, err := c.Keys().Get(ctxT(t), "k1")
 	if err == nil || !strings.Contains(err.Error(), "http 500") || len(err.Error()) > 400 {
 		t.Fatalf("err = %v", err)
 	}
@@ -174,7 +174,7 @@ func TestMalformedSuccessBody(t *testing.T) {
 	}))
 	defer hs.Close()
 	c := rawClient(t, hs.URL)
-	_, err := c.AccessKeys.Create(ctxT(t), yandex.CreateAccessKeyRequest{})
+	_, err := c.AccessKeys().Create(ctxT(t), yandex.CreateAccessKeyRequest{})
 	if err == nil || !strings.Contains(err.Error(), "decoding response") || strings.Contains(err.Error(), "YCsecret") {
 		t.Fatalf("err = %v", err)
 	}
@@ -200,17 +200,17 @@ func TestRequestHeaders(t *testing.T) {
 	defer hs.Close()
 	c := rawClient(t, hs.URL)
 	ctx := ctxT(t)
-	if _, err := c.Keys.Create(ctx, yandex.CreateKeyRequest{Description: "d"}); err != nil {
+	if _, err := c.Keys().Create(ctx, yandex.CreateKeyRequest{Description: "d"}); err != nil {
 		t.Fatal(err)
 	}
 	n.Store(100) // no more failures
-	if _, err := c.Keys.Update(ctx, "k1", "e"); err != nil {
+	if _, err := c.Keys().Update(ctx, yandex.UpdateKeyRequest{ID: "k1", Description: "e"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Keys.Delete(ctx, "k1"); err != nil {
+	if err := c.Keys().Delete(ctx, "k1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Keys.Get(ctx, "k1"); err != nil {
+	if _, err := c.Keys().Get(ctx, "k1"); err != nil {
 		t.Fatal(err)
 	}
 	reqs := cap.all()
@@ -265,10 +265,12 @@ func TestRequestHeaders(t *testing.T) {
 // the cache, and retries once with a new token.
 func TestRefreshAndRetryOn401(t *testing.T) {
 	reg := iamtest.NewRegistry()
-	tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer tokens.Close()
-	srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
-	defer srv.Close()
+	srv := newServer(t, func(o *yandextest.Options) { o.Registry = reg })
 	keyJSON, err := srv.BootstrapKeyFile()
 	if err != nil {
 		t.Fatal(err)
@@ -295,7 +297,7 @@ func TestRefreshAndRetryOn401(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := ctxT(t)
-	if _, err := c.AccessKeys.ListKeys(ctx); err != nil {
+	if _, err := keyManager(t, c, "").ListKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
 	tok, err := cache.AccessToken(ctx)
@@ -303,19 +305,19 @@ func TestRefreshAndRetryOn401(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg.RevokeToken(tok.Value.Reveal())
-	if _, err := c.AccessKeys.ListKeys(ctx); err != nil {
+	if _, err := keyManager(t, c, "").ListKeys(ctx); err != nil {
 		t.Fatalf("after revocation: %v", err)
 	}
-	if n := tokens.Exchanges(); n != 2 {
+	if n := tokens.Calls(""); n != 2 {
 		t.Fatalf("exchanges = %d, want 2", n)
 	}
 	// A token that keeps failing is retried once only.
 	srv.Faults.Add(iamtest.Fault{Status: 401, Times: -1, Match: "AccessKeyService/List"})
-	before := srv.Stats().ByOp["AccessKeyService/List"]
-	if _, err := c.AccessKeys.ListKeys(ctx); !errors.Is(err, iam.ErrUnauthenticated) {
+	before := srv.Calls("AccessKeyService/List")
+	if _, err := keyManager(t, c, "").ListKeys(ctx); !errors.Is(err, iam.ErrUnauthenticated) {
 		t.Fatalf("err = %v", err)
 	}
-	if n := srv.Stats().ByOp["AccessKeyService/List"] - before; n != 2 {
+	if n := srv.Calls("AccessKeyService/List") - before; n != 2 {
 		t.Fatalf("%d attempts after 401, want 2", n)
 	}
 }
@@ -326,18 +328,52 @@ func (failingSource) Token() (*oauth2.Token, error) {
 	return nil, errors.New("no credentials configured")
 }
 
+// sourceFunc is a token source of a function.
+type sourceFunc func() (*oauth2.Token, error)
+
+func (f sourceFunc) Token() (*oauth2.Token, error) { return f() }
+
+// TestTokenSourceFailure: a token source's failure is an *iam.Error of the
+// call that matches iam.ErrUnauthenticated (no request could be
+// authenticated, none was sent) and keeps the source's error as its cause,
+// its own sentinel included.
 func TestTokenSourceFailure(t *testing.T) {
 	e := newEnv(t, envOpt{})
-	c, err := yandex.New(failingSource{}, func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = e.srv.URL, e.srv.URL })
+	exchangeDown := &iam.Error{Provider: iam.Yandex, Op: "IamTokenService/Create", Kind: iam.ErrUnavailable, Message: "connection refused"}
+	for _, tc := range []struct {
+		name  string
+		ts    oauth2.TokenSource
+		cause error // also matched by errors.Is, when set
+		text  string
+	}{
+		{"plain error", failingSource{}, nil, "no credentials configured"},
+		{"exchanger error", sourceFunc(func() (*oauth2.Token, error) { return nil, exchangeDown }), iam.ErrUnavailable, "connection refused"},
+	} {
+		c, err := yandex.New(tc.ts, e.srv.ClientOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.APIKeys().Get(ctxT(t), "k")
+		var ie *iam.Error
+		if !errors.As(err, &ie) || ie.Op != "ApiKeyService/Get" || ie.Provider != iam.Yandex || !errors.Is(err, iam.ErrUnauthenticated) {
+			t.Fatalf("%s: err = %v, want an *iam.Error of ApiKeyService/Get matching iam.ErrUnauthenticated", tc.name, err)
+		}
+		if !strings.Contains(err.Error(), tc.text) || (tc.cause != nil && !errors.Is(err, tc.cause)) {
+			t.Errorf("%s: err = %v lost its cause", tc.name, err)
+		}
+	}
+	if e.srv.Calls("") != 0 {
+		t.Fatal("request sent without a token")
+	}
+	// A caller that gave up is told so, not that it could not authenticate.
+	ctx, cancel := context.WithCancel(ctxT(t))
+	cancel()
+	c, err := yandex.New(sourceFunc(func() (*oauth2.Token, error) { return nil, context.Canceled }), e.srv.ClientOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.APIKeys.Get(ctxT(t), "k")
-	if err == nil || !strings.Contains(err.Error(), "no credentials configured") {
-		t.Fatalf("err = %v", err)
-	}
-	if e.srv.Stats().Requests != 0 {
-		t.Fatal("request sent without a token")
+	if _, err := c.APIKeys().Get(ctx, "k"); !errors.Is(err, context.Canceled) || errors.Is(err, iam.ErrUnauthenticated) {
+		t.Errorf("cancelled caller: err = %v, want context.Canceled and not ErrUnauthenticated", err)
 	}
 }
 
@@ -347,10 +383,10 @@ func TestContextCancelDuringCall(t *testing.T) {
 	ctx, cancel := context.WithCancel(ctxT(t))
 	errc := make(chan error, 1)
 	go func() {
-		_, err := e.client.APIKeys.Get(ctx, "k")
+		_, err := e.client.APIKeys().Get(ctx, "k")
 		errc <- err
 	}()
-	for e.srv.Stats().Requests == 0 {
+	for e.srv.Calls("") == 0 {
 		if err := ctx.Err(); err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/yandexauth"
+	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
 	"github.com/iamkit/iamkit/iam/yandex"
@@ -20,12 +21,12 @@ import (
 // exampleClient returns a client of a fresh emulator (and the emulator, to
 // close). Real code passes an *auth.Cache and no endpoints.
 func exampleClient() (*yandex.Client, *yandextest.Server) {
-	srv := yandextest.New()
-	token := srv.IssueToken(srv.ServiceAccountID())
-	client, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}), func(o *yandex.Options) {
-		o.Endpoint = srv.URL
-		o.OperationEndpoint = srv.URL
-	})
+	srv, err := yandextest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	token := srv.IssueToken(srv.ServiceAccountID(), time.Hour)
+	client, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: token}), srv.ClientOptions())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -36,9 +37,15 @@ func exampleClient() (*yandex.Client, *yandextest.Server) {
 // emulator and the IAM emulator stand in for Yandex Cloud here.
 func ExampleNew() {
 	reg := iamtest.NewRegistry()
-	tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer tokens.Close()
-	srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	srv, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 	keyJSON, err := srv.BootstrapKeyFile() // in real life: os.ReadFile("key.json")
 	if err != nil {
@@ -71,9 +78,36 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	keys, err := client.AccessKeys.ListKeys(context.Background())
+	defer client.Close()
+	keys, err := client.Keys().ListPage(context.Background(), yandex.ListKeysRequest{})
+	fmt.Println(len(keys.Items), err) // the key.json's own key
+	// Output: 1 <nil>
+}
+
+// NewKeyManager makes an iam.KeyManager of a service account's static
+// access keys, for credentials.NewManagedProvider to rotate.
+func ExampleNewKeyManager() {
+	client, srv := exampleClient()
+	defer srv.Close()
+	defer client.Close()
+	ctx := context.Background()
+
+	km, err := yandex.NewKeyManager(client, srv.ServiceAccountID())
+	if err != nil {
+		log.Fatal(err)
+	}
+	k, err := km.CreateKey(ctx, iam.CreateKeyRequest{Description: "rotated by iamkit"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(k.Provider, k.State, k.Secret, k.Expires()) // Yandex static keys never expire
+	keys, err := km.ListKeys(ctx)
 	fmt.Println(len(keys), err)
-	// Output: 0 <nil>
+	fmt.Println(km.DeleteKey(ctx, k.ID))
+	// Output:
+	// yandex ACTIVE REDACTED false
+	// 1 <nil>
+	// <nil>
 }
 
 func ExampleAPIKeys_Create() {
@@ -81,7 +115,7 @@ func ExampleAPIKeys_Create() {
 	defer srv.Close()
 	ctx := context.Background()
 
-	created, err := client.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{
+	created, err := client.APIKeys().Create(ctx, yandex.CreateAPIKeyRequest{
 		Description: "translator bot",
 		Scopes:      []string{"yc.ai.translate.execute"},
 		ExpiresAt:   time.Now().Add(90 * 24 * time.Hour),
@@ -92,14 +126,14 @@ func ExampleAPIKeys_Create() {
 	fmt.Println(created.APIKey.Scopes, created.Secret) // the secret prints as REDACTED
 	// Use it as "Authorization: Api-Key " + created.Secret.Reveal().
 
-	updated, err := client.APIKeys.Update(ctx, created.APIKey.ID, yandex.UpdateAPIKeyRequest{
+	updated, err := client.APIKeys().Update(ctx, yandex.UpdateAPIKeyRequest{ID: created.APIKey.ID,
 		Description: ptr("translator bot (prod)"),
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(updated.Description)
-	fmt.Println(client.APIKeys.Delete(ctx, created.APIKey.ID))
+	fmt.Println(client.APIKeys().Delete(ctx, created.APIKey.ID))
 	// Output:
 	// [yc.ai.translate.execute] REDACTED
 	// translator bot (prod)
@@ -111,12 +145,12 @@ func ExampleAPIKeys_List() {
 	defer srv.Close()
 	ctx := context.Background()
 	for _, d := range []string{"a", "b", "c"} {
-		if _, err := client.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{Description: d}); err != nil {
+		if _, err := client.APIKeys().Create(ctx, yandex.CreateAPIKeyRequest{Description: d}); err != nil {
 			log.Fatal(err)
 		}
 	}
 	// Pages are fetched as the loop goes.
-	for key, err := range client.APIKeys.List(ctx, yandex.ListAPIKeysRequest{PageRequest: yandex.PageRequest{PageSize: 2}}) {
+	for key, err := range client.APIKeys().List(ctx, yandex.ListAPIKeysRequest{PageRequest: yandex.PageRequest{PageSize: 2}}) {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -132,7 +166,7 @@ func ExampleAPIKeys_ListScopes() {
 	client, srv := exampleClient()
 	defer srv.Close()
 	n := 0
-	for _, err := range client.APIKeys.ListScopes(context.Background(), yandex.PageRequest{}) {
+	for _, err := range client.APIKeys().ListScopes(context.Background(), yandex.PageRequest{}) {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -147,13 +181,13 @@ func ExampleAccessKeys_Create() {
 	defer srv.Close()
 	ctx := context.Background()
 
-	created, err := client.AccessKeys.Create(ctx, yandex.CreateAccessKeyRequest{Description: "backup writer"})
+	created, err := client.AccessKeys().Create(ctx, yandex.CreateAccessKeyRequest{Description: "backup writer"})
 	if err != nil {
 		log.Fatal(err)
 	}
-	// KeyID and Secret are aws_access_key_id and aws_secret_access_key.
-	fmt.Println(created.AccessKey.KeyID != "", created.Secret)
-	fmt.Println(client.AccessKeys.Delete(ctx, created.AccessKey.ID))
+	// AccessKeyID and Secret are aws_access_key_id and aws_secret_access_key.
+	fmt.Println(created.AccessKey.AccessKeyID != "", created.Secret)
+	fmt.Println(client.AccessKeys().Delete(ctx, created.AccessKey.ID))
 	// Output:
 	// true REDACTED
 	// <nil>
@@ -163,7 +197,7 @@ func ExampleKeys_Create() {
 	client, srv := exampleClient()
 	defer srv.Close()
 
-	created, err := client.Keys.Create(context.Background(), yandex.CreateKeyRequest{Description: "ci"})
+	created, err := client.Keys().Create(context.Background(), yandex.CreateKeyRequest{Description: "ci"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -188,7 +222,7 @@ func ExampleEphemeralAccessKeys_Create() {
 	client, srv := exampleClient()
 	defer srv.Close()
 
-	k, err := client.EphemeralAccessKeys.Create(context.Background(), yandex.CreateEphemeralAccessKeyRequest{
+	k, err := client.EphemeralAccessKeys().Create(context.Background(), yandex.CreateEphemeralAccessKeyRequest{
 		SessionName: "nightly-backup",
 		Policy:      `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::backups/*"}]}`,
 		Duration:    time.Hour,
@@ -204,38 +238,60 @@ func ExampleOperations_Wait() {
 	client, srv := exampleClient()
 	defer srv.Close()
 	ctx := context.Background()
-	created, err := client.Keys.Create(ctx, yandex.CreateKeyRequest{})
+	created, err := client.Keys().Create(ctx, yandex.CreateKeyRequest{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	op, err := client.Keys.StartDelete(ctx, created.Key.ID)
+	op, err := client.Keys().StartDelete(ctx, created.Key.ID)
 	if err != nil {
 		log.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	op, err = client.Operations.Wait(ctx, op)
+	op, err = client.Operations().Wait(ctx, op)
 	fmt.Println(op.Done, op.ResponseType(), err)
 	// Output: true type.googleapis.com/google.protobuf.Empty <nil>
 }
 
+// Cancel is best effort: the answer is the operation as the service then
+// reports it, and Wait tells how it ended.
+func ExampleOperations_Cancel() {
+	client, srv := exampleClient()
+	defer srv.Close()
+	ctx := context.Background()
+	created, err := client.Keys().Create(ctx, yandex.CreateKeyRequest{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	op, err := client.Keys().StartDelete(ctx, created.Key.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	op, err = client.Operations().Cancel(ctx, op.ID)
+	fmt.Println(op.Done, err) // the emulator had already deleted the key
+	// Output: true <nil>
+}
+
 func ExampleDiscoverEndpoints() {
-	srv := yandextest.New()
+	srv, err := yandextest.New()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 	// Without a URL, DiscoverEndpoints asks https://api.cloud.yandex.net/endpoints.
 	eps, err := yandex.DiscoverEndpoints(context.Background(), srv.URL+"/endpoints", nil)
 	if err != nil {
 		log.Fatal(err)
 	}
-	client, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken("me")}), eps.Apply)
-	fmt.Println(client != nil, err)
+	client, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken("me", time.Hour)}), eps.Apply)
+	fmt.Println(client.Endpoint() == srv.URL, err)
 	// Output: true <nil>
 }
 
 func ExampleWriteKeyFile() {
 	client, srv := exampleClient()
 	defer srv.Close()
-	created, err := client.Keys.Create(context.Background(), yandex.CreateKeyRequest{})
+	created, err := client.Keys().Create(context.Background(), yandex.CreateKeyRequest{})
 	if err != nil {
 		log.Fatal(err)
 	}

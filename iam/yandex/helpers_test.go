@@ -33,18 +33,18 @@ func newEnv(t *testing.T, o envOpt) *env {
 	t.Helper()
 	fc := iamtest.NewFakeClock(start)
 	srvOpts := append([]func(*yandextest.Options){func(so *yandextest.Options) { so.Clock = fc }}, o.srv...)
-	srv := yandextest.New(srvOpts...)
+	srv, err := yandextest.New(srvOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(srv.Close)
-	tok := srv.IssueToken(srv.ServiceAccountID())
-	clientOpts := append([]func(*yandex.Options){func(co *yandex.Options) {
-		co.Endpoint = srv.URL
-		co.OperationEndpoint = srv.URL
-		co.Clock = fc
-	}}, o.client...)
+	tok := srv.IssueToken(srv.ServiceAccountID(), 0)
+	clientOpts := append([]func(*yandex.Options){srv.ClientOptions()}, o.client...)
 	c, err := yandex.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}), clientOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { c.Close() })
 	if !o.manual {
 		autoAdvance(t, fc)
 	}
@@ -75,3 +75,24 @@ func ctxT(t *testing.T) context.Context {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// newServer starts an emulator for a test and closes it at cleanup.
+func newServer(t *testing.T, optFns ...func(*yandextest.Options)) *yandextest.Server {
+	t.Helper()
+	srv, err := yandextest.New(optFns...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// keyManager returns a KeyManager of c for serviceAccountID.
+func keyManager(t *testing.T, c *yandex.Client, serviceAccountID string) *yandex.KeyManager {
+	t.Helper()
+	km, err := yandex.NewKeyManager(c, serviceAccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return km
+}

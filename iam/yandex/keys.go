@@ -117,6 +117,15 @@ type CreateKeyRequest struct {
 	KeyAlgorithm KeyAlgorithm
 }
 
+// UpdateKeyRequest changes an authorized key: its description, the only
+// field the API lets an update change.
+type UpdateKeyRequest struct {
+	// ID is the key to update.
+	ID string
+	// Description is the new description, at most 256 characters.
+	Description string
+}
+
 // Keys manages authorized keys at /iam/v1/keys.
 //
 // It is safe for concurrent use.
@@ -145,8 +154,8 @@ func (k *Keys) serviceAccount(id string) string {
 }
 
 // List iterates over a service account's authorized keys.
-func (k *Keys) List(ctx context.Context, req ListKeysRequest) iter.Seq2[Key, error] {
-	return all(ctx, "KeyService/List", req.PageRequest, func(ctx context.Context, p PageRequest) (*Page[Key], error) {
+func (k *Keys) List(ctx context.Context, req ListKeysRequest) iter.Seq2[*Key, error] {
+	return all(ctx, "KeyService/List", req.PageRequest, func(ctx context.Context, p PageRequest) (*Page[*Key], error) {
 		r := req
 		r.PageRequest = p
 		return k.ListPage(ctx, r)
@@ -154,7 +163,7 @@ func (k *Keys) List(ctx context.Context, req ListKeysRequest) iter.Seq2[Key, err
 }
 
 // ListPage returns one page of a service account's authorized keys.
-func (k *Keys) ListPage(ctx context.Context, req ListKeysRequest) (*Page[Key], error) {
+func (k *Keys) ListPage(ctx context.Context, req ListKeysRequest) (*Page[*Key], error) {
 	const op = "KeyService/List"
 	sa := k.serviceAccount(req.ServiceAccountID)
 	if err := checkOptionalID("serviceAccountId", sa); err != nil {
@@ -168,14 +177,14 @@ func (k *Keys) ListPage(ctx context.Context, req ListKeysRequest) (*Page[Key], e
 		q.Set("serviceAccountId", sa)
 	}
 	var out struct {
-		Keys          []Key  `json:"keys"`
+		Keys          []*Key `json:"keys"`
 		NextPageToken string `json:"nextPageToken"`
 	}
 	if _, err := k.t.call(ctx, call{op: op, method: http.MethodGet,
 		url: withQuery(k.url(""), req.PageRequest.query(q)), out: &out}); err != nil {
 		return nil, err
 	}
-	return &Page[Key]{Items: out.Keys, NextPageToken: out.NextPageToken}, nil
+	return &Page[*Key]{Items: nonNil(out.Keys), NextPageToken: out.NextPageToken}, nil
 }
 
 // Get returns an authorized key with its public key in PEM form
@@ -227,30 +236,30 @@ func (k *Keys) Create(ctx context.Context, req CreateKeyRequest) (*CreatedKey, e
 
 // Update sets an authorized key's description, waits for the operation and
 // returns the key.
-func (k *Keys) Update(ctx context.Context, id, description string) (*Key, error) {
-	op, err := k.StartUpdate(ctx, id, description)
+func (k *Keys) Update(ctx context.Context, req UpdateKeyRequest) (*Key, error) {
+	op, err := k.StartUpdate(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	return waitAndDecode(ctx, k.ops, op, "KeyService/Update", func(ctx context.Context) (*Key, error) { return k.Get(ctx, id) })
+	return waitAndDecode(ctx, k.ops, op, "KeyService/Update", func(ctx context.Context) (*Key, error) { return k.Get(ctx, req.ID) })
 }
 
 // StartUpdate sends the description update and returns its operation
-// without waiting.
-func (k *Keys) StartUpdate(ctx context.Context, id, description string) (*Operation, error) {
+// without waiting; see [Operations.Wait].
+func (k *Keys) StartUpdate(ctx context.Context, req UpdateKeyRequest) (*Operation, error) {
 	const op = "KeyService/Update"
-	if err := checkID("key ID", id); err != nil {
+	if err := checkID("key ID", req.ID); err != nil {
 		return nil, withOp(op, err)
 	}
-	if err := checkDescription(description); err != nil {
+	if err := checkDescription(req.Description); err != nil {
 		return nil, withOp(op, err)
 	}
 	body := struct {
 		UpdateMask  string `json:"updateMask"`
 		Description string `json:"description"`
-	}{"description", description}
+	}{"description", req.Description}
 	var out Operation
-	if _, err := k.t.call(ctx, call{op: op, method: http.MethodPatch, url: k.url(id), in: body, out: &out}); err != nil {
+	if _, err := k.t.call(ctx, call{op: op, method: http.MethodPatch, url: k.url(req.ID), in: body, out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -272,14 +281,17 @@ func (k *Keys) StartDelete(ctx context.Context, id string) (*Operation, error) {
 	return startDelete(ctx, k.t, "KeyService/Delete", "key ID", k.url, id)
 }
 
-// ListOperations iterates over the operations of an authorized key.
-func (k *Keys) ListOperations(ctx context.Context, id string, req PageRequest) iter.Seq2[Operation, error] {
-	return all(ctx, "KeyService/ListOperations", req, func(ctx context.Context, p PageRequest) (*Page[Operation], error) {
-		return k.ListOperationsPage(ctx, id, p)
+// ListOperations iterates over the operations of an authorized key
+// (req.ID).
+func (k *Keys) ListOperations(ctx context.Context, req ListOperationsRequest) iter.Seq2[*Operation, error] {
+	return all(ctx, "KeyService/ListOperations", req.PageRequest, func(ctx context.Context, p PageRequest) (*Page[*Operation], error) {
+		r := req
+		r.PageRequest = p
+		return k.ListOperationsPage(ctx, r)
 	})
 }
 
 // ListOperationsPage returns one page of an authorized key's operations.
-func (k *Keys) ListOperationsPage(ctx context.Context, id string, req PageRequest) (*Page[Operation], error) {
-	return listOperationsPage(ctx, k.t, "KeyService/ListOperations", "key ID", k.url, id, req)
+func (k *Keys) ListOperationsPage(ctx context.Context, req ListOperationsRequest) (*Page[*Operation], error) {
+	return listOperationsPage(ctx, k.t, "KeyService/ListOperations", "key ID", k.url, req)
 }

@@ -41,7 +41,7 @@ func (k AccessKey) MarshalJSON() ([]byte, error) {
 		Description      string     `json:"description,omitempty"`
 		KeyID            string     `json:"keyId,omitempty"`
 		LastUsedAt       *timestamp `json:"lastUsedAt,omitempty"`
-	}{k.ID, k.ServiceAccountID, optTime(k.CreatedAt), k.Description, k.KeyID, optTime(k.LastUsedAt)})
+	}{k.ID, k.ServiceAccountID, optTime(k.CreatedAt), k.Description, k.AccessKeyID, optTime(k.LastUsedAt)})
 }
 
 // MarshalJSON encodes the key in the API's proto3 JSON form.

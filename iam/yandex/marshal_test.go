@@ -14,7 +14,7 @@ func TestResourcesRoundTrip(t *testing.T) {
 	values := []any{
 		&APIKey{ID: "a", ServiceAccountID: "sa", CreatedAt: t0, Description: "d", LastUsedAt: t1,
 			Scope: "s", Scopes: []string{"s", "t"}, ExpiresAt: t1, MaskedSecret: "****abcdef"},
-		&AccessKey{ID: "a", ServiceAccountID: "sa", CreatedAt: t0, Description: "d", KeyID: "YC1", LastUsedAt: t1},
+		&AccessKey{ID: "a", ServiceAccountID: "sa", CreatedAt: t0, Description: "d", AccessKeyID: "YC1", LastUsedAt: t1},
 		&Key{ID: "k", ServiceAccountID: "sa", CreatedAt: t0, KeyAlgorithm: RSA4096, PublicKey: "-----BEGIN PUBLIC KEY-----\n"},
 		&Operation{ID: "o", CreatedAt: t0, Done: true, Metadata: json.RawMessage(`{"@type":"x","keyId":"k"}`),
 			Error: &Status{Code: 5, Message: "gone", Details: []json.RawMessage{json.RawMessage(`{"@type":"y"}`)}}},

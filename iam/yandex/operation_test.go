@@ -3,6 +3,7 @@ package yandex_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,7 +42,7 @@ func TestOperationWait(t *testing.T) {
 				client: []func(*yandex.Options){func(o *yandex.Options) { o.NotFoundTolerance = tc.tolerance }},
 			})
 			ctx := ctxT(t)
-			k, err := e.client.AccessKeys.Create(ctx, yandex.CreateAccessKeyRequest{})
+			k, err := e.client.AccessKeys().Create(ctx, yandex.CreateAccessKeyRequest{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,11 +50,11 @@ func TestOperationWait(t *testing.T) {
 				e.srv.FailNextOperation(9, "key is in use")
 			}
 			t0 := e.clock.Now()
-			err = e.client.AccessKeys.Delete(ctx, k.AccessKey.ID)
+			err = e.client.AccessKeys().Delete(ctx, k.AccessKey.ID)
 			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
 				t.Fatalf("Delete = %v, want %v", err, tc.wantErr)
 			}
-			if got := e.srv.Stats().Polls; got != tc.wantPolls {
+			if got := e.srv.Calls("OperationService/Get"); got != tc.wantPolls {
 				t.Errorf("polls = %d, want %d", got, tc.wantPolls)
 			}
 			if tc.wantWaited != 0 {
@@ -67,7 +68,7 @@ func TestOperationWait(t *testing.T) {
 					t.Fatalf("error = %#v", ie)
 				}
 				// The failed delete did not delete.
-				if _, err := e.client.AccessKeys.Get(ctx, k.AccessKey.ID); err != nil {
+				if _, err := e.client.AccessKeys().Get(ctx, k.AccessKey.ID); err != nil {
 					t.Fatalf("key gone after a failed delete: %v", err)
 				}
 			}
@@ -78,17 +79,17 @@ func TestOperationWait(t *testing.T) {
 func TestOperationWaitContextCancel(t *testing.T) {
 	e := newEnv(t, envOpt{manual: true, srv: []func(*yandextest.Options){func(o *yandextest.Options) { o.OperationPolls = 1000 }}})
 	ctx, cancel := context.WithCancel(ctxT(t))
-	k, err := e.client.Keys.Create(ctx, yandex.CreateKeyRequest{})
+	k, err := e.client.Keys().Create(ctx, yandex.CreateKeyRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	op, err := e.client.Keys.StartDelete(ctx, k.Key.ID)
+	op, err := e.client.Keys().StartDelete(ctx, k.Key.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	errc := make(chan error, 1)
 	go func() {
-		_, err := e.client.Operations.Wait(ctx, op)
+		_, err := e.client.Operations().Wait(ctx, op)
 		errc <- err
 	}()
 	// Let two polls happen, then cancel while Wait sleeps.
@@ -107,7 +108,7 @@ func TestOperationWaitContextCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || !errors.As(err, &ie) || ie.ResourceID != op.ID {
 		t.Fatalf("Wait = %v, want context.Canceled naming operation %s", err, op.ID)
 	}
-	if got := e.srv.Stats().Polls; got != 2 {
+	if got := e.srv.Calls("OperationService/Get"); got != 2 {
 		t.Fatalf("polls = %d, want 2", got)
 	}
 	if e.clock.Timers() != 0 {
@@ -117,11 +118,42 @@ func TestOperationWaitContextCancel(t *testing.T) {
 
 func TestOperationWaitNil(t *testing.T) {
 	e := newEnv(t, envOpt{})
-	if _, err := e.client.Operations.Wait(ctxT(t), nil); !errors.Is(err, iam.ErrInvalidArgument) {
+	if _, err := e.client.Operations().Wait(ctxT(t), nil); !errors.Is(err, iam.ErrInvalidArgument) {
 		t.Fatalf("Wait(nil) = %v", err)
 	}
 	done := &yandex.Operation{ID: "x", Done: true}
-	if got, err := e.client.Operations.Wait(ctxT(t), done); err != nil || got != done {
+	if got, err := e.client.Operations().Wait(ctxT(t), done); err != nil || got != done {
 		t.Fatalf("Wait(done) = %v, %v", got, err)
+	}
+}
+
+// TestOperationCancel: Cancel calls OperationService.Cancel
+// (GET /operations/{id}:cancel) and returns the operation as the service
+// reports it; the emulator has nothing to stop, so a pending operation is
+// still pending and Wait then sees it done.
+func TestOperationCancel(t *testing.T) {
+	e := newEnv(t, envOpt{srv: []func(*yandextest.Options){func(o *yandextest.Options) { o.OperationPolls = 2 }}})
+	ctx := ctxT(t)
+	k, err := e.client.Keys().Create(ctx, yandex.CreateKeyRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := e.client.Keys().StartDelete(ctx, k.Key.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.client.Operations().Cancel(ctx, op.ID)
+	if err != nil || got.ID != op.ID || got.Done || !strings.HasSuffix(got.MetadataType(), "yandex.cloud.iam.v1.DeleteKeyMetadata") {
+		t.Fatalf("Cancel = %+v, %v", got, err)
+	}
+	if n := e.srv.Calls("OperationService/Cancel"); n != 1 {
+		t.Fatalf("OperationService/Cancel called %d times, want 1", n)
+	}
+	done, err := e.client.Operations().Wait(ctx, got)
+	if err != nil || !done.Done {
+		t.Fatalf("Wait after Cancel = %+v, %v", done, err)
+	}
+	if _, err := e.client.Operations().Cancel(ctx, "ajenosuchoperation00"); !errors.Is(err, iam.ErrNotFound) {
+		t.Fatalf("Cancel of an unknown operation = %v, want ErrNotFound", err)
 	}
 }

@@ -10,7 +10,8 @@ import (
 	"github.com/iamkit/iamkit/internal/paging"
 )
 
-// PageRequest selects one page of a list call.
+// PageRequest selects one page of a list call; every list request embeds
+// it.
 type PageRequest struct {
 	// PageSize is the maximum number of items per page, 0–1000; 0 means
 	// the API's default (100).
@@ -65,14 +66,15 @@ func all[T any](ctx context.Context, op string, first PageRequest, page func(con
 	})
 }
 
-// collect gathers an iterator's items into a slice.
-func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
-	var out []T
-	for it, err := range seq {
-		if err != nil {
-			return out, err
+// nonNil drops the null entries a list answer may hold ([null] decodes to
+// a nil pointer), so that every item an iterator or a page yields can be
+// used.
+func nonNil[T any](items []*T) []*T {
+	out := items[:0]
+	for _, it := range items {
+		if it != nil {
+			out = append(out, it)
 		}
-		out = append(out, it)
 	}
-	return out, nil
+	return out
 }

@@ -103,13 +103,13 @@ func TestNoTokenAcrossHosts(t *testing.T) {
 				t.Fatal(err)
 			}
 			what := name + " client, " + http.StatusText(code)
-			if _, err := c.APIKeys.Get(t.Context(), "ajexhost"); err == nil {
+			if _, err := c.APIKeys().Get(t.Context(), "ajexhost"); err == nil {
 				t.Errorf("%s: Get succeeded through a cross-host redirect", what)
 			}
-			if _, err := c.APIKeys.Create(t.Context(), yandex.CreateAPIKeyRequest{ServiceAccountID: "ajexhostsa"}); err == nil {
+			if _, err := c.APIKeys().Create(t.Context(), yandex.CreateAPIKeyRequest{ServiceAccountID: "ajexhostsa"}); err == nil {
 				t.Errorf("%s: Create succeeded through a cross-host redirect", what)
 			}
-			if _, err := c.Operations.Get(t.Context(), "ajexhostop"); err == nil {
+			if _, err := c.Operations().Get(t.Context(), "ajexhostop"); err == nil {
 				t.Errorf("%s: Operations.Get succeeded through a cross-host redirect", what)
 			}
 			b.check(t, what)

@@ -94,10 +94,10 @@ func TestErrorsScrubEchoedRequestID(t *testing.T) {
 						t.Fatal(err)
 					}
 					if tc.call == "get" {
-						_, err = c.APIKeys.Get(ctxT(t), "ajeapikey00000000000")
+						_, err = c.APIKeys().Get(ctxT(t), "ajeapikey00000000000")
 					} else {
 						var op *yandex.Operation
-						op, err = c.Operations.Get(ctxT(t), "opfailed0000000000")
+						op, err = c.Operations().Get(ctxT(t), "opfailed0000000000")
 						if err == nil {
 							err = op.Err()
 						}

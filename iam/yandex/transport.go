@@ -97,10 +97,7 @@ func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
 		return callErr == nil && resp.StatusCode == http.StatusUnauthorized
 	})
 	if err != nil {
-		// The source's own error (an *iam.Error from an exchanger, say)
-		// carries the sentinel.
-		return nil, &iam.Error{Provider: iam.Yandex, Op: c.op,
-			Message: "getting an IAM token", Err: err}
+		return nil, tokenError(ctx, c.op, err)
 	}
 	if callErr != nil {
 		return nil, t.transportError(c.op, callErr, secrets)
@@ -121,6 +118,21 @@ func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
 		}
 	}
 	return resp, nil
+}
+
+// tokenError is the error of a call whose token source failed, before
+// anything was sent: an *iam.Error matching iam.ErrUnauthenticated (the
+// call could not authenticate) that wraps the source's error, so that
+// errors.Is and errors.As still find its cause (an exchanger's
+// iam.ErrUnavailable, say). When the caller's context ended the token
+// wait, the error is the context's, with no kind.
+func tokenError(ctx context.Context, op string, err error) error {
+	e := &iam.Error{Provider: iam.Yandex, Op: op, Kind: iam.ErrUnauthenticated,
+		Message: "could not get an IAM token", Err: err}
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		e.Kind = nil
+	}
+	return e
 }
 
 func (t *transport) transportError(op string, err error, secrets []string) error {

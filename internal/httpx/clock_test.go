@@ -178,6 +178,53 @@ func TestAttemptTimeout(t *testing.T) {
 	}
 }
 
+// TestAttemptTimeoutOption: Options.AttemptTimeout replaces the
+// client's Timeout (above 0) or removes the bound (negative), on the
+// default client and on a caller's, without changing the caller's client.
+func TestAttemptTimeoutOption(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-release:
+			}
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	defer close(release)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	callers := &http.Client{Transport: tr, Timeout: time.Hour}
+	for _, tc := range []struct {
+		name string
+		hc   *http.Client
+	}{{"default client", nil}, {"caller's client", callers}} {
+		c := New(fast, func(o *Options) { o.HTTPClient, o.AttemptTimeout, o.MaxAttempts = tc.hc, 30*time.Millisecond, 1 })
+		_, err := c.Do(t.Context(), &Request{Op: "Slow", URL: srv.URL + "/slow"})
+		var te *AttemptTimeoutError
+		if !errors.As(err, &te) || te.Limit != 30*time.Millisecond {
+			t.Errorf("%s: err = %v, want an AttemptTimeoutError of 30ms", tc.name, err)
+		}
+		c.CloseIdleConnections()
+
+		// Disabled: only the caller's context ends the attempt.
+		c = New(fast, func(o *Options) { o.HTTPClient, o.AttemptTimeout, o.MaxAttempts = tc.hc, -1, 1 })
+		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+		_, err = c.Do(ctx, &Request{Op: "Slow", URL: srv.URL + "/slow"})
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &te) {
+			t.Errorf("%s, disabled: err = %v, want the caller's deadline", tc.name, err)
+		}
+		c.CloseIdleConnections()
+	}
+	if callers.Timeout != time.Hour {
+		t.Errorf("the caller's client was changed: Timeout %v", callers.Timeout)
+	}
+}
+
 // TestAttemptTimeoutCoversTheBody: the timeout ends when the body has
 // been read (a connection is then reused), and bounds reading it.
 func TestAttemptTimeoutCoversTheBody(t *testing.T) {

@@ -64,6 +64,12 @@ type Options struct {
 	// [0, min(BaseDelay·2^(n-1), MaxDelay)] (internal/backoff). Defaults
 	// 100ms and 5s; a MaxDelay below BaseDelay is raised to BaseDelay.
 	BaseDelay, MaxDelay time.Duration
+	// AttemptTimeout bounds each attempt (connect, send, read the whole
+	// answer): above 0 it replaces HTTPClient's Timeout (the copy's; the
+	// caller's client is not changed), negative disables the bound, and 0
+	// keeps HTTPClient's Timeout (DefaultAttemptTimeout for the default
+	// client). The caller's context bounds the whole call either way.
+	AttemptTimeout time.Duration
 	// MaxRetryAfter caps a server's Retry-After (default 30s): a server
 	// asking for hours is waited for MaxRetryAfter at most.
 	MaxRetryAfter time.Duration
@@ -102,9 +108,11 @@ type Client struct {
 // Options.HTTPClient: its own pool, attempts bounded by
 // DefaultAttemptTimeout, redirects handed back.
 func newDefaultHTTPClient() (*http.Client, *http.Transport) {
+	// No ResponseHeaderTimeout: the attempt timeout (attemptTransport)
+	// bounds the wait for headers too, and a second bound would race it
+	// and end the attempt with a less clear error.
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 16
-	t.ResponseHeaderTimeout = DefaultAttemptTimeout
 	return &http.Client{
 		Transport: t,
 		Timeout:   DefaultAttemptTimeout,
@@ -156,7 +164,14 @@ func New(optFns ...func(*Options)) *Client {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{o: o, clock: clock.Or(o.Clock), hc: sendingClient(o.HTTPClient), own: own}
+	timeout := o.HTTPClient.Timeout
+	switch {
+	case o.AttemptTimeout > 0:
+		timeout = o.AttemptTimeout
+	case o.AttemptTimeout < 0:
+		timeout = 0
+	}
+	c := &Client{o: o, clock: clock.Or(o.Clock), hc: sendingClient(o.HTTPClient, timeout), own: own}
 	c.rc = retryablehttp.Client{
 		HTTPClient: c.hc,
 		Logger:     nil, // retryablehttp's own logging is off; checkRetry logs
@@ -185,11 +200,11 @@ func (c *Client) CloseIdleConnections() {
 
 // sendingClient returns the client that retryablehttp is handed for hc: a
 // copy that keeps credentials on the origin ([KeepOnHost]), whose Timeout
-// moves into its transport (see [attemptTransport]) and whose transport
-// ignores CloseIdleConnections.
-func sendingClient(hc *http.Client) *http.Client {
+// moves into its transport as the attempt timeout (see [attemptTransport];
+// 0: none) and whose transport ignores CloseIdleConnections.
+func sendingClient(hc *http.Client, timeout time.Duration) *http.Client {
 	c := KeepOnHost(hc)
-	c.Transport = &attemptTransport{rt: c.Transport, timeout: c.Timeout}
+	c.Transport = &attemptTransport{rt: c.Transport, timeout: timeout}
 	c.Timeout = 0
 	return c
 }
@@ -235,8 +250,9 @@ func (t *attemptTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // AttemptTimeoutError is the error of an attempt that ran out of its
-// timeout (http.Client.Timeout, default DefaultAttemptTimeout) while the
-// caller's context had not ended: the server did not answer in time. It is
+// timeout (Options.AttemptTimeout, else http.Client.Timeout, default
+// DefaultAttemptTimeout) while the caller's context had not ended: the
+// server did not answer in time. It is
 // a net.Error whose Timeout is true, and unlike a context's deadline it
 // does not match context.DeadlineExceeded, which is the caller's.
 type AttemptTimeoutError struct {

@@ -128,11 +128,15 @@ func NewManualEnv(t *testing.T) *Env {
 	e.Registry.PutPublicKey(iamtest.PublicKey{KeyID: "publickey-e00x", ServiceAccountID: "serviceaccount-e00x", Key: &pk.PublicKey})
 	e.Registry.PutPublicKey(iamtest.PublicKey{KeyID: "ajekey", ServiceAccountID: "ajesa", Key: &pk.PublicKey})
 	opts := func(o *iamtest.TokenServerOptions) { o.Registry = e.Registry; o.Clock = e.Clock }
-	e.Nebius = iamtest.NewNebiusTokenServer(opts)
-	e.Yandex = iamtest.NewYandexTokenServer(opts)
-	t.Cleanup(e.Nebius.Close)
-	t.Cleanup(e.Yandex.Close)
 	var err error
+	if e.Nebius, err = iamtest.NewNebiusTokenServer(opts); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Nebius.Close)
+	if e.Yandex, err = iamtest.NewYandexTokenServer(opts); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Yandex.Close)
 	if e.NebiusKey, err = auth.NewServiceAccountKey("publickey-e00x", "serviceaccount-e00x", pk); err != nil {
 		t.Fatal(err)
 	}

@@ -65,8 +65,8 @@ func TestExchangersEndToEnd(t *testing.T) {
 		prefix string
 		count  func() int
 	}{
-		{"nebius", e.nebiusX(), "nebius", "serviceaccount-e00x", "v1.", e.Nebius.Exchanges},
-		{"yandex", e.yandexX(), "yandex", "ajesa", "t1.", e.Yandex.Exchanges},
+		{"nebius", e.nebiusX(), "nebius", "serviceaccount-e00x", "v1.", func() int { return e.Nebius.Calls("") }},
+		{"yandex", e.yandexX(), "yandex", "ajesa", "t1.", func() int { return e.Yandex.Calls("") }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tok, err := tt.x.Exchange(t.Context())
@@ -111,8 +111,8 @@ func TestExchangersRejectedJWT(t *testing.T) {
 		!strings.Contains(ie.Message, "Key 'publickey-e00x' was not found") || ie.RequestID == "" {
 		t.Errorf("nebius: error %#v", ie)
 	}
-	if e.Nebius.Exchanges() != 1 {
-		t.Errorf("nebius: a rejected JWT was retried: %d exchanges", e.Nebius.Exchanges())
+	if e.Nebius.Calls("") != 1 {
+		t.Errorf("nebius: a rejected JWT was retried: %d exchanges", e.Nebius.Calls(""))
 	}
 	e.CheckNoSecrets(t, err)
 
@@ -124,8 +124,8 @@ func TestExchangersRejectedJWT(t *testing.T) {
 		ie.Message != "Key 'ajekey' was not found" || len(ie.RequestID) != 36 {
 		t.Errorf("yandex: error %#v", ie)
 	}
-	if e.Yandex.Exchanges() != 1 {
-		t.Errorf("yandex: a rejected JWT was retried: %d exchanges", e.Yandex.Exchanges())
+	if e.Yandex.Calls("") != 1 {
+		t.Errorf("yandex: a rejected JWT was retried: %d exchanges", e.Yandex.Calls(""))
 	}
 	e.CheckNoSecrets(t, err)
 }
@@ -161,7 +161,7 @@ func TestExchangersRetry(t *testing.T) {
 				name string
 				err  error
 				n    int
-			}{{"nebius", nerr, e.Nebius.Exchanges()}, {"yandex", yerr, e.Yandex.Exchanges()}} {
+			}{{"nebius", nerr, e.Nebius.Calls("")}, {"yandex", yerr, e.Yandex.Calls("")}} {
 				if tt.wantErr == nil && r.err != nil {
 					t.Errorf("%s: %v", r.name, r.err)
 				}

@@ -30,12 +30,18 @@ func TestServiceAccountPipeline(t *testing.T) {
 		source func(*auth.ServiceAccountKey, ...func(*auth.ServiceAccountOptions)) (*auth.Cache, error)
 	}{
 		{"nebius", "nebius", func(r *iamtest.Registry, c iam.Clock) (string, func() int, func()) {
-			s := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = r; o.Clock = c })
-			return s.URL, s.Exchanges, s.Close
+			s, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = r; o.Clock = c })
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.URL, func() int { return s.Calls("") }, s.Close
 		}, nebiusauth.ServiceAccount},
 		{"yandex", "yandex", func(r *iamtest.Registry, c iam.Clock) (string, func() int, func()) {
-			s := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = r; o.Clock = c })
-			return s.URL, s.Exchanges, s.Close
+			s, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = r; o.Clock = c })
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.URL, func() int { return s.Calls("") }, s.Close
 		}, yandexauth.ServiceAccount},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -105,7 +111,10 @@ func TestServiceAccountPipeline(t *testing.T) {
 }
 
 func TestServiceAccountRejectsUnknownKey(t *testing.T) {
-	srv := iamtest.NewYandexTokenServer()
+	srv, err := iamtest.NewYandexTokenServer()
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer srv.Close()
 	key, err := auth.NewServiceAccountKey("unregistered", "sa-x", authtest.RSAKey(t))
 	if err != nil {

@@ -9,6 +9,9 @@ import (
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/nebiusauth"
+	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv1"
 )
 
 // ServiceAccount is a service account the emulator made for a test or an
@@ -23,8 +26,9 @@ type ServiceAccount struct {
 	// CredentialsJSON is the credentials file `nebius iam auth-public-key
 	// generate` writes: {"subject-credentials": {alg, private-key, kid,
 	// iss, sub}}, with the private key as PKCS#8 PEM. It is a test key:
-	// never use it outside the emulators.
-	CredentialsJSON []byte
+	// never use it outside the emulators. It is an iam.Secret: it prints
+	// as REDACTED; Reveal gives the file's content.
+	CredentialsJSON iam.Secret
 }
 
 // NewServiceAccount makes a service account in projectID (a new project ID
@@ -59,14 +63,15 @@ func (s *Server) NewServiceAccount(projectID string) (*ServiceAccount, error) {
 	}
 	now := s.clk.Now()
 	k := &publicKey{
-		meta:        meta{id: "publickey-e00" + randString(17, lowerAlnum), parent: projectID, version: 1, created: now, updated: now},
-		accountKind: "service_account", accountID: saID, description: "nebiustest bootstrap key",
-		data: pubPEM, key: pub, fingerprint: fp, active: true,
+		md: newMetadata("publickey-e00"+randString(17, lowerAlnum), &commonv1.ResourceMetadata{ParentId: projectID}, now),
+		spec: &iamv1.AuthPublicKeySpec{Description: "nebiustest bootstrap key", Data: pubPEM,
+			Account: &iamv1.Account{Type: &iamv1.Account_ServiceAccount_{ServiceAccount: &iamv1.Account_ServiceAccount{Id: saID}}}},
+		key: pub, fingerprint: fp, active: true,
 	}
 	s.putPublicKey(k)
 	s.mu.Unlock()
 
-	key, err := auth.NewServiceAccountKey(k.id, saID, priv)
+	key, err := auth.NewServiceAccountKey(k.md.Id, saID, priv)
 	if err != nil {
 		return nil, err
 	}
@@ -74,5 +79,5 @@ func (s *Server) NewServiceAccount(projectID string) (*ServiceAccount, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ServiceAccount{ID: saID, ProjectID: projectID, KeyID: k.id, CredentialsJSON: creds}, nil
+	return &ServiceAccount{ID: saID, ProjectID: projectID, KeyID: k.md.Id, CredentialsJSON: iam.NewSecret(string(creds))}, nil
 }

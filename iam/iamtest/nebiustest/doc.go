@@ -1,7 +1,8 @@
 // Package nebiustest is an in-process emulator of the Nebius IAM control
 // plane for tests and examples: nebius.iam.v2.AccessKeyService,
-// nebius.iam.v1.AuthPublicKeyService and nebius.common.v1.OperationService,
-// served over gRPC on 127.0.0.1 (plaintext, loopback only), as
+// nebius.iam.v1.AuthPublicKeyService, nebius.common.v1.OperationService
+// and nebius.iam.v1.TokenExchangeService, served over gRPC on a loopback
+// port (plaintext, or TLS with its own CA), with server reflection, as
 // net/http/httptest serves HTTP.
 //
 // The emulator keeps real state (keys per project and account, states
@@ -28,10 +29,36 @@
 //	sa, _ := srv.NewServiceAccount("")          // credentials JSON + project
 //	tok := srv.IssueToken(sa.ID, time.Hour)     // or exchange at the token emulator
 //	client, _ := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}),
-//		func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID })
+//		srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 //
-// The emulator uses the message descriptors that iam/nebius registers; it
-// shares no generated Go types with the client.
+// [Server.ClientOptions] configures nebius.New, nebius.NewTokenExchanger
+// and nebius.ServiceAccountTokens for the emulator (its address, plaintext
+// or its CA, its clock).
+//
+// # Wire
+//
+// The emulator implements the gRPC services generated from iamkit's copy
+// of the Nebius protos (the module's internal/nebiuspb): typed messages,
+// the real method names, type URLs with the real names. Update applies
+// X-ResetMask with the nebius/api grammar and rules; operations carry the
+// request, its headers and a progress tracker; a request setting a field
+// the emulator does not know is UNIMPLEMENTED and changes nothing.
+//
+// # Reflection
+//
+// Server reflection answers from a private registry with the real names,
+// so grpcurl works against the emulator with no .proto files:
+//
+//	grpcurl -plaintext 127.0.0.1:PORT list
+//	grpcurl -plaintext -H "authorization: Bearer $TOKEN" -d '{"parent_id":"project-…"}' \
+//		127.0.0.1:PORT nebius.iam.v2.AccessKeyService/List
+//
+// # Token exchange
+//
+// TokenExchangeService/Exchange verifies a service-account JWT against the
+// Registry (as iamtest.NewNebiusTokenServer does over HTTP) and issues a
+// token the emulator accepts. Impersonation and federated credentials are
+// not emulated (UNIMPLEMENTED).
 //
 // # Concurrency
 //

@@ -29,9 +29,8 @@ func ExampleNew() {
 	// A test that does not exercise the token exchange takes a token
 	// straight from the emulator.
 	tok := srv.IssueToken(sa.ID, time.Hour)
-	c, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}), func(o *nebius.Options) {
-		o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID
-	})
+	c, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: tok}), srv.ClientOptions(),
+		func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -40,7 +39,7 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	s3, _ := srv.Registry.S3Key(k.AWSAccessKeyID) // the S3 emulator accepts it
+	s3, _ := srv.Registry.S3Key(k.AccessKeyID) // the S3 emulator accepts it
 	fmt.Println(k.State, s3.Active)
 	// Output: ACTIVE true
 }
@@ -49,7 +48,10 @@ func ExampleServer_NewServiceAccount() {
 	// Share one Registry with the token-exchange emulator: it then verifies
 	// JWTs signed with the keys this emulator holds.
 	reg := iamtest.NewRegistry()
-	tokens := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewNebiusTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer tokens.Close()
 	srv, err := nebiustest.New(func(o *nebiustest.Options) { o.Registry = reg })
 	if err != nil {
@@ -61,7 +63,7 @@ func ExampleServer_NewServiceAccount() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	key, err := nebiusauth.ParseCredentials(sa.CredentialsJSON, "credentials.json")
+	key, err := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "credentials.json")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -86,7 +88,7 @@ func ExampleServer_InjectError() {
 	defer srv.Close()
 	sa, _ := srv.NewServiceAccount("")
 	c, _ := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(sa.ID, time.Hour)}),
-		func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID })
+		srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	defer c.Close()
 
 	// The key is created but the answer is lost: the client retries with
@@ -99,4 +101,32 @@ func ExampleServer_InjectError() {
 	page, _ := c.AccessKeys().ListPage(context.Background(), nebius.ListRequest{})
 	fmt.Println(len(keys), keys[0] == keys[1], len(page.Items))
 	// Output: 2 true 1
+}
+
+// ExampleServer_ClientOptions points the IAM client and the gRPC token
+// exchange at the emulator; with TLS and a Domain, by the domain rule.
+func ExampleServer_ClientOptions() {
+	srv, err := nebiustest.New(func(o *nebiustest.Options) { o.TLS, o.Domain = true, "nebius.test" })
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	sa, _ := srv.NewServiceAccount("")
+	key, _ := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "credentials.json")
+	tokens, err := nebius.ServiceAccountTokens(key, srv.ClientOptions())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tokens.Close()
+	c, err := nebius.New(tokens, srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	page, err := c.AccessKeys().ListPage(context.Background(), nebius.ListRequest{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tokens.Address(), c.Address(), len(page.Items))
+	// Output: tokens.iam.nebius.test:443 cpl.iam.nebius.test:443 0
 }

@@ -1,45 +1,17 @@
 package nebiustest
 
 import (
-	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"log/slog"
 
-	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/safeprint"
 )
 
-// The printing methods of the emulator's types that hold a secret. The
-// emulators keep their test secrets in plain string fields (they are test
-// servers), so these methods name the fields to redact: printing a value
-// (fmt's %v, %+v, %#v, %s, %q, %x, %d…), logging it with log/slog and
-// encoding it with encoding/json or encoding/xml show REDACTED. What fmt
-// prints by reflection alone (the %p and %w verbs on a value, a value in
-// an unexported field of another struct) is not covered: read the secrets
-// of an emulator only in tests.
-
-// redactText is what a redacted text field encodes as.
-func redactText(s string) string {
-	if s == "" {
-		return ""
-	}
-	return iam.Redacted
-}
-
-// String returns the ServiceAccount as %v prints it, its credentials JSON redacted.
-func (a ServiceAccount) String() string { return safeprint.String(a, "CredentialsJSON") }
-
-// GoString returns the ServiceAccount as %#v prints it, its credentials JSON redacted.
-func (a ServiceAccount) GoString() string { return safeprint.GoString(a, "CredentialsJSON") }
-
-// Format prints the ServiceAccount under every fmt verb, its credentials JSON redacted.
-func (a ServiceAccount) Format(f fmt.State, verb rune) {
-	safeprint.Format(f, verb, a, "CredentialsJSON")
-}
-
-// LogValue makes log/slog print the ServiceAccount's fields, its credentials JSON redacted.
-func (a ServiceAccount) LogValue() slog.Value { return safeprint.LogValue(a, "CredentialsJSON") }
+// The printing methods of the emulator's types that hold a secret (the
+// Registry's test secrets, a ServiceAccount's credentials JSON, an
+// iam.Secret): printing a value under every fmt verb, including those fmt
+// serves by reflection alone (%p, %w), and logging it with log/slog show
+// REDACTED; encoding/json writes an iam.Secret as REDACTED by itself.
 
 // String returns the Options as %v prints it, its registry's secrets redacted.
 func (o Options) String() string { return safeprint.String(o) }
@@ -65,21 +37,14 @@ func (s *Server) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, s) }
 // LogValue makes log/slog print the *Server's fields, its registry's secrets redacted.
 func (s *Server) LogValue() slog.Value { return safeprint.LogValue(s) }
 
-// MarshalJSON writes the service account with its credentials JSON
-// redacted.
-func (a ServiceAccount) MarshalJSON() ([]byte, error) { return json.Marshal(a.redacted()) }
+// String returns the ServiceAccount as %v prints it, its credentials JSON redacted.
+func (a ServiceAccount) String() string { return safeprint.String(a) }
 
-// MarshalXML writes the service account with its credentials JSON
-// redacted.
-func (a ServiceAccount) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
-	return e.EncodeElement(a.redacted(), start)
-}
+// GoString returns the ServiceAccount as %#v prints it, its credentials JSON redacted.
+func (a ServiceAccount) GoString() string { return safeprint.GoString(a) }
 
-// serviceAccountFields is ServiceAccount with the credentials as text.
-type serviceAccountFields struct {
-	ID, ProjectID, KeyID, CredentialsJSON string
-}
+// Format prints the ServiceAccount under every fmt verb, its credentials JSON redacted.
+func (a ServiceAccount) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, a) }
 
-func (a ServiceAccount) redacted() serviceAccountFields {
-	return serviceAccountFields{a.ID, a.ProjectID, a.KeyID, redactText(string(a.CredentialsJSON))}
-}
+// LogValue makes log/slog print the ServiceAccount's fields, its credentials JSON redacted.
+func (a ServiceAccount) LogValue() slog.Value { return safeprint.LogValue(a) }

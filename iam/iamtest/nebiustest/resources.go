@@ -1,136 +1,198 @@
 package nebiustest
 
 import (
+	"context"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
-	"encoding/json"
 	"encoding/pem"
 	"maps"
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv2"
 )
 
-// meta is the stored metadata of a resource.
-type meta struct {
-	id, parent, name string
-	labels           map[string]string
-	version          int64
-	created, updated time.Time
-}
+// The states of both key kinds (AccessKeyStatus.State and
+// AuthPublicKeyStatus.State have the same numbers).
+const (
+	stateActive   = 1
+	stateInactive = 2
+	stateExpired  = 3
+)
 
-func (m *meta) json() *jMetadata {
-	return &jMetadata{ID: m.id, ParentID: m.parent, Name: m.name, ResourceVersion: m.version,
-		CreatedAt: ptime(m.created), UpdatedAt: ptime(m.updated), Labels: maps.Clone(m.labels)}
-}
-
-type accessKey struct {
-	meta
-	accountKind, accountID string
-	expiresAt              time.Time
-	description            string
-	mode                   string // INLINE, EXPLICIT, MYSTERY_BOX, "" (= INLINE today)
-	active                 bool
-	awsID, secret          string
-	secretRef              string
-}
-
-type publicKey struct {
-	meta
-	accountKind, accountID string
-	expiresAt              time.Time
-	description            string
-	data                   string
-	key                    *rsa.PublicKey
-	fingerprint            string
-	active                 bool
-}
-
-// state is the wire state of a key at now.
-func keyState(active bool, expiresAt, now time.Time) string {
+// keyState is the state of a key at now.
+func keyState(active bool, expiresAt *timestamppb.Timestamp, now time.Time) int32 {
 	switch {
-	case !expiresAt.IsZero() && !now.Before(expiresAt):
-		return "EXPIRED"
+	case expiresAt != nil && !now.Before(expiresAt.AsTime()):
+		return stateExpired
 	case active:
-		return "ACTIVE"
+		return stateActive
 	}
-	return "INACTIVE"
+	return stateInactive
+}
+
+// owner returns an account's kind and ID ("" when unset).
+func owner(a *iamv1.Account) (kind, id string) {
+	switch t := a.GetType().(type) {
+	case *iamv1.Account_ServiceAccount_:
+		return "service_account", t.ServiceAccount.GetId()
+	case *iamv1.Account_UserAccount_:
+		return "user_account", t.UserAccount.GetId()
+	case *iamv1.Account_AnonymousAccount_:
+		return "anonymous_account", ""
+	}
+	return "", ""
+}
+
+// newMetadata is the stored metadata of a resource created from md.
+func newMetadata(id string, md *commonv1.ResourceMetadata, now time.Time) *commonv1.ResourceMetadata {
+	ts := timestamppb.New(now)
+	return &commonv1.ResourceMetadata{Id: id, ParentId: md.GetParentId(), Name: md.GetName(), ResourceVersion: 1,
+		CreatedAt: ts, UpdatedAt: ts, Labels: maps.Clone(md.GetLabels())}
+}
+
+// futureExpiry checks a requested expiry.
+func futureExpiry(ts *timestamppb.Timestamp, now time.Time) *svcError {
+	if ts == nil {
+		return nil
+	}
+	if err := ts.CheckValid(); err != nil {
+		return badRequest("spec.expires_at", err.Error())
+	}
+	if !ts.AsTime().After(now) {
+		return badRequest("spec.expires_at", "must be in the future")
+	}
+	return nil
+}
+
+// update applies an Update request to a copy of a resource (metadata and
+// spec) under the call's X-ResetMask, and returns the copy; output-only
+// metadata (id, created_at, updated_at, resource_version) stays as it was.
+func update[R proto.Message](ctx context.Context, resource, req R, md func(R) *commonv1.ResourceMetadata) (R, *svcError) {
+	var zero R
+	m, err := parseMask(call(ctx).resetMask)
+	if err != nil {
+		return zero, badRequest("X-ResetMask", err.Error())
+	}
+	next := proto.Clone(resource).(R)
+	applyUpdate(next.ProtoReflect(), req.ProtoReflect(), m)
+	before, after := md(resource), md(next)
+	if after == nil {
+		return zero, badRequest("metadata", "is required")
+	}
+	after.Id, after.CreatedAt, after.UpdatedAt, after.ResourceVersion = before.Id, before.CreatedAt, before.UpdatedAt, before.ResourceVersion
+	if after.ParentId != before.ParentId {
+		// Moving a key to another project is not part of the API; the
+		// request (or its mask) must keep parent_id.
+		return zero, badRequest("metadata.parent_id", "is immutable: the key is in "+before.ParentId)
+	}
+	return next, nil
+}
+
+// immutable refuses an Update that changes an IMMUTABLE field (AIP-203:
+// a different value, set or reset by the mask, is INVALID_ARGUMENT).
+// Whether the live service refuses a mask that resets one, or ignores it,
+// is UNCONFIRMED: a read-modify-write Update (gosdk's way) sends the
+// current values, which pass.
+func immutable(path string, before, after proto.Message) *svcError {
+	if proto.Equal(before, after) {
+		return nil
+	}
+	return badRequest(path, "is immutable (the request or its X-ResetMask changes it)")
+}
+
+// committed stores the updated metadata: a new version, updated now.
+func committed(md *commonv1.ResourceMetadata, now time.Time) *commonv1.ResourceMetadata {
+	md.ResourceVersion++
+	md.UpdatedAt = timestamppb.New(now)
+	return md
 }
 
 // --- access keys -----------------------------------------------------------
 
-func (s *Server) accessKeyJSON(k *accessKey) *jAccessKey {
-	st := &jAccessKeyStatus{
-		State:             keyState(k.active, k.expiresAt, s.clk.Now()),
+type accessKey struct {
+	md        *commonv1.ResourceMetadata
+	spec      *iamv2.AccessKeySpec
+	active    bool
+	awsID     string
+	secret    string
+	secretRef string
+}
+
+func (s *Server) renderAccessKey(k *accessKey) *iamv2.AccessKey {
+	st := &iamv2.AccessKeyStatus{
+		State:             iamv2.AccessKeyStatus_State(keyState(k.active, k.spec.GetExpiresAt(), s.clk.Now())),
 		Fingerprint:       k.awsID,
 		Algorithm:         "HMAC-SHA256",
 		KeySize:           int32(len(k.secret) * 8),
-		AwsAccessKeyID:    k.awsID,
-		SecretReferenceID: k.secretRef,
+		AwsAccessKeyId:    k.awsID,
+		SecretReferenceId: k.secretRef,
 	}
 	// UNCONFIRMED whether the service returns an INLINE secret on every
 	// Get; the emulator does, which the client must tolerate either way.
-	if k.mode == "INLINE" || k.mode == "" {
+	if m := k.spec.GetSecretDeliveryMode(); m == iamv2.SecretDeliveryMode_INLINE || m == iamv2.SecretDeliveryMode_UNSPECIFIED {
 		st.Secret = k.secret
 	}
-	return &jAccessKey{
-		Metadata: k.meta.json(),
-		Spec: &jAccessKeySpec{Account: accountJSON(k.accountKind, k.accountID), ExpiresAt: ptime(k.expiresAt),
-			Description: k.description, SecretDeliveryMode: enumVal(k.mode)},
-		Status: st,
+	return &iamv2.AccessKey{
+		Metadata: proto.Clone(k.md).(*commonv1.ResourceMetadata),
+		Spec:     proto.Clone(k.spec).(*iamv2.AccessKeySpec),
+		Status:   st,
 	}
 }
 
-func (s *Server) createAccessKey(c *callCtx, r *jRequest) (any, *svcError) {
-	var spec jAccessKeySpec
-	if len(r.Spec) > 0 {
-		if err := json.Unmarshal(r.Spec, &spec); err != nil {
-			return nil, badRequest("spec", err.Error())
-		}
+type accessKeyService struct {
+	iamv2.UnimplementedAccessKeyServiceServer
+	s *Server
+}
+
+func (a accessKeyService) Create(ctx context.Context, req *iamv2.CreateAccessKeyRequest) (*commonv1.Operation, error) {
+	s := a.s
+	if req.GetMetadata().GetParentId() == "" {
+		return nil, badRequest("metadata.parent_id", "is required").grpcErr()
 	}
-	if r.Metadata == nil || r.Metadata.ParentID == "" {
-		return nil, badRequest("metadata.parent_id", "is required")
-	}
-	kind, id := spec.Account.owner()
+	spec := req.GetSpec()
+	kind, id := owner(spec.GetAccount())
 	if kind == "" || (kind != "anonymous_account" && id == "") {
-		return nil, badRequest("spec.account", "is required")
+		return nil, badRequest("spec.account", "is required").grpcErr()
 	}
-	mode := string(spec.SecretDeliveryMode)
-	switch mode {
-	case "", "UNSPECIFIED":
-		mode = ""
-	case "INLINE", "EXPLICIT", "MYSTERY_BOX":
-	default:
-		return nil, badRequest("spec.secret_delivery_mode", "unknown value "+mode)
+	mode := spec.GetSecretDeliveryMode()
+	if _, known := iamv2.SecretDeliveryMode_name[int32(mode)]; !known {
+		return nil, badRequest("spec.secret_delivery_mode", "unknown value "+mode.String()).grpcErr()
 	}
 	now := s.clk.Now()
-	var exp time.Time
-	if spec.ExpiresAt != nil {
-		exp = *spec.ExpiresAt
-		if !exp.After(now) {
-			return nil, badRequest("spec.expires_at", "must be in the future")
-		}
+	if serr := futureExpiry(spec.GetExpiresAt(), now); serr != nil {
+		return nil, serr.grpcErr()
 	}
 	k := &accessKey{
-		meta: meta{id: "accesskey-e00" + randString(17, lowerAlnum), parent: r.Metadata.ParentID, name: r.Metadata.Name,
-			labels: maps.Clone(r.Metadata.Labels), version: 1, created: now, updated: now},
-		accountKind: kind, accountID: id, expiresAt: exp, description: spec.Description, mode: mode, active: true,
-		awsID: "NAKI" + randString(16, upperAlnum), secret: randString(40, secretSet),
+		md: newMetadata("accesskey-e00"+randString(17, lowerAlnum), req.GetMetadata(), now),
+		spec: &iamv2.AccessKeySpec{Account: proto.Clone(spec.GetAccount()).(*iamv1.Account), ExpiresAt: spec.GetExpiresAt(),
+			Description: spec.GetDescription(), SecretDeliveryMode: mode},
+		active: true, awsID: "NAKI" + randString(16, upperAlnum), secret: randString(40, secretSet),
 	}
-	if mode == "MYSTERY_BOX" {
+	if mode == iamv2.SecretDeliveryMode_MYSTERY_BOX {
 		k.secretRef = "mysterybox-e00" + randString(17, lowerAlnum)
 	}
-	if s.failurePending(c) {
+	if s.failurePending(ctx) {
 		// The operation will fail: nothing is created, but the operation
 		// names the resource it was for.
-		return s.newOperation(c, "create access key", k.id), nil
+		return s.newOperation(ctx, "create access key", k.md.Id), nil
 	}
-	s.accessKeys[k.id] = k
-	s.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: k.awsID, Secret: k.secret, Active: true, ExpiresAt: exp, Owner: id})
-	return s.newOperation(c, "create access key", k.id), nil
+	s.accessKeys[k.md.Id] = k
+	var exp time.Time
+	if spec.GetExpiresAt() != nil {
+		exp = spec.GetExpiresAt().AsTime()
+	}
+	s.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: k.awsID, Secret: iam.NewSecret(k.secret), Active: true, ExpiresAt: exp, Owner: id})
+	return s.newOperation(ctx, "create access key", k.md.Id), nil
 }
 
 func (s *Server) findAccessKey(id, awsID string) (*accessKey, *svcError) {
@@ -152,143 +214,177 @@ func (s *Server) findAccessKey(id, awsID string) (*accessKey, *svcError) {
 	return nil, notFound("access key with AWS ID", awsID)
 }
 
-func (s *Server) getAccessKey(id, awsID string) (any, *svcError) {
-	k, err := s.findAccessKey(id, awsID)
-	if err != nil {
-		return nil, err
+func (a accessKeyService) get(id, awsID string) (*iamv2.AccessKey, error) {
+	k, serr := a.s.findAccessKey(id, awsID)
+	if serr != nil {
+		return nil, serr.grpcErr()
 	}
-	return s.accessKeyJSON(k), nil
+	return a.s.renderAccessKey(k), nil
 }
 
-func (s *Server) getAccessKeySecret(id string) (any, *svcError) {
-	k, err := s.findAccessKey(id, "")
-	if err != nil {
-		return nil, err
-	}
-	if k.mode == "MYSTERY_BOX" {
-		return nil, badState(k.id, "the secret of access key "+k.id+" is delivered through MysteryBox")
-	}
-	return &jSecret{AwsAccessKeyID: k.awsID, Secret: k.secret}, nil
+func (a accessKeyService) Get(_ context.Context, req *iamv2.GetAccessKeyRequest) (*iamv2.AccessKey, error) {
+	return a.get(req.GetId(), "")
 }
 
-func (s *Server) listAccessKeys(r *jRequest, byAccount bool) (any, *svcError) {
-	kind, id := r.Account.owner()
-	if byAccount && kind == "" {
-		return nil, badRequest("account", "is required")
+func (a accessKeyService) GetByAwsId(_ context.Context, req *iamv2.GetAccessKeyByAwsIdRequest) (*iamv2.AccessKey, error) {
+	return a.get("", req.GetAwsAccessKeyId())
+}
+
+func (a accessKeyService) GetSecret(_ context.Context, req *iamv2.GetAccessKeySecretRequest) (*iamv2.GetAccessKeySecretResponse, error) {
+	k, serr := a.s.findAccessKey(req.GetId(), "")
+	if serr != nil {
+		return nil, serr.grpcErr()
 	}
-	if !byAccount && r.ParentID == "" {
-		return nil, badRequest("parent_id", "is required")
+	if k.spec.GetSecretDeliveryMode() == iamv2.SecretDeliveryMode_MYSTERY_BOX {
+		return nil, badState(k.md.Id, "the secret of access key "+k.md.Id+" is delivered through MysteryBox").grpcErr()
 	}
+	return &iamv2.GetAccessKeySecretResponse{AwsAccessKeyId: k.awsID, Secret: k.secret}, nil
+}
+
+func (a accessKeyService) List(_ context.Context, req *iamv2.ListAccessKeysRequest) (*iamv2.ListAccessKeysResponse, error) {
+	if req.GetParentId() == "" {
+		return nil, badRequest("parent_id", "is required").grpcErr()
+	}
+	return a.list(func(k *accessKey) bool { return k.md.ParentId == req.GetParentId() }, req.GetPageSize(), req.GetPageToken())
+}
+
+func (a accessKeyService) ListByAccount(_ context.Context, req *iamv2.ListAccessKeysByAccountRequest) (*iamv2.ListAccessKeysResponse, error) {
+	kind, id := owner(req.GetAccount())
+	if kind == "" {
+		return nil, badRequest("account", "is required").grpcErr()
+	}
+	return a.list(func(k *accessKey) bool {
+		kk, ki := owner(k.spec.GetAccount())
+		return kk == kind && ki == id
+	}, req.GetPageSize(), req.GetPageToken())
+}
+
+func (a accessKeyService) list(match func(*accessKey) bool, size int64, token string) (*iamv2.ListAccessKeysResponse, error) {
+	s := a.s
 	var ids []string
-	for _, k := range s.accessKeys {
-		if byAccount && (k.accountKind != kind || k.accountID != id) || !byAccount && k.parent != r.ParentID {
-			continue
+	for id, k := range s.accessKeys {
+		if match(k) {
+			ids = append(ids, id)
 		}
-		ids = append(ids, k.id)
 	}
-	pageIDs, next, err := s.page(ids, r)
-	if err != nil {
-		return nil, err
+	pageIDs, next, serr := s.page(ids, size, token)
+	if serr != nil {
+		return nil, serr.grpcErr()
 	}
-	out := &jList[*jAccessKey]{NextPageToken: next}
+	out := &iamv2.ListAccessKeysResponse{NextPageToken: next}
 	for _, id := range pageIDs {
-		out.Items = append(out.Items, s.accessKeyJSON(s.accessKeys[id]))
+		out.Items = append(out.Items, s.renderAccessKey(s.accessKeys[id]))
 	}
 	return out, nil
 }
 
-func (s *Server) updateAccessKey(c *callCtx, r *jRequest) (any, *svcError) {
-	if r.Metadata == nil || r.Metadata.ID == "" {
-		return nil, badRequest("metadata.id", "is required")
+// Update applies metadata (name, labels) and spec (description) under the
+// X-ResetMask; account, expires_at and secret_delivery_mode are immutable.
+func (a accessKeyService) Update(ctx context.Context, req *iamv2.UpdateAccessKeyRequest) (*commonv1.Operation, error) {
+	s := a.s
+	if req.GetMetadata().GetId() == "" {
+		return nil, badRequest("metadata.id", "is required").grpcErr()
 	}
-	k, err := s.findAccessKey(r.Metadata.ID, "")
-	if err != nil {
-		return nil, err
+	k, serr := s.findAccessKey(req.GetMetadata().GetId(), "")
+	if serr != nil {
+		return nil, serr.grpcErr()
 	}
-	var spec jAccessKeySpec
-	specSent := len(r.Spec) > 0
-	if specSent {
-		if err := json.Unmarshal(r.Spec, &spec); err != nil {
-			return nil, badRequest("spec", err.Error())
+	before := &iamv2.AccessKey{Metadata: k.md, Spec: k.spec}
+	next, serr := update(ctx, before, &iamv2.AccessKey{Metadata: req.GetMetadata(), Spec: req.GetSpec()}, (*iamv2.AccessKey).GetMetadata)
+	if serr != nil {
+		return nil, serr.grpcErr()
+	}
+	for _, f := range []struct {
+		path          string
+		before, after proto.Message
+	}{
+		{"spec.account", k.spec.GetAccount(), next.GetSpec().GetAccount()},
+		{"spec.expires_at", k.spec.GetExpiresAt(), next.GetSpec().GetExpiresAt()},
+		{"spec.secret_delivery_mode", &iamv2.AccessKeySpec{SecretDeliveryMode: k.spec.GetSecretDeliveryMode()},
+			&iamv2.AccessKeySpec{SecretDeliveryMode: next.GetSpec().GetSecretDeliveryMode()}},
+	} {
+		if serr := immutable(f.path, f.before, f.after); serr != nil {
+			return nil, serr.grpcErr()
 		}
 	}
-	// Immutable fields may be sent only with their current values.
-	if kind, id := spec.Account.owner(); kind != "" && (kind != k.accountKind || id != k.accountID) {
-		return nil, badRequest("spec.account", "is immutable")
+	k.md, k.spec = committed(next.Metadata, s.clk.Now()), next.GetSpec()
+	if k.spec == nil {
+		k.spec = &iamv2.AccessKeySpec{}
 	}
-	if spec.ExpiresAt != nil && !spec.ExpiresAt.Equal(k.expiresAt) {
-		return nil, badRequest("spec.expires_at", "is immutable")
-	}
-	if m := string(spec.SecretDeliveryMode); m != "" && m != "UNSPECIFIED" && m != k.mode {
-		return nil, badRequest("spec.secret_delivery_mode", "is immutable")
-	}
-	mask := resetMask(c.resetMask)
-	applyMeta(&k.meta, r.Metadata, mask, s.clk.Now())
-	if spec.Description != "" {
-		k.description = spec.Description
-	} else if mask["spec.description"] || mask["spec"] && !specSent {
-		k.description = ""
-	}
-	return s.newOperation(c, "update access key", k.id), nil
+	return s.newOperation(ctx, "update access key", k.md.Id), nil
 }
 
-// applyMeta applies the mutable metadata of an Update with Nebius' reset
-// mask rules: a field changes when the request has a value for it or the
-// mask names it.
-func applyMeta(m *meta, in *jMetadata, mask map[string]bool, now time.Time) {
-	if in.Name != "" {
-		m.name = in.Name
-	} else if mask["metadata.name"] {
-		m.name = ""
-	}
-	if len(in.Labels) > 0 {
-		m.labels = maps.Clone(in.Labels)
-	} else if mask["metadata.labels"] {
-		m.labels = nil
-	}
-	m.version++
-	m.updated = now
-}
-
-func (s *Server) setAccessKeyState(c *callCtx, id, awsID string, active bool) (any, *svcError) {
-	k, err := s.findAccessKey(id, awsID)
-	if err != nil {
-		return nil, err
+func (a accessKeyService) setState(ctx context.Context, id, awsID string, active bool) (*commonv1.Operation, error) {
+	s := a.s
+	k, serr := s.findAccessKey(id, awsID)
+	if serr != nil {
+		return nil, serr.grpcErr()
 	}
 	now := s.clk.Now()
-	if active && !k.expiresAt.IsZero() && !now.Before(k.expiresAt) {
-		return nil, badState(k.id, "access key "+k.id+" has expired and cannot be activated")
+	if active && keyState(true, k.spec.GetExpiresAt(), now) == stateExpired {
+		return nil, badState(k.md.Id, "access key "+k.md.Id+" has expired and cannot be activated").grpcErr()
 	}
 	k.active = active
-	k.version++
-	k.updated = now
+	committed(k.md, now)
 	s.Registry.SetS3KeyActive(k.awsID, active)
 	verb := "deactivate"
 	if active {
 		verb = "activate"
 	}
-	return s.newOperation(c, verb+" access key", k.id), nil
+	return s.newOperation(ctx, verb+" access key", k.md.Id), nil
 }
 
-func (s *Server) deleteAccessKey(c *callCtx, id, awsID string) (any, *svcError) {
-	k, err := s.findAccessKey(id, awsID)
-	if err != nil {
-		return nil, err
+func (a accessKeyService) Activate(ctx context.Context, req *iamv2.ActivateAccessKeyRequest) (*commonv1.Operation, error) {
+	return a.setState(ctx, req.GetId(), "", true)
+}
+
+func (a accessKeyService) Deactivate(ctx context.Context, req *iamv2.DeactivateAccessKeyRequest) (*commonv1.Operation, error) {
+	return a.setState(ctx, req.GetId(), "", false)
+}
+
+func (a accessKeyService) ActivateByAwsId(ctx context.Context, req *iamv2.ActivateAccessKeyByAwsIdRequest) (*commonv1.Operation, error) {
+	return a.setState(ctx, "", req.GetAwsAccessKeyId(), true)
+}
+
+func (a accessKeyService) DeactivateByAwsId(ctx context.Context, req *iamv2.DeactivateAccessKeyByAwsIdRequest) (*commonv1.Operation, error) {
+	return a.setState(ctx, "", req.GetAwsAccessKeyId(), false)
+}
+
+func (a accessKeyService) delete(ctx context.Context, id, awsID string) (*commonv1.Operation, error) {
+	s := a.s
+	k, serr := s.findAccessKey(id, awsID)
+	if serr != nil {
+		return nil, serr.grpcErr()
 	}
-	delete(s.accessKeys, k.id)
+	delete(s.accessKeys, k.md.Id)
 	s.Registry.DeleteS3Key(k.awsID)
-	return s.newOperation(c, "delete access key", k.id), nil
+	return s.newOperation(ctx, "delete access key", k.md.Id), nil
+}
+
+func (a accessKeyService) Delete(ctx context.Context, req *iamv2.DeleteAccessKeyRequest) (*commonv1.Operation, error) {
+	return a.delete(ctx, req.GetId(), "")
+}
+
+func (a accessKeyService) DeleteByAwsId(ctx context.Context, req *iamv2.DeleteAccessKeyByAwsIdRequest) (*commonv1.Operation, error) {
+	return a.delete(ctx, "", req.GetAwsAccessKeyId())
 }
 
 // --- public keys -----------------------------------------------------------
 
-func (s *Server) publicKeyJSON(k *publicKey) *jPublicKey {
-	return &jPublicKey{
-		Metadata: k.meta.json(),
-		Spec: &jPublicKeySpec{Account: accountJSON(k.accountKind, k.accountID), ExpiresAt: ptime(k.expiresAt),
-			Description: k.description, Data: k.data},
-		Status: &jPublicKeyStatus{State: keyState(k.active, k.expiresAt, s.clk.Now()), Fingerprint: k.fingerprint,
-			Algorithm: "RSA", KeySize: int32(k.key.N.BitLen())},
+type publicKey struct {
+	md          *commonv1.ResourceMetadata
+	spec        *iamv1.AuthPublicKeySpec
+	key         *rsa.PublicKey
+	fingerprint string
+	active      bool
+}
+
+func (s *Server) renderPublicKey(k *publicKey) *iamv1.AuthPublicKey {
+	return &iamv1.AuthPublicKey{
+		Metadata: proto.Clone(k.md).(*commonv1.ResourceMetadata),
+		Spec:     proto.Clone(k.spec).(*iamv1.AuthPublicKeySpec),
+		Status: &iamv1.AuthPublicKeyStatus{State: iamv1.AuthPublicKeyStatus_State(keyState(k.active, k.spec.GetExpiresAt(), s.clk.Now())),
+			Fingerprint: k.fingerprint, Algorithm: "RSA", KeySize: int32(k.key.N.BitLen())},
 	}
 }
 
@@ -325,54 +421,52 @@ func parsePublicKey(data string) (*rsa.PublicKey, string, *svcError) {
 	return pub, "SHA256:" + hex.EncodeToString(sum[:]), nil
 }
 
-func (s *Server) createPublicKey(c *callCtx, r *jRequest) (any, *svcError) {
-	var spec jPublicKeySpec
-	if len(r.Spec) > 0 {
-		if err := json.Unmarshal(r.Spec, &spec); err != nil {
-			return nil, badRequest("spec", err.Error())
-		}
+type publicKeyService struct {
+	iamv1.UnimplementedAuthPublicKeyServiceServer
+	s *Server
+}
+
+func (p publicKeyService) Create(ctx context.Context, req *iamv1.CreateAuthPublicKeyRequest) (*commonv1.Operation, error) {
+	s := p.s
+	if req.GetMetadata().GetParentId() == "" {
+		return nil, badRequest("metadata.parent_id", "is required").grpcErr()
 	}
-	if r.Metadata == nil || r.Metadata.ParentID == "" {
-		return nil, badRequest("metadata.parent_id", "is required")
-	}
-	kind, id := spec.Account.owner()
+	spec := req.GetSpec()
+	kind, id := owner(spec.GetAccount())
 	if kind != "service_account" || id == "" {
-		return nil, badRequest("spec.account", "a service account is required")
+		return nil, badRequest("spec.account", "a service account is required").grpcErr()
 	}
-	pub, fp, serr := parsePublicKey(spec.Data)
+	pub, fp, serr := parsePublicKey(spec.GetData())
 	if serr != nil {
-		return nil, serr
+		return nil, serr.grpcErr()
 	}
 	for _, k := range s.publicKeys {
-		if k.accountID == id && k.fingerprint == fp {
-			return nil, alreadyExists(k.id, "public key "+fp+" is already uploaded for "+id+" as "+k.id)
+		if _, kid := owner(k.spec.GetAccount()); kid == id && k.fingerprint == fp {
+			return nil, alreadyExists(k.md.Id, "public key "+fp+" is already uploaded for "+id+" as "+k.md.Id).grpcErr()
 		}
 	}
 	now := s.clk.Now()
-	var exp time.Time
-	if spec.ExpiresAt != nil {
-		exp = *spec.ExpiresAt
-		if !exp.After(now) {
-			return nil, badRequest("spec.expires_at", "must be in the future")
-		}
+	if serr := futureExpiry(spec.GetExpiresAt(), now); serr != nil {
+		return nil, serr.grpcErr()
 	}
 	k := &publicKey{
-		meta: meta{id: "publickey-e00" + randString(17, lowerAlnum), parent: r.Metadata.ParentID, name: r.Metadata.Name,
-			labels: maps.Clone(r.Metadata.Labels), version: 1, created: now, updated: now},
-		accountKind: kind, accountID: id, expiresAt: exp, description: spec.Description,
-		data: spec.Data, key: pub, fingerprint: fp, active: true,
+		md: newMetadata("publickey-e00"+randString(17, lowerAlnum), req.GetMetadata(), now),
+		spec: &iamv1.AuthPublicKeySpec{Account: proto.Clone(spec.GetAccount()).(*iamv1.Account), ExpiresAt: spec.GetExpiresAt(),
+			Description: spec.GetDescription(), Data: spec.GetData()},
+		key: pub, fingerprint: fp, active: true,
 	}
-	if s.failurePending(c) {
-		return s.newOperation(c, "create public key", k.id), nil
+	if s.failurePending(ctx) {
+		return s.newOperation(ctx, "create public key", k.md.Id), nil
 	}
 	s.putPublicKey(k)
-	return s.newOperation(c, "create public key", k.id), nil
+	return s.newOperation(ctx, "create public key", k.md.Id), nil
 }
 
 // putPublicKey stores k and registers it for JWT verification.
 func (s *Server) putPublicKey(k *publicKey) {
-	s.publicKeys[k.id] = k
-	s.Registry.PutPublicKey(iamtest.PublicKey{KeyID: k.id, ServiceAccountID: k.accountID, Key: k.key, Disabled: !k.active})
+	s.publicKeys[k.md.Id] = k
+	_, sa := owner(k.spec.GetAccount())
+	s.Registry.PutPublicKey(iamtest.PublicKey{KeyID: k.md.Id, ServiceAccountID: sa, Key: k.key, Disabled: !k.active})
 }
 
 func (s *Server) findPublicKey(id string) (*publicKey, *svcError) {
@@ -386,100 +480,120 @@ func (s *Server) findPublicKey(id string) (*publicKey, *svcError) {
 	return k, nil
 }
 
-func (s *Server) getPublicKey(id string) (any, *svcError) {
-	k, err := s.findPublicKey(id)
-	if err != nil {
-		return nil, err
+func (p publicKeyService) Get(_ context.Context, req *iamv1.GetAuthPublicKeyRequest) (*iamv1.AuthPublicKey, error) {
+	k, serr := p.s.findPublicKey(req.GetId())
+	if serr != nil {
+		return nil, serr.grpcErr()
 	}
-	return s.publicKeyJSON(k), nil
+	return p.s.renderPublicKey(k), nil
 }
 
-func (s *Server) listPublicKeys(r *jRequest, byAccount bool) (any, *svcError) {
-	kind, id := r.Account.owner()
-	if byAccount && kind == "" {
-		return nil, badRequest("account", "is required")
+func (p publicKeyService) List(_ context.Context, req *iamv1.ListAuthPublicKeyRequest) (*iamv1.ListAuthPublicKeyResponse, error) {
+	if req.GetParentId() == "" {
+		return nil, badRequest("parent_id", "is required").grpcErr()
 	}
-	if !byAccount && r.ParentID == "" {
-		return nil, badRequest("parent_id", "is required")
+	return p.list(func(k *publicKey) bool { return k.md.ParentId == req.GetParentId() }, req.GetPageSize(), req.GetPageToken())
+}
+
+func (p publicKeyService) ListByAccount(_ context.Context, req *iamv1.ListAuthPublicKeyByAccountRequest) (*iamv1.ListAuthPublicKeyResponse, error) {
+	kind, id := owner(req.GetAccount())
+	if kind == "" {
+		return nil, badRequest("account", "is required").grpcErr()
 	}
+	return p.list(func(k *publicKey) bool {
+		kk, ki := owner(k.spec.GetAccount())
+		return kk == kind && ki == id
+	}, req.GetPageSize(), req.GetPageToken())
+}
+
+func (p publicKeyService) list(match func(*publicKey) bool, size int64, token string) (*iamv1.ListAuthPublicKeyResponse, error) {
+	s := p.s
 	var ids []string
-	for _, k := range s.publicKeys {
-		if byAccount && (k.accountKind != kind || k.accountID != id) || !byAccount && k.parent != r.ParentID {
-			continue
+	for id, k := range s.publicKeys {
+		if match(k) {
+			ids = append(ids, id)
 		}
-		ids = append(ids, k.id)
 	}
-	pageIDs, next, err := s.page(ids, r)
-	if err != nil {
-		return nil, err
+	pageIDs, next, serr := s.page(ids, size, token)
+	if serr != nil {
+		return nil, serr.grpcErr()
 	}
-	out := &jList[*jPublicKey]{NextPageToken: next}
+	out := &iamv1.ListAuthPublicKeyResponse{NextPageToken: next}
 	for _, id := range pageIDs {
-		out.Items = append(out.Items, s.publicKeyJSON(s.publicKeys[id]))
+		out.Items = append(out.Items, s.renderPublicKey(s.publicKeys[id]))
 	}
 	return out, nil
 }
 
-func (s *Server) updatePublicKey(c *callCtx, r *jRequest) (any, *svcError) {
-	if r.Metadata == nil || r.Metadata.ID == "" {
-		return nil, badRequest("metadata.id", "is required")
+// Update applies metadata (name, labels) and spec (description) under the
+// X-ResetMask; account, expires_at and data are immutable.
+func (p publicKeyService) Update(ctx context.Context, req *iamv1.UpdateAuthPublicKeyRequest) (*commonv1.Operation, error) {
+	s := p.s
+	if req.GetMetadata().GetId() == "" {
+		return nil, badRequest("metadata.id", "is required").grpcErr()
 	}
-	k, err := s.findPublicKey(r.Metadata.ID)
-	if err != nil {
-		return nil, err
+	k, serr := s.findPublicKey(req.GetMetadata().GetId())
+	if serr != nil {
+		return nil, serr.grpcErr()
 	}
-	var spec jPublicKeySpec
-	specSent := len(r.Spec) > 0
-	if specSent {
-		if err := json.Unmarshal(r.Spec, &spec); err != nil {
-			return nil, badRequest("spec", err.Error())
-		}
+	before := &iamv1.AuthPublicKey{Metadata: k.md, Spec: k.spec}
+	next, serr := update(ctx, before, &iamv1.AuthPublicKey{Metadata: req.GetMetadata(), Spec: req.GetSpec()}, (*iamv1.AuthPublicKey).GetMetadata)
+	if serr != nil {
+		return nil, serr.grpcErr()
 	}
-	if kind, id := spec.Account.owner(); kind != "" && (kind != k.accountKind || id != k.accountID) {
-		return nil, badRequest("spec.account", "is immutable")
+	if serr := immutable("spec.account", k.spec.GetAccount(), next.GetSpec().GetAccount()); serr != nil {
+		return nil, serr.grpcErr()
 	}
-	if spec.ExpiresAt != nil && !spec.ExpiresAt.Equal(k.expiresAt) {
-		return nil, badRequest("spec.expires_at", "is immutable")
+	if serr := immutable("spec.expires_at", k.spec.GetExpiresAt(), next.GetSpec().GetExpiresAt()); serr != nil {
+		return nil, serr.grpcErr()
 	}
-	if spec.Data != "" && strings.TrimSpace(spec.Data) != strings.TrimSpace(k.data) {
-		return nil, badRequest("spec.data", "is immutable")
+	if strings.TrimSpace(next.GetSpec().GetData()) != strings.TrimSpace(k.spec.GetData()) {
+		return nil, badRequest("spec.data", "is immutable (the request or its X-ResetMask changes it)").grpcErr()
 	}
-	mask := resetMask(c.resetMask)
-	applyMeta(&k.meta, r.Metadata, mask, s.clk.Now())
-	if spec.Description != "" {
-		k.description = spec.Description
-	} else if mask["spec.description"] || mask["spec"] && !specSent {
-		k.description = ""
+	k.md = committed(next.Metadata, s.clk.Now())
+	if next.Spec != nil {
+		next.Spec.Data = k.spec.GetData()
+		k.spec = next.Spec
 	}
-	return s.newOperation(c, "update public key", k.id), nil
+	s.putPublicKey(k)
+	return s.newOperation(ctx, "update public key", k.md.Id), nil
 }
 
-func (s *Server) setPublicKeyState(c *callCtx, id string, active bool) (any, *svcError) {
-	k, err := s.findPublicKey(id)
-	if err != nil {
-		return nil, err
+func (p publicKeyService) setState(ctx context.Context, id string, active bool) (*commonv1.Operation, error) {
+	s := p.s
+	k, serr := s.findPublicKey(id)
+	if serr != nil {
+		return nil, serr.grpcErr()
 	}
 	now := s.clk.Now()
-	if active && !k.expiresAt.IsZero() && !now.Before(k.expiresAt) {
-		return nil, badState(k.id, "public key "+k.id+" has expired and cannot be activated")
+	if active && keyState(true, k.spec.GetExpiresAt(), now) == stateExpired {
+		return nil, badState(k.md.Id, "public key "+k.md.Id+" has expired and cannot be activated").grpcErr()
 	}
 	k.active = active
-	k.version++
-	k.updated = now
+	committed(k.md, now)
 	s.putPublicKey(k)
 	verb := "deactivate"
 	if active {
 		verb = "activate"
 	}
-	return s.newOperation(c, verb+" public key", k.id), nil
+	return s.newOperation(ctx, verb+" public key", k.md.Id), nil
 }
 
-func (s *Server) deletePublicKey(c *callCtx, id string) (any, *svcError) {
-	k, err := s.findPublicKey(id)
-	if err != nil {
-		return nil, err
+func (p publicKeyService) Activate(ctx context.Context, req *iamv1.ActivateAuthPublicKeyRequest) (*commonv1.Operation, error) {
+	return p.setState(ctx, req.GetId(), true)
+}
+
+func (p publicKeyService) Deactivate(ctx context.Context, req *iamv1.DeactivateAuthPublicKeyRequest) (*commonv1.Operation, error) {
+	return p.setState(ctx, req.GetId(), false)
+}
+
+func (p publicKeyService) Delete(ctx context.Context, req *iamv1.DeleteAuthPublicKeyRequest) (*commonv1.Operation, error) {
+	s := p.s
+	k, serr := s.findPublicKey(req.GetId())
+	if serr != nil {
+		return nil, serr.grpcErr()
 	}
-	delete(s.publicKeys, k.id)
-	s.Registry.DeletePublicKey(k.id)
-	return s.newOperation(c, "delete public key", k.id), nil
+	delete(s.publicKeys, k.md.Id)
+	s.Registry.DeletePublicKey(k.md.Id)
+	return s.newOperation(ctx, "delete public key", k.md.Id), nil
 }

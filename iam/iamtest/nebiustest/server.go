@@ -3,6 +3,7 @@ package nebiustest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"sort"
@@ -13,19 +14,19 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
-
-	// The client package registers the descriptors of the Nebius messages
-	// the emulator serves.
-	_ "github.com/iamkit/iamkit/iam/nebius"
 
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/internal/clock"
+	"github.com/iamkit/iamkit/internal/loopback"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv2"
 )
 
 // The gRPC services the emulator serves.
@@ -33,14 +34,24 @@ const (
 	AccessKeyService     = "nebius.iam.v2.AccessKeyService"
 	AuthPublicKeyService = "nebius.iam.v1.AuthPublicKeyService"
 	OperationService     = "nebius.common.v1.OperationService"
+	TokenExchangeService = "nebius.iam.v1.TokenExchangeService"
 )
 
 // TokenIssuer is the Registry issuer of the bearer tokens the emulator
-// accepts: those of iamtest.NewNebiusTokenServer and of [Server.IssueToken].
+// accepts: those of its TokenExchangeService, of
+// iamtest.NewNebiusTokenServer and of [Server.IssueToken].
 const TokenIssuer = "nebius"
+
+// DefaultAddr is the listen address when Options.Addr is empty: a free
+// port on 127.0.0.1.
+const DefaultAddr = "127.0.0.1:0"
 
 // Options configures a [Server].
 type Options struct {
+	// Addr is the listen address, host:port (default [DefaultAddr]). The
+	// host must be a loopback address or "localhost": the emulator accepts
+	// test credentials anyone can read. Port 0 picks a free port.
+	Addr string
 	// Registry is shared with the token-exchange and S3 emulators: uploaded
 	// public keys and minted access keys go there, and bearer tokens are
 	// checked against it. Default: a new one.
@@ -50,20 +61,36 @@ type Options struct {
 	Clock iam.Clock
 	// AsyncPolls makes operations asynchronous: an operation is reported
 	// done on the AsyncPolls-th OperationService/Get. 0 means every
-	// operation is returned already done.
+	// operation is returned already done; a negative value is refused.
 	AsyncPolls int
 	// DefaultPageSize is the page size of lists that ask for none;
-	// default 10 (as the service).
+	// default 10 (as the service); a negative value is refused.
 	DefaultPageSize int
 	// Authorize, when set, decides whether subject (the token's service
 	// account) may call method ("AccessKeyService/Create"); a false answer
 	// is PERMISSION_DENIED.
 	Authorize func(subject, method string) bool
+	// TokenLifetime is the lifetime of the tokens TokenExchangeService
+	// issues; default iamtest.DefaultTokenLifetime.
+	TokenLifetime time.Duration
+	// TLS serves gRPC over TLS with a certificate of the emulator's own CA
+	// ([Server.RootCAs]) for localhost, 127.0.0.1, ::1 and, with Domain,
+	// *.iam.<Domain>. Default: plaintext (which clients send only to a
+	// loopback address).
+	TLS bool
+	// Domain, with TLS, is the API domain the emulator stands for, such as
+	// "nebius.test": [Server.ClientOptions] then configures clients by
+	// that domain (cpl.iam.<Domain>:443 and tokens.iam.<Domain>:443, both
+	// resolved to the emulator without DNS), so that a test exercises the
+	// domain rule end to end.
+	Domain string
 }
 
 // Server is an in-process emulator of the Nebius IAM control plane
-// (cpl.iam): AccessKeyService v2, AuthPublicKeyService v1 and
-// OperationService, over gRPC on a loopback port without TLS.
+// (cpl.iam: AccessKeyService v2, AuthPublicKeyService v1 and
+// OperationService) and of the token exchange (tokens.iam:
+// TokenExchangeService), over gRPC on one loopback port, with server
+// reflection.
 //
 // List filters are accepted and ignored; pages are in ID order, with
 // opaque page tokens.
@@ -73,8 +100,11 @@ type Options struct {
 // nebius.common.v1.ServiceError details and an X-Request-ID header, and
 // injects the faults queued in Faults. It is safe for concurrent use.
 type Server struct {
-	// Addr is the "127.0.0.1:port" the emulator listens on; give it to
-	// the client as nebius.Options.Address with Plaintext.
+	// URL is the emulator's gRPC target, "dns:///" + Addr, as
+	// grpc.NewClient takes it.
+	URL string
+	// Addr is the host:port the emulator listens on ("127.0.0.1:port");
+	// [Server.ClientOptions] gives it to a client.
 	Addr string
 	// Registry is the state shared with the other emulators.
 	Registry *iamtest.Registry
@@ -86,6 +116,7 @@ type Server struct {
 	clk    clock.Clock
 	lis    net.Listener
 	grpc   *grpc.Server
+	pool   *x509.CertPool // the CA, with TLS
 	done   chan struct{}
 	served chan struct{}
 
@@ -93,6 +124,7 @@ type Server struct {
 	accessKeys  map[string]*accessKey
 	publicKeys  map[string]*publicKey
 	operations  map[string]*operation
+	opSeq       int
 	idempotency map[string]idemEntry
 	failures    []failure
 	injected    []*InjectedError
@@ -111,43 +143,26 @@ type failure struct {
 	err   *svcError
 }
 
-type operation struct {
-	id          string
-	description string
-	createdBy   string
-	createdAt   time.Time
-	finishedAt  time.Time
-	resourceID  string
-	pollsLeft   int
-	err         *svcError // nil: success
-}
-
-// New starts an emulator on 127.0.0.1 and a free port.
+// New starts an emulator on Options.Addr (default a free port on
+// 127.0.0.1). It returns an error for an address that is not loopback, a
+// negative AsyncPolls or DefaultPageSize, a Domain without TLS, or a
+// failure to listen. Nil option functions are skipped.
 func New(optFns ...func(*Options)) (*Server, error) {
 	var o Options
 	for _, fn := range optFns {
-		fn(&o)
+		if fn != nil {
+			fn(&o)
+		}
 	}
-	if o.Registry == nil {
-		o.Registry = iamtest.NewRegistry()
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
-	if o.DefaultPageSize <= 0 {
-		o.DefaultPageSize = 10
-	}
-	if o.AsyncPolls < 0 {
-		return nil, fmt.Errorf("nebiustest: AsyncPolls %d is negative", o.AsyncPolls)
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("nebiustest: listen: %w", err)
-	}
+	o.setDefaults()
 	s := &Server{
-		Addr:        lis.Addr().String(),
 		Registry:    o.Registry,
 		Faults:      &iamtest.Faults{},
 		opts:        o,
 		clk:         clock.Or(o.Clock),
-		lis:         lis,
 		done:        make(chan struct{}),
 		served:      make(chan struct{}),
 		accessKeys:  map[string]*accessKey{},
@@ -157,20 +172,75 @@ func New(optFns ...func(*Options)) (*Server, error) {
 		idemKeys:    map[string][]string{},
 		calls:       map[string]int{},
 	}
-	s.grpc = grpc.NewServer()
-	for _, svc := range []string{AccessKeyService, AuthPublicKeyService, OperationService} {
-		desc, err := s.serviceDesc(svc)
+	srvOpts := []grpc.ServerOption{grpc.UnaryInterceptor(s.intercept)}
+	if o.TLS {
+		cfg, pool, err := serverTLS(o.Domain)
 		if err != nil {
-			lis.Close()
 			return nil, err
 		}
-		s.grpc.RegisterService(desc, s)
+		s.pool = pool
+		srvOpts = append(srvOpts, grpc.Creds(credentials.NewTLS(cfg)))
 	}
+	s.grpc = grpc.NewServer(srvOpts...)
+	iamv2.RegisterAccessKeyServiceServer(s.grpc, accessKeyService{s: s})
+	iamv1.RegisterAuthPublicKeyServiceServer(s.grpc, publicKeyService{s: s})
+	commonv1.RegisterOperationServiceServer(s.grpc, operationService{s: s})
+	iamv1.RegisterTokenExchangeServiceServer(s.grpc, tokenExchangeService{s: s})
+	if err := s.registerReflection(); err != nil {
+		return nil, err
+	}
+	lis, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("nebiustest: listen on %s: %w", o.Addr, err)
+	}
+	s.lis = lis
+	s.Addr = lis.Addr().String()
+	s.URL = "dns:///" + s.Addr
 	go func() {
 		defer close(s.served)
 		_ = s.grpc.Serve(lis)
 	}()
 	return s, nil
+}
+
+// validate refuses options the emulator cannot honour; New calls it on its
+// own copy, before the defaults.
+func (o *Options) validate() error {
+	if o.Addr != "" {
+		if err := loopback.CheckAddr(o.Addr); err != nil {
+			return fmt.Errorf("nebiustest: option Addr: %v; the emulator accepts test credentials, so it listens on loopback only", err)
+		}
+	}
+	switch {
+	case o.AsyncPolls < 0:
+		return fmt.Errorf("nebiustest: option AsyncPolls %d is negative", o.AsyncPolls)
+	case o.DefaultPageSize < 0:
+		return fmt.Errorf("nebiustest: option DefaultPageSize %d is negative", o.DefaultPageSize)
+	case o.TokenLifetime < 0:
+		return fmt.Errorf("nebiustest: option TokenLifetime %v is negative", o.TokenLifetime)
+	case o.Domain != "" && !o.TLS:
+		return fmt.Errorf("nebiustest: option Domain %q needs TLS: clients send plaintext only to a loopback address", o.Domain)
+	case strings.ContainsAny(o.Domain, ":/ ") || strings.HasPrefix(o.Domain, ".") || strings.HasSuffix(o.Domain, "."):
+		return fmt.Errorf("nebiustest: option Domain %q is not a DNS name (no port, scheme or path)", o.Domain)
+	}
+	return nil
+}
+
+// setDefaults fills what the options leave zero; New calls it on its own
+// copy.
+func (o *Options) setDefaults() {
+	if o.Addr == "" {
+		o.Addr = DefaultAddr
+	}
+	if o.Registry == nil {
+		o.Registry = iamtest.NewRegistry()
+	}
+	if o.DefaultPageSize == 0 {
+		o.DefaultPageSize = 10
+	}
+	if o.TokenLifetime == 0 {
+		o.TokenLifetime = iamtest.DefaultTokenLifetime
+	}
 }
 
 // Close stops the emulator: open connections are closed and calls held by
@@ -185,6 +255,10 @@ func (s *Server) Close() {
 	s.grpc.Stop()
 	<-s.served
 }
+
+// RootCAs returns the pool of the emulator's CA, which issued its server
+// certificate (nil without Options.TLS).
+func (s *Server) RootCAs() *x509.CertPool { return s.pool }
 
 // Calls returns how many requests reached method ("AccessKeyService/Create"
 // or a full method name), faults included.
@@ -201,8 +275,8 @@ func (s *Server) Calls(method string) int {
 }
 
 // IssueToken records a bearer token for subject in the Registry, valid for
-// ttl (an hour when 0), as the token-exchange emulator would; tests that do
-// not exercise the exchange use it.
+// ttl (an hour when 0), as the token exchange would; tests that do not
+// exercise the exchange use it.
 func (s *Server) IssueToken(subject string, ttl time.Duration) string {
 	if ttl <= 0 {
 		ttl = time.Hour
@@ -221,8 +295,9 @@ func (s *Server) IssueToken(subject string, ttl time.Duration) string {
 func (s *Server) FailNextOperation(match string, code codes.Code, message string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failures = append(s.failures, failure{match: match, err: &svcError{code: code, message: message, seCode: code.String(),
-		detail: "internal_error", detailVal: map[string]any{"request_id": "emu-failed-op"}}})
+	e := internalError(message, "emu-failed-op")
+	e.code, e.seCode = code, code.String()
+	s.failures = append(s.failures, failure{match: match, err: e})
 }
 
 // InjectedError is an error answer with ServiceError details, injected with
@@ -272,7 +347,8 @@ func (s *Server) nextInjected(method string) *InjectedError {
 }
 
 func (e *InjectedError) err() error {
-	return (&svcError{code: e.Code, message: "injected error: " + e.Code.String(), seCode: e.Code.String(), retryType: e.RetryType}).grpcErr()
+	rt := commonv1.ServiceError_RetryType(commonv1.ServiceError_RetryType_value[e.RetryType])
+	return (&svcError{code: e.Code, message: "injected error: " + e.Code.String(), seCode: e.Code.String(), retryType: rt}).grpcErr()
 }
 
 // IdempotencyKeys returns the X-Idempotency-Key of every request that
@@ -280,55 +356,49 @@ func (e *InjectedError) err() error {
 func (s *Server) IdempotencyKeys(method string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []string
-	for m, keys := range s.idemKeys {
+	var methods []string
+	for m := range s.idemKeys {
 		if strings.HasSuffix(m, method) {
-			out = append(out, keys...)
+			methods = append(methods, m)
 		}
+	}
+	sort.Strings(methods)
+	var out []string
+	for _, m := range methods {
+		out = append(out, s.idemKeys[m]...)
 	}
 	return out
 }
 
-// serviceDesc builds a grpc.ServiceDesc for a service from its descriptor:
-// every method decodes into the registered request type and is dispatched
-// by name.
-func (s *Server) serviceDesc(name string) (*grpc.ServiceDesc, error) {
-	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
-	if err != nil {
-		return nil, fmt.Errorf("nebiustest: service %s is not registered: %w", name, err)
-	}
-	sd := d.(protoreflect.ServiceDescriptor)
-	desc := &grpc.ServiceDesc{ServiceName: name, HandlerType: (*any)(nil)}
-	for i := 0; i < sd.Methods().Len(); i++ {
-		md := sd.Methods().Get(i)
-		in, err := protoregistry.GlobalTypes.FindMessageByName(md.Input().FullName())
-		if err != nil {
-			return nil, err
-		}
-		out, err := protoregistry.GlobalTypes.FindMessageByName(md.Output().FullName())
-		if err != nil {
-			return nil, err
-		}
-		full := "/" + name + "/" + string(md.Name())
-		desc.Methods = append(desc.Methods, grpc.MethodDesc{
-			MethodName: string(md.Name()),
-			Handler: func(_ any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
-				req := in.New().Interface()
-				if err := dec(req); err != nil {
-					return nil, err
-				}
-				return s.serve(ctx, full, req, out.New().Interface())
-			},
-		})
-	}
-	return desc, nil
+// callCtx is what the interceptor learnt of a call, for its handler.
+type callCtx struct {
+	subject   string
+	resetMask string
+	method    string                                       // "AccessKeyService/Create"
+	request   proto.Message                                // recorded in the operation
+	headers   map[string]*commonv1.Operation_RequestHeader // recorded in the operation
 }
 
-// serve runs one request through faults, authentication, idempotency and
-// the method's handler.
-func (s *Server) serve(ctx context.Context, full string, req, resp proto.Message) (proto.Message, error) {
-	method := full[1:]                                                              // "nebius.iam.v2.AccessKeyService/Create"
-	short := method[strings.LastIndex(method[:strings.Index(method, "/")], ".")+1:] // "AccessKeyService/Create"
+type callKey struct{}
+
+// call returns the callCtx the interceptor put on ctx.
+func call(ctx context.Context) *callCtx {
+	c, _ := ctx.Value(callKey{}).(*callCtx)
+	if c == nil {
+		c = &callCtx{}
+	}
+	return c
+}
+
+// intercept runs every unary call through the request ID, faults,
+// authentication (but for the token exchange, which takes no bearer
+// token), the unknown-field check, idempotency and injected errors, and
+// runs the handler under s.mu.
+func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	method := strings.TrimPrefix(info.FullMethod, "/") // "nebius.iam.v2.AccessKeyService/Create"
+	svc, name, _ := strings.Cut(method, "/")
+	short := svc[strings.LastIndexByte(svc, '.')+1:] + "/" + name // "AccessKeyService/Create"
+	exchange := svc == TokenExchangeService
 	s.mu.Lock()
 	s.calls[method]++
 	s.requestSeq++
@@ -342,19 +412,28 @@ func (s *Server) serve(ctx context.Context, full string, req, resp proto.Message
 		}
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
-	subject, err := s.authenticate(md)
-	if err != nil {
-		return nil, err
+	c := &callCtx{resetMask: first(md, "x-resetmask"), method: short, headers: requestHeaders(md)}
+	if !exchange {
+		subject, err := s.authenticate(md)
+		if err != nil {
+			return nil, err
+		}
+		if s.opts.Authorize != nil && !s.opts.Authorize(subject, short) {
+			return nil, permissionDenied(subject, subject+" may not call "+short).grpcErr()
+		}
+		c.subject = subject
 	}
-	if s.opts.Authorize != nil && !s.opts.Authorize(subject, short) {
-		return nil, (&svcError{code: codes.PermissionDenied, message: subject + " may not call " + short, seCode: "PermissionDenied",
-			detail: "permission_denied", detailVal: map[string]any{"resource_id": subject}, retryType: "NOTHING"}).grpcErr()
+	m, ok := req.(proto.Message)
+	if !ok {
+		return nil, status.Error(codes.Internal, "nebiustest: request is not a protobuf message")
 	}
-	var r jRequest
-	if err := decode(req, &r); err != nil {
-		return nil, badRequest("request", err.Error()).grpcErr()
+	if path := unknownField(m.ProtoReflect(), ""); path != "" {
+		// A field the emulator does not know (of a newer API): it cannot
+		// apply it, so it changes nothing.
+		return nil, unimplemented("the request sets a field the emulator does not know, at " + path).grpcErr()
 	}
-	c := &callCtx{subject: subject, resetMask: first(md, "x-resetmask"), method: short}
+	c.request = m
+	ctx = context.WithValue(ctx, callKey{}, c)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -364,10 +443,9 @@ func (s *Server) serve(ctx context.Context, full string, req, resp proto.Message
 	if inj != nil && !inj.AfterServing {
 		return nil, inj.err()
 	}
-	mutating := isMutating(short)
+	mutating := !exchange && isMutating(name)
 	if mutating && idemKey != "" {
-		k := subject + "\x00" + idemKey
-		if e, ok := s.idempotency[k]; ok {
+		if e, ok := s.idempotency[c.subject+"\x00"+idemKey]; ok {
 			if e.method != method {
 				return nil, badRequest("X-Idempotency-Key", "key was used for "+e.method).grpcErr()
 			}
@@ -375,41 +453,88 @@ func (s *Server) serve(ctx context.Context, full string, req, resp proto.Message
 				if inj != nil {
 					return nil, inj.err()
 				}
-				return s.renderOperation(op, resp)
+				return s.renderOperation(op), nil
 			}
 		}
 	}
-	out, serr := s.dispatch(c, &r)
-	if serr != nil {
-		return nil, serr.grpcErr()
+	resp, err := handler(ctx, req)
+	if err != nil {
+		return nil, err
 	}
-	if op, ok := out.(*operation); ok {
-		if mutating && idemKey != "" {
-			s.idempotency[subject+"\x00"+idemKey] = idemEntry{method: method, opID: op.id}
-		}
-		if inj != nil {
-			return nil, inj.err()
-		}
-		return s.renderOperation(op, resp)
+	if op, ok := resp.(*commonv1.Operation); ok && mutating && idemKey != "" {
+		s.idempotency[c.subject+"\x00"+idemKey] = idemEntry{method: method, opID: op.GetId()}
 	}
 	if inj != nil {
 		return nil, inj.err()
 	}
-	if err := encode(out, resp); err != nil {
-		return nil, status.Error(codes.Internal, "nebiustest: encode response: "+err.Error())
-	}
 	return resp, nil
 }
 
-type callCtx struct {
-	subject   string
-	resetMask string
-	method    string
+// unknownField returns the path of the first field m (or a message in it)
+// carries that its descriptor does not know, or "".
+func unknownField(m protoreflect.Message, path string) string {
+	if len(m.GetUnknown()) > 0 {
+		if path == "" {
+			return "the top level"
+		}
+		return path
+	}
+	found := ""
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		p := string(fd.Name())
+		if path != "" {
+			p = path + "." + p
+		}
+		switch {
+		case fd.IsList() && fd.Message() != nil:
+			for i := 0; i < v.List().Len() && found == ""; i++ {
+				found = unknownField(v.List().Get(i).Message(), p+"."+strconv.Itoa(i))
+			}
+		case fd.IsMap() && fd.MapValue().Message() != nil:
+			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+				found = unknownField(mv.Message(), p+"."+k.String())
+				return found == ""
+			})
+		case !fd.IsList() && !fd.IsMap() && fd.Message() != nil:
+			found = unknownField(v.Message(), p)
+		}
+		return found == ""
+	})
+	return found
 }
 
-func isMutating(short string) bool {
-	m := short[strings.Index(short, "/")+1:]
-	return !strings.HasPrefix(m, "Get") && !strings.HasPrefix(m, "List")
+// requestHeaders returns the request's headers as Operation.request_headers
+// records them: lower-case names (^[a-z][-a-z.]*$, as the API validates
+// them) with their values, without the credentials (authorization,
+// cookies) and the transport's own headers. Which headers the real
+// service records is UNCONFIRMED; the API's example is x-resetmask.
+func requestHeaders(md metadata.MD) map[string]*commonv1.Operation_RequestHeader {
+	out := map[string]*commonv1.Operation_RequestHeader{}
+	for k, v := range md {
+		switch {
+		case k == "authorization" || k == "cookie" || k == "user-agent" || k == "content-type" || k == "te",
+			strings.HasPrefix(k, ":"), strings.HasPrefix(k, "grpc-"), !validHeaderName(k):
+			continue
+		}
+		out[k] = &commonv1.Operation_RequestHeader{Values: append([]string(nil), v...)}
+	}
+	return out
+}
+
+func validHeaderName(k string) bool {
+	if k == "" || k[0] < 'a' || k[0] > 'z' {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func isMutating(name string) bool {
+	return !strings.HasPrefix(name, "Get") && !strings.HasPrefix(name, "List")
 }
 
 func first(md metadata.MD, key string) string {
@@ -451,9 +576,11 @@ func (s *Server) fault(ctx context.Context, f iamtest.Fault) error {
 	e := &svcError{code: code, message: "injected fault: " + code.String(), seCode: code.String()}
 	switch code {
 	case codes.ResourceExhausted:
-		e.detail, e.detailVal = "too_many_requests", map[string]any{"violation": "injected throttling"}
+		e.details = func(se *commonv1.ServiceError) {
+			se.Details = &commonv1.ServiceError_TooManyRequests{TooManyRequests: &commonv1.TooManyRequests{Violation: "injected throttling"}}
+		}
 	case codes.Unavailable:
-		e.retryType = "CALL"
+		e.retryType = commonv1.ServiceError_CALL
 	}
 	return e.grpcErr()
 }
@@ -472,178 +599,35 @@ func (s *Server) authenticate(md metadata.MD) (string, error) {
 	return sub, nil
 }
 
-// dispatch runs a method's handler under s.mu. It returns a response
-// struct, or an *operation for mutating methods.
-func (s *Server) dispatch(c *callCtx, r *jRequest) (any, *svcError) {
-	switch c.method {
-	case "OperationService/Get":
-		return s.getOperation(r.ID)
-
-	case "AccessKeyService/Create":
-		return s.createAccessKey(c, r)
-	case "AccessKeyService/Get":
-		return s.getAccessKey(r.ID, "")
-	case "AccessKeyService/GetByAwsId":
-		return s.getAccessKey("", r.AwsAccessKeyID)
-	case "AccessKeyService/GetSecret":
-		return s.getAccessKeySecret(r.ID)
-	case "AccessKeyService/List":
-		return s.listAccessKeys(r, false)
-	case "AccessKeyService/ListByAccount":
-		return s.listAccessKeys(r, true)
-	case "AccessKeyService/Update":
-		return s.updateAccessKey(c, r)
-	case "AccessKeyService/Delete":
-		return s.deleteAccessKey(c, r.ID, "")
-	case "AccessKeyService/DeleteByAwsId":
-		return s.deleteAccessKey(c, "", r.AwsAccessKeyID)
-	case "AccessKeyService/Activate":
-		return s.setAccessKeyState(c, r.ID, "", true)
-	case "AccessKeyService/ActivateByAwsId":
-		return s.setAccessKeyState(c, "", r.AwsAccessKeyID, true)
-	case "AccessKeyService/Deactivate":
-		return s.setAccessKeyState(c, r.ID, "", false)
-	case "AccessKeyService/DeactivateByAwsId":
-		return s.setAccessKeyState(c, "", r.AwsAccessKeyID, false)
-
-	case "AuthPublicKeyService/Create":
-		return s.createPublicKey(c, r)
-	case "AuthPublicKeyService/Get":
-		return s.getPublicKey(r.ID)
-	case "AuthPublicKeyService/List":
-		return s.listPublicKeys(r, false)
-	case "AuthPublicKeyService/ListByAccount":
-		return s.listPublicKeys(r, true)
-	case "AuthPublicKeyService/Update":
-		return s.updatePublicKey(c, r)
-	case "AuthPublicKeyService/Activate":
-		return s.setPublicKeyState(c, r.ID, true)
-	case "AuthPublicKeyService/Deactivate":
-		return s.setPublicKeyState(c, r.ID, false)
-	case "AuthPublicKeyService/Delete":
-		return s.deletePublicKey(c, r.ID)
-	}
-	return nil, &svcError{code: codes.Unimplemented, message: c.method + " is not emulated", seCode: "Unimplemented"}
-}
-
-// newOperation records an operation on resourceID. Unless a failure is
-// queued for the method, it succeeds; it is done at once, or after
-// AsyncPolls polls.
-func (s *Server) newOperation(c *callCtx, description, resourceID string) *operation {
-	now := s.clk.Now()
-	op := &operation{
-		id:          "operation-e00" + randString(17, lowerAlnum),
-		description: description,
-		createdBy:   c.subject,
-		createdAt:   now,
-		resourceID:  resourceID,
-		pollsLeft:   s.opts.AsyncPolls,
-	}
-	for i, f := range s.failures {
-		if strings.Contains(c.method, f.match) {
-			op.err = f.err
-			s.failures = append(s.failures[:i], s.failures[i+1:]...)
-			break
-		}
-	}
-	if op.pollsLeft == 0 {
-		op.finishedAt = now
-	}
-	s.operations[op.id] = op
-	return op
-}
-
-// failurePending reports whether a queued failure applies to the next
-// operation of c.method, without using it up.
-func (s *Server) failurePending(c *callCtx) bool {
-	for _, f := range s.failures {
-		if strings.Contains(c.method, f.match) {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *Server) getOperation(id string) (any, *svcError) {
-	if id == "" {
-		return nil, badRequest("id", "operation ID is required")
-	}
-	op, ok := s.operations[id]
-	if !ok {
-		return nil, notFound("operation", id)
-	}
-	if op.pollsLeft > 0 {
-		op.pollsLeft--
-		if op.pollsLeft == 0 {
-			op.finishedAt = s.clk.Now()
-		}
-	}
-	return s.operationJSON(op), nil
-}
-
-func (s *Server) operationJSON(op *operation) *jOperation {
-	out := &jOperation{
-		ID:          op.id,
-		Description: op.description,
-		CreatedAt:   ptime(op.createdAt),
-		CreatedBy:   op.createdBy,
-		ResourceID:  op.resourceID,
-	}
-	if op.pollsLeft == 0 {
-		out.FinishedAt = ptime(op.finishedAt)
-		out.Status = &jStatus{}
-		if op.err != nil {
-			out.Status = op.err.jsonStatus()
-		}
-	}
-	return out
-}
-
-func (s *Server) renderOperation(op *operation, resp proto.Message) (proto.Message, error) {
-	if err := encode(s.operationJSON(op), resp); err != nil {
-		return nil, status.Error(codes.Internal, "nebiustest: encode operation: "+err.Error())
-	}
-	return resp, nil
-}
-
 // page cuts ids (sorted) into the page the request asks for.
-func (s *Server) page(ids []string, r *jRequest) ([]string, string, *svcError) {
+func (s *Server) page(ids []string, pageSize int64, pageToken string) ([]string, string, *svcError) {
 	sort.Strings(ids)
+	return s.pageOrdered(ids, pageSize, pageToken)
+}
+
+// pageOrdered cuts ids, in their order, into the page the request asks for.
+func (s *Server) pageOrdered(ids []string, pageSize int64, pageToken string) ([]string, string, *svcError) {
 	start := 0
-	if r.PageToken != "" {
-		n, err := strconv.Atoi(strings.TrimPrefix(r.PageToken, "emu-page-"))
-		if err != nil || n < 0 || n > len(ids) || !strings.HasPrefix(r.PageToken, "emu-page-") {
+	if pageToken != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(pageToken, "emu-page-"))
+		if err != nil || n < 0 || n > len(ids) || !strings.HasPrefix(pageToken, "emu-page-") {
 			return nil, "", badRequest("page_token", "invalid page token")
 		}
 		start = n
 	}
-	size := int(r.PageSize)
-	if size < 0 {
+	if pageSize < 0 {
 		return nil, "", badRequest("page_size", "must not be negative")
 	}
+	size := int(min(pageSize, 1000))
 	if size == 0 {
 		size = s.opts.DefaultPageSize
 	}
-	size = min(size, 1000)
 	end := min(start+size, len(ids))
 	next := ""
 	if end < len(ids) {
 		next = "emu-page-" + strconv.Itoa(end)
 	}
 	return ids[start:end], next, nil
-}
-
-// resetMask parses X-ResetMask into a set of paths. Only plain
-// comma-separated dotted paths are understood; they are all the clients of
-// this emulator send.
-func resetMask(h string) map[string]bool {
-	out := map[string]bool{}
-	for _, p := range strings.Split(h, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out[p] = true
-		}
-	}
-	return out
 }
 
 const (

@@ -10,66 +10,41 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv1"
+	"github.com/iamkit/iamkit/internal/nebiuspb/iamv2"
 )
 
-// rawClient calls the emulator with messages built from JSON through the
-// registered descriptors, with full control of the metadata.
-type rawClient struct {
-	t    *testing.T
+// clients are the typed gRPC clients of the emulator's services, on one
+// plaintext connection.
+type clients struct {
 	conn *grpc.ClientConn
+	ak   iamv2.AccessKeyServiceClient
+	apk  iamv1.AuthPublicKeyServiceClient
+	ops  commonv1.OperationServiceClient
+	tx   iamv1.TokenExchangeServiceClient
 }
 
-func dial(t *testing.T, srv *nebiustest.Server) *rawClient {
+func dial(t *testing.T, srv *nebiustest.Server) *clients {
 	t.Helper()
 	conn, err := grpc.NewClient(srv.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return &rawClient{t: t, conn: conn}
+	return &clients{conn: conn, ak: iamv2.NewAccessKeyServiceClient(conn), apk: iamv1.NewAuthPublicKeyServiceClient(conn),
+		ops: commonv1.NewOperationServiceClient(conn), tx: iamv1.NewTokenExchangeServiceClient(conn)}
 }
 
-func newMsg(t *testing.T, name string) proto.Message {
-	t.Helper()
-	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mt.New().Interface()
+// with returns ctx with outgoing metadata md (key, value, …).
+func with(ctx context.Context, md ...string) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, md...)
 }
-
-// call invokes method with the request given as JSON and returns the
-// response as JSON-decoded map.
-func (c *rawClient) call(ctx context.Context, method, in, out, reqJSON string, md ...string) (proto.Message, error) {
-	c.t.Helper()
-	req := newMsg(c.t, in)
-	if err := protojson.Unmarshal([]byte(reqJSON), req); err != nil {
-		c.t.Fatal(err)
-	}
-	resp := newMsg(c.t, out)
-	ctx = metadata.AppendToOutgoingContext(ctx, md...)
-	err := c.conn.Invoke(ctx, method, req, resp)
-	return resp, err
-}
-
-func field(m proto.Message, name string) protoreflect.Value {
-	r := m.ProtoReflect()
-	return r.Get(r.Descriptor().Fields().ByName(protoreflect.Name(name)))
-}
-
-const (
-	createAK = "/nebius.iam.v2.AccessKeyService/Create"
-	getOp    = "/nebius.common.v1.OperationService/Get"
-	listAK   = "/nebius.iam.v2.AccessKeyService/List"
-)
 
 func TestAuthentication(t *testing.T) {
 	clk := iamtest.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
@@ -91,13 +66,13 @@ func TestAuthentication(t *testing.T) {
 		{"unknown token", []string{"authorization", "Bearer v1.unknown"}, codes.Unauthenticated},
 		{"good token", []string{"authorization", "Bearer " + tok}, codes.OK},
 	} {
-		_, err := c.call(ctx, listAK, "nebius.iam.v2.ListAccessKeysRequest", "nebius.iam.v2.ListAccessKeysResponse", `{"parentId":"p"}`, tc.md...)
+		_, err := c.ak.List(with(ctx, tc.md...), &iamv2.ListAccessKeysRequest{ParentId: "p"})
 		if status.Code(err) != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}
 	}
 	clk.Advance(time.Hour)
-	_, err = c.call(ctx, listAK, "nebius.iam.v2.ListAccessKeysRequest", "nebius.iam.v2.ListAccessKeysResponse", `{"parentId":"p"}`, "authorization", "Bearer "+tok)
+	_, err = c.ak.List(with(ctx, "authorization", "Bearer "+tok), &iamv2.ListAccessKeysRequest{ParentId: "p"})
 	if status.Code(err) != codes.Unauthenticated {
 		t.Errorf("expired token: %v", err)
 	}
@@ -112,44 +87,42 @@ func TestIdempotencyReplayAndAsyncOperations(t *testing.T) {
 	c := dial(t, srv)
 	ctx := context.Background()
 	auth := []string{"authorization", "Bearer " + srv.IssueToken("serviceaccount-1", time.Hour)}
-	req := `{"metadata":{"parentId":"project-1"},"spec":{"account":{"serviceAccount":{"id":"serviceaccount-1"}}}}`
+	req := &iamv2.CreateAccessKeyRequest{Metadata: &commonv1.ResourceMetadata{ParentId: "project-1"},
+		Spec: &iamv2.AccessKeySpec{Account: &iamv1.Account{Type: &iamv1.Account_ServiceAccount_{ServiceAccount: &iamv1.Account_ServiceAccount{Id: "serviceaccount-1"}}}}}
 	md := append([]string{"x-idempotency-key", "11111111-1111-4111-8111-111111111111"}, auth...)
 
-	op1, err := c.call(ctx, createAK, "nebius.iam.v2.CreateAccessKeyRequest", "nebius.common.v1.Operation", req, md...)
+	op1, err := c.ak.Create(with(ctx, md...), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	op2, err := c.call(ctx, createAK, "nebius.iam.v2.CreateAccessKeyRequest", "nebius.common.v1.Operation", req, md...)
+	op2, err := c.ak.Create(with(ctx, md...), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if field(op1, "id").String() != field(op2, "id").String() || field(op1, "resource_id").String() != field(op2, "resource_id").String() {
+	if op1.GetId() != op2.GetId() || op1.GetResourceId() != op2.GetResourceId() {
 		t.Fatal("same idempotency key gave a different operation")
 	}
-	if op1.ProtoReflect().Has(op1.ProtoReflect().Descriptor().Fields().ByName("status")) {
+	if op1.GetStatus() != nil {
 		t.Fatal("async operation is done at once")
 	}
 	// Another key makes another key.
-	if _, err := c.call(ctx, createAK, "nebius.iam.v2.CreateAccessKeyRequest", "nebius.common.v1.Operation", req,
-		append([]string{"x-idempotency-key", "22222222-2222-4222-8222-222222222222"}, auth...)...); err != nil {
+	if _, err := c.ak.Create(with(ctx, append([]string{"x-idempotency-key", "22222222-2222-4222-8222-222222222222"}, auth...)...), req); err != nil {
 		t.Fatal(err)
 	}
-	list, err := c.call(ctx, listAK, "nebius.iam.v2.ListAccessKeysRequest", "nebius.iam.v2.ListAccessKeysResponse", `{"parentId":"project-1"}`, auth...)
+	list, err := c.ak.List(with(ctx, auth...), &iamv2.ListAccessKeysRequest{ParentId: "project-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := field(list, "items").List().Len(); n != 2 {
+	if n := len(list.GetItems()); n != 2 {
 		t.Fatalf("keys = %d, want 2", n)
 	}
 	// The operation is done on the second poll.
-	id := field(op1, "id").String()
 	for poll, wantDone := range []bool{false, true, true} {
-		op, err := c.call(ctx, getOp, "nebius.common.v1.GetOperationRequest", "nebius.common.v1.Operation", `{"id":"`+id+`"}`, auth...)
+		op, err := c.ops.Get(with(ctx, auth...), &commonv1.GetOperationRequest{Id: op1.GetId()})
 		if err != nil {
 			t.Fatal(err)
 		}
-		done := op.ProtoReflect().Has(op.ProtoReflect().Descriptor().Fields().ByName("status"))
-		if done != wantDone {
+		if done := op.GetStatus() != nil; done != wantDone {
 			t.Fatalf("poll %d: done = %v", poll+1, done)
 		}
 	}
@@ -164,10 +137,7 @@ func TestErrorDetails(t *testing.T) {
 	c := dial(t, srv)
 	auth := []string{"authorization", "Bearer " + srv.IssueToken("serviceaccount-1", time.Hour)}
 	var header metadata.MD
-	req := newMsg(t, "nebius.iam.v2.GetAccessKeyRequest")
-	_ = protojson.Unmarshal([]byte(`{"id":"accesskey-missing"}`), req)
-	err = c.conn.Invoke(metadata.AppendToOutgoingContext(context.Background(), auth...), "/nebius.iam.v2.AccessKeyService/Get",
-		req, newMsg(t, "nebius.iam.v2.AccessKey"), grpc.Header(&header))
+	_, err = c.ak.Get(with(context.Background(), auth...), &iamv2.GetAccessKeyRequest{Id: "accesskey-missing"}, grpc.Header(&header))
 	st := status.Convert(err)
 	if st.Code() != codes.NotFound || len(st.Proto().GetDetails()) != 1 {
 		t.Fatalf("status = %v", st.Proto())
@@ -176,12 +146,12 @@ func TestErrorDetails(t *testing.T) {
 	if d.GetTypeUrl() != "type.googleapis.com/nebius.common.v1.ServiceError" {
 		t.Fatalf("detail type %q", d.GetTypeUrl())
 	}
-	se := newMsg(t, "nebius.common.v1.ServiceError")
-	if err := proto.Unmarshal(d.GetValue(), se); err != nil {
+	var se commonv1.ServiceError
+	if err := proto.Unmarshal(d.GetValue(), &se); err != nil {
 		t.Fatal(err)
 	}
-	if rnf := field(se, "resource_not_found").Message(); rnf.Get(rnf.Descriptor().Fields().ByName("resource_id")).String() != "accesskey-missing" {
-		t.Fatalf("ServiceError = %v", se)
+	if se.GetResourceNotFound().GetResourceId() != "accesskey-missing" || se.GetRetryType() != commonv1.ServiceError_NOTHING {
+		t.Fatalf("ServiceError = %v", &se)
 	}
 	if len(header.Get("x-request-id")) != 1 {
 		t.Fatalf("no X-Request-ID in %v", header)
@@ -197,7 +167,7 @@ func TestFaultsAndClose(t *testing.T) {
 	ctx := context.Background()
 	auth := []string{"authorization", "Bearer " + srv.IssueToken("serviceaccount-1", time.Hour)}
 	list := func() error {
-		_, err := c.call(ctx, listAK, "nebius.iam.v2.ListAccessKeysRequest", "nebius.iam.v2.ListAccessKeysResponse", `{"parentId":"p"}`, auth...)
+		_, err := c.ak.List(with(ctx, auth...), &iamv2.ListAccessKeysRequest{ParentId: "p"})
 		return err
 	}
 	for _, tc := range []struct {
@@ -249,7 +219,7 @@ func TestNewServiceAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := nebiusauth.ParseCredentials(sa.CredentialsJSON, "sa.json")
+	key, err := nebiusauth.ParseCredentials([]byte(sa.CredentialsJSON.Reveal()), "sa.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -489,7 +489,7 @@ func (s *Server) syncLocked(k *key) {
 	}
 	s.Registry.PutS3Key(iamtest.S3Key{
 		AccessKeyID: k.id,
-		Secret:      k.secret,
+		Secret:      iam.NewSecret(k.secret),
 		Active:      k.state == "ACTIVE",
 		ExpiresAt:   k.expires,
 		Owner:       owner,

@@ -164,7 +164,7 @@ func TestRegistrySync(t *testing.T) {
 	reg := iamtest.NewRegistry()
 	srv := newServer(t, func(o *outscaletest.Options) { o.Clock = clk; o.Registry = reg })
 	defer srv.Close()
-	if k, ok := reg.S3Key(srv.Root.AccessKey); !ok || !k.Active || k.Secret != srv.Root.SecretKey.Reveal() {
+	if k, ok := reg.S3Key(srv.Root.AccessKey); !ok || !k.Active || !k.Secret.Equal(srv.Root.SecretKey) {
 		t.Fatalf("root key not registered: %+v", k)
 	}
 	status, m := post(t, srv, srv.Root, srv.URL+"/CreateAccessKey", `{"ExpirationDate":"2026-03-18T11:00:00.000Z"}`, t0)

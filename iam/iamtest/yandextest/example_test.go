@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -18,9 +19,15 @@ import (
 // bootstrap key and manages keys.
 func ExampleNew() {
 	reg := iamtest.NewRegistry()
-	tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer tokens.Close()
-	srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	srv, err := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer srv.Close()
 
 	keyJSON, err := srv.BootstrapKeyFile()
@@ -36,15 +43,16 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 	defer ts.Close()
-	client, err := yandex.New(ts, func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = srv.URL, srv.URL })
+	client, err := yandex.New(ts, srv.ClientOptions())
 	if err != nil {
 		log.Fatal(err)
 	}
-	k, err := client.AccessKeys.Create(context.Background(), yandex.CreateAccessKeyRequest{})
+	defer client.Close()
+	k, err := client.AccessKeys().Create(context.Background(), yandex.CreateAccessKeyRequest{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, ok := reg.S3Key(k.AccessKey.KeyID) // the S3 emulator accepts it
+	_, ok := reg.S3Key(k.AccessKey.AccessKeyID) // the S3 emulator accepts it
 	fmt.Println(ok)
 	// Output: true
 }
@@ -52,24 +60,28 @@ func ExampleNew() {
 // Tests that need no token exchange take a token from IssueToken; they can
 // lose answers (to test retries) and fail operations.
 func ExampleServer_IssueToken() {
-	srv := yandextest.New()
-	defer srv.Close()
-	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(srv.ServiceAccountID())})
-	client, err := yandex.New(ts, func(o *yandex.Options) { o.Endpoint, o.OperationEndpoint = srv.URL, srv.URL })
+	srv, err := yandextest.New()
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer srv.Close()
+	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(srv.ServiceAccountID(), time.Hour)})
+	client, err := yandex.New(ts, srv.ClientOptions())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
 	ctx := context.Background()
 	srv.LoseResponses("ApiKeyService/Create", 1) // the retry gets the first answer
-	created, err := client.APIKeys.Create(ctx, yandex.CreateAPIKeyRequest{Description: "once"})
+	created, err := client.APIKeys().Create(ctx, yandex.CreateAPIKeyRequest{Description: "once"})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(srv.Stats().Replays)
+	fmt.Println(srv.Stats().Replays, srv.Calls("ApiKeyService/Create"))
 	srv.FailNextOperation(9, "in use")
-	err = client.APIKeys.Delete(ctx, created.APIKey.ID)
+	err = client.APIKeys().Delete(ctx, created.APIKey.ID)
 	fmt.Println(err != nil)
 	// Output:
-	// 1
+	// 1 2
 	// true
 }

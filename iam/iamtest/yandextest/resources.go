@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 )
 
@@ -34,13 +36,31 @@ func (k resourceKind) name() string {
 	return "Key"
 }
 
-// typeURL prefixes of the resources and their metadata.
-func (k resourceKind) pkg() string {
-	if k == kindAccessKey {
-		return "yandex.cloud.iam.v1.awscompatibility."
-	}
-	return "yandex.cloud.iam.v1."
+// messageNames are the messages the API names for a resource's
+// operations (the yandex.cloud.api.operation option of the Update and
+// Delete RPCs in yandex-cloud/cloudapi, …/api_key_service.proto,
+// …/awscompatibility/access_key_service.proto, …/key_service.proto). Create
+// answers its Create…Response directly: the API defines no Create…Metadata
+// and the emulator records no operation for a create. These names and
+// emptyMessage are the only ones the emulator writes in an "@type", with
+// google.rpc.RequestInfo in error details.
+type messageNames struct {
+	resource, updateMetadata, deleteMetadata string
 }
+
+func (k resourceKind) messages() messageNames {
+	switch k {
+	case kindAPIKey:
+		return messageNames{"yandex.cloud.iam.v1.ApiKey", "yandex.cloud.iam.v1.UpdateApiKeyMetadata", "yandex.cloud.iam.v1.DeleteApiKeyMetadata"}
+	case kindAccessKey:
+		return messageNames{"yandex.cloud.iam.v1.awscompatibility.AccessKey",
+			"yandex.cloud.iam.v1.awscompatibility.UpdateAccessKeyMetadata", "yandex.cloud.iam.v1.awscompatibility.DeleteAccessKeyMetadata"}
+	}
+	return messageNames{"yandex.cloud.iam.v1.Key", "yandex.cloud.iam.v1.UpdateKeyMetadata", "yandex.cloud.iam.v1.DeleteKeyMetadata"}
+}
+
+// emptyMessage is the response of the Delete operations.
+const emptyMessage = "google.protobuf.Empty"
 
 func (k resourceKind) idField() string {
 	switch k {
@@ -62,7 +82,7 @@ type apiKey struct {
 	created  time.Time
 	expires  time.Time
 	lastUsed time.Time
-	secret   string
+	secret   iam.Secret
 }
 
 func (k *apiKey) json() map[string]any {
@@ -72,7 +92,7 @@ func (k *apiKey) json() map[string]any {
 		"createdAt":        ts(k.created),
 		"description":      k.desc,
 		"scopes":           append([]string{}, k.scopes...),
-		"maskedSecret":     "****" + k.secret[len(k.secret)-6:],
+		"maskedSecret":     maskSecret(k.secret.Reveal()),
 	}
 	if k.scope != "" {
 		m["scope"] = k.scope
@@ -92,7 +112,7 @@ type accessKey struct {
 	sa      string
 	desc    string
 	keyID   string
-	secret  string
+	secret  iam.Secret
 	created time.Time
 }
 
@@ -162,6 +182,20 @@ func (o *operation) json() map[string]any {
 	return m
 }
 
+// maskSecret is ApiKey.masked_secret: "****" and the secret's last six
+// characters, which the documented form `\*{4}[a-zA-Z0-9_]{6}`
+// (api_key.proto) allows because the emulator draws them from
+// [a-zA-Z0-9_] (see newAPIKeySecret). That the real API shows the tail is
+// UNCONFIRMED, and so is how it masks a secret that ends in '-'.
+func maskSecret(secret string) string { return "****" + secret[len(secret)-6:] }
+
+// newAPIKeySecret returns an API key secret in the form of the real ones
+// ("AQVN" and 36 characters of [A-Za-z0-9_-]), whose last six characters
+// avoid '-' so that the masked secret keeps the documented form.
+func newAPIKeySecret() string {
+	return "AQVN" + randString(urlSafe, 30) + randString(alnum+"_", 6)
+}
+
 func withType(typ string, m map[string]any) map[string]any {
 	out := map[string]any{"@type": "type.googleapis.com/" + typ}
 	for k, v := range m {
@@ -170,24 +204,26 @@ func withType(typ string, m map[string]any) map[string]any {
 	return out
 }
 
-// newOpLocked records an operation on a resource. wait says whether it
-// goes through the configured polls first.
-func (s *Server) newOpLocked(req *request, kind resourceKind, verb, resID string, resp any, fail *apiError, wait bool) *operation {
+// newOpLocked records the operation of an Update or Delete (verb) of a
+// resource; it goes through the configured polls before it is done.
+func (s *Server) newOpLocked(req *request, kind resourceKind, verb, resID string, resp any, fail *apiError) *operation {
+	meta := kind.messages().updateMetadata
+	if verb == "Delete" {
+		meta = kind.messages().deleteMetadata
+	}
 	s.seq++
 	op := &operation{
-		seq:       s.seq,
-		id:        newID(),
-		desc:      verb + " " + kind.name(),
-		createdBy: req.subject,
-		created:   req.now,
-		modified:  req.now,
-		metadata:  withType(kind.pkg()+verb+kind.name()+"Metadata", map[string]any{kind.idField(): resID}),
-		response:  resp,
-		failure:   fail,
-	}
-	if wait {
-		op.pollsLeft = s.opts.OperationPolls
-		op.notFoundLeft = s.opts.OperationNotFoundPolls
+		seq:          s.seq,
+		id:           newID(),
+		desc:         verb + " " + kind.name(),
+		createdBy:    req.subject,
+		created:      req.now,
+		modified:     req.now,
+		metadata:     withType(meta, map[string]any{kind.idField(): resID}),
+		response:     resp,
+		failure:      fail,
+		pollsLeft:    s.opts.OperationPolls,
+		notFoundLeft: s.opts.OperationNotFoundPolls,
 	}
 	s.operations[op.id] = op
 	s.resourceOps[resID] = append(s.resourceOps[resID], op.id)
@@ -197,7 +233,6 @@ func (s *Server) newOpLocked(req *request, kind resourceKind, verb, resID string
 func (s *Server) getOperation(req *request, id string) response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.stats.Polls++
 	op, found := s.operations[id]
 	if !found {
 		return response{value: errf(codeNotFound, "Operation %s not found", id)}
@@ -222,6 +257,21 @@ func (s *Server) getOperation(req *request, id string) response {
 	resp := ok(op.json())
 	s.pollHeader(&resp)
 	return resp
+}
+
+// cancelOperation serves OperationService.Cancel. The emulator applies
+// every change when it accepts the request (an operation only reports it
+// after Options.OperationPolls polls), so there is nothing left to stop:
+// Cancel answers the operation as it stands, without counting a poll.
+// The API documents cancelling as best effort, which allows exactly this.
+func (s *Server) cancelOperation(_ *request, id string) response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	op, found := s.operations[id]
+	if !found || op.notFoundLeft > 0 {
+		return response{value: errf(codeNotFound, "Operation %s not found", id)}
+	}
+	return ok(op.json())
 }
 
 func (s *Server) pollHeader(resp *response) {
@@ -323,7 +373,7 @@ func parseExpiry(v string, now time.Time) (time.Time, *apiError) {
 }
 
 func (s *Server) list(req *request, kind resourceKind) response {
-	q := req.r.URL.Query()
+	q := req.query
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sa, aerr := s.serviceAccountLocked(req, q.Get("serviceAccountId"))
@@ -366,7 +416,7 @@ func (s *Server) list(req *request, kind resourceKind) response {
 		}
 		next = n
 	case kindKey:
-		if f := q.Get("format"); f != "" && f != "PEM_FILE" {
+		if f := q.Get("format"); !isPEMFile(f) {
 			return response{value: errf(codeInvalidArgument, "format: unknown value %q", f)}
 		}
 		var all []*authKey
@@ -415,7 +465,7 @@ func (s *Server) getLocked(kind resourceKind, id string) (map[string]any, *apiEr
 
 func (s *Server) get(req *request, kind resourceKind, id string) response {
 	if kind == kindKey {
-		if f := req.r.URL.Query().Get("format"); f != "" && f != "PEM_FILE" {
+		if f := req.query.Get("format"); !isPEMFile(f) {
 			return response{value: errf(codeInvalidArgument, "format: unknown value %q", f)}
 		}
 	}
@@ -428,15 +478,46 @@ func (s *Server) get(req *request, kind resourceKind, id string) response {
 	return ok(m)
 }
 
+// enumValue is a proto3 JSON enum: its name, or its number.
+type enumValue string
+
+// UnmarshalJSON accepts a JSON string or number.
+func (e *enumValue) UnmarshalJSON(b []byte) error {
+	var str string
+	if err := json.Unmarshal(b, &str); err == nil {
+		*e = enumValue(str)
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	*e = enumValue(strconv.FormatInt(n, 10))
+	return nil
+}
+
+// isPEMFile reports whether f names KeyFormat PEM_FILE, the enum's only
+// value (0 and its default).
+func isPEMFile(f string) bool { return f == "" || f == "PEM_FILE" || f == "0" }
+
 func (s *Server) create(req *request, kind resourceKind) response {
+	switch kind {
+	case kindAPIKey:
+		return s.createAPIKey(req)
+	case kindAccessKey:
+		return s.createAccessKey(req)
+	}
+	return s.createKey(req)
+}
+
+// createAPIKey serves ApiKeyService.Create (CreateApiKeyRequest).
+func (s *Server) createAPIKey(req *request) response {
 	var body struct {
 		ServiceAccountID string   `json:"serviceAccountId"`
 		Description      string   `json:"description"`
 		Scope            string   `json:"scope"`
 		Scopes           []string `json:"scopes"`
 		ExpiresAt        string   `json:"expiresAt"`
-		Format           string   `json:"format"`
-		KeyAlgorithm     string   `json:"keyAlgorithm"`
 	}
 	if err := decodeBody(req, &body); err != nil {
 		return response{value: err}
@@ -444,31 +525,52 @@ func (s *Server) create(req *request, kind resourceKind) response {
 	if err := checkDescription(body.Description); err != nil {
 		return response{value: err}
 	}
-	// Key generation is slow; do it before taking the lock.
-	var (
-		priv *rsa.PrivateKey
-		alg  string
-	)
-	if kind == kindKey {
-		if body.Format != "" && body.Format != "PEM_FILE" {
-			return response{value: errf(codeInvalidArgument, "format: unknown value %q", body.Format)}
-		}
-		alg = body.KeyAlgorithm
-		bits := 2048
-		switch alg {
-		case "", "RSA_2048", "ALGORITHM_UNSPECIFIED", "1", "0":
-			alg = "RSA_2048"
-		case "RSA_4096", "2":
-			alg, bits = "RSA_4096", 4096
-		default:
-			return response{value: errf(codeInvalidArgument, "keyAlgorithm: unknown value %q", body.KeyAlgorithm)}
-		}
-		var err error
-		if priv, err = rsa.GenerateKey(rand.Reader, bits); err != nil {
-			return response{value: errf(codeInternal, "generating key: %v", err)}
-		}
+	if len(body.Scope) > 256 {
+		return response{value: errf(codeInvalidArgument, "scope: length must be at most 256")}
 	}
+	if err := checkScopes(body.Scopes, 0); err != nil {
+		return response{value: err}
+	}
+	exp, aerr := parseExpiry(body.ExpiresAt, req.now)
+	if aerr != nil {
+		return response{value: aerr}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sa, aerr := s.serviceAccountLocked(req, body.ServiceAccountID)
+	if aerr != nil {
+		return response{value: aerr}
+	}
+	scopes := body.Scopes
+	scope := body.Scope
+	if len(scopes) == 0 && scope != "" {
+		scopes = []string{scope}
+	}
+	if len(scopes) == 0 {
+		scopes = append([]string(nil), defaultKeyScopes...)
+	}
+	if scope == "" {
+		scope = scopes[0]
+	}
+	s.seq++
+	k := &apiKey{seq: s.seq, id: newID(), sa: sa, desc: body.Description, scope: scope,
+		scopes: scopes, created: req.now, expires: exp, secret: iam.NewSecret(newAPIKeySecret())}
+	s.apiKeys[k.id] = k
+	return ok(map[string]any{"apiKey": k.json(), "secret": k.secret.Reveal()})
+}
 
+// createAccessKey serves AccessKeyService.Create (CreateAccessKeyRequest).
+func (s *Server) createAccessKey(req *request) response {
+	var body struct {
+		ServiceAccountID string `json:"serviceAccountId"`
+		Description      string `json:"description"`
+	}
+	if err := decodeBody(req, &body); err != nil {
+		return response{value: err}
+	}
+	if err := checkDescription(body.Description); err != nil {
+		return response{value: err}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sa, aerr := s.serviceAccountLocked(req, body.ServiceAccountID)
@@ -476,61 +578,68 @@ func (s *Server) create(req *request, kind resourceKind) response {
 		return response{value: aerr}
 	}
 	s.seq++
-	seq := s.seq
-	switch kind {
-	case kindAPIKey:
-		if len(body.Scope) > 256 {
-			return response{value: errf(codeInvalidArgument, "scope: length must be at most 256")}
-		}
-		if err := checkScopes(body.Scopes, 0); err != nil {
-			return response{value: err}
-		}
-		exp, err := parseExpiry(body.ExpiresAt, req.now)
-		if err != nil {
-			return response{value: err}
-		}
-		scopes := body.Scopes
-		scope := body.Scope
-		if len(scopes) == 0 && scope != "" {
-			scopes = []string{scope}
-		}
-		if len(scopes) == 0 {
-			scopes = append([]string(nil), defaultKeyScopes...)
-		}
-		if scope == "" {
-			scope = scopes[0]
-		}
-		k := &apiKey{seq: seq, id: newID(), sa: sa, desc: body.Description, scope: scope,
-			scopes: scopes, created: req.now, expires: exp, secret: "AQVN" + randString(urlSafe, 36)}
-		s.apiKeys[k.id] = k
-		s.newOpLocked(req, kindAPIKey, "Create", k.id, withType(kind.pkg()+"ApiKey", k.json()), nil, false)
-		return ok(map[string]any{"apiKey": k.json(), "secret": k.secret})
-	case kindAccessKey:
-		k := &accessKey{seq: seq, id: newID(), sa: sa, desc: body.Description,
-			keyID: "YC" + randString(urlSafe, 23), secret: "YC" + randString(urlSafe, 38), created: req.now}
-		s.accessKeys[k.id] = k
-		s.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: k.keyID, Secret: k.secret, Active: true, Owner: sa})
-		s.newOpLocked(req, kindAccessKey, "Create", k.id, withType(kind.pkg()+"AccessKey", k.json()), nil, false)
-		return ok(map[string]any{"accessKey": k.json(), "secret": k.secret})
-	default:
-		pubDER, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
-		if err != nil {
-			return response{value: errf(codeInternal, "encoding key: %v", err)}
-		}
-		privDER, err := x509.MarshalPKCS8PrivateKey(priv)
-		if err != nil {
-			return response{value: errf(codeInternal, "encoding key: %v", err)}
-		}
-		k := &authKey{seq: seq, id: newID(), sa: sa, desc: body.Description, alg: alg, created: req.now,
-			publicPEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}))}
-		s.keys[k.id] = k
-		s.Registry.PutPublicKey(iamtest.PublicKey{KeyID: k.id, ServiceAccountID: sa, Key: &priv.PublicKey})
-		s.newOpLocked(req, kindKey, "Create", k.id, withType(kind.pkg()+"Key", k.json()), nil, false)
-		return ok(map[string]any{
-			"key":        k.json(),
-			"privateKey": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: privDER})),
-		})
+	k := &accessKey{seq: s.seq, id: newID(), sa: sa, desc: body.Description,
+		keyID: "YC" + randString(urlSafe, 23), secret: iam.NewSecret("YC" + randString(urlSafe, 38)), created: req.now}
+	s.accessKeys[k.id] = k
+	s.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: k.keyID, Secret: k.secret, Active: true, Owner: sa})
+	return ok(map[string]any{"accessKey": k.json(), "secret": k.secret.Reveal()})
+}
+
+// createKey serves KeyService.Create (CreateKeyRequest).
+func (s *Server) createKey(req *request) response {
+	var body struct {
+		ServiceAccountID string    `json:"serviceAccountId"`
+		Description      string    `json:"description"`
+		Format           enumValue `json:"format"`
+		KeyAlgorithm     enumValue `json:"keyAlgorithm"`
 	}
+	if err := decodeBody(req, &body); err != nil {
+		return response{value: err}
+	}
+	if err := checkDescription(body.Description); err != nil {
+		return response{value: err}
+	}
+	if !isPEMFile(string(body.Format)) {
+		return response{value: errf(codeInvalidArgument, "format: unknown value %q", body.Format)}
+	}
+	alg, bits := "RSA_2048", 2048
+	switch body.KeyAlgorithm {
+	case "", "RSA_2048", "ALGORITHM_UNSPECIFIED", "1", "0":
+	case "RSA_4096", "2":
+		alg, bits = "RSA_4096", 4096
+	default:
+		return response{value: errf(codeInvalidArgument, "keyAlgorithm: unknown value %q", body.KeyAlgorithm)}
+	}
+	s.mu.Lock()
+	sa, aerr := s.serviceAccountLocked(req, body.ServiceAccountID)
+	s.mu.Unlock()
+	if aerr != nil {
+		return response{value: aerr}
+	}
+	// Key generation is slow; it runs without the lock.
+	priv, err := rsa.GenerateKey(rand.Reader, bits)
+	if err != nil {
+		return response{value: errf(codeInternal, "generating key: %v", err)}
+	}
+	pubDER, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		return response{value: errf(codeInternal, "encoding key: %v", err)}
+	}
+	privDER, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return response{value: errf(codeInternal, "encoding key: %v", err)}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	k := &authKey{seq: s.seq, id: newID(), sa: sa, desc: body.Description, alg: alg, created: req.now,
+		publicPEM: string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}))}
+	s.keys[k.id] = k
+	s.Registry.PutPublicKey(iamtest.PublicKey{KeyID: k.id, ServiceAccountID: sa, Key: &priv.PublicKey})
+	return ok(map[string]any{
+		"key":        k.json(),
+		"privateKey": string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: privDER})),
+	})
 }
 
 func (s *Server) takeFailureLocked() *apiError {
@@ -552,15 +661,65 @@ func splitMask(mask string) []string {
 	return out
 }
 
-func (s *Server) update(req *request, kind resourceKind, id string) response {
-	var body struct {
-		UpdateMask  string   `json:"updateMask"`
-		Description *string  `json:"description"`
-		Scopes      []string `json:"scopes"`
-		ExpiresAt   *string  `json:"expiresAt"`
+// updateBody is an Update…Request's body: UpdateApiKeyRequest has all the
+// fields, UpdateAccessKeyRequest and UpdateKeyRequest only the ID, the
+// mask and the description (see decodeUpdate).
+type updateBody struct {
+	ID          string   `json:"-"`
+	UpdateMask  string   `json:"updateMask"`
+	Description *string  `json:"description"`
+	Scopes      []string `json:"scopes"`
+	ExpiresAt   *string  `json:"expiresAt"`
+}
+
+// decodeUpdate reads the body of an Update of kind: the fields its
+// request message has. The resource ID may also be in the body (body "*"
+// maps every field); the path's ID binds the call, so a different one is
+// refused.
+func decodeUpdate(req *request, kind resourceKind, id string) (updateBody, *apiError) {
+	var out updateBody
+	var err *apiError
+	switch kind {
+	case kindAPIKey:
+		var b struct {
+			APIKeyID    string   `json:"apiKeyId"`
+			UpdateMask  string   `json:"updateMask"`
+			Description *string  `json:"description"`
+			Scopes      []string `json:"scopes"`
+			ExpiresAt   *string  `json:"expiresAt"`
+		}
+		err = decodeBody(req, &b)
+		out = updateBody{b.APIKeyID, b.UpdateMask, b.Description, b.Scopes, b.ExpiresAt}
+	case kindAccessKey:
+		var b struct {
+			AccessKeyID string  `json:"accessKeyId"`
+			UpdateMask  string  `json:"updateMask"`
+			Description *string `json:"description"`
+		}
+		err = decodeBody(req, &b)
+		out = updateBody{ID: b.AccessKeyID, UpdateMask: b.UpdateMask, Description: b.Description}
+	default:
+		var b struct {
+			KeyID       string  `json:"keyId"`
+			UpdateMask  string  `json:"updateMask"`
+			Description *string `json:"description"`
+		}
+		err = decodeBody(req, &b)
+		out = updateBody{ID: b.KeyID, UpdateMask: b.UpdateMask, Description: b.Description}
 	}
-	if err := decodeBody(req, &body); err != nil {
-		return response{value: err}
+	if err != nil {
+		return out, err
+	}
+	if out.ID != "" && out.ID != id {
+		return out, errf(codeInvalidArgument, "%s %q in the body differs from the path's %q", kind.idField(), out.ID, id)
+	}
+	return out, nil
+}
+
+func (s *Server) update(req *request, kind resourceKind, id string) response {
+	body, derr := decodeUpdate(req, kind, id)
+	if derr != nil {
+		return response{value: derr}
 	}
 	fields := map[string]bool{}
 	mask := splitMask(body.UpdateMask)
@@ -636,7 +795,7 @@ func (s *Server) update(req *request, kind resourceKind, id string) response {
 		}
 	}
 	cur, _ := s.getLocked(kind, id)
-	op := s.newOpLocked(req, kind, "Update", id, withType(kind.pkg()+kind.name(), cur), fail, true)
+	op := s.newOpLocked(req, kind, "Update", id, withType(kind.messages().resource, cur), fail)
 	return ok(op.json())
 }
 
@@ -659,7 +818,7 @@ func (s *Server) delete(req *request, kind resourceKind, id string) response {
 			delete(s.keys, id)
 		}
 	}
-	op := s.newOpLocked(req, kind, "Delete", id, withType("google.protobuf.Empty", nil), fail, true)
+	op := s.newOpLocked(req, kind, "Delete", id, withType(emptyMessage, nil), fail)
 	return ok(op.json())
 }
 
@@ -674,7 +833,7 @@ func (s *Server) listOperations(req *request, kind resourceKind, id string) resp
 	for _, oid := range ids {
 		ops = append(ops, s.operations[oid])
 	}
-	pg, next, perr := page(req.r.URL.Query(), ops, func(o *operation) int64 { return o.seq })
+	pg, next, perr := page(req.query, ops, func(o *operation) int64 { return o.seq })
 	if perr != nil {
 		return response{value: perr}
 	}
@@ -700,7 +859,7 @@ func (s *Server) listScopes(req *request) response {
 	for i, v := range all {
 		items[i] = sc{int64(i + 1), v}
 	}
-	pg, next, perr := page(req.r.URL.Query(), items, func(x sc) int64 { return x.i })
+	pg, next, perr := page(req.query, items, func(x sc) int64 { return x.i })
 	if perr != nil {
 		return response{value: perr}
 	}
@@ -715,12 +874,29 @@ func (s *Server) listScopes(req *request) response {
 	return ok(out)
 }
 
-func (s *Server) listEndpoints(req *request) response {
-	host := strings.TrimPrefix(s.URL, "http://")
-	return ok(map[string]any{"endpoints": []map[string]string{
-		{"id": "iam", "address": host},
-		{"id": "operation", "address": host},
-	}})
+// endpoints are the services the emulator serves, all at the address it
+// listens on.
+var endpointIDs = []string{"iam", "operation"}
+
+// listEndpoints answers ApiEndpointService.List: every endpoint the
+// emulator serves at Addr, the address it listens on (what a client
+// reaches; the real list names host:443).
+func (s *Server) listEndpoints(*request) response {
+	eps := make([]map[string]string, 0, len(endpointIDs))
+	for _, id := range endpointIDs {
+		eps = append(eps, map[string]string{"id": id, "address": s.Addr})
+	}
+	return ok(map[string]any{"endpoints": eps})
+}
+
+// getEndpoint answers ApiEndpointService.Get.
+func (s *Server) getEndpoint(_ *request, id string) response {
+	for _, e := range endpointIDs {
+		if e == id {
+			return ok(map[string]string{"id": id, "address": s.Addr})
+		}
+	}
+	return response{value: errf(codeNotFound, "Endpoint %s not found", id)}
 }
 
 var sessionNameChars = func() [256]bool {
@@ -775,7 +951,7 @@ func (s *Server) createEphemeral(req *request) response {
 	keyID := randString(alnum, 20)
 	secret := "YC" + randString(urlSafe, 41)
 	token := "s1." + randString(urlSafe, 120)
-	s.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: keyID, Secret: secret, SessionToken: token,
+	s.Registry.PutS3Key(iamtest.S3Key{AccessKeyID: keyID, Secret: iam.NewSecret(secret), SessionToken: iam.NewSecret(token),
 		Active: true, ExpiresAt: exp, Owner: subject})
 	return ok(map[string]any{"accessKeyId": keyID, "secret": secret, "sessionToken": token, "expiresAt": ts(exp)})
 }
@@ -800,7 +976,7 @@ func (s *Server) CheckAPIKey(authorization, scope string) (serviceAccountID stri
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, k := range s.apiKeys {
-		if k.secret != secret {
+		if k.secret.Reveal() != secret {
 			continue
 		}
 		if !k.expires.IsZero() && !now.Before(k.expires) {
@@ -825,7 +1001,7 @@ func (s *Server) CheckAPIKey(authorization, scope string) (serviceAccountID stri
 // answers {"serviceAccountId": …} for a valid "Authorization: Api-Key"
 // header and 401 otherwise: a stand-in for a service that takes API keys.
 func (s *Server) checkAPIKeyRoute(req *request) response {
-	sa, err := s.CheckAPIKey(req.r.Header.Get("Authorization"), req.r.URL.Query().Get("scope"))
+	sa, err := s.CheckAPIKey(req.r.Header.Get("Authorization"), req.query.Get("scope"))
 	if err != nil {
 		return response{value: errf(codeUnauthenticated, "%s", strings.TrimPrefix(err.Error(), "yandextest: "))}
 	}

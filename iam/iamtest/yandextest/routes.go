@@ -10,7 +10,20 @@ type route struct {
 	handler func(*request) response
 	noAuth  bool
 	err     *apiError
+	// query lists the query parameters the call takes (camelCase names of
+	// the request message's fields), body whether it takes a JSON body.
+	query []string
+	body  bool
 }
+
+// The query parameters of the list calls (ListApiKeysRequest,
+// ListAccessKeysRequest, ListKeysRequest, List…OperationsRequest,
+// ListApiKeyScopesRequest; yandex-cloud/cloudapi).
+var (
+	pageQuery    = []string{"pageSize", "pageToken"}
+	listQuery    = []string{"serviceAccountId", "pageSize", "pageToken"}
+	listKeyQuery = []string{"serviceAccountId", "pageSize", "pageToken", "format"}
+)
 
 // route finds the handler of a request.
 func (s *Server) route(r *http.Request) route {
@@ -21,15 +34,38 @@ func (s *Server) route(r *http.Request) route {
 	badMethod := func(op string) route {
 		return route{op: op, err: errf(codeUnimplemented, "method %s is not allowed on %s", m, r.URL.Path)}
 	}
+	// A custom method ("/{resource}:{verb}", google.api.http style): the
+	// one the emulator serves is OperationService.Cancel.
+	last := seg[len(seg)-1]
+	if id, verb, custom := strings.Cut(last, ":"); custom {
+		if len(seg) != 2 || seg[0] != "operations" || verb != "cancel" {
+			return route{op: "NotImplemented", err: errf(codeUnimplemented, "the emulator does not implement the custom method %q of %s", ":"+verb, r.URL.Path)}
+		}
+		// GET is the proto's annotation (yandex/cloud/operation/
+		// operation_service.proto), POST the API design guide's example;
+		// which the gateway takes is UNCONFIRMED, so both are served.
+		if m != http.MethodGet && m != http.MethodPost {
+			return badMethod("OperationService/Cancel")
+		}
+		return route{op: "OperationService/Cancel", handler: func(q *request) response { return s.cancelOperation(q, id) }}
+	}
 
 	switch {
 	case p == "/endpoints":
 		if m != http.MethodGet {
 			return badMethod("ApiEndpointService/List")
 		}
+		// page_size and page_token are deprecated fields of the request;
+		// the emulator answers the whole list and implements neither.
 		return route{op: "ApiEndpointService/List", handler: s.listEndpoints, noAuth: true}
+	case len(seg) == 2 && seg[0] == "endpoints":
+		if m != http.MethodGet {
+			return badMethod("ApiEndpointService/Get")
+		}
+		id := seg[1]
+		return route{op: "ApiEndpointService/Get", handler: func(q *request) response { return s.getEndpoint(q, id) }, noAuth: true}
 	case p == "/iamtest/v1/apiKeyCheck":
-		return route{op: "Emulator/CheckApiKey", handler: s.checkAPIKeyRoute, noAuth: true}
+		return route{op: "Emulator/CheckApiKey", handler: s.checkAPIKeyRoute, noAuth: true, query: []string{"scope"}}
 	case len(seg) == 2 && seg[0] == "operations":
 		if m != http.MethodGet {
 			return badMethod("OperationService/Get")
@@ -41,12 +77,12 @@ func (s *Server) route(r *http.Request) route {
 		if m != http.MethodGet {
 			return badMethod("ApiKeyService/ListScopes")
 		}
-		return route{op: "ApiKeyService/ListScopes", handler: s.listScopes}
+		return route{op: "ApiKeyService/ListScopes", handler: s.listScopes, query: pageQuery}
 	case p == "/iam/aws-compatibility/v1/ephemeralAccessKeys":
 		if m != http.MethodPost {
 			return badMethod("TemporaryAccessKeyService/CreateEphemeral")
 		}
-		return route{op: "TemporaryAccessKeyService/CreateEphemeral", handler: s.createEphemeral}
+		return route{op: "TemporaryAccessKeyService/CreateEphemeral", handler: s.createEphemeral, body: true}
 	}
 
 	var (
@@ -79,18 +115,26 @@ func (s *Server) route(r *http.Request) route {
 	case 0:
 		switch m {
 		case http.MethodGet:
-			return route{op: service + "/List", handler: func(q *request) response { return s.list(q, res) }}
+			q := listQuery
+			if res == kindKey {
+				q = listKeyQuery
+			}
+			return route{op: service + "/List", handler: func(q *request) response { return s.list(q, res) }, query: q}
 		case http.MethodPost:
-			return route{op: service + "/Create", handler: func(q *request) response { return s.create(q, res) }}
+			return route{op: service + "/Create", handler: func(q *request) response { return s.create(q, res) }, body: true}
 		}
 		return badMethod(service)
 	case 1:
 		id := rest[0]
 		switch m {
 		case http.MethodGet:
-			return route{op: service + "/Get", handler: func(q *request) response { return s.get(q, res, id) }}
+			var q []string
+			if res == kindKey {
+				q = []string{"format"} // GetKeyRequest.format
+			}
+			return route{op: service + "/Get", handler: func(q *request) response { return s.get(q, res, id) }, query: q}
 		case http.MethodPatch:
-			return route{op: service + "/Update", handler: func(q *request) response { return s.update(q, res, id) }}
+			return route{op: service + "/Update", handler: func(q *request) response { return s.update(q, res, id) }, body: true}
 		case http.MethodDelete:
 			return route{op: service + "/Delete", handler: func(q *request) response { return s.delete(q, res, id) }}
 		}
@@ -103,7 +147,7 @@ func (s *Server) route(r *http.Request) route {
 			return badMethod(service + "/ListOperations")
 		}
 		id := rest[0]
-		return route{op: service + "/ListOperations", handler: func(q *request) response { return s.listOperations(q, res, id) }}
+		return route{op: service + "/ListOperations", handler: func(q *request) response { return s.listOperations(q, res, id) }, query: pageQuery}
 	}
 	return notFound
 }

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +20,7 @@ import (
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/internal/clock"
+	"github.com/iamkit/iamkit/internal/loopback"
 	"github.com/iamkit/iamkit/internal/safeprint"
 )
 
@@ -40,6 +41,10 @@ const (
 // DefaultServiceAccountID is the service account the emulator knows from
 // the start; BootstrapKeyFile returns a key of it.
 const DefaultServiceAccountID = "ajeiamkitemulat0r0sa"
+
+// DefaultAddr is the listen address when Options.Addr is empty: a free
+// port on 127.0.0.1.
+const DefaultAddr = "127.0.0.1:0"
 
 // DefaultScopes are the API-key scopes ListScopes answers with (the
 // documented list).
@@ -82,6 +87,10 @@ var defaultKeyScopes = []string{
 
 // Options configure [New].
 type Options struct {
+	// Addr is the listen address, host:port (default [DefaultAddr]). The
+	// host must be a loopback address or "localhost": the emulator
+	// accepts tokens anyone can mint. Port 0 picks a free port.
+	Addr string
 	// Registry is shared with the other emulators: bearer tokens are
 	// checked against it, authorized keys created here register their
 	// public keys in it (so the Yandex token emulator accepts JWTs signed
@@ -108,9 +117,47 @@ type Options struct {
 	ScopesPaths ScopesPaths
 	// Scopes is the list ListScopes answers with (default DefaultScopes).
 	Scopes []string
-	// TokenLifetime is the lifetime of tokens from [Server.IssueToken]
-	// (default 12h).
-	TokenLifetime time.Duration
+}
+
+// validate refuses options the emulator cannot honour, saying which.
+func (o *Options) validate() error {
+	addr := o.Addr
+	if addr == "" {
+		addr = DefaultAddr
+	}
+	if err := loopback.CheckAddr(addr); err != nil {
+		return fmt.Errorf("yandextest: option Addr: %w; the emulator accepts tokens anyone can mint, so it listens on loopback only", err)
+	}
+	switch {
+	case o.OperationPolls < 0:
+		return fmt.Errorf("yandextest: option OperationPolls %d is negative", o.OperationPolls)
+	case o.OperationNotFoundPolls < 0:
+		return fmt.Errorf("yandextest: option OperationNotFoundPolls %d is negative", o.OperationNotFoundPolls)
+	case o.PollInterval < 0:
+		return fmt.Errorf("yandextest: option PollInterval %v is negative", o.PollInterval)
+	case o.ScopesPaths < ScopesBoth || o.ScopesPaths > ScopesLegacyOnly:
+		return fmt.Errorf("yandextest: option ScopesPaths %d is not ScopesBoth, ScopesCurrentOnly or ScopesLegacyOnly", o.ScopesPaths)
+	case len(o.ServiceAccountID) > 50 || strings.ContainsAny(o.ServiceAccountID, "/?#% \t\r\n"):
+		return fmt.Errorf("yandextest: option ServiceAccountID %q is not a resource ID (at most 50 characters, no separators)", o.ServiceAccountID)
+	}
+	return nil
+}
+
+// setDefaults fills what the options leave zero; New calls it on its own
+// copy, after validate.
+func (o *Options) setDefaults() {
+	if o.Addr == "" {
+		o.Addr = DefaultAddr
+	}
+	if o.Registry == nil {
+		o.Registry = iamtest.NewRegistry()
+	}
+	if o.ServiceAccountID == "" {
+		o.ServiceAccountID = DefaultServiceAccountID
+	}
+	if o.Scopes == nil {
+		o.Scopes = DefaultScopes
+	}
 }
 
 // Server is an in-process emulator of the Yandex Cloud IAM REST API on a
@@ -129,8 +176,12 @@ type Options struct {
 // It is safe for concurrent use.
 type Server struct {
 	// URL is the base URL, e.g. "http://127.0.0.1:41234"; use it as both
-	// the IAM endpoint and the operation endpoint of the client.
+	// the IAM endpoint and the operation endpoint of the client
+	// ([Server.ClientOptions] sets both).
 	URL string
+	// Addr is the host:port the emulator listens on; the endpoint list
+	// (GET /endpoints) names it.
+	Addr string
 	// Registry is the registry the emulator uses.
 	Registry *iamtest.Registry
 	// Faults injects failures. Operations are named
@@ -156,25 +207,21 @@ type Server struct {
 	idempotency  map[string]*idemEntry
 	failNext     []opFailure
 	lose         []loseRule
+	calls        map[string]int
 	stats        Stats
 	bootstrap    *safeprint.Sealed[[]byte] // the key file, sealed: it holds a private key
 	bootstrapErr error
 }
 
-// Stats counts what the emulator did.
+// Stats counts what the emulator did with Idempotency-Key and
+// [Server.LoseResponses]; [Server.Calls] counts the requests.
 type Stats struct {
-	// Requests is the number of requests received (faults included).
-	Requests int
-	// ByOp counts requests by operation name ("ApiKeyService/Create", …).
-	ByOp map[string]int
 	// Replays counts answers replayed for a repeated Idempotency-Key.
 	Replays int
 	// IdempotencyKeys counts distinct Idempotency-Key values seen.
 	IdempotencyKeys int
 	// LostResponses counts answers replaced by 503 by LoseResponses.
 	LostResponses int
-	// Polls counts GET /operations/{id} requests.
-	Polls int
 }
 
 type opFailure struct {
@@ -194,27 +241,27 @@ type idemEntry struct {
 	body        []byte
 }
 
-// New starts an emulator on 127.0.0.1.
-func New(optFns ...func(*Options)) *Server {
+// New starts an emulator on Options.Addr (default a free port on
+// 127.0.0.1). It returns an error for an address that is not loopback,
+// another invalid option, or a failure to listen. Nil option functions
+// are skipped.
+func New(optFns ...func(*Options)) (*Server, error) {
 	var o Options
 	for _, fn := range optFns {
 		if fn != nil {
 			fn(&o)
 		}
 	}
-	if o.Registry == nil {
-		o.Registry = iamtest.NewRegistry()
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
-	if o.ServiceAccountID == "" {
-		o.ServiceAccountID = DefaultServiceAccountID
-	}
-	if o.Scopes == nil {
-		o.Scopes = DefaultScopes
-	}
-	if o.TokenLifetime <= 0 {
-		o.TokenLifetime = 12 * time.Hour
+	o.setDefaults()
+	l, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("yandextest: listen on %s: %w", o.Addr, err)
 	}
 	s := &Server{
+		Addr:        l.Addr().String(),
 		Registry:    o.Registry,
 		Faults:      &iamtest.Faults{},
 		clock:       clock.Or(o.Clock),
@@ -227,17 +274,12 @@ func New(optFns ...func(*Options)) *Server {
 		operations:  map[string]*operation{},
 		resourceOps: map[string][]string{},
 		idempotency: map[string]*idemEntry{},
-		stats:       Stats{ByOp: map[string]int{}},
+		calls:       map[string]int{},
 	}
-	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(fmt.Sprintf("yandextest: cannot listen on 127.0.0.1: %v", err))
-	}
-	s.srv.Listener = l
+	s.srv = &httptest.Server{Listener: l, Config: &http.Server{Handler: http.HandlerFunc(s.serveHTTP)}}
 	s.srv.Start()
 	s.URL = s.srv.URL
-	return s
+	return s, nil
 }
 
 // Close shuts the emulator down, releasing requests held by FaultHang.
@@ -262,12 +304,16 @@ func (s *Server) AddServiceAccount(id string) {
 }
 
 // IssueToken records a bearer token for subject in the Registry (issuer
-// "yandex", valid for Options.TokenLifetime on the emulator's clock) and
-// returns it, for tests that do not go through a token exchange.
-func (s *Server) IssueToken(subject string) string {
+// "yandex", valid for ttl on the emulator's clock; iamtest.DefaultTokenLifetime,
+// 12 hours, when ttl is not positive) and returns it, for tests that do
+// not go through a token exchange.
+func (s *Server) IssueToken(subject string, ttl time.Duration) string {
+	if ttl <= 0 {
+		ttl = iamtest.DefaultTokenLifetime
+	}
 	tok := "t1." + randString(alnum, 40) + "." + randString(urlSafe, 86)
 	s.Registry.PutToken(tok, iamtest.IssuedToken{Subject: subject, Issuer: "yandex",
-		ExpiresAt: s.clock.Now().Add(s.opts.TokenLifetime)})
+		ExpiresAt: s.clock.Now().Add(ttl)})
 	return tok
 }
 
@@ -291,16 +337,30 @@ func (s *Server) LoseResponses(match string, n int) {
 	s.lose = append(s.lose, loseRule{match, n})
 }
 
-// Stats returns a copy of the counters.
+// Calls returns how many requests for method, an operation name as the
+// emulator names them ("ApiKeyService/Create", "OperationService/Get",
+// "OperationService/Cancel", "ApiEndpointService/List", …; "" for all),
+// the emulator received, faults and refused requests included. Requests
+// no route matches count as "NotFound", those for a custom method the
+// emulator lacks as "NotImplemented".
+func (s *Server) Calls(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if method != "" {
+		return s.calls[method]
+	}
+	n := 0
+	for _, c := range s.calls {
+		n += c
+	}
+	return n
+}
+
+// Stats returns a copy of the idempotency counters.
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := s.stats
-	out.ByOp = make(map[string]int, len(s.stats.ByOp))
-	for k, v := range s.stats.ByOp {
-		out.ByOp[k] = v
-	}
-	return out
+	return s.stats
 }
 
 // apiError is an answer in google.rpc.Status form.
@@ -385,6 +445,7 @@ func codeForHTTPStatus(status int) int {
 type request struct {
 	r       *http.Request
 	op      string
+	query   url.Values // the query parameters, by camelCase name (see checkQuery)
 	body    []byte
 	subject string
 	reqID   string
@@ -412,8 +473,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Server", "iamkit-yandex-emulator")
 
 	s.mu.Lock()
-	s.stats.Requests++
-	s.stats.ByOp[rt.op]++
+	s.calls[rt.op]++
 	s.mu.Unlock()
 
 	if f, ok := s.Faults.Next(op); ok {
@@ -438,6 +498,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		req.subject = subj
+	}
+	// What the emulator does not implement is refused before anything
+	// changes (see fields.go).
+	q, qerr := checkQuery(rt.op, r.URL.Query(), rt.query)
+	if qerr != nil {
+		writeStatus(w, reqID, qerr)
+		return
+	}
+	req.query = q
+	if !rt.body && !emptyBody(body) {
+		writeStatus(w, reqID, errf(codeUnimplemented, "%s takes no request body; the emulator does not implement one", rt.op))
+		return
 	}
 
 	mutating := r.Method == http.MethodPost || r.Method == http.MethodPatch || r.Method == http.MethodDelete
@@ -628,20 +700,4 @@ func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// decodeBody reads a JSON request body; unknown fields are ignored, as
-// the gateway does.
-func decodeBody(req *request, v any) *apiError {
-	if len(bytes.TrimSpace(req.body)) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(req.body, v); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return errf(codeInvalidArgument, "invalid JSON body at offset %d", se.Offset)
-		}
-		return errf(codeInvalidArgument, "invalid request body: %v", err)
-	}
-	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -60,11 +61,21 @@ func doE(method, url, token string, hdr map[string]string, body string) (answer,
 	return a, nil
 }
 
+// newServer starts an emulator for a test and closes it at cleanup.
+func newServer(t *testing.T, optFns ...func(*yandextest.Options)) *yandextest.Server {
+	t.Helper()
+	srv, err := yandextest.New(optFns...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 func TestAuthentication(t *testing.T) {
 	fc := iamtest.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	srv := yandextest.New(func(o *yandextest.Options) { o.Clock = fc; o.TokenLifetime = time.Hour })
-	defer srv.Close()
-	tok := srv.IssueToken(srv.ServiceAccountID())
+	srv := newServer(t, func(o *yandextest.Options) { o.Clock = fc })
+	tok := srv.IssueToken(srv.ServiceAccountID(), time.Hour)
 	tests := []struct {
 		name   string
 		header string
@@ -96,9 +107,8 @@ func TestAuthentication(t *testing.T) {
 }
 
 func TestRoutesAndErrors(t *testing.T) {
-	srv := yandextest.New()
-	defer srv.Close()
-	tok := srv.IssueToken(srv.ServiceAccountID())
+	srv := newServer(t)
+	tok := srv.IssueToken(srv.ServiceAccountID(), 0)
 	tests := []struct {
 		method, path, body string
 		status             int
@@ -120,7 +130,11 @@ func TestRoutesAndErrors(t *testing.T) {
 		{"POST", "/iam/aws-compatibility/v1/ephemeralAccessKeys", `{"sessionName":"a b"}`, 400, 3},
 		{"POST", "/iam/aws-compatibility/v1/ephemeralAccessKeys", `{"sessionName":"a","duration":"1m"}`, 400, 3},
 		{"GET", "/operations/nope", "", 404, 5},
-		{"POST", "/iam/v1/apiKeys", `{"unknownField":1}`, 200, 0},
+		{"POST", "/iam/v1/apiKeys", `{"unknownField":1}`, 501, 12},
+		{"GET", "/iam/v1/apiKeys?unknownParam=1", "", 501, 12},
+		{"DELETE", "/iam/v1/apiKeys/ajemissing", `{"x":1}`, 501, 12},
+		{"GET", "/iam/v1/apiKeys/ajemissing:undelete", "", 501, 12},
+		{"GET", "/endpoints/nothere", "", 404, 5},
 	}
 	for _, tc := range tests {
 		a := do(t, tc.method, srv.URL+tc.path, tok, map[string]string{"x-request-id": "rid-1"}, tc.body)
@@ -146,9 +160,8 @@ func TestRoutesAndErrors(t *testing.T) {
 func toJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func TestIdempotencyReplay(t *testing.T) {
-	srv := yandextest.New()
-	defer srv.Close()
-	tok := srv.IssueToken(srv.ServiceAccountID())
+	srv := newServer(t)
+	tok := srv.IssueToken(srv.ServiceAccountID(), 0)
 	h := map[string]string{"Idempotency-Key": "k-1"}
 	a1 := do(t, "POST", srv.URL+"/iam/aws-compatibility/v1/accessKeys", tok, h, `{"description":"x"}`)
 	a2 := do(t, "POST", srv.URL+"/iam/aws-compatibility/v1/accessKeys", tok, h, `{"description":"x"}`)
@@ -165,12 +178,14 @@ func TestIdempotencyReplay(t *testing.T) {
 	if st := srv.Stats(); st.Replays != 1 || st.IdempotencyKeys != 1 {
 		t.Fatalf("stats %+v", st)
 	}
+	if n := srv.Calls("AccessKeyService/Create"); n != 3 {
+		t.Fatalf("Calls(AccessKeyService/Create) = %d, want 3", n)
+	}
 }
 
 func TestFaults(t *testing.T) {
-	srv := yandextest.New()
-	defer srv.Close()
-	tok := srv.IssueToken(srv.ServiceAccountID())
+	srv := newServer(t)
+	tok := srv.IssueToken(srv.ServiceAccountID(), 0)
 	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultStatus, Status: 429, RetryAfter: "2", Match: "/iam/v1/keys"})
 	a := do(t, "GET", srv.URL+"/iam/v1/keys", tok, nil, "")
 	if a.status != 429 || a.body["code"] != float64(8) || a.header.Get("Retry-After") != "2" {
@@ -191,7 +206,7 @@ func TestFaults(t *testing.T) {
 		_, err := http.Get(srv.URL + "/iam/v1/keys")
 		done <- err
 	}()
-	for srv.Stats().Requests < 4 {
+	for srv.Calls("") < 4 {
 		<-time.After(time.Millisecond) // waits for the request to arrive
 	}
 	srv.Close()
@@ -200,10 +215,12 @@ func TestFaults(t *testing.T) {
 
 func TestBootstrapKeyFileExchanges(t *testing.T) {
 	reg := iamtest.NewRegistry()
-	tokens := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	tokens, err := iamtest.NewYandexTokenServer(func(o *iamtest.TokenServerOptions) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer tokens.Close()
-	srv := yandextest.New(func(o *yandextest.Options) { o.Registry = reg })
-	defer srv.Close()
+	srv := newServer(t, func(o *yandextest.Options) { o.Registry = reg })
 	keyJSON, err := srv.BootstrapKeyFile()
 	if err != nil {
 		t.Fatal(err)
@@ -238,9 +255,8 @@ func TestBootstrapKeyFileExchanges(t *testing.T) {
 }
 
 func TestAPIKeyCheckRoute(t *testing.T) {
-	srv := yandextest.New()
-	defer srv.Close()
-	tok := srv.IssueToken(srv.ServiceAccountID())
+	srv := newServer(t)
+	tok := srv.IssueToken(srv.ServiceAccountID(), 0)
 	c := do(t, "POST", srv.URL+"/iam/v1/apiKeys", tok, nil, `{"scopes":["yc.postbox.send"]}`)
 	secret, _ := c.body["secret"].(string)
 	if secret == "" {
@@ -267,20 +283,76 @@ func TestAPIKeyCheckRoute(t *testing.T) {
 	}
 }
 
-func TestEndpoints(t *testing.T) {
-	srv := yandextest.New()
-	defer srv.Close()
+// TestEndpointsNameTheListenAddress: the endpoint list and Get name the
+// address the emulator listens on (Options.Addr), which clients reach.
+func TestEndpointsNameTheListenAddress(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	srv := newServer(t, func(o *yandextest.Options) { o.Addr = addr })
+	if srv.Addr != addr || srv.URL != "http://"+addr {
+		t.Fatalf("Addr %q, URL %q; want %s", srv.Addr, srv.URL, addr)
+	}
 	a := do(t, "GET", srv.URL+"/endpoints", "", nil, "")
-	eps := a.body["endpoints"].([]any)
-	if a.status != 200 || len(eps) != 2 || !strings.Contains(toJSON(eps), strings.TrimPrefix(srv.URL, "http://")) {
-		t.Fatalf("endpoints %d %v", a.status, a.body)
+	want := `[{"address":"` + addr + `","id":"iam"},{"address":"` + addr + `","id":"operation"}]`
+	if a.status != 200 || toJSON(a.body["endpoints"]) != want {
+		t.Fatalf("endpoints %d %v, want %s", a.status, a.body, want)
+	}
+	if a := do(t, "GET", srv.URL+"/endpoints/operation", "", nil, ""); a.status != 200 || a.body["address"] != addr {
+		t.Fatalf("endpoint operation: %d %v", a.status, a.body)
+	}
+	if n := srv.Calls("ApiEndpointService/List"); n != 1 {
+		t.Errorf("Calls(ApiEndpointService/List) = %d, want 1", n)
+	}
+}
+
+// TestOptionsAreChecked: a listen address off loopback, negative counts
+// and an unknown ScopesPaths are refused by New.
+func TestOptionsAreChecked(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		fn   func(*yandextest.Options)
+		want string
+	}{
+		{"all interfaces", func(o *yandextest.Options) { o.Addr = "0.0.0.0:0" }, "not a loopback address"},
+		{"a public host", func(o *yandextest.Options) { o.Addr = "203.0.113.7:8080" }, "not a loopback address"},
+		{"no port", func(o *yandextest.Options) { o.Addr = "127.0.0.1" }, "want host:port"},
+		{"negative polls", func(o *yandextest.Options) { o.OperationPolls = -1 }, "OperationPolls -1 is negative"},
+		{"negative not-found polls", func(o *yandextest.Options) { o.OperationNotFoundPolls = -2 }, "OperationNotFoundPolls -2"},
+		{"negative interval", func(o *yandextest.Options) { o.PollInterval = -time.Second }, "PollInterval -1s"},
+		{"scopes paths", func(o *yandextest.Options) { o.ScopesPaths = 7 }, "ScopesPaths 7"},
+		{"service account", func(o *yandextest.Options) { o.ServiceAccountID = "a/b" }, "ServiceAccountID"},
+	} {
+		srv, err := yandextest.New(tc.fn)
+		if err == nil {
+			srv.Close()
+			t.Errorf("%s: New succeeded", tc.name)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "yandextest: ") {
+			t.Errorf("%s: %v, want it to say %q", tc.name, err, tc.want)
+		}
+	}
+	// Nil option functions are skipped; localhost and ::1 are loopback.
+	for _, addr := range []string{"localhost:0", "[::1]:0"} {
+		srv, err := yandextest.New(nil, func(o *yandextest.Options) { o.Addr = addr })
+		if err != nil {
+			if strings.Contains(err.Error(), "listen") {
+				t.Logf("%s: %v (no such interface here)", addr, err)
+				continue
+			}
+			t.Fatalf("%s: %v", addr, err)
+		}
+		srv.Close()
 	}
 }
 
 func TestIdempotencyConcurrent(t *testing.T) {
-	srv := yandextest.New()
-	defer srv.Close()
-	tok := srv.IssueToken(srv.ServiceAccountID())
+	srv := newServer(t)
+	tok := srv.IssueToken(srv.ServiceAccountID(), 0)
 	const n = 8
 	bodies := make(chan string, n)
 	for range n {

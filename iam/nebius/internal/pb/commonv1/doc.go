@@ -1,3 +1,0 @@
-// Package commonv1 is generated from iamkit's minimal copy of the nebius.common.v1 protos
-// (see ../proto and ../gen.sh); do not edit the .pb.go files by hand.
-package commonv1
