@@ -32,9 +32,9 @@ func Example_fleet() {
 	defer srv.Close()
 	sa, _ := srv.NewServiceAccount("")
 	client, _ := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(sa.ID, time.Hour)}),
-		func(o *nebius.Options) { o.Address, o.Plaintext, o.ProjectID = srv.Addr, true, sa.ProjectID })
+		srv.ClientOptions(), func(o *nebius.Options) { o.ProjectID = sa.ProjectID })
 	defer client.Close()
-	km, _ := nebius.NewKeyManager(client.AccessKeys(), nebius.ServiceAccount(sa.ID))
+	km, _ := nebius.NewKeyManager(client, nebius.ServiceAccount(sa.ID))
 
 	raw := make([]byte, 32)
 	_, _ = rand.Read(raw)

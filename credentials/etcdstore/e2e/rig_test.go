@@ -81,20 +81,23 @@ func newCloud(t *testing.T) *cloud {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	s3srv := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
+	s3srv, err := iamtest.NewS3Server(func(o *iamtest.S3Options) { o.Registry = reg })
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(s3srv.Close)
 	sa, err := srv.NewServiceAccount("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(sa.ID, time.Hour)}), func(o *nebius.Options) {
-		o.Address, o.Plaintext, o.ProjectID, o.MaxAttempts = srv.Addr, true, sa.ProjectID, 1
+	c, err := nebius.New(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: srv.IssueToken(sa.ID, time.Hour)}), srv.ClientOptions(), func(o *nebius.Options) {
+		o.ProjectID, o.MaxAttempts = sa.ProjectID, 1
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	km, err := nebius.NewKeyManager(c.AccessKeys(), nebius.ServiceAccount(sa.ID))
+	km, err := nebius.NewKeyManager(c, nebius.ServiceAccount(sa.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
