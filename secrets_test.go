@@ -511,6 +511,12 @@ func buildSuite(t *testing.T) *suite {
 		t.Fatal(err)
 	}
 	add(s, "credentials.StaticProvider", sp)
+	stored := iamcreds.StoredKey{Role: iamcreds.RoleCurrent, Key: key}
+	state := &iamcreds.StoredState{Provider: iam.Yandex, Description: "d", Keys: []iamcreds.StoredKey{stored}}
+	add(s, "credentials.StoredKey", stored)
+	add(s, "*credentials.StoredState", state)
+	add(s, "credentials.StoredState", *state)
+	add(s, "credentials.Snapshot", iamcreds.Snapshot{State: state, Revision: 7})
 
 	// iam/outscale, and a managed provider on the OUTSCALE emulator.
 	osrv, err := outscaletest.New(func(o *outscaletest.Options) { o.Password = iam.NewSecret(canaryPassword) })

@@ -66,11 +66,11 @@
 //
 // Every key is marked (Nebius and Yandex description, OUTSCALE tag) with
 // "<Policy.Description>.<instance>.<expiry>.<nonce>". The instance names
-// the provider: ManagedOptions.Instance, else the one recorded in the
-// StateFile, else derived from the host name and the state file's path
-// (random without a state file). Providers that share a StateFile share an
-// instance and their keys. The rule, for providers with the same
-// Description in one account:
+// the provider: ManagedOptions.Instance (which must then be unique to it),
+// else the one recorded in the StateFile, else a random name, written to a
+// new state file before its first key is created (random without a state
+// file). Providers that share a StateFile share an instance and their
+// keys. The rule, for providers with the same Description in one account:
 //
 //   - a provider never deactivates or deletes a key another live provider
 //     may hold: keys of other instances are left alone until they expire;
@@ -83,9 +83,10 @@
 //     them);
 //   - MaxKeys counts the keys of one instance.
 //
-// Keys marked with the bare Description by earlier versions are removed
-// only once expired (Yandex ones, which never expire, are left for the
-// user). No key is deleted before the latest Expiration handed out for it
+// Keys marked with the bare Description by earlier versions carry no
+// instance and no expiry in their mark: they are removed only once past
+// the cloud's expiry plus an hour, so Yandex ones, which never expire, are
+// never removed (delete them yourself once no old version uses them). No key is deleted before the latest Expiration handed out for it
 // by its provider or by a process sharing its state file, unless object
 // storage refused it (or DeleteOnClose asks to delete at once).
 //
@@ -109,6 +110,38 @@
 // the account is kept aside without its secrets; a file written for
 // another account whose keys are not in this one is refused and left as
 // it is.
+//
+// # State stores and fleets
+//
+// What the provider persists goes through a [StateStore]: the held keys
+// and their roles, the latest Expiration handed out per key, the account,
+// the creates under way (recorded before they are sent, so that a crash
+// between a create and the write of its key leaves a key the next holder
+// of the lock finds by its mark and removes; until a listing has settled
+// it, it counts towards MaxKeys), a revision for compare-and-swap writes,
+// and a lock. ManagedOptions.StateFile is the state file ([FileStore]);
+// ManagedOptions.Store takes any other.
+//
+// A [FleetStore] (module github.com/iamkit/iamkit/credentials/etcdstore)
+// makes the providers of many machines the replicas of one fleet that
+// shares one key: one replica at a time is elected rotator and alone
+// calls the cloud and writes the state; every replica serves the current
+// key from the store, hears of a new one through the store's changes,
+// reads the state again every ConfirmEvery and records which key it
+// serves. After a switch the rotator retires the old key once every live
+// replica serves the new one (plus Grace), or once AckTimeout has passed,
+// and never before the latest Expiration handed out for it. A replica
+// that has not heard from the store for Fence stops serving (Status.Fenced,
+// EventFenced) and never hands out an Expiration beyond that, so a
+// replica cut off from the store never serves a retired key; it serves
+// the new key as soon as its first read after reconnecting returns. A
+// replica that cannot read the store at start serves nothing and
+// Retrieve says why. ManagedOptions.FollowOnly makes a provider that
+// only serves the key another process rotates (a fleet replica that never
+// runs for rotator, or a reader of a state file). Status (Replica,
+// Rotator, Rotating, Serving, Fleet) and the events (EventRotatorElected,
+// EventFollowing, EventAcknowledged, EventAckTimeout, EventFenced) say
+// which replica rotates and which key each serves.
 //
 // # Concurrency
 //

@@ -37,8 +37,9 @@ type Policy struct {
 	// deactivated and deleted. Default 5m; set a negative value for 0.
 	Grace time.Duration
 	// MaxKeys is how many keys of this provider's instance may exist at
-	// once (current, next, retiring), across crashes. At least 2; default
-	// 2.
+	// once (current, next, retiring, and creates whose outcome is not
+	// known yet), across crashes; for the replicas of a fleet, which share
+	// one instance, fleet-wide. At least 2; default 2.
 	MaxKeys int
 	// Description is the family of marks of the keys this provider creates
 	// (Nebius and Yandex description, OUTSCALE tag): each key is marked
@@ -67,7 +68,8 @@ type ManagedOptions struct {
 	Logger *slog.Logger
 	// StateFile, when set, is a file (mode 0600) where the held keys are
 	// kept so that a restarted process reuses its key instead of creating
-	// another; processes that share it share their keys. A lock file next
+	// another; processes that share it share their keys (it is the
+	// [FileStore] of that path; see Store for other stores). A lock file next
 	// to it (StateFile + ".lock") keeps them from creating keys at once. A
 	// stored key is served at start without a call only if the file was
 	// written for the KeyManager's AccountIdentity; otherwise it is
@@ -81,12 +83,18 @@ type ManagedOptions struct {
 	// provider deletes the keys of its own instance that it holds no
 	// secret for (leftovers of its crash, or of a lost create answer), and
 	// never the keys of another instance before they expire. Providers
-	// that share a StateFile share an instance; providers with different
-	// files must not use the same one. At most 32 of [A-Za-z0-9_-].
-	// Default: recorded in the StateFile; for a new one, derived from the
-	// host name and the file's absolute path; without a StateFile, random
-	// (its leftovers are then removed only once expired, by any provider
-	// of the same Description).
+	// that share a StateFile share an instance. A name you choose must be
+	// unique in the account to this provider (and the processes sharing
+	// its StateFile or Store): two providers with their own files and one
+	// Instance take each other's keys for leftovers and delete them. At
+	// most 32 of [A-Za-z0-9_-]. Default: the one recorded in the StateFile
+	// (or Store); for a new one, a random name, written there under the
+	// lock before the first key is created (so that a crash's leftovers
+	// are still recognised); without a StateFile, random (its leftovers
+	// are then removed only once expired, by any provider of the same
+	// Description). A state file that is lost or set aside as corrupt
+	// takes its instance with it: the keys it held are then another
+	// instance's, removed once expired.
 	Instance string
 	// OnEvent, when set, is called (synchronously, from the rotation
 	// goroutine) for every rotation event; keep it fast.
@@ -102,8 +110,23 @@ type ManagedOptions struct {
 	// DeleteOnClose deactivates and deletes the held keys on Close (for
 	// short-lived programs without a StateFile; never with a StateFile
 	// that other processes share, whose keys they hold too), at once,
-	// whatever Expiration was handed out for them. Default false.
+	// whatever Expiration was handed out for them. Default false; refused
+	// with a FleetStore, whose keys the whole fleet serves.
 	DeleteOnClose bool
+	// Store, when set, is where the provider keeps its keys and
+	// coordinates with the processes that share them, instead of a
+	// StateFile (set one or the other): a [FleetStore] such as the etcd
+	// store of module github.com/iamkit/iamkit/credentials/etcdstore
+	// makes the provider a replica of a fleet that shares one rotating
+	// key (see the package documentation). The provider opens it on its
+	// first step and closes it on Close.
+	Store StateStore
+	// FollowOnly makes the provider a follower: it serves the key its
+	// Store (or StateFile) holds and never creates, rotates, deletes or
+	// lists keys (for fleets where one job rotates). It serves nothing
+	// until the store holds a key written for the KeyManager's
+	// AccountIdentity.
+	FollowOnly bool
 }
 
 // EventKind says what happened in an [Event].
@@ -146,6 +169,28 @@ const (
 	// secrets), instead of being overwritten (Err says why, Path where it
 	// went).
 	EventStateFileSetAside
+	// EventRotatorElected: this replica of a fleet became its rotator
+	// (Replica names it).
+	EventRotatorElected
+	// EventFollowing: this replica of a fleet follows the rotator Replica
+	// names ("" while none is elected).
+	EventFollowing
+	// EventAcknowledged: every live replica of the fleet serves the key
+	// KeyID and AccessKeyID name (Replicas lists them): the old key may go
+	// after Grace.
+	EventAcknowledged
+	// EventAckTimeout: the replicas Replicas names did not acknowledge the
+	// switch from the key KeyID and AccessKeyID name within AckTimeout; it
+	// is retired without them (they are fenced).
+	EventAckTimeout
+	// EventFenced: the store did not confirm the state for the fleet's
+	// Fence: this replica stops serving the key AccessKeyID names until it
+	// hears from the store again (Err says why).
+	EventFenced
+	// EventUnfenced: the store answered again after EventFenced.
+	EventUnfenced
+	// EventStoreFailed: reading or writing the fleet's store failed (Err).
+	EventStoreFailed
 )
 
 var eventNames = map[EventKind]string{
@@ -153,6 +198,8 @@ var eventNames = map[EventKind]string{
 	EventKeyDeactivated: "key deactivated", EventKeyDeleted: "key deleted", EventKeyRejected: "key rejected",
 	EventCreateFailed: "create failed", EventDeleteFailed: "delete failed", EventListFailed: "list failed",
 	EventReconciled: "reconciled", EventStateFileSetAside: "state file set aside",
+	EventRotatorElected: "rotator elected", EventFollowing: "following", EventAcknowledged: "acknowledged",
+	EventAckTimeout: "acknowledgement timeout", EventFenced: "fenced", EventUnfenced: "unfenced", EventStoreFailed: "store failed",
 }
 
 // String names the event kind.
@@ -177,6 +224,13 @@ type Event struct {
 	Deleted int
 	// Path is where a corrupt state file was moved.
 	Path string
+	// Replica names the fleet replica concerned: the rotator
+	// (EventRotatorElected, EventFollowing). Every event of a fleet
+	// replica is also logged with its own name.
+	Replica string
+	// Replicas lists replicas: those that acknowledged a switch
+	// (EventAcknowledged), or those that did not (EventAckTimeout).
+	Replicas []string
 }
 
 // Status is a snapshot of a [ManagedProvider]'s keys.
@@ -192,6 +246,21 @@ type Status struct {
 	Rotations int
 	// LastError is the most recent failure (create, delete, list), or nil.
 	LastError error
+
+	// Replica names this replica of a fleet (a FleetStore), and Rotator
+	// the fleet's rotator ("" while none is known; "" without a fleet).
+	Replica, Rotator string
+	// Rotating: this replica is the fleet's rotator.
+	Rotating bool
+	// Fenced: this replica is cut off from the fleet's store for longer
+	// than its Fence, and serves nothing.
+	Fenced bool
+	// Serving is the access key ID this replica recorded, for the fleet,
+	// as the one it serves.
+	Serving string
+	// Fleet lists, on the rotator, the key each live replica serves, as
+	// last read.
+	Fleet []ReplicaStatus
 }
 
 // ManagedProvider is an aws.CredentialsProvider that owns its access keys:
@@ -210,6 +279,13 @@ type Status struct {
 type ManagedProvider struct {
 	km   iam.KeyManager
 	opts ManagedOptions
+	// store is opts.Store, or the StateFile's FileStore (nil: none);
+	// fleet is store as a FleetStore (nil if it is not one); changes is
+	// store.Changes(), set by the rotation goroutine once the store is
+	// open, before it waits on it.
+	store   StateStore
+	fleet   FleetStore
+	changes <-chan struct{}
 	// account is km.AccountIdentity(), recorded in the state file.
 	account string
 	pol     Policy
@@ -256,8 +332,12 @@ type published struct {
 	has        bool
 	validUntil time.Time // zero: no expiry check on the hot path
 	err        error     // the latest failure while no usable key is held
-	gen        uint64
-	changed    chan struct{} // closed when a newer published replaces this one
+	// waiting: err says why no key is served yet, and one is expected
+	// soon (a follower waiting for the rotator's first key): Retrieve
+	// keeps waiting, bounded by its context.
+	waiting bool
+	gen     uint64
+	changed chan struct{} // closed when a newer published replaces this one
 }
 
 // setDefaults fills the fields left zero (the Policy's defaults are
@@ -296,6 +376,18 @@ func (o *ManagedOptions) validate() error {
 			return fmt.Errorf("credentials: managed provider: ManagedOptions.Instance: %w", err)
 		}
 	}
+	if o.Store != nil && o.StateFile != "" {
+		return fmt.Errorf("credentials: managed provider: set StateFile (%s) or Store (%s), not both", o.StateFile, o.Store)
+	}
+	if _, ok := o.Store.(FleetStore); ok && o.DeleteOnClose {
+		return errors.New("credentials: managed provider: DeleteOnClose with a FleetStore would delete the key the whole fleet serves")
+	}
+	if o.FollowOnly && o.Store == nil && o.StateFile == "" {
+		return errors.New("credentials: managed provider: FollowOnly needs a Store or a StateFile to follow")
+	}
+	if o.FollowOnly && o.DeleteOnClose {
+		return errors.New("credentials: managed provider: a FollowOnly provider deletes nothing; unset DeleteOnClose")
+	}
 	return nil
 }
 
@@ -331,6 +423,15 @@ func NewManagedProvider(km iam.KeyManager, optFns ...func(*ManagedOptions)) (*Ma
 		stepped:   make(chan struct{}),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
+	}
+	switch {
+	case o.Store != nil:
+		p.store = o.Store
+	case o.StateFile != "":
+		p.store = NewFileStore(o.StateFile)
+	}
+	if fs, ok := p.store.(FleetStore); ok {
+		p.fleet = fs
 	}
 	p.pub.Store(&published{changed: make(chan struct{})})
 	return p, nil
@@ -423,7 +524,7 @@ func (p *ManagedProvider) retrieveSlow(ctx context.Context, s *published) (aws.C
 		if s.has && (s.validUntil.IsZero() || p.clock.Now().Before(s.validUntil)) {
 			return s.creds, nil
 		}
-		if s.err != nil && (s.gen > startGen || errors.Is(s.err, ErrClosed) || isFatal(s.err)) {
+		if s.err != nil && !s.waiting && (s.gen > startGen || errors.Is(s.err, ErrClosed) || isFatal(s.err)) {
 			return aws.Credentials{}, s.err
 		}
 		select {
@@ -508,7 +609,12 @@ func (p *ManagedProvider) Rotate(ctx context.Context) error {
 	}
 	st := p.Status()
 	if st.Rotations == before {
-		if st.LastError != nil {
+		switch {
+		case p.opts.FollowOnly:
+			return errors.New("credentials: a FollowOnly provider does not rotate; rotate where the key is rotated")
+		case p.fleet != nil && !st.Rotating:
+			return fmt.Errorf("credentials: replica %q follows the fleet's rotator %q; call Rotate there", st.Replica, st.Rotator)
+		case st.LastError != nil:
 			return st.LastError
 		}
 		return errors.New("credentials: rotation did not happen (no key held yet)")
@@ -544,9 +650,16 @@ func (p *ManagedProvider) Shutdown(ctx context.Context) error {
 		return ctx.Err()
 	}
 	p.closeOnce.Do(func() {
+		var errs []error
 		if p.opts.DeleteOnClose {
-			p.closeErr = p.r.deleteAll(ctx, p)
+			errs = append(errs, p.r.deleteAll(ctx, p))
 		}
+		if p.store != nil && p.r.storeOpened {
+			if err := p.store.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("credentials: closing %s: %w", p.store, err))
+			}
+		}
+		p.closeErr = errors.Join(errs...)
 		p.publishErr(ErrClosed)
 	})
 	return p.closeErr
@@ -575,6 +688,12 @@ func (p *ManagedProvider) signal() {
 func (p *ManagedProvider) emit(e Event) {
 	e.Time = p.clock.Now()
 	attrs := []any{slog.String("event", e.Kind.String())}
+	if e.Replica != "" {
+		attrs = append(attrs, slog.String("replica", e.Replica))
+	}
+	if len(e.Replicas) > 0 {
+		attrs = append(attrs, slog.Any("replicas", e.Replicas))
+	}
 	if e.AccessKeyID != "" {
 		attrs = append(attrs, slog.String("access_key_id", e.AccessKeyID))
 	}
@@ -592,15 +711,17 @@ func (p *ManagedProvider) emit(e Event) {
 	}
 }
 
-// publish makes h the key Retrieve serves, with exp as its Expires (see
-// publishState, which records exp first).
-func (p *ManagedProvider) publish(h *heldKey, exp time.Time) {
+// publish makes h the key Retrieve serves until validUntil (zero: no
+// end), with exp as its Expires (see publishState, which records exp
+// first).
+func (p *ManagedProvider) publish(h *heldKey, exp, validUntil time.Time) {
 	old := p.pub.Load()
 	n := &published{has: true, gen: old.gen + 1, changed: make(chan struct{})}
 	n.creds = awsCredentials(h.key, managedSourcePrefix)
 	n.creds.Source = p.src
-	// Stop serving a key a little before the cloud stops taking it.
-	n.validUntil = h.deadAt(p.safety)
+	// Stop serving a key a little before the cloud stops taking it (and,
+	// in a fleet, once the store has not confirmed it for Fence).
+	n.validUntil = validUntil
 	n.creds.CanExpire = !exp.IsZero()
 	n.creds.Expires = exp
 	p.pub.Store(n)
@@ -608,10 +729,17 @@ func (p *ManagedProvider) publish(h *heldKey, exp time.Time) {
 }
 
 // publishErr records a failure; the key held (if any) keeps being served.
-func (p *ManagedProvider) publishErr(err error) {
+func (p *ManagedProvider) publishErr(err error) { p.publishFailure(err, false) }
+
+// publishWaiting records why no key is served yet, while one is expected
+// (Retrieve keeps waiting for it).
+func (p *ManagedProvider) publishWaiting(err error) { p.publishFailure(err, true) }
+
+func (p *ManagedProvider) publishFailure(err error, waiting bool) {
 	old := p.pub.Load()
 	n := *old
 	n.err = err
+	n.waiting = waiting
 	n.gen = old.gen + 1
 	n.changed = make(chan struct{})
 	if errors.Is(err, ErrClosed) || isFatal(err) {

@@ -2,11 +2,8 @@ package credentials
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +15,7 @@ import (
 //	<Policy.Description>.<instance>.<expiry>.<nonce>
 //
 // instance names the provider that created the key (ManagedOptions.Instance,
-// or derived from the state file), expiry is when that provider stops using
+// or the random name recorded in its state file), expiry is when that provider stops using
 // it (Unix seconds: the key's own expiry on Nebius and OUTSCALE, the end of
 // its Lifetime for Yandex static keys, which do not expire), and nonce
 // (12 hex digits) makes every create's mark unique, so that an OUTSCALE
@@ -120,23 +117,10 @@ func validDescription(s string) error {
 	return nil
 }
 
-// derivedInstance names the provider of a state file: 12 hex digits of the
-// SHA-256 of the host name and the file's absolute path, so that a
-// process that lost its state file still recognises the keys its
-// predecessor left on the same host, while providers with other files (or
-// the same path on other hosts) get another name.
-func derivedInstance(stateFile string) string {
-	abs, err := filepath.Abs(stateFile)
-	if err != nil {
-		abs = stateFile
-	}
-	host, _ := os.Hostname()
-	sum := sha256.Sum256([]byte(host + "\x00" + abs))
-	return hex.EncodeToString(sum[:6])
-}
-
-// randomInstance names a provider without a state file: its keys are
-// its own for its lifetime only.
+// randomInstance names a provider that was given no Instance: 12 random
+// hex digits. With a state file it is recorded there (before the first
+// key is created) and kept by every later process that uses the file;
+// without one, the provider's keys are its own for its lifetime only.
 func randomInstance() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])

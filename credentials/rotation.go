@@ -58,14 +58,24 @@ type retiree struct {
 	// rejected: object storage refused the key, so what was handed out for
 	// it no longer works anyway and servedUntil does not hold it back.
 	rejected bool
+	// Fleets: when the key stopped being current, the replicas that served
+	// it then, when every live replica was seen serving another key, and
+	// whether the acknowledgement timeout was reported.
+	switchedAt  time.Time
+	awaitAcks   []string
+	ackedAt     time.Time
+	ackTimedOut bool
 }
 
-// due is when the provider may next act on x.
+// due is when the provider may next act on x: after its grace period, the
+// latest Expiration handed out for it (plus Grace), and, in a fleet, the
+// replicas' acknowledgements of its successor.
 func (p *ManagedProvider) due(x *retiree) time.Time {
-	if x.rejected || x.servedUntil.IsZero() {
-		return x.at
+	t := x.at
+	if !x.rejected && !x.servedUntil.IsZero() {
+		t = laterOf(t, x.servedUntil.Add(p.pol.Grace))
 	}
-	return laterOf(x.at, x.servedUntil.Add(p.pol.Grace))
+	return laterOf(t, p.ackDue(x))
 }
 
 // rotation is the state of the rotation goroutine; only it touches it
@@ -96,15 +106,48 @@ type rotation struct {
 	owner             string
 	// instance is the name in the marks of the keys this provider creates.
 	instance string
+	// instanceUnsaved: instance is a random name not yet in the state
+	// file; it is written there before a key is created with it.
+	instanceUnsaved bool
 
-	// The state file.
+	// instanceChosen: instance was set (loadState).
+	instanceChosen bool
+	// pending lists the creates sent whose key is not held (they count
+	// towards MaxKeys until a listing settles them); pendingCheckAt is when
+	// the next listing may settle those of other processes.
+	pending        []*pendingCreate
+	pendingCheckAt time.Time
+
+	// The state store.
+	ctx           context.Context // the current step's
+	storeOpened   bool
 	unlock        func() // set while the current step holds its lock
-	fileGen       uint64 // the generation last read or written
-	fileAccount   string // the AccountIdentity the file was written for
-	fileVersion   int
+	term          uint64 // the StoreLock.Term last held
+	rev           int64  // the revision last read or written
+	fileAccount   string // the AccountIdentity the state was written for
+	rewrite       bool   // the store asked for the state to be written again
 	persistFailed bool
-	dirty         bool      // something to write before the lock is released
-	nextPollAt    time.Time // when to look whether a sharer changed the file
+	// lockLost: a write was refused (a fleet's rotator deposed, or another
+	// writer came first): the step changes nothing more, and the next one
+	// takes the store's view (fullSync).
+	lockLost, fullSync bool
+	dirty              bool      // something to write before the lock is released
+	nextPollAt         time.Time // when to look whether a sharer changed the file
+	loadFailures       int
+	nextLoadAt         time.Time
+
+	// Fleets: when the store last confirmed the state (the fence counts
+	// from there), whether this replica is fenced, its role, and what it
+	// recorded as serving.
+	asOf                 time.Time
+	fenced, storeFailing bool
+	roleKnown, rotating  bool
+	rotatorName          string
+	servingRecorded      bool
+	servingKeyID         string
+	servingRejects       []string
+	forwardRejects       []string        // access key IDs refused to this follower, for the rotator
+	replicas             []ReplicaRecord // as the rotator last read them
 }
 
 // stateFilePoll is how often a provider with a state file looks whether
@@ -136,7 +179,12 @@ func (p *ManagedProvider) loop() {
 	}()
 	for {
 		p.stepsStarted.Add(1)
-		wake := p.step(ctx, p.clock.Now())
+		// Round(0): the times the step computes (expiries, the end of the
+		// served key, the Expiration handed out) are wall-clock times, and
+		// compare on the wall clock; a monotonic reading, which stands
+		// still while the system sleeps, would keep a key served past its
+		// end after a suspend.
+		wake := p.step(ctx, p.clock.Now().Round(0))
 		p.updateStatus()
 		if p.stepHook != nil {
 			// Before the step counts as done, so that a test that
@@ -168,6 +216,7 @@ func (p *ManagedProvider) loop() {
 			return
 		case <-p.kick:
 		case <-timerC:
+		case <-p.changes: // nil (never ready) for stores that cannot tell
 		}
 		if stopTimer != nil {
 			stopTimer()
@@ -180,6 +229,21 @@ func (p *ManagedProvider) updateStatus() {
 	var st Status
 	if r.current != nil && r.confirmed {
 		st.Current = r.current.key.AccessKeyID
+	}
+	if p.fleet != nil {
+		info := p.fleetInfo()
+		st.Replica, st.Rotating, st.Fenced = info.Replica, r.rotating, r.fenced
+		st.Rotator = info.Rotator
+		if r.rotating {
+			st.Rotator = info.Replica
+		}
+		st.Serving = r.servingKeyID
+		if r.current != nil && r.servingKeyID == r.current.key.ID {
+			st.Serving = r.current.key.AccessKeyID
+		}
+		for _, rec := range r.replicas {
+			st.Fleet = append(st.Fleet, ReplicaStatus{Replica: rec.Replica, AccessKeyID: rec.AccessKeyID, Rotator: rec.Rotator})
+		}
 	}
 	if r.next != nil {
 		st.Next = r.next.key.AccessKeyID
@@ -201,19 +265,45 @@ func (p *ManagedProvider) updateStatus() {
 // (zero: only a kick can bring work).
 func (p *ManagedProvider) step(ctx context.Context, now time.Time) time.Time {
 	r := &p.r
+	r.ctx = ctx
+	r.lockLost = false
 	defer p.releaseState(true) // after a fatal error: nothing is written
 	if r.fatal != nil {
 		return time.Time{}
 	}
 	if !r.loaded {
+		if !p.loadState(ctx, now) {
+			return r.nextLoadAt // a fleet's store is unreachable: retried
+		}
 		r.loaded = true
-		p.loadState(now)
+		r.nextLoadAt = time.Time{}
 		if r.fatal != nil {
 			p.publishErr(r.fatal)
 			return time.Time{}
 		}
+		if r.confirmed && r.current != nil && p.fleet == nil && !p.opts.FollowOnly {
+			// Known to be this account's: serve it at once; the
+			// reconcile below (a listing that may be slow) does not hold
+			// the first Retrieve back.
+			p.publishState(ctx, now)
+		}
 	}
 	p.handleRejects(now)
+	if p.fleet != nil || p.opts.FollowOnly {
+		if !p.fleetStep(ctx, now) {
+			if r.fatal != nil {
+				p.publishErr(r.fatal)
+				return time.Time{}
+			}
+			p.recordServing(ctx, now)
+			return p.nextWake(now)
+		}
+		if p.fleet != nil {
+			if _, err := p.readReplicas(ctx); err != nil {
+				p.log.Warn("managed key: reading the replicas failed", "store", p.storeName(), "error", err.Error())
+			}
+		}
+	}
 	p.mu.Lock()
 	rotate := p.rotateRequested
 	p.rotateRequested = false
@@ -222,14 +312,20 @@ func (p *ManagedProvider) step(ctx context.Context, now time.Time) time.Time {
 		r.early = true
 		r.nextCreateAt = now
 	}
-	p.pollStateFile(ctx, now)
-	if !r.reconciled && !now.Before(r.nextReconcileAt) && r.fatal == nil {
+	p.pollStore(ctx, now)
+	if r.reconciled && len(r.pending) > 0 && !r.pendingCheckAt.IsZero() && !now.Before(r.pendingCheckAt) {
+		// Creates of another process not seen yet: list again.
+		r.reconciled = false
+		r.nextReconcileAt = now
+	}
+	if !r.reconciled && !now.Before(r.nextReconcileAt) && r.fatal == nil && !r.lockLost {
 		p.reconcile(ctx, now)
 	}
 	if r.fatal != nil {
 		p.publishErr(r.fatal)
 		return time.Time{}
 	}
+	p.checkAcks(ctx, now)
 	p.retire(ctx, now)
 
 	currentDead := p.dead(r.current, now)
@@ -251,6 +347,7 @@ func (p *ManagedProvider) step(ctx context.Context, now time.Time) time.Time {
 		p.publishErr(r.fatal)
 		return time.Time{}
 	}
+	p.recordServing(ctx, now)
 	p.releaseState(false)
 	return p.nextWake(now)
 }
@@ -274,6 +371,29 @@ func (p *ManagedProvider) nextWake(now time.Time) time.Time {
 		if wake.IsZero() || t.Before(wake) {
 			wake = t
 		}
+	}
+	if p.following() || r.lockLost || (!r.loaded && !r.nextLoadAt.IsZero()) {
+		// A follower: the fleet's times, the file's poll, and the end of
+		// the key it serves. A deposed rotator: the next step follows.
+		if r.lockLost {
+			at(now)
+		}
+		if !r.loaded {
+			at(r.nextLoadAt)
+		}
+		p.fleetWake(now, at)
+		if p.fleet == nil && p.store != nil {
+			at(r.nextPollAt)
+		}
+		if r.current != nil {
+			if d := r.current.deadAt(p.safety); d.After(now) {
+				at(d)
+			}
+		}
+		if !wake.IsZero() && wake.Before(now) {
+			wake = now
+		}
+		return wake
 	}
 	if !r.reconciled {
 		at(r.nextReconcileAt)
@@ -303,35 +423,17 @@ func (p *ManagedProvider) nextWake(now time.Time) time.Time {
 			at(p.due(x))
 		}
 	}
-	if p.opts.StateFile != "" {
+	if len(r.pending) > 0 {
+		at(r.pendingCheckAt)
+	}
+	p.fleetWake(now, at)
+	if p.store != nil && p.changes == nil {
 		at(r.nextPollAt)
 	}
 	if !wake.IsZero() && wake.Before(now) {
 		wake = now
 	}
 	return wake
-}
-
-// pollStateFile looks, every stateFilePoll, whether a process sharing the
-// state file changed it, and if so takes its changes (a key it switched
-// to, the Expirations it handed out).
-func (p *ManagedProvider) pollStateFile(ctx context.Context, now time.Time) {
-	r := &p.r
-	if p.opts.StateFile == "" || now.Before(r.nextPollAt) {
-		return
-	}
-	r.nextPollAt = now.Add(stateFilePoll)
-	if r.unlock != nil {
-		return // already synced in this step
-	}
-	sf, err := readStateFile(p.opts.StateFile)
-	if err == nil && sf != nil && sf.Generation == r.fileGen && !r.persistFailed {
-		return
-	}
-	if err == nil && sf == nil && r.fileGen == 0 {
-		return // nothing written yet, by anyone
-	}
-	_ = p.lockState(ctx, now)
 }
 
 func (p *ManagedProvider) handleRejects(now time.Time) {
@@ -351,6 +453,10 @@ func (p *ManagedProvider) handleRejects(now time.Time) {
 		r.early = true
 		r.rejectedID = id
 		r.nextCreateAt = now // one early rotation, whatever the backoff said
+		if p.fleet != nil && !r.rotating {
+			// The rotator rotates: it reads this replica's record.
+			r.forwardRejects = append(r.forwardRejects, id)
+		}
 		p.emit(Event{Kind: EventKeyRejected, KeyID: r.current.key.ID, AccessKeyID: id})
 	}
 }
@@ -399,6 +505,7 @@ func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
 	p.dropMissingKeys(now, missing)
 	p.confirmHeldKeys()
 	deleted := p.retireUnheldKeys(now, keys)
+	p.settlePending(now, keys)
 	r.reconciled = true
 	r.reconcileFailures = 0
 	p.emit(Event{Kind: EventReconciled, Deleted: deleted})
@@ -464,7 +571,7 @@ func (p *ManagedProvider) checkHeldKeys(now time.Time, keys []iam.AccessKey) (mi
 		k, found := byID[h.key.ID]
 		if !found {
 			if foreign := p.foreignOwner(keys); foreign != "" {
-				r.fatal = &fatalError{fmt.Errorf("credentials: state file %s holds key %s of account %q, but this %s KeyManager manages account %q; use another StateFile", p.opts.StateFile, h.key.AccessKeyID, r.owner, p.km.Provider(), foreign)}
+				r.fatal = &fatalError{fmt.Errorf("credentials: %s holds key %s of account %q, but this %s KeyManager manages account %q; use another StateFile", p.storeName(), h.key.AccessKeyID, r.owner, p.km.Provider(), foreign)}
 				return nil, false
 			}
 			if d := h.deadAt(0); d.IsZero() || now.Before(d) {
@@ -483,8 +590,8 @@ func (p *ManagedProvider) checkHeldKeys(now time.Time, keys []iam.AccessKey) (mi
 	if len(missing) > 0 && !r.confirmed && !allExpired && p.account != "" && r.fileAccount != "" && r.fileAccount != p.account {
 		// Keys that may be alive in another account: leave that
 		// account's file alone.
-		r.fatal = &fatalError{fmt.Errorf("credentials: state file %s was written for another account (%s), and its keys (%s) are not in this one (%s); use another StateFile (if the file is yours and its keys were deleted, remove it)",
-			p.opts.StateFile, r.fileAccount, strings.Join(missing, ", "), p.account)}
+		r.fatal = &fatalError{fmt.Errorf("credentials: %s was written for another account (%s), and its keys (%s) are not in this one (%s); use another StateFile (if the file is yours and its keys were deleted, remove it)",
+			p.storeName(), r.fileAccount, strings.Join(missing, ", "), p.account)}
 		return nil, false
 	}
 	return missing, true
@@ -512,11 +619,11 @@ func (p *ManagedProvider) dropMissingKeys(now time.Time, missing []string) {
 		p.withdraw()
 		r.adoptPending = false
 	}
-	if len(missing) > 0 && r.current == nil && p.opts.StateFile != "" {
+	if len(missing) > 0 && r.current == nil && p.store != nil {
 		// None of the file's keys is in this account: they were deleted,
 		// or the file belongs to another account whose keys the listing
 		// could not show. Keep the file aside without its secrets.
-		p.setAsideStale(now, missing)
+		p.setAsideStale(missing)
 	}
 }
 
@@ -524,7 +631,7 @@ func (p *ManagedProvider) dropMissingKeys(now time.Time, missing []string) {
 // served from now on) and reports a key adopted from the state file.
 func (p *ManagedProvider) confirmHeldKeys() {
 	r := &p.r
-	if !r.confirmed || r.fileVersion != stateFileVersion || (p.account != "" && r.fileAccount != p.account) {
+	if !r.confirmed || r.rewrite || (p.account != "" && r.fileAccount != p.account) {
 		r.dirty = true // record the account and the version 2 format
 	}
 	r.confirmed = true
@@ -541,6 +648,10 @@ func (p *ManagedProvider) confirmHeldKeys() {
 func (p *ManagedProvider) retireUnheldKeys(now time.Time, keys []iam.AccessKey) int {
 	r := &p.r
 	deleted := 0
+	pendingMark := map[string]bool{}
+	for _, x := range r.pending {
+		pendingMark[x.mark] = true
+	}
 	for _, k := range keys {
 		m, ok := parseMark(k.Description, p.pol.Description)
 		if !ok || p.holds(k.ID) {
@@ -552,8 +663,9 @@ func (p *ManagedProvider) retireUnheldKeys(now time.Time, keys []iam.AccessKey) 
 		}
 		x := &retiree{key: k, at: now, deactivated: k.State == iam.StateInactive}
 		switch {
-		case !m.legacy && m.instance == r.instance:
-			// Ours, but no secret held: a leftover.
+		case !m.legacy && m.instance == r.instance, pendingMark[k.Description]:
+			// Ours (or a create recorded as under way), but no secret
+			// held: a leftover.
 		case !exp.IsZero() && !now.Before(exp.Add(foreignReapAfter)):
 			// Past its expiry: nobody uses it any more.
 			x.foreign = true
@@ -618,11 +730,12 @@ func (p *ManagedProvider) changesAt() time.Time {
 	}
 }
 
-// ownKeys counts the keys of this instance that exist: the current one
-// and those on their way out (the next one is not created while it exists).
+// ownKeys counts the keys of this instance that exist or may exist: the
+// current one, those on their way out (the next one is not created while
+// it exists), and the creates under way.
 func (p *ManagedProvider) ownKeys() int {
 	r := &p.r
-	n := 0
+	n := len(r.pending)
 	if r.current != nil {
 		n++
 	}
@@ -655,18 +768,84 @@ func (p *ManagedProvider) createKey(ctx context.Context, now time.Time, urgent b
 		p.waitForRoom(now, held, urgent)
 		return
 	}
-	k, err := p.newKey(ctx, now)
+	expiry := now.Add(p.pol.Lifetime)
+	pc := &pendingCreate{mark: newMark(p.pol.Description, r.instance, expiry), at: now, seen: now, own: true}
+	if p.store != nil {
+		// Record the create (and the instance its mark carries) before
+		// sending it, so that a crash between the create and the write of
+		// the key leaves a key the next holder of the lock knows for a
+		// leftover of its own, and counts towards MaxKeys meanwhile.
+		r.pending = append(r.pending, pc)
+		r.dirty = true
+		if err := p.persist(); err != nil {
+			p.dropPending(pc)
+			if r.lockLost {
+				return // deposed: nothing was sent
+			}
+			p.createFailed(now, fmt.Errorf("credentials: recording a create in the %s before sending it: %w", p.storeName(), err))
+			return
+		}
+	}
+	k, err := p.newKey(ctx, now, pc.mark, expiry)
 	if err != nil {
 		p.createFailed(now, fmt.Errorf("credentials: creating a %s key: %w", p.km.Provider(), err))
 		if transient(err) {
 			// The key may have been created and its answer lost: list
 			// (and retire what nobody holds) before creating again.
+			pc.answered = true
 			r.reconciled = false
 			r.nextReconcileAt = r.nextCreateAt
+		} else if p.dropPending(pc) {
+			r.dirty = true
 		}
 		return
 	}
+	p.dropPending(pc)
 	p.holdNewKey(now, k)
+}
+
+// dropPending forgets a create under way; it reports whether it was there.
+func (p *ManagedProvider) dropPending(pc *pendingCreate) bool {
+	r := &p.r
+	for i, x := range r.pending {
+		if x == pc || x.mark == pc.mark {
+			r.pending = append(r.pending[:i], r.pending[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// settlePending settles the creates under way after a listing: one whose
+// key is listed is a leftover (retireUnheldKeys retires it); one whose
+// key is not made none if its call ended (this provider's), or if it was
+// sent by another process longer than pendingWait ago; the others may
+// still make their key, and are looked for again then.
+func (p *ManagedProvider) settlePending(now time.Time, keys []iam.AccessKey) {
+	r := &p.r
+	if len(r.pending) == 0 {
+		return
+	}
+	listed := map[string]bool{}
+	for _, k := range keys {
+		listed[k.Description] = true
+	}
+	kept := r.pending[:0]
+	r.pendingCheckAt = time.Time{}
+	for _, x := range r.pending {
+		if listed[x.mark] || x.answered || !now.Before(x.seen.Add(p.pendingWait())) {
+			r.dirty = true
+			continue
+		}
+		kept = append(kept, x)
+		if t := x.seen.Add(p.pendingWait()); r.pendingCheckAt.IsZero() || t.Before(r.pendingCheckAt) {
+			r.pendingCheckAt = t
+		}
+	}
+	for i := len(kept); i < len(r.pending); i++ {
+		r.pending[i] = nil
+	}
+	r.pending = kept
 }
 
 // waitForRoom is what createKey does while held keys (MaxKeys or more) of
@@ -706,10 +885,8 @@ func (p *ManagedProvider) waitForRoom(now time.Time, held int, urgent bool) {
 // policy's Lifetime, and completes what the answer leaves out (its mark,
 // the expiry of a Yandex static key, the provider). A key created without
 // an access key ID or secret is retired and reported as an error.
-func (p *ManagedProvider) newKey(ctx context.Context, now time.Time) (iam.AccessKey, error) {
+func (p *ManagedProvider) newKey(ctx context.Context, now time.Time, mark string, expiry time.Time) (iam.AccessKey, error) {
 	r := &p.r
-	expiry := now.Add(p.pol.Lifetime)
-	mark := newMark(p.pol.Description, r.instance, expiry)
 	cctx, cancel := p.callCtx(ctx)
 	k, err := p.km.CreateKey(cctx, iam.CreateKeyRequest{Description: mark, ExpiresAt: expiry, UniqueDescription: true})
 	cancel()
@@ -751,14 +928,26 @@ func (p *ManagedProvider) holdNewKey(now time.Time, k iam.AccessKey) {
 	r.lastErr = nil
 	r.dirty = true
 	p.emit(Event{Kind: EventKeyCreated, KeyID: k.ID, AccessKeyID: k.AccessKeyID})
-	if r.current == nil {
+	first := r.current == nil
+	if first {
 		r.current = h
-		p.emit(Event{Kind: EventKeySwitched, KeyID: k.ID, AccessKeyID: k.AccessKeyID})
 	} else {
 		r.next = h
 		r.nextUsableAt = now.Add(p.pol.SwitchDelay)
 	}
-	p.persistNow()
+	if p.persistNow() != nil && r.lockLost {
+		// Deposed while creating: the key is not recorded, so it is not
+		// used; the create recorded as under way leads the rotator to it.
+		if first {
+			r.current = nil
+		} else {
+			r.next = nil
+		}
+		return
+	}
+	if first {
+		p.emit(Event{Kind: EventKeySwitched, KeyID: k.ID, AccessKeyID: k.AccessKeyID})
+	}
 }
 
 func (p *ManagedProvider) createFailed(now time.Time, err error) {
@@ -767,7 +956,7 @@ func (p *ManagedProvider) createFailed(now time.Time, err error) {
 	r.nextCreateAt = now.Add(p.backoff(r.createFailures))
 	r.lastErr = err
 	p.emit(Event{Kind: EventCreateFailed, Err: err})
-	if !r.confirmed || p.dead(r.current, now) {
+	if !r.confirmed || p.dead(r.current, now) || !p.pub.Load().has {
 		p.publishErr(err)
 	}
 	// Otherwise the current key keeps being served; publishState refreshes
@@ -786,6 +975,7 @@ func (p *ManagedProvider) switchToNext(ctx context.Context, now time.Time) {
 	if old != nil {
 		x := &retiree{key: stripSecret(old.key), at: now.Add(p.pol.Grace), servedUntil: old.servedUntil}
 		x.rejected = r.rejectedID != "" && r.rejectedID == old.key.AccessKeyID
+		p.switchAcks(ctx, now, x)
 		r.retiring = append(r.retiring, x)
 	}
 	r.rejectedID = ""
@@ -806,7 +996,10 @@ func (p *ManagedProvider) handOutUntil(h *heldKey) time.Time {
 // publishState makes what Retrieve serves follow the held keys: the
 // current key, once confirmed, with its Expiration. Before an Expiration
 // later than any handed out for the key is handed out, it is recorded in
-// the state file, so that no sharer retires the key before then.
+// the store, so that no sharer retires the key before then. A fleet
+// replica serves the key only until Fence after the store last confirmed
+// it, and a follower hands out no Expiration beyond what the rotator
+// recorded (or Grace from now, when that has passed).
 func (p *ManagedProvider) publishState(ctx context.Context, now time.Time) {
 	r := &p.r
 	h := r.current
@@ -817,25 +1010,52 @@ func (p *ManagedProvider) publishState(ctx context.Context, now time.Time) {
 	if d := h.deadAt(p.safety); !d.IsZero() && !now.Before(d) {
 		return // dead: its successor is on its way (failures are published)
 	}
-	exp := p.handOutUntil(h)
-	if cur := p.pub.Load(); cur.has && cur.creds.AccessKeyID == h.key.AccessKeyID && cur.creds.Expires.Equal(exp) {
+	fence := p.fenceAt()
+	if !fence.IsZero() && !now.Before(fence) {
+		p.checkFence(now)
 		return
 	}
-	if exp.After(h.servedUntil) {
-		if p.opts.StateFile != "" && r.unlock == nil {
-			if err := p.lockState(ctx, now); err != nil {
+	var exp time.Time
+	if p.following() {
+		exp = h.servedUntil
+		if !exp.After(now) {
+			exp = now.Add(p.pol.Grace)
+		}
+		if d := h.deadAt(p.safety); !d.IsZero() && d.Before(exp) {
+			exp = d
+		}
+	} else {
+		exp = p.handOutUntil(h)
+		if exp.After(h.servedUntil) {
+			if p.store != nil && r.unlock == nil {
+				if err := p.lockState(ctx, now); err != nil {
+					return
+				}
+				p.publishState(ctx, now) // the store may have changed what to serve
 				return
 			}
-			p.publishState(ctx, now) // the file may have changed what to serve
-			return
-		}
-		h.servedUntil = exp
-		if p.opts.StateFile != "" {
-			r.dirty = true
-			p.persistNow() // on disk before it is handed out
+			h.servedUntil = exp
+			if p.store != nil {
+				r.dirty = true
+				if p.persistNow() != nil && r.lockLost {
+					return // deposed: the next step follows the store
+				}
+			}
 		}
 	}
-	p.publish(h, exp)
+	validUntil := h.deadAt(p.safety)
+	if !fence.IsZero() {
+		if exp.IsZero() || fence.Before(exp) {
+			exp = fence
+		}
+		if validUntil.IsZero() || fence.Before(validUntil) {
+			validUntil = fence
+		}
+	}
+	if cur := p.pub.Load(); cur.has && cur.creds.AccessKeyID == h.key.AccessKeyID && cur.creds.Expires.Equal(exp) && cur.validUntil.Equal(validUntil) {
+		return
+	}
+	p.publish(h, exp, validUntil)
 }
 
 // retire deactivates, then deletes, each old key whose time has come.
@@ -927,14 +1147,15 @@ func (r *rotation) deleteAll(ctx context.Context, p *ManagedProvider) error {
 		// file (another run's keys) must not be overwritten.
 		return nil
 	}
-	now := p.clock.Now()
-	if p.opts.StateFile != "" {
+	now := p.clock.Now().Round(0)
+	r.ctx = ctx
+	if p.store != nil {
 		// Locked but not merged: only the keys this provider holds go.
-		u, err := lockFile(ctx, p.clock, p.opts.StateFile+".lock")
+		l, err := p.store.Lock(ctx)
 		if err != nil {
 			return err
 		}
-		defer u()
+		defer l.Unlock()
 	}
 	for _, h := range []*heldKey{r.current, r.next} {
 		if h != nil {

@@ -88,10 +88,13 @@ type KeyManager interface {
 	Provider() Provider
 	// AccountIdentity names, without a network call, the account whose
 	// keys the manager manages, in a form that is the same in every process
-	// configured alike ("nebius/service_account:serviceaccount-…",
-	// "yandex/service_account:aje…", "outscale/<endpoint>/ak:<caller's
-	// access key ID>/user:<EIM user>"). It is "" when the account can be
-	// known only from a call (a Yandex client without ServiceAccountID).
+	// configured alike, the endpoint included:
+	// "nebius/cpl.iam.api.nebius.cloud:443/service_account:serviceaccount-e00…",
+	// "yandex/https://iam.api.cloud.yandex.net/service_account:aje…",
+	// "outscale/https://api.eu-west-2.outscale.com/api/v1/ak:<caller's
+	// access key ID>/user:<EIM user>" (or ".../login:<login>/user:…"). It
+	// is "" when the account can be known only from a call (a Yandex
+	// client without ServiceAccountID).
 	// The credentials package records it in its state file and serves a
 	// stored key at start only when it matches; otherwise it first
 	// confirms the key by listing the account's keys.

@@ -101,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.Lifetime, "lifetime", "", "key lifetime (default 24h)")
 	fs.StringVar(&cfg.RotateBefore, "rotate-before", "", "create the next key this long before the end of the lifetime (default lifetime/4)")
 	fs.StringVar(&cfg.Description, "description", "", "mark of the keys this helper manages (default iamkit-credential-process)")
-	fs.StringVar(&cfg.Instance, "instance", "", "name of this cache in the marks of its keys (default: derived from the host and the cache path)")
+	fs.StringVar(&cfg.Instance, "instance", "", "name of this cache in the marks of its keys, unique to it (default: random, kept in the cache)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -1,0 +1,82 @@
+// Package etcdstore keeps the managed S3 keys of a fleet in etcd, so that
+// the replicas of one service on many machines share one rotating key: a
+// [Store] is an iamcreds.FleetStore for iamcreds.ManagedOptions.Store.
+//
+//	store, err := etcdstore.New(func(o *etcdstore.Options) {
+//		o.Endpoints = []string{"https://etcd-1:2379", "https://etcd-2:2379", "https://etcd-3:2379"}
+//		o.TLS = tlsConfig                      // CA and client certificate
+//		o.SealingKeys = []etcdstore.SealingKey{sealingKey} // AES-256, from your secret manager
+//	})
+//	if err != nil { ... }
+//	p, err := iamcreds.NewManagedProvider(km, func(o *iamcreds.ManagedOptions) {
+//		o.Store = store
+//	})
+//
+// It is a module of its own so that iamkit's go.mod does not carry etcd.
+//
+// # The fleet
+//
+// The fleet is the replicas of one account (iam.KeyManager.AccountIdentity)
+// and one mark (Policy.Description). Its keys live under
+//
+//	<Options.Prefix><url.PathEscape(account)>/<url.PathEscape(description)>/
+//	    state              the keys and their roles, secrets sealed
+//	    rotator/<lease>    the election (concurrency.Election)
+//	    replicas/<name>    each replica's record, under its lease
+//
+// so that several fleets share one etcd.
+//
+// Every replica has a session (an etcd lease of LeaseTTL) and, unless it
+// follows only (ManagedOptions.FollowOnly), runs for rotator: one replica
+// at a time is elected, and it alone calls the cloud (lists keys, creates,
+// deactivates and deletes them) and writes the state. Every write is a
+// transaction conditioned on the rotator's election key (so a rotator
+// whose lease expired can no longer write) and on the revision of the
+// state it read (so no update is lost). A replica elected anew reads the
+// state and lists the account's keys before it acts: a create its
+// predecessor recorded but did not finish (it died between the create
+// and the write of the key) is found by its mark and deleted, and one not
+// seen yet counts towards MaxKeys until it is, so at most MaxKeys keys
+// exist at once, fleet-wide.
+//
+// Every replica serves the current key from the state, learns of a new
+// one through a watch, reads the state again every ConfirmEvery, and
+// records the key it serves. After a switch the rotator retires the old
+// key only once every live replica serves the new one (plus Grace), or
+// once AckTimeout has passed since the switch, and never before the
+// latest Expiration handed out for it. A replica that has not read the
+// state for Fence (cut off from etcd, or from its quorum) stops serving:
+// by AckTimeout it is fenced, so a retired key is never served; it serves
+// the new key as soon as it reads the state again.
+//
+// # etcd unreachable at start
+//
+// A replica that cannot read the state at start serves nothing:
+// Retrieve returns an error that says etcd is unreachable, and the read
+// is retried every ConfirmEvery. (Serving a state the replica kept from
+// before would serve a key the fleet may have retired since, and would
+// keep a second copy of the secrets to protect.)
+//
+// # Sealed secrets
+//
+// Every secret written to etcd (the keys' secrets and session tokens) is
+// sealed with AES-256-GCM under the first of Options.SealingKeys; the
+// key's ID is stored beside the ciphertext, and the ciphertext is bound to
+// the fleet's prefix and the key it belongs to. To rotate the sealing key,
+// put the new key first and keep the old ones: the rotator writes the
+// state again, sealed with the new key, on its next step. No plaintext
+// secret is ever written to etcd.
+//
+// # Migration
+//
+// [MigrateStateFile] (or the command iamkit-etcd-migrate in cmd/) copies
+// the keys of a state file into an empty fleet, with the file's instance,
+// so that the fleet keeps rotating them.
+//
+// # Concurrency
+//
+// A Store serves one ManagedProvider, which calls it from its rotation
+// goroutine; Fleet, Changes and String are safe to call from any
+// goroutine. Open starts two goroutines (the session and its candidacy,
+// and the watch); Close stops them.
+package etcdstore
