@@ -142,9 +142,14 @@ type Call struct {
 	start                 time.Time
 	rpc                   bool
 	attempts              int
-	status                int    // the last HTTP status
-	code                  string // the last gRPC status code
+	status                int    // the last HTTP status seen
+	code                  string // the last gRPC status code seen
 	requestID, resourceID string
+
+	// The last attempt's outcome, for the retry event.
+	lastStatus int
+	lastCode   string
+	lastErr    error
 }
 
 // Recording reports whether the call's span records: attributes that cost
@@ -152,20 +157,30 @@ type Call struct {
 func (k *Call) Recording() bool { return k != nil && k.span.IsRecording() }
 
 // Attempt records one attempt: its HTTP status (or 0) or gRPC code name
-// (or ""), its transport error, and whether another attempt follows; a
-// retried attempt adds a "retry" event and counts in iamkit.api.retries.
+// (or ""), its transport error, and whether another attempt follows (see
+// [Call.Retrying]).
 func (k *Call) Attempt(status int, grpcCode string, err error, retrying bool) {
 	if k == nil {
 		return
 	}
 	k.attempts++
+	k.lastStatus, k.lastCode, k.lastErr = status, grpcCode, err
 	if status != 0 {
 		k.status = status
 	}
 	if grpcCode != "" {
 		k.code = grpcCode
 	}
-	if !retrying {
+	if retrying {
+		k.Retrying()
+	}
+}
+
+// Retrying records that the last attempt is followed by another one: a
+// "retry" event with the last attempt's number and outcome, and a count in
+// iamkit.api.retries.
+func (k *Call) Retrying() {
+	if k == nil {
 		return
 	}
 	k.c.retries.Add(context.Background(), 1, metric.WithAttributes(
@@ -173,12 +188,12 @@ func (k *Call) Attempt(status int, grpcCode string, err error, retrying bool) {
 	if k.span.IsRecording() {
 		attrs := []attribute.KeyValue{AttemptsKey.Int(k.attempts)}
 		switch {
-		case status != 0:
-			attrs = append(attrs, semconv.HTTPResponseStatusCode(status))
-		case grpcCode != "":
-			attrs = append(attrs, semconv.RPCResponseStatusCode(grpcCode))
-		case err != nil:
-			attrs = append(attrs, semconv.ErrorTypeKey.String(Result(err)))
+		case k.lastStatus != 0:
+			attrs = append(attrs, semconv.HTTPResponseStatusCode(k.lastStatus))
+		case k.lastCode != "":
+			attrs = append(attrs, semconv.RPCResponseStatusCode(k.lastCode))
+		case k.lastErr != nil:
+			attrs = append(attrs, semconv.ErrorTypeKey.String(Result(k.lastErr)))
 		}
 		k.span.AddEvent("retry", trace.WithAttributes(attrs...))
 	}
