@@ -62,8 +62,8 @@ func NewRotation(tp trace.TracerProvider, mp metric.MeterProvider, p iam.Provide
 // Step is one rotation step in flight. Its methods do nothing on a nil
 // Step.
 type Step struct {
-	span   trace.Span
-	failed bool
+	span       trace.Span
+	failed, ok bool
 }
 
 // StartStep starts the span of a rotation step (Step* constants).
@@ -93,18 +93,30 @@ func (s *Step) Event(name, accessKeyID string, err error) {
 		attrs = append(attrs, ResultKey.String(Result(err)))
 		s.span.RecordError(err)
 		s.span.SetStatus(codes.Error, Result(err))
+		s.span.SetAttributes(ResultKey.String(Result(err)))
 		s.failed = true
+	} else {
+		s.ok = true
 	}
 	s.span.AddEvent(name, trace.WithAttributes(attrs...))
 }
 
-// End ends the step.
+// ResultSkipped is the result of a step that found nothing to do (a
+// sharer of the state file did it, or MaxKeys keys exist); spans only.
+const ResultSkipped = "skipped"
+
+// End ends the step: its result is the failure's kind if an event failed,
+// "ok" if one succeeded, else [ResultSkipped].
 func (s *Step) End() {
 	if s == nil {
 		return
 	}
 	if s.span.IsRecording() && !s.failed {
-		s.span.SetAttributes(ResultKey.String(ResultOK))
+		if s.ok {
+			s.span.SetAttributes(ResultKey.String(ResultOK))
+		} else {
+			s.span.SetAttributes(ResultKey.String(ResultSkipped))
+		}
 	}
 	s.span.End()
 }
