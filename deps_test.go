@@ -47,7 +47,7 @@ func TestImportDirection(t *testing.T) {
 		"iam":                      {"internal/safeprint"},
 		"internal/clock":           {"iam", "internal/safeprint"},
 		"internal/httpx":           {"iam", "internal/"},
-		"internal/telemetry":       {"iam", "internal/safeprint", "internal/version"},
+		"internal/telemetry":       {"iam", "internal/redact", "internal/safeprint", "internal/version"},
 		"auth":                     {"iam", "internal/"},
 		"auth/nebiusauth":          {"auth", "iam", "internal/"},
 		"auth/yandexauth":          {"auth", "iam", "internal/"},

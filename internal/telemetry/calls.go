@@ -280,7 +280,7 @@ func (k *Call) End(err error) {
 	}
 	if err != nil {
 		set = append(set, semconv.ErrorTypeKey.String(result))
-		k.span.RecordError(err)
+		recordError(k.span, err)
 		k.span.SetStatus(codes.Error, result)
 	}
 	k.span.SetAttributes(set...)

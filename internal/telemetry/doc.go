@@ -45,7 +45,11 @@
 // attribute, an event or an error recorded on a span: the values set here
 // are operation names, hosts, URLs without query or user info, IDs
 // scrubbed by internal/redact, counts and error texts, which iamkit keeps
-// free of secrets everywhere.
+// free of secrets everywhere; an error's text is scrubbed once more with
+// internal/redact.Credentials before it is recorded, so that a server's
+// echo of an Authorization header (a SigV4 signature, which no list of
+// known secrets names) stays out of the trace. The canary test
+// TestNoSecretInTelemetry of the nested module observability/ checks it.
 //
 // # Concurrency
 //

@@ -91,7 +91,7 @@ func (s *Step) Event(name, accessKeyID string, err error) {
 	}
 	if err != nil {
 		attrs = append(attrs, ResultKey.String(Result(err)))
-		s.span.RecordError(err)
+		recordError(s.span, err)
 		s.span.SetStatus(codes.Error, Result(err))
 		s.span.SetAttributes(ResultKey.String(Result(err)))
 		s.failed = true

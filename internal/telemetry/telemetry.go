@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -12,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/redact"
 	"github.com/iamkit/iamkit/internal/version"
 )
 
@@ -233,4 +235,20 @@ func gauge(m metric.Meter, name, desc string) metric.Float64ObservableGauge {
 		return nil
 	}
 	return g
+}
+
+// recordError adds the "exception" event of err to span, as
+// span.RecordError does, with the error's text scrubbed once more of
+// anything credential-like (internal/redact.Credentials): iamkit's errors
+// hold no secret by design, and a server's echo of an Authorization header
+// or a JWT into its message is kept out of the trace even where the known
+// secrets could not name it.
+func recordError(span trace.Span, err error) {
+	if err == nil || !span.IsRecording() {
+		return
+	}
+	span.AddEvent(semconv.ExceptionEventName, trace.WithAttributes(
+		semconv.ExceptionType(fmt.Sprintf("%T", err)),
+		semconv.ExceptionMessage(redact.Credentials(err.Error())),
+	))
 }

@@ -108,7 +108,7 @@ func (r *Refresh) End(err error, lifetime time.Duration) {
 			r.span.SetAttributes(TokenLifetimeKey.Float64(lifetime.Seconds()))
 		}
 		if err != nil {
-			r.span.RecordError(err)
+			recordError(r.span, err)
 			r.span.SetStatus(codes.Error, result)
 		}
 	}
