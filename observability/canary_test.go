@@ -187,7 +187,9 @@ func TestNoSecretInTelemetry(t *testing.T) {
 		t.Fatal("yandex: the echo server's Get succeeded")
 	}
 	for _, cred := range []func(*outscale.Options){
-		func(o *outscale.Options) { o.AccessKey, o.SecretKey = "AKCANARY0000000000000", iam.NewSecret(canarySecret) },
+		func(o *outscale.Options) {
+			o.AccessKey, o.SecretKey = "AKCANARY0000000000000", iam.NewSecret(canarySecret)
+		},
 		func(o *outscale.Options) { o.Login, o.Password = "canary@example.com", iam.NewSecret(canaryPassword) },
 	} {
 		oc, err := outscale.New(cred, func(o *outscale.Options) {
