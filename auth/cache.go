@@ -85,7 +85,8 @@ type CacheOptions struct {
 	// program installs an SDK). A cache hit records nothing: the time
 	// until the token expires is a gauge observed at collection. The
 	// metrics carry the exchanger's provider when it has a Provider
-	// method. See package iam, # Telemetry.
+	// method. Close unregisters the gauge's callback. See package iam,
+	// # Telemetry.
 	TracerProvider trace.TracerProvider
 	MeterProvider  metric.MeterProvider
 }

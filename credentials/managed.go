@@ -113,7 +113,8 @@ type ManagedOptions struct {
 	// MeterProvider the key gauges and the rotation counter; nil means
 	// the global ones (otel.GetTracerProvider, otel.GetMeterProvider:
 	// no-ops unless the program installs an SDK). Retrieve records
-	// nothing. See package iam, # Telemetry.
+	// nothing; Close unregisters the gauges' callback. See package iam,
+	// # Telemetry.
 	TracerProvider trace.TracerProvider
 	MeterProvider  metric.MeterProvider
 }

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
@@ -213,4 +214,88 @@ func TestKeyCreateDelete(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRejectedTokenRetried checks a call whose first token the service
+// rejects (HTTP 401, gRPC UNAUTHENTICATED): the client gets a fresh token
+// and sends the call again, which the span shows as two attempts and a
+// retry event, and iamkit.api.retries counts.
+func TestRejectedTokenRetried(t *testing.T) {
+	r := newRec(t)
+	ctx := context.Background()
+	// tokens returns a cache that hands out a token the service does not
+	// know first, then good ones.
+	tokens := func(good func() string) *auth.Cache {
+		n := 0
+		c, err := auth.NewCache(auth.ExchangerFunc(func(context.Context) (auth.Token, error) {
+			n++
+			v := good()
+			if n == 1 {
+				v = "not-a-token-of-the-emulator"
+			}
+			return auth.Token{Value: iam.NewSecret(v), Expiry: time.Now().Add(time.Hour)}, nil
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+
+	ysrv, err := yandextest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ysrv.Close()
+	yc, err := yandex.New(tokens(func() string { return ysrv.IssueToken(ysrv.ServiceAccountID(), time.Hour) }), ysrv.ClientOptions(),
+		func(o *yandex.Options) { o.TracerProvider, o.MeterProvider = r.tp, r.mp })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := yc.AccessKeys().ListPage(ctx, yandex.ListAccessKeysRequest{ServiceAccountID: ysrv.ServiceAccountID()}); err != nil {
+		t.Fatal(err)
+	}
+
+	nsrv, err := nebiustest.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nsrv.Close()
+	sa, err := nsrv.NewServiceAccount("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nebius.New(tokens(func() string { return nsrv.IssueToken(sa.ID, time.Hour) }), nsrv.ClientOptions(),
+		func(o *nebius.Options) { o.ProjectID, o.TracerProvider, o.MeterProvider = sa.ProjectID, r.tp, r.mp })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := nc.AccessKeys().ListPage(ctx, nebius.ListRequest{}); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct{ span, status, value string }{
+		{"yandex AccessKeyService/List", "http.response.status_code", "401"},
+		{"nebius AccessKeyService/List", "rpc.response.status_code", "UNAUTHENTICATED"},
+	} {
+		s := r.one(t, c.span)
+		wantAttrs(t, s, map[string]any{"iamkit.attempts": 2, "iamkit.result": "ok"})
+		var retry []string
+		for _, e := range s.Events() {
+			if e.Name == "retry" {
+				for _, kv := range e.Attributes {
+					if string(kv.Key) == c.status {
+						retry = append(retry, kv.Value.Emit())
+					}
+				}
+			}
+		}
+		if len(retry) != 1 || retry[0] != c.value {
+			t.Errorf("%s: retry events with %s %q, want one with %s", c.span, c.status, retry, c.value)
+		}
+	}
+	ms := r.collect(t)
+	wantSum(t, ms, 1, "iamkit.api.retries", "iamkit.provider=yandex", "iamkit.operation=AccessKeyService/List")
+	wantSum(t, ms, 1, "iamkit.api.retries", "iamkit.provider=nebius", "iamkit.operation=AccessKeyService/List")
 }

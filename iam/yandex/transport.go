@@ -111,7 +111,11 @@ func (t *transport) send(ctx context.Context, tc *telemetry.Call, c call) (*http
 	// token another caller just refreshed survives), and the call is
 	// repeated once with a fresh, different token (see
 	// auth.RetryOnRejection).
+	tries := 0
 	err := auth.RetryOnRejection(ctx, t.ts, func(tok auth.Token) bool {
+		if tries++; tries > 1 {
+			tc.Retrying() // the 401 is retried with a fresh token
+		}
 		secrets = append(secrets, tok.Value.Reveal())
 		bearer := "Bearer " + tok.Value.Reveal()
 		resp, callErr = t.http.Do(ctx, &httpx.Request{
