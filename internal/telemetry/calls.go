@@ -183,8 +183,10 @@ func (k *Call) Retrying() {
 	if k == nil {
 		return
 	}
-	k.c.retries.Add(context.Background(), 1, metric.WithAttributes(
-		ProviderKey.String(string(k.c.provider)), OperationKey.String(k.op)))
+	if ctx := context.Background(); k.c.retries.Enabled(ctx) {
+		k.c.retries.Add(ctx, 1, metric.WithAttributes(
+			ProviderKey.String(string(k.c.provider)), OperationKey.String(k.op)))
+	}
 	if k.span.IsRecording() {
 		attrs := []attribute.KeyValue{AttemptsKey.Int(k.attempts)}
 		switch {
@@ -231,10 +233,12 @@ func (k *Call) End(err error) {
 		return
 	}
 	result := Result(err)
-	attrs := metric.WithAttributes(ProviderKey.String(string(k.c.provider)), OperationKey.String(k.op), ResultKey.String(result))
-	ctx := context.Background()
-	k.c.calls.Add(ctx, 1, attrs)
-	k.c.duration.Record(ctx, time.Since(k.start).Seconds(), attrs)
+	if ctx := context.Background(); k.c.calls.Enabled(ctx) || k.c.duration.Enabled(ctx) {
+		// The attribute set is made only for an SDK that takes it.
+		attrs := metric.WithAttributes(ProviderKey.String(string(k.c.provider)), OperationKey.String(k.op), ResultKey.String(result))
+		k.c.calls.Add(ctx, 1, attrs)
+		k.c.duration.Record(ctx, time.Since(k.start).Seconds(), attrs)
+	}
 	if !k.span.IsRecording() {
 		k.span.End()
 		return

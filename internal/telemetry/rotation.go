@@ -127,7 +127,9 @@ func (r *Rotation) Rotated(err error) {
 	if r == nil {
 		return
 	}
-	r.rotations.Add(context.Background(), 1, metric.WithAttributes(append([]attribute.KeyValue{ResultKey.String(Result(err))}, r.provider...)...))
+	if ctx := context.Background(); r.rotations.Enabled(ctx) {
+		r.rotations.Add(ctx, 1, metric.WithAttributes(append([]attribute.KeyValue{ResultKey.String(Result(err))}, r.provider...)...))
+	}
 }
 
 // KeyState is what a managed provider reports at a collection.

@@ -98,10 +98,11 @@ func (r *Refresh) End(err error, lifetime time.Duration) {
 		return
 	}
 	result := Result(err)
-	attrs := metric.WithAttributes(append([]attribute.KeyValue{ResultKey.String(result)}, r.t.provider...)...)
-	ctx := context.Background()
-	r.t.refreshes.Add(ctx, 1, attrs)
-	r.t.duration.Record(ctx, time.Since(r.start).Seconds(), attrs)
+	if ctx := context.Background(); r.t.refreshes.Enabled(ctx) || r.t.duration.Enabled(ctx) {
+		attrs := metric.WithAttributes(append([]attribute.KeyValue{ResultKey.String(result)}, r.t.provider...)...)
+		r.t.refreshes.Add(ctx, 1, attrs)
+		r.t.duration.Record(ctx, time.Since(r.start).Seconds(), attrs)
+	}
 	if r.span.IsRecording() {
 		r.span.SetAttributes(ResultKey.String(result))
 		if lifetime > 0 {
@@ -122,7 +123,9 @@ func (t *Tokens) Waited(ctx context.Context, err error) {
 		return
 	}
 	result := Result(err)
-	t.waits.Add(context.Background(), 1, metric.WithAttributes(append([]attribute.KeyValue{ResultKey.String(result)}, t.provider...)...))
+	if bg := context.Background(); t.waits.Enabled(bg) {
+		t.waits.Add(bg, 1, metric.WithAttributes(append([]attribute.KeyValue{ResultKey.String(result)}, t.provider...)...))
+	}
 	if s := trace.SpanFromContext(ctx); s.IsRecording() {
 		s.AddEvent("iamkit.token.wait", trace.WithAttributes(ResultKey.String(result)))
 	}
