@@ -1,6 +1,7 @@
 package iamkit_test
 
 import (
+	"bufio"
 	"os"
 	"os/exec"
 	"strings"
@@ -46,6 +47,7 @@ func TestImportDirection(t *testing.T) {
 		"iam":                      {"internal/safeprint"},
 		"internal/clock":           {"iam", "internal/safeprint"},
 		"internal/httpx":           {"iam", "internal/"},
+		"internal/telemetry":       {"iam", "internal/redact", "internal/safeprint", "internal/version"},
 		"auth":                     {"iam", "internal/"},
 		"auth/nebiusauth":          {"auth", "iam", "internal/"},
 		"auth/yandexauth":          {"auth", "iam", "internal/"},
@@ -91,4 +93,62 @@ func layerAllows(rel string, allowed []string) bool {
 		}
 	}
 	return false
+}
+
+// TestLibraryHasNoOpenTelemetrySDK checks that the library depends on the
+// OpenTelemetry API only: its go.mod lists no SDK, exporter or contrib
+// module, only the API modules and the small modules they require, and no
+// library package links an SDK package. The SDK lives in the nested
+// module observability/ (and bench/), where the tests and the example that
+// need it are.
+func TestLibraryHasNoOpenTelemetrySDK(t *testing.T) {
+	f, err := os.Open("go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// The API modules, and the modules they bring: otel/log (the global
+	// logger provider of package otel) and auto/sdk (the hook of
+	// OpenTelemetry's eBPF auto-instrumentation in otel's global tracer
+	// provider, a no-op unless that agent attaches).
+	allowed := map[string]bool{
+		"go.opentelemetry.io/otel":        true,
+		"go.opentelemetry.io/otel/trace":  true,
+		"go.opentelemetry.io/otel/metric": true,
+		"go.opentelemetry.io/otel/log":    true,
+		"go.opentelemetry.io/auto/sdk":    true,
+	}
+	sc := bufio.NewScanner(f)
+	seen := 0
+	for sc.Scan() {
+		fields := strings.Fields(strings.TrimPrefix(strings.TrimSpace(sc.Text()), "require "))
+		if len(fields) < 2 || !strings.HasPrefix(fields[0], "go.opentelemetry.io/") {
+			continue
+		}
+		seen++
+		if !allowed[fields[0]] {
+			t.Errorf("go.mod lists %s %s: the library may depend on the OpenTelemetry API modules only (the SDK and exporters go in a nested module)", fields[0], fields[1])
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if seen == 0 {
+		t.Fatal("go.mod lists no go.opentelemetry.io module: did the file move?")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go command not found")
+	}
+	cmd := exec.Command(goBin, "list", "-deps", "./...")
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps ./...: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "go.opentelemetry.io/otel/sdk") || strings.HasPrefix(dep, "go.opentelemetry.io/otel/exporters") {
+			t.Errorf("the library links %s", dep)
+		}
+	}
 }

@@ -13,6 +13,7 @@
 //	auth/nebiusauth, auth/yandexauth   auth, iam, internal
 //	auth                               iam, internal
 //	internal/httpx, internal/redact    iam (the HTTP plumbing of the clients)
+//	internal/telemetry                 iam, internal/redact (the OpenTelemetry API only)
 //	internal/clock                     iam (it implements iam.Clock)
 //	iam                                internal/safeprint
 //
@@ -56,6 +57,12 @@
 // emulators of all of the above that listen on loopback and check
 // signatures, JWTs and tokens for real. The examples run on them by
 // default, and your tests can too, as net/http/httptest serves HTTP code.
+//
+// Every client, exchanger, token cache and managed provider records
+// OpenTelemetry spans and metrics through the API modules only, to the
+// global providers unless its options name others (no-ops until the
+// program installs an SDK); see package iam, # Telemetry. The nested
+// module observability/ holds the SDK tests and an example.
 //
 // Minimal use, a token source for a Nebius service account:
 //

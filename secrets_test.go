@@ -67,6 +67,10 @@ const (
 // slices, maps and []any, through log/slog's text and JSON handlers,
 // encoding/json, encoding/xml and inside errors, and checks that no canary
 // (nor its hex, base64 or byte-list form) shows up in any rendering.
+//
+// The telemetry (span attributes and events, metric attributes) is
+// scanned the same way by TestNoSecretInTelemetry in the nested module
+// observability/, which has the OpenTelemetry SDK that recording needs.
 func TestNoSecretPrintsAnywhere(t *testing.T) {
 	s := buildSuite(t)
 	for _, smp := range s.samples {

@@ -11,11 +11,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/backoff"
 	"github.com/iamkit/iamkit/internal/clock"
+	"github.com/iamkit/iamkit/internal/telemetry"
 )
 
 // ErrCacheClosed is returned by a [Cache] after Close, also to callers that
@@ -74,6 +77,18 @@ type CacheOptions struct {
 	// Logger receives debug logs of refreshes (never a token). Default:
 	// no logging.
 	Logger *slog.Logger
+
+	// TracerProvider receives a span per refresh ("auth.Cache/Refresh",
+	// the parent of the exchanger's span) and MeterProvider the refresh,
+	// wait and expiry metrics; nil means the global ones
+	// (otel.GetTracerProvider, otel.GetMeterProvider: no-ops unless the
+	// program installs an SDK). A cache hit records nothing: the time
+	// until the token expires is a gauge observed at collection. The
+	// metrics carry the exchanger's provider when it has a Provider
+	// method. Close unregisters the gauge's callback. See package iam,
+	// # Telemetry.
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
 }
 
 // TokenStore persists tokens between processes. [DiskStore] is the
@@ -132,6 +147,11 @@ type Cache struct {
 	bg     context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	// tel records refreshes and waits, never a hit; unobserve ends the
+	// expiry gauge's callback (Close).
+	tel       *telemetry.Tokens
+	unobserve func()
 }
 
 // entry is a cached token and the two points of its life, each on both
@@ -163,6 +183,11 @@ type flight struct {
 	done chan struct{}
 	e    *entry
 	err  error
+
+	// trigger and caller are for the refresh's span: why it runs, and the
+	// span of the call that started it.
+	trigger string
+	caller  trace.SpanContext
 }
 
 // setDefaults fills the fields left zero.
@@ -226,6 +251,12 @@ func NewCache(x Exchanger, optFns ...func(*CacheOptions)) (*Cache, error) {
 	}
 	c := &Cache{x: x, opts: o, clock: clock.NewReader(o.Clock)}
 	c.bg, c.cancel = context.WithCancel(context.Background())
+	var p iam.Provider
+	if px, ok := x.(interface{ Provider() iam.Provider }); ok {
+		p = px.Provider()
+	}
+	c.tel = telemetry.NewTokens(o.TracerProvider, o.MeterProvider, p)
+	c.unobserve = c.tel.ObserveExpiry(c.expiresIn)
 	if o.Store != nil {
 		if tok, ok := o.Store.Load(o.StoreKey); ok {
 			wall, since := c.clock.Read()
@@ -271,7 +302,7 @@ func (c *Cache) get(ctx context.Context) (*entry, error) {
 			return e, nil
 		}
 		if e.valid(wall, since) {
-			c.refreshInBackground(e, since)
+			c.refreshInBackground(ctx, e, since)
 			return e, nil
 		}
 	}
@@ -279,8 +310,9 @@ func (c *Cache) get(ctx context.Context) (*entry, error) {
 }
 
 // refreshInBackground starts a refresh for the stale entry e unless one
-// runs or a backoff holds it off.
-func (c *Cache) refreshInBackground(e *entry, now time.Duration) {
+// runs or a backoff holds it off; ctx is the caller's, whose span the
+// refresh's links to.
+func (c *Cache) refreshInBackground(ctx context.Context, e *entry, now time.Duration) {
 	if c.refreshing.Load() || int64(now) < c.notBefore.Load() {
 		return
 	}
@@ -292,11 +324,19 @@ func (c *Cache) refreshInBackground(e *entry, now time.Duration) {
 	if c.closed || c.flight != nil || c.cur.Load() != e || int64(now) < c.notBefore.Load() {
 		return
 	}
-	c.startLocked()
+	c.startLocked(telemetry.TriggerStale, trace.SpanContextFromContext(ctx))
 }
 
-// wait makes the caller wait for a refresh, bounded by ctx.
+// wait makes the caller wait for a refresh, bounded by ctx, and records
+// the wait (the slow path only).
 func (c *Cache) wait(ctx context.Context) (*entry, error) {
+	e, err := c.waitRefresh(ctx)
+	c.tel.Waited(ctx, err)
+	return e, err
+}
+
+// waitRefresh is wait without the telemetry.
+func (c *Cache) waitRefresh(ctx context.Context) (*entry, error) {
 	c.mu.Lock()
 	wall, now := c.clock.Read()
 	if e := c.cur.Load(); e != nil && e.valid(wall, now) {
@@ -316,7 +356,7 @@ func (c *Cache) wait(ctx context.Context) (*entry, error) {
 			c.mu.Unlock()
 			return nil, &RefreshError{Err: err, RetryIn: retryIn}
 		}
-		f = c.startLocked()
+		f = c.startLocked(telemetry.TriggerExpired, trace.SpanContextFromContext(ctx))
 	}
 	c.mu.Unlock()
 	select {
@@ -338,9 +378,11 @@ func (c *Cache) wait(ctx context.Context) (*entry, error) {
 	}
 }
 
-// startLocked starts one refresh flight. c.mu must be held.
-func (c *Cache) startLocked() *flight {
-	f := &flight{done: make(chan struct{})}
+// startLocked starts one refresh flight, for the span of the refresh: why
+// (telemetry.TriggerExpired or TriggerStale) and from which caller's span.
+// c.mu must be held.
+func (c *Cache) startLocked(trigger string, caller trace.SpanContext) *flight {
+	f := &flight{done: make(chan struct{}), trigger: trigger, caller: caller}
 	c.flight = f
 	c.refreshing.Store(true)
 	c.wg.Add(1)
@@ -352,6 +394,7 @@ func (c *Cache) run(f *flight) {
 	defer c.wg.Done()
 	ctx, cancel := context.WithTimeout(c.bg, c.opts.RefreshTimeout)
 	defer cancel()
+	ctx, refresh := c.tel.StartRefresh(ctx, f.trigger, f.caller)
 	startWall, startSince := c.clock.Read()
 	tok, err := c.x.Exchange(ctx)
 	var e *entry
@@ -361,6 +404,11 @@ func (c *Cache) run(f *flight) {
 			err = errors.New("auth: exchanger returned an empty or already expired token")
 		}
 	}
+	var lifetime time.Duration
+	if e != nil && !tok.Expiry.IsZero() {
+		lifetime = tok.Expiry.Sub(startWall)
+	}
+	refresh.End(err, lifetime)
 
 	c.mu.Lock()
 	if err != nil {
@@ -500,10 +548,26 @@ func (c *Cache) Close() error {
 	c.mu.Lock()
 	c.closed = true
 	c.cur.Store(nil)
+	unobserve := c.unobserve
+	c.unobserve = nil
 	c.mu.Unlock()
 	c.cancel()
 	c.wg.Wait()
+	if unobserve != nil {
+		unobserve()
+	}
 	return nil
+}
+
+// expiresIn is the callback of the expiry gauge: the time until the served
+// token expires, if one is cached and expires.
+func (c *Cache) expiresIn() (time.Duration, bool) {
+	e := c.cur.Load()
+	if e == nil || e.tok.Expiry.IsZero() {
+		return 0, false
+	}
+	wall, _ := c.clock.Read()
+	return e.tok.Expiry.Sub(wall), true
 }
 
 // RefreshError is returned when a token could not be refreshed. It wraps

@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/iamkit/iamkit/iam"
 )
 
@@ -27,8 +30,17 @@ type ServiceAccountOptions struct {
 	// Store, when set, persists tokens across processes; the key is
 	// "<provider>/<service account ID>/<key ID>".
 	Store TokenStore
+	// TracerProvider and MeterProvider receive the spans and metric
+	// points of the exchanger and the cache; nil means the global ones
+	// (otel.GetTracerProvider, otel.GetMeterProvider: no-ops unless the
+	// program installs an SDK). See package iam, # Telemetry.
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
+	// PropagateTraceContext sends the W3C trace context of each exchange
+	// to the token service. Default false (package iam, # Telemetry).
+	PropagateTraceContext bool
 	// Cache tunes the cache (refresh fraction, backoff, …). Its Clock,
-	// Logger, Store and StoreKey are filled from the fields above when
-	// unset.
+	// Logger, Store, StoreKey, TracerProvider and MeterProvider are
+	// filled from the fields above when unset.
 	Cache CacheOptions
 }

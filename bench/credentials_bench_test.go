@@ -18,14 +18,19 @@ import (
 
 // managedExpiring returns a ManagedProvider holding an OUTSCALE key created
 // through the emulator with an expiry, so that Retrieve reads the clock.
-func managedExpiring(b *testing.B) *iamcreds.ManagedProvider {
+// tel, when set, configures the client's and the provider's telemetry.
+func managedExpiring(b testing.TB, tel ...telemetryOptions) *iamcreds.ManagedProvider {
 	b.Helper()
 	srv, err := outscaletest.New()
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(srv.Close)
-	oc, err := outscale.New(srv.ClientOptions(srv.Root))
+	oc, err := outscale.New(srv.ClientOptions(srv.Root), func(o *outscale.Options) {
+		for _, t := range tel {
+			o.TracerProvider, o.MeterProvider = t.tp, t.mp
+		}
+	})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -34,7 +39,12 @@ func managedExpiring(b *testing.B) *iamcreds.ManagedProvider {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := iamcreds.NewManagedProvider(km, func(o *iamcreds.ManagedOptions) { o.Policy.Description = "bench" })
+	p, err := iamcreds.NewManagedProvider(km, func(o *iamcreds.ManagedOptions) {
+		o.Policy.Description = "bench"
+		for _, t := range tel {
+			o.TracerProvider, o.MeterProvider = t.tp, t.mp
+		}
+	})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/clock"
@@ -127,6 +129,17 @@ type ManagedOptions struct {
 	// until the store holds a key written for the KeyManager's
 	// AccountIdentity.
 	FollowOnly bool
+
+	// TracerProvider receives a span per rotation step
+	// ("credentials.ManagedProvider/Reconcile", "/Create", "/Switch",
+	// "/Retire"; the KeyManager's calls are their children) and
+	// MeterProvider the key gauges and the rotation counter; nil means
+	// the global ones (otel.GetTracerProvider, otel.GetMeterProvider:
+	// no-ops unless the program installs an SDK). Retrieve records
+	// nothing; Close unregisters the gauges' callback. See package iam,
+	// # Telemetry.
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
 }
 
 // EventKind says what happened in an [Event].
@@ -324,6 +337,8 @@ type ManagedProvider struct {
 
 	// stepHook, when set (tests), is called after every loop iteration.
 	stepHook func(idleUntil time.Time)
+
+	tel *managedTelemetry // telemetry: see telemetry.go
 }
 
 // published is what Retrieve serves.
@@ -434,6 +449,7 @@ func NewManagedProvider(km iam.KeyManager, optFns ...func(*ManagedOptions)) (*Ma
 		p.fleet = fs
 	}
 	p.pub.Store(&published{changed: make(chan struct{})})
+	p.tel = newManagedTelemetry(p) // telemetry
 	return p, nil
 }
 
@@ -661,6 +677,7 @@ func (p *ManagedProvider) Shutdown(ctx context.Context) error {
 		}
 		p.closeErr = errors.Join(errs...)
 		p.publishErr(ErrClosed)
+		p.tel.close() // telemetry
 	})
 	return p.closeErr
 }
@@ -706,6 +723,7 @@ func (p *ManagedProvider) emit(e Event) {
 	} else {
 		p.log.Info("managed key", attrs...)
 	}
+	p.tel.event(p, e) // telemetry
 	if p.opts.OnEvent != nil {
 		p.opts.OnEvent(e)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/backoff"
+	"github.com/iamkit/iamkit/internal/telemetry"
 )
 
 // heldKey is a key whose secret the provider holds.
@@ -186,6 +187,7 @@ func (p *ManagedProvider) loop() {
 		// end after a suspend.
 		wake := p.step(ctx, p.clock.Now().Round(0))
 		p.updateStatus()
+		p.tel.snapshot(p) // telemetry
 		if p.stepHook != nil {
 			// Before the step counts as done, so that a test that
 			// returns from Settle sees this step's wake time.
@@ -479,6 +481,7 @@ func (p *ManagedProvider) callCtx(ctx context.Context) (context.Context, context
 // exist, and those of any instance once past their expiry. Keys of other
 // instances that may still be in use are never touched.
 func (p *ManagedProvider) reconcile(ctx context.Context, now time.Time) {
+	defer p.tel.step(&ctx, telemetry.StepReconcile)() // telemetry
 	r := &p.r
 	if !p.checkLifetimeCap(ctx, now) {
 		return
@@ -750,6 +753,7 @@ func (p *ManagedProvider) ownKeys() int {
 // createKey creates the next key (or the first one), unless MaxKeys keys
 // of this instance exist already.
 func (p *ManagedProvider) createKey(ctx context.Context, now time.Time, urgent bool) {
+	defer p.tel.step(&ctx, telemetry.StepCreate)() // telemetry
 	r := &p.r
 	before := r.current
 	if err := p.lockState(ctx, now); err != nil {
@@ -964,6 +968,7 @@ func (p *ManagedProvider) createFailed(now time.Time, err error) {
 }
 
 func (p *ManagedProvider) switchToNext(ctx context.Context, now time.Time) {
+	defer p.tel.step(&ctx, telemetry.StepSwitch)() // telemetry
 	r := &p.r
 	if err := p.lockState(ctx, now); err != nil || r.next == nil {
 		return // closing, or a sharer switched already
@@ -1084,6 +1089,7 @@ func (p *ManagedProvider) retire(ctx context.Context, now time.Time) {
 
 // retireOne reports whether the key is gone.
 func (p *ManagedProvider) retireOne(ctx context.Context, now time.Time, x *retiree) bool {
+	defer p.tel.step(&ctx, telemetry.StepRetire)() // telemetry
 	if _, ok := parseMark(x.key.Description, p.pol.Description); x.key.Description != "" && !ok {
 		// Never touch a key that is not ours (defence in depth: only keys
 		// we created or that carry our mark get here).

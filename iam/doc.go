@@ -37,4 +37,50 @@
 // its place: UserAgent "myapp/1.2" sends "iamkit/<version> myapp/1.2" (a
 // value that already contains the iamkit token is sent as it is). The
 // Options docs of the clients refer to this rule.
+//
+// # Telemetry
+//
+// iamkit traces and measures its work with OpenTelemetry, through the API
+// modules only (go.opentelemetry.io/otel, /trace, /metric): the library
+// never depends on an SDK. Every client (nebius, yandex and outscale
+// Options), token exchanger (nebiusauth and yandexauth ExchangerOptions,
+// the gRPC nebius.TokenExchanger), auth.ServiceAccountOptions, the token
+// cache (auth.CacheOptions) and the managed provider
+// (credentials.ManagedOptions) take a TracerProvider and a MeterProvider.
+// Left nil they are the global ones, otel.GetTracerProvider() and
+// otel.GetMeterProvider(), which record nothing until the program installs
+// an SDK (otel.SetTracerProvider, otel.SetMeterProvider).
+//
+// Spans: one per API call and per token exchange (kind client, named
+// "<provider> <operation>", e.g. "yandex ApiKeyService/Create", with the
+// semantic conventions' RPC or HTTP client attributes and
+// iamkit.provider, iamkit.operation, iamkit.result, iamkit.attempts,
+// iamkit.resource.id, iamkit.request.id), one per token refresh of a cache
+// ("auth.Cache/Refresh") and one per rotation step of a managed provider
+// ("credentials.ManagedProvider/Reconcile", "/Create", "/Switch",
+// "/Retire"). A cache hit and a Retrieve of a held key make no span and
+// record no metric: the gauges of token and key expiry are observed at
+// collection time.
+//
+// Metrics (attributes of bounded cardinality only: iamkit.provider,
+// iamkit.operation, iamkit.result, never a key, token or resource ID):
+// iamkit.api.calls {call}, iamkit.api.call.duration (s) and
+// iamkit.api.retries {retry} for every API call and exchange;
+// iamkit.token.refreshes {refresh}, iamkit.token.refresh.duration (s),
+// iamkit.token.expires_in (s, gauge) and iamkit.token.cache.waits {wait}
+// for a token cache; iamkit.credentials.keys {key}, .key.age (s),
+// .key.expires_in (s) and .rotations {rotation} for a managed provider.
+// iamkit.result is "ok" or the kind of failure ("unavailable",
+// "unauthenticated", "throttled", …: one of a fixed set).
+//
+// No attribute, event or recorded error ever holds a secret, a token, a
+// JWT, a signature or an Authorization value.
+//
+// Trace context is not propagated to the clouds by default: the W3C
+// traceparent and tracestate of a call would tell a third-party API the
+// program's trace IDs (and tracestate may carry vendor data), for no gain
+// unless the cloud joins the trace, which none of the three documents.
+// Set PropagateTraceContext in a client's or exchanger's options to send
+// them (W3C trace context only, whatever the global propagator: never
+// baggage).
 package iam

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/internal/exchange"
 	"github.com/iamkit/iamkit/iam"
@@ -49,6 +52,16 @@ type ExchangerOptions struct {
 	// UserAgent is appended to iamkit's User-Agent (the rule of the iam
 	// package, # User-Agent).
 	UserAgent string
+	// TracerProvider and MeterProvider receive a span and metric points
+	// per exchange; nil means the global ones (otel.GetTracerProvider,
+	// otel.GetMeterProvider: no-ops unless the program installs an SDK).
+	// See package iam, # Telemetry.
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
+	// PropagateTraceContext sends the W3C trace context (traceparent,
+	// tracestate) of the exchange's span to the token service. Default
+	// false: trace IDs stay inside the program (package iam, # Telemetry).
+	PropagateTraceContext bool
 }
 
 // setDefaults fills the fields left zero.
@@ -66,6 +79,7 @@ func (o *ExchangerOptions) settings() exchange.Settings {
 	return exchange.Settings{
 		Provider: iam.Yandex, Endpoint: o.Endpoint, HTTPClient: o.HTTPClient, Clock: o.Clock, Logger: o.Logger,
 		MaxAttempts: o.MaxAttempts, BaseDelay: o.BaseDelay, MaxDelay: o.MaxDelay, UserAgent: o.UserAgent,
+		TracerProvider: o.TracerProvider, MeterProvider: o.MeterProvider, Propagate: o.PropagateTraceContext,
 	}
 }
 
@@ -113,8 +127,10 @@ func NewExchanger(signer auth.JWTSigner, optFns ...func(*ExchangerOptions)) (*Ex
 // …). Transport failures match iam.ErrUnavailable; their text says the
 // cause (an untrusted certificate, a refused or reset connection, a body
 // over the size limit) with the URL.
-func (x *Exchanger) Exchange(ctx context.Context) (auth.Token, error) {
-	ex, err := x.c.Exchange(ctx, x.signer, "application/json", func(jwt iam.Secret) ([]byte, error) {
+func (x *Exchanger) Exchange(ctx context.Context) (tok auth.Token, err error) {
+	ctx, call := x.c.StartCall(ctx)
+	defer func() { call.End(err) }()
+	ex, err := x.c.Exchange(ctx, call, x.signer, "application/json", func(jwt iam.Secret) ([]byte, error) {
 		return json.Marshal(struct {
 			JWT string `json:"jwt"`
 		}{jwt.Reveal()})
@@ -146,6 +162,10 @@ func (x *Exchanger) Exchange(ctx context.Context) (auth.Token, error) {
 	x.c.LogExchanged(ctx, t, ex.Attempts)
 	return t, nil
 }
+
+// Provider returns iam.Yandex, the cloud whose tokens the exchanger gets (an
+// auth.Cache labels its telemetry with it).
+func (x *Exchanger) Provider() iam.Provider { return iam.Yandex }
 
 // tokenResponse is CreateIamTokenResponse in proto3 JSON.
 type tokenResponse struct {

@@ -269,6 +269,9 @@ func newMetadataExchanger(c metadataConfig) *metadataExchanger {
 	}
 }
 
+// Provider returns iam.Yandex (the label of the cache's telemetry).
+func (x *metadataExchanger) Provider() iam.Provider { return iam.Yandex }
+
 // Exchange fetches the token. Its expiry is expires_in after the moment
 // before the request was sent.
 func (x *metadataExchanger) Exchange(ctx context.Context) (auth.Token, error) {

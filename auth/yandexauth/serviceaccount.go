@@ -24,6 +24,7 @@ func ServiceAccount(key *auth.ServiceAccountKey, optFns ...func(*auth.ServiceAcc
 	}
 	x, err := NewExchanger(signer, func(xo *ExchangerOptions) {
 		xo.Endpoint, xo.HTTPClient, xo.Clock, xo.Logger = o.Endpoint, o.HTTPClient, o.Clock, o.Logger
+		xo.TracerProvider, xo.MeterProvider, xo.PropagateTraceContext = o.TracerProvider, o.MeterProvider, o.PropagateTraceContext
 	})
 	if err != nil {
 		return nil, err

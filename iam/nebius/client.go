@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -27,7 +29,9 @@ import (
 	"github.com/iamkit/iamkit/internal/clock"
 	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/loopback"
+	"github.com/iamkit/iamkit/internal/nebiuspb/commonv1"
 	"github.com/iamkit/iamkit/internal/redact"
+	"github.com/iamkit/iamkit/internal/telemetry"
 	"github.com/iamkit/iamkit/internal/version"
 )
 
@@ -131,6 +135,18 @@ type Options struct {
 
 	// DialOptions are appended to the options New dials with.
 	DialOptions []grpc.DialOption
+
+	// TracerProvider receives a span per call (and per token exchange of
+	// a [TokenExchanger]) and MeterProvider the call metrics; nil means
+	// the global ones (otel.GetTracerProvider, otel.GetMeterProvider:
+	// no-ops unless the program installs an SDK). See package iam,
+	// # Telemetry.
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
+	// PropagateTraceContext sends the W3C trace context (traceparent,
+	// tracestate metadata) of each call's span to the API. Default false:
+	// trace IDs stay inside the program (package iam, # Telemetry).
+	PropagateTraceContext bool
 }
 
 // Client is a connection to the Nebius IAM control plane (cpl.iam) with the
@@ -144,6 +160,11 @@ type Client struct {
 	accessKeys *AccessKeys
 	authKeys   *AuthPublicKeys
 	operations *Operations
+
+	// calls records a span and metric points per call; target is the
+	// host:port they go to.
+	calls  *telemetry.Calls
+	target string
 }
 
 // validate refuses options that cannot work, with an error naming the
@@ -246,11 +267,19 @@ func New(tokens oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 		opts:   o,
 		clk:    o.Clock,
 		log:    o.Logger,
+		calls:  newCalls(&o),
+		target: addr,
 	}
 	c.operations = &Operations{c: c}
 	c.accessKeys = &AccessKeys{c: c}
 	c.authKeys = &AuthPublicKeys{c: c}
 	return c, nil
+}
+
+// newCalls returns the telemetry of a client or exchanger made with o.
+func newCalls(o *Options) *telemetry.Calls {
+	return telemetry.NewCalls(telemetry.CallsOptions{Scope: "iam/nebius", Provider: iam.Nebius,
+		TracerProvider: o.TracerProvider, MeterProvider: o.MeterProvider, Propagate: o.PropagateTraceContext})
 }
 
 // dial makes the gRPC client connection to addr with the options' transport
@@ -347,8 +376,39 @@ func (c *Client) invoke(ctx context.Context, cl call, req, resp any) error {
 }
 
 // invokeTok is invoke that also returns the bearer token it used last, for
-// scrubbing it from text in the response (operation status messages).
+// scrubbing it from text in the response (operation status messages). The
+// call is recorded as a span and metric points.
 func (c *Client) invokeTok(ctx context.Context, cl call, req, resp any) (string, error) {
+	ctx, tc := c.calls.StartRPC(ctx, cl.op, cl.method, c.target)
+	tok, err := c.invokeCall(ctx, tc, cl, req, resp)
+	if tc.Recording() {
+		tc.SetResourceID(callResourceID(req, resp))
+	}
+	tc.End(err)
+	return tok, err
+}
+
+// callResourceID returns the ID of the resource a call acts on: the
+// request's id, else the answer's (an operation's resource, a resource's
+// metadata).
+func callResourceID(req, resp any) string {
+	if r, ok := req.(interface{ GetId() string }); ok && r.GetId() != "" {
+		return r.GetId()
+	}
+	switch r := resp.(type) {
+	case interface{ GetResourceId() string }:
+		return r.GetResourceId()
+	case interface {
+		GetMetadata() *commonv1.ResourceMetadata
+	}:
+		return r.GetMetadata().GetId()
+	}
+	return ""
+}
+
+// invokeCall is invokeTok without the span; tc counts the attempts and
+// takes the request ID of a successful answer.
+func (c *Client) invokeCall(ctx context.Context, tc *telemetry.Call, cl call, req, resp any) (string, error) {
 	// Metadata the caller put on ctx is kept; a caller that wants its own
 	// idempotency key (to retry a Create across process restarts) sets
 	// X-Idempotency-Key there.
@@ -372,8 +432,11 @@ func (c *Client) invokeTok(ctx context.Context, cl call, req, resp any) (string,
 			}
 			req, secrets = r, sec
 		}
-		tok, timedOut, err := c.invokeAuthed(ctx, cl, md, req, resp, &header)
+		tok, timedOut, err := c.invokeAuthed(ctx, tc, cl, md, req, resp, &header)
 		if err == nil {
+			if v := header.Get(headerRequestID); len(v) > 0 && tc.Recording() {
+				tc.SetRequestID(redact.RequestID(v[0], append(secrets, tok)...))
+			}
 			return tok, nil
 		}
 		secrets = append(secrets, tok)
@@ -385,6 +448,7 @@ func (c *Client) invokeTok(ctx context.Context, cl call, req, resp any) (string,
 		if !retry || attempt >= c.opts.MaxAttempts {
 			return tok, c.callError(ctx, cl.op, err, header, secrets, timedOut)
 		}
+		tc.Retrying()
 		d := backoff.Full(c.opts.BaseDelay, c.opts.MaxDelay, attempt)
 		c.log.DebugContext(ctx, "nebius: retrying call", "op", cl.op, "code", st.Code().String(), "reason", why, "attempt", attempt, "delay", d)
 		if serr := clock.Sleep(ctx, c.clk, d); serr != nil {
@@ -441,10 +505,10 @@ func contextErr(ctx context.Context) error {
 // It returns the token it used last, to be scrubbed from error text, and
 // whether the last RPC failed because AttemptTimeout ran out (while the
 // caller's context had not ended).
-func (c *Client) invokeAuthed(ctx context.Context, cl call, md metadata.MD, req, resp any, header *metadata.MD) (string, bool, error) {
+func (c *Client) invokeAuthed(ctx context.Context, tc *telemetry.Call, cl call, md metadata.MD, req, resp any, header *metadata.MD) (string, bool, error) {
 	if c.tokens == nil {
 		// The token exchange: no bearer token.
-		timedOut, err := c.invokeOnce(ctx, cl, md, "", req, resp, header)
+		timedOut, err := c.invokeOnce(ctx, tc, cl, md, "", req, resp, header)
 		return "", timedOut, err
 	}
 	var (
@@ -456,9 +520,10 @@ func (c *Client) invokeAuthed(ctx context.Context, cl call, md metadata.MD, req,
 	err := auth.RetryOnRejection(ctx, c.tokens, func(tok auth.Token) bool {
 		if tries++; tries > 1 {
 			c.log.DebugContext(ctx, "nebius: token rejected, retrying with a fresh one", "op", cl.op)
+			tc.Retrying()
 		}
 		last = tok.Value.Reveal()
-		timedOut, rpcErr = c.invokeOnce(ctx, cl, md, last, req, resp, header)
+		timedOut, rpcErr = c.invokeOnce(ctx, tc, cl, md, last, req, resp, header)
 		return status.Code(rpcErr) == codes.Unauthenticated
 	})
 	if err != nil {
@@ -470,11 +535,12 @@ func (c *Client) invokeAuthed(ctx context.Context, cl call, md metadata.MD, req,
 // invokeOnce makes one RPC with bearer token tok, bounded by
 // AttemptTimeout, and reports whether it failed because AttemptTimeout
 // ran out.
-func (c *Client) invokeOnce(ctx context.Context, cl call, md metadata.MD, tok string, req, resp any, header *metadata.MD) (bool, error) {
+func (c *Client) invokeOnce(ctx context.Context, tc *telemetry.Call, cl call, md metadata.MD, tok string, req, resp any, header *metadata.MD) (bool, error) {
 	out := md.Copy()
 	if tok != "" {
 		out.Set(headerAuthorization, "Bearer "+tok)
 	}
+	c.calls.Inject(ctx, mdCarrier(out))
 	cctx := metadata.NewOutgoingContext(ctx, out)
 	cancel := func() {}
 	var attemptDeadline time.Time // zero unless AttemptTimeout sets this RPC's deadline
@@ -487,12 +553,33 @@ func (c *Client) invokeOnce(ctx context.Context, cl call, md metadata.MD, tok st
 	}
 	err := c.conn.Invoke(cctx, cl.method, req, resp, grpc.Header(header))
 	cancel()
+	tc.Attempt(0, telemetry.GRPCCodeName(int(status.Code(err))), err, false)
 	// The deadline is compared with the time rather than taken from
 	// cctx.Err(): gRPC may report DEADLINE_EXCEEDED (the server's reset of
 	// the stream) before the context's own timer has fired.
 	timedOut := err != nil && !attemptDeadline.IsZero() && status.Code(err) == codes.DeadlineExceeded &&
 		!time.Now().Before(attemptDeadline)
 	return timedOut, err
+}
+
+// mdCarrier lets the W3C propagator write into outgoing gRPC metadata.
+type mdCarrier metadata.MD
+
+func (m mdCarrier) Get(key string) string {
+	if v := metadata.MD(m).Get(key); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func (m mdCarrier) Set(key, value string) { metadata.MD(m).Set(key, value) }
+
+func (m mdCarrier) Keys() []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 // tokenError is a failure to get a bearer token, before any RPC.

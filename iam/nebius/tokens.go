@@ -111,8 +111,9 @@ type TokenExchanger struct {
 // as the IAM client: Domain, TokenExchangeAddress, Plaintext (loopback
 // only), TLSConfig, MaxAttempts, BaseDelay, MaxDelay, AttemptTimeout,
 // Clock, Logger, UserAgent and DialOptions apply; ProjectID, Address and
-// the poll intervals do not. It does not dial. Nil option functions are
-// skipped.
+// the poll intervals do not; TracerProvider, MeterProvider and
+// PropagateTraceContext do (a span per exchange). It does not dial. Nil
+// option functions are skipped.
 func NewTokenExchanger(optFns ...func(*Options)) (*TokenExchanger, error) {
 	var o Options
 	for _, fn := range optFns {
@@ -133,7 +134,7 @@ func NewTokenExchanger(optFns ...func(*Options)) (*TokenExchanger, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &TokenExchanger{rpc: &Client{conn: conn, opts: o, clk: o.Clock, log: o.Logger}}, nil
+	return &TokenExchanger{rpc: &Client{conn: conn, opts: o, clk: o.Clock, log: o.Logger, calls: newCalls(&o), target: addr}}, nil
 }
 
 // Address returns the "host:port" the exchanger connects to.
@@ -227,17 +228,31 @@ func redactedType(t string) string {
 // of an exchange carries a newly signed JWT. Wrap it in an auth.Cache (or
 // use [ServiceAccountTokens]).
 func (x *TokenExchanger) ServiceAccount(signer auth.JWTSigner) auth.Exchanger {
-	return auth.ExchangerFunc(func(ctx context.Context) (auth.Token, error) {
-		if signer == nil {
-			return auth.Token{}, invalidArg(exchangeOp, "signer is nil")
+	return serviceAccountExchanger{x: x, signer: signer}
+}
+
+// serviceAccountExchanger is the auth.Exchanger of
+// [TokenExchanger.ServiceAccount]; its Provider method labels the
+// telemetry of an auth.Cache around it.
+type serviceAccountExchanger struct {
+	x      *TokenExchanger
+	signer auth.JWTSigner
+}
+
+// Provider returns iam.Nebius.
+func (s serviceAccountExchanger) Provider() iam.Provider { return iam.Nebius }
+
+// Exchange signs a JWT for each attempt and exchanges it.
+func (s serviceAccountExchanger) Exchange(ctx context.Context) (auth.Token, error) {
+	if s.signer == nil {
+		return auth.Token{}, invalidArg(exchangeOp, "signer is nil")
+	}
+	return s.x.exchange(ctx, func() (*iamv1.ExchangeTokenRequest, error) {
+		jwt, err := s.signer.SignJWT(s.x.rpc.clk.Now())
+		if err != nil {
+			return nil, err
 		}
-		return x.exchange(ctx, func() (*iamv1.ExchangeTokenRequest, error) {
-			jwt, err := signer.SignJWT(x.rpc.clk.Now())
-			if err != nil {
-				return nil, err
-			}
-			return (&ExchangeRequest{SubjectToken: jwt, SubjectTokenType: TokenTypeJWT}).toPB(exchangeOp)
-		})
+		return (&ExchangeRequest{SubjectToken: jwt, SubjectTokenType: TokenTypeJWT}).toPB(exchangeOp)
 	})
 }
 
@@ -268,7 +283,8 @@ func (s *TokenSource) Close() error {
 //	tokens, err := nebius.ServiceAccountTokens(key, opts) // tokens.iam.api.eu.nebius.cloud:443
 //	client, err := nebius.New(tokens, opts)                // cpl.iam.api.eu.nebius.cloud:443
 //
-// The cache runs on Options.Clock and logs to Options.Logger, with the
+// The cache runs on Options.Clock, logs to Options.Logger and records its
+// telemetry with Options.TracerProvider and MeterProvider, with the
 // auth.Cache defaults otherwise; for other cache settings, build it
 // yourself: auth.NewCache(x.ServiceAccount(signer), …) with a
 // [TokenExchanger] x. Nil option functions are skipped.
@@ -286,6 +302,7 @@ func ServiceAccountTokens(key *auth.ServiceAccountKey, optFns ...func(*Options))
 	}
 	cache, err := auth.NewCache(x.ServiceAccount(signer), func(co *auth.CacheOptions) {
 		co.Clock, co.Logger = x.rpc.opts.Clock, x.rpc.opts.Logger
+		co.TracerProvider, co.MeterProvider = x.rpc.opts.TracerProvider, x.rpc.opts.MeterProvider
 	})
 	if err != nil {
 		x.Close()

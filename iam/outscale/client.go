@@ -17,11 +17,16 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/clock"
 	"github.com/iamkit/iamkit/internal/dialerr"
 	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/safeprint"
+	"github.com/iamkit/iamkit/internal/telemetry"
 )
 
 // SigningService is the service name in the SigV4 credential scope. The
@@ -119,6 +124,17 @@ type Options struct {
 	// UserAgent is appended to iamkit's own "iamkit/<version>" in the
 	// User-Agent header, as in every iamkit client (see package iam).
 	UserAgent string
+	// TracerProvider receives a span per API call and MeterProvider the
+	// call metrics; nil means the global ones (otel.GetTracerProvider,
+	// otel.GetMeterProvider: no-ops unless the program installs an SDK).
+	// See package iam, # Telemetry.
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
+	// PropagateTraceContext sends the W3C trace context (traceparent,
+	// tracestate) of each call's span to the API, signed with the request.
+	// Default false: trace IDs stay inside the program (package iam,
+	// # Telemetry).
+	PropagateTraceContext bool
 }
 
 // validate checks the options that do not depend on the profile: the
@@ -177,6 +193,8 @@ type Client struct {
 	// secrets are the plaintexts scrubbed from error text, sealed so that
 	// reflection over a Client shows an address, not them.
 	secrets *safeprint.Sealed[[]string]
+
+	calls *telemetry.Calls
 }
 
 // New returns a client. It validates the configuration (credentials in
@@ -260,6 +278,8 @@ func New(optFns ...func(*Options)) (*Client, error) {
 	}
 	c.accessKeys = &AccessKeys{c: c}
 	c.policy = &APIAccessPolicyClient{c: c}
+	c.calls = telemetry.NewCalls(telemetry.CallsOptions{Scope: "iam/outscale", Provider: iam.Outscale,
+		TracerProvider: o.TracerProvider, MeterProvider: o.MeterProvider, Propagate: o.PropagateTraceContext})
 	c.http = httpx.New(func(h *httpx.Options) {
 		h.HTTPClient = hc
 		h.MaxAttempts = o.MaxAttempts
@@ -422,10 +442,74 @@ func (c *Client) call(ctx context.Context, op string, in, out any) error {
 
 // callSecrets sends one call: JSON body (at least {}), signed before every
 // attempt, retried only when the failure proves the request was not
-// processed (429, 503, connection refused).
+// processed (429, 503, connection refused). It is recorded as a span and
+// metric points.
 func (c *Client) callSecrets(ctx context.Context, op string, in, out any, extraSecrets ...string) error {
+	endpoint := c.base + "/" + op
+	ctx, tc := c.calls.StartHTTP(ctx, op, http.MethodPost, endpoint)
+	body, err := c.send(ctx, tc, op, endpoint, in, out, extraSecrets)
+	if tc.Recording() {
+		ids := callIDs(in, body)
+		tc.SetResourceID(ids.resourceID())
+		tc.SetRequestID(cleanID(ids.ResponseContext.RequestID, c.scrubList()))
+	}
+	tc.End(err)
+	return err
+}
+
+// callIDsWire is what a call's telemetry reads from its request (the key it
+// acts on) and its answer (the key it created, the request ID).
+type callIDsWire struct {
+	AccessKeyID string `json:"AccessKeyId"`
+	AccessKey   *struct {
+		AccessKeyID string `json:"AccessKeyId"`
+	} `json:"AccessKey"`
+	ResponseContext ResponseContext `json:"ResponseContext"`
+}
+
+func (w *callIDsWire) resourceID() string {
+	if w.AccessKeyID != "" {
+		return w.AccessKeyID
+	}
+	if w.AccessKey != nil {
+		return w.AccessKey.AccessKeyID
+	}
+	return ""
+}
+
+// callIDs reads the IDs of a call for its span: the request's AccessKeyId,
+// else the answer's AccessKey.AccessKeyId, and the answer's request ID.
+// Only those fields are decoded (never a secret or password).
+func callIDs(in any, answer []byte) callIDsWire {
+	var ids, req callIDsWire
+	if len(answer) > 0 {
+		_ = json.Unmarshal(answer, &ids)
+	}
+	switch r := in.(type) {
+	case UpdateAccessKeyRequest:
+		req.AccessKeyID = r.AccessKeyID
+	case *UpdateAccessKeyRequest:
+		req.AccessKeyID = r.AccessKeyID
+	case DeleteAccessKeyRequest:
+		req.AccessKeyID = r.AccessKeyID
+	case *DeleteAccessKeyRequest:
+		req.AccessKeyID = r.AccessKeyID
+	case ReadAccessKeysRequest:
+		if r.Filters != nil && len(r.Filters.AccessKeyIDs) == 1 {
+			req.AccessKeyID = r.Filters.AccessKeyIDs[0]
+		}
+	}
+	if req.AccessKeyID != "" {
+		ids.AccessKeyID = req.AccessKeyID
+	}
+	return ids
+}
+
+// send is callSecrets without the span; it returns the answer's body (for
+// the span's IDs) whatever its status. tc counts the attempts.
+func (c *Client) send(ctx context.Context, tc *telemetry.Call, op, endpoint string, in, out any, extraSecrets []string) ([]byte, error) {
 	if c.signer == nil && !basicAuthCalls[op] {
-		return &iam.Error{Provider: iam.Outscale, Op: op, Kind: iam.ErrInvalidArgument,
+		return nil, &iam.Error{Provider: iam.Outscale, Op: op, Kind: iam.ErrInvalidArgument,
 			Message: "login/password authentication is not allowed for " + op + " (the API answers code 9); use an access key"}
 	}
 	var body []byte
@@ -433,21 +517,28 @@ func (c *Client) callSecrets(ctx context.Context, op string, in, out any, extraS
 	if in == nil {
 		body = emptyBody
 	} else if body, err = json.Marshal(in); err != nil {
-		return &iam.Error{Provider: iam.Outscale, Op: op, Kind: iam.ErrInvalidArgument, Message: "encoding request", Err: err}
+		return nil, &iam.Error{Provider: iam.Outscale, Op: op, Kind: iam.ErrInvalidArgument, Message: "encoding request", Err: err}
 	}
 	secrets := c.scrubList()
 	if len(extraSecrets) > 0 {
 		secrets = append(append([]string(nil), secrets...), extraSecrets...)
 	}
+	header := c.header
+	if c.calls.Propagating() {
+		// Sent and signed with each attempt (SigV4 signs every header).
+		header = header.Clone()
+		c.calls.Inject(ctx, propagation.HeaderCarrier(header))
+	}
 	resp, err := c.http.Do(ctx, &httpx.Request{
 		Op:      op,
 		Method:  http.MethodPost,
-		URL:     c.base + "/" + op,
-		Header:  c.header,
+		URL:     endpoint,
+		Header:  header,
 		Body:    body,
 		Retry:   retryPolicy(op),
 		Sign:    c.signFunc(body),
 		Secrets: secrets,
+		Observe: func(_, status int, err error, retrying bool) { tc.Attempt(status, "", err, retrying) },
 	})
 	if err != nil {
 		e := &iam.Error{Provider: iam.Outscale, Op: op, Message: "request failed", Err: err}
@@ -460,16 +551,16 @@ func (c *Client) callSecrets(ctx context.Context, op string, in, out any, extraS
 		case ctx.Err() == nil:
 			e.Kind = iam.ErrUnavailable
 		}
-		return e
+		return nil, e
 	}
 	if resp.StatusCode >= 300 {
-		return decodeError(op, resp.StatusCode, resp.Header, resp.Body, secrets)
+		return resp.Body, decodeError(op, resp.StatusCode, resp.Header, resp.Body, secrets)
 	}
 	if err := json.Unmarshal(resp.Body, out); err != nil {
-		return &iam.Error{Provider: iam.Outscale, Op: op, HTTPStatus: resp.StatusCode, Kind: iam.ErrUnavailable,
+		return resp.Body, &iam.Error{Provider: iam.Outscale, Op: op, HTTPStatus: resp.StatusCode, Kind: iam.ErrUnavailable,
 			Message: "invalid response body: " + jsonErrText(err)}
 	}
-	return nil
+	return resp.Body, nil
 }
 
 // signFunc returns the hook httpx calls before every attempt: a fresh

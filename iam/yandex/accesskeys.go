@@ -177,7 +177,7 @@ func (a *AccessKeys) Get(ctx context.Context, id string) (*AccessKey, error) {
 		return nil, withOp(op, err)
 	}
 	var out AccessKey
-	if _, err := a.t.call(ctx, call{op: op, method: http.MethodGet, url: a.url(id), out: &out}); err != nil {
+	if _, err := a.t.call(ctx, call{op: op, method: http.MethodGet, url: a.url(id), id: id, out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -231,7 +231,7 @@ func (a *AccessKeys) StartUpdate(ctx context.Context, req UpdateAccessKeyRequest
 		Description string `json:"description"`
 	}{"description", req.Description}
 	var out Operation
-	if _, err := a.t.call(ctx, call{op: op, method: http.MethodPatch, url: a.url(req.ID), in: body, out: &out}); err != nil {
+	if _, err := a.t.call(ctx, call{op: op, method: http.MethodPatch, url: a.url(req.ID), id: req.ID, in: body, out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -217,7 +217,7 @@ func (a *APIKeys) Get(ctx context.Context, id string) (*APIKey, error) {
 		return nil, withOp(op, err)
 	}
 	var out APIKey
-	if _, err := a.t.call(ctx, call{op: op, method: http.MethodGet, url: a.url(id), out: &out}); err != nil {
+	if _, err := a.t.call(ctx, call{op: op, method: http.MethodGet, url: a.url(id), id: id, out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -312,7 +312,7 @@ func (a *APIKeys) StartUpdate(ctx context.Context, req UpdateAPIKeyRequest) (*Op
 		body.ExpiresAt = &timestamp{*req.ExpiresAt}
 	}
 	var out Operation
-	if _, err := a.t.call(ctx, call{op: op, method: http.MethodPatch, url: a.url(req.ID), in: body, out: &out}); err != nil {
+	if _, err := a.t.call(ctx, call{op: op, method: http.MethodPatch, url: a.url(req.ID), id: req.ID, in: body, out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -405,7 +405,7 @@ func startDelete(ctx context.Context, t *transport, op, what string, resURL func
 		return nil, withOp(op, err)
 	}
 	var out Operation
-	if _, err := t.call(ctx, call{op: op, method: http.MethodDelete, url: resURL(id), out: &out}); err != nil {
+	if _, err := t.call(ctx, call{op: op, method: http.MethodDelete, url: resURL(id), id: id, out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -424,7 +424,7 @@ func listOperationsPage(ctx context.Context, t *transport, op, what string, resU
 		Operations    []*Operation `json:"operations"`
 		NextPageToken string       `json:"nextPageToken"`
 	}
-	if _, err := t.call(ctx, call{op: op, method: http.MethodGet,
+	if _, err := t.call(ctx, call{op: op, method: http.MethodGet, id: req.ID,
 		url: withQuery(resURL(req.ID)+"/operations", req.PageRequest.query(nil)), out: &out}); err != nil {
 		return nil, err
 	}

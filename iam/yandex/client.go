@@ -9,12 +9,15 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/clock"
 	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/loopback"
+	"github.com/iamkit/iamkit/internal/telemetry"
 )
 
 // Default endpoints of Yandex Cloud.
@@ -81,6 +84,16 @@ type Options struct {
 	// ignores (default 3): a new operation may not have reached every
 	// replica yet. Negative: none.
 	NotFoundTolerance int
+	// TracerProvider receives a span per API call and MeterProvider the
+	// call metrics; nil means the global ones (otel.GetTracerProvider,
+	// otel.GetMeterProvider: no-ops unless the program installs an SDK).
+	// See package iam, # Telemetry.
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
+	// PropagateTraceContext sends the W3C trace context (traceparent,
+	// tracestate) of each call's span to the API. Default false: trace
+	// IDs stay inside the program (package iam, # Telemetry).
+	PropagateTraceContext bool
 }
 
 // validate refuses options that cannot work, saying which field is wrong.
@@ -192,6 +205,8 @@ func New(ts oauth2.TokenSource, optFns ...func(*Options)) (*Client, error) {
 		opURL:  o.OperationEndpoint,
 		clock:  clock.Or(o.Clock),
 		opts:   o,
+		calls: telemetry.NewCalls(telemetry.CallsOptions{Scope: "iam/yandex", Provider: iam.Yandex,
+			TracerProvider: o.TracerProvider, MeterProvider: o.MeterProvider, Propagate: o.PropagateTraceContext}),
 	}
 	t.http = httpx.New(func(h *httpx.Options) {
 		h.HTTPClient = o.HTTPClient

@@ -196,7 +196,7 @@ func (k *Keys) Get(ctx context.Context, id string) (*Key, error) {
 	}
 	var out Key
 	u := withQuery(k.url(id), url.Values{"format": {keyFormat}})
-	if _, err := k.t.call(ctx, call{op: op, method: http.MethodGet, url: u, out: &out}); err != nil {
+	if _, err := k.t.call(ctx, call{op: op, method: http.MethodGet, url: u, id: id, out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil
@@ -259,7 +259,7 @@ func (k *Keys) StartUpdate(ctx context.Context, req UpdateKeyRequest) (*Operatio
 		Description string `json:"description"`
 	}{"description", req.Description}
 	var out Operation
-	if _, err := k.t.call(ctx, call{op: op, method: http.MethodPatch, url: k.url(req.ID), in: body, out: &out}); err != nil {
+	if _, err := k.t.call(ctx, call{op: op, method: http.MethodPatch, url: k.url(req.ID), id: req.ID, in: body, out: &out}); err != nil {
 		return nil, err
 	}
 	return &out, nil

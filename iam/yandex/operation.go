@@ -220,6 +220,7 @@ func (o *Operations) Cancel(ctx context.Context, id string) (*Operation, error) 
 		op:     op,
 		method: http.MethodGet,
 		url:    o.t.opURL + "/operations/" + url.PathEscape(id) + ":cancel",
+		id:     id,
 		out:    &out,
 	}); err != nil {
 		return nil, err
@@ -242,6 +243,7 @@ func (o *Operations) get(ctx context.Context, id string) (*Operation, http.Heade
 		op:     "OperationService/Get",
 		method: http.MethodGet,
 		url:    o.t.opURL + "/operations/" + url.PathEscape(id),
+		id:     id,
 		out:    &out,
 	})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/propagation"
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/auth"
@@ -17,6 +18,7 @@ import (
 	"github.com/iamkit/iamkit/internal/clock"
 	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/redact"
+	"github.com/iamkit/iamkit/internal/telemetry"
 )
 
 // maxMessageLen bounds the service text copied into an error.
@@ -32,6 +34,7 @@ type transport struct {
 	opURL  string
 	clock  clock.Clock
 	opts   Options
+	calls  *telemetry.Calls
 }
 
 // call is one logical API call.
@@ -39,12 +42,44 @@ type call struct {
 	op     string // e.g. "ApiKeyService/Create"
 	method string
 	url    string
-	in     any // JSON body, or nil
-	out    any // decoded from a 2xx JSON body, or nil
+	id     string // the ID of the resource acted on, if the call names one (telemetry)
+	in     any    // JSON body, or nil
+	out    any    // decoded from a 2xx JSON body, or nil
 }
 
-// call performs c and returns the final response (2xx only).
+// call performs c and returns the final response (2xx only), recorded as a
+// span and metric points.
 func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
+	ctx, tc := t.calls.StartHTTP(ctx, c.op, c.method, c.url)
+	resp, err := t.send(ctx, tc, c)
+	if tc.Recording() {
+		tc.SetResourceID(c.id)
+		if err == nil {
+			tc.SetResourceID(createdID(c.out))
+		}
+	}
+	tc.End(err)
+	return resp, err
+}
+
+// createdID returns the ID of the resource a create answer holds, or "".
+func createdID(out any) string {
+	switch v := out.(type) {
+	case *CreatedAccessKey:
+		return v.AccessKey.ID
+	case *CreatedAPIKey:
+		return v.APIKey.ID
+	case *CreatedKey:
+		return v.Key.ID
+	case *EphemeralAccessKey:
+		return v.AccessKeyID
+	}
+	return ""
+}
+
+// send is call without the span: tc counts its attempts and takes the
+// request ID of the final answer.
+func (t *transport) send(ctx context.Context, tc *telemetry.Call, c call) (*httpx.Response, error) {
 	var body []byte
 	if c.in != nil {
 		b, err := json.Marshal(c.in)
@@ -65,6 +100,7 @@ func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
 	}
 	hdr.Set("x-request-id", uuid.NewString())
 	hdr.Set("x-client-trace-id", uuid.NewString())
+	t.calls.Inject(ctx, propagation.HeaderCarrier(hdr))
 
 	var (
 		resp    *httpx.Response
@@ -75,7 +111,11 @@ func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
 	// token another caller just refreshed survives), and the call is
 	// repeated once with a fresh, different token (see
 	// auth.RetryOnRejection).
+	tries := 0
 	err := auth.RetryOnRejection(ctx, t.ts, func(tok auth.Token) bool {
+		if tries++; tries > 1 {
+			tc.Retrying() // the 401 is retried with a fresh token
+		}
 		secrets = append(secrets, tok.Value.Reveal())
 		bearer := "Bearer " + tok.Value.Reveal()
 		resp, callErr = t.http.Do(ctx, &httpx.Request{
@@ -93,6 +133,7 @@ func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
 				return nil
 			},
 			Secrets: secrets,
+			Observe: func(_, status int, err error, retrying bool) { tc.Attempt(status, "", err, retrying) },
 		})
 		return callErr == nil && resp.StatusCode == http.StatusUnauthorized
 	})
@@ -101,6 +142,9 @@ func (t *transport) call(ctx context.Context, c call) (*httpx.Response, error) {
 	}
 	if callErr != nil {
 		return nil, t.transportError(c.op, callErr, secrets)
+	}
+	if tc.Recording() {
+		tc.SetRequestID(responseRequestID(resp.Header, secrets...))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, decodeError(c.op, resp, secrets)

@@ -368,6 +368,11 @@ type Request struct {
 	// Secrets are extra values scrubbed from error text (tokens, passwords
 	// that could be echoed).
 	Secrets []string
+	// Observe, when set, is called after every attempt with its number
+	// (1 for the first), its answer's status (0 when there is none) or
+	// its transport error, and whether another attempt follows (the
+	// telemetry of a call counts attempts and retries with it).
+	Observe func(attempt, status int, err error, retrying bool)
 }
 
 // Response is the final answer to a request, whatever its status.
@@ -502,6 +507,20 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if a == nil {
 		return false, nil // not a request of Do
 	}
+	retry, rerr := c.decideRetry(ctx, a, resp, err)
+	if a.r.Observe != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		a.r.Observe(a.attempts, status, err, retry)
+	}
+	return retry, rerr
+}
+
+// decideRetry counts the attempt, logs it and decides whether another one
+// follows and how long to wait before it.
+func (c *Client) decideRetry(ctx context.Context, a *attempt, resp *http.Response, err error) (bool, error) {
 	a.attempts++
 	r, log := a.r, c.o.Logger
 	c.logAttempt(ctx, log, r, a.method, a.attempts, resp, err)

@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/iam"
@@ -18,6 +21,7 @@ import (
 	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/loopback"
 	"github.com/iamkit/iamkit/internal/redact"
+	"github.com/iamkit/iamkit/internal/telemetry"
 )
 
 // DefaultMaxAttempts is how many times an exchanger tries a token exchange
@@ -47,6 +51,10 @@ type Settings struct {
 	BaseDelay   time.Duration // backoff base; 0: httpx's default
 	MaxDelay    time.Duration // backoff cap; 0: httpx's default
 	UserAgent   string        // appended to iamkit's
+
+	TracerProvider trace.TracerProvider // nil: the global one
+	MeterProvider  metric.MeterProvider // nil: the global one
+	Propagate      bool                 // send the W3C trace context
 }
 
 // Check reports the first unusable setting; name is the constructor,
@@ -69,6 +77,7 @@ type Config struct {
 	maxAttempts int
 	clock       iam.Clock
 	logger      *slog.Logger
+	calls       *telemetry.Calls
 }
 
 // NewConfig returns the exchange machinery for s, which [Check] accepted.
@@ -83,6 +92,10 @@ func NewConfig(s Settings) Config {
 	if c.maxAttempts == 0 {
 		c.maxAttempts = DefaultMaxAttempts
 	}
+	c.calls = telemetry.NewCalls(telemetry.CallsOptions{
+		Scope: "auth/" + string(s.Provider) + "auth", Provider: s.Provider,
+		TracerProvider: s.TracerProvider, MeterProvider: s.MeterProvider, Propagate: s.Propagate,
+	})
 	c.http = httpx.New(func(o *httpx.Options) {
 		o.HTTPClient = s.HTTPClient
 		o.MaxAttempts = c.maxAttempts
@@ -97,6 +110,13 @@ func NewConfig(s Settings) Config {
 
 // Provider returns the provider the exchanges are with.
 func (c *Config) Provider() iam.Provider { return c.provider }
+
+// StartCall starts the telemetry of one exchange: its span (a child of
+// ctx's) and metric points, ended by the returned Call's End with the
+// exchange's outcome. Pass the Call to [Config.Exchange].
+func (c *Config) StartCall(ctx context.Context) (context.Context, *telemetry.Call) {
+	return c.calls.StartHTTP(ctx, Op, http.MethodPost, c.endpoint)
+}
 
 // checkEndpoint accepts an absolute https URL, or http to a loopback host
 // (the emulators): a JWT never travels in clear text over a network.
@@ -134,7 +154,11 @@ var errJWTAged = errors.New("the JWT is past half its lifetime")
 // JWT): before such an attempt a new JWT is signed, and the remaining
 // attempts carry it. Transport failures come back as an *iam.Error that
 // says the cause with the URL; a non-2xx answer comes back as a response.
-func (c *Config) Exchange(ctx context.Context, signer auth.JWTSigner, contentType string, body func(jwt iam.Secret) ([]byte, error)) (Exchanged, error) {
+//
+// call (from [Config.StartCall]; nil: none) counts the attempts and
+// records the request ID of the final answer; the W3C trace context goes
+// with each attempt when propagation is on.
+func (c *Config) Exchange(ctx context.Context, call *telemetry.Call, signer auth.JWTSigner, contentType string, body func(jwt iam.Secret) ([]byte, error)) (Exchanged, error) {
 	var jwts []string // every JWT signed, scrubbed from errors and logs
 	sent := 0
 	for {
@@ -150,16 +174,18 @@ func (c *Config) Exchange(ctx context.Context, signer auth.JWTSigner, contentTyp
 		}
 		freshUntil := halfLife(jwt, now)
 		calls := 0
+		header := http.Header{
+			"Content-Type": {contentType},
+			"Accept":       {"application/json"},
+		}
+		c.calls.Inject(ctx, propagation.HeaderCarrier(header))
 		resp, err := c.http.Do(ctx, &httpx.Request{
 			Op:     Op,
 			Method: http.MethodPost,
 			URL:    c.endpoint,
-			Header: http.Header{
-				"Content-Type": {contentType},
-				"Accept":       {"application/json"},
-			},
-			Body:  b,
-			Retry: httpx.RetryIdempotent,
+			Header: header,
+			Body:   b,
+			Retry:  httpx.RetryIdempotent,
 			// The attempts left, after those made with earlier JWTs.
 			MaxAttempts: c.maxAttempts - sent,
 			// Called before every attempt: a retry with an aged JWT is
@@ -172,10 +198,12 @@ func (c *Config) Exchange(ctx context.Context, signer auth.JWTSigner, contentTyp
 				return nil
 			},
 			Secrets: jwts,
+			Observe: func(_, status int, err error, retrying bool) { call.Attempt(status, "", err, retrying) },
 		})
 		if err != nil && errors.Is(err, errJWTAged) && sent+calls-1 < c.maxAttempts {
 			sent += calls - 1
 			c.logger.DebugContext(ctx, c.pkg()+": signing a new JWT for the next attempt", "provider", string(c.provider), "attempts", sent)
+			call.Event("jwt re-signed")
 			continue
 		}
 		if err != nil {
@@ -187,6 +215,7 @@ func (c *Config) Exchange(ctx context.Context, signer auth.JWTSigner, contentTyp
 			}
 			return Exchanged{}, e
 		}
+		call.SetRequestID(RequestID(resp.Header, jwts...))
 		return Exchanged{Resp: resp, JWT: jwt, SignedAt: now, Attempts: sent + resp.Attempts}, nil
 	}
 }

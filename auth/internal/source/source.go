@@ -21,8 +21,9 @@ func Options(optFns []func(*auth.ServiceAccountOptions)) auth.ServiceAccountOpti
 }
 
 // ServiceAccountCache returns the cache of the tokens x exchanges for key,
-// configured by o: its Clock, Logger and Store fill the cache options left
-// unset, and a Store's key is "<provider>/<service account ID>/<key ID>".
+// configured by o: its Clock, Logger, Store, TracerProvider and
+// MeterProvider fill the cache options left unset, and a Store's key is
+// "<provider>/<service account ID>/<key ID>".
 // pkg names the caller's package in errors.
 func ServiceAccountCache(pkg string, x auth.Exchanger, p iam.Provider, key *auth.ServiceAccountKey, o auth.ServiceAccountOptions) (*auth.Cache, error) {
 	if key == nil {
@@ -37,6 +38,12 @@ func ServiceAccountCache(pkg string, x auth.Exchanger, p iam.Provider, key *auth
 	}
 	if co.Store == nil {
 		co.Store = o.Store
+	}
+	if co.TracerProvider == nil {
+		co.TracerProvider = o.TracerProvider
+	}
+	if co.MeterProvider == nil {
+		co.MeterProvider = o.MeterProvider
 	}
 	if co.Store != nil && co.StoreKey == "" {
 		co.StoreKey = fmt.Sprintf("%s/%s/%s", p, key.ServiceAccountID, key.KeyID)

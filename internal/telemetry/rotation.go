@@ -1,0 +1,183 @@
+package telemetry
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/iamkit/iamkit/iam"
+)
+
+// Rotation steps (the value of iamkit.rotation.step; the span is
+// "credentials.ManagedProvider/<Step>").
+const (
+	// StepReconcile: list the account's keys, check the held ones, retire
+	// leftovers.
+	StepReconcile = "Reconcile"
+	// StepCreate: create the next (or first) key.
+	StepCreate = "Create"
+	// StepSwitch: serve the next key instead of the current one.
+	StepSwitch = "Switch"
+	// StepRetire: deactivate and delete an old key.
+	StepRetire = "Retire"
+)
+
+// Rotation instruments one managed provider (credentials.ManagedProvider).
+// Nothing here is called by Retrieve.
+type Rotation struct {
+	tracer    trace.Tracer
+	meter     metric.Meter
+	provider  []attribute.KeyValue
+	rotations metric.Int64Counter
+	keys      metric.Int64ObservableUpDownCounter
+	age       metric.Float64ObservableGauge
+	expiresIn metric.Float64ObservableGauge
+}
+
+// NewRotation returns the instruments of a managed provider of provider
+// p's keys; nil providers mean the global ones.
+func NewRotation(tp trace.TracerProvider, mp metric.MeterProvider, p iam.Provider) *Rotation {
+	m := Meter(mp, "credentials")
+	r := &Rotation{
+		tracer:    Tracer(tp, "credentials"),
+		meter:     m,
+		provider:  providerAttrs(p),
+		rotations: counter(m, MetricRotations, "{rotation}", "Key rotations of a managed provider: switches to a new key, and failed creations of one."),
+		age:       gauge(m, MetricManagedKeyAge, "Age of the key a managed provider serves."),
+		expiresIn: gauge(m, MetricManagedKeyExpiresIn, "Time until the key a managed provider serves expires."),
+	}
+	keys, err := m.Int64ObservableUpDownCounter(MetricManagedKeys, metric.WithUnit("{key}"),
+		metric.WithDescription("Keys a managed provider holds: the current one, the next one, those on their way out."))
+	if err != nil {
+		handle(err)
+	} else {
+		r.keys = keys
+	}
+	return r
+}
+
+// Step is one rotation step in flight. Its methods do nothing on a nil
+// Step.
+type Step struct {
+	span       trace.Span
+	failed, ok bool
+}
+
+// StartStep starts the span of a rotation step (Step* constants).
+func (r *Rotation) StartStep(ctx context.Context, step string) (context.Context, *Step) {
+	if r == nil {
+		return ctx, nil
+	}
+	s := &Step{}
+	ctx, s.span = r.tracer.Start(ctx, "credentials.ManagedProvider/"+step,
+		trace.WithSpanKind(trace.SpanKindInternal),
+		trace.WithAttributes(append([]attribute.KeyValue{StepKey.String(step)}, r.provider...)...))
+	return ctx, s
+}
+
+// Event adds an event (a rotation event's name, "key created") to the
+// step's span, with the access key ID concerned (not a secret) and, for a
+// failure, its error, which also marks the step failed.
+func (s *Step) Event(name, accessKeyID string, err error) {
+	if s == nil || !s.span.IsRecording() {
+		return
+	}
+	var attrs []attribute.KeyValue
+	if accessKeyID != "" {
+		attrs = append(attrs, AccessKeyIDKey.String(accessKeyID))
+	}
+	if err != nil {
+		attrs = append(attrs, ResultKey.String(Result(err)))
+		recordError(s.span, err)
+		s.span.SetStatus(codes.Error, Result(err))
+		s.span.SetAttributes(ResultKey.String(Result(err)))
+		s.failed = true
+	} else {
+		s.ok = true
+	}
+	s.span.AddEvent(name, trace.WithAttributes(attrs...))
+}
+
+// ResultSkipped is the result of a step that found nothing to do (a
+// sharer of the state file did it, or MaxKeys keys exist); spans only.
+const ResultSkipped = "skipped"
+
+// End ends the step: its result is the failure's kind if an event failed,
+// "ok" if one succeeded, else [ResultSkipped].
+func (s *Step) End() {
+	if s == nil {
+		return
+	}
+	if s.span.IsRecording() && !s.failed {
+		if s.ok {
+			s.span.SetAttributes(ResultKey.String(ResultOK))
+		} else {
+			s.span.SetAttributes(ResultKey.String(ResultSkipped))
+		}
+	}
+	s.span.End()
+}
+
+// Rotated counts one rotation: ResultOK for a switch to a new key, else
+// the failure of the next key's creation (err).
+func (r *Rotation) Rotated(err error) {
+	if r == nil {
+		return
+	}
+	if ctx := context.Background(); r.rotations.Enabled(ctx) {
+		r.rotations.Add(ctx, 1, metric.WithAttributes(append([]attribute.KeyValue{ResultKey.String(Result(err))}, r.provider...)...))
+	}
+}
+
+// KeyState is what a managed provider reports at a collection.
+type KeyState struct {
+	// Keys counts the keys it holds.
+	Keys int
+	// Serving: a key is in use; Age and (if Expires) ExpiresIn describe it.
+	Serving        bool
+	Age, ExpiresIn float64 // seconds
+	Expires        bool
+}
+
+// ObserveKeys registers f, called at each collection of the managed-key
+// gauges. The returned function unregisters it.
+func (r *Rotation) ObserveKeys(f func() KeyState) (unregister func()) {
+	if r == nil {
+		return func() {}
+	}
+	var insts []metric.Observable
+	if r.keys != nil {
+		insts = append(insts, r.keys)
+	}
+	if r.age != nil {
+		insts = append(insts, r.age)
+	}
+	if r.expiresIn != nil {
+		insts = append(insts, r.expiresIn)
+	}
+	if len(insts) == 0 {
+		return func() {}
+	}
+	attrs := metric.WithAttributes(r.provider...)
+	reg, err := r.meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		st := f()
+		if r.keys != nil {
+			o.ObserveInt64(r.keys, int64(st.Keys), attrs)
+		}
+		if st.Serving && r.age != nil {
+			o.ObserveFloat64(r.age, st.Age, attrs)
+		}
+		if st.Serving && st.Expires && r.expiresIn != nil {
+			o.ObserveFloat64(r.expiresIn, st.ExpiresIn, attrs)
+		}
+		return nil
+	}, insts...)
+	if err != nil {
+		handle(err)
+		return func() {}
+	}
+	return func() { _ = reg.Unregister() }
+}
