@@ -390,9 +390,13 @@ func (c *Client) Region() string { return c.region }
 // Endpoint returns the API base URL the client calls.
 func (c *Client) Endpoint() string { return c.base }
 
-// Close releases the idle connections of the transport the client made
-// for TLS options. It does not close a caller's HTTPClient.
+// Close releases the idle connections of the pool the client owns: the
+// one httpx made for it (no HTTPClient, no TLS options) or the transport
+// it made for the TLS options. It does not close a caller's HTTPClient,
+// whose transport others may share. The client stays usable: a later call
+// dials again.
 func (c *Client) Close() error {
+	c.http.CloseIdleConnections()
 	if c.ownTr != nil {
 		c.ownTr.CloseIdleConnections()
 	}
