@@ -45,7 +45,9 @@ func TestErrorScrubsEchoedAuthorization(t *testing.T) {
 			}))
 			defer srv.Close()
 			for auth, fn := range map[string]func(*outscale.Options){
-				"SigV4": func(o *outscale.Options) { o.AccessKey, o.SecretKey = "AKECHOECHOECHOECHO01", iam.NewSecret("echo-secret") },
+				"SigV4": func(o *outscale.Options) {
+					o.AccessKey, o.SecretKey = "AKECHOECHOECHOECHO01", iam.NewSecret("echo-secret")
+				},
 				"Basic": func(o *outscale.Options) { o.Login, o.Password = "echo@example.com", iam.NewSecret("echo-password") },
 			} {
 				seen = nil
