@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode"
 
 	"github.com/iamkit/iamkit/iam"
 )
@@ -36,6 +38,18 @@ type CreateOptions struct {
 	Reconcile bool
 	// ReconcileTag is the token; empty: a random "iamkit-<hex>" token.
 	ReconcileTag string
+}
+
+// validate refuses a token without Reconcile (it would be ignored) and a
+// token no tag can hold.
+func (o *CreateOptions) validate() error {
+	switch {
+	case o.ReconcileTag != "" && !o.Reconcile:
+		return errors.New("option ReconcileTag is set but Reconcile is false: use ReconcileByTag")
+	case strings.TrimSpace(o.ReconcileTag) != o.ReconcileTag || strings.ContainsFunc(o.ReconcileTag, unicode.IsControl):
+		return fmt.Errorf("option ReconcileTag %q has surrounding spaces or control characters", o.ReconcileTag)
+	}
+	return nil
 }
 
 // ReconcileByTag makes [AccessKeys.Create] safe to use when answers can be
@@ -76,6 +90,9 @@ func (a *AccessKeys) Create(ctx context.Context, req CreateAccessKeyRequest, opt
 		if fn != nil {
 			fn(&co)
 		}
+	}
+	if err := co.validate(); err != nil {
+		return nil, c.invalid("CreateAccessKey", "%v", err)
 	}
 	if !req.ExpirationDate.IsZero() && !req.DryRun && !req.ExpirationDate.Time().After(c.clock.Now()) {
 		return nil, c.invalid("CreateAccessKey", "ExpirationDate %s is not in the future", req.ExpirationDate)

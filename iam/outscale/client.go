@@ -16,6 +16,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
@@ -138,9 +139,11 @@ type Options struct {
 }
 
 // validate checks the options that do not depend on the profile: the
-// retry tuning. (The credentials, region, endpoint, client certificate and
-// the HTTPClient/TLS exclusion are checked by New with the merged
-// profile.)
+// retry tuning, the User-Agent suffix, and the form of the region, the
+// access key ID and the login. (The pairing of the credentials, the
+// endpoint, the client certificate and the HTTPClient/TLS exclusion are
+// checked by New with the merged profile, which says where each came
+// from.)
 func (o *Options) validate() error {
 	switch {
 	case o.MaxAttempts < 0:
@@ -149,8 +152,33 @@ func (o *Options) validate() error {
 		return fmt.Errorf("outscale: option BaseDelay %v is negative", o.BaseDelay)
 	case o.MaxDelay < 0:
 		return fmt.Errorf("outscale: option MaxDelay %v is negative", o.MaxDelay)
+	case o.MaxDelay > 0 && o.BaseDelay > o.MaxDelay:
+		return fmt.Errorf("outscale: option BaseDelay %v is above MaxDelay %v", o.BaseDelay, o.MaxDelay)
+	case strings.ContainsFunc(o.UserAgent, unicode.IsControl):
+		return fmt.Errorf("outscale: option UserAgent %q contains a control character", o.UserAgent)
+	case o.Region != "" && !regionPattern(o.Region):
+		return fmt.Errorf("outscale: option Region %q: want lower-case letters, digits and '-', as in eu-west-2", o.Region)
+	case !plainWord(o.AccessKey):
+		return fmt.Errorf("outscale: option AccessKey %q has spaces or control characters", o.AccessKey)
+	case strings.Contains(o.Login, ":") || strings.ContainsFunc(o.Login, unicode.IsControl):
+		return fmt.Errorf("outscale: option Login %q contains ':' or a control character, which Basic authentication cannot carry", o.Login)
 	}
 	return nil
+}
+
+// regionPattern reports whether r has the form of an OUTSCALE region name.
+func regionPattern(r string) bool {
+	for _, c := range r {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainWord reports whether s has no space and no control character.
+func plainWord(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
 // setDefaults fills what the options leave zero and the client needs
