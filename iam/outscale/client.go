@@ -230,79 +230,27 @@ type Client struct {
 // tuning) and returns an error naming the field and where it came from,
 // before any request. Nil option functions are skipped.
 func New(optFns ...func(*Options)) (*Client, error) {
-	var o Options
-	for _, fn := range optFns {
-		if fn != nil {
-			fn(&o)
-		}
-	}
-	if err := o.validate(); err != nil {
-		return nil, err
-	}
-	o.setDefaults()
-	p := mergeProfile(&o)
-	if err := p.validate(); err != nil {
+	o, p, err := resolveOptions(optFns)
+	if err != nil {
 		return nil, err
 	}
 	c := &Client{
+		base:   p.Endpoint,
 		region: p.Region,
 		clock:  o.Clock,
 		// Only Content-Type: the API answers JSON whatever Accept says,
 		// and every extra header costs work on each signed attempt.
 		header: http.Header{"Content-Type": {"application/json"}},
 	}
-	if p.Endpoint != "" {
-		c.base = p.Endpoint
-	} else {
-		c.base, _ = Endpoint(p.Region) // validated above
+	if c.base == "" {
+		c.base, _ = Endpoint(p.Region) // validated by resolveOptions
 	}
-	switch {
-	case p.AccessKey != "":
-		c.accessKey = p.AccessKey
-		c.signer = newSigV4(p.AccessKey, p.SecretKey, p.Region, SigningService, c.base)
-		c.secrets = safeprint.Seal(&[]string{p.SecretKey.Reveal()})
-	case p.Login != "":
-		if err := checkBasicAuthTransport(c.base); err != nil {
-			return nil, err
-		}
-		c.basic = iam.NewSecret("Basic " + base64.StdEncoding.EncodeToString([]byte(p.Login+":"+p.Password.Reveal())))
-		c.secrets = safeprint.Seal(&[]string{p.Password.Reveal(), c.basic.Reveal(), strings.TrimPrefix(c.basic.Reveal(), "Basic ")})
-	default:
-		return nil, errors.New("outscale: no credentials: set an access key and secret key (access_key/secret_key, OSC_ACCESS_KEY/OSC_SECRET_KEY) or a login and password")
+	if err := c.setCredentials(p); err != nil {
+		return nil, err
 	}
-
-	hc := o.HTTPClient
-	cert := o.ClientCertificate
-	if cert == nil {
-		var err error
-		if cert, err = p.clientCertificate(); err != nil {
-			return nil, err
-		}
-	}
-	if hc != nil && (cert != nil || o.RootCAs != nil || p.TLSSkipVerify) {
-		return nil, errors.New("outscale: HTTPClient is set: configure the client certificate, RootCAs and TLS verification on its transport instead")
-	}
-	if hc == nil && (cert != nil || o.RootCAs != nil || p.TLSSkipVerify) {
-		// No timeout of its own on this transport or client: the attempt
-		// timeout (Options.AttemptTimeout, passed to httpx) bounds each
-		// attempt whole.
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 16
-		tr.TLSClientConfig = &tls.Config{
-			MinVersion:         tls.VersionTLS12,
-			RootCAs:            o.RootCAs,
-			InsecureSkipVerify: p.TLSSkipVerify, //nolint:gosec // opt-in via tls_skip_verify, for test endpoints
-		}
-		if cert != nil {
-			tr.TLSClientConfig.Certificates = []tls.Certificate{*cert}
-		}
-		c.ownTr = tr
-		hc = &http.Client{
-			Transport: tr,
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return http.ErrUseLastResponse
-			},
-		}
+	hc, err := c.httpClient(o, p)
+	if err != nil {
+		return nil, err
 	}
 	c.accessKeys = &AccessKeys{c: c}
 	c.policy = &APIAccessPolicyClient{c: c}
@@ -319,6 +267,90 @@ func New(optFns ...func(*Options)) (*Client, error) {
 		h.UserAgent = o.UserAgent
 	})
 	return c, nil
+}
+
+// resolveOptions applies the option functions to a zero Options,
+// validates it, fills its defaults and merges it over its profile, which
+// it validates too.
+func resolveOptions(optFns []func(*Options)) (*Options, *Profile, error) {
+	var o Options
+	for _, fn := range optFns {
+		if fn != nil {
+			fn(&o)
+		}
+	}
+	if err := o.validate(); err != nil {
+		return nil, nil, err
+	}
+	o.setDefaults()
+	p := mergeProfile(&o)
+	if err := p.validate(); err != nil {
+		return nil, nil, err
+	}
+	return &o, p, nil
+}
+
+// setCredentials sets the client's signer (access key) or Basic value
+// (login/password) from the merged profile, and the secrets scrubbed from
+// server text.
+func (c *Client) setCredentials(p *Profile) error {
+	switch {
+	case p.AccessKey != "":
+		c.accessKey = p.AccessKey
+		c.signer = newSigV4(p.AccessKey, p.SecretKey, p.Region, SigningService, c.base)
+		c.secrets = safeprint.Seal(&[]string{p.SecretKey.Reveal()})
+	case p.Login != "":
+		if err := checkBasicAuthTransport(c.base); err != nil {
+			return err
+		}
+		c.basic = iam.NewSecret("Basic " + base64.StdEncoding.EncodeToString([]byte(p.Login+":"+p.Password.Reveal())))
+		c.secrets = safeprint.Seal(&[]string{p.Password.Reveal(), c.basic.Reveal(), strings.TrimPrefix(c.basic.Reveal(), "Basic ")})
+	default:
+		return errors.New("outscale: no credentials: set an access key and secret key (access_key/secret_key, OSC_ACCESS_KEY/OSC_SECRET_KEY) or a login and password")
+	}
+	return nil
+}
+
+// httpClient returns the HTTP client the calls go through: the caller's
+// HTTPClient, one of the client's own for the TLS options (a client
+// certificate, RootCAs, tls_skip_verify; kept in ownTr for Close), or nil
+// for httpx's own pool. A caller's HTTPClient together with TLS options
+// is refused: they belong on its transport.
+func (c *Client) httpClient(o *Options, p *Profile) (*http.Client, error) {
+	cert := o.ClientCertificate
+	if cert == nil {
+		var err error
+		if cert, err = p.clientCertificate(); err != nil {
+			return nil, err
+		}
+	}
+	tlsOptions := cert != nil || o.RootCAs != nil || p.TLSSkipVerify
+	switch {
+	case o.HTTPClient != nil && tlsOptions:
+		return nil, errors.New("outscale: HTTPClient is set: configure the client certificate, RootCAs and TLS verification on its transport instead")
+	case o.HTTPClient != nil || !tlsOptions:
+		return o.HTTPClient, nil
+	}
+	// No timeout of its own on this transport or client: the attempt
+	// timeout (Options.AttemptTimeout, passed to httpx) bounds each
+	// attempt whole.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 16
+	tr.TLSClientConfig = &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		RootCAs:            o.RootCAs,
+		InsecureSkipVerify: p.TLSSkipVerify, //nolint:gosec // opt-in via tls_skip_verify, for test endpoints
+	}
+	if cert != nil {
+		tr.TLSClientConfig.Certificates = []tls.Certificate{*cert}
+	}
+	c.ownTr = tr
+	return &http.Client{
+		Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}, nil
 }
 
 // mergeProfile overlays the options on a copy of the profile. Credentials
