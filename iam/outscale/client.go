@@ -463,8 +463,22 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// AccessKeys returns the sub-client of the access-key calls.
+// AccessKeys returns the sub-client of the access-key calls for the
+// caller's own keys (the account's root, or the EIM user whose
+// credentials sign).
 func (c *Client) AccessKeys() *AccessKeys { return c.accessKeys }
+
+// UserAccessKeys returns the sub-client of the access-key calls for the
+// keys of the EIM user userName (every call carries that UserName); ""
+// gives [Client.AccessKeys]. A name that cannot be a user's (surrounding
+// spaces, control characters) makes every call of the sub-client fail
+// with [iam.ErrInvalidArgument] before sending anything.
+func (c *Client) UserAccessKeys(userName string) *AccessKeys {
+	if userName == "" {
+		return c.accessKeys
+	}
+	return &AccessKeys{c: c, user: userName}
+}
 
 // APIAccessPolicy returns the sub-client of the API-access-policy calls.
 func (c *Client) APIAccessPolicy() *APIAccessPolicyClient { return c.policy }
@@ -550,15 +564,11 @@ func callIDs(in any, answer []byte) callIDsWire {
 		_ = json.Unmarshal(answer, &ids)
 	}
 	switch r := in.(type) {
-	case UpdateAccessKeyRequest:
+	case updateAccessKeyWire:
+		req.AccessKeyID = r.ID
+	case deleteAccessKeyWire:
 		req.AccessKeyID = r.AccessKeyID
-	case *UpdateAccessKeyRequest:
-		req.AccessKeyID = r.AccessKeyID
-	case DeleteAccessKeyRequest:
-		req.AccessKeyID = r.AccessKeyID
-	case *DeleteAccessKeyRequest:
-		req.AccessKeyID = r.AccessKeyID
-	case ReadAccessKeysRequest:
+	case readAccessKeysWire:
 		if r.Filters != nil && len(r.Filters.AccessKeyIDs) == 1 {
 			req.AccessKeyID = r.Filters.AccessKeyIDs[0]
 		}
