@@ -550,10 +550,9 @@ func buildSuite(t *testing.T) *suite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.canary(created.AccessKey.SecretKey.Reveal())
-	add(s, "*outscale.CreateAccessKeyResponse", created)
-	add(s, "outscale.CreateAccessKeyResponse", *created)
-	add(s, "outscale.AccessKeySecretKey", created.AccessKey)
+	s.canary(created.SecretKey.Reveal())
+	add(s, "*outscale.AccessKeySecretKey", created)
+	add(s, "outscale.AccessKeySecretKey", *created)
 	add(s, "outscale.CheckAuthenticationRequest", outscale.CheckAuthenticationRequest{Login: "me@example.com", Password: iam.NewSecret(canaryPassword)})
 	prof := &outscale.Profile{Name: "default", AccessKey: "AK", SecretKey: secret, Login: "me", Password: iam.NewSecret(canaryPassword),
 		Region: "eu-west-2", X509ClientKeyB64: iam.NewSecret(canaryKeyB64)}

@@ -83,7 +83,7 @@ func run(ctx context.Context, profile string, useEnv bool, user string, verbose 
 	if err != nil {
 		return err
 	}
-	keys := c.AccessKeys()
+	keys := c.UserAccessKeys(user) // the caller's keys when user is ""
 
 	// 1. Create a key expiring in one hour (within the account's policy).
 	k, err := km.CreateKey(ctx, iam.CreateKeyRequest{
@@ -112,7 +112,7 @@ func run(ctx context.Context, profile string, useEnv bool, user string, verbose 
 	fmt.Printf("read     %s state=%s expires=%s tag=%s\n", got.ID, got.State, got.ExpiresAt.Format(time.RFC3339), got.Description)
 
 	// 3. Deactivate: SetState re-sends the expiry, so it is kept.
-	off, err := keys.SetState(ctx, outscale.SetStateRequest{AccessKeyID: k.ID, State: iam.StateInactive, UserName: user})
+	off, err := keys.SetState(ctx, k.ID, iam.StateInactive)
 	if err != nil {
 		return fmt.Errorf("deactivate: %w", err)
 	}
@@ -124,7 +124,7 @@ func run(ctx context.Context, profile string, useEnv bool, user string, verbose 
 	}
 
 	// 4. Activate again.
-	on, err := keys.SetState(ctx, outscale.SetStateRequest{AccessKeyID: k.ID, State: iam.StateActive, UserName: user})
+	on, err := keys.SetState(ctx, k.ID, iam.StateActive)
 	if err != nil {
 		return fmt.Errorf("activate: %w", err)
 	}

@@ -256,12 +256,12 @@ func runOutscale(ctx context.Context, cfg config, w *world, rep *report) error {
 		return err
 	}
 	if err := rep.step("SigV4-signed call (ReadApiAccessPolicy)", func() (string, error) {
-		out, err := client.APIAccessPolicy().Read(ctx, outscale.ReadAPIAccessPolicyRequest{})
+		out, err := client.APIAccessPolicy().Get(ctx)
 		if err != nil {
 			return "", err
 		}
 		limit := "no limit"
-		if s := out.APIAccessPolicy.MaxAccessKeyExpirationSeconds; s > 0 {
+		if s := out.MaxAccessKeyExpirationSeconds; s > 0 {
 			limit = (time.Duration(s) * time.Second).String()
 		}
 		return fmt.Sprintf("signed for region %s; key lifetime cap: %s", client.Region(), limit), nil
@@ -279,7 +279,7 @@ func runOutscale(ctx context.Context, cfg config, w *world, rep *report) error {
 			if err != nil {
 				return iam.AccessKey{}, "", err
 			}
-			k := out.AccessKey
+			k := out
 			ak := k.ToIAM()
 			return ak, fmt.Sprintf("%s, secret %v, expires %s", k.AccessKeyID, k.SecretKey, ak.ExpiresAt.UTC().Format(time.RFC3339)), nil
 		},

@@ -80,8 +80,8 @@ func TestReconcileByTag(t *testing.T) {
 		if err != nil {
 			t.Fatalf("CreateAccessKey: %v", err)
 		}
-		if out.AccessKey.Tag != "token-1" || out.AccessKey.SecretKey.IsZero() {
-			t.Errorf("key %+v", out.AccessKey)
+		if out.Tag != "token-1" || out.SecretKey.IsZero() {
+			t.Errorf("key %+v", out)
 		}
 		if n := srv.KeyCount(""); n != 2 {
 			t.Errorf("%d keys, want 2: the orphan must be gone", n)
@@ -110,8 +110,8 @@ func TestReconcileByTag(t *testing.T) {
 		if err != nil {
 			t.Fatalf("CreateAccessKey: %v", err)
 		}
-		if !strings.HasPrefix(out.AccessKey.Tag, "iamkit-") {
-			t.Errorf("tag %q", out.AccessKey.Tag)
+		if !strings.HasPrefix(out.Tag, "iamkit-") {
+			t.Errorf("tag %q", out.Tag)
 		}
 		if n := srv.KeyCount(""); n != 2 {
 			t.Errorf("%d keys, want 2", n)
@@ -161,7 +161,7 @@ func TestReadRetriedAfterLostAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultReset, Match: "DeleteAccessKey"})
-	_, err = c.AccessKeys().Delete(context.Background(), outscale.DeleteAccessKeyRequest{AccessKeyID: out.AccessKey.AccessKeyID})
+	err = c.AccessKeys().Delete(context.Background(), out.AccessKeyID)
 	if err == nil || srv.Calls("DeleteAccessKey") != 1 {
 		t.Errorf("delete: %v, %d attempts", err, srv.Calls("DeleteAccessKey"))
 	}

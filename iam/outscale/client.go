@@ -16,6 +16,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
@@ -138,9 +139,11 @@ type Options struct {
 }
 
 // validate checks the options that do not depend on the profile: the
-// retry tuning. (The credentials, region, endpoint, client certificate and
-// the HTTPClient/TLS exclusion are checked by New with the merged
-// profile.)
+// retry tuning, the User-Agent suffix, and the form of the region, the
+// access key ID and the login. (The pairing of the credentials, the
+// endpoint, the client certificate and the HTTPClient/TLS exclusion are
+// checked by New with the merged profile, which says where each came
+// from.)
 func (o *Options) validate() error {
 	switch {
 	case o.MaxAttempts < 0:
@@ -149,8 +152,33 @@ func (o *Options) validate() error {
 		return fmt.Errorf("outscale: option BaseDelay %v is negative", o.BaseDelay)
 	case o.MaxDelay < 0:
 		return fmt.Errorf("outscale: option MaxDelay %v is negative", o.MaxDelay)
+	case o.MaxDelay > 0 && o.BaseDelay > o.MaxDelay:
+		return fmt.Errorf("outscale: option BaseDelay %v is above MaxDelay %v", o.BaseDelay, o.MaxDelay)
+	case strings.ContainsFunc(o.UserAgent, unicode.IsControl):
+		return fmt.Errorf("outscale: option UserAgent %q contains a control character", o.UserAgent)
+	case o.Region != "" && !regionPattern(o.Region):
+		return fmt.Errorf("outscale: option Region %q: want lower-case letters, digits and '-', as in eu-west-2", o.Region)
+	case !plainWord(o.AccessKey):
+		return fmt.Errorf("outscale: option AccessKey %q has spaces or control characters", o.AccessKey)
+	case strings.Contains(o.Login, ":") || strings.ContainsFunc(o.Login, unicode.IsControl):
+		return fmt.Errorf("outscale: option Login %q contains ':' or a control character, which Basic authentication cannot carry", o.Login)
 	}
 	return nil
+}
+
+// regionPattern reports whether r has the form of an OUTSCALE region name.
+func regionPattern(r string) bool {
+	for _, c := range r {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainWord reports whether s has no space and no control character.
+func plainWord(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })
 }
 
 // setDefaults fills what the options leave zero and the client needs
@@ -202,79 +230,27 @@ type Client struct {
 // tuning) and returns an error naming the field and where it came from,
 // before any request. Nil option functions are skipped.
 func New(optFns ...func(*Options)) (*Client, error) {
-	var o Options
-	for _, fn := range optFns {
-		if fn != nil {
-			fn(&o)
-		}
-	}
-	if err := o.validate(); err != nil {
-		return nil, err
-	}
-	o.setDefaults()
-	p := mergeProfile(&o)
-	if err := p.validate(); err != nil {
+	o, p, err := resolveOptions(optFns)
+	if err != nil {
 		return nil, err
 	}
 	c := &Client{
+		base:   p.Endpoint,
 		region: p.Region,
 		clock:  o.Clock,
 		// Only Content-Type: the API answers JSON whatever Accept says,
 		// and every extra header costs work on each signed attempt.
 		header: http.Header{"Content-Type": {"application/json"}},
 	}
-	if p.Endpoint != "" {
-		c.base = p.Endpoint
-	} else {
-		c.base, _ = Endpoint(p.Region) // validated above
+	if c.base == "" {
+		c.base, _ = Endpoint(p.Region) // validated by resolveOptions
 	}
-	switch {
-	case p.AccessKey != "":
-		c.accessKey = p.AccessKey
-		c.signer = newSigV4(p.AccessKey, p.SecretKey, p.Region, SigningService, c.base)
-		c.secrets = safeprint.Seal(&[]string{p.SecretKey.Reveal()})
-	case p.Login != "":
-		if err := checkBasicAuthTransport(c.base); err != nil {
-			return nil, err
-		}
-		c.basic = iam.NewSecret("Basic " + base64.StdEncoding.EncodeToString([]byte(p.Login+":"+p.Password.Reveal())))
-		c.secrets = safeprint.Seal(&[]string{p.Password.Reveal(), c.basic.Reveal(), strings.TrimPrefix(c.basic.Reveal(), "Basic ")})
-	default:
-		return nil, errors.New("outscale: no credentials: set an access key and secret key (access_key/secret_key, OSC_ACCESS_KEY/OSC_SECRET_KEY) or a login and password")
+	if err := c.setCredentials(p); err != nil {
+		return nil, err
 	}
-
-	hc := o.HTTPClient
-	cert := o.ClientCertificate
-	if cert == nil {
-		var err error
-		if cert, err = p.clientCertificate(); err != nil {
-			return nil, err
-		}
-	}
-	if hc != nil && (cert != nil || o.RootCAs != nil || p.TLSSkipVerify) {
-		return nil, errors.New("outscale: HTTPClient is set: configure the client certificate, RootCAs and TLS verification on its transport instead")
-	}
-	if hc == nil && (cert != nil || o.RootCAs != nil || p.TLSSkipVerify) {
-		// No timeout of its own on this transport or client: the attempt
-		// timeout (Options.AttemptTimeout, passed to httpx) bounds each
-		// attempt whole.
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 16
-		tr.TLSClientConfig = &tls.Config{
-			MinVersion:         tls.VersionTLS12,
-			RootCAs:            o.RootCAs,
-			InsecureSkipVerify: p.TLSSkipVerify, //nolint:gosec // opt-in via tls_skip_verify, for test endpoints
-		}
-		if cert != nil {
-			tr.TLSClientConfig.Certificates = []tls.Certificate{*cert}
-		}
-		c.ownTr = tr
-		hc = &http.Client{
-			Transport: tr,
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return http.ErrUseLastResponse
-			},
-		}
+	hc, err := c.httpClient(o, p)
+	if err != nil {
+		return nil, err
 	}
 	c.accessKeys = &AccessKeys{c: c}
 	c.policy = &APIAccessPolicyClient{c: c}
@@ -291,6 +267,90 @@ func New(optFns ...func(*Options)) (*Client, error) {
 		h.UserAgent = o.UserAgent
 	})
 	return c, nil
+}
+
+// resolveOptions applies the option functions to a zero Options,
+// validates it, fills its defaults and merges it over its profile, which
+// it validates too.
+func resolveOptions(optFns []func(*Options)) (*Options, *Profile, error) {
+	var o Options
+	for _, fn := range optFns {
+		if fn != nil {
+			fn(&o)
+		}
+	}
+	if err := o.validate(); err != nil {
+		return nil, nil, err
+	}
+	o.setDefaults()
+	p := mergeProfile(&o)
+	if err := p.validate(); err != nil {
+		return nil, nil, err
+	}
+	return &o, p, nil
+}
+
+// setCredentials sets the client's signer (access key) or Basic value
+// (login/password) from the merged profile, and the secrets scrubbed from
+// server text.
+func (c *Client) setCredentials(p *Profile) error {
+	switch {
+	case p.AccessKey != "":
+		c.accessKey = p.AccessKey
+		c.signer = newSigV4(p.AccessKey, p.SecretKey, p.Region, SigningService, c.base)
+		c.secrets = safeprint.Seal(&[]string{p.SecretKey.Reveal()})
+	case p.Login != "":
+		if err := checkBasicAuthTransport(c.base); err != nil {
+			return err
+		}
+		c.basic = iam.NewSecret("Basic " + base64.StdEncoding.EncodeToString([]byte(p.Login+":"+p.Password.Reveal())))
+		c.secrets = safeprint.Seal(&[]string{p.Password.Reveal(), c.basic.Reveal(), strings.TrimPrefix(c.basic.Reveal(), "Basic ")})
+	default:
+		return errors.New("outscale: no credentials: set an access key and secret key (access_key/secret_key, OSC_ACCESS_KEY/OSC_SECRET_KEY) or a login and password")
+	}
+	return nil
+}
+
+// httpClient returns the HTTP client the calls go through: the caller's
+// HTTPClient, one of the client's own for the TLS options (a client
+// certificate, RootCAs, tls_skip_verify; kept in ownTr for Close), or nil
+// for httpx's own pool. A caller's HTTPClient together with TLS options
+// is refused: they belong on its transport.
+func (c *Client) httpClient(o *Options, p *Profile) (*http.Client, error) {
+	cert := o.ClientCertificate
+	if cert == nil {
+		var err error
+		if cert, err = p.clientCertificate(); err != nil {
+			return nil, err
+		}
+	}
+	tlsOptions := cert != nil || o.RootCAs != nil || p.TLSSkipVerify
+	switch {
+	case o.HTTPClient != nil && tlsOptions:
+		return nil, errors.New("outscale: HTTPClient is set: configure the client certificate, RootCAs and TLS verification on its transport instead")
+	case o.HTTPClient != nil || !tlsOptions:
+		return o.HTTPClient, nil
+	}
+	// No timeout of its own on this transport or client: the attempt
+	// timeout (Options.AttemptTimeout, passed to httpx) bounds each
+	// attempt whole.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 16
+	tr.TLSClientConfig = &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		RootCAs:            o.RootCAs,
+		InsecureSkipVerify: p.TLSSkipVerify, //nolint:gosec // opt-in via tls_skip_verify, for test endpoints
+	}
+	if cert != nil {
+		tr.TLSClientConfig.Certificates = []tls.Certificate{*cert}
+	}
+	c.ownTr = tr
+	return &http.Client{
+		Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}, nil
 }
 
 // mergeProfile overlays the options on a copy of the profile. Credentials
@@ -390,17 +450,35 @@ func (c *Client) Region() string { return c.region }
 // Endpoint returns the API base URL the client calls.
 func (c *Client) Endpoint() string { return c.base }
 
-// Close releases the idle connections of the transport the client made
-// for TLS options. It does not close a caller's HTTPClient.
+// Close releases the idle connections of the pool the client owns: the
+// one httpx made for it (no HTTPClient, no TLS options) or the transport
+// it made for the TLS options. It does not close a caller's HTTPClient,
+// whose transport others may share. The client stays usable: a later call
+// dials again.
 func (c *Client) Close() error {
+	c.http.CloseIdleConnections()
 	if c.ownTr != nil {
 		c.ownTr.CloseIdleConnections()
 	}
 	return nil
 }
 
-// AccessKeys returns the sub-client of the access-key calls.
+// AccessKeys returns the sub-client of the access-key calls for the
+// caller's own keys (the account's root, or the EIM user whose
+// credentials sign).
 func (c *Client) AccessKeys() *AccessKeys { return c.accessKeys }
+
+// UserAccessKeys returns the sub-client of the access-key calls for the
+// keys of the EIM user userName (every call carries that UserName); ""
+// gives [Client.AccessKeys]. A name that cannot be a user's (surrounding
+// spaces, control characters) makes every call of the sub-client fail
+// with [iam.ErrInvalidArgument] before sending anything.
+func (c *Client) UserAccessKeys(userName string) *AccessKeys {
+	if userName == "" {
+		return c.accessKeys
+	}
+	return &AccessKeys{c: c, user: userName}
+}
 
 // APIAccessPolicy returns the sub-client of the API-access-policy calls.
 func (c *Client) APIAccessPolicy() *APIAccessPolicyClient { return c.policy }
@@ -486,15 +564,11 @@ func callIDs(in any, answer []byte) callIDsWire {
 		_ = json.Unmarshal(answer, &ids)
 	}
 	switch r := in.(type) {
-	case UpdateAccessKeyRequest:
+	case updateAccessKeyWire:
+		req.AccessKeyID = r.ID
+	case deleteAccessKeyWire:
 		req.AccessKeyID = r.AccessKeyID
-	case *UpdateAccessKeyRequest:
-		req.AccessKeyID = r.AccessKeyID
-	case DeleteAccessKeyRequest:
-		req.AccessKeyID = r.AccessKeyID
-	case *DeleteAccessKeyRequest:
-		req.AccessKeyID = r.AccessKeyID
-	case ReadAccessKeysRequest:
+	case readAccessKeysWire:
 		if r.Filters != nil && len(r.Filters.AccessKeyIDs) == 1 {
 			req.AccessKeyID = r.Filters.AccessKeyIDs[0]
 		}

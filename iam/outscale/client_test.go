@@ -27,23 +27,23 @@ func TestCallsAgainstEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateAccessKey: %v", err)
 	}
-	k := created.AccessKey
+	k := created
 	if len(k.AccessKeyID) != 20 || k.SecretKey.Len() != 40 || k.State != iam.StateActive || k.Tag != "Group1" {
 		t.Fatalf("created key = %+v", k)
 	}
 	if got := k.ExpirationDate.Time(); !got.Equal(time.Date(2063, 4, 5, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("ExpirationDate = %v", got)
 	}
-	if !k.CreationDate.Time().Equal(t0) || created.ResponseContext.RequestID == "" {
-		t.Errorf("CreationDate = %v, request id %q", k.CreationDate.Time(), created.ResponseContext.RequestID)
+	if !k.CreationDate.Time().Equal(t0) {
+		t.Errorf("CreationDate = %v", k.CreationDate.Time())
 	}
 	exp2 := outscale.NewDate(t0.Add(90 * time.Minute))
 	second, err := c.AccessKeys().Create(ctx, outscale.CreateAccessKeyRequest{ExpirationDate: exp2})
 	if err != nil {
 		t.Fatalf("CreateAccessKey date-time: %v", err)
 	}
-	if !second.AccessKey.ExpirationDate.Time().Equal(exp2.Time()) {
-		t.Errorf("ExpirationDate = %v, want %v", second.AccessKey.ExpirationDate.Time(), exp2.Time())
+	if !second.ExpirationDate.Time().Equal(exp2.Time()) {
+		t.Errorf("ExpirationDate = %v, want %v", second.ExpirationDate.Time(), exp2.Time())
 	}
 	if s3, ok := srv.Registry.S3Key(k.AccessKeyID); !ok || !s3.Active || !s3.Secret.Equal(k.SecretKey) {
 		t.Errorf("key not registered for S3: %+v %v", s3, ok)
@@ -58,14 +58,14 @@ func TestCallsAgainstEmulator(t *testing.T) {
 	if err != nil || len(byTag) != 1 || byTag[0].AccessKeyID != k.AccessKeyID {
 		t.Fatalf("ReadAccessKeys by tag = %+v, %v", byTag, err)
 	}
-	byID, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{Filters: &outscale.FiltersAccessKeys{AccessKeyIDs: []string{second.AccessKey.AccessKeyID}}})
+	byID, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{Filters: &outscale.FiltersAccessKeys{AccessKeyIDs: []string{second.AccessKeyID}}})
 	if err != nil || len(byID) != 1 {
 		t.Fatalf("ReadAccessKeys by id = %+v, %v", byID, err)
 	}
 
 	// UpdateAccessKey.
-	up, err := c.AccessKeys().Update(ctx, outscale.UpdateAccessKeyRequest{AccessKeyID: k.AccessKeyID, State: iam.StateInactive, ExpirationDate: k.ExpirationDate, Tag: "Group2"})
-	if err != nil || up.AccessKey.State != iam.StateInactive || up.AccessKey.Tag != "Group2" {
+	up, err := c.AccessKeys().Update(ctx, outscale.UpdateAccessKeyRequest{ID: k.AccessKeyID, State: iam.StateInactive, ExpirationDate: k.ExpirationDate, Tag: "Group2"})
+	if err != nil || up.State != iam.StateInactive || up.Tag != "Group2" {
 		t.Fatalf("UpdateAccessKey = %+v, %v", up, err)
 	}
 	if s3, _ := srv.Registry.S3Key(k.AccessKeyID); s3.Active {
@@ -75,29 +75,29 @@ func TestCallsAgainstEmulator(t *testing.T) {
 	if err != nil || len(inactive) != 1 {
 		t.Fatalf("ReadAccessKeys by state = %+v, %v", inactive, err)
 	}
-	cleared, err := c.AccessKeys().Update(ctx, outscale.UpdateAccessKeyRequest{AccessKeyID: k.AccessKeyID, ClearExpirationDate: true, ClearTag: true})
-	if err != nil || !cleared.AccessKey.ExpirationDate.IsZero() || cleared.AccessKey.Tag != "" {
+	cleared, err := c.AccessKeys().Update(ctx, outscale.UpdateAccessKeyRequest{ID: k.AccessKeyID, ClearExpirationDate: true, ClearTag: true})
+	if err != nil || !cleared.ExpirationDate.IsZero() || cleared.Tag != "" {
 		t.Fatalf("UpdateAccessKey clear = %+v, %v", cleared, err)
 	}
 
 	// DeleteAccessKey.
-	if _, err := c.AccessKeys().Delete(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: k.AccessKeyID}); err != nil {
+	if err := c.AccessKeys().Delete(ctx, k.AccessKeyID); err != nil {
 		t.Fatalf("DeleteAccessKey: %v", err)
 	}
 	if _, ok := srv.Registry.S3Key(k.AccessKeyID); ok {
 		t.Error("deleted key still registered")
 	}
-	if _, err := c.AccessKeys().Delete(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: k.AccessKeyID}); !errors.Is(err, iam.ErrNotFound) {
+	if err := c.AccessKeys().Delete(ctx, k.AccessKeyID); !errors.Is(err, iam.ErrNotFound) {
 		t.Errorf("second delete: %v, want ErrNotFound", err)
 	}
 
 	// API access policy.
 	pol, err := c.APIAccessPolicy().Update(ctx, outscale.UpdateAPIAccessPolicyRequest{MaxAccessKeyExpirationSeconds: 3600})
-	if err != nil || pol.APIAccessPolicy.MaxAccessKeyExpirationSeconds != 3600 {
+	if err != nil || pol.MaxAccessKeyExpirationSeconds != 3600 {
 		t.Fatalf("UpdateAPIAccessPolicy = %+v, %v", pol, err)
 	}
-	rp, err := c.APIAccessPolicy().Read(ctx, outscale.ReadAPIAccessPolicyRequest{})
-	if err != nil || rp.APIAccessPolicy.MaxAccessKeyExpirationSeconds != 3600 || rp.APIAccessPolicy.RequireTrustedEnv {
+	rp, err := c.APIAccessPolicy().Get(ctx)
+	if err != nil || rp.MaxAccessKeyExpirationSeconds != 3600 || rp.RequireTrustedEnv {
 		t.Fatalf("ReadAPIAccessPolicy = %+v, %v", rp, err)
 	}
 
@@ -124,16 +124,10 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if _, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{DryRun: true}); err != nil {
 		t.Error(err)
 	}
-	if _, err := c.AccessKeys().Update(ctx, outscale.UpdateAccessKeyRequest{AccessKeyID: srv.Root.AccessKey, State: iam.StateInactive, DryRun: true}); err != nil {
-		t.Error(err)
-	}
-	if _, err := c.AccessKeys().Delete(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: srv.Root.AccessKey, DryRun: true}); err != nil {
+	if _, err := c.AccessKeys().Update(ctx, outscale.UpdateAccessKeyRequest{ID: srv.Root.AccessKey, State: iam.StateInactive, DryRun: true}); err != nil {
 		t.Error(err)
 	}
 	if _, err := c.APIAccessPolicy().Update(ctx, outscale.UpdateAPIAccessPolicyRequest{MaxAccessKeyExpirationSeconds: 60, DryRun: true}); err != nil {
-		t.Error(err)
-	}
-	if _, err := c.APIAccessPolicy().Read(ctx, outscale.ReadAPIAccessPolicyRequest{DryRun: true}); err != nil {
 		t.Error(err)
 	}
 	if _, err := c.CheckAuthentication(ctx, outscale.CheckAuthenticationRequest{Login: "x", Password: iam.NewSecret("y"), DryRun: true}); err != nil {
@@ -143,8 +137,8 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if !ok || k.State != "ACTIVE" {
 		t.Errorf("DryRun changed the root key: %+v %v", k, ok)
 	}
-	rp, _ := c.APIAccessPolicy().Read(ctx, outscale.ReadAPIAccessPolicyRequest{})
-	if rp.APIAccessPolicy.MaxAccessKeyExpirationSeconds != 0 {
+	rp, _ := c.APIAccessPolicy().Get(ctx)
+	if rp.MaxAccessKeyExpirationSeconds != 0 {
 		t.Error("DryRun changed the policy")
 	}
 }
@@ -161,12 +155,12 @@ func TestSetStateKeepsExpiry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return out.AccessKey.AccessKeyID
+		return out.AccessKeyID
 	}
 
 	// The trap: a plain update of the state clears the expiry.
 	naive := mk()
-	if _, err := c.AccessKeys().Update(ctx, outscale.UpdateAccessKeyRequest{AccessKeyID: naive, State: iam.StateInactive}); err != nil {
+	if _, err := c.AccessKeys().Update(ctx, outscale.UpdateAccessKeyRequest{ID: naive, State: iam.StateInactive}); err != nil {
 		t.Fatal(err)
 	}
 	if k, _ := srv.Key(naive); !k.ExpiresAt.IsZero() {
@@ -176,7 +170,7 @@ func TestSetStateKeepsExpiry(t *testing.T) {
 	// SetState re-sends it.
 	id := mk()
 	for _, st := range []iam.State{iam.StateInactive, iam.StateActive} {
-		k, err := c.AccessKeys().SetState(ctx, outscale.SetStateRequest{AccessKeyID: id, State: st})
+		k, err := c.AccessKeys().SetState(ctx, id, st)
 		if err != nil {
 			t.Fatalf("SetState(%s): %v", st, err)
 		}
@@ -306,7 +300,7 @@ func TestBasicAuth(t *testing.T) {
 		func() error { _, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{}); return err },
 		func() error { _, err := c.AccessKeys().Create(ctx, outscale.CreateAccessKeyRequest{}); return err },
 		func() error {
-			_, err := c.APIAccessPolicy().Read(ctx, outscale.ReadAPIAccessPolicyRequest{})
+			_, err := c.APIAccessPolicy().Get(ctx)
 			return err
 		},
 		func() error {
@@ -314,7 +308,7 @@ func TestBasicAuth(t *testing.T) {
 			return err
 		},
 		func() error {
-			_, err := c.AccessKeys().SetState(ctx, outscale.SetStateRequest{AccessKeyID: srv.Root.AccessKey, State: iam.StateActive})
+			_, err := c.AccessKeys().SetState(ctx, srv.Root.AccessKey, iam.StateActive)
 			return err
 		},
 	} {
@@ -388,15 +382,15 @@ func TestSecretsNeverLogged(t *testing.T) {
 	if logs.Len() == 0 {
 		t.Fatal("no debug logs captured; the test would prove nothing")
 	}
-	for _, secret := range []string{srv.Root.SecretKey.Reveal(), out.AccessKey.SecretKey.Reveal(), "canary-password-42", "Signature="} {
+	for _, secret := range []string{srv.Root.SecretKey.Reveal(), out.SecretKey.Reveal(), "canary-password-42", "Signature="} {
 		if strings.Contains(logs.String(), secret) || strings.Contains(err.Error(), secret) {
 			t.Errorf("secret %q leaked into logs or errors", secret[:4])
 		}
 	}
 	for _, s := range []string{
-		slogText(out.AccessKey),
+		slogText(out),
 	} {
-		if strings.Contains(s, out.AccessKey.SecretKey.Reveal()) {
+		if strings.Contains(s, out.SecretKey.Reveal()) {
 			t.Error("printing the created key shows its secret")
 		}
 	}

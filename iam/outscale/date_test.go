@@ -94,7 +94,7 @@ func TestDateMarshal(t *testing.T) {
 	if err != nil || string(b) != "{}" {
 		t.Errorf("empty CreateAccessKeyRequest = %s, %v; want {}", b, err)
 	}
-	b, _ = json.Marshal(outscale.UpdateAccessKeyRequest{AccessKeyID: "AK", State: "ACTIVE"})
+	b, _ = json.Marshal(outscale.UpdateAccessKeyRequest{ID: "AK", State: "ACTIVE"})
 	if strings.Contains(string(b), "ExpirationDate") {
 		t.Errorf("zero ExpirationDate sent: %s", b)
 	}
@@ -183,7 +183,7 @@ func TestSetStateResendsSubseconds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, err := c.AccessKeys().SetState(context.Background(), outscale.SetStateRequest{AccessKeyID: "AKSUB", State: iam.StateInactive}); err != nil {
+	if _, err := c.AccessKeys().SetState(context.Background(), "AKSUB", iam.StateInactive); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()

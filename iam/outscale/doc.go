@@ -7,13 +7,19 @@
 // offered: the API removed it in 1.34.
 //
 // The calls are grouped as the API groups them: [Client.AccessKeys] returns
-// the access-key sub-client ([AccessKeys.Create], [AccessKeys.List],
-// [AccessKeys.Get], [AccessKeys.Update], [AccessKeys.Delete] and
-// [AccessKeys.SetState]), [Client.APIAccessPolicy] the policy's
-// ([APIAccessPolicyClient.Read], [APIAccessPolicyClient.Update]);
-// [Client.CheckAuthentication] is on the client. The request and response
-// types keep the API's names and fields, ResponseContext (the request ID)
-// included. The API has no paging and no long-running operations.
+// the access-key sub-client of the caller's own keys and
+// [Client.UserAccessKeys] the same sub-client scoped to an EIM user (every
+// call then carries that UserName), with the family's vocabulary:
+// [AccessKeys.Create] (the key with its secret), [AccessKeys.List],
+// [AccessKeys.Get] (by access key ID), [AccessKeys.Update] (the key after
+// the update), [AccessKeys.Delete] (only an error) and [AccessKeys.SetState].
+// [Client.APIAccessPolicy] returns the policy's ([APIAccessPolicyClient.Get],
+// [APIAccessPolicyClient.Update], both returning the policy);
+// [Client.CheckAuthentication] is on the client. The request types keep
+// the API's names and fields, less the UserName the sub-client adds. The
+// API has no paging and no long-running operations, so every method
+// returns when its call is done; the request ID of a failed call is in its
+// [*iam.Error].
 //
 // [NewKeyManager] wraps a Client as an [iam.KeyManager], so the credentials
 // package can create, rotate and delete OUTSCALE keys of the caller or of an
@@ -27,7 +33,7 @@
 //	out, err := c.AccessKeys().Create(ctx, outscale.CreateAccessKeyRequest{
 //		ExpirationDate: outscale.NewDate(time.Now().Add(time.Hour)),
 //	})
-//	// out.AccessKey.SecretKey is an iam.Secret: it prints as REDACTED.
+//	// out.SecretKey is an iam.Secret: it prints as REDACTED.
 //	km, err := outscale.NewKeyManager(c) // for credentials.NewManagedProvider
 //
 // # Authentication

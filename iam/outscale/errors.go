@@ -94,7 +94,7 @@ func decodeError(op string, status int, header http.Header, body []byte, secrets
 	var er errorResponse
 	if json.Unmarshal(body, &er) == nil && len(er.Errors) > 0 {
 		first := er.Errors[0]
-		e.Code = string(first.Code)
+		e.Code = clean(string(first.Code), secrets)
 		e.RequestID = cleanID(er.ResponseContext.RequestID, secrets)
 		msg := first.Type
 		if first.Details != "" {
@@ -124,7 +124,7 @@ func decodeError(op string, status int, header http.Header, body []byte, secrets
 				msg = p.Type
 			}
 			e.Message = clean(msg, secrets)
-			e.Code = p.Type
+			e.Code = clean(p.Type, secrets)
 			e.Kind = iam.KindForHTTPStatus(status)
 			e.RequestID = cleanID(header.Get("X-Request-Id"), secrets)
 			return e
@@ -142,8 +142,13 @@ func decodeError(op string, status int, header http.Header, body []byte, secrets
 	return e
 }
 
+// clean is the text kept from a server's error: the client's own secrets
+// (in the forms an echo gives them) and anything credential-shaped the
+// list cannot know go (a server may echo the request's Authorization
+// value, whose SigV4 signature changes with every request), then it is
+// cut to maxMessage.
 func clean(s string, secrets []string) string {
-	return redact.Truncate(redact.String(s, secrets...), maxMessage)
+	return redact.Truncate(redact.Credentials(redact.String(s, secrets...)), maxMessage)
 }
 
 // cleanID is clean for a request ID the server supplied: it may echo the

@@ -41,19 +41,17 @@ func TestErrorSentinels(t *testing.T) {
 		{"conflict", fault("9011", 409), iam.ErrAlreadyExists, "9011", 409},
 		{"access keys not found", fault("4000", 400), iam.ErrNotFound, "4000", 400},
 		{"no such key", func() error {
-			_, err := root.AccessKeys().Delete(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: "ABCDEFGHIJ0123456789"})
-			return err
+			return root.AccessKeys().Delete(ctx, "ABCDEFGHIJ0123456789")
 		}, iam.ErrNotFound, "5027", 400},
 		{"no such user", func() error {
-			_, err := root.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{UserName: "nobody"})
+			_, err := root.UserAccessKeys("nobody").List(ctx, outscale.ReadAccessKeysRequest{})
 			return err
 		}, iam.ErrNotFound, "5075", 400},
 		{"EIM key must be inactive", func() error {
-			_, err := root.AccessKeys().Delete(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: user.AccessKey, UserName: "alice"})
-			return err
+			return root.UserAccessKeys("alice").Delete(ctx, user.AccessKey)
 		}, iam.ErrFailedPrecondition, "6000", 409},
 		{"EIM user reads another user's keys", func() error {
-			_, err := alice.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{UserName: "bob"})
+			_, err := alice.UserAccessKeys("bob").List(ctx, outscale.ReadAccessKeysRequest{})
 			return err
 		}, iam.ErrPermissionDenied, "5", 401},
 		{"EIM user changes the policy", func() error {
@@ -163,10 +161,10 @@ func TestClientSideValidation(t *testing.T) {
 		t.Errorf("past expiry: %v", err)
 	}
 	_, err = c.AccessKeys().Update(ctx, outscale.UpdateAccessKeyRequest{})
-	if !errors.Is(err, iam.ErrInvalidArgument) || !strings.Contains(err.Error(), "AccessKeyId") {
+	if !errors.Is(err, iam.ErrInvalidArgument) || !strings.Contains(err.Error(), "ID (the access key ID) is required") {
 		t.Errorf("update without id: %v", err)
 	}
-	_, err = c.AccessKeys().Delete(ctx, outscale.DeleteAccessKeyRequest{})
+	err = c.AccessKeys().Delete(ctx, "")
 	if !errors.Is(err, iam.ErrInvalidArgument) {
 		t.Errorf("delete without id: %v", err)
 	}

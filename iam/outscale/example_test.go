@@ -41,16 +41,16 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	key := out.AccessKey
+	key := out
 	fmt.Println("created:", key.State, "secret:", key.SecretKey)
 
-	k, err := keys.SetState(ctx, outscale.SetStateRequest{AccessKeyID: key.AccessKeyID, State: iam.StateInactive})
+	k, err := keys.SetState(ctx, key.AccessKeyID, iam.StateInactive)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("deactivated:", k.State, "expiry kept:", k.ExpirationDate.Time().Equal(key.ExpirationDate.Time()))
 
-	if _, err := keys.Delete(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: key.AccessKeyID}); err != nil {
+	if err := keys.Delete(ctx, key.AccessKeyID); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("deleted")
@@ -132,7 +132,7 @@ func ExampleReconcileByTag() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(out.AccessKey.Tag)
+	fmt.Println(out.Tag)
 	// Output: deploy-42
 }
 

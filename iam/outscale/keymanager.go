@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/iamkit/iamkit/iam"
 )
@@ -23,8 +22,8 @@ type KeyManagerOptions struct {
 
 // validate refuses a UserName that cannot be an EIM user name.
 func (o *KeyManagerOptions) validate() error {
-	if strings.TrimSpace(o.UserName) != o.UserName || strings.ContainsFunc(o.UserName, unicode.IsControl) {
-		return fmt.Errorf("outscale: NewKeyManager: option UserName %q has surrounding spaces or control characters", o.UserName)
+	if err := checkUserName(o.UserName); err != nil {
+		return fmt.Errorf("outscale: NewKeyManager: option %v", err)
 	}
 	return nil
 }
@@ -38,6 +37,7 @@ func (o *KeyManagerOptions) validate() error {
 // use.
 type KeyManager struct {
 	c    *Client
+	keys *AccessKeys // the sub-client of the manager's user
 	opts KeyManagerOptions
 
 	mu    sync.Mutex
@@ -62,13 +62,13 @@ func (m *KeyManager) readPolicy(ctx context.Context) (*APIAccessPolicy, error) {
 		return &pol, nil
 	}
 	m.mu.Unlock()
-	out, err := m.c.policy.Read(ctx, ReadAPIAccessPolicyRequest{})
+	got, err := m.c.policy.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
-	pol := out.APIAccessPolicy
+	pol := *got
 	m.mu.Lock()
-	m.pol, m.polAt = &pol, now
+	m.pol, m.polAt = got, now
 	m.mu.Unlock()
 	return &pol, nil
 }
@@ -91,7 +91,7 @@ func NewKeyManager(c *Client, optFns ...func(*KeyManagerOptions)) (*KeyManager, 
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	return &KeyManager{c: c, opts: o}, nil
+	return &KeyManager{c: c, keys: c.UserAccessKeys(o.UserName), opts: o}, nil
 }
 
 // Provider returns iam.Outscale.
@@ -146,11 +146,11 @@ func (m *KeyManager) CreateKey(ctx context.Context, req iam.CreateKeyRequest) (i
 	if req.UniqueDescription && req.Description != "" {
 		opt = ReconcileByTag(req.Description)
 	}
-	out, err := m.c.accessKeys.Create(ctx, CreateAccessKeyRequest{ExpirationDate: exp, Tag: req.Description, UserName: m.opts.UserName}, opt)
+	out, err := m.keys.Create(ctx, CreateAccessKeyRequest{ExpirationDate: exp, Tag: req.Description}, opt)
 	if err != nil {
 		return iam.AccessKey{}, err
 	}
-	return m.neutral(out.AccessKey.ToIAM()), nil
+	return m.neutral(out.ToIAM()), nil
 }
 
 // chooseExpiry applies the account's API access policy to a wanted expiry
@@ -200,7 +200,7 @@ func expiryDate(t time.Time) Date {
 
 // ListKeys lists the keys of the manager's user.
 func (m *KeyManager) ListKeys(ctx context.Context) ([]iam.AccessKey, error) {
-	list, err := m.c.accessKeys.List(ctx, ReadAccessKeysRequest{UserName: m.opts.UserName})
+	list, err := m.keys.List(ctx, ReadAccessKeysRequest{})
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ func (m *KeyManager) GetKey(ctx context.Context, id string) (iam.AccessKey, erro
 	if id == "" {
 		return iam.AccessKey{}, m.c.invalid("ReadAccessKeys", "access key ID is empty")
 	}
-	k, err := m.c.accessKeys.Get(ctx, GetAccessKeyRequest{AccessKeyID: id, UserName: m.opts.UserName})
+	k, err := m.keys.Get(ctx, id)
 	if err != nil {
 		return iam.AccessKey{}, err
 	}
@@ -239,7 +239,7 @@ func (m *KeyManager) UpdateKey(ctx context.Context, id string, req iam.UpdateKey
 			return iam.AccessKey{}, err
 		}
 	}
-	k, err := m.c.accessKeys.update(ctx, id, m.opts.UserName, req.State, exp)
+	k, err := m.keys.update(ctx, id, req.State, exp)
 	if err != nil {
 		return iam.AccessKey{}, err
 	}
@@ -252,7 +252,7 @@ func (m *KeyManager) DeleteKey(ctx context.Context, id string) error {
 	if id == "" {
 		return m.c.invalid("DeleteAccessKey", "access key ID is empty")
 	}
-	return m.c.accessKeys.deleteKey(ctx, id, m.opts.UserName)
+	return m.keys.deleteKey(ctx, id)
 }
 
 // neutral sets the owner of a converted key: the manager's user.

@@ -46,12 +46,12 @@ func TestToIAM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := out.AccessKey.ToIAM()
-	if n.Provider != iam.Outscale || n.ID != out.AccessKey.AccessKeyID || n.AccessKeyID != n.ID || n.Description != "t" ||
-		n.State != iam.StateActive || !n.CreatedAt.Equal(t0) || !n.ExpiresAt.Equal(exp) || !n.Secret.Equal(out.AccessKey.SecretKey) || n.Owner != "" {
+	n := out.ToIAM()
+	if n.Provider != iam.Outscale || n.ID != out.AccessKeyID || n.AccessKeyID != n.ID || n.Description != "t" ||
+		n.State != iam.StateActive || !n.CreatedAt.Equal(t0) || !n.ExpiresAt.Equal(exp) || !n.Secret.Equal(out.SecretKey) || n.Owner != "" {
 		t.Errorf("(*AccessKeySecretKey).ToIAM() = %+v", n)
 	}
-	if k := out.AccessKey.AccessKey.ToIAM(); !k.Secret.IsZero() || k.ID != n.ID {
+	if k := out.AccessKey.ToIAM(); !k.Secret.IsZero() || k.ID != n.ID {
 		t.Errorf("(*AccessKey).ToIAM() = %+v", k)
 	}
 	var nilKey *outscale.AccessKey

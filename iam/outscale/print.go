@@ -36,18 +36,6 @@ func (r CheckAuthenticationRequest) Format(f fmt.State, verb rune) { safeprint.F
 // LogValue makes log/slog print the CheckAuthenticationRequest's fields, its password redacted.
 func (r CheckAuthenticationRequest) LogValue() slog.Value { return safeprint.LogValue(r) }
 
-// String returns the CreateAccessKeyResponse as %v prints it, the secret key redacted.
-func (r CreateAccessKeyResponse) String() string { return safeprint.String(r) }
-
-// GoString returns the CreateAccessKeyResponse as %#v prints it, the secret key redacted.
-func (r CreateAccessKeyResponse) GoString() string { return safeprint.GoString(r) }
-
-// Format prints the CreateAccessKeyResponse under every fmt verb, the secret key redacted.
-func (r CreateAccessKeyResponse) Format(f fmt.State, verb rune) { safeprint.Format(f, verb, r) }
-
-// LogValue makes log/slog print the CreateAccessKeyResponse's fields, the secret key redacted.
-func (r CreateAccessKeyResponse) LogValue() slog.Value { return safeprint.LogValue(r) }
-
 // String returns the Options as %v prints it, its secret key and password redacted.
 func (o Options) String() string { return safeprint.String(o) }
 
@@ -85,8 +73,10 @@ func (c *Client) LogValue() slog.Value {
 }
 
 // String describes the sub-client by its client (endpoint, region, auth
-// method), without any credential.
-func (a *AccessKeys) String() string { return "outscale.AccessKeys{" + a.c.String() + "}" }
+// method) and its user, without any credential.
+func (a *AccessKeys) String() string {
+	return "outscale.AccessKeys{" + a.c.String() + ", user " + strconv.Quote(a.user) + "}"
+}
 
 // GoString is [AccessKeys.String], for %#v.
 func (a *AccessKeys) GoString() string { return a.String() }
@@ -97,8 +87,11 @@ func (a *AccessKeys) Format(f fmt.State, verb rune) {
 }
 
 // LogValue makes log/slog print the client's endpoint, region and access
-// key ID only.
-func (a *AccessKeys) LogValue() slog.Value { return a.c.LogValue() }
+// key ID, and the user.
+func (a *AccessKeys) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("endpoint", a.c.base), slog.String("region", a.c.region),
+		slog.String("access_key", a.c.accessKey), slog.String("user", a.user))
+}
 
 // String describes the sub-client by its client (endpoint, region, auth
 // method), without any credential.

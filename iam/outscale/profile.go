@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/iamkit/iamkit/iam"
 )
@@ -100,6 +101,18 @@ type ProfileOptions struct {
 	IgnoreEnv bool
 }
 
+// validate refuses a profile name or config file path that no file can
+// hold: surrounding spaces or control characters (a NUL, a newline).
+func (o *ProfileOptions) validate() error {
+	switch {
+	case strings.TrimSpace(o.Profile) != o.Profile || strings.ContainsFunc(o.Profile, unicode.IsControl):
+		return fmt.Errorf("outscale: LoadProfile: option Profile %q has surrounding spaces or control characters", o.Profile)
+	case strings.TrimSpace(o.ConfigFile) != o.ConfigFile || strings.ContainsFunc(o.ConfigFile, unicode.IsControl):
+		return fmt.Errorf("outscale: LoadProfile: option ConfigFile %q has surrounding spaces or control characters", o.ConfigFile)
+	}
+	return nil
+}
+
 // fileProfile is one profile of config.json. Unknown keys are tolerated
 // (clients add their own: method, endpoints.fcu, iam_v2_services, …).
 // encoding/json matches keys case-insensitively, as osc-sdk-go v3 relies on
@@ -138,6 +151,9 @@ func LoadProfile(optFns ...func(*ProfileOptions)) (*Profile, error) {
 		if fn != nil {
 			fn(&o)
 		}
+	}
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
 	getenv := o.Getenv
 	if getenv == nil {

@@ -79,7 +79,7 @@ func TestErrorsScrubEchoedRequestID(t *testing.T) {
 					if tc.call == "read" {
 						_, err = c.AccessKeys().List(context.Background(), outscale.ReadAccessKeysRequest{})
 					} else {
-						_, err = c.AccessKeys().SetState(context.Background(), outscale.SetStateRequest{AccessKeyID: "AKMISSING", State: iam.StateInactive})
+						_, err = c.AccessKeys().SetState(context.Background(), "AKMISSING", iam.StateInactive)
 					}
 					var ie *iam.Error
 					if !errors.As(err, &ie) {

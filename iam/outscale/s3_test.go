@@ -33,7 +33,7 @@ func TestMintedKeysWorkOnS3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := out.AccessKey
+	k := out
 	listBuckets := func() int {
 		req, _ := http.NewRequest(http.MethodGet, s3.URL+"/", nil)
 		sum := sha256.Sum256(nil)
@@ -53,7 +53,7 @@ func TestMintedKeysWorkOnS3(t *testing.T) {
 	if st := listBuckets(); st != http.StatusOK {
 		t.Fatalf("S3 with a fresh OUTSCALE key: %d", st)
 	}
-	if _, err := c.AccessKeys().SetState(ctx, outscale.SetStateRequest{AccessKeyID: k.AccessKeyID, State: iam.StateInactive}); err != nil {
+	if _, err := c.AccessKeys().SetState(ctx, k.AccessKeyID, iam.StateInactive); err != nil {
 		t.Fatal(err)
 	}
 	if st := listBuckets(); st != http.StatusForbidden {

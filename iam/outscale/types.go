@@ -77,7 +77,8 @@ type FiltersAccessKeys struct {
 	States []iam.State `json:"States,omitempty"`
 }
 
-// CreateAccessKeyRequest is the body of CreateAccessKey.
+// CreateAccessKeyRequest is the body of CreateAccessKey, less the
+// UserName the sub-client adds ([Client.UserAccessKeys]).
 type CreateAccessKeyRequest struct {
 	// DryRun checks permissions without creating anything.
 	DryRun bool `json:"DryRun,omitempty"`
@@ -86,19 +87,10 @@ type CreateAccessKeyRequest struct {
 	ExpirationDate Date `json:"ExpirationDate,omitzero"`
 	// Tag labels the key (API 1.34.3+).
 	Tag string `json:"Tag,omitempty"`
-	// UserName is the EIM user to create the key for; empty: the caller.
-	UserName string `json:"UserName,omitempty"`
 }
 
-// CreateAccessKeyResponse is the answer of CreateAccessKey.
-type CreateAccessKeyResponse struct {
-	// AccessKey is the new key with its secret.
-	AccessKey AccessKeySecretKey `json:"AccessKey"`
-	// ResponseContext carries the request ID.
-	ResponseContext ResponseContext `json:"ResponseContext"`
-}
-
-// ReadAccessKeysRequest is the body of ReadAccessKeys.
+// ReadAccessKeysRequest is the body of ReadAccessKeys ([AccessKeys.List]),
+// less the UserName the sub-client adds.
 type ReadAccessKeysRequest struct {
 	// DryRun checks permissions without reading anything.
 	DryRun bool `json:"DryRun,omitempty"`
@@ -106,37 +98,18 @@ type ReadAccessKeysRequest struct {
 	Filters *FiltersAccessKeys `json:"Filters,omitempty"`
 	// Tag keeps only keys with this tag (API 1.34.3+).
 	Tag string `json:"Tag,omitempty"`
-	// UserName is the EIM user whose keys to list; empty: the caller.
-	UserName string `json:"UserName,omitempty"`
 }
 
-// GetAccessKeyRequest names the key [AccessKeys.Get] reads.
-type GetAccessKeyRequest struct {
-	// AccessKeyID is the key to read (required).
-	AccessKeyID string
-	// UserName is the EIM user that owns the key; empty: the caller.
-	UserName string
-}
-
-// SetStateRequest is what [AccessKeys.SetState] changes.
-type SetStateRequest struct {
-	// AccessKeyID is the key to update (required).
-	AccessKeyID string
-	// State is the new state, ACTIVE or INACTIVE (required).
-	State iam.State
-	// UserName is the EIM user that owns the key; empty: the caller.
-	UserName string
-}
-
-// UpdateAccessKeyRequest is the body of UpdateAccessKey.
+// UpdateAccessKeyRequest is the body of UpdateAccessKey, less the UserName
+// the sub-client adds.
 //
 // Beware: on servers before API 1.40 (and, UNCONFIRMED, maybe on later ones)
 // an update that omits ExpirationDate removes the key's expiry. Use
 // [AccessKeys.SetState], which re-sends the current expiry, to change only
 // the state.
 type UpdateAccessKeyRequest struct {
-	// AccessKeyID is the key to update (required).
-	AccessKeyID string `json:"AccessKeyId"`
+	// ID is the access key ID of the key to update (required).
+	ID string `json:"AccessKeyId"`
 	// ClearExpirationDate makes the key never expire (API 1.40.1+);
 	// ExpirationDate is then ignored.
 	ClearExpirationDate bool `json:"ClearExpirationDate,omitempty"`
@@ -150,33 +123,6 @@ type UpdateAccessKeyRequest struct {
 	State iam.State `json:"State,omitempty"`
 	// Tag replaces the tag.
 	Tag string `json:"Tag,omitempty"`
-	// UserName is the EIM user that owns the key; empty: the caller.
-	UserName string `json:"UserName,omitempty"`
-}
-
-// UpdateAccessKeyResponse is the answer of UpdateAccessKey.
-type UpdateAccessKeyResponse struct {
-	// AccessKey is the key after the update.
-	AccessKey AccessKey `json:"AccessKey"`
-	// ResponseContext carries the request ID.
-	ResponseContext ResponseContext `json:"ResponseContext"`
-}
-
-// DeleteAccessKeyRequest is the body of DeleteAccessKey. An EIM user's key
-// must be INACTIVE to be deleted.
-type DeleteAccessKeyRequest struct {
-	// AccessKeyID is the key to delete (required).
-	AccessKeyID string `json:"AccessKeyId"`
-	// DryRun checks permissions without deleting anything.
-	DryRun bool `json:"DryRun,omitempty"`
-	// UserName is the EIM user that owns the key; empty: the caller.
-	UserName string `json:"UserName,omitempty"`
-}
-
-// DeleteAccessKeyResponse is the answer of DeleteAccessKey.
-type DeleteAccessKeyResponse struct {
-	// ResponseContext carries the request ID.
-	ResponseContext ResponseContext `json:"ResponseContext"`
 }
 
 // APIAccessPolicy is the account's API access policy.
@@ -188,20 +134,6 @@ type APIAccessPolicy struct {
 	RequireTrustedEnv bool `json:"RequireTrustedEnv"`
 }
 
-// ReadAPIAccessPolicyRequest is the body of ReadApiAccessPolicy.
-type ReadAPIAccessPolicyRequest struct {
-	// DryRun checks permissions without reading anything.
-	DryRun bool `json:"DryRun,omitempty"`
-}
-
-// ReadAPIAccessPolicyResponse is the answer of ReadApiAccessPolicy.
-type ReadAPIAccessPolicyResponse struct {
-	// APIAccessPolicy is the policy.
-	APIAccessPolicy APIAccessPolicy `json:"ApiAccessPolicy"`
-	// ResponseContext carries the request ID.
-	ResponseContext ResponseContext `json:"ResponseContext"`
-}
-
 // UpdateAPIAccessPolicyRequest is the body of UpdateApiAccessPolicy; both
 // policy fields are required by the API and always sent.
 type UpdateAPIAccessPolicyRequest struct {
@@ -211,14 +143,6 @@ type UpdateAPIAccessPolicyRequest struct {
 	MaxAccessKeyExpirationSeconds int64 `json:"MaxAccessKeyExpirationSeconds"`
 	// RequireTrustedEnv requires a trusted session.
 	RequireTrustedEnv bool `json:"RequireTrustedEnv"`
-}
-
-// UpdateAPIAccessPolicyResponse is the answer of UpdateApiAccessPolicy.
-type UpdateAPIAccessPolicyResponse struct {
-	// APIAccessPolicy is the policy after the update.
-	APIAccessPolicy APIAccessPolicy `json:"ApiAccessPolicy"`
-	// ResponseContext carries the request ID.
-	ResponseContext ResponseContext `json:"ResponseContext"`
 }
 
 // CheckAuthenticationRequest is the body of CheckAuthentication, which

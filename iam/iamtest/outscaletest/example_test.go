@@ -55,7 +55,7 @@ func ExampleServer_AddUser() {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	_, err = c.AccessKeys().Delete(ctx, outscale.DeleteAccessKeyRequest{AccessKeyID: alice.AccessKey, UserName: "alice"})
+	err = c.UserAccessKeys("alice").Delete(ctx, alice.AccessKey)
 	fmt.Println(errors.Is(err, iam.ErrFailedPrecondition))
 	// Output: true
 }
@@ -75,10 +75,10 @@ func ExampleServer_ClientOptions() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	pol, err := c.APIAccessPolicy().Read(context.Background(), outscale.ReadAPIAccessPolicyRequest{})
+	pol, err := c.APIAccessPolicy().Get(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(pol.APIAccessPolicy.MaxAccessKeyExpirationSeconds, srv.Requests()[0].Auth)
+	fmt.Println(pol.MaxAccessKeyExpirationSeconds, srv.Requests()[0].Auth)
 	// Output: 3600 Basic
 }

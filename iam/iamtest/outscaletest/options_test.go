@@ -136,7 +136,7 @@ func TestCalls(t *testing.T) {
 	if _, err := c.AccessKeys().List(ctx, outscale.ReadAccessKeysRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.APIAccessPolicy().Read(ctx, outscale.ReadAPIAccessPolicyRequest{}); err != nil {
+	if _, err := c.APIAccessPolicy().Get(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if got := [3]int{srv.Calls("ReadAccessKeys"), srv.Calls("ReadApiAccessPolicy"), srv.Calls("")}; got != [3]int{2, 1, 3} {

@@ -18,10 +18,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/internal/clock"
+	"github.com/iamkit/iamkit/internal/loopback"
 )
 
 // DefaultMaxKeysPerUser is the documented limit of access keys per user
@@ -219,13 +221,24 @@ func New(optFns ...func(*Options)) (*Server, error) {
 	return s, nil
 }
 
-// validate refuses options the emulator cannot honour.
+// validate refuses options the emulator cannot honour, naming the field.
 func (o *Options) validate() error {
+	addr := o.Addr
+	if addr == "" {
+		addr = DefaultAddr
+	}
+	if err := loopback.CheckAddr(addr); err != nil {
+		return fmt.Errorf("outscaletest: option Addr: %v; the emulator accepts test keys anyone can read, so it listens on loopback only", err)
+	}
 	switch {
 	case o.MaxKeysPerUser < 0:
 		return fmt.Errorf("outscaletest: option MaxKeysPerUser %d is negative", o.MaxKeysPerUser)
 	case o.MaxAccessKeyExpirationSeconds < 0:
 		return fmt.Errorf("outscaletest: option MaxAccessKeyExpirationSeconds %d is negative", o.MaxAccessKeyExpirationSeconds)
+	case strings.ContainsFunc(o.Region, func(r rune) bool { return (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' }):
+		return fmt.Errorf("outscaletest: option Region %q: want lower-case letters, digits and '-', as in eu-west-2", o.Region)
+	case strings.Contains(o.Login, ":") || strings.ContainsFunc(o.Login, unicode.IsControl):
+		return fmt.Errorf("outscaletest: option Login %q contains ':' or a control character, which Basic authentication cannot carry", o.Login)
 	}
 	return nil
 }
@@ -256,15 +269,8 @@ func (o *Options) setDefaults() {
 	}
 }
 
-// listen opens addr after checking that its host is on loopback.
+// listen opens addr, which validate has checked is on loopback.
 func listen(addr string) (net.Listener, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, fmt.Errorf("outscaletest: option Addr %q: want host:port: %v", addr, err)
-	}
-	if ip := net.ParseIP(host); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
-		return nil, fmt.Errorf("outscaletest: option Addr %q: host %q is not a loopback address; the emulator accepts test keys anyone can read, so it listens on 127.0.0.1, ::1 or localhost only", addr, host)
-	}
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("outscaletest: listen on %s: %w", addr, err)
