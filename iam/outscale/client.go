@@ -525,11 +525,12 @@ func (c *Client) call(ctx context.Context, op string, in, out any) error {
 func (c *Client) callSecrets(ctx context.Context, op string, in, out any, extraSecrets ...string) error {
 	endpoint := c.base + "/" + op
 	ctx, tc := c.calls.StartHTTP(ctx, op, http.MethodPost, endpoint)
-	body, err := c.send(ctx, tc, op, endpoint, in, out, extraSecrets)
+	var sent sentCredentials
+	body, err := c.send(ctx, tc, op, endpoint, in, out, extraSecrets, &sent)
 	if tc.Recording() {
 		ids := callIDs(in, body)
 		tc.SetResourceID(ids.resourceID())
-		tc.SetRequestID(cleanID(ids.ResponseContext.RequestID, c.scrubList()))
+		tc.SetRequestID(cleanID(ids.ResponseContext.RequestID, sent.with(c.scrubList())))
 	}
 	tc.End(err)
 	return err
@@ -581,7 +582,7 @@ func callIDs(in any, answer []byte) callIDsWire {
 
 // send is callSecrets without the span; it returns the answer's body (for
 // the span's IDs) whatever its status. tc counts the attempts.
-func (c *Client) send(ctx context.Context, tc *telemetry.Call, op, endpoint string, in, out any, extraSecrets []string) ([]byte, error) {
+func (c *Client) send(ctx context.Context, tc *telemetry.Call, op, endpoint string, in, out any, extraSecrets []string, sent *sentCredentials) ([]byte, error) {
 	if c.signer == nil && !basicAuthCalls[op] {
 		return nil, &iam.Error{Provider: iam.Outscale, Op: op, Kind: iam.ErrInvalidArgument,
 			Message: "login/password authentication is not allowed for " + op + " (the API answers code 9); use an access key"}
@@ -610,7 +611,7 @@ func (c *Client) send(ctx context.Context, tc *telemetry.Call, op, endpoint stri
 		Header:  header,
 		Body:    body,
 		Retry:   retryPolicy(op),
-		Sign:    c.signFunc(body),
+		Sign:    c.signFunc(body, sent),
 		Secrets: secrets,
 		Observe: func(_, status int, err error, retrying bool) { tc.Attempt(status, "", err, retrying) },
 	})
@@ -628,7 +629,11 @@ func (c *Client) send(ctx context.Context, tc *telemetry.Call, op, endpoint stri
 		return nil, e
 	}
 	if resp.StatusCode >= 300 {
-		return resp.Body, decodeError(op, resp.StatusCode, resp.Header, resp.Body, secrets)
+		// A server may echo what it was sent in any form (S3-style
+		// servers echo the bare signature as SignatureProvided): the
+		// values of this call's own Authorization headers are scrubbed
+		// exactly, whatever surrounds them.
+		return resp.Body, decodeError(op, resp.StatusCode, resp.Header, resp.Body, sent.with(secrets))
 	}
 	if err := json.Unmarshal(resp.Body, out); err != nil {
 		return resp.Body, &iam.Error{Provider: iam.Outscale, Op: op, HTTPStatus: resp.StatusCode, Kind: iam.ErrUnavailable,
@@ -640,7 +645,7 @@ func (c *Client) send(ctx context.Context, tc *telemetry.Call, op, endpoint stri
 // signFunc returns the hook httpx calls before every attempt: a fresh
 // SigV4 signature (new X-Amz-Date, payload hash of the exact body, the
 // client's real region), or Basic plus a fresh X-Osc-Date.
-func (c *Client) signFunc(body []byte) func(*http.Request, []byte) error {
+func (c *Client) signFunc(body []byte, sent *sentCredentials) func(*http.Request, []byte) error {
 	if c.signer == nil {
 		return func(r *http.Request, _ []byte) error {
 			r.Header.Set("Authorization", c.basic.Reveal())
@@ -659,8 +664,30 @@ func (c *Client) signFunc(body []byte) func(*http.Request, []byte) error {
 		if err := c.signer.sign(r, payloadHash, c.clock.Now()); err != nil {
 			return &signError{err: err}
 		}
+		sent.add(r.Header.Get("Authorization"))
 		return nil
 	}
+}
+
+// sentCredentials collects the Authorization values one call sent (one per
+// attempt) and their bare signatures, so that an answer echoing them in any
+// form is scrubbed. Attempts of one call are sequential.
+type sentCredentials struct{ values []string }
+
+func (s *sentCredentials) add(authorization string) {
+	if s == nil || authorization == "" {
+		return
+	}
+	s.values = append(s.values, authorization)
+	if _, sig, ok := strings.Cut(authorization, "Signature="); ok && sig != "" {
+		s.values = append(s.values, sig)
+	}
+}
+
+// with returns secrets followed by the sent values, in a new slice (secrets
+// may be the client's shared list).
+func (s *sentCredentials) with(secrets []string) []string {
+	return append(append(make([]string, 0, len(secrets)+len(s.values)), secrets...), s.values...)
 }
 
 // requestSigner signs a request for time now; payloadHash is the hex

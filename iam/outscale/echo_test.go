@@ -2,6 +2,7 @@ package outscale_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -76,5 +77,50 @@ func TestErrorScrubsEchoedAuthorization(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestErrorScrubsBareEchoedSignature: S3-style servers echo the signature
+// they were sent without its label (SignatureProvided), and may put it in
+// the request ID; neither reaches the error's text. Each attempt's own
+// signature is scrubbed exactly (it is not a secret the client holds, and
+// a bare hex string has no shape a pattern could tell from an ID).
+func TestErrorScrubsBareEchoedSignature(t *testing.T) {
+	sigHex := regexp.MustCompile(`Signature=([0-9a-f]{64})`)
+	var sigs []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m := sigHex.FindStringSubmatch(r.Header.Get("Authorization"))
+		if m == nil {
+			t.Errorf("no signature in %q", r.Header.Get("Authorization"))
+			return
+		}
+		sigs = append(sigs, m[1])
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"Errors":[{"Code":"1","Type":"AccessDenied","Details":"SignatureProvided: %s"}],"ResponseContext":{"RequestId":"sig:%s"}}`, m[1], m[1])
+	}))
+	defer srv.Close()
+	c, err := outscale.New(func(o *outscale.Options) {
+		o.AccessKey, o.SecretKey = "AKECHOECHOECHOECHO02", iam.NewSecret("echo-secret-2")
+		o.Endpoint = srv.URL + "/api/v1"
+		o.MaxAttempts = 1
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.AccessKeys().List(context.Background(), outscale.ReadAccessKeysRequest{})
+	if err == nil || len(sigs) != 1 {
+		t.Fatalf("err = %v after %d attempts, want an error after 1", err, len(sigs))
+	}
+	text := fmt.Sprintf("%v %+v %#v", err, err, err)
+	var e *iam.Error
+	if errors.As(err, &e) {
+		text += e.RequestID + e.Message
+	}
+	for i, sig := range sigs {
+		if strings.Contains(text, sig) {
+			t.Errorf("the error keeps attempt %d's echoed bare signature %s…: %v", i+1, sig[:12], err)
+		}
 	}
 }
