@@ -189,6 +189,9 @@ func (o *Options) validate() error {
 		if _, _, err := net.SplitHostPort(a.addr); err != nil {
 			return fmt.Errorf("nebius: option %s %q must be host:port: %w", a.name, a.addr, err)
 		}
+		if strings.Contains(a.addr, "/") {
+			return fmt.Errorf("nebius: option %s %q must be host:port, without a scheme or path", a.name, a.addr)
+		}
 	}
 	return nil
 }
@@ -303,7 +306,10 @@ func dial(op, addr string, o *Options) (*grpc.ClientConn, error) {
 		grpc.WithTransportCredentials(creds),
 		grpc.WithUserAgent(o.UserAgent),
 	}, o.DialOptions...)
-	conn, err := grpc.NewClient(addr, dialOpts...)
+	// passthrough: gRPC resolves no name; the dialer (a DialOptions'
+	// WithContextDialer, the default net.Dialer otherwise) gets host:port
+	// as it is, so that a dialer sees every name before it is looked up.
+	conn, err := grpc.NewClient("passthrough:///"+addr, dialOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("nebius: %s: %w", op, err)
 	}

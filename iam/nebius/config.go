@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
 	"google.golang.org/grpc"
 
@@ -74,6 +76,12 @@ type LoadOptions struct {
 	// each profile key the credentials ignore (as gosdk warns); never a
 	// token, a key or a secret. Default: discard.
 	Logger *slog.Logger
+	// TracerProvider and MeterProvider go to the chain's gRPC token
+	// exchanges and, through Config.ClientOptions, to the IAM client, as
+	// Options.TracerProvider and MeterProvider; nil means the global ones
+	// (package iam, # Telemetry).
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
 	// Getenv reads the environment: NEBIUS_IAM_TOKEN, NEBIUS_PROFILE,
 	// NEBIUS_ENDPOINT, IAMKIT_NEBIUS_METADATA_URL,
 	// IAMKIT_NEBIUS_METADATA_TOKEN_FILE and HOME. Default os.Getenv; tests
@@ -110,6 +118,8 @@ type Config struct {
 	// Source says which source the credentials came from.
 	Source auth.Source
 
+	tracer     trace.TracerProvider
+	meter      metric.MeterProvider
 	clientOpts []func(*Options)
 	closers    []io.Closer
 }
@@ -515,14 +525,22 @@ func (ch *chain) exchangeOptions() ([]func(*Options), error) {
 	if err != nil {
 		return nil, err
 	}
-	dial := chaindial.DialContext(10 * time.Second)
 	base := func(o *Options) {
 		o.Domain, o.Clock, o.Logger = d, ch.o.Clock, ch.o.Logger
-		o.DialOptions = append(o.DialOptions, grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
-			return dial(ctx, "tcp", addr)
-		}))
+		o.TracerProvider, o.MeterProvider = ch.o.TracerProvider, ch.o.MeterProvider
+		o.DialOptions = append(o.DialOptions, chainDialer())
 	}
 	return append([]func(*Options){base}, ch.o.ClientOptions...), nil
+}
+
+// chainDialer makes a client connection open every connection through
+// internal/chaindial, which sees the host:port before any name is resolved
+// (the clients' targets are passthrough: gRPC itself resolves nothing).
+func chainDialer() grpc.DialOption {
+	dial := chaindial.DialContext(10 * time.Second)
+	return grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+		return dial(ctx, "tcp", addr)
+	})
 }
 
 // config makes the Config of a source: the profile's settings, the domain,
@@ -540,7 +558,7 @@ func (ch *chain) config(ctx context.Context, ts oauth2.TokenSource, src auth.Sou
 		return fail(err)
 	}
 	cfg := &Config{TokenSource: ts, Domain: d, Source: src, ServiceAccountID: serviceAccountID,
-		clientOpts: ch.o.ClientOptions, closers: closers}
+		tracer: ch.o.TracerProvider, meter: ch.o.MeterProvider, clientOpts: ch.o.ClientOptions, closers: closers}
 	target, from := ch.o.ImpersonateServiceAccountID, "LoadOptions.ImpersonateServiceAccountID"
 	if ch.profile != nil {
 		cfg.ParentID, cfg.TenantID = ch.profile.ParentID, ch.profile.TenantID
@@ -568,8 +586,10 @@ func (ch *chain) config(ctx context.Context, ts oauth2.TokenSource, src auth.Sou
 
 // ClientOptions returns an option for [New] (and [NewTokenExchanger]) that
 // applies the Config: its Domain, its ParentID as the default project
-// (ProjectID), then LoadOptions.ClientOptions. Options given after it
-// override them.
+// (ProjectID), LoadOptions.TracerProvider and MeterProvider, a dialer
+// through which every connection is opened as the chain's own are (so
+// that a test guard sees each host:port before any name is resolved), then
+// LoadOptions.ClientOptions. Options given after it override them.
 func (c *Config) ClientOptions() func(*Options) {
 	return func(o *Options) {
 		if c.Domain != "" {
@@ -578,6 +598,13 @@ func (c *Config) ClientOptions() func(*Options) {
 		if c.ParentID != "" {
 			o.ProjectID = c.ParentID
 		}
+		if c.tracer != nil {
+			o.TracerProvider = c.tracer
+		}
+		if c.meter != nil {
+			o.MeterProvider = c.meter
+		}
+		o.DialOptions = append(o.DialOptions, chainDialer())
 		for _, fn := range c.clientOpts {
 			if fn != nil {
 				fn(o)
