@@ -134,6 +134,9 @@ type Server struct {
 	// impersonation[actor][serviceAccount]: AllowImpersonation's grants.
 	impersonation map[string]map[string]bool
 	federated     []federated
+	// onCall, when set (by tests, export_test.go), is told the full method
+	// of every request as it arrives, before faults apply.
+	onCall func(method string)
 }
 
 type idemEntry struct {
@@ -408,7 +411,11 @@ func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerI
 	s.calls[method]++
 	s.requestSeq++
 	reqID := "emu-req-" + strconv.Itoa(s.requestSeq)
+	onCall := s.onCall
 	s.mu.Unlock()
+	if onCall != nil {
+		onCall(method)
+	}
 	_ = grpc.SetHeader(ctx, metadata.Pairs("x-request-id", reqID))
 
 	if f, ok := s.Faults.Next(method); ok {
