@@ -92,8 +92,8 @@ type Options struct {
 // TokenExchangeService), over gRPC on one loopback port, with server
 // reflection.
 //
-// List filters are accepted and ignored; pages are in ID order, with
-// opaque page tokens.
+// A List with a filter is UNIMPLEMENTED (filters are not evaluated);
+// pages are in ID order, with opaque page tokens.
 //
 // It keeps real state, checks bearer tokens against the Registry, replays
 // operations for a repeated X-Idempotency-Key, answers errors with
@@ -444,6 +444,12 @@ func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerI
 		// apply it, so it changes nothing.
 		return nil, unimplemented("the request sets a field the emulator does not know, at " + path).grpcErr()
 	}
+	if fd := m.ProtoReflect().Descriptor().Fields().ByName("filter"); fd != nil && fd.Kind() == protoreflect.StringKind &&
+		strings.TrimSpace(m.ProtoReflect().Get(fd).String()) != "" {
+		// List filters are not evaluated: a list that ignored one would
+		// answer what was not asked.
+		return nil, unimplemented("list filters are not emulated").grpcErr()
+	}
 	c.request = m
 	ctx = context.WithValue(ctx, callKey{}, c)
 
@@ -515,34 +521,26 @@ func unknownField(m protoreflect.Message, path string) string {
 	return found
 }
 
+// recordedHeaders are the request headers an operation records in
+// Operation.request_headers. nebius/api (common/v1/operation.proto) says
+// the field holds the headers that matter to how the request was
+// processed, lower-case, and names x-resetmask as the example; which
+// headers the live service records is UNCONFIRMED. The emulator records
+// that one and x-idempotency-key (which decides whether a repeated request
+// is replayed), and nothing else a request carries: no credentials under
+// any name, no proxy or caller metadata.
+var recordedHeaders = []string{"x-idempotency-key", "x-resetmask"}
+
 // requestHeaders returns the request's headers as Operation.request_headers
-// records them: lower-case names (^[a-z][-a-z.]*$, as the API validates
-// them) with their values, without the credentials (authorization,
-// cookies) and the transport's own headers. Which headers the real
-// service records is UNCONFIRMED; the API's example is x-resetmask.
+// records them: those of recordedHeaders the request has.
 func requestHeaders(md metadata.MD) map[string]*commonv1.Operation_RequestHeader {
 	out := map[string]*commonv1.Operation_RequestHeader{}
-	for k, v := range md {
-		switch {
-		case k == "authorization" || k == "cookie" || k == "user-agent" || k == "content-type" || k == "te",
-			strings.HasPrefix(k, ":"), strings.HasPrefix(k, "grpc-"), !validHeaderName(k):
-			continue
+	for _, k := range recordedHeaders {
+		if v := md.Get(k); len(v) > 0 {
+			out[k] = &commonv1.Operation_RequestHeader{Values: append([]string(nil), v...)}
 		}
-		out[k] = &commonv1.Operation_RequestHeader{Values: append([]string(nil), v...)}
 	}
 	return out
-}
-
-func validHeaderName(k string) bool {
-	if k == "" || k[0] < 'a' || k[0] > 'z' {
-		return false
-	}
-	for _, r := range k {
-		if !(r >= 'a' && r <= 'z' || r == '-' || r == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 func isMutating(name string) bool {
