@@ -470,11 +470,20 @@ func (c *Client) invokeCall(ctx context.Context, tc *telemetry.Call, cl call, re
 // callError is mapError for the last attempt of a call, told apart by who
 // ended it: an attempt that ran out of AttemptTimeout is the service not
 // answering (iam.ErrUnavailable, and not a context error the caller would
-// take for its own); a call that the caller's own context ended matches
-// that context's error only, as with the REST clients.
+// take for its own); a call that the caller's own context ended (also
+// while it waited for a token) matches that context's error only, as with
+// the REST clients.
 func (c *Client) callError(ctx context.Context, op string, err error, header metadata.MD, secrets []string, timedOut bool) error {
 	mapped := c.mapError(op, err, header, secrets...)
 	out, ok := mapped.(*iam.Error)
+	var te *tokenError
+	if ok && errors.As(err, &te) && contextErr(ctx) != nil &&
+		(errors.Is(te.err, context.Canceled) || errors.Is(te.err, context.DeadlineExceeded)) {
+		// The caller's context ended the wait for a token: that is the
+		// context's error, not bad credentials (as with the REST clients).
+		out.Kind = nil
+		return out
+	}
 	st, isStatus := status.FromError(err)
 	if !ok || !isStatus {
 		return mapped
