@@ -17,7 +17,9 @@ import (
 // does not answer before the caller gives up.
 type blockingTokens struct{ started chan struct{} }
 
-func (b blockingTokens) Token() (*oauth2.Token, error) { return nil, errors.New("Token without a context") }
+func (b blockingTokens) Token() (*oauth2.Token, error) {
+	return nil, errors.New("Token without a context")
+}
 
 func (b blockingTokens) AccessToken(ctx context.Context) (auth.Token, error) {
 	select {
