@@ -217,24 +217,12 @@ func (o *Options) setDefaults() {
 	if o.MaxPollInterval == 0 {
 		o.MaxPollInterval = 5 * time.Second
 	}
-	o.UserAgent = userAgent(o.UserAgent)
+	o.UserAgent = version.UserAgent(o.UserAgent)
 	o.DialOptions = slices.Clone(o.DialOptions)
 	o.Clock = clock.Or(o.Clock)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-}
-
-// userAgent appends ua to iamkit's own User-Agent (the rule of the iam
-// package, # User-Agent).
-func userAgent(ua string) string {
-	switch ua = strings.TrimSpace(ua); {
-	case ua == "":
-		return version.UserAgent
-	case strings.HasPrefix(ua, version.UserAgent):
-		return ua
-	}
-	return version.UserAgent + " " + ua
 }
 
 // New returns a Client that authenticates with the bearer tokens of tokens
