@@ -79,9 +79,11 @@ type LoadOptions struct {
 	// TracerProvider and MeterProvider go to the chain's gRPC token
 	// exchanges and, through Config.ClientOptions, to the IAM client, as
 	// Options.TracerProvider and MeterProvider; nil means the global ones
-	// (package iam, # Telemetry).
-	TracerProvider trace.TracerProvider
-	MeterProvider  metric.MeterProvider
+	// (package iam, # Telemetry). PropagateTraceContext goes the same way
+	// (Options.PropagateTraceContext; default false).
+	TracerProvider        trace.TracerProvider
+	MeterProvider         metric.MeterProvider
+	PropagateTraceContext bool
 	// Getenv reads the environment: NEBIUS_IAM_TOKEN, NEBIUS_PROFILE,
 	// NEBIUS_ENDPOINT, IAMKIT_NEBIUS_METADATA_URL,
 	// IAMKIT_NEBIUS_METADATA_TOKEN_FILE and HOME. Default os.Getenv; tests
@@ -120,6 +122,7 @@ type Config struct {
 
 	tracer     trace.TracerProvider
 	meter      metric.MeterProvider
+	propagate  bool
 	clientOpts []func(*Options)
 	closers    []io.Closer
 }
@@ -528,6 +531,7 @@ func (ch *chain) exchangeOptions() ([]func(*Options), error) {
 	base := func(o *Options) {
 		o.Domain, o.Clock, o.Logger = d, ch.o.Clock, ch.o.Logger
 		o.TracerProvider, o.MeterProvider = ch.o.TracerProvider, ch.o.MeterProvider
+		o.PropagateTraceContext = ch.o.PropagateTraceContext
 		o.DialOptions = append(o.DialOptions, chainDialer())
 	}
 	return append([]func(*Options){base}, ch.o.ClientOptions...), nil
@@ -558,7 +562,8 @@ func (ch *chain) config(ctx context.Context, ts oauth2.TokenSource, src auth.Sou
 		return fail(err)
 	}
 	cfg := &Config{TokenSource: ts, Domain: d, Source: src, ServiceAccountID: serviceAccountID,
-		tracer: ch.o.TracerProvider, meter: ch.o.MeterProvider, clientOpts: ch.o.ClientOptions, closers: closers}
+		tracer: ch.o.TracerProvider, meter: ch.o.MeterProvider, propagate: ch.o.PropagateTraceContext,
+		clientOpts: ch.o.ClientOptions, closers: closers}
 	target, from := ch.o.ImpersonateServiceAccountID, "LoadOptions.ImpersonateServiceAccountID"
 	if ch.profile != nil {
 		cfg.ParentID, cfg.TenantID = ch.profile.ParentID, ch.profile.TenantID
@@ -586,10 +591,11 @@ func (ch *chain) config(ctx context.Context, ts oauth2.TokenSource, src auth.Sou
 
 // ClientOptions returns an option for [New] (and [NewTokenExchanger]) that
 // applies the Config: its Domain, its ParentID as the default project
-// (ProjectID), LoadOptions.TracerProvider and MeterProvider, a dialer
-// through which every connection is opened as the chain's own are (so
-// that a test guard sees each host:port before any name is resolved), then
-// LoadOptions.ClientOptions. Options given after it override them.
+// (ProjectID), LoadOptions.TracerProvider, MeterProvider and
+// PropagateTraceContext, a dialer through which every connection is opened
+// as the chain's own are (so that a test guard sees each host:port before
+// any name is resolved), then LoadOptions.ClientOptions. Options given
+// after it override them.
 func (c *Config) ClientOptions() func(*Options) {
 	return func(o *Options) {
 		if c.Domain != "" {
@@ -603,6 +609,9 @@ func (c *Config) ClientOptions() func(*Options) {
 		}
 		if c.meter != nil {
 			o.MeterProvider = c.meter
+		}
+		if c.propagate {
+			o.PropagateTraceContext = true
 		}
 		o.DialOptions = append(o.DialOptions, chainDialer())
 		for _, fn := range c.clientOpts {
