@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/metric"
@@ -70,7 +71,7 @@ type Options struct {
 
 	// Domain is the API domain service hosts are formed from; default
 	// $NEBIUS_ENDPOINT, then DefaultDomain. ":443" is added when it has
-	// no port.
+	// no port; a value that is not a host[:port] is refused.
 	Domain string
 
 	// Address, when set, is the "host:port" of the cpl.iam service (both
@@ -87,7 +88,8 @@ type Options struct {
 	// Plaintext connects without TLS. It is accepted only for loopback
 	// addresses (localhost, 127.0.0.0/8, ::1), such as the nebiustest
 	// emulator; New refuses it for any other address, so that a bearer
-	// token (or a signed JWT) never crosses a network in clear.
+	// token (or a signed JWT) never crosses a network in clear, and
+	// together with TLSConfig.
 	Plaintext bool
 
 	// TLSConfig is the TLS configuration; nil means the system roots.
@@ -130,10 +132,12 @@ type Options struct {
 	Logger *slog.Logger
 
 	// UserAgent is appended to iamkit's User-Agent (the rule of the iam
-	// package, # User-Agent).
+	// package, # User-Agent); a control character in it is refused.
 	UserAgent string
 
-	// DialOptions are appended to the options New dials with.
+	// DialOptions are appended to the options New dials with. The target
+	// is passthrough: a WithContextDialer gets "host:port" before any
+	// name is resolved.
 	DialOptions []grpc.DialOption
 
 	// TracerProvider receives a span per call (and per token exchange of
@@ -181,6 +185,17 @@ func (o *Options) validate() error {
 		return fmt.Errorf("nebius: option PollInterval %v is negative", o.PollInterval)
 	case o.MaxPollInterval < 0:
 		return fmt.Errorf("nebius: option MaxPollInterval %v is negative", o.MaxPollInterval)
+	}
+	if o.Domain != "" {
+		if _, err := hostPortOf(o.Domain); err != nil {
+			return fmt.Errorf("nebius: option Domain %q is not an API domain: %v", o.Domain, err)
+		}
+	}
+	if strings.ContainsFunc(o.UserAgent, unicode.IsControl) {
+		return fmt.Errorf("nebius: option UserAgent %q contains a control character", o.UserAgent)
+	}
+	if o.Plaintext && o.TLSConfig != nil {
+		return errors.New("nebius: options Plaintext and TLSConfig are both set: choose one")
 	}
 	for _, a := range []struct{ name, addr string }{{"Address", o.Address}, {"TokenExchangeAddress", o.TokenExchangeAddress}} {
 		if a.addr == "" {
@@ -331,22 +346,32 @@ func resolveAddress(address, domain, service string) (string, error) {
 	if address != "" {
 		return address, nil // checked by Options.validate
 	}
+	from := "option Domain"
 	if domain == "" {
-		domain = strings.TrimSpace(os.Getenv(EnvEndpoint))
+		domain, from = strings.TrimSpace(os.Getenv(EnvEndpoint)), "$"+EnvEndpoint
 	}
 	if domain == "" {
 		domain = DefaultDomain
 	}
-	// Tolerate a URL-ish value such as "https://api.nebius.cloud/".
-	domain = strings.TrimPrefix(strings.TrimPrefix(domain, "https://"), "http://")
-	domain = strings.TrimSuffix(domain, "/")
-	if domain == "" || strings.ContainsAny(domain, "/ ") {
-		return "", fmt.Errorf("nebius: invalid API domain %q", domain)
+	d, err := hostPortOf(domain)
+	if err != nil {
+		return "", fmt.Errorf("nebius: %s %q is not an API domain: %v", from, domain, err)
 	}
-	if _, _, err := net.SplitHostPort(domain); err != nil {
-		domain = net.JoinHostPort(domain, "443")
+	return service + "." + d, nil
+}
+
+// hostPortOf returns domain as host:port (":443" added when it has no
+// port), tolerating a URL-ish value such as "https://api.nebius.cloud/".
+func hostPortOf(domain string) (string, error) {
+	d := strings.TrimPrefix(strings.TrimPrefix(domain, "https://"), "http://")
+	d = strings.TrimSuffix(d, "/")
+	if d == "" || strings.ContainsAny(d, "/ ") || strings.ContainsFunc(d, unicode.IsControl) {
+		return "", errors.New("want a host[:port] such as api.nebius.cloud")
 	}
-	return service + "." + domain, nil
+	if _, _, err := net.SplitHostPort(d); err != nil {
+		d = net.JoinHostPort(d, "443")
+	}
+	return d, nil
 }
 
 // call describes one RPC for invoke.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -179,8 +180,8 @@ func LoadDefaultConfig(ctx context.Context, optFns ...func(*LoadOptions)) (*Conf
 			fn(&o)
 		}
 	}
-	if o.MetadataTimeout < 0 {
-		return nil, fmt.Errorf("nebius: LoadDefaultConfig: MetadataTimeout %v is negative", o.MetadataTimeout)
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
 	if o.MetadataTimeout == 0 {
 		o.MetadataTimeout = nebiusauth.DefaultMetadataTimeout
@@ -198,6 +199,25 @@ func LoadDefaultConfig(ctx context.Context, optFns ...func(*LoadOptions)) (*Conf
 	}
 	ch.logger.DebugContext(ctx, "nebius: credentials found", "source", cfg.Source.String())
 	return cfg, nil
+}
+
+// validate refuses, before any source is tried, the options that cannot
+// work, naming the field.
+func (o *LoadOptions) validate() error {
+	if o.MetadataTimeout < 0 {
+		return fmt.Errorf("nebius: LoadDefaultConfig: LoadOptions.MetadataTimeout %v is negative", o.MetadataTimeout)
+	}
+	if o.Domain != "" {
+		if _, err := hostPortOf(o.Domain); err != nil {
+			return fmt.Errorf("nebius: LoadDefaultConfig: API domain %q (LoadOptions.Domain) is not a host[:port]: %v", o.Domain, err)
+		}
+	}
+	if o.MetadataURL != "" {
+		if _, err := nebiusauth.MetadataTokenURL(func(m *nebiusauth.MetadataOptions) { m.URL = o.MetadataURL }); err != nil {
+			return fmt.Errorf("nebius: LoadDefaultConfig: LoadOptions.MetadataURL: %w", err)
+		}
+	}
+	return nil
 }
 
 // chain is one run of LoadDefaultConfig.
@@ -278,6 +298,9 @@ func (ch *chain) loadProfile() (*auth.Source, error) {
 	home := ch.getenv("HOME") // what "~/" in the profile's paths expands to
 	if home == "" {
 		home = ch.getenv("USERPROFILE")
+	}
+	if home != "" && !filepath.IsAbs(home) {
+		return nil, fmt.Errorf("nebius: LoadDefaultConfig: the home directory %q ($HOME) is not an absolute path", home)
 	}
 	c, err := nebiusauth.LoadCLIConfig(file, func(co *nebiusauth.CLIConfigOptions) { co.Home = home })
 	switch {

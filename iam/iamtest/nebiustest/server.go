@@ -42,6 +42,9 @@ const (
 // iamtest.NewNebiusTokenServer and of [Server.IssueToken].
 const TokenIssuer = "nebius"
 
+// maxPageSize is the largest page a list returns (the API's [1...1000]).
+const maxPageSize = 1000
+
 // DefaultAddr is the listen address when Options.Addr is empty: a free
 // port on 127.0.0.1.
 const DefaultAddr = "127.0.0.1:0"
@@ -64,7 +67,8 @@ type Options struct {
 	// operation is returned already done; a negative value is refused.
 	AsyncPolls int
 	// DefaultPageSize is the page size of lists that ask for none;
-	// default 10 (as the service); a negative value is refused.
+	// default 10 (as the service); a negative value, or one above 1000
+	// (the largest page), is refused.
 	DefaultPageSize int
 	// Authorize, when set, decides whether subject (the token's service
 	// account) may call method ("AccessKeyService/Create"); a false answer
@@ -224,6 +228,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("nebiustest: option AsyncPolls %d is negative", o.AsyncPolls)
 	case o.DefaultPageSize < 0:
 		return fmt.Errorf("nebiustest: option DefaultPageSize %d is negative", o.DefaultPageSize)
+	case o.DefaultPageSize > maxPageSize:
+		return fmt.Errorf("nebiustest: option DefaultPageSize %d is above the service's maximum page size %d", o.DefaultPageSize, maxPageSize)
 	case o.TokenLifetime < 0:
 		return fmt.Errorf("nebiustest: option TokenLifetime %v is negative", o.TokenLifetime)
 	case o.Domain != "" && !o.TLS:
@@ -628,7 +634,7 @@ func (s *Server) pageOrdered(ids []string, pageSize int64, pageToken string) ([]
 	if pageSize < 0 {
 		return nil, "", badRequest("page_size", "must not be negative")
 	}
-	size := int(min(pageSize, 1000))
+	size := int(min(pageSize, maxPageSize))
 	if size == 0 {
 		size = s.opts.DefaultPageSize
 	}
