@@ -38,6 +38,7 @@ func TestEveryComponentTakesTelemetryProviders(t *testing.T) {
 		propagate bool
 	}{
 		{reflect.TypeFor[nebius.Options](), true},
+		{reflect.TypeFor[nebius.LoadOptions](), true},
 		{reflect.TypeFor[yandex.Options](), true},
 		{reflect.TypeFor[outscale.Options](), true},
 		{reflect.TypeFor[nebiusauth.ExchangerOptions](), true},

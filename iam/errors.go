@@ -7,7 +7,12 @@ import (
 )
 
 // Sentinel errors, matched with errors.Is against any error an iamkit client
-// returns. Every [*Error] unwraps to at most one of them.
+// returns. An [*Error]'s Kind is at most one of them, but its cause (Err)
+// may match another: a call whose token source failed is
+// ErrUnauthenticated and also matches what the source's error matches (an
+// exchange that found the token service unavailable, ErrUnavailable). A
+// call that the caller's context ended has no Kind and matches that
+// context's error.
 //
 // Unlike the other sentinels of iamkit, whose text reads "<package>:
 // <phrase>" (for example "auth: token cache is closed"), these are the bare

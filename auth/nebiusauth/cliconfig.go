@@ -136,9 +136,9 @@ type CLIProfile struct {
 
 // CLIConfigOptions configure [LoadCLIConfig] and [ParseCLIConfig].
 type CLIConfigOptions struct {
-	// Home is the home directory a path's leading "~/" expands to.
-	// Default: os.UserHomeDir (a path with "~/" is an error when there is
-	// none).
+	// Home is the home directory a path's leading "~/" expands to; it
+	// must be absolute. Default: os.UserHomeDir (a path with "~/" is an
+	// error when there is none).
 	Home string
 }
 
@@ -194,6 +194,9 @@ func ParseCLIConfig(data []byte, source string, optFns ...func(*CLIConfigOptions
 		if fn != nil {
 			fn(&o)
 		}
+	}
+	if o.Home != "" && !filepath.IsAbs(o.Home) {
+		return nil, fmt.Errorf("nebiusauth: ParseCLIConfig: option Home %q is not an absolute path", o.Home)
 	}
 	data = keyfile.TrimBOM(data)
 	c := &CLIConfig{File: source, Profiles: map[string]*CLIProfile{}}

@@ -1,6 +1,8 @@
 package nebiusauth_test
 
 import (
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/iamkit/iamkit/auth"
@@ -43,5 +45,19 @@ func TestConstructorsSkipNilOptions(t *testing.T) {
 				t.Errorf("%s: %v", name, err)
 			}
 		}()
+	}
+}
+
+// TestCLIConfigOptionsHome: a relative Home (which "~/" would expand to a
+// path relative to the working directory) is refused, naming the option.
+func TestCLIConfigOptionsHome(t *testing.T) {
+	data := []byte("profiles:\n  p:\n    token-file: ~/token\n")
+	_, err := nebiusauth.ParseCLIConfig(data, "config.yaml", func(o *nebiusauth.CLIConfigOptions) { o.Home = "relative/home" })
+	if err == nil || !strings.Contains(err.Error(), "option Home") {
+		t.Fatalf("relative Home: err = %v, want one naming option Home", err)
+	}
+	c, err := nebiusauth.ParseCLIConfig(data, "config.yaml", func(o *nebiusauth.CLIConfigOptions) { o.Home = t.TempDir() })
+	if err != nil || !strings.HasSuffix(c.Profiles["p"].TokenFile, "token") || !filepath.IsAbs(c.Profiles["p"].TokenFile) {
+		t.Fatalf("absolute Home: %+v, %v", c, err)
 	}
 }

@@ -128,7 +128,7 @@ func New(provider iam.Provider, region string, creds aws.CredentialsProvider, op
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
 		HTTPClient:                 o.HTTPClient,
 		RetryMaxAttempts:           o.RetryMaxAttempts,
-		AppID:                      strings.ReplaceAll(version.UserAgent, "/", "-"),
+		AppID:                      strings.ReplaceAll(version.Product, "/", "-"),
 	}
 	if kr, ok := creds.(keyRejecter); ok {
 		so.APIOptions = append(so.APIOptions, func(st *middleware.Stack) error {

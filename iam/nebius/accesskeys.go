@@ -57,9 +57,10 @@ type AccessKeySecret struct {
 type UpdateAccessKeyRequest struct {
 	// ID is the key to update; required.
 	ID string
-	// ParentID is the key's project, sent as metadata.parent_id; default:
-	// the client's ProjectID (not sent when both are empty). It must be
-	// the key's own project: a key does not move.
+	// ParentID is the key's project, sent as metadata.parent_id; when
+	// empty, the key's own project, read with a Get before the Update
+	// (never the client's ProjectID: the key may be in another project).
+	// A key does not move: another project is refused by the service.
 	ParentID string
 	// Description, when not nil, is the new description ("" clears it).
 	Description *string
@@ -260,7 +261,17 @@ func (a *AccessKeys) StartUpdate(ctx context.Context, req UpdateAccessKeyRequest
 	if req.ID == "" {
 		return nil, invalidArg(op, "access key ID is empty")
 	}
-	md, spec, mask := updateFields(req.ID, a.c.updateParent(req.ParentID), req.Name, req.Labels, req.Description)
+	parent, err := updateParent(op, req.ParentID, func() (string, error) {
+		key, err := a.Get(ctx, req.ID)
+		if err != nil {
+			return "", err
+		}
+		return key.ParentID, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	md, spec, mask := updateFields(req.ID, parent, req.Name, req.Labels, req.Description)
 	pbReq := &iamv2.UpdateAccessKeyRequest{Metadata: md, Spec: &iamv2.AccessKeySpec{Description: spec}}
 	return a.c.startOperation(ctx, call{op: op, method: iamv2.AccessKeyService_Update_FullMethodName, mutating: true, resetMask: mask}, pbReq)
 }
@@ -433,15 +444,36 @@ func updateFields(id, parent string, name *string, labels map[string]string, des
 }
 
 // updateParent is the metadata.parent_id of an Update: the request's, else
-// the client's ProjectID. nebius/api (common/v1/metadata.proto) marks
-// parent_id required, so an Update carries it when the client knows it;
-// whether the live service enforces it on Update is UNCONFIRMED. It is not
-// in the reset mask: an Update without it keeps the key's project.
-func (c *Client) updateParent(requested string) string {
+// the key's own, which get reads (a Get of the key), never the client's
+// ProjectID (the key may be in another project, and a parent_id other than
+// its own is a move the service refuses). nebius/api
+// (common/v1/metadata.proto) marks parent_id required, so an Update
+// carries it; whether the live service enforces it on Update is
+// UNCONFIRMED. It is not in the reset mask. A failed Get is the Update's
+// error (op), with the Get's kind.
+func updateParent(op, requested string, get func() (string, error)) (string, error) {
 	if requested != "" {
-		return requested
+		return requested, nil
 	}
-	return c.opts.ProjectID
+	parent, err := get()
+	if err != nil {
+		return "", relabel(err, op, "reading the key's parent_id")
+	}
+	return parent, nil
+}
+
+// relabel makes err, of a call made on behalf of op, an error of op.
+func relabel(err error, op, msg string) error {
+	if ie, ok := err.(*iam.Error); ok {
+		out := *ie
+		out.Op = op
+		if ie.Message != "" {
+			msg += ": " + ie.Message
+		}
+		out.Message = msg
+		return &out
+	}
+	return &iam.Error{Provider: iam.Nebius, Op: op, Message: msg, Err: err}
 }
 
 // leftBehind labels err, from a call made after the service accepted a

@@ -49,9 +49,10 @@ type CreateAuthPublicKeyRequest struct {
 type UpdateAuthPublicKeyRequest struct {
 	// ID is the key to update; required.
 	ID string
-	// ParentID is the key's project, sent as metadata.parent_id; default:
-	// the client's ProjectID (not sent when both are empty). It must be
-	// the key's own project: a key does not move.
+	// ParentID is the key's project, sent as metadata.parent_id; when
+	// empty, the key's own project, read with a Get before the Update
+	// (never the client's ProjectID: the key may be in another project).
+	// A key does not move: another project is refused by the service.
 	ParentID string
 	// Description, when not nil, is the new description ("" clears it).
 	Description *string
@@ -236,7 +237,17 @@ func (k *AuthPublicKeys) StartUpdate(ctx context.Context, req UpdateAuthPublicKe
 	if req.ID == "" {
 		return nil, invalidArg(op, "public key ID is empty")
 	}
-	md, desc, mask := updateFields(req.ID, k.c.updateParent(req.ParentID), req.Name, req.Labels, req.Description)
+	parent, err := updateParent(op, req.ParentID, func() (string, error) {
+		key, err := k.Get(ctx, req.ID)
+		if err != nil {
+			return "", err
+		}
+		return key.ParentID, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	md, desc, mask := updateFields(req.ID, parent, req.Name, req.Labels, req.Description)
 	pbReq := &iamv1.UpdateAuthPublicKeyRequest{Metadata: md, Spec: &iamv1.AuthPublicKeySpec{Description: desc}}
 	return k.c.startOperation(ctx, call{op: op, method: iamv1.AuthPublicKeyService_Update_FullMethodName, mutating: true, resetMask: mask}, pbReq)
 }

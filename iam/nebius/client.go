@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/metric"
@@ -70,7 +71,7 @@ type Options struct {
 
 	// Domain is the API domain service hosts are formed from; default
 	// $NEBIUS_ENDPOINT, then DefaultDomain. ":443" is added when it has
-	// no port.
+	// no port; a value that is not a host[:port] is refused.
 	Domain string
 
 	// Address, when set, is the "host:port" of the cpl.iam service (both
@@ -87,7 +88,8 @@ type Options struct {
 	// Plaintext connects without TLS. It is accepted only for loopback
 	// addresses (localhost, 127.0.0.0/8, ::1), such as the nebiustest
 	// emulator; New refuses it for any other address, so that a bearer
-	// token (or a signed JWT) never crosses a network in clear.
+	// token (or a signed JWT) never crosses a network in clear, and
+	// together with TLSConfig.
 	Plaintext bool
 
 	// TLSConfig is the TLS configuration; nil means the system roots.
@@ -130,10 +132,12 @@ type Options struct {
 	Logger *slog.Logger
 
 	// UserAgent is appended to iamkit's User-Agent (the rule of the iam
-	// package, # User-Agent).
+	// package, # User-Agent); a control character in it is refused.
 	UserAgent string
 
-	// DialOptions are appended to the options New dials with.
+	// DialOptions are appended to the options New dials with. The target
+	// is passthrough: a WithContextDialer gets "host:port" before any
+	// name is resolved.
 	DialOptions []grpc.DialOption
 
 	// TracerProvider receives a span per call (and per token exchange of
@@ -182,12 +186,26 @@ func (o *Options) validate() error {
 	case o.MaxPollInterval < 0:
 		return fmt.Errorf("nebius: option MaxPollInterval %v is negative", o.MaxPollInterval)
 	}
+	if o.Domain != "" {
+		if _, err := hostPortOf(o.Domain); err != nil {
+			return fmt.Errorf("nebius: option Domain %q is not an API domain: %v", o.Domain, err)
+		}
+	}
+	if strings.ContainsFunc(o.UserAgent, unicode.IsControl) {
+		return fmt.Errorf("nebius: option UserAgent %q contains a control character", o.UserAgent)
+	}
+	if o.Plaintext && o.TLSConfig != nil {
+		return errors.New("nebius: options Plaintext and TLSConfig are both set: choose one")
+	}
 	for _, a := range []struct{ name, addr string }{{"Address", o.Address}, {"TokenExchangeAddress", o.TokenExchangeAddress}} {
 		if a.addr == "" {
 			continue
 		}
 		if _, _, err := net.SplitHostPort(a.addr); err != nil {
 			return fmt.Errorf("nebius: option %s %q must be host:port: %w", a.name, a.addr, err)
+		}
+		if strings.Contains(a.addr, "/") {
+			return fmt.Errorf("nebius: option %s %q must be host:port, without a scheme or path", a.name, a.addr)
 		}
 	}
 	return nil
@@ -214,24 +232,12 @@ func (o *Options) setDefaults() {
 	if o.MaxPollInterval == 0 {
 		o.MaxPollInterval = 5 * time.Second
 	}
-	o.UserAgent = userAgent(o.UserAgent)
+	o.UserAgent = version.UserAgent(o.UserAgent)
 	o.DialOptions = slices.Clone(o.DialOptions)
 	o.Clock = clock.Or(o.Clock)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-}
-
-// userAgent appends ua to iamkit's own User-Agent (the rule of the iam
-// package, # User-Agent).
-func userAgent(ua string) string {
-	switch ua = strings.TrimSpace(ua); {
-	case ua == "":
-		return version.UserAgent
-	case strings.HasPrefix(ua, version.UserAgent):
-		return ua
-	}
-	return version.UserAgent + " " + ua
 }
 
 // New returns a Client that authenticates with the bearer tokens of tokens
@@ -303,7 +309,10 @@ func dial(op, addr string, o *Options) (*grpc.ClientConn, error) {
 		grpc.WithTransportCredentials(creds),
 		grpc.WithUserAgent(o.UserAgent),
 	}, o.DialOptions...)
-	conn, err := grpc.NewClient(addr, dialOpts...)
+	// passthrough: gRPC resolves no name; the dialer (a DialOptions'
+	// WithContextDialer, the default net.Dialer otherwise) gets host:port
+	// as it is, so that a dialer sees every name before it is looked up.
+	conn, err := grpc.NewClient("passthrough:///"+addr, dialOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("nebius: %s: %w", op, err)
 	}
@@ -337,22 +346,32 @@ func resolveAddress(address, domain, service string) (string, error) {
 	if address != "" {
 		return address, nil // checked by Options.validate
 	}
+	from := "option Domain"
 	if domain == "" {
-		domain = strings.TrimSpace(os.Getenv(EnvEndpoint))
+		domain, from = strings.TrimSpace(os.Getenv(EnvEndpoint)), "$"+EnvEndpoint
 	}
 	if domain == "" {
 		domain = DefaultDomain
 	}
-	// Tolerate a URL-ish value such as "https://api.nebius.cloud/".
-	domain = strings.TrimPrefix(strings.TrimPrefix(domain, "https://"), "http://")
-	domain = strings.TrimSuffix(domain, "/")
-	if domain == "" || strings.ContainsAny(domain, "/ ") {
-		return "", fmt.Errorf("nebius: invalid API domain %q", domain)
+	d, err := hostPortOf(domain)
+	if err != nil {
+		return "", fmt.Errorf("nebius: %s %q is not an API domain: %v", from, domain, err)
 	}
-	if _, _, err := net.SplitHostPort(domain); err != nil {
-		domain = net.JoinHostPort(domain, "443")
+	return service + "." + d, nil
+}
+
+// hostPortOf returns domain as host:port (":443" added when it has no
+// port), tolerating a URL-ish value such as "https://api.nebius.cloud/".
+func hostPortOf(domain string) (string, error) {
+	d := strings.TrimPrefix(strings.TrimPrefix(domain, "https://"), "http://")
+	d = strings.TrimSuffix(d, "/")
+	if d == "" || strings.ContainsAny(d, "/ ") || strings.ContainsFunc(d, unicode.IsControl) {
+		return "", errors.New("want a host[:port] such as api.nebius.cloud")
 	}
-	return service + "." + domain, nil
+	if _, _, err := net.SplitHostPort(d); err != nil {
+		d = net.JoinHostPort(d, "443")
+	}
+	return d, nil
 }
 
 // call describes one RPC for invoke.
@@ -464,11 +483,20 @@ func (c *Client) invokeCall(ctx context.Context, tc *telemetry.Call, cl call, re
 // callError is mapError for the last attempt of a call, told apart by who
 // ended it: an attempt that ran out of AttemptTimeout is the service not
 // answering (iam.ErrUnavailable, and not a context error the caller would
-// take for its own); a call that the caller's own context ended matches
-// that context's error only, as with the REST clients.
+// take for its own); a call that the caller's own context ended (also
+// while it waited for a token) matches that context's error only, as with
+// the REST clients.
 func (c *Client) callError(ctx context.Context, op string, err error, header metadata.MD, secrets []string, timedOut bool) error {
 	mapped := c.mapError(op, err, header, secrets...)
 	out, ok := mapped.(*iam.Error)
+	var te *tokenError
+	if ok && errors.As(err, &te) && contextErr(ctx) != nil &&
+		(errors.Is(te.err, context.Canceled) || errors.Is(te.err, context.DeadlineExceeded)) {
+		// The caller's context ended the wait for a token: that is the
+		// context's error, not bad credentials (as with the REST clients).
+		out.Kind = nil
+		return out
+	}
 	st, isStatus := status.FromError(err)
 	if !ok || !isStatus {
 		return mapped

@@ -9,10 +9,13 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
 	"google.golang.org/grpc"
 
@@ -74,6 +77,14 @@ type LoadOptions struct {
 	// each profile key the credentials ignore (as gosdk warns); never a
 	// token, a key or a secret. Default: discard.
 	Logger *slog.Logger
+	// TracerProvider and MeterProvider go to the chain's gRPC token
+	// exchanges and, through Config.ClientOptions, to the IAM client, as
+	// Options.TracerProvider and MeterProvider; nil means the global ones
+	// (package iam, # Telemetry). PropagateTraceContext goes the same way
+	// (Options.PropagateTraceContext; default false).
+	TracerProvider        trace.TracerProvider
+	MeterProvider         metric.MeterProvider
+	PropagateTraceContext bool
 	// Getenv reads the environment: NEBIUS_IAM_TOKEN, NEBIUS_PROFILE,
 	// NEBIUS_ENDPOINT, IAMKIT_NEBIUS_METADATA_URL,
 	// IAMKIT_NEBIUS_METADATA_TOKEN_FILE and HOME. Default os.Getenv; tests
@@ -110,6 +121,9 @@ type Config struct {
 	// Source says which source the credentials came from.
 	Source auth.Source
 
+	tracer     trace.TracerProvider
+	meter      metric.MeterProvider
+	propagate  bool
 	clientOpts []func(*Options)
 	closers    []io.Closer
 }
@@ -166,8 +180,8 @@ func LoadDefaultConfig(ctx context.Context, optFns ...func(*LoadOptions)) (*Conf
 			fn(&o)
 		}
 	}
-	if o.MetadataTimeout < 0 {
-		return nil, fmt.Errorf("nebius: LoadDefaultConfig: MetadataTimeout %v is negative", o.MetadataTimeout)
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
 	if o.MetadataTimeout == 0 {
 		o.MetadataTimeout = nebiusauth.DefaultMetadataTimeout
@@ -185,6 +199,25 @@ func LoadDefaultConfig(ctx context.Context, optFns ...func(*LoadOptions)) (*Conf
 	}
 	ch.logger.DebugContext(ctx, "nebius: credentials found", "source", cfg.Source.String())
 	return cfg, nil
+}
+
+// validate refuses, before any source is tried, the options that cannot
+// work, naming the field.
+func (o *LoadOptions) validate() error {
+	if o.MetadataTimeout < 0 {
+		return fmt.Errorf("nebius: LoadDefaultConfig: LoadOptions.MetadataTimeout %v is negative", o.MetadataTimeout)
+	}
+	if o.Domain != "" {
+		if _, err := hostPortOf(o.Domain); err != nil {
+			return fmt.Errorf("nebius: LoadDefaultConfig: API domain %q (LoadOptions.Domain) is not a host[:port]: %v", o.Domain, err)
+		}
+	}
+	if o.MetadataURL != "" {
+		if _, err := nebiusauth.MetadataTokenURL(func(m *nebiusauth.MetadataOptions) { m.URL = o.MetadataURL }); err != nil {
+			return fmt.Errorf("nebius: LoadDefaultConfig: LoadOptions.MetadataURL: %w", err)
+		}
+	}
+	return nil
 }
 
 // chain is one run of LoadDefaultConfig.
@@ -265,6 +298,9 @@ func (ch *chain) loadProfile() (*auth.Source, error) {
 	home := ch.getenv("HOME") // what "~/" in the profile's paths expands to
 	if home == "" {
 		home = ch.getenv("USERPROFILE")
+	}
+	if home != "" && !filepath.IsAbs(home) {
+		return nil, fmt.Errorf("nebius: LoadDefaultConfig: the home directory %q ($HOME) is not an absolute path", home)
 	}
 	c, err := nebiusauth.LoadCLIConfig(file, func(co *nebiusauth.CLIConfigOptions) { co.Home = home })
 	switch {
@@ -515,14 +551,23 @@ func (ch *chain) exchangeOptions() ([]func(*Options), error) {
 	if err != nil {
 		return nil, err
 	}
-	dial := chaindial.DialContext(10 * time.Second)
 	base := func(o *Options) {
 		o.Domain, o.Clock, o.Logger = d, ch.o.Clock, ch.o.Logger
-		o.DialOptions = append(o.DialOptions, grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
-			return dial(ctx, "tcp", addr)
-		}))
+		o.TracerProvider, o.MeterProvider = ch.o.TracerProvider, ch.o.MeterProvider
+		o.PropagateTraceContext = ch.o.PropagateTraceContext
+		o.DialOptions = append(o.DialOptions, chainDialer())
 	}
 	return append([]func(*Options){base}, ch.o.ClientOptions...), nil
+}
+
+// chainDialer makes a client connection open every connection through
+// internal/chaindial, which sees the host:port before any name is resolved
+// (the clients' targets are passthrough: gRPC itself resolves nothing).
+func chainDialer() grpc.DialOption {
+	dial := chaindial.DialContext(10 * time.Second)
+	return grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+		return dial(ctx, "tcp", addr)
+	})
 }
 
 // config makes the Config of a source: the profile's settings, the domain,
@@ -540,6 +585,7 @@ func (ch *chain) config(ctx context.Context, ts oauth2.TokenSource, src auth.Sou
 		return fail(err)
 	}
 	cfg := &Config{TokenSource: ts, Domain: d, Source: src, ServiceAccountID: serviceAccountID,
+		tracer: ch.o.TracerProvider, meter: ch.o.MeterProvider, propagate: ch.o.PropagateTraceContext,
 		clientOpts: ch.o.ClientOptions, closers: closers}
 	target, from := ch.o.ImpersonateServiceAccountID, "LoadOptions.ImpersonateServiceAccountID"
 	if ch.profile != nil {
@@ -568,8 +614,11 @@ func (ch *chain) config(ctx context.Context, ts oauth2.TokenSource, src auth.Sou
 
 // ClientOptions returns an option for [New] (and [NewTokenExchanger]) that
 // applies the Config: its Domain, its ParentID as the default project
-// (ProjectID), then LoadOptions.ClientOptions. Options given after it
-// override them.
+// (ProjectID), LoadOptions.TracerProvider, MeterProvider and
+// PropagateTraceContext, a dialer through which every connection is opened
+// as the chain's own are (so that a test guard sees each host:port before
+// any name is resolved), then LoadOptions.ClientOptions. Options given
+// after it override them.
 func (c *Config) ClientOptions() func(*Options) {
 	return func(o *Options) {
 		if c.Domain != "" {
@@ -578,6 +627,16 @@ func (c *Config) ClientOptions() func(*Options) {
 		if c.ParentID != "" {
 			o.ProjectID = c.ParentID
 		}
+		if c.tracer != nil {
+			o.TracerProvider = c.tracer
+		}
+		if c.meter != nil {
+			o.MeterProvider = c.meter
+		}
+		if c.propagate {
+			o.PropagateTraceContext = true
+		}
+		o.DialOptions = append(o.DialOptions, chainDialer())
 		for _, fn := range c.clientOpts {
 			if fn != nil {
 				fn(o)

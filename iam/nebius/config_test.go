@@ -591,7 +591,8 @@ func TestLoadDefaultConfigDefaultMetadataURL(t *testing.T) {
 	}
 }
 
-// recordingResolver resolves every name of the "dns" scheme to addr and
+// recordingResolver resolves every name of the "passthrough" scheme (the
+// clients' targets) to addr and
 // records the names, standing for DNS in a test of the domain rule.
 type recordingResolver struct {
 	addr string
@@ -608,7 +609,7 @@ func (r recordingResolver) Build(t resolver.Target, cc resolver.ClientConn, _ re
 	}
 	return r, nil
 }
-func (recordingResolver) Scheme() string                        { return "dns" }
+func (recordingResolver) Scheme() string                        { return "passthrough" }
 func (recordingResolver) ResolveNow(resolver.ResolveNowOptions) {}
 func (recordingResolver) Close()                                {}
 

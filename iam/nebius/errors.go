@@ -33,8 +33,8 @@ func (c *Client) mapError(op string, err error, header metadata.MD, secrets ...s
 	if errors.As(err, &te) {
 		// The token source failed: no call was made. As in every iamkit
 		// client, that is iam.ErrUnauthenticated, wrapping the source's
-		// error (which keeps its own kind, or context error, for
-		// errors.Is).
+		// error (which keeps its own kind for errors.Is); callError drops
+		// the kind when the caller's context ended the wait.
 		return &iam.Error{Provider: iam.Nebius, Op: op, Message: "could not get an access token",
 			Kind: iam.ErrUnauthenticated, Err: redact.Error(te.err, secrets...)}
 	}

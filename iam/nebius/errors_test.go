@@ -228,7 +228,7 @@ func TestNewValidation(t *testing.T) {
 		{"plaintext to a remote host", ts, func(o *nebius.Options) { o.Plaintext = true }, "plaintext is allowed only for loopback"},
 		{"plaintext to a LAN host", ts, func(o *nebius.Options) { o.Plaintext = true; o.Address = "10.0.0.1:443" }, "plaintext is allowed only for loopback"},
 		{"bad address", ts, func(o *nebius.Options) { o.Address = "no-port" }, "must be host:port"},
-		{"bad domain", ts, func(o *nebius.Options) { o.Domain = "a b" }, "invalid API domain"},
+		{"bad domain", ts, func(o *nebius.Options) { o.Domain = "a b" }, "option Domain \"a b\" is not an API domain"},
 		{"negative attempts", ts, func(o *nebius.Options) { o.MaxAttempts = -1 }, "option MaxAttempts -1 is negative"},
 		{"negative base delay", ts, func(o *nebius.Options) { o.BaseDelay = -1 }, "option BaseDelay"},
 		{"negative max delay", ts, func(o *nebius.Options) { o.MaxDelay = -1 }, "option MaxDelay"},

@@ -49,6 +49,8 @@ type Operation struct {
 	ProgressTracker *ProgressTracker
 	// ProgressData is service-specific progress data (an Any, real type
 	// URL) the service may send while the operation runs; nil once done.
+	// Which message, if any, the IAM service sends is UNCONFIRMED (the
+	// nebiustest emulator sends a ProgressTracker.WorkDone of its own).
 	ProgressData *anypb.Any
 
 	err error  // see Err

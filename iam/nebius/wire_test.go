@@ -244,13 +244,13 @@ func (s *rawServer) handle(_ any, stream grpc.ServerStream) error {
 	case "nebius.common.v1.Operation":
 		resp = &commonv1.Operation{Id: "operation-1", ResourceId: "res-1", Status: &spb.Status{}}
 	case "nebius.iam.v2.AccessKey":
-		resp = &iamv2.AccessKey{Metadata: &commonv1.ResourceMetadata{Id: "res-1"}, Status: &iamv2.AccessKeyStatus{AwsAccessKeyId: "AKID", Secret: "s3cr3t-value"}}
+		resp = &iamv2.AccessKey{Metadata: &commonv1.ResourceMetadata{Id: "res-1", ParentId: "project-of-key"}, Status: &iamv2.AccessKeyStatus{AwsAccessKeyId: "AKID", Secret: "s3cr3t-value"}}
 	case "nebius.iam.v2.GetAccessKeySecretResponse":
 		resp = &iamv2.GetAccessKeySecretResponse{AwsAccessKeyId: "AKID", Secret: "s3cr3t-value"}
 	case "nebius.iam.v2.ListAccessKeysResponse":
 		resp = &iamv2.ListAccessKeysResponse{}
 	case "nebius.iam.v1.AuthPublicKey":
-		resp = &iamv1.AuthPublicKey{Metadata: &commonv1.ResourceMetadata{Id: "res-1"}}
+		resp = &iamv1.AuthPublicKey{Metadata: &commonv1.ResourceMetadata{Id: "res-1", ParentId: "project-of-key"}}
 	case "nebius.iam.v1.ListAuthPublicKeyResponse":
 		resp = &iamv1.ListAuthPublicKeyResponse{}
 	case "nebius.common.v1.ListOperationsResponse":
@@ -446,7 +446,9 @@ func TestWireRequests(t *testing.T) {
 			_, err := aks.Update(ctx, UpdateAccessKeyRequest{ID: "ak-1", Description: &d})
 			return err
 		}, map[protowire.Number]any{1: nil, 2: nil}, nil},
-		{"AccessKeyService/Update", func() error { return nil }, map[protowire.Number]any{1: "ak-1", 2: "project-1"}, []protowire.Number{1}},
+		// parent_id is the key's own (read with a Get), not the client's
+		// ProjectID.
+		{"AccessKeyService/Update", func() error { return nil }, map[protowire.Number]any{1: "ak-1", 2: "project-of-key"}, []protowire.Number{1}},
 		{"AccessKeyService/Update", func() error { return nil }, map[protowire.Number]any{3: "new"}, []protowire.Number{2}},
 		{"AuthPublicKeyService/Create", func() error {
 			_, err := apk.Create(ctx, CreateAuthPublicKeyRequest{Account: sa, Data: "opaque-key", Description: "d", ExpiresAt: exp})

@@ -153,14 +153,7 @@ func New(optFns ...func(*Options)) *Client {
 	if o.MaxResponseBytes <= 0 {
 		o.MaxResponseBytes = DefaultMaxResponseBytes
 	}
-	switch ua := strings.TrimSpace(o.UserAgent); {
-	case ua == "":
-		o.UserAgent = version.UserAgent
-	case !strings.Contains(ua, version.UserAgent):
-		o.UserAgent = version.UserAgent + " " + ua
-	default:
-		o.UserAgent = ua
-	}
+	o.UserAgent = version.UserAgent(o.UserAgent)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -419,11 +419,12 @@ func TestUserAgent(t *testing.T) {
 	tests := []struct {
 		opt, hdr, want string
 	}{
-		{"", "", version.UserAgent},
-		{"myapp/1.2", "", version.UserAgent + " myapp/1.2"},
-		{version.UserAgent + " custom", "", version.UserAgent + " custom"},
-		{"", "tool/3", version.UserAgent + " tool/3"},
-		{"myapp/1.2", "tool/3", version.UserAgent + " myapp/1.2 tool/3"},
+		{"", "", version.Product},
+		{"myapp/1.2", "", version.Product + " myapp/1.2"},
+		{version.Product + " custom", "", version.Product + " custom"},
+		{"wrapper/2 " + version.Product, "", "wrapper/2 " + version.Product}, // contains it: not added again
+		{"", "tool/3", version.Product + " tool/3"},
+		{"myapp/1.2", "tool/3", version.Product + " myapp/1.2 tool/3"},
 	}
 	for _, tt := range tests {
 		c := New(func(o *Options) { o.UserAgent = tt.opt })
@@ -479,7 +480,7 @@ func TestOptionsDefaults(t *testing.T) {
 	})
 	o := c.o
 	if o.MaxAttempts != DefaultMaxAttempts || o.MaxDelay != time.Second || o.MaxRetryAfter != DefaultMaxRetryAfter ||
-		o.MaxResponseBytes != DefaultMaxResponseBytes || o.HTTPClient == nil || o.Logger == nil || o.UserAgent != version.UserAgent {
+		o.MaxResponseBytes != DefaultMaxResponseBytes || o.HTTPClient == nil || o.Logger == nil || o.UserAgent != version.Product {
 		t.Errorf("normalised options = %+v", o)
 	}
 }

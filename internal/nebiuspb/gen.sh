@@ -21,16 +21,21 @@
 #                      committed code; exit 1, showing the difference, if it
 #                      is stale (CI runs this)
 #
-# Exit status 3 means a tool is missing or could not be installed (protoc,
-# the well-known .proto files, the pinned plugins), not a stale tree.
+# Exit status 3 means a tool is missing, could not be installed or is not
+# the version the committed code was made with (protoc, the well-known
+# .proto files, the pinned plugins), not a stale tree.
 #
-# Needs protoc (Debian: apt-get install protobuf-compiler libprotobuf-dev;
-# the google/protobuf/*.proto well-known types come from libprotobuf-dev,
-# under /usr/include; the committed code was made with protoc 3.21.12, and
-# another protoc changes the version line of the headers). The Go plugins
-# are installed at pinned versions into a temporary bin directory.
+# Needs protoc PROTOC_VERSION (Debian bookworm: apt-get install
+# protobuf-compiler libprotobuf-dev; the google/protobuf/*.proto
+# well-known types come from libprotobuf-dev, under /usr/include). Another
+# protoc writes another version line into every header, so it is refused
+# before anything is generated or installed. The Go plugins are installed
+# at pinned versions into a temporary bin directory.
 set -eu
 
+# The protoc that made the committed code (the "protoc v…" line of the
+# generated headers; TestGenExpectsTheHeadersProtoc keeps them equal).
+PROTOC_VERSION=3.21.12
 PROTOC_GEN_GO_VERSION=v1.36.12
 PROTOC_GEN_GO_GRPC_VERSION=v1.5.1
 MODULE=github.com/iamkit/iamkit
@@ -50,6 +55,11 @@ trap 'rm -rf "$work"' EXIT
 bin="$work/bin"
 mkdir -p "$bin"
 command -v protoc >/dev/null || { echo "gen.sh: protoc not found (install protobuf-compiler)" >&2; exit 3; }
+protoc_version=$(protoc --version 2>/dev/null || true)
+if [ "${protoc_version#libprotoc }" != "$PROTOC_VERSION" ]; then
+	echo "gen.sh: $(command -v protoc) is ${protoc_version:-of unknown version}, not libprotoc $PROTOC_VERSION, the protoc the committed code was made with (Debian bookworm's protobuf-compiler); install that version" >&2
+	exit 3
+fi
 wkt=/usr/include
 if [ ! -f "$wkt/google/protobuf/timestamp.proto" ]; then
 	echo "gen.sh: google/protobuf/timestamp.proto not found under $wkt (install libprotobuf-dev)" >&2

@@ -3,9 +3,10 @@
 //
 // Minimal use:
 //
-//	req.Header.Set("User-Agent", version.UserAgent) // "iamkit/<version>"
+//	req.Header.Set("User-Agent", version.UserAgent(opts.UserAgent)) // "iamkit/<version> myapp/1.2"
 //
 // # Concurrency
 //
-// The package holds only constants.
+// The package holds constants and a pure function, safe for concurrent
+// use.
 package version

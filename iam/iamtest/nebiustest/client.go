@@ -48,8 +48,9 @@ func (s *Server) ClientOptions() func(*nebius.Options) {
 }
 
 // fixedResolver resolves every target name to addr: it stands in for the
-// "dns" scheme of one client connection, so that the emulator's domain
-// needs no DNS.
+// "passthrough" scheme of one client connection (the scheme of the
+// clients' targets), so that the emulator's domain needs no DNS and the
+// client's dialer gets the emulator's loopback address.
 type fixedResolver struct{ addr string }
 
 // Build resolves the target to the emulator's address.
@@ -60,8 +61,8 @@ func (r fixedResolver) Build(_ resolver.Target, cc resolver.ClientConn, _ resolv
 	return fixedResolver{}, nil
 }
 
-// Scheme is "dns", the scheme of the clients' targets.
-func (fixedResolver) Scheme() string { return "dns" }
+// Scheme is "passthrough", the scheme of the clients' targets.
+func (fixedResolver) Scheme() string { return "passthrough" }
 
 // ResolveNow does nothing: the address does not change.
 func (fixedResolver) ResolveNow(resolver.ResolveNowOptions) {}

@@ -41,8 +41,10 @@
 // of the Nebius protos (the module's internal/nebiuspb): typed messages,
 // the real method names, type URLs with the real names. Update applies
 // X-ResetMask with the nebius/api grammar and rules; operations carry the
-// request, its headers and a progress tracker; a request setting a field
-// the emulator does not know is UNIMPLEMENTED and changes nothing.
+// request, the headers x-resetmask and x-idempotency-key (which headers
+// the live service records is UNCONFIRMED) and a progress tracker; a
+// request setting a field the emulator does not know, or a List with a
+// filter (filters are not evaluated), is UNIMPLEMENTED and changes nothing.
 //
 // # Reflection
 //

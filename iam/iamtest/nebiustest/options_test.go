@@ -100,3 +100,27 @@ func TestClientOptions(t *testing.T) {
 		t.Fatalf("Create = %+v", k)
 	}
 }
+
+// TestOptionsOutOfRange: every field New cannot honour is refused, naming
+// it: a DefaultPageSize above the service's maximum page size (1000), a
+// negative TokenLifetime, a Domain that is not a DNS name or has no TLS.
+func TestOptionsOutOfRange(t *testing.T) {
+	for want, fn := range map[string]func(*nebiustest.Options){
+		"option DefaultPageSize 1001": func(o *nebiustest.Options) { o.DefaultPageSize = 1001 },
+		"option TokenLifetime":        func(o *nebiustest.Options) { o.TokenLifetime = -time.Second },
+		"option Domain \"a:1\"":       func(o *nebiustest.Options) { o.TLS, o.Domain = true, "a:1" },
+		"needs TLS":                   func(o *nebiustest.Options) { o.Domain = "nebius.test" },
+	} {
+		if srv, err := nebiustest.New(fn); err == nil || !strings.Contains(err.Error(), want) {
+			if srv != nil {
+				srv.Close()
+			}
+			t.Errorf("%s: err = %v", want, err)
+		}
+	}
+	srv, err := nebiustest.New(func(o *nebiustest.Options) { o.DefaultPageSize = 1000 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -15,7 +16,7 @@ import (
 // and X-ResetMask Header") defines it: a comma-separated list of
 // elements, each a dot-separated path of keys; a key is a field name, a
 // list index, a map key (JSON-quoted when it is not [A-Za-z0-9_]+) or "*"
-// (every direct child); a parenthesised list of elements may stand for a
+// (every direct child; a quoted "*" is a key named *); a parenthesised list of elements may stand for a
 // key anywhere in a path and is followed by the rest of the path for each
 // of its members: "f.(j.h,i.j).k" is f.j.h.k and f.i.j.k. Whitespace
 // between tokens is skipped.
@@ -80,37 +81,43 @@ func union(a, b *mask) *mask {
 }
 
 // String renders the tree in the mask syntax, keys sorted (for tests and
-// error text).
+// error text). The wildcard renders as *, a key named * as "*".
 func (m *mask) String() string {
 	if m == nil {
 		return ""
 	}
-	var keys []string
-	for k := range m.fields {
-		keys = append(keys, k)
+	type entry struct {
+		key, name string // key sorts (the literal "*" before the wildcard)
+		wild      bool
+		sub       *mask
+	}
+	var entries []entry
+	for k, sub := range m.fields {
+		name := k
+		if !isPlainKey(k) {
+			b, _ := json.Marshal(k)
+			name = string(b)
+		}
+		entries = append(entries, entry{key: k, name: name, sub: sub})
 	}
 	if m.any != nil {
-		keys = append(keys, "*")
+		entries = append(entries, entry{key: "*", name: "*", wild: true, sub: m.any})
 	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		sub := m.any
-		name := k
-		if k != "*" {
-			sub = m.fields[k]
-			if !isPlainKey(k) {
-				b, _ := json.Marshal(k)
-				name = string(b)
-			}
+	sort.Slice(entries, func(i, j int) bool {
+		if entries[i].key != entries[j].key {
+			return entries[i].key < entries[j].key
 		}
-		switch inner := sub.String(); {
+		return !entries[i].wild
+	})
+	var parts []string
+	for _, e := range entries {
+		switch inner := e.sub.String(); {
 		case inner == "":
-			parts = append(parts, name)
-		case sub.keys() > 1:
-			parts = append(parts, name+".("+inner+")")
+			parts = append(parts, e.name)
+		case e.sub.keys() > 1:
+			parts = append(parts, e.name+".("+inner+")")
 		default:
-			parts = append(parts, name+"."+inner)
+			parts = append(parts, e.name+"."+inner)
 		}
 	}
 	return strings.Join(parts, ",")
@@ -137,9 +144,11 @@ func isPlainKey(k string) bool {
 	return true
 }
 
-// part is one step of a path: a key, or a group of paths.
+// part is one step of a path: a key, the wildcard (an unquoted "*"), or
+// a group of paths. A quoted "*" is a key named *.
 type part struct {
 	key   string
+	wild  bool
 	group [][]part
 }
 
@@ -161,7 +170,7 @@ func parseMask(s string) (*mask, error) {
 		return nil, err
 	}
 	if p.skip(); p.i < len(p.s) {
-		return nil, p.errorf("unexpected %q", p.s[p.i])
+		return nil, p.unexpected()
 	}
 	root := &mask{}
 	for _, path := range paths {
@@ -173,7 +182,17 @@ func parseMask(s string) (*mask, error) {
 }
 
 func (p *maskParser) errorf(format string, args ...any) error {
-	return fmt.Errorf("reset mask %q at offset %d: %s", truncate(p.s, 200), p.i, fmt.Sprintf(format, args...))
+	return fmt.Errorf("reset mask %q at byte offset %d: %s", truncate(p.s, 200), p.i, fmt.Sprintf(format, args...))
+}
+
+// unexpected is the error of the character at p.i: the character itself
+// (a whole UTF-8 sequence), quoted, or the byte when it is not one.
+func (p *maskParser) unexpected() error {
+	r, n := utf8.DecodeRuneInString(p.s[p.i:])
+	if r == utf8.RuneError && n <= 1 {
+		return p.errorf("unexpected %q", p.s[p.i:p.i+1])
+	}
+	return p.errorf("unexpected %q", string(r))
 }
 
 func (p *maskParser) skip() {
@@ -230,7 +249,7 @@ func (p *maskParser) elem(depth int) ([]part, error) {
 			out = append(out, part{group: g})
 		case c == '*':
 			p.i++
-			out = append(out, part{key: "*"})
+			out = append(out, part{wild: true})
 		case c == '"':
 			dec := json.NewDecoder(strings.NewReader(p.s[p.i:]))
 			var k string
@@ -245,7 +264,7 @@ func (p *maskParser) elem(depth int) ([]part, error) {
 				j++
 			}
 			if j == p.i {
-				return nil, p.errorf("unexpected %q", c)
+				return nil, p.unexpected()
 			}
 			out = append(out, part{key: p.s[p.i:j]})
 			p.i = j
@@ -278,7 +297,7 @@ func (p *maskParser) insert(node *mask, path []part) error {
 		return nil
 	}
 	var next *mask
-	if head.key == "*" {
+	if head.wild {
 		if node.any == nil {
 			node.any = &mask{}
 		}
@@ -389,9 +408,13 @@ func cloneValue(fd protoreflect.FieldDescriptor, v protoreflect.Value) protorefl
 	return v
 }
 
+// truncate cuts s to at most n bytes, at a character boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

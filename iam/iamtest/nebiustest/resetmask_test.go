@@ -3,6 +3,7 @@ package nebiustest
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"google.golang.org/protobuf/encoding/prototext"
 	"google.golang.org/protobuf/proto"
@@ -174,5 +175,51 @@ func TestApplyUpdate(t *testing.T) {
 		if !proto.Equal(got, tc.want) {
 			t.Errorf("%s: got {%v}, want {%v}", tc.name, prototext.Format(got), prototext.Format(tc.want))
 		}
+	}
+}
+
+// TestParseMaskQuotedStar: a quoted "*" is a field (or map key) named *,
+// not the wildcard; both can appear side by side and render apart.
+func TestParseMaskQuotedStar(t *testing.T) {
+	m := mustMask(t, `labels."*"`)
+	l := m.fields["labels"]
+	if l == nil || l.any != nil || l.fields["*"] == nil {
+		t.Fatalf(`labels."*" parsed as %q (wildcard %v), want the key "*"`, m, l != nil && l.any != nil)
+	}
+	if l.child("other") != nil {
+		t.Errorf(`labels."*" names the key "other"`)
+	}
+	if got := m.String(); got != `labels."*"` {
+		t.Errorf(`renders %q, want labels."*"`, got)
+	}
+	both := mustMask(t, `labels.("*",*)`)
+	if got := both.String(); got != `labels.("*",*)` {
+		t.Errorf(`labels.("*",*) renders %q`, got)
+	}
+	if again := mustMask(t, both.String()); again.String() != both.String() {
+		t.Errorf("round trip: %q", again)
+	}
+}
+
+// TestParseMaskErrorShowsTheCharacter: a parse error quotes the offending
+// character as it is, also when it is not ASCII.
+func TestParseMaskErrorShowsTheCharacter(t *testing.T) {
+	for in, want := range map[string]string{
+		"a.é":       `unexpected "é"`,
+		"a,b c":     `unexpected "c"`,
+		"a.b)":      `unexpected ")"`,
+		"spec.日本":   `unexpected "日"`,
+		"a.\xff":    `unexpected "\xff"`,
+		"labels.-x": `unexpected "-"`,
+	} {
+		_, err := parseMask(in)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("parseMask(%q) = %v, want an error with %s", in, err, want)
+		}
+	}
+	// A long mask is cut at a character boundary in the error text.
+	_, err := parseMask("a" + strings.Repeat("é", 150) + ")")
+	if err == nil || strings.Contains(err.Error(), `\x`) || !utf8.ValidString(err.Error()) {
+		t.Errorf("long mask: %v cuts a character", err)
 	}
 }

@@ -42,6 +42,9 @@ const (
 // iamtest.NewNebiusTokenServer and of [Server.IssueToken].
 const TokenIssuer = "nebius"
 
+// maxPageSize is the largest page a list returns (the API's [1...1000]).
+const maxPageSize = 1000
+
 // DefaultAddr is the listen address when Options.Addr is empty: a free
 // port on 127.0.0.1.
 const DefaultAddr = "127.0.0.1:0"
@@ -64,7 +67,8 @@ type Options struct {
 	// operation is returned already done; a negative value is refused.
 	AsyncPolls int
 	// DefaultPageSize is the page size of lists that ask for none;
-	// default 10 (as the service); a negative value is refused.
+	// default 10 (as the service); a negative value, or one above 1000
+	// (the largest page), is refused.
 	DefaultPageSize int
 	// Authorize, when set, decides whether subject (the token's service
 	// account) may call method ("AccessKeyService/Create"); a false answer
@@ -92,8 +96,8 @@ type Options struct {
 // TokenExchangeService), over gRPC on one loopback port, with server
 // reflection.
 //
-// List filters are accepted and ignored; pages are in ID order, with
-// opaque page tokens.
+// A List with a filter is UNIMPLEMENTED (filters are not evaluated);
+// pages are in ID order, with opaque page tokens.
 //
 // It keeps real state, checks bearer tokens against the Registry, replays
 // operations for a repeated X-Idempotency-Key, answers errors with
@@ -134,6 +138,9 @@ type Server struct {
 	// impersonation[actor][serviceAccount]: AllowImpersonation's grants.
 	impersonation map[string]map[string]bool
 	federated     []federated
+	// onCall, when set (by tests, export_test.go), is told the full method
+	// of every request as it arrives, before faults apply.
+	onCall func(method string)
 }
 
 type idemEntry struct {
@@ -221,6 +228,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("nebiustest: option AsyncPolls %d is negative", o.AsyncPolls)
 	case o.DefaultPageSize < 0:
 		return fmt.Errorf("nebiustest: option DefaultPageSize %d is negative", o.DefaultPageSize)
+	case o.DefaultPageSize > maxPageSize:
+		return fmt.Errorf("nebiustest: option DefaultPageSize %d is above the service's maximum page size %d", o.DefaultPageSize, maxPageSize)
 	case o.TokenLifetime < 0:
 		return fmt.Errorf("nebiustest: option TokenLifetime %v is negative", o.TokenLifetime)
 	case o.Domain != "" && !o.TLS:
@@ -408,7 +417,11 @@ func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerI
 	s.calls[method]++
 	s.requestSeq++
 	reqID := "emu-req-" + strconv.Itoa(s.requestSeq)
+	onCall := s.onCall
 	s.mu.Unlock()
+	if onCall != nil {
+		onCall(method)
+	}
 	_ = grpc.SetHeader(ctx, metadata.Pairs("x-request-id", reqID))
 
 	if f, ok := s.Faults.Next(method); ok {
@@ -436,6 +449,12 @@ func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerI
 		// A field the emulator does not know (of a newer API): it cannot
 		// apply it, so it changes nothing.
 		return nil, unimplemented("the request sets a field the emulator does not know, at " + path).grpcErr()
+	}
+	if fd := m.ProtoReflect().Descriptor().Fields().ByName("filter"); fd != nil && fd.Kind() == protoreflect.StringKind &&
+		strings.TrimSpace(m.ProtoReflect().Get(fd).String()) != "" {
+		// List filters are not evaluated: a list that ignored one would
+		// answer what was not asked.
+		return nil, unimplemented("list filters are not emulated").grpcErr()
 	}
 	c.request = m
 	ctx = context.WithValue(ctx, callKey{}, c)
@@ -508,34 +527,26 @@ func unknownField(m protoreflect.Message, path string) string {
 	return found
 }
 
+// recordedHeaders are the request headers an operation records in
+// Operation.request_headers. nebius/api (common/v1/operation.proto) says
+// the field holds the headers that matter to how the request was
+// processed, lower-case, and names x-resetmask as the example; which
+// headers the live service records is UNCONFIRMED. The emulator records
+// that one and x-idempotency-key (which decides whether a repeated request
+// is replayed), and nothing else a request carries: no credentials under
+// any name, no proxy or caller metadata.
+var recordedHeaders = []string{"x-idempotency-key", "x-resetmask"}
+
 // requestHeaders returns the request's headers as Operation.request_headers
-// records them: lower-case names (^[a-z][-a-z.]*$, as the API validates
-// them) with their values, without the credentials (authorization,
-// cookies) and the transport's own headers. Which headers the real
-// service records is UNCONFIRMED; the API's example is x-resetmask.
+// records them: those of recordedHeaders the request has.
 func requestHeaders(md metadata.MD) map[string]*commonv1.Operation_RequestHeader {
 	out := map[string]*commonv1.Operation_RequestHeader{}
-	for k, v := range md {
-		switch {
-		case k == "authorization" || k == "cookie" || k == "user-agent" || k == "content-type" || k == "te",
-			strings.HasPrefix(k, ":"), strings.HasPrefix(k, "grpc-"), !validHeaderName(k):
-			continue
+	for _, k := range recordedHeaders {
+		if v := md.Get(k); len(v) > 0 {
+			out[k] = &commonv1.Operation_RequestHeader{Values: append([]string(nil), v...)}
 		}
-		out[k] = &commonv1.Operation_RequestHeader{Values: append([]string(nil), v...)}
 	}
 	return out
-}
-
-func validHeaderName(k string) bool {
-	if k == "" || k[0] < 'a' || k[0] > 'z' {
-		return false
-	}
-	for _, r := range k {
-		if !(r >= 'a' && r <= 'z' || r == '-' || r == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 func isMutating(name string) bool {
@@ -623,7 +634,7 @@ func (s *Server) pageOrdered(ids []string, pageSize int64, pageToken string) ([]
 	if pageSize < 0 {
 		return nil, "", badRequest("page_size", "must not be negative")
 	}
-	size := int(min(pageSize, 1000))
+	size := int(min(pageSize, maxPageSize))
 	if size == 0 {
 		size = s.opts.DefaultPageSize
 	}

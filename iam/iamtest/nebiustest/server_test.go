@@ -2,6 +2,7 @@ package nebiustest_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,13 +189,23 @@ func TestFaultsAndClose(t *testing.T) {
 	}
 	srv.Faults.Clear()
 	srv.Faults.Add(iamtest.Fault{Kind: iamtest.FaultHang})
+	arrived := make(chan struct{}, 1)
+	srv.SetOnCall(func(method string) {
+		if strings.HasSuffix(method, "AccessKeyService/List") {
+			select {
+			case arrived <- struct{}{}:
+			default:
+			}
+		}
+	})
 	errc := make(chan error, 1)
 	go func() { errc <- list() }()
-	for deadline := time.Now().Add(10 * time.Second); srv.Calls("AccessKeyService/List") < 6; {
-		if time.Now().After(deadline) {
-			t.Fatal("the call never arrived")
-		}
-		time.Sleep(time.Millisecond) // real time: wait for the hung call to arrive
+	select {
+	case <-arrived: // the hung call reached the server
+	case err := <-errc:
+		t.Fatalf("the hung call ended before Close: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the call never arrived")
 	}
 	srv.Close()
 	select {
