@@ -184,7 +184,7 @@ func (p *ManagedProvider) recordServing(ctx context.Context, now time.Time) {
 		p.log.Warn("managed key: recording the key served failed", "store", p.storeName(), "error", err.Error())
 		return
 	}
-	r.servingRecorded, r.servingKeyID, r.servingRejects = true, rec.KeyID, rec.Rejected
+	r.servingRecorded, r.servingKeyID, r.servingAccessKeyID, r.servingRejects = true, rec.KeyID, rec.AccessKeyID, rec.Rejected
 }
 
 // readReplicas reads the live replicas' records (the rotator), for the
@@ -216,18 +216,41 @@ func (p *ManagedProvider) awaitingAcks(x *retiree) bool {
 // ackDue is when the replicas' acknowledgements let x go (zero: they do
 // not hold it): Grace after every live replica was seen serving another
 // key, and at the latest AckTimeout after the switch (a replica that did
-// not acknowledge by then is fenced).
+// not acknowledge by then is fenced); never before Fence after the
+// switch. A replica that did not read the new key (cut off, its record
+// gone with its lease before its fence, so not awaited) last read the
+// state before the switch was committed, and SwitchedAt is taken after
+// the commit: it has fenced itself (stopped serving) by SwitchedAt +
+// Fence, on its own clock.
 func (p *ManagedProvider) ackDue(x *retiree) time.Time {
 	if p.fleet == nil || x.switchedAt.IsZero() || x.rejected || x.foreign {
 		return time.Time{}
 	}
-	timeout := x.switchedAt.Add(p.fleetInfo().AckTimeout)
+	info := p.fleetInfo()
+	due := x.switchedAt.Add(info.AckTimeout)
 	if !x.ackedAt.IsZero() {
-		if t := x.ackedAt.Add(p.pol.Grace); t.Before(timeout) {
-			return t
+		if t := x.ackedAt.Add(p.pol.Grace); t.Before(due) {
+			due = t
 		}
 	}
-	return timeout
+	return laterOf(due, x.switchedAt.Add(info.Fence))
+}
+
+// rebaseAcks restarts, on this rotator's clock, the acknowledgement wait
+// of the keys it took over from the store (a rotator elected anew):
+// their SwitchedAt and AckedAt were read on the clock of the replica that
+// wrote them, which may be ahead of this one's. at is when the state was
+// read (after the switch was committed).
+func (p *ManagedProvider) rebaseAcks(at time.Time) {
+	for _, x := range p.r.retiring {
+		if x.switchedAt.IsZero() || x.rejected || x.foreign {
+			continue
+		}
+		x.switchedAt = laterOf(x.switchedAt, at)
+		x.ackedAt = time.Time{}
+		x.ackTimedOut = false
+		p.r.dirty = true
+	}
 }
 
 // checkAcks looks whether every live replica serves another key than the
@@ -283,6 +306,9 @@ func (p *ManagedProvider) checkAcks(ctx context.Context, now time.Time) {
 
 // switchAcks records, at a switch, which replicas serve the old key, so
 // that the rotator waits for each of them to acknowledge the new one.
+// SwitchedAt is set to now until the switch is committed (switchToNext
+// then sets it to the time the write returned; a rotator elected anew
+// rebases it anyway).
 func (p *ManagedProvider) switchAcks(ctx context.Context, now time.Time, x *retiree) {
 	if p.fleet == nil {
 		return

@@ -238,8 +238,10 @@ type Event struct {
 	// Path is where a corrupt state file was moved.
 	Path string
 	// Replica names the fleet replica concerned: the rotator
-	// (EventRotatorElected, EventFollowing). Every event of a fleet
-	// replica is also logged with its own name.
+	// (EventRotatorElected, EventFollowing; "" while none is elected).
+	// It is logged as "rotator" ("(none elected)" when empty); every
+	// event of a fleet replica is also logged with its own name, as
+	// "replica".
 	Replica string
 	// Replicas lists replicas: those that acknowledged a switch
 	// (EventAcknowledged), or those that did not (EventAckTimeout).
@@ -705,8 +707,17 @@ func (p *ManagedProvider) signal() {
 func (p *ManagedProvider) emit(e Event) {
 	e.Time = p.clock.Now()
 	attrs := []any{slog.String("event", e.Kind.String())}
-	if e.Replica != "" {
-		attrs = append(attrs, slog.String("replica", e.Replica))
+	switch {
+	case e.Kind == EventRotatorElected || e.Kind == EventFollowing:
+		// Under a key of its own: a fleet replica's logger carries its
+		// own name as "replica".
+		rotator := e.Replica
+		if rotator == "" {
+			rotator = "(none elected)"
+		}
+		attrs = append(attrs, slog.String("rotator", rotator))
+	case e.Replica != "":
+		attrs = append(attrs, slog.String("rotator", e.Replica))
 	}
 	if len(e.Replicas) > 0 {
 		attrs = append(attrs, slog.Any("replicas", e.Replicas))

@@ -146,6 +146,7 @@ type rotation struct {
 	rotatorName          string
 	servingRecorded      bool
 	servingKeyID         string
+	servingAccessKeyID   string
 	servingRejects       []string
 	forwardRejects       []string        // access key IDs refused to this follower, for the rotator
 	replicas             []ReplicaRecord // as the rotator last read them
@@ -239,10 +240,7 @@ func (p *ManagedProvider) updateStatus() {
 		if r.rotating {
 			st.Rotator = info.Replica
 		}
-		st.Serving = r.servingKeyID
-		if r.current != nil && r.servingKeyID == r.current.key.ID {
-			st.Serving = r.current.key.AccessKeyID
-		}
+		st.Serving = r.servingAccessKeyID
 		for _, rec := range r.replicas {
 			st.Fleet = append(st.Fleet, ReplicaStatus{Replica: rec.Replica, AccessKeyID: rec.AccessKeyID, Rotator: rec.Rotator})
 		}
@@ -970,21 +968,34 @@ func (p *ManagedProvider) createFailed(now time.Time, err error) {
 func (p *ManagedProvider) switchToNext(ctx context.Context, now time.Time) {
 	defer p.tel.step(&ctx, telemetry.StepSwitch)() // telemetry
 	r := &p.r
-	if err := p.lockState(ctx, now); err != nil || r.next == nil {
-		return // closing, or a sharer switched already
+	if err := p.lockState(ctx, now); err != nil || r.next == nil || r.lockLost {
+		return // closing, deposed, or a sharer switched already
 	}
 	old := r.current
 	r.current, r.next = r.next, nil
 	r.early = false
 	r.rotations++
+	var x *retiree
 	if old != nil {
-		x := &retiree{key: stripSecret(old.key), at: now.Add(p.pol.Grace), servedUntil: old.servedUntil}
+		x = &retiree{key: stripSecret(old.key), at: now.Add(p.pol.Grace), servedUntil: old.servedUntil}
 		x.rejected = r.rejectedID != "" && r.rejectedID == old.key.AccessKeyID
 		p.switchAcks(ctx, now, x)
 		r.retiring = append(r.retiring, x)
 	}
 	r.rejectedID = ""
 	r.dirty = true
+	if p.fleet != nil && x != nil {
+		// Commit the switch now, and start the acknowledgement wait when
+		// the write has returned: every replica that still serves the old
+		// key read the state before this commit, so it fences itself by
+		// SwitchedAt + Fence (see ackDue). A write that fails leaves the
+		// step (deposed, or etcd unreachable): nothing was switched.
+		if p.persistNow() != nil {
+			return
+		}
+		x.switchedAt = laterOf(now, p.clock.Now().Round(0))
+		r.dirty = true
+	}
 	p.emit(Event{Kind: EventKeySwitched, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
 }
 
@@ -1071,8 +1082,22 @@ func (p *ManagedProvider) retire(ctx context.Context, now time.Time) {
 		return
 	}
 	// Under the lock, with the latest Expirations sharers handed out.
-	if err := p.lockState(ctx, now); err != nil {
+	if err := p.lockState(ctx, now); err != nil || r.lockLost {
 		return
+	}
+	if p.fleet != nil {
+		// The lock is the rotator's belief that it still leads: record
+		// what is about to be deactivated or deleted (and the leftovers
+		// a listing found) with a write conditioned on its election and
+		// on the revision its view came from, before any call. A rotator
+		// deposed meanwhile (its listing answered after another replica
+		// was elected and rotated) fails here and touches nothing: the
+		// revision condition is its fencing token, as the record of a
+		// create under way is for creates.
+		r.dirty = true
+		if p.persistNow() != nil {
+			return
+		}
 	}
 	kept := r.retiring[:0]
 	for _, x := range r.retiring {

@@ -459,6 +459,11 @@ func (p *ManagedProvider) syncState(ctx context.Context, now time.Time) error {
 	}
 	if r.fullSync || p.fleet != nil {
 		p.emitTaken(p.takeState(st, now))
+		if p.fleet != nil {
+			// Written by another rotator (or before this one's term):
+			// the acknowledgement waits go on from this clock.
+			p.rebaseAcks(p.clock.Now().Round(0))
+		}
 		r.fullSync = false
 		if !r.confirmed {
 			r.reconciled = false
