@@ -122,7 +122,88 @@ func (p *ManagedProvider) follow(ctx context.Context, now time.Time) {
 		return
 	}
 	r.lastErr = nil
+	p.followFile(st, now)
 	p.publishState(ctx, now)
+}
+
+// followFile is what a follower of a state file (FollowOnly without a
+// FleetStore) does after each read: it notes which held keys the file
+// still holds, and switches to the next key itself once it is usable,
+// as the rotator does, instead of waiting for its next read. (A fleet's
+// followers need neither: the rotator retires a key only after they
+// acknowledged its successor, or were fenced.)
+func (p *ManagedProvider) followFile(st *StoredState, now time.Time) {
+	r := &p.r
+	if p.fleet != nil {
+		return
+	}
+	r.followRetryAt = time.Time{}
+	for _, h := range []*heldKey{r.current, r.next} {
+		if h == nil {
+			continue
+		}
+		for _, k := range st.Keys {
+			if k.Key.ID == h.key.ID && (k.Role == RoleCurrent || k.Role == RoleNext) {
+				h.seenAt = laterOf(h.seenAt, now)
+				h.servedUntil = laterOf(h.servedUntil, k.ServedUntil)
+			}
+		}
+	}
+	if r.next != nil && !now.Before(r.nextUsableAt) {
+		r.current, r.next = r.next, nil
+		// Held as next at the last read: the rotator switches to it now,
+		// and retires it only after it switched away from it, and Grace.
+		r.current.seenAt = laterOf(r.current.seenAt, now)
+		p.emit(Event{Kind: EventKeySwitched, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
+	}
+}
+
+// followBound is how long a follower of a state file may serve h without
+// reading the file again (zero: no bound, for any other provider): the
+// rotator retires a key no sooner than Grace after both the latest
+// Expiration it handed out for it (ServedUntil) and its switch to the
+// next key, which comes after the follower last saw h held (seenAt).
+func (p *ManagedProvider) followBound(h *heldKey) time.Time {
+	if p.fleet != nil || !p.opts.FollowOnly || p.store == nil {
+		return time.Time{}
+	}
+	return laterOf(h.servedUntil, h.seenAt).Add(p.pol.Grace)
+}
+
+// followLapsed stops serving h once its followBound has passed without
+// the file confirming it (the rotator may have retired it): the follower
+// reads the file again shortly.
+func (p *ManagedProvider) followLapsed(now time.Time, h *heldKey) {
+	r := &p.r
+	r.followRetryAt = now.Add(followRetry)
+	r.lastErr = fmt.Errorf("credentials: %s has not confirmed key %s since %s, and its rotator may have retired it since (Grace %v); serving nothing until the file does",
+		p.storeName(), h.key.AccessKeyID, h.seenAt.UTC().Format(time.RFC3339), p.pol.Grace)
+	p.withdraw()
+	p.publishWaiting(r.lastErr)
+}
+
+// followRetry is how soon a follower of a state file whose key lapsed
+// reads the file again.
+const followRetry = time.Second
+
+// followWake adds a state-file follower's times: the next key's usable
+// time, the bound of the key it serves, and a retry after it lapsed.
+func (p *ManagedProvider) followWake(now time.Time, at func(time.Time)) {
+	r := &p.r
+	if p.fleet != nil || !p.opts.FollowOnly {
+		return
+	}
+	if r.next != nil {
+		at(laterOf(now, r.nextUsableAt))
+	}
+	if r.current != nil {
+		if b := p.followBound(r.current); b.After(now) {
+			at(b)
+		}
+	}
+	if r.followRetryAt.After(now) {
+		at(r.followRetryAt)
+	}
 }
 
 // checkFence stops serving once the store has not confirmed the state for

@@ -21,6 +21,10 @@ type heldKey struct {
 	// servedUntil is the latest Expiration handed out for the key, by this
 	// provider or (through the state file) by any process sharing it.
 	servedUntil time.Time
+	// seenAt (a follower of a state file) is when the store last held the
+	// key as current or next, or when the follower switched to it itself:
+	// no sharer retires it before seenAt + Grace (see followBound).
+	seenAt time.Time
 }
 
 // rotateAt is when the next key should be created: RotateBefore before the
@@ -149,6 +153,7 @@ type rotation struct {
 	servingAccessKeyID   string
 	servingRejects       []string
 	forwardRejects       []string        // access key IDs refused to this follower, for the rotator
+	followRetryAt        time.Time       // a state-file follower whose key lapsed reads again then
 	replicas             []ReplicaRecord // as the rotator last read them
 }
 
@@ -384,6 +389,7 @@ func (p *ManagedProvider) nextWake(now time.Time) time.Time {
 		p.fleetWake(now, at)
 		if p.fleet == nil && p.store != nil {
 			at(r.nextPollAt)
+			p.followWake(now, at)
 		}
 		if r.current != nil {
 			if d := r.current.deadAt(p.safety); d.After(now) {
@@ -1032,6 +1038,7 @@ func (p *ManagedProvider) publishState(ctx context.Context, now time.Time) {
 		return
 	}
 	var exp time.Time
+	var bound time.Time
 	if p.following() {
 		exp = h.servedUntil
 		if !exp.After(now) {
@@ -1039,6 +1046,13 @@ func (p *ManagedProvider) publishState(ctx context.Context, now time.Time) {
 		}
 		if d := h.deadAt(p.safety); !d.IsZero() && d.Before(exp) {
 			exp = d
+		}
+		if bound = p.followBound(h); !bound.IsZero() {
+			if !now.Before(bound) {
+				p.followLapsed(now, h)
+				return
+			}
+			exp = earlierOf(exp, bound)
 		}
 	} else {
 		exp = p.handOutUntil(h)
@@ -1060,6 +1074,9 @@ func (p *ManagedProvider) publishState(ctx context.Context, now time.Time) {
 		}
 	}
 	validUntil := h.deadAt(p.safety)
+	if !bound.IsZero() {
+		validUntil = earlierOf(validUntil, bound)
+	}
 	if !fence.IsZero() {
 		if exp.IsZero() || fence.Before(exp) {
 			exp = fence

@@ -601,6 +601,15 @@ func (p *ManagedProvider) reconcileSoon(now time.Time) {
 	}
 }
 
+// earlierOf returns the earlier of a and b, a zero one standing for no
+// end.
+func earlierOf(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
 func laterOf(a, b time.Time) time.Time {
 	if b.After(a) {
 		return b
