@@ -551,7 +551,7 @@ func (p *ManagedProvider) checkLifetimeCap(ctx context.Context, now time.Time) b
 	}
 	r.capChecked = true
 	if limit > 0 && p.pol.Lifetime > limit {
-		r.fatal = &fatalError{fmt.Errorf("credentials: policy: Lifetime %v exceeds the %s account's maximum access-key lifetime %v (its API access policy); lower Policy.Lifetime", p.pol.Lifetime, p.km.Provider(), limit)}
+		r.fatal = &fatalError{fmt.Errorf("credentials: Policy.Lifetime %v exceeds the %s account's maximum access-key lifetime %v (its API access policy); lower it", p.pol.Lifetime, p.km.Provider(), limit)}
 		return false
 	}
 	return true

@@ -43,8 +43,16 @@
 // one through a watch, reads the state again every ConfirmEvery, and
 // records the key it serves. After a switch the rotator retires the old
 // key only once every live replica serves the new one (plus Grace), or
-// once AckTimeout has passed since the switch, and never before the
-// latest Expiration handed out for it. A replica that has not read the
+// once AckTimeout has passed since the switch, never before Fence has
+// passed since the switch's write returned (a replica whose record
+// expired before the switch is not awaited, and has fenced itself by
+// then), and never before the latest Expiration handed out for it. Before
+// it deactivates or deletes a key it writes what it retires, conditioned
+// as every write: a rotator deposed meanwhile fails and calls nothing.
+// AckTimeout must be at least Fence + 2 × RequestTimeout (the switch's
+// write and a replica's last read each take up to RequestTimeout); no
+// two replicas' clocks are compared, only durations on each one's own
+// (see package credentials, # Clocks). A replica that has not read the
 // state for Fence (cut off from etcd, or from its quorum) stops serving:
 // by AckTimeout it is fenced, so a retired key is never served; it serves
 // the new key as soon as it reads the state again.

@@ -82,12 +82,12 @@ func newSealer(keys []SealingKey) (*sealer, error) {
 		return nil, errors.New("etcdstore: Options.SealingKeys is empty; the store never writes a secret in plaintext, give it an AES-256 key")
 	}
 	s := &sealer{current: keys[0].ID, aeads: map[string]cipher.AEAD{}}
-	for _, k := range keys {
+	for i, k := range keys {
 		if err := k.validate(); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("etcdstore: Options.SealingKeys[%d]: %w", i, err)
 		}
 		if _, dup := s.aeads[k.ID]; dup {
-			return nil, fmt.Errorf("etcdstore: sealing key ID %q is given twice", k.ID)
+			return nil, fmt.Errorf("etcdstore: Options.SealingKeys[%d]: sealing key ID %q is given twice", i, k.ID)
 		}
 		block, err := aes.NewCipher([]byte(k.Key.Reveal()))
 		if err != nil {

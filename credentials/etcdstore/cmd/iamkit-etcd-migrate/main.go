@@ -77,7 +77,6 @@ func run(args []string, out io.Writer) error {
 		o.Endpoints = strings.Split(*endpoints, ",")
 		o.Prefix, o.TLS, o.Username, o.Password = *prefix, tlsConf, *user, pass
 		o.SealingKeys = []etcdstore.SealingKey{sk}
-		o.RequestTimeout = *timeout
 	})
 	if err != nil {
 		return err
