@@ -81,6 +81,10 @@ func (p *ManagedProvider) noteRole(rotating bool) {
 func (p *ManagedProvider) follow(ctx context.Context, now time.Time) {
 	r := &p.r
 	snap, err := p.store.Load(ctx)
+	if errors.Is(err, ErrStateFileMigrated) {
+		r.fatal = &fatalError{err}
+		return
+	}
 	if err != nil {
 		r.lastErr = fmt.Errorf("credentials: reading %s: %w", p.storeName(), err)
 		if !r.storeFailing {

@@ -390,8 +390,9 @@ func (p *ManagedProvider) lockState(ctx context.Context, now time.Time) error {
 	}
 	if err := p.syncState(ctx, now); err != nil {
 		p.releaseState(true)
-		if p.fleet != nil {
-			// A rotator that cannot read the state does not act on it.
+		if p.fleet != nil || r.fatal != nil {
+			// A rotator that cannot read the state does not act on it,
+			// nor one whose state file was migrated away.
 			return err
 		}
 	}
@@ -423,6 +424,9 @@ func (p *ManagedProvider) syncState(ctx context.Context, now time.Time) error {
 	r := &p.r
 	snap, err := p.store.Load(ctx)
 	switch {
+	case errors.Is(err, ErrStateFileMigrated):
+		r.fatal = &fatalError{err}
+		return err
 	case err != nil:
 		p.log.Warn("managed key: reading the state failed", "store", p.storeName(), "error", err.Error())
 		if p.fleet != nil {

@@ -79,7 +79,10 @@
 //
 // [MigrateStateFile] (or the command iamkit-etcd-migrate in cmd/) copies
 // the keys of a state file into an empty fleet, with the file's instance,
-// so that the fleet keeps rotating them.
+// so that the fleet keeps rotating them. Stop the processes that use the
+// file first. The file is read under its lock and then marked migrated:
+// a process that starts on it later refuses to serve from it, with an
+// error that names the file and the fleet.
 //
 // # Concurrency
 //
