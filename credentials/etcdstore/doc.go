@@ -70,10 +70,28 @@
 // Every secret written to etcd (the keys' secrets and session tokens) is
 // sealed with AES-256-GCM under the first of Options.SealingKeys; the
 // key's ID is stored beside the ciphertext, and the ciphertext is bound to
-// the fleet's prefix and the key it belongs to. To rotate the sealing key,
-// put the new key first and keep the old ones: the rotator writes the
-// state again, sealed with the new key, on its next step. No plaintext
-// secret is ever written to etcd.
+// the fleet's prefix and the key it belongs to. No plaintext secret is
+// ever written to etcd.
+//
+// To rotate the sealing key of a running fleet, reconfigure the replicas
+// in two phases (they are restarted one by one, so for a while some have
+// the new options and some the old):
+//
+//  1. Add the new key after the old one (SealingKeys = [old, new]) on
+//     every replica. The old key still seals; every replica can now open
+//     what the new key seals.
+//  2. Put the new key first ([new, old]) on every replica. The rotator
+//     seals with the new key, and writes the state again on its next step
+//     when it reads one sealed with the old key (Snapshot.Rewrite).
+//  3. Once every replica runs phase 2 and the state has been written again
+//     (its value in etcd carries the new key's ID only, "kid":"<new>"),
+//     drop the old key ([new]).
+//
+// Putting the new key first in one step would cut off the replicas not
+// yet reconfigured: they cannot open what a rotator with the new key
+// writes, and serve nothing until they are. (While phase 2 rolls out, a
+// rotator of either phase may write the state again with its own first
+// key; every replica opens both.)
 //
 // # Migration
 //

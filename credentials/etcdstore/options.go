@@ -50,9 +50,11 @@ type Options struct {
 	// name.
 	Replica string
 	// SealingKeys are the AES-256 keys that seal the secrets written to
-	// etcd: the first seals, every one opens (rotate by putting a new key
-	// first and keeping the old ones until the rotator has written the
-	// state again). Required: no secret is ever written in plaintext.
+	// etcd: the first seals, every one opens. Rotate in two phases across
+	// the fleet: add the new key last on every replica, then put it first
+	// on every replica, then, once the rotator has written the state
+	// again, drop the old one (see the package documentation, # Sealed
+	// secrets). Required: no secret is ever written in plaintext.
 	SealingKeys []SealingKey
 
 	// LeaseTTL is the TTL of the replica's etcd lease (its session: its

@@ -14,8 +14,10 @@ import (
 
 // SealingKey is an AES-256 key that seals the secrets the store writes to
 // etcd (AES-256-GCM). Its ID is written next to every ciphertext, so that
-// the key can be rotated: seal with a new key, keep the old ones to open
-// what they sealed until the rotator has written the state again.
+// the key can be rotated: every replica first gets the new key to open
+// with, then seals with it, keeping the old one to open what it sealed
+// until the rotator has written the state again (see the package
+// documentation, # Sealed secrets).
 //
 // A SealingKey prints its ID only (never the key), under every fmt verb
 // and in slog.
