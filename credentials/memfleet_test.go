@@ -283,13 +283,18 @@ func memReplica(t *testing.T, r *rig, clk *iamtest.FakeClock, c *memCluster, nam
 }
 
 // settleMem settles h and waits until it has run a step after the latest
-// notification its store sent (a change it must take in).
+// notification its store sent (a change it must take in). It waits on
+// the provider's own end-of-step channel, which is closed after the step
+// counts as done (the harness's step hook runs just before).
 func (h *harness) settleMem(s *memStore) {
 	h.t.Helper()
 	deadline := time.NewTimer(10 * time.Second)
 	defer deadline.Stop()
 	for {
 		h.settle()
+		h.p.stepMu.Lock()
+		stepped := h.p.stepped
+		h.p.stepMu.Unlock()
 		s.c.mu.Lock()
 		need := s.needDone
 		s.c.mu.Unlock()
@@ -297,7 +302,7 @@ func (h *harness) settleMem(s *memStore) {
 			return
 		}
 		select {
-		case <-h.stepCh:
+		case <-stepped:
 		case <-deadline.C:
 			h.t.Fatalf("the provider did not take in its store's changes (steps %d, need %d)", h.p.stepsDone.Load(), need)
 		}
