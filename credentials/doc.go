@@ -143,6 +143,39 @@
 // EventFollowing, EventAcknowledged, EventAckTimeout, EventFenced) say
 // which replica rotates and which key each serves.
 //
+// Every destructive call is fenced: before it deactivates or deletes a
+// key, the rotator writes what it retires with a write conditioned on its
+// election and on the revision its view came from, so a rotator deposed
+// meanwhile (its listing answered after another replica was elected and
+// rotated) fails that write and touches nothing. The acknowledgement wait
+// counts from SwitchedAt, the time the switch's write returned, and the
+// old key is never retired before SwitchedAt + Fence: a replica whose
+// record expired before the switch (and so is not awaited) last read the
+// state before the switch was committed, and has fenced itself by then.
+//
+// A follower of a state file (FollowOnly with StateFile) switches to the
+// next key the file holds at its usable time, as the rotator does, and
+// serves a key no longer than Grace after the later of its ServedUntil
+// and the last read of the file that held it: the rotator retires a key
+// no sooner. (With Grace 0 it serves only while the rotator keeps
+// ServedUntil ahead, which it does while it runs.)
+//
+// # Clocks
+//
+// No two replicas' clocks are compared: a replica's fence counts from
+// when it sent its last successful read, on its own clock, and the
+// rotator's acknowledgement wait from when its switch's write returned,
+// on its clock; a rotator elected anew restarts the waits it takes over
+// from the time it read them. What is assumed is that clocks advance at
+// the same rate, within a drift that is small over AckTimeout (clocks
+// slewed by NTP are), and that the rotator's wall clock does not jump
+// forward during a wait by more than the margin the store leaves (for
+// etcdstore, AckTimeout - Fence - 2 × RequestTimeout): a stepped clock
+// shortens the wait by the step. Record times (At, SavedAt, ObtainedAt)
+// are for Status and logs; key expiries are the cloud's, and another
+// instance's key is reaped only an hour past its expiry, which leaves
+// room for clocks that disagree.
+//
 // # Concurrency
 //
 // Both providers are safe for concurrent use. A ManagedProvider runs one

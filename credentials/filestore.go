@@ -70,6 +70,8 @@ func (s *FileStore) Load(context.Context) (Snapshot, error) {
 		return Snapshot{}, err
 	case sf == nil:
 		return Snapshot{}, nil
+	case sf.MigratedTo != "":
+		return Snapshot{}, sf.migratedError(s.path)
 	}
 	return Snapshot{State: sf.toState(), Revision: int64(sf.Generation), Rewrite: sf.Version != stateFileVersion}, nil
 }
@@ -88,8 +90,13 @@ func (s *FileStore) Lock(ctx context.Context) (StoreLock, error) {
 // Save writes st as the file's generation rev+1. It reports
 // ErrStateConflict if the file holds another generation than rev.
 func (s *FileStore) Save(_ context.Context, st *StoredState, rev int64) (int64, error) {
-	if cur, err := readStateFile(s.path); err == nil && cur != nil && int64(cur.Generation) != rev {
-		return 0, fmt.Errorf("%w: %s is at generation %d, not %d", ErrStateConflict, s, cur.Generation, rev)
+	if cur, err := readStateFile(s.path); err == nil && cur != nil {
+		switch {
+		case cur.MigratedTo != "":
+			return 0, cur.migratedError(s.path)
+		case int64(cur.Generation) != rev:
+			return 0, fmt.Errorf("%w: %s is at generation %d, not %d", ErrStateConflict, s, cur.Generation, rev)
+		}
 	}
 	sf := fromState(st)
 	sf.Generation = uint64(rev) + 1
@@ -123,6 +130,48 @@ func (s *FileStore) Discard(_ context.Context, _ error, rev int64) (string, erro
 }
 
 var _ StateStore = (*FileStore)(nil)
+
+// MigrateTo moves the keys of the state file to another store: under the
+// file's lock (waiting, until ctx ends, for a provider that holds it to
+// finish its step), it reads the file and hands its state to copyTo,
+// which writes it to the other store and returns a description of where
+// (its String, with no secret); once copyTo has succeeded it marks the
+// file migrated there. A provider that later starts on the file (or one
+// still running on it, at its next read) refuses to serve from it, with
+// an error that matches [ErrStateFileMigrated] and names the file and
+// the target. The file keeps its keys otherwise, for inspection; remove
+// it once the processes run on the new store. Stop the processes that
+// use the file before migrating it: one that runs on keeps serving the
+// keys it holds until its next read, and rotates nothing after it.
+//
+// A file that does not exist, is corrupt, or was migrated already is an
+// error (copyTo is not called).
+func (s *FileStore) MigrateTo(ctx context.Context, copyTo func(ctx context.Context, st *StoredState) (target string, err error)) error {
+	unlock, err := lockFile(ctx, s.clk, s.path+".lock")
+	if err != nil {
+		return fmt.Errorf("credentials: migrating %s: %w", s, err)
+	}
+	defer unlock()
+	sf, err := readStateFile(s.path)
+	switch {
+	case err != nil:
+		return fmt.Errorf("credentials: migrating: %w", err)
+	case sf == nil:
+		return fmt.Errorf("credentials: migrating: state file %s does not exist", s.path)
+	case sf.MigratedTo != "":
+		return sf.migratedError(s.path)
+	}
+	target, err := copyTo(ctx, sf.toState())
+	if err != nil {
+		return err
+	}
+	sf.MigratedTo, sf.MigratedAt = target, s.clk.Now().UTC()
+	sf.Generation++ // sharers still running see a change
+	if err := writeStateFile(s.path, sf); err != nil {
+		return fmt.Errorf("credentials: the keys of %s were copied to %s, but marking the file migrated failed (stop the processes on it, and remove it): %w", s, target, err)
+	}
+	return nil
+}
 
 // ReadStateFile reads the state file at path without changing anything (a
 // corrupt file is reported, not moved aside): for tools that copy a state
@@ -209,7 +258,23 @@ type stateFile struct {
 	Keys       []storedKey `json:"keys"`
 	// Pending lists the creates sent whose key is not recorded yet.
 	Pending []storedPending `json:"pending,omitempty"`
+	// MigratedTo, when set, names the store the keys were migrated to
+	// (FileStore.MigrateTo), at MigratedAt: the file is no longer served
+	// from.
+	MigratedTo string    `json:"migrated_to,omitempty"`
+	MigratedAt time.Time `json:"migrated_at,omitzero"`
 }
+
+// migratedError is the error of a state file marked migrated.
+func (sf *stateFile) migratedError(path string) error {
+	return &stateFileMigratedError{fmt.Sprintf("credentials: state file %s was migrated to %s on %s, and a process on the file no longer serves it: give this process that store (ManagedOptions.Store) instead of the StateFile, or remove the file to start anew",
+		path, sf.MigratedTo, sf.MigratedAt.UTC().Format(time.RFC3339))}
+}
+
+type stateFileMigratedError struct{ msg string }
+
+func (e *stateFileMigratedError) Error() string { return e.msg }
+func (e *stateFileMigratedError) Unwrap() error { return ErrStateFileMigrated }
 
 type storedPending struct {
 	Mark string    `json:"mark"`
@@ -320,3 +385,8 @@ func writeStateFile(path string, sf *stateFile) error {
 	}
 	return nil
 }
+
+// ErrStateFileMigrated is wrapped by the errors of a state file whose
+// keys were migrated to another store (FileStore.MigrateTo, the etcd
+// fleet's migration): a provider on the file refuses to serve from it.
+var ErrStateFileMigrated = errors.New("credentials: the state file was migrated to another store")

@@ -81,6 +81,10 @@ func (p *ManagedProvider) noteRole(rotating bool) {
 func (p *ManagedProvider) follow(ctx context.Context, now time.Time) {
 	r := &p.r
 	snap, err := p.store.Load(ctx)
+	if errors.Is(err, ErrStateFileMigrated) {
+		r.fatal = &fatalError{err}
+		return
+	}
 	if err != nil {
 		r.lastErr = fmt.Errorf("credentials: reading %s: %w", p.storeName(), err)
 		if !r.storeFailing {
@@ -122,7 +126,88 @@ func (p *ManagedProvider) follow(ctx context.Context, now time.Time) {
 		return
 	}
 	r.lastErr = nil
+	p.followFile(st, now)
 	p.publishState(ctx, now)
+}
+
+// followFile is what a follower of a state file (FollowOnly without a
+// FleetStore) does after each read: it notes which held keys the file
+// still holds, and switches to the next key itself once it is usable,
+// as the rotator does, instead of waiting for its next read. (A fleet's
+// followers need neither: the rotator retires a key only after they
+// acknowledged its successor, or were fenced.)
+func (p *ManagedProvider) followFile(st *StoredState, now time.Time) {
+	r := &p.r
+	if p.fleet != nil {
+		return
+	}
+	r.followRetryAt = time.Time{}
+	for _, h := range []*heldKey{r.current, r.next} {
+		if h == nil {
+			continue
+		}
+		for _, k := range st.Keys {
+			if k.Key.ID == h.key.ID && (k.Role == RoleCurrent || k.Role == RoleNext) {
+				h.seenAt = laterOf(h.seenAt, now)
+				h.servedUntil = laterOf(h.servedUntil, k.ServedUntil)
+			}
+		}
+	}
+	if r.next != nil && !now.Before(r.nextUsableAt) {
+		r.current, r.next = r.next, nil
+		// Held as next at the last read: the rotator switches to it now,
+		// and retires it only after it switched away from it, and Grace.
+		r.current.seenAt = laterOf(r.current.seenAt, now)
+		p.emit(Event{Kind: EventKeySwitched, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
+	}
+}
+
+// followBound is how long a follower of a state file may serve h without
+// reading the file again (zero: no bound, for any other provider): the
+// rotator retires a key no sooner than Grace after both the latest
+// Expiration it handed out for it (ServedUntil) and its switch to the
+// next key, which comes after the follower last saw h held (seenAt).
+func (p *ManagedProvider) followBound(h *heldKey) time.Time {
+	if p.fleet != nil || !p.opts.FollowOnly || p.store == nil {
+		return time.Time{}
+	}
+	return laterOf(h.servedUntil, h.seenAt).Add(p.pol.Grace)
+}
+
+// followLapsed stops serving h once its followBound has passed without
+// the file confirming it (the rotator may have retired it): the follower
+// reads the file again shortly.
+func (p *ManagedProvider) followLapsed(now time.Time, h *heldKey) {
+	r := &p.r
+	r.followRetryAt = now.Add(followRetry)
+	r.lastErr = fmt.Errorf("credentials: %s has not confirmed key %s since %s, and its rotator may have retired it since (Grace %v); serving nothing until the file does",
+		p.storeName(), h.key.AccessKeyID, h.seenAt.UTC().Format(time.RFC3339), p.pol.Grace)
+	p.withdraw()
+	p.publishWaiting(r.lastErr)
+}
+
+// followRetry is how soon a follower of a state file whose key lapsed
+// reads the file again.
+const followRetry = time.Second
+
+// followWake adds a state-file follower's times: the next key's usable
+// time, the bound of the key it serves, and a retry after it lapsed.
+func (p *ManagedProvider) followWake(now time.Time, at func(time.Time)) {
+	r := &p.r
+	if p.fleet != nil || !p.opts.FollowOnly {
+		return
+	}
+	if r.next != nil {
+		at(laterOf(now, r.nextUsableAt))
+	}
+	if r.current != nil {
+		if b := p.followBound(r.current); b.After(now) {
+			at(b)
+		}
+	}
+	if r.followRetryAt.After(now) {
+		at(r.followRetryAt)
+	}
 }
 
 // checkFence stops serving once the store has not confirmed the state for
@@ -184,7 +269,7 @@ func (p *ManagedProvider) recordServing(ctx context.Context, now time.Time) {
 		p.log.Warn("managed key: recording the key served failed", "store", p.storeName(), "error", err.Error())
 		return
 	}
-	r.servingRecorded, r.servingKeyID, r.servingRejects = true, rec.KeyID, rec.Rejected
+	r.servingRecorded, r.servingKeyID, r.servingAccessKeyID, r.servingRejects = true, rec.KeyID, rec.AccessKeyID, rec.Rejected
 }
 
 // readReplicas reads the live replicas' records (the rotator), for the
@@ -216,18 +301,41 @@ func (p *ManagedProvider) awaitingAcks(x *retiree) bool {
 // ackDue is when the replicas' acknowledgements let x go (zero: they do
 // not hold it): Grace after every live replica was seen serving another
 // key, and at the latest AckTimeout after the switch (a replica that did
-// not acknowledge by then is fenced).
+// not acknowledge by then is fenced); never before Fence after the
+// switch. A replica that did not read the new key (cut off, its record
+// gone with its lease before its fence, so not awaited) last read the
+// state before the switch was committed, and SwitchedAt is taken after
+// the commit: it has fenced itself (stopped serving) by SwitchedAt +
+// Fence, on its own clock.
 func (p *ManagedProvider) ackDue(x *retiree) time.Time {
 	if p.fleet == nil || x.switchedAt.IsZero() || x.rejected || x.foreign {
 		return time.Time{}
 	}
-	timeout := x.switchedAt.Add(p.fleetInfo().AckTimeout)
+	info := p.fleetInfo()
+	due := x.switchedAt.Add(info.AckTimeout)
 	if !x.ackedAt.IsZero() {
-		if t := x.ackedAt.Add(p.pol.Grace); t.Before(timeout) {
-			return t
+		if t := x.ackedAt.Add(p.pol.Grace); t.Before(due) {
+			due = t
 		}
 	}
-	return timeout
+	return laterOf(due, x.switchedAt.Add(info.Fence))
+}
+
+// rebaseAcks restarts, on this rotator's clock, the acknowledgement wait
+// of the keys it took over from the store (a rotator elected anew):
+// their SwitchedAt and AckedAt were read on the clock of the replica that
+// wrote them, which may be ahead of this one's. at is when the state was
+// read (after the switch was committed).
+func (p *ManagedProvider) rebaseAcks(at time.Time) {
+	for _, x := range p.r.retiring {
+		if x.switchedAt.IsZero() || x.rejected || x.foreign {
+			continue
+		}
+		x.switchedAt = laterOf(x.switchedAt, at)
+		x.ackedAt = time.Time{}
+		x.ackTimedOut = false
+		p.r.dirty = true
+	}
 }
 
 // checkAcks looks whether every live replica serves another key than the
@@ -283,6 +391,9 @@ func (p *ManagedProvider) checkAcks(ctx context.Context, now time.Time) {
 
 // switchAcks records, at a switch, which replicas serve the old key, so
 // that the rotator waits for each of them to acknowledge the new one.
+// SwitchedAt is set to now until the switch is committed (switchToNext
+// then sets it to the time the write returned; a rotator elected anew
+// rebases it anyway).
 func (p *ManagedProvider) switchAcks(ctx context.Context, now time.Time, x *retiree) {
 	if p.fleet == nil {
 		return

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -238,8 +239,10 @@ type Event struct {
 	// Path is where a corrupt state file was moved.
 	Path string
 	// Replica names the fleet replica concerned: the rotator
-	// (EventRotatorElected, EventFollowing). Every event of a fleet
-	// replica is also logged with its own name.
+	// (EventRotatorElected, EventFollowing; "" while none is elected).
+	// It is logged as "rotator" ("(none elected)" when empty); every
+	// event of a fleet replica is also logged with its own name, as
+	// "replica".
 	Replica string
 	// Replicas lists replicas: those that acknowledged a switch
 	// (EventAcknowledged), or those that did not (EventAckTimeout).
@@ -380,28 +383,36 @@ func (o *ManagedOptions) validate() error {
 		return err
 	}
 	o.Policy = pol
+	const pfx = "credentials: managed provider: ManagedOptions."
 	switch {
-	case o.BaseDelay < 0 || o.MaxDelay < 0 || o.CallTimeout < 0:
-		return fmt.Errorf("credentials: managed provider: BaseDelay (%v), MaxDelay (%v) and CallTimeout (%v) must not be negative", o.BaseDelay, o.MaxDelay, o.CallTimeout)
+	case o.BaseDelay < 0:
+		return fmt.Errorf(pfx+"BaseDelay %v must not be negative", o.BaseDelay)
+	case o.MaxDelay < 0:
+		return fmt.Errorf(pfx+"MaxDelay %v must not be negative", o.MaxDelay)
+	case o.CallTimeout < 0:
+		return fmt.Errorf(pfx+"CallTimeout %v must not be negative", o.CallTimeout)
 	case o.MaxDelay < o.BaseDelay:
-		return fmt.Errorf("credentials: managed provider: MaxDelay (%v) is shorter than BaseDelay (%v)", o.MaxDelay, o.BaseDelay)
+		return fmt.Errorf(pfx+"MaxDelay (%v) is shorter than BaseDelay (%v)", o.MaxDelay, o.BaseDelay)
 	}
 	if o.Instance != "" {
 		if err := validInstance(o.Instance); err != nil {
-			return fmt.Errorf("credentials: managed provider: ManagedOptions.Instance: %w", err)
+			return fmt.Errorf(pfx+"Instance: %w", err)
 		}
 	}
-	if o.Store != nil && o.StateFile != "" {
-		return fmt.Errorf("credentials: managed provider: set StateFile (%s) or Store (%s), not both", o.StateFile, o.Store)
+	switch {
+	case o.StateFile != "" && strings.TrimSpace(o.StateFile) == "":
+		return fmt.Errorf(pfx+"StateFile %q is blank; give a path, or leave it empty for no state file", o.StateFile)
+	case o.Store != nil && o.StateFile != "":
+		return fmt.Errorf(pfx+"StateFile (%s) and ManagedOptions.Store (%s) are both set; set one, not both", o.StateFile, o.Store)
 	}
 	if _, ok := o.Store.(FleetStore); ok && o.DeleteOnClose {
-		return errors.New("credentials: managed provider: DeleteOnClose with a FleetStore would delete the key the whole fleet serves")
+		return errors.New(pfx + "DeleteOnClose with a FleetStore would delete the key the whole fleet serves")
 	}
 	if o.FollowOnly && o.Store == nil && o.StateFile == "" {
-		return errors.New("credentials: managed provider: FollowOnly needs a Store or a StateFile to follow")
+		return errors.New(pfx + "FollowOnly needs a Store or a StateFile to follow")
 	}
 	if o.FollowOnly && o.DeleteOnClose {
-		return errors.New("credentials: managed provider: a FollowOnly provider deletes nothing; unset DeleteOnClose")
+		return errors.New(pfx + "DeleteOnClose: a FollowOnly provider deletes nothing; unset DeleteOnClose")
 	}
 	return nil
 }
@@ -462,8 +473,13 @@ func (pol Policy) Validate() error {
 }
 
 func (pol Policy) withDefaults() (Policy, error) {
-	if pol.Lifetime < 0 || pol.RotateBefore < 0 {
-		return pol, errors.New("credentials: policy: Lifetime and RotateBefore must not be negative")
+	switch {
+	case pol.Lifetime < 0:
+		return pol, fmt.Errorf("credentials: Policy.Lifetime %v must not be negative", pol.Lifetime)
+	case pol.RotateBefore < 0:
+		return pol, fmt.Errorf("credentials: Policy.RotateBefore %v must not be negative", pol.RotateBefore)
+	case pol.MaxKeys < 0:
+		return pol, fmt.Errorf("credentials: Policy.MaxKeys is %d; rotation needs at least 2", pol.MaxKeys)
 	}
 	if pol.Lifetime == 0 {
 		pol.Lifetime = 24 * time.Hour
@@ -490,16 +506,16 @@ func (pol Policy) withDefaults() (Policy, error) {
 		pol.Description = "iamkit-managed"
 	}
 	if pol.RotateBefore >= pol.Lifetime {
-		return pol, fmt.Errorf("credentials: policy: RotateBefore (%v) must be shorter than Lifetime (%v)", pol.RotateBefore, pol.Lifetime)
+		return pol, fmt.Errorf("credentials: Policy.RotateBefore (%v) must be shorter than Lifetime (%v)", pol.RotateBefore, pol.Lifetime)
 	}
 	if pol.SwitchDelay+pol.Grace > pol.RotateBefore {
-		return pol, fmt.Errorf("credentials: policy: RotateBefore (%v) must be at least SwitchDelay (%v) + Grace (%v), so the old key outlives requests in flight", pol.RotateBefore, pol.SwitchDelay, pol.Grace)
+		return pol, fmt.Errorf("credentials: Policy.RotateBefore (%v) must be at least SwitchDelay (%v) + Grace (%v), so the old key outlives requests in flight", pol.RotateBefore, pol.SwitchDelay, pol.Grace)
 	}
 	if pol.MaxKeys < 2 {
-		return pol, fmt.Errorf("credentials: policy: MaxKeys is %d; rotation needs at least 2", pol.MaxKeys)
+		return pol, fmt.Errorf("credentials: Policy.MaxKeys is %d; rotation needs at least 2", pol.MaxKeys)
 	}
 	if err := validDescription(pol.Description); err != nil {
-		return pol, fmt.Errorf("credentials: policy: %w", err)
+		return pol, fmt.Errorf("credentials: Policy.%w", err)
 	}
 	return pol, nil
 }
@@ -705,8 +721,17 @@ func (p *ManagedProvider) signal() {
 func (p *ManagedProvider) emit(e Event) {
 	e.Time = p.clock.Now()
 	attrs := []any{slog.String("event", e.Kind.String())}
-	if e.Replica != "" {
-		attrs = append(attrs, slog.String("replica", e.Replica))
+	switch {
+	case e.Kind == EventRotatorElected || e.Kind == EventFollowing:
+		// Under a key of its own: a fleet replica's logger carries its
+		// own name as "replica".
+		rotator := e.Replica
+		if rotator == "" {
+			rotator = "(none elected)"
+		}
+		attrs = append(attrs, slog.String("rotator", rotator))
+	case e.Replica != "":
+		attrs = append(attrs, slog.String("rotator", e.Replica))
 	}
 	if len(e.Replicas) > 0 {
 		attrs = append(attrs, slog.Any("replicas", e.Replicas))

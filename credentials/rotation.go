@@ -21,6 +21,10 @@ type heldKey struct {
 	// servedUntil is the latest Expiration handed out for the key, by this
 	// provider or (through the state file) by any process sharing it.
 	servedUntil time.Time
+	// seenAt (a follower of a state file) is when the store last held the
+	// key as current or next, or when the follower switched to it itself:
+	// no sharer retires it before seenAt + Grace (see followBound).
+	seenAt time.Time
 }
 
 // rotateAt is when the next key should be created: RotateBefore before the
@@ -146,8 +150,10 @@ type rotation struct {
 	rotatorName          string
 	servingRecorded      bool
 	servingKeyID         string
+	servingAccessKeyID   string
 	servingRejects       []string
 	forwardRejects       []string        // access key IDs refused to this follower, for the rotator
+	followRetryAt        time.Time       // a state-file follower whose key lapsed reads again then
 	replicas             []ReplicaRecord // as the rotator last read them
 }
 
@@ -239,10 +245,7 @@ func (p *ManagedProvider) updateStatus() {
 		if r.rotating {
 			st.Rotator = info.Replica
 		}
-		st.Serving = r.servingKeyID
-		if r.current != nil && r.servingKeyID == r.current.key.ID {
-			st.Serving = r.current.key.AccessKeyID
-		}
+		st.Serving = r.servingAccessKeyID
 		for _, rec := range r.replicas {
 			st.Fleet = append(st.Fleet, ReplicaStatus{Replica: rec.Replica, AccessKeyID: rec.AccessKeyID, Rotator: rec.Rotator})
 		}
@@ -386,6 +389,7 @@ func (p *ManagedProvider) nextWake(now time.Time) time.Time {
 		p.fleetWake(now, at)
 		if p.fleet == nil && p.store != nil {
 			at(r.nextPollAt)
+			p.followWake(now, at)
 		}
 		if r.current != nil {
 			if d := r.current.deadAt(p.safety); d.After(now) {
@@ -547,7 +551,7 @@ func (p *ManagedProvider) checkLifetimeCap(ctx context.Context, now time.Time) b
 	}
 	r.capChecked = true
 	if limit > 0 && p.pol.Lifetime > limit {
-		r.fatal = &fatalError{fmt.Errorf("credentials: policy: Lifetime %v exceeds the %s account's maximum access-key lifetime %v (its API access policy); lower Policy.Lifetime", p.pol.Lifetime, p.km.Provider(), limit)}
+		r.fatal = &fatalError{fmt.Errorf("credentials: Policy.Lifetime %v exceeds the %s account's maximum access-key lifetime %v (its API access policy); lower it", p.pol.Lifetime, p.km.Provider(), limit)}
 		return false
 	}
 	return true
@@ -970,21 +974,34 @@ func (p *ManagedProvider) createFailed(now time.Time, err error) {
 func (p *ManagedProvider) switchToNext(ctx context.Context, now time.Time) {
 	defer p.tel.step(&ctx, telemetry.StepSwitch)() // telemetry
 	r := &p.r
-	if err := p.lockState(ctx, now); err != nil || r.next == nil {
-		return // closing, or a sharer switched already
+	if err := p.lockState(ctx, now); err != nil || r.next == nil || r.lockLost {
+		return // closing, deposed, or a sharer switched already
 	}
 	old := r.current
 	r.current, r.next = r.next, nil
 	r.early = false
 	r.rotations++
+	var x *retiree
 	if old != nil {
-		x := &retiree{key: stripSecret(old.key), at: now.Add(p.pol.Grace), servedUntil: old.servedUntil}
+		x = &retiree{key: stripSecret(old.key), at: now.Add(p.pol.Grace), servedUntil: old.servedUntil}
 		x.rejected = r.rejectedID != "" && r.rejectedID == old.key.AccessKeyID
 		p.switchAcks(ctx, now, x)
 		r.retiring = append(r.retiring, x)
 	}
 	r.rejectedID = ""
 	r.dirty = true
+	if p.fleet != nil && x != nil {
+		// Commit the switch now, and start the acknowledgement wait when
+		// the write has returned: every replica that still serves the old
+		// key read the state before this commit, so it fences itself by
+		// SwitchedAt + Fence (see ackDue). A write that fails leaves the
+		// step (deposed, or etcd unreachable): nothing was switched.
+		if p.persistNow() != nil {
+			return
+		}
+		x.switchedAt = laterOf(now, p.clock.Now().Round(0))
+		r.dirty = true
+	}
 	p.emit(Event{Kind: EventKeySwitched, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
 }
 
@@ -1021,6 +1038,7 @@ func (p *ManagedProvider) publishState(ctx context.Context, now time.Time) {
 		return
 	}
 	var exp time.Time
+	var bound time.Time
 	if p.following() {
 		exp = h.servedUntil
 		if !exp.After(now) {
@@ -1028,6 +1046,13 @@ func (p *ManagedProvider) publishState(ctx context.Context, now time.Time) {
 		}
 		if d := h.deadAt(p.safety); !d.IsZero() && d.Before(exp) {
 			exp = d
+		}
+		if bound = p.followBound(h); !bound.IsZero() {
+			if !now.Before(bound) {
+				p.followLapsed(now, h)
+				return
+			}
+			exp = earlierOf(exp, bound)
 		}
 	} else {
 		exp = p.handOutUntil(h)
@@ -1049,6 +1074,9 @@ func (p *ManagedProvider) publishState(ctx context.Context, now time.Time) {
 		}
 	}
 	validUntil := h.deadAt(p.safety)
+	if !bound.IsZero() {
+		validUntil = earlierOf(validUntil, bound)
+	}
 	if !fence.IsZero() {
 		if exp.IsZero() || fence.Before(exp) {
 			exp = fence
@@ -1071,8 +1099,22 @@ func (p *ManagedProvider) retire(ctx context.Context, now time.Time) {
 		return
 	}
 	// Under the lock, with the latest Expirations sharers handed out.
-	if err := p.lockState(ctx, now); err != nil {
+	if err := p.lockState(ctx, now); err != nil || r.lockLost {
 		return
+	}
+	if p.fleet != nil {
+		// The lock is the rotator's belief that it still leads: record
+		// what is about to be deactivated or deleted (and the leftovers
+		// a listing found) with a write conditioned on its election and
+		// on the revision its view came from, before any call. A rotator
+		// deposed meanwhile (its listing answered after another replica
+		// was elected and rotated) fails here and touches nothing: the
+		// revision condition is its fencing token, as the record of a
+		// create under way is for creates.
+		r.dirty = true
+		if p.persistNow() != nil {
+			return
+		}
 	}
 	kept := r.retiring[:0]
 	for _, x := range r.retiring {

@@ -390,8 +390,9 @@ func (p *ManagedProvider) lockState(ctx context.Context, now time.Time) error {
 	}
 	if err := p.syncState(ctx, now); err != nil {
 		p.releaseState(true)
-		if p.fleet != nil {
-			// A rotator that cannot read the state does not act on it.
+		if p.fleet != nil || r.fatal != nil {
+			// A rotator that cannot read the state does not act on it,
+			// nor one whose state file was migrated away.
 			return err
 		}
 	}
@@ -423,6 +424,9 @@ func (p *ManagedProvider) syncState(ctx context.Context, now time.Time) error {
 	r := &p.r
 	snap, err := p.store.Load(ctx)
 	switch {
+	case errors.Is(err, ErrStateFileMigrated):
+		r.fatal = &fatalError{err}
+		return err
 	case err != nil:
 		p.log.Warn("managed key: reading the state failed", "store", p.storeName(), "error", err.Error())
 		if p.fleet != nil {
@@ -459,6 +463,11 @@ func (p *ManagedProvider) syncState(ctx context.Context, now time.Time) error {
 	}
 	if r.fullSync || p.fleet != nil {
 		p.emitTaken(p.takeState(st, now))
+		if p.fleet != nil {
+			// Written by another rotator (or before this one's term):
+			// the acknowledgement waits go on from this clock.
+			p.rebaseAcks(p.clock.Now().Round(0))
+		}
 		r.fullSync = false
 		if !r.confirmed {
 			r.reconciled = false
@@ -472,21 +481,16 @@ func (p *ManagedProvider) syncState(ctx context.Context, now time.Time) error {
 }
 
 // merge takes a newer stored state's view (see syncState): the state file
-// of processes that share it, each of which may rotate.
+// of processes that share it, each of which may rotate. It takes, in
+// order, the latest Expirations they handed out, a key one of them
+// switched to or created, the keys they retire, and their creates under
+// way.
 func (p *ManagedProvider) merge(st *StoredState, now time.Time) {
 	r := &p.r
 	inFile := map[string]StoredKey{}
-	var fc, fn *StoredKey
-	for i, k := range st.Keys {
+	for _, k := range st.Keys {
 		inFile[k.Key.ID] = k
-		switch k.Role {
-		case RoleCurrent:
-			fc = &st.Keys[i]
-		case RoleNext:
-			fn = &st.Keys[i]
-		}
 	}
-	// The latest Expirations handed out.
 	for _, h := range []*heldKey{r.current, r.next} {
 		if h != nil {
 			h.servedUntil = laterOf(h.servedUntil, inFile[h.key.ID].ServedUntil)
@@ -496,42 +500,83 @@ func (p *ManagedProvider) merge(st *StoredState, now time.Time) {
 		r.owner = st.Owner
 	}
 	r.fileAccount = st.Account
-	alive := func(k *StoredKey) bool {
-		d := p.heldFromStored(*k).deadAt(p.safety)
-		return d.IsZero() || now.Before(d)
+	replaced, adoptedCurrent := p.mergeCurrent(st, now)
+	adoptedNext := p.mergeNext(st, now)
+	p.mergeRetiring(st, inFile, replaced, now)
+	p.mergePending(st, now)
+	if (adoptedCurrent || adoptedNext) && (p.account == "" || st.Account != p.account) {
+		// Written by a process of another identity: confirm by listing
+		// before serving.
+		r.confirmed = false
+		r.reconciled = false
+		r.nextReconcileAt = now
 	}
+}
 
-	adopted := false
-	var replaced *heldKey
-	// A key a sharer switched to.
-	if fc != nil && (r.current == nil || fc.Key.ID != r.current.key.ID) {
-		known := r.next != nil && r.next.key.ID == fc.Key.ID
-		if (known || r.current == nil || fc.ObtainedAt.After(r.current.obtained)) && alive(fc) {
-			replaced = r.current
-			if known {
-				r.current, r.next = r.next, nil
-			} else {
-				r.current = p.heldFromStored(*fc)
-				adopted = true
-				p.emit(Event{Kind: EventKeyAdopted, KeyID: fc.Key.ID, AccessKeyID: fc.Key.AccessKeyID})
-			}
-			r.early = false
-			if replaced != nil {
-				r.rotations++
-				p.emit(Event{Kind: EventKeySwitched, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
-			}
+// storedRole returns the key of st with role (nil: none).
+func storedRole(st *StoredState, role KeyRole) *StoredKey {
+	for i := range st.Keys {
+		if st.Keys[i].Role == role {
+			return &st.Keys[i]
 		}
 	}
-	// A key a sharer created and will switch to.
-	if fn != nil && r.next == nil && !p.holds(fn.Key.ID) && alive(fn) {
-		r.next = p.heldFromStored(*fn)
-		r.nextUsableAt = r.next.obtained.Add(p.pol.SwitchDelay)
-		adopted = true
-		p.emit(Event{Kind: EventKeyAdopted, KeyID: fn.Key.ID, AccessKeyID: fn.Key.AccessKeyID})
-	}
+	return nil
+}
 
-	// Keys on their way out: those a sharer finished are dropped, those it
-	// retires are taken over with its times.
+// aliveAt reports whether the stored key k is still served at now.
+func (p *ManagedProvider) aliveAt(k *StoredKey, now time.Time) bool {
+	d := p.heldFromStored(*k).deadAt(p.safety)
+	return d.IsZero() || now.Before(d)
+}
+
+// mergeCurrent takes the key a sharer switched to, if it is newer than
+// the current one (or is the next one) and alive. It returns the key it
+// replaced (nil: none), and whether it adopted a key it did not hold.
+func (p *ManagedProvider) mergeCurrent(st *StoredState, now time.Time) (replaced *heldKey, adopted bool) {
+	r := &p.r
+	fc := storedRole(st, RoleCurrent)
+	if fc == nil || (r.current != nil && fc.Key.ID == r.current.key.ID) {
+		return nil, false
+	}
+	known := r.next != nil && r.next.key.ID == fc.Key.ID
+	if !(known || r.current == nil || fc.ObtainedAt.After(r.current.obtained)) || !p.aliveAt(fc, now) {
+		return nil, false
+	}
+	replaced = r.current
+	if known {
+		r.current, r.next = r.next, nil
+	} else {
+		r.current = p.heldFromStored(*fc)
+		adopted = true
+		p.emit(Event{Kind: EventKeyAdopted, KeyID: fc.Key.ID, AccessKeyID: fc.Key.AccessKeyID})
+	}
+	r.early = false
+	if replaced != nil {
+		r.rotations++
+		p.emit(Event{Kind: EventKeySwitched, KeyID: r.current.key.ID, AccessKeyID: r.current.key.AccessKeyID})
+	}
+	return replaced, adopted
+}
+
+// mergeNext takes a key a sharer created and will switch to, when none is
+// next here; it reports whether it did.
+func (p *ManagedProvider) mergeNext(st *StoredState, now time.Time) bool {
+	r := &p.r
+	fn := storedRole(st, RoleNext)
+	if fn == nil || r.next != nil || p.holds(fn.Key.ID) || !p.aliveAt(fn, now) {
+		return false
+	}
+	r.next = p.heldFromStored(*fn)
+	r.nextUsableAt = r.next.obtained.Add(p.pol.SwitchDelay)
+	p.emit(Event{Kind: EventKeyAdopted, KeyID: fn.Key.ID, AccessKeyID: fn.Key.AccessKeyID})
+	return true
+}
+
+// mergeRetiring takes the keys on their way out: those a sharer finished
+// are dropped, those it retires are taken over with its times, and the
+// key a sharer's switch replaced here (replaced) goes after Grace.
+func (p *ManagedProvider) mergeRetiring(st *StoredState, inFile map[string]StoredKey, replaced *heldKey, now time.Time) {
+	r := &p.r
 	kept := r.retiring[:0]
 	for _, x := range r.retiring {
 		k, ok := inFile[x.key.ID]
@@ -553,9 +598,12 @@ func (p *ManagedProvider) merge(st *StoredState, now time.Time) {
 	if replaced != nil && !p.holds(replaced.key.ID) {
 		r.retiring = append(r.retiring, &retiree{key: stripSecret(replaced.key), at: now.Add(p.pol.Grace), servedUntil: replaced.servedUntil})
 	}
+}
 
-	// Creates under way: this provider's own, and those the file records
-	// (a sharer's, dropped here once it settled them).
+// mergePending takes the creates under way: this provider's own, and
+// those the file records (a sharer's, dropped here once it settled them).
+func (p *ManagedProvider) mergePending(st *StoredState, now time.Time) {
+	r := &p.r
 	known := map[string]*pendingCreate{}
 	var pending []*pendingCreate
 	for _, x := range r.pending {
@@ -575,14 +623,6 @@ func (p *ManagedProvider) merge(st *StoredState, now time.Time) {
 		}
 	}
 	r.pending = pending
-
-	if adopted && (p.account == "" || st.Account != p.account) {
-		// Written by a process of another identity: confirm by listing
-		// before serving.
-		r.confirmed = false
-		r.reconciled = false
-		r.nextReconcileAt = now
-	}
 }
 
 // reconcileSoon has the next step list the account's keys: a create
@@ -594,6 +634,15 @@ func (p *ManagedProvider) reconcileSoon(now time.Time) {
 		r.reconciled = false
 		r.nextReconcileAt = now
 	}
+}
+
+// earlierOf returns the earlier of a and b, a zero one standing for no
+// end.
+func earlierOf(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 func laterOf(a, b time.Time) time.Time {

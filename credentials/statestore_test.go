@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,6 +146,8 @@ func TestManagedSharerSettlesACrashedCreate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "keys.json")
 	withFile := func(o *ManagedOptions) { o.StateFile = path }
 	hA := newHarness(t, r, clk, withFile)
+	hangA := &hangCreateKM{KeyManager: r.km, sent: make(chan struct{}, 1)}
+	hA.p.km = hangA // before A's goroutine starts
 	hB := newHarness(t, r, clk, withFile)
 	a := hA.start()
 	if b := hB.start(); b.AccessKeyID != a.AccessKeyID {
@@ -153,15 +156,13 @@ func TestManagedSharerSettlesACrashedCreate(t *testing.T) {
 	// A dies in the middle of a rotation's create (asked for early, so
 	// that B is not rotating too): the create is in the file, its key
 	// exists, A's answer never came.
-	r.faults.Add(iamtest.Fault{Kind: iamtest.FaultHang, Match: r.createOp, Times: 1})
-	before := r.calls(r.createOp)
+	hangA.armed.Store(true)
 	rotated := make(chan error, 1)
 	go func() { rotated <- hA.p.Rotate(context.Background()) }()
-	for deadline := time.Now().Add(10 * time.Second); r.calls(r.createOp) == before; {
-		if time.Now().After(deadline) {
-			t.Fatal("A sent no create")
-		}
-		time.Sleep(time.Millisecond)
+	select {
+	case <-hangA.sent:
+	case <-time.After(10 * time.Second):
+		t.Fatal("A sent no create")
 	}
 	st, err := ReadStateFile(path)
 	if err != nil || len(st.Pending) != 1 {
@@ -232,3 +233,24 @@ type fakeFleet struct{ *FileStore }
 func (fakeFleet) Fleet() FleetInfo                                  { return FleetInfo{} }
 func (fakeFleet) Serving(context.Context, ReplicaRecord) error      { return nil }
 func (fakeFleet) Replicas(context.Context) ([]ReplicaRecord, error) { return nil, nil }
+
+// hangCreateKM is a KeyManager whose CreateKey, once armed, reports that
+// it was called and never answers (until its context ends), as a create
+// whose answer never came.
+type hangCreateKM struct {
+	iam.KeyManager
+	armed atomic.Bool
+	sent  chan struct{}
+}
+
+func (k *hangCreateKM) CreateKey(ctx context.Context, req iam.CreateKeyRequest) (iam.AccessKey, error) {
+	if !k.armed.Load() {
+		return k.KeyManager.CreateKey(ctx, req)
+	}
+	select {
+	case k.sent <- struct{}{}:
+	default:
+	}
+	<-ctx.Done()
+	return iam.AccessKey{}, ctx.Err()
+}

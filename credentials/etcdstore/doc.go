@@ -43,8 +43,16 @@
 // one through a watch, reads the state again every ConfirmEvery, and
 // records the key it serves. After a switch the rotator retires the old
 // key only once every live replica serves the new one (plus Grace), or
-// once AckTimeout has passed since the switch, and never before the
-// latest Expiration handed out for it. A replica that has not read the
+// once AckTimeout has passed since the switch, never before Fence has
+// passed since the switch's write returned (a replica whose record
+// expired before the switch is not awaited, and has fenced itself by
+// then), and never before the latest Expiration handed out for it. Before
+// it deactivates or deletes a key it writes what it retires, conditioned
+// as every write: a rotator deposed meanwhile fails and calls nothing.
+// AckTimeout must be at least Fence + 2 × RequestTimeout (the switch's
+// write and a replica's last read each take up to RequestTimeout); no
+// two replicas' clocks are compared, only durations on each one's own
+// (see package credentials, # Clocks). A replica that has not read the
 // state for Fence (cut off from etcd, or from its quorum) stops serving:
 // by AckTimeout it is fenced, so a retired key is never served; it serves
 // the new key as soon as it reads the state again.
@@ -62,16 +70,37 @@
 // Every secret written to etcd (the keys' secrets and session tokens) is
 // sealed with AES-256-GCM under the first of Options.SealingKeys; the
 // key's ID is stored beside the ciphertext, and the ciphertext is bound to
-// the fleet's prefix and the key it belongs to. To rotate the sealing key,
-// put the new key first and keep the old ones: the rotator writes the
-// state again, sealed with the new key, on its next step. No plaintext
-// secret is ever written to etcd.
+// the fleet's prefix and the key it belongs to. No plaintext secret is
+// ever written to etcd.
+//
+// To rotate the sealing key of a running fleet, reconfigure the replicas
+// in two phases (they are restarted one by one, so for a while some have
+// the new options and some the old):
+//
+//  1. Add the new key after the old one (SealingKeys = [old, new]) on
+//     every replica. The old key still seals; every replica can now open
+//     what the new key seals.
+//  2. Put the new key first ([new, old]) on every replica. The rotator
+//     seals with the new key, and writes the state again on its next step
+//     when it reads one sealed with the old key (Snapshot.Rewrite).
+//  3. Once every replica runs phase 2 and the state has been written again
+//     (its value in etcd carries the new key's ID only, "kid":"<new>"),
+//     drop the old key ([new]).
+//
+// Putting the new key first in one step would cut off the replicas not
+// yet reconfigured: they cannot open what a rotator with the new key
+// writes, and serve nothing until they are. (While phase 2 rolls out, a
+// rotator of either phase may write the state again with its own first
+// key; every replica opens both.)
 //
 // # Migration
 //
 // [MigrateStateFile] (or the command iamkit-etcd-migrate in cmd/) copies
 // the keys of a state file into an empty fleet, with the file's instance,
-// so that the fleet keeps rotating them.
+// so that the fleet keeps rotating them. Stop the processes that use the
+// file first. The file is read under its lock and then marked migrated:
+// a process that starts on it later refuses to serve from it, with an
+// error that names the file and the fleet.
 //
 // # Concurrency
 //

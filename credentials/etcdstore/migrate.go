@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -30,18 +31,40 @@ type MigrateResult struct {
 // when not empty, replaces the file's (a file of a version that did not
 // record it, or of a Yandex client without ServiceAccountID). It refuses
 // a fleet that holds a state already: it never overwrites one. The
-// secrets are sealed as the store seals them; the file is left as it is
-// (stop the processes that use it, and remove it, once the replicas run
-// on the fleet). The store must not be open (give the replicas their own
-// stores).
+// secrets are sealed as the store seals them. The store must not be open
+// (give the replicas their own stores).
+//
+// Stop the processes that use the file first: the migration copies what
+// the file holds at one moment, and a process still running on it would
+// rotate on its own. The file is read under its lock (the migration
+// waits, until ctx ends, for a provider in the middle of a step) and,
+// once the fleet holds the keys, marked migrated to the fleet
+// (iamcreds.FileStore.MigrateTo): a process that starts on the file
+// later refuses to serve from it, with an error that names the file and
+// the fleet (matching iamcreds.ErrStateFileMigrated). Remove the file
+// once the replicas run on the fleet.
 func MigrateStateFile(ctx context.Context, path string, s *Store, account string) (MigrateResult, error) {
-	st, err := iamcreds.ReadStateFile(path)
-	switch {
-	case err != nil:
-		return MigrateResult{}, fmt.Errorf("etcdstore: migrating: %w", err)
-	case st == nil:
-		return MigrateResult{}, fmt.Errorf("etcdstore: migrating: state file %s does not exist", path)
+	s.mu.Lock()
+	opened := s.opened
+	s.mu.Unlock()
+	if opened {
+		return MigrateResult{}, errors.New("etcdstore: migrating: the store is open (use a store of its own)")
 	}
+	var res MigrateResult
+	err := iamcreds.NewFileStore(path).MigrateTo(ctx, func(ctx context.Context, st *iamcreds.StoredState) (string, error) {
+		var err error
+		res, err = s.migrate(ctx, path, st, account)
+		return s.String(), err
+	})
+	if err != nil && !errors.Is(err, iamcreds.ErrStateFileMigrated) && !strings.HasPrefix(err.Error(), "etcdstore:") {
+		err = fmt.Errorf("etcdstore: %w", err)
+	}
+	return res, err
+}
+
+// migrate writes st, read from the state file at path, as the fleet's
+// state, if the fleet holds none.
+func (s *Store) migrate(ctx context.Context, path string, st *iamcreds.StoredState, account string) (MigrateResult, error) {
 	if account != "" {
 		st.Account = account
 	}
@@ -52,12 +75,6 @@ func MigrateStateFile(ctx context.Context, path string, s *Store, account string
 		if st.Keys[i].Key.Description == "" {
 			st.Keys[i].Key.Description = st.Description // a version 1 file: the bare mark
 		}
-	}
-	s.mu.Lock()
-	opened := s.opened
-	s.mu.Unlock()
-	if opened {
-		return MigrateResult{}, errors.New("etcdstore: migrating: the store is open (use a store of its own)")
 	}
 	s.mu.Lock()
 	s.prefix = Prefix(s.opts.Prefix, iamcreds.StoreScope{Account: st.Account, Description: st.Description})

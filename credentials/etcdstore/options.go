@@ -50,9 +50,11 @@ type Options struct {
 	// name.
 	Replica string
 	// SealingKeys are the AES-256 keys that seal the secrets written to
-	// etcd: the first seals, every one opens (rotate by putting a new key
-	// first and keeping the old ones until the rotator has written the
-	// state again). Required: no secret is ever written in plaintext.
+	// etcd: the first seals, every one opens. Rotate in two phases across
+	// the fleet: add the new key last on every replica, then put it first
+	// on every replica, then, once the rotator has written the state
+	// again, drop the old one (see the package documentation, # Sealed
+	// secrets). Required: no secret is ever written in plaintext.
 	SealingKeys []SealingKey
 
 	// LeaseTTL is the TTL of the replica's etcd lease (its session: its
@@ -66,12 +68,14 @@ type Options struct {
 	Fence time.Duration
 	// AckTimeout is how long after a switch the rotator waits for every
 	// live replica to serve the new key before it retires the old one
-	// without them. At least Fence; default 2 × Fence.
+	// without them. At least Fence + 2 × RequestTimeout (a replica that
+	// did not acknowledge is fenced by then); default 2 × Fence.
 	AckTimeout time.Duration
 	// ConfirmEvery is how often each replica reads the state to confirm
 	// it; at most Fence/2; default Fence/5.
 	ConfirmEvery time.Duration
-	// RequestTimeout bounds each etcd request; default Fence/2.
+	// RequestTimeout bounds each etcd request; shorter than Fence -
+	// ConfirmEvery; default Fence/2.
 	RequestTimeout time.Duration
 	// Logger receives the store's own events (never a secret); default:
 	// the provider's logger.
@@ -118,21 +122,37 @@ func (o *Options) setDefaults() {
 }
 
 func (o *Options) validate() error {
-	switch {
-	case o.Client == nil && len(o.Endpoints) == 0:
+	if o.Client == nil && len(o.Endpoints) == 0 {
 		return errors.New("etcdstore: Options.Endpoints is empty and Options.Client is nil; give the etcd members' URLs")
+	}
+	for i, ep := range o.Endpoints {
+		if strings.TrimSpace(ep) == "" {
+			return fmt.Errorf("etcdstore: Options.Endpoints[%d] is blank", i)
+		}
+	}
+	switch {
+	case o.Username == "" && !o.Password.IsZero():
+		return errors.New("etcdstore: Options.Password is set without Options.Username")
 	case !strings.HasSuffix(o.Prefix, "/"):
 		return fmt.Errorf("etcdstore: Options.Prefix %q must end with '/'", o.Prefix)
+	case o.DialTimeout < 0:
+		return fmt.Errorf("etcdstore: Options.DialTimeout %v must not be negative", o.DialTimeout)
 	case o.LeaseTTL < time.Second || o.LeaseTTL%time.Second != 0:
 		return fmt.Errorf("etcdstore: Options.LeaseTTL %v must be whole seconds, at least 1s (etcd leases count seconds)", o.LeaseTTL)
 	case o.Fence <= 0 || o.Fence > o.LeaseTTL:
 		return fmt.Errorf("etcdstore: Options.Fence %v must be positive and at most LeaseTTL %v (a replica whose lease expired is fenced by then)", o.Fence, o.LeaseTTL)
-	case o.AckTimeout < o.Fence:
-		return fmt.Errorf("etcdstore: Options.AckTimeout %v must be at least Fence %v (a replica that did not acknowledge is fenced by then)", o.AckTimeout, o.Fence)
 	case o.ConfirmEvery <= 0 || o.ConfirmEvery > o.Fence/2:
 		return fmt.Errorf("etcdstore: Options.ConfirmEvery %v must be positive and at most Fence/2 (%v)", o.ConfirmEvery, o.Fence/2)
-	case o.RequestTimeout <= 0 || o.DialTimeout < 0:
-		return fmt.Errorf("etcdstore: Options.RequestTimeout (%v) must be positive and DialTimeout (%v) not negative", o.RequestTimeout, o.DialTimeout)
+	case o.RequestTimeout <= 0:
+		return fmt.Errorf("etcdstore: Options.RequestTimeout %v must be positive", o.RequestTimeout)
+	case o.RequestTimeout >= o.Fence-o.ConfirmEvery:
+		return fmt.Errorf("etcdstore: Options.RequestTimeout %v must be shorter than Fence (%v) - ConfirmEvery (%v), so that a replica confirms the state before it is fenced", o.RequestTimeout, o.Fence, o.ConfirmEvery)
+	case o.AckTimeout < o.Fence+2*o.RequestTimeout:
+		// A replica that did not acknowledge a switch (cut off) last
+		// read the state before the switch's write returned: the write
+		// and that read each take up to RequestTimeout, and the replica
+		// fences Fence after it sent the read.
+		return fmt.Errorf("etcdstore: Options.AckTimeout %v must be at least Fence (%v) + 2 × RequestTimeout (%v), so that a replica that did not acknowledge a switch is fenced before the old key is retired", o.AckTimeout, o.Fence, o.RequestTimeout)
 	}
 	if err := validName(o.Replica); err != nil {
 		return fmt.Errorf("etcdstore: Options.Replica: %w", err)

@@ -14,8 +14,10 @@ import (
 
 // SealingKey is an AES-256 key that seals the secrets the store writes to
 // etcd (AES-256-GCM). Its ID is written next to every ciphertext, so that
-// the key can be rotated: seal with a new key, keep the old ones to open
-// what they sealed until the rotator has written the state again.
+// the key can be rotated: every replica first gets the new key to open
+// with, then seals with it, keeping the old one to open what it sealed
+// until the rotator has written the state again (see the package
+// documentation, # Sealed secrets).
 //
 // A SealingKey prints its ID only (never the key), under every fmt verb
 // and in slog.
@@ -82,12 +84,12 @@ func newSealer(keys []SealingKey) (*sealer, error) {
 		return nil, errors.New("etcdstore: Options.SealingKeys is empty; the store never writes a secret in plaintext, give it an AES-256 key")
 	}
 	s := &sealer{current: keys[0].ID, aeads: map[string]cipher.AEAD{}}
-	for _, k := range keys {
+	for i, k := range keys {
 		if err := k.validate(); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("etcdstore: Options.SealingKeys[%d]: %w", i, err)
 		}
 		if _, dup := s.aeads[k.ID]; dup {
-			return nil, fmt.Errorf("etcdstore: sealing key ID %q is given twice", k.ID)
+			return nil, fmt.Errorf("etcdstore: Options.SealingKeys[%d]: sealing key ID %q is given twice", i, k.ID)
 		}
 		block, err := aes.NewCipher([]byte(k.Key.Reveal()))
 		if err != nil {

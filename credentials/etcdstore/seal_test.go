@@ -175,3 +175,69 @@ func TestNothingPrintsASecret(t *testing.T) {
 		t.Fatal("the renderings do not even name the key: the test proves nothing")
 	}
 }
+
+// Rotating the sealing key of a running fleet takes two phases, because
+// the replicas are reconfigured one by one: (1) add the new key after the
+// old one ([k1, k2]: k1 still seals, k2 opens too), on every replica;
+// (2) put the new key first ([k2, k1]), on every replica: the rotator
+// writes the state again sealed with k2; (3) once it has, drop the old
+// key ([k2]). At every step of every phase, whichever replica rotates,
+// every replica opens what it writes. Putting the new key first in one
+// step would not do: a replica not yet reconfigured ([k1]) cannot open
+// what a reconfigured rotator ([k2, k1]) writes.
+func TestSealingKeyTwoPhaseRotation(t *testing.T) {
+	k1, k2 := key(t, "k1", 1), key(t, "k2", 2)
+	cfg := map[string][]SealingKey{"old": {k1}, "phase1": {k1, k2}, "phase2": {k2, k1}, "new": {k2}}
+	sealers := map[string]*sealer{}
+	for name, keys := range cfg {
+		s, err := newSealer(keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealers[name] = s
+	}
+	// The state as the fleet last wrote it, and who wrote it.
+	stored, err := encodeState(sealers["old"], "p/", state())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// rollout reconfigures three replicas one at a time from one config to
+	// the next; after every change, each replica in turn rotates (reads
+	// the state, and writes it again when asked to) and every replica
+	// opens what it wrote.
+	rollout := func(from, to string) {
+		t.Helper()
+		fleet := []string{from, from, from}
+		for i := range fleet {
+			fleet[i] = to
+			for _, rotator := range fleet {
+				st, old, err := decodeState(sealers[rotator], "p/", stored)
+				if err != nil {
+					t.Fatalf("%s -> %s, replicas %v: the rotator (%s) cannot open the state: %v", from, to, fleet, rotator, err)
+				}
+				if old {
+					if stored, err = encodeState(sealers[rotator], "p/", st); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for _, r := range fleet {
+					if _, _, err := decodeState(sealers[r], "p/", stored); err != nil {
+						t.Fatalf("%s -> %s, replicas %v: a replica (%s) cannot open what the rotator (%s) wrote: %v", from, to, fleet, r, rotator, err)
+					}
+				}
+			}
+		}
+	}
+	rollout("old", "phase1")
+	rollout("phase1", "phase2")
+	if !bytes.Contains(stored, []byte(`"kid":"k2"`)) || bytes.Contains(stored, []byte(`"kid":"k1"`)) {
+		t.Fatalf("after phase 2 the state is not sealed with k2 only:\n%s", stored)
+	}
+	rollout("phase2", "new")
+
+	// In one step, a replica not yet reconfigured is cut off.
+	b, _ := encodeState(sealers["phase2"], "p/", state())
+	if _, _, err := decodeState(sealers["old"], "p/", b); err == nil || !strings.Contains(err.Error(), `sealed with key "k2"`) {
+		t.Fatalf("a replica with the old key only, reading what a rotator with the new key first wrote: %v", err)
+	}
+}

@@ -140,7 +140,7 @@ func TestHTTPClientKinds(t *testing.T) {
 		o.Endpoint = "http://127.0.0.1:1"
 		o.HTTPClient = smithyhttp.ClientDoFunc(func(*http.Request) (*http.Response, error) { return nil, io.EOF })
 	})
-	if err == nil || !strings.Contains(err.Error(), "option HTTPClient (http.ClientDoFunc) is neither") {
+	if err == nil || !strings.Contains(err.Error(), "Options.HTTPClient (http.ClientDoFunc) is neither") {
 		t.Errorf("a client New cannot guard: err = %v, want it refused", err)
 	}
 

@@ -60,7 +60,7 @@ type Options struct {
 // SDK's and the cloud's (iamcreds.S3Endpoint), resolved by New.
 func (o *Options) validate() error {
 	if o.RetryMaxAttempts < 0 {
-		return fmt.Errorf("s3client: RetryMaxAttempts %d is negative", o.RetryMaxAttempts)
+		return fmt.Errorf("s3client: Options.RetryMaxAttempts %d is negative", o.RetryMaxAttempts)
 	}
 	if o.Endpoint != "" {
 		return checkEndpoint(o.Endpoint)
@@ -117,7 +117,7 @@ func New(provider iam.Provider, region string, creds aws.CredentialsProvider, op
 		epRegion = o.Region
 	}
 	if epRegion == "" {
-		return nil, fmt.Errorf("s3client: no signing region for %s at %s; set a region", provider, epURL)
+		return nil, fmt.Errorf("s3client: no signing region for %s at %s; pass a region, or set Options.Region", provider, epURL)
 	}
 	so := s3.Options{
 		Region:                     epRegion,
@@ -168,14 +168,14 @@ func keepOnHost(hc s3.HTTPClient) (s3.HTTPClient, error) {
 			return guardedClient{httpx.KeepOnHost(frozen)}, nil
 		}
 	}
-	return nil, fmt.Errorf("s3client: option HTTPClient (%T) is neither an *http.Client nor an *awshttp.BuildableClient, "+
+	return nil, fmt.Errorf("s3client: Options.HTTPClient (%T) is neither an *http.Client nor an *awshttp.BuildableClient, "+
 		"so its redirects could carry credentials to another host; wrap its transport in an *http.Client", hc)
 }
 
 func checkEndpoint(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("s3client: Endpoint %q is not an absolute URL", raw)
+		return fmt.Errorf("s3client: Options.Endpoint %q is not an absolute URL", raw)
 	}
 	switch u.Scheme {
 	case "https":
@@ -184,9 +184,9 @@ func checkEndpoint(raw string) error {
 		if loopback.IsHost(u.Hostname()) {
 			return nil
 		}
-		return fmt.Errorf("s3client: Endpoint %q: plain http is allowed only on loopback (emulators); use https", raw)
+		return fmt.Errorf("s3client: Options.Endpoint %q: plain http is allowed only on loopback (emulators); use https", raw)
 	}
-	return fmt.Errorf("s3client: Endpoint %q: scheme must be https (or http on loopback)", raw)
+	return fmt.Errorf("s3client: Options.Endpoint %q: scheme must be https (or http on loopback)", raw)
 }
 
 // rejectionReporter tells the credentials provider when S3 answered

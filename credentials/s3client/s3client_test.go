@@ -39,11 +39,13 @@ func TestNewValidation(t *testing.T) {
 		{name: "yandex wrong region", provider: iam.Yandex, region: "eu-west1", want: "signed for \"ru-central1\" only"},
 		{name: "outscale", provider: iam.Outscale, region: "eu-west-2", region2: "eu-west-2"},
 		{name: "outscale no region", provider: iam.Outscale, want: "needs a region"},
-		{name: "http off loopback", provider: iam.Yandex, opts: s3client.Options{Endpoint: "http://storage.example.com"}, want: "plain http is allowed only on loopback"},
+		{name: "http off loopback", provider: iam.Yandex, opts: s3client.Options{Endpoint: "http://storage.example.com"}, want: "Options.Endpoint \"http://storage.example.com\": plain http is allowed only on loopback"},
 		{name: "http on loopback", provider: iam.Outscale, region: "eu-west-2", opts: s3client.Options{Endpoint: "http://127.0.0.1:9000"}, region2: "eu-west-2"},
-		{name: "endpoint without region", provider: iam.Nebius, opts: s3client.Options{Endpoint: "https://s3.example.com"}, want: "no signing region"},
+		{name: "endpoint without region", provider: iam.Nebius, opts: s3client.Options{Endpoint: "https://s3.example.com"}, want: "set Options.Region"},
 		{name: "unknown provider", provider: "aws", region: "us-east-1", want: "unknown provider"},
-		{name: "negative attempts", provider: iam.Yandex, opts: s3client.Options{RetryMaxAttempts: -1}, want: "RetryMaxAttempts -1 is negative"},
+		{name: "negative attempts", provider: iam.Yandex, opts: s3client.Options{RetryMaxAttempts: -1}, want: "Options.RetryMaxAttempts -1 is negative"},
+		{name: "relative endpoint", provider: iam.Yandex, opts: s3client.Options{Endpoint: "storage.example.com"}, want: "Options.Endpoint \"storage.example.com\" is not an absolute URL"},
+		{name: "ftp endpoint", provider: iam.Yandex, opts: s3client.Options{Endpoint: "ftp://storage.example.com"}, want: "Options.Endpoint \"ftp://storage.example.com\": scheme must be https"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -43,7 +43,7 @@ var fleetAckTimeout = 3 * time.Second * slow
 // fleetStoreOptions: leases of 2 s, fenced after 2 s without word from
 // etcd, acknowledgements awaited 3 s at most.
 func fleetStoreOptions(o *etcdstore.Options) {
-	o.LeaseTTL, o.Fence, o.AckTimeout, o.ConfirmEvery, o.RequestTimeout = 2*time.Second*slow, 2*time.Second*slow, fleetAckTimeout, 200*time.Millisecond*slow, 700*time.Millisecond*slow
+	o.LeaseTTL, o.Fence, o.AckTimeout, o.ConfirmEvery, o.RequestTimeout = 2*time.Second*slow, 2*time.Second*slow, fleetAckTimeout, 200*time.Millisecond*slow, 500*time.Millisecond*slow
 	// Reconnect within 100 ms once etcd is reachable again, instead of
 	// gRPC's default backoff (up to 2 minutes).
 	o.DialOptions = []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{

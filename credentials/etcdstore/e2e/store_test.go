@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -361,13 +362,31 @@ func TestMigrateStateFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	eps := strings.Join(cl.endpoints(), ",")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unmarked := filepath.Join(t.TempDir(), "copy.json") // the file as it was before the migration
+	if err := os.WriteFile(unmarked, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	out := migrateCommand(ctx, t, "-state", path, "-endpoints", eps, "-sealing-key-file", sealFile, "-sealing-key-id", f.sealing[0].ID)
 	if !strings.Contains(out, "copied 1 keys (current "+old.AccessKeyID) {
 		t.Fatalf("iamkit-etcd-migrate said:\n%s", out)
 	}
 	again := migrateCommandFails(ctx, t, "-state", path, "-endpoints", eps, "-sealing-key-file", sealFile, "-sealing-key-id", f.sealing[0].ID)
+	if !strings.Contains(again, "state file "+path+" was migrated to etcd fleet ") {
+		t.Fatalf("a second migration of the file: %s", again)
+	}
+	again = migrateCommandFails(ctx, t, "-state", unmarked, "-endpoints", eps, "-sealing-key-file", sealFile, "-sealing-key-id", f.sealing[0].ID)
 	if !strings.Contains(again, "never overwritten") {
-		t.Fatalf("a second migration: %s", again)
+		t.Fatalf("a second migration to the fleet: %s", again)
+	}
+	if st, err := iamcreds.ReadStateFile(unmarked); err != nil || st == nil {
+		t.Fatalf("the file whose migration was refused is not left as it was: %v", err)
+	}
+	if _, err := iamcreds.NewFileStore(unmarked).Load(ctx); err != nil {
+		t.Fatalf("the file whose migration was refused is marked migrated: %v", err)
 	}
 	kvs, err := allKV(ctx, cl.client())
 	if err != nil {
@@ -394,6 +413,105 @@ func TestMigrateStateFile(t *testing.T) {
 	st, err := readStateOf(ctx, cl.client(), c)
 	if err != nil || st.Instance != fileState.Instance {
 		t.Fatalf("the fleet's instance %q (%v), the file's %q", st.Instance, err, fileState.Instance)
+	}
+
+	// A process on the file that starts after the migration (one that was
+	// not stopped would be a mistake the docs warn of) refuses to serve
+	// from it, and says where the keys went.
+	lateKM := &countingKM{KeyManager: c.km}
+	late, err := iamcreds.NewManagedProvider(lateKM, func(o *iamcreds.ManagedOptions) {
+		o.Policy, o.StateFile = fleetPolicy, path
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer late.Close()
+	lctx, lcancel := context.WithTimeout(ctx, 10*time.Second)
+	cr, err := late.Retrieve(lctx)
+	lcancel()
+	prefix := etcdstore.Prefix("iamkit/", iamcreds.StoreScope{Account: c.admin.AccountIdentity(), Description: fleetPolicy.Description})
+	if err == nil || !errors.Is(err, iamcreds.ErrStateFileMigrated) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), prefix) {
+		t.Fatalf("a process on the migrated file serves %q (%v); want an error naming %s and the fleet %s", cr.AccessKeyID, err, path, prefix)
+	}
+	if n := lateKM.calls.Load(); n != 0 {
+		t.Fatalf("the process on the migrated file called the cloud %d times", n)
+	}
+}
+
+// countingKM counts the calls that change keys or list them.
+type countingKM struct {
+	iam.KeyManager
+	calls atomic.Int64
+}
+
+func (k *countingKM) CreateKey(ctx context.Context, req iam.CreateKeyRequest) (iam.AccessKey, error) {
+	k.calls.Add(1)
+	return k.KeyManager.CreateKey(ctx, req)
+}
+
+func (k *countingKM) ListKeys(ctx context.Context) ([]iam.AccessKey, error) {
+	k.calls.Add(1)
+	return k.KeyManager.ListKeys(ctx)
+}
+
+func (k *countingKM) DeleteKey(ctx context.Context, id string) error {
+	k.calls.Add(1)
+	return k.KeyManager.DeleteKey(ctx, id)
+}
+
+// The migration reads the state file under its lock, as the providers on
+// it change it: while one holds it (a rotation step under way), the
+// migration waits, and copies nothing if its deadline comes first.
+func TestMigrateStateFileWaitsForTheFileLock(t *testing.T) {
+	cl := newCluster(t, 1)
+	c := newCloud(t)
+	path := filepath.Join(t.TempDir(), "keys.json")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	single, err := iamcreds.NewManagedProvider(c.km, func(o *iamcreds.ManagedOptions) {
+		o.Policy, o.StateFile = fleetPolicy, path
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := single.Retrieve(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := single.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f := newFleet(t, cl, c)
+	newStore := func() *etcdstore.Store {
+		s, err := etcdstore.New(func(o *etcdstore.Options) {
+			o.Endpoints, o.SealingKeys = cl.endpoints(), f.sealing
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	l, err := iamcreds.NewFileStore(path).Lock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, scancel := context.WithTimeout(ctx, time.Second)
+	_, err = etcdstore.MigrateStateFile(short, path, newStore(), "")
+	scancel()
+	if err == nil || !strings.Contains(err.Error(), "lock") {
+		l.Unlock()
+		t.Fatalf("a migration while the file's lock is held: %v, want it to wait for the lock", err)
+	}
+	if kvs, err := allKV(ctx, cl.client()); err != nil || len(kvs) != 0 {
+		t.Fatalf("the migration that did not get the lock wrote %d keys to etcd (%v)", len(kvs), err)
+	}
+	l.Unlock()
+	res, err := etcdstore.MigrateStateFile(ctx, path, newStore(), "")
+	if err != nil || res.Current != old.AccessKeyID {
+		t.Fatalf("the migration once the lock is free: %+v, %v", res, err)
+	}
+	if _, err := etcdstore.MigrateStateFile(ctx, path, newStore(), ""); err == nil || !errors.Is(err, iamcreds.ErrStateFileMigrated) {
+		t.Fatalf("migrating a migrated file again: %v", err)
 	}
 }
 

@@ -6,9 +6,12 @@
 //	    -cacert ca.pem -cert client.pem -key client-key.pem \
 //	    -sealing-key-file sealing.key -sealing-key-id 2026-01
 //
-// The sealing key file holds the 32-byte AES-256 key as 64 hex digits (or
-// raw bytes). The fleet must be empty; nothing is created or deleted in
-// the cloud, and the state file is left as it is.
+// Stop the processes that use the state file first. The sealing key file
+// holds the 32-byte AES-256 key as 64 hex digits (or raw bytes). The fleet
+// must be empty; nothing is created or deleted in the cloud. The state
+// file is read under its lock and, once the fleet holds its keys, marked
+// migrated: a process that starts on it later refuses to serve from it,
+// and says where the keys went.
 package main
 
 import (
@@ -77,7 +80,6 @@ func run(args []string, out io.Writer) error {
 		o.Endpoints = strings.Split(*endpoints, ",")
 		o.Prefix, o.TLS, o.Username, o.Password = *prefix, tlsConf, *user, pass
 		o.SealingKeys = []etcdstore.SealingKey{sk}
-		o.RequestTimeout = *timeout
 	})
 	if err != nil {
 		return err
@@ -89,7 +91,7 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "copied %d keys (current %s, instance %s) to %s\n", res.Keys, res.Current, res.Instance, res.Prefix)
-	fmt.Fprintf(out, "start the replicas on the fleet, then stop the processes that use %s and remove it\n", *state)
+	fmt.Fprintf(out, "%s is marked migrated (a process on it refuses to serve); start the replicas on the fleet, then remove it\n", *state)
 	return nil
 }
 
