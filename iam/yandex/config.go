@@ -209,7 +209,7 @@ func (ch *chain) run(ctx context.Context) (*Config, error) {
 func (ch *chain) env(ctx context.Context) (*Config, error) {
 	name := ""
 	for _, n := range []string{yandexauth.EnvIAMToken, yandexauth.EnvToken} {
-		if ch.getenv(n) != "" {
+		if strings.TrimSpace(ch.getenv(n)) != "" {
 			name = n
 			break
 		}

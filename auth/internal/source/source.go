@@ -2,7 +2,7 @@ package source
 
 import (
 	"fmt"
-	"os"
+	"strings"
 	"time"
 
 	"github.com/iamkit/iamkit/auth"
@@ -52,9 +52,10 @@ func ServiceAccountCache(pkg string, x auth.Exchanger, p iam.Provider, key *auth
 }
 
 // FromEnv returns a static source for the token in the environment
-// variable name; pkg names the caller's package in errors.
-func FromEnv(pkg, name string) (*auth.StaticTokenSource, error) {
-	v := os.Getenv(name)
+// variable name as getenv reads it, trimmed; pkg names the caller's
+// package in errors.
+func FromEnv(pkg, name string, getenv func(string) string) (*auth.StaticTokenSource, error) {
+	v := strings.TrimSpace(getenv(name))
 	if v == "" {
 		return nil, fmt.Errorf("%s: environment variable %s is not set", pkg, name)
 	}
