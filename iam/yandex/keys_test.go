@@ -58,7 +58,7 @@ func TestKeysLifecycle(t *testing.T) {
 		t.Fatalf("ListPage = %+v, %v", p, err)
 	}
 	// Create answers the key directly: the API defines no operation for it.
-	if p, err := e.client.Keys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ID: k.ID}); err != nil || len(p.Items) != 0 {
+	if p, err := e.client.Keys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ResourceID: k.ID}); err != nil || len(p.Items) != 0 {
 		t.Fatalf("ListOperationsPage = %+v, %v", p, err)
 	}
 	upd, err := e.client.Keys().Update(ctx, yandex.UpdateKeyRequest{ID: k.ID, Description: "renamed"})
@@ -69,7 +69,7 @@ func TestKeysLifecycle(t *testing.T) {
 		t.Fatalf("StartUpdate = %+v, %v", op, err)
 	}
 	n := 0
-	for _, err := range e.client.Keys().ListOperations(ctx, yandex.ListOperationsRequest{ID: k.ID}) {
+	for _, err := range e.client.Keys().ListOperations(ctx, yandex.ListOperationsRequest{ResourceID: k.ID}) {
 		if err != nil {
 			t.Fatal(err)
 		}
