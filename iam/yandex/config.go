@@ -57,8 +57,13 @@ type LoadOptions struct {
 	// closed by [Config.Close]). Metadata requests never use it: they go
 	// to the link-local service through no proxy.
 	HTTPClient *http.Client
-	// Clock is the time source of the token sources (signing, caching,
-	// retry waits). Default: the system clock.
+	// Clock is the time source of the chain and of the token sources it
+	// makes: every wait runs on it (the endpoint discovery's retries, the
+	// token exchanges' and the metadata fetches' retries, the caches'
+	// refreshes), and JWTs are signed on its time. Default: the system
+	// clock. As in every iamkit client, the bounds on network I/O
+	// (MetadataTimeout, each HTTP attempt's timeout) are real time, as the
+	// network is.
 	Clock iam.Clock
 	// Logger receives a debug record per source tried; never a token, a
 	// key or a secret. Default: discard.
@@ -406,7 +411,9 @@ func (ch *chain) endpoints(ctx context.Context, profileEndpoint, where string) (
 	if err != nil {
 		return endpointSet{}, fmt.Errorf("yandex: LoadDefaultConfig: endpoint %q (%s): %w", e, from, err)
 	}
-	eps, err := DiscoverEndpoints(ctx, base+"/endpoints", ch.hc)
+	eps, err := DiscoverEndpoints(ctx, base+"/endpoints", func(d *DiscoveryOptions) {
+		d.HTTPClient, d.Clock, d.Logger = ch.hc, ch.o.Clock, ch.o.Logger
+	})
 	if err != nil {
 		return endpointSet{}, fmt.Errorf("yandex: LoadDefaultConfig: endpoint %s (%s): %w", e, from, err)
 	}
