@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -235,6 +236,10 @@ func (o *CacheOptions) validate() error {
 
 // NewCache returns a cache of the tokens x issues. Nil option functions
 // are skipped.
+//
+// The cache owns x: [Cache.Close] closes it when it implements io.Closer
+// (the providers' exchangers do, closing their connection pools), so give
+// each cache an exchanger of its own.
 func NewCache(x Exchanger, optFns ...func(*CacheOptions)) (*Cache, error) {
 	if x == nil {
 		return nil, errors.New("auth: NewCache: exchanger is nil")
@@ -541,11 +546,14 @@ func (c *Cache) InvalidateToken(tok Token) bool {
 	return true
 }
 
-// Close stops background refreshes and waits for them to end. After Close
-// the cache refreshes nothing: calls return ErrCacheClosed. Close is
-// idempotent and always returns nil.
+// Close stops background refreshes and waits for them to end, then closes
+// the exchanger if it is an io.Closer (the cache owns it: see [NewCache]).
+// After Close the cache refreshes nothing: calls return ErrCacheClosed.
+// Close is idempotent (the exchanger is closed once) and always returns
+// nil.
 func (c *Cache) Close() error {
 	c.mu.Lock()
+	first := !c.closed
 	c.closed = true
 	c.cur.Store(nil)
 	unobserve := c.unobserve
@@ -555,6 +563,9 @@ func (c *Cache) Close() error {
 	c.wg.Wait()
 	if unobserve != nil {
 		unobserve()
+	}
+	if cl, ok := c.x.(io.Closer); ok && first {
+		_ = cl.Close()
 	}
 	return nil
 }

@@ -390,12 +390,14 @@ func (c *Client) Region() string { return c.region }
 // Endpoint returns the API base URL the client calls.
 func (c *Client) Endpoint() string { return c.base }
 
-// Close releases the idle connections of the transport the client made
-// for TLS options. It does not close a caller's HTTPClient.
+// Close releases the idle connections of the transports the client made
+// (its default pool, or the one for TLS options). It does not close a
+// caller's HTTPClient.
 func (c *Client) Close() error {
 	if c.ownTr != nil {
 		c.ownTr.CloseIdleConnections()
 	}
+	c.http.CloseIdleConnections() // httpx's own pool, when it made one
 	return nil
 }
 

@@ -1,0 +1,44 @@
+package auth_test
+
+import (
+	"context"
+	"io"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/iamkit/iamkit/auth"
+	"github.com/iamkit/iamkit/internal/clock"
+)
+
+// closingUpstream is an upstream that is also an io.Closer.
+type closingUpstream struct {
+	*upstream
+	closed atomic.Int64
+}
+
+func (u *closingUpstream) Close() error { u.closed.Add(1); return nil }
+
+var _ io.Closer = (*closingUpstream)(nil)
+
+// TestCacheCloseClosesItsExchanger: the cache owns its exchanger; Close
+// closes it when it is an io.Closer (its connection pool), once.
+func TestCacheCloseClosesItsExchanger(t *testing.T) {
+	clk := clock.NewFake(t0)
+	u := &closingUpstream{upstream: newUpstream(clk, time.Hour)}
+	c, err := auth.NewCache(u, func(o *auth.CacheOptions) { o.Clock = clk })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AccessToken(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if u.closed.Load() != 0 {
+		t.Fatal("the exchanger was closed before the cache")
+	}
+	c.Close()
+	c.Close()
+	if n := u.closed.Load(); n != 1 {
+		t.Fatalf("the exchanger was closed %d times, want once", n)
+	}
+}
