@@ -99,7 +99,8 @@ type Config struct {
 	// default folder yet: pass FolderID where a call needs one.)
 	FolderID, CloudID string
 	// ServiceAccountID is the service account the credentials act as, when
-	// the source says (an authorized key), else "".
+	// the source says (a service account's authorized key), else "" (also
+	// for a user account's key, which Source.Detail names).
 	ServiceAccountID string
 	// Source says which source the credentials came from.
 	Source auth.Source
@@ -242,7 +243,7 @@ func (ch *chain) keyFile(ctx context.Context) (*Config, error) {
 		return nil, fmt.Errorf("yandex: LoadDefaultConfig: %s: %w", name, err)
 	}
 	src := auth.Source{Kind: auth.SourceKeyFile, Name: key.Source,
-		Detail: fmt.Sprintf("%s: key %s of service account %s", name, key.KeyID, key.ServiceAccountID)}
+		Detail: fmt.Sprintf("%s: key %s of %s", name, key.KeyID, keyOwner(key))}
 	return ch.keyConfig(ctx, key, src, "", "")
 }
 
@@ -291,7 +292,7 @@ func (ch *chain) cliProfile(ctx context.Context) (*Config, error) {
 	}
 	key := p.ServiceAccountKey.Key
 	src := auth.Source{Kind: auth.SourceProfile, Name: fmt.Sprintf("%q", p.Name),
-		Detail: fmt.Sprintf("%s: service-account-key %s of service account %s", file, key.KeyID, key.ServiceAccountID)}
+		Detail: fmt.Sprintf("%s: service-account-key %s of %s", file, key.KeyID, keyOwner(key))}
 	return ch.keyConfig(ctx, key, src, p.Endpoint, where)
 }
 
@@ -369,8 +370,18 @@ func (ch *chain) keyConfig(ctx context.Context, key *auth.ServiceAccountKey, src
 		return nil, fmt.Errorf("yandex: LoadDefaultConfig: %w", err)
 	}
 	cfg := ch.withEndpoints(ts, src, ts, eps)
-	cfg.ServiceAccountID = key.ServiceAccountID
+	if !key.UserAccount {
+		cfg.ServiceAccountID = key.ServiceAccountID
+	}
 	return cfg, nil
+}
+
+// keyOwner names the account of an authorized key, for Source.Detail.
+func keyOwner(key *auth.ServiceAccountKey) string {
+	if key.UserAccount {
+		return "user account " + key.ServiceAccountID
+	}
+	return "service account " + key.ServiceAccountID
 }
 
 // config makes the Config of a source that needs no token URL.
