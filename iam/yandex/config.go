@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/auth"
@@ -68,6 +70,12 @@ type LoadOptions struct {
 	// Logger receives a debug record per source tried; never a token, a
 	// key or a secret. Default: discard.
 	Logger *slog.Logger
+	// TracerProvider and MeterProvider receive the telemetry of the token
+	// sources the chain makes (their exchanges and caches) and, through
+	// [Config.ClientOptions], of the client; nil means the global ones
+	// (package iam, # Telemetry).
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
 	// Getenv reads the environment: YC_IAM_TOKEN, YC_TOKEN,
 	// YC_SERVICE_ACCOUNT_KEY_FILE, YC_METADATA_ADDR and HOME. Default
 	// os.Getenv; tests set a map lookup instead of changing the process
@@ -95,8 +103,10 @@ type Config struct {
 	// exchange their JWTs at.
 	Endpoint, OperationEndpoint, TokenEndpoint string
 	// FolderID and CloudID are the yc profile's "folder-id" and
-	// "cloud-id", when a profile was read, else "". (The clients take no
-	// default folder yet: pass FolderID where a call needs one.)
+	// "cloud-id", when a profile was read, else "". [Config.ClientOptions]
+	// applies neither: no call of the client takes a folder or a cloud
+	// (the key APIs address a service account or a key), so there is no
+	// default folder to set; pass FolderID where another API needs one.
 	FolderID, CloudID string
 	// ServiceAccountID is the service account the credentials act as, when
 	// the source says (a service account's authorized key), else "" (also
@@ -107,6 +117,8 @@ type Config struct {
 
 	closer io.Closer       // the token source, when it holds a cache
 	own    *http.Transport // the default HTTP client's pool, nil with LoadOptions.HTTPClient
+	tp     trace.TracerProvider
+	mp     metric.MeterProvider
 }
 
 // LoadDefaultConfig finds Yandex Cloud credentials the way yc and the
@@ -365,6 +377,7 @@ func (ch *chain) keyConfig(ctx context.Context, key *auth.ServiceAccountKey, src
 	}
 	ts, err := yandexauth.ServiceAccount(key, func(s *auth.ServiceAccountOptions) {
 		s.Endpoint, s.HTTPClient, s.Clock, s.Logger = eps.token, ch.hc, ch.o.Clock, ch.o.Logger
+		s.TracerProvider, s.MeterProvider = ch.o.TracerProvider, ch.o.MeterProvider
 	})
 	if err != nil {
 		return nil, fmt.Errorf("yandex: LoadDefaultConfig: %w", err)
@@ -398,7 +411,8 @@ func (ch *chain) config(ctx context.Context, ts oauth2.TokenSource, src auth.Sou
 
 func (ch *chain) withEndpoints(ts oauth2.TokenSource, src auth.Source, closer io.Closer, eps endpointSet) *Config {
 	cfg := &Config{TokenSource: ts, Source: src, closer: closer,
-		Endpoint: eps.iam, OperationEndpoint: eps.operation, TokenEndpoint: eps.token}
+		Endpoint: eps.iam, OperationEndpoint: eps.operation, TokenEndpoint: eps.token,
+		tp: ch.o.TracerProvider, mp: ch.o.MeterProvider}
 	if ch.profile != nil {
 		cfg.FolderID, cfg.CloudID = ch.profile.FolderID, ch.profile.CloudID
 	}
@@ -459,7 +473,11 @@ func endpointBase(e string) (string, error) {
 }
 
 // ClientOptions returns an option for [New] that applies the Config's
-// endpoints.
+// endpoints and LoadOptions.TracerProvider and MeterProvider (when set).
+//
+// FolderID is not applied: the client has no default folder to set, since
+// none of its calls takes one (the key APIs address a service account or
+// a key). Pass FolderID yourself where another API needs a folder.
 func (c *Config) ClientOptions() func(*Options) {
 	return func(o *Options) {
 		if c.Endpoint != "" {
@@ -467,6 +485,12 @@ func (c *Config) ClientOptions() func(*Options) {
 		}
 		if c.OperationEndpoint != "" {
 			o.OperationEndpoint = c.OperationEndpoint
+		}
+		if c.tp != nil {
+			o.TracerProvider = c.tp
+		}
+		if c.mp != nil {
+			o.MeterProvider = c.mp
 		}
 	}
 }
