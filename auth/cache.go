@@ -211,7 +211,7 @@ func (o *CacheOptions) setDefaults() {
 	if o.MaxDelay == 0 {
 		o.MaxDelay = time.Minute
 	}
-	if o.MaxDelay < o.BaseDelay {
+	if o.MaxDelay >= 0 && o.MaxDelay < o.BaseDelay { // a negative one is validate's to refuse
 		o.MaxDelay = o.BaseDelay
 	}
 	if o.Logger == nil {
@@ -219,15 +219,24 @@ func (o *CacheOptions) setDefaults() {
 	}
 }
 
-// validate reports the first unusable field, after setDefaults.
+// validate reports the first unusable field, after setDefaults, naming it.
 func (o *CacheOptions) validate() error {
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"MinValidity", o.MinValidity}, {"MaxRefreshAge", o.MaxRefreshAge}, {"RefreshTimeout", o.RefreshTimeout},
+		{"BaseDelay", o.BaseDelay}, {"MaxDelay", o.MaxDelay},
+	} {
+		if d.v < 0 {
+			return fmt.Errorf("auth: NewCache: %s %v is negative", d.name, d.v)
+		}
+	}
 	switch {
 	case o.RefreshFraction <= 0 || o.RefreshFraction > 1:
 		return fmt.Errorf("auth: NewCache: RefreshFraction %v is outside (0, 1]", o.RefreshFraction)
 	case o.Jitter < 0 || o.Jitter > 0.5:
 		return fmt.Errorf("auth: NewCache: Jitter %v is outside [0, 0.5]", o.Jitter)
-	case o.MinValidity < 0 || o.MaxRefreshAge < 0 || o.RefreshTimeout < 0 || o.BaseDelay < 0 || o.MaxDelay < 0:
-		return errors.New("auth: NewCache: durations must not be negative")
 	case o.Store != nil && o.StoreKey == "":
 		return errors.New("auth: NewCache: StoreKey is required when Store is set")
 	}

@@ -3,6 +3,8 @@ package auth_test
 import (
 	"context"
 	"io"
+	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -40,5 +42,31 @@ func TestCacheCloseClosesItsExchanger(t *testing.T) {
 	c.Close()
 	if n := u.closed.Load(); n != 1 {
 		t.Fatalf("the exchanger was closed %d times, want once", n)
+	}
+}
+
+// TestCacheOptionsErrorsNameTheField: NewCache refuses an unusable option
+// with an error that names it.
+func TestCacheOptionsErrorsNameTheField(t *testing.T) {
+	u := newUpstream(clock.NewFake(t0), time.Hour)
+	for field, set := range map[string]func(*auth.CacheOptions){
+		"MinValidity":     func(o *auth.CacheOptions) { o.MinValidity = -time.Second },
+		"MaxRefreshAge":   func(o *auth.CacheOptions) { o.MaxRefreshAge = -time.Second },
+		"RefreshTimeout":  func(o *auth.CacheOptions) { o.RefreshTimeout = -time.Second },
+		"BaseDelay":       func(o *auth.CacheOptions) { o.BaseDelay = -time.Second },
+		"MaxDelay":        func(o *auth.CacheOptions) { o.MaxDelay = -time.Second },
+		"RefreshFraction": func(o *auth.CacheOptions) { o.RefreshFraction = 2 },
+		"Jitter":          func(o *auth.CacheOptions) { o.Jitter = 0.9 },
+		"StoreKey": func(o *auth.CacheOptions) {
+			s, err := auth.NewDiskStore(filepath.Join(t.TempDir(), "tokens.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Store = s
+		},
+	} {
+		if _, err := auth.NewCache(u, set); err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("%s: err = %v, want it to name the field", field, err)
+		}
 	}
 }

@@ -83,6 +83,19 @@ type LoadOptions struct {
 	Getenv func(string) string
 }
 
+// validate reports the first unusable field, naming it.
+func (o *LoadOptions) validate() error {
+	if o.MetadataTimeout < 0 {
+		return fmt.Errorf("LoadOptions.MetadataTimeout %v is negative", o.MetadataTimeout)
+	}
+	if o.Endpoint != "" {
+		if _, err := endpointBase(o.Endpoint); err != nil {
+			return fmt.Errorf("LoadOptions.Endpoint %q: %w", truncateForError(o.Endpoint), err)
+		}
+	}
+	return nil
+}
+
 // Config is what [LoadDefaultConfig] found: a ready token source, the
 // endpoints and default folder that go with it, and which source it came
 // from. Pass it to [New]:
@@ -159,8 +172,8 @@ func LoadDefaultConfig(ctx context.Context, optFns ...func(*LoadOptions)) (*Conf
 			fn(&o)
 		}
 	}
-	if o.MetadataTimeout < 0 {
-		return nil, fmt.Errorf("yandex: LoadDefaultConfig: MetadataTimeout %v is negative", o.MetadataTimeout)
+	if err := o.validate(); err != nil {
+		return nil, fmt.Errorf("yandex: LoadDefaultConfig: %w", err)
 	}
 	if o.MetadataTimeout == 0 {
 		o.MetadataTimeout = yandexauth.DefaultMetadataTimeout
