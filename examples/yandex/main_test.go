@@ -28,7 +28,9 @@ func noCredentials(t *testing.T) map[string]string {
 	return map[string]string{"HOME": t.TempDir(), yandexauth.EnvMetadataAddr: closed}
 }
 
-func getenvOf(env map[string]string) func(string) string { return func(k string) string { return env[k] } }
+func getenvOf(env map[string]string) func(string) string {
+	return func(k string) string { return env[k] }
+}
 
 func TestRunOnEmulator(t *testing.T) {
 	var out bytes.Buffer
