@@ -54,9 +54,9 @@ func TestEveryChainListsItsSourcesWhenNothingIsFound(t *testing.T) {
 		"IAMKIT_NEBIUS_METADATA_TOKEN_FILE": filepath.Join(home, "cloud-metadata", "token"),
 		"YC_METADATA_ADDR":                  closed,
 	}
-	// outscale.LoadDefaultConfig finds its default file through
-	// os.UserHomeDir, which reads the process's HOME.
-	t.Setenv("HOME", home)
+	// Every chain finds its default file under the HOME of its Getenv; the
+	// process's HOME points elsewhere to prove it.
+	t.Setenv("HOME", t.TempDir())
 	getenv := func(k string) string { return env[k] }
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -17,7 +17,7 @@ import (
 func TestSentinelTexts(t *testing.T) {
 	prefixed := map[string][]error{
 		"auth: ": {auth.ErrCacheClosed, auth.ErrEmptyKey, auth.ErrMalformedKey, auth.ErrEncryptedKey, auth.ErrNotRSA,
-			auth.ErrPublicKeyGiven, auth.ErrKeyTooSmall, auth.ErrMissingField, auth.ErrInvalidField, auth.ErrUserAccountKey,
+			auth.ErrPublicKeyGiven, auth.ErrKeyTooSmall, auth.ErrMissingField, auth.ErrInvalidField,
 			auth.ErrNoCredentials},
 		"credentials: ": {iamcreds.ErrClosed},
 		"httpx: ":       {httpx.ErrResponseTooLarge},

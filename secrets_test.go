@@ -409,7 +409,7 @@ func buildSuite(t *testing.T) *suite {
 	t.Setenv(nebiusauth.EnvIAMToken, canaryEnvToken)
 	t.Setenv(yandexauth.EnvIAMToken, canaryEnvToken)
 	for name, fn := range map[string]func() (*auth.StaticTokenSource, error){
-		"nebiusauth.EnvTokenSource": nebiusauth.EnvTokenSource,
+		"nebiusauth.EnvTokenSource": func() (*auth.StaticTokenSource, error) { return nebiusauth.EnvTokenSource() },
 		"yandexauth.EnvTokenSource": func() (*auth.StaticTokenSource, error) { return yandexauth.EnvTokenSource() },
 	} {
 		src, err := fn()

@@ -27,7 +27,8 @@ import (
 
 // TestEveryComponentTakesTelemetryProviders checks the family shape of the
 // telemetry options: every client, exchanger, the service-account options,
-// the token cache and the managed provider have a TracerProvider and a
+// the token cache, the managed provider and the default chains (Yandex,
+// OUTSCALE) have a TracerProvider and a
 // MeterProvider field of the OpenTelemetry API's types, and those that
 // talk to a cloud a PropagateTraceContext bool.
 func TestEveryComponentTakesTelemetryProviders(t *testing.T) {
@@ -46,6 +47,10 @@ func TestEveryComponentTakesTelemetryProviders(t *testing.T) {
 		{reflect.TypeFor[auth.ServiceAccountOptions](), true},
 		{reflect.TypeFor[auth.CacheOptions](), false},
 		{reflect.TypeFor[iamcreds.ManagedOptions](), false},
+		// The default chains' options: what they give the token sources
+		// and, through Config.ClientOptions, the clients.
+		{reflect.TypeFor[yandex.LoadOptions](), false},
+		{reflect.TypeFor[outscale.LoadOptions](), false},
 	} {
 		name := c.typ.String()
 		if f, ok := c.typ.FieldByName("TracerProvider"); !ok || f.Type != tpType {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -210,7 +211,7 @@ func (o *CacheOptions) setDefaults() {
 	if o.MaxDelay == 0 {
 		o.MaxDelay = time.Minute
 	}
-	if o.MaxDelay < o.BaseDelay {
+	if o.MaxDelay >= 0 && o.MaxDelay < o.BaseDelay { // a negative one is validate's to refuse
 		o.MaxDelay = o.BaseDelay
 	}
 	if o.Logger == nil {
@@ -218,15 +219,24 @@ func (o *CacheOptions) setDefaults() {
 	}
 }
 
-// validate reports the first unusable field, after setDefaults.
+// validate reports the first unusable field, after setDefaults, naming it.
 func (o *CacheOptions) validate() error {
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"MinValidity", o.MinValidity}, {"MaxRefreshAge", o.MaxRefreshAge}, {"RefreshTimeout", o.RefreshTimeout},
+		{"BaseDelay", o.BaseDelay}, {"MaxDelay", o.MaxDelay},
+	} {
+		if d.v < 0 {
+			return fmt.Errorf("auth: NewCache: %s %v is negative", d.name, d.v)
+		}
+	}
 	switch {
 	case o.RefreshFraction <= 0 || o.RefreshFraction > 1:
 		return fmt.Errorf("auth: NewCache: RefreshFraction %v is outside (0, 1]", o.RefreshFraction)
 	case o.Jitter < 0 || o.Jitter > 0.5:
 		return fmt.Errorf("auth: NewCache: Jitter %v is outside [0, 0.5]", o.Jitter)
-	case o.MinValidity < 0 || o.MaxRefreshAge < 0 || o.RefreshTimeout < 0 || o.BaseDelay < 0 || o.MaxDelay < 0:
-		return errors.New("auth: NewCache: durations must not be negative")
 	case o.Store != nil && o.StoreKey == "":
 		return errors.New("auth: NewCache: StoreKey is required when Store is set")
 	}
@@ -235,6 +245,10 @@ func (o *CacheOptions) validate() error {
 
 // NewCache returns a cache of the tokens x issues. Nil option functions
 // are skipped.
+//
+// The cache owns x: [Cache.Close] closes it when it implements io.Closer
+// (the providers' exchangers do, closing their connection pools), so give
+// each cache an exchanger of its own.
 func NewCache(x Exchanger, optFns ...func(*CacheOptions)) (*Cache, error) {
 	if x == nil {
 		return nil, errors.New("auth: NewCache: exchanger is nil")
@@ -541,11 +555,14 @@ func (c *Cache) InvalidateToken(tok Token) bool {
 	return true
 }
 
-// Close stops background refreshes and waits for them to end. After Close
-// the cache refreshes nothing: calls return ErrCacheClosed. Close is
-// idempotent and always returns nil.
+// Close stops background refreshes and waits for them to end, then closes
+// the exchanger if it is an io.Closer (the cache owns it: see [NewCache]).
+// After Close the cache refreshes nothing: calls return ErrCacheClosed.
+// Close is idempotent (the exchanger is closed once) and always returns
+// nil.
 func (c *Cache) Close() error {
 	c.mu.Lock()
+	first := !c.closed
 	c.closed = true
 	c.cur.Store(nil)
 	unobserve := c.unobserve
@@ -555,6 +572,9 @@ func (c *Cache) Close() error {
 	c.wg.Wait()
 	if unobserve != nil {
 		unobserve()
+	}
+	if cl, ok := c.x.(io.Closer); ok && first {
+		_ = cl.Close()
 	}
 	return nil
 }

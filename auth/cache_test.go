@@ -71,7 +71,9 @@ func newCache(t *testing.T, u *upstream, optFns ...func(*auth.CacheOptions)) *au
 }
 
 // checkNoCacheGoroutines fails the test if a cache goroutine outlives it.
-// It polls for up to 5 s of real time for goroutines to finish exiting.
+// Close has waited for them; a goroutine past its last statement may still
+// be on its way out, so this yields the processor (no sleep) for up to 5 s
+// of real time for it to finish exiting.
 func checkNoCacheGoroutines(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -85,7 +87,6 @@ func checkNoCacheGoroutines(t *testing.T) {
 			t.Fatalf("cache goroutine still running after Close:\n%s", buf)
 		}
 		runtime.Gosched()
-		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -412,7 +413,9 @@ func refreshRunning(c *auth.Cache) bool {
 	return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "auth.(*Cache).run")
 }
 
-// waitFor polls cond (the background goroutine is real, only time is fake).
+// waitFor yields the processor until cond holds: the background goroutine
+// is real, only time is fake, and it needs the processor, not time, to
+// finish. It never sleeps; it gives up after 5 s of real time.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -421,7 +424,6 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not reached")
 		}
 		runtime.Gosched()
-		time.Sleep(100 * time.Microsecond)
 	}
 }
 

@@ -95,7 +95,7 @@ func TestCanarySecretsNeverLeak(t *testing.T) {
 	}
 	for name, content := range map[string]string{
 		"y-noid.json":   yandexJSON(func(m map[string]any) { delete(m, "id") }),
-		"y-user.json":   yandexJSON(func(m map[string]any) { delete(m, "service_account_id"); m["user_account_id"] = "u" }),
+		"y-both.json":   yandexJSON(func(m map[string]any) { m["user_account_id"] = "u" }),
 		"y-badkey.json": yandexJSON(func(m map[string]any) { m["private_key"] = truncated }),
 		"y-syntax.json": yandexJSON(func(map[string]any) {})[:300],
 	} {

@@ -41,21 +41,6 @@ var (
 	ErrMissingField = keyfile.ErrMissingField
 	// ErrInvalidField: a field of a key file has a value iamkit cannot use.
 	ErrInvalidField = keyfile.ErrInvalidField
-	// ErrUserAccountKey: a Yandex key file belongs to a user account
-	// ("user_account_id"); only service-account keys can be exchanged for
-	// tokens.
-	//
-	// The refusal is deliberate. Yandex documents the JWT exchange for
-	// service accounts only ("iss" = the service account ID). The official
-	// go-sdk/v2 does sign a user key (UserAccountKey: "iss" = the user
-	// account ID, the key's ID as "kid"), but under the warning "user
-	// account keys are not supported, and won't be supported for most
-	// users"; whether IAM accepts such a JWT for an ordinary account is
-	// not documented anywhere. An opt-in could only be tested against our
-	// own emulator, which would then confirm our guess rather than the
-	// wire. Use a service account's authorized key (yc iam key create
-	// --service-account-name …), or an IAM token in YC_IAM_TOKEN.
-	ErrUserAccountKey = keyfile.ErrUserAccountKey
 )
 
 // KeyFileError reports a problem with a key or credentials file: which file
@@ -114,8 +99,16 @@ type ServiceAccountKey struct {
 	// KeyID is the ID of the key's public half as the cloud knows it: Nebius
 	// "publickey-…", Yandex authorized key ID.
 	KeyID string
-	// ServiceAccountID is the service account the key belongs to.
+	// ServiceAccountID is the service account the key belongs to, the
+	// JWTs' issuer. For a Yandex user account's key (UserAccount) it is
+	// the user account's ID, which signs the JWTs all the same.
 	ServiceAccountID string
+	// UserAccount marks a Yandex user account's authorized key (a key.json
+	// with "user_account_id"): ServiceAccountID then holds the user
+	// account's ID. yandex-cloud/go-sdk v2 (credentials.UserAccountKey)
+	// signs such a key exactly as a service account's, with the user
+	// account's ID as "iss". Nebius has no user-account keys.
+	UserAccount bool
 	// Source is the file the key was loaded from, or "".
 	Source string
 
@@ -169,6 +162,9 @@ func (k ServiceAccountKey) String() string {
 	b.WriteString(fmt.Sprintf("%q", k.KeyID))
 	b.WriteString(", ServiceAccountID: ")
 	b.WriteString(fmt.Sprintf("%q", k.ServiceAccountID))
+	if k.UserAccount {
+		b.WriteString(", UserAccount: true")
+	}
 	if k.Source != "" {
 		b.WriteString(", Source: ")
 		b.WriteString(fmt.Sprintf("%q", k.Source))
@@ -204,6 +200,9 @@ func (k ServiceAccountKey) LogValue() slog.Value {
 		slog.String("key_id", k.KeyID),
 		slog.String("service_account_id", k.ServiceAccountID),
 	}
+	if k.UserAccount {
+		attrs = append(attrs, slog.Bool("user_account", true))
+	}
 	if k.Source != "" {
 		attrs = append(attrs, slog.String("source", k.Source))
 	}
@@ -215,8 +214,9 @@ func (k ServiceAccountKey) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		KeyID            string `json:"key_id"`
 		ServiceAccountID string `json:"service_account_id"`
+		UserAccount      bool   `json:"user_account,omitempty"`
 		Source           string `json:"source,omitempty"`
-	}{k.KeyID, k.ServiceAccountID, k.Source})
+	}{k.KeyID, k.ServiceAccountID, k.UserAccount, k.Source})
 }
 
 // LoadPrivateKeyFile reads a PEM private key (PKCS#1 or PKCS#8 RSA, e.g. the

@@ -68,8 +68,6 @@ func TestFileStore(t *testing.T) {
 // rotates there and never calls the cloud; it follows the rotations.
 func TestManagedFollowOnlyStateFile(t *testing.T) {
 	leakOpts := []goleak.Option{goleak.IgnoreCurrent(),
-		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
-		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
 		goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
 		goleak.IgnoreAnyFunction("google.golang.org/grpc/internal/transport.(*http2Client).keepalive"),
 		goleak.IgnoreAnyFunction("google.golang.org/grpc/internal/transport.(*controlBuffer).get"),

@@ -51,8 +51,8 @@ type program struct {
 // skipped, visibly.
 var programs = map[string]program{
 	"quickstart":         {redacts: true},
-	"nebius":             {redacts: true},
-	"yandex":             {redacts: true},
+	"nebius":             {args: []string{"-emulator"}, redacts: true},
+	"yandex":             {args: []string{"-emulator"}, redacts: true},
 	"outscale":           {redacts: true},
 	"s3":                 {},
 	"credential-process": {args: []string{"-emulate"}, secretOnStdout: true},
@@ -149,7 +149,13 @@ func runProgram(t *testing.T, name, exe string, p program) {
 	cmd.Env = append(os.Environ(),
 		"TMPDIR="+dirs["tmp"], "HOME="+dirs["home"], "XDG_CACHE_HOME="+dirs["cache"], "XDG_CONFIG_HOME="+dirs["config"],
 		"NEBIUS_IAM_TOKEN=", "YC_TOKEN=", "YC_IAM_TOKEN=", "OSC_ACCESS_KEY=", "OSC_SECRET_KEY=", "OSC_CONFIG_FILE=", "OSC_PROFILE=",
-		"OSC_ENDPOINT_API=", "OSC_LOGIN=", "OSC_PASSWORD=", "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_PROFILE=")
+		"OSC_ENDPOINT_API=", "OSC_LOGIN=", "OSC_PASSWORD=", "AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=", "AWS_PROFILE=",
+		"YC_SERVICE_ACCOUNT_KEY_FILE=", "NEBIUS_PROFILE=", "NEBIUS_ENDPOINT=",
+		// A default chain run by mistake stays on loopback: the metadata
+		// services are a closed port, never 169.254.169.254 or
+		// metadata.nebius.internal.
+		"YC_METADATA_ADDR=127.0.0.1:1", "IAMKIT_NEBIUS_METADATA_URL=http://127.0.0.1:1/v1/iam/sa/token",
+		"IAMKIT_NEBIUS_METADATA_TOKEN_FILE="+filepath.Join(dirs["tmp"], "no-metadata-token"))
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr syncBuffer
 	cmd.Stderr = &stderr

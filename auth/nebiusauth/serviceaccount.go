@@ -11,6 +11,9 @@ import (
 // Nil option functions are skipped.
 func ServiceAccount(key *auth.ServiceAccountKey, optFns ...func(*auth.ServiceAccountOptions)) (*auth.Cache, error) {
 	o := source.Options(optFns)
+	if err := source.Check("nebiusauth", o, MaxJWTTTL); err != nil {
+		return nil, err
+	}
 	signer, err := NewSigner(key, func(so *SignerOptions) {
 		if o.JWTTTL != 0 {
 			so.TTL = o.JWTTTL

@@ -66,6 +66,9 @@ func NewSigner(key *auth.ServiceAccountKey, optFns ...func(*SignerOptions)) (*Si
 	if err := jwtsign.CheckKey("nebiusauth: NewSigner", key); err != nil {
 		return nil, err
 	}
+	if key.UserAccount {
+		return nil, fmt.Errorf("nebiusauth: NewSigner: key %s is a Yandex user account's key; Nebius exchanges service-account keys only", key.KeyID)
+	}
 	var o SignerOptions
 	for _, fn := range optFns {
 		if fn != nil {

@@ -6,11 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/internal/authtest"
 	"github.com/iamkit/iamkit/auth/nebiusauth"
 )
@@ -72,5 +74,16 @@ func TestSigner(t *testing.T) {
 				t.Errorf("TTL, Key = %v, %v", s.TTL(), s.Key())
 			}
 		})
+	}
+}
+
+func TestNewSignerRefusesUserAccountKeys(t *testing.T) {
+	key, err := auth.NewServiceAccountKey("ajeuserkey", "ajeuser", authtest.RSAKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key.UserAccount = true
+	if _, err := nebiusauth.NewSigner(key); err == nil || !strings.Contains(err.Error(), "user account") {
+		t.Fatalf("err = %v, want a refusal of the user account's key", err)
 	}
 }

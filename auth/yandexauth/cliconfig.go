@@ -117,8 +117,7 @@ func LoadCLIConfig(path string) (*CLIConfig, error) {
 // ParseCLIConfig parses yc's configuration file; source names it in errors
 // and becomes CLIConfig.File. It checks every property it reads: a value
 // of the wrong type, a service-account-key that is not a usable key (its
-// errors those of [ParseKeyFile], a user account's key refused with
-// [auth.ErrUserAccountKey]), a key given twice. Errors are
+// errors those of [ParseKeyFile]), a key given twice. Errors are
 // [*auth.KeyFileError] values whose Field names the profile and the
 // property, e.g. "profiles.default.service-account-key.private_key", with
 // the line; they never quote a value.

@@ -37,8 +37,9 @@
 //     an IAM token). No official Yandex SDK reads an API key from an
 //     environment variable, so neither does this package.
 //
-// A user account's key.json (user_account_id) is refused with
-// [auth.ErrUserAccountKey]; its documentation says why.
+// A user account's key.json (user_account_id) loads too and signs its
+// JWTs with the user account's ID as "iss", as yandex-cloud/go-sdk v2's
+// UserAccountKey does (see [ParseKey]).
 //
 // Minimal use:
 //

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -44,26 +45,30 @@ func envGetter(optFns []func(*EnvOptions)) func(string) string {
 }
 
 // EnvTokenSource returns a static source for the IAM token in
-// YC_IAM_TOKEN or, when that is unset, YC_TOKEN.
+// YC_IAM_TOKEN or, when that is unset or blank, YC_TOKEN. The value is
+// trimmed of surrounding white space.
 //
 // YC_TOKEN is also where yc users keep OAuth tokens, which are not IAM
-// tokens (they must be exchanged, and Yandex stops accepting new ones in
-// 2026): a value that looks like an OAuth token ("y0_…", "AQAA…") is
-// refused with an error that says so. The exact OAuth prefixes are
-// UNCONFIRMED; IAM tokens start with "t1." today, but that prefix is not
-// enforced since Yandex says it may change.
+// tokens: a value that is an OAuth token is refused with an error that
+// says to exchange it (iamkit does not: Yandex stops accepting new OAuth
+// tokens in 2026, and the yc CLI or a service-account key gets an IAM
+// token instead). OAuth tokens are recognised by the forms go-sdk v2's
+// log sanitizer matches ("y0_" to "y6_", regexp ^y[0-6]_) and the legacy
+// form starting "AQAA". IAM tokens start with "t1." today, but that
+// prefix is not enforced since Yandex says it may change.
 func EnvTokenSource(optFns ...func(*EnvOptions)) (*auth.StaticTokenSource, error) {
 	getenv := envGetter(optFns)
 	name := EnvIAMToken
-	if getenv(name) == "" {
+	if strings.TrimSpace(getenv(name)) == "" {
 		name = EnvToken
 	}
-	v := getenv(name)
-	if strings.HasPrefix(v, "y0_") || strings.HasPrefix(v, "AQAA") {
-		return nil, fmt.Errorf("yandexauth: %s holds a Yandex OAuth token, not an IAM token; exchange it or use a service-account key", name)
-	}
+	v := strings.TrimSpace(getenv(name))
 	if v == "" {
 		return nil, fmt.Errorf("yandexauth: neither %s nor %s is set", EnvIAMToken, EnvToken)
+	}
+	if isOAuthToken(v) {
+		return nil, fmt.Errorf("yandexauth: %s holds a Yandex OAuth token, not an IAM token: exchange it for an IAM token "+
+			"(yc iam create-token) and set that, or use a service-account key", name)
 	}
 	s, err := auth.NewStaticTokenSource(iam.NewSecret(v), time.Time{})
 	if err != nil {
@@ -71,6 +76,15 @@ func EnvTokenSource(optFns ...func(*EnvOptions)) (*auth.StaticTokenSource, error
 	}
 	return s, nil
 }
+
+// oauthToken matches the Yandex OAuth token forms: y0_ to y6_ (the
+// pattern y[0-6]_ of go-sdk v2's pkg/transport/middleware/grpcdebug
+// sanitizer) and the legacy AQAA… tokens.
+var oauthToken = regexp.MustCompile(`^(?:y[0-6]_|AQAA)`)
+
+// isOAuthToken reports whether v (trimmed) looks like a Yandex OAuth
+// token rather than an IAM token: it starts with "y0_" … "y6_" or "AQAA".
+func isOAuthToken(v string) bool { return oauthToken.MatchString(strings.TrimSpace(v)) }
 
 // errKeyFileEnvUnset is the error of LoadKeyFileFromEnv without the
 // variable.

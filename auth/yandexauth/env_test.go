@@ -79,3 +79,32 @@ func TestLoadKeyFileFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvTokenSourceRefusesOAuthTokens: the value is trimmed, and every
+// OAuth token form (y0_ … y6_, the legacy AQAA…) is refused with an error
+// that says to exchange it, naming the variable and not the value.
+func TestEnvTokenSourceRefusesOAuthTokens(t *testing.T) {
+	for _, v := range []string{"y0_AgAAAA", "y1_AgAAAA", "y2_x", "y3_x", "y4_x", "y5_x", "y6_AgAAAA", "AQAAAAAAoauth",
+		" y0_AgAAAA", "\ty3_AgAAAA\n", "  AQAAAAAAoauth  "} {
+		env := map[string]string{yandexauth.EnvToken: v}
+		_, err := yandexauth.EnvTokenSource(func(o *yandexauth.EnvOptions) { o.Getenv = func(k string) string { return env[k] } })
+		if err == nil || !strings.Contains(err.Error(), "OAuth") || !strings.Contains(err.Error(), "exchange") ||
+			!strings.Contains(err.Error(), yandexauth.EnvToken) || strings.Contains(err.Error(), strings.TrimSpace(v)) {
+			t.Errorf("%q: err = %v, want a refusal naming YC_TOKEN, saying to exchange it, without the value", v, err)
+		}
+	}
+	for _, v := range []string{"y7_notoauth", "y_x", "t1.iam", "yy0_x"} {
+		env := map[string]string{yandexauth.EnvIAMToken: v}
+		if _, err := yandexauth.EnvTokenSource(func(o *yandexauth.EnvOptions) { o.Getenv = func(k string) string { return env[k] } }); err != nil {
+			t.Errorf("%q: %v, want it taken as an IAM token", v, err)
+		}
+	}
+	env := map[string]string{yandexauth.EnvIAMToken: " \n", yandexauth.EnvToken: "\tt1.padded\n"}
+	s, err := yandexauth.EnvTokenSource(func(o *yandexauth.EnvOptions) { o.Getenv = func(k string) string { return env[k] } })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, _ := s.AccessToken(context.Background()); tok.Value.Reveal() != "t1.padded" {
+		t.Fatalf("padded token: got %q, want it trimmed (and a blank YC_IAM_TOKEN taken as unset)", tok.Value.Reveal())
+	}
+}

@@ -20,8 +20,9 @@ import (
 // KeyFile is a Yandex Cloud authorized key file (the key.json that
 // "yc iam key create --output key.json" writes), parsed.
 type KeyFile struct {
-	// Key is the service account key: KeyID = "id", ServiceAccountID =
-	// "service_account_id".
+	// Key is the authorized key: KeyID = "id", ServiceAccountID =
+	// "service_account_id", or for a user account's key "user_account_id"
+	// with Key.UserAccount set.
 	Key *auth.ServiceAccountKey
 	// CreatedAt is "created_at", or zero when absent or not RFC 3339.
 	CreatedAt time.Time
@@ -72,8 +73,18 @@ func LoadKeyFile(path string) (*auth.ServiceAccountKey, error) {
 //
 // Both snake_case and camelCase field names are accepted, unknown fields are
 // ignored, and the "PLEASE DO NOT REMOVE THIS LINE!" prefix is skipped. "id",
-// "service_account_id" and "private_key" are required; a key of a user
-// account ("user_account_id") is refused with [auth.ErrUserAccountKey].
+// "private_key" and exactly one of "service_account_id" and
+// "user_account_id" are required.
+//
+// A user account's key ("user_account_id") gives a key with UserAccount
+// set and the user account's ID as ServiceAccountID: it signs JWTs with
+// that ID as "iss", the key ID as "kid", PS256 and the usual audience,
+// which is how yandex-cloud/go-sdk v2 signs one (credentials/user_account.go,
+// UserAccountKey, over credentials/jwt_token.go; CONFIRMED in its source at
+// v2 111e372e). Whether Yandex IAM exchanges such a JWT for an ordinary
+// user account is UNCONFIRMED: go-sdk warns that "user account keys are
+// not supported, and won't be supported for most users"; the server's
+// answer then says so.
 //
 // source names the data's origin in errors (a file name, or ""). Errors are
 // [*auth.KeyFileError] values naming the field.
@@ -100,13 +111,14 @@ func ParseKeyFile(data []byte, source string) (*KeyFile, error) {
 	}
 	id := strings.TrimSpace(j.ID)
 	saID := strings.TrimSpace(firstNonEmpty(j.ServiceAccountID, j.ServiceAccountIDCamel))
-	if saID == "" && strings.TrimSpace(firstNonEmpty(j.UserAccountID, j.UserAccountIDCamel)) != "" {
-		return nil, fieldErr("user_account_id", auth.ErrUserAccountKey)
+	userID := strings.TrimSpace(firstNonEmpty(j.UserAccountID, j.UserAccountIDCamel))
+	if saID != "" && userID != "" {
+		return nil, fieldErr("user_account_id", fmt.Errorf("%w: a key belongs to one account, and service_account_id is set too", auth.ErrInvalidField))
 	}
 	if id == "" {
 		return nil, fieldErr("id", auth.ErrMissingField)
 	}
-	if saID == "" {
+	if saID == "" && userID == "" {
 		return nil, fieldErr("service_account_id", auth.ErrMissingField)
 	}
 	pk := firstNonEmpty(j.PrivateKey, j.PrivateKeyCamel)
@@ -117,11 +129,16 @@ func ParseKeyFile(data []byte, source string) (*KeyFile, error) {
 	if err != nil {
 		return nil, fieldErr("private_key", err)
 	}
-	k, err := auth.NewServiceAccountKey(id, saID, key)
+	owner := saID
+	if userID != "" {
+		owner = userID
+	}
+	k, err := auth.NewServiceAccountKey(id, owner, key)
 	if err != nil {
 		return nil, err
 	}
 	k.Source = source
+	k.UserAccount = userID != ""
 	out := &KeyFile{
 		Key:          k,
 		KeyAlgorithm: keyAlgorithm(j.KeyAlgorithm, j.KeyAlgorithmCamel),
@@ -193,7 +210,8 @@ const keyFilePrefix = "PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID "
 // keyFileOut is the layout yc writes: snake_case, in this order.
 type keyFileOut struct {
 	ID               string `json:"id"`
-	ServiceAccountID string `json:"service_account_id"`
+	ServiceAccountID string `json:"service_account_id,omitempty"`
+	UserAccountID    string `json:"user_account_id,omitempty"`
 	CreatedAt        string `json:"created_at,omitempty"`
 	Description      string `json:"description,omitempty"`
 	KeyAlgorithm     string `json:"key_algorithm,omitempty"`
@@ -203,8 +221,9 @@ type keyFileOut struct {
 
 // MarshalKeyFile encodes f as the key.json that "yc iam key create
 // --output key.json" writes and [ParseKeyFile] reads: snake_case fields
-// (id, service_account_id, created_at, description, key_algorithm,
-// public_key, private_key; the optional ones only when set), indented by
+// (id, service_account_id — user_account_id for a user account's key —,
+// created_at, description, key_algorithm, public_key, private_key; the
+// optional ones only when set), indented by
 // three spaces, "<" and ">" escaped as yc's encoding/json does, ending in a
 // newline. private_key is the line "PLEASE DO NOT REMOVE THIS LINE!
 // Yandex.Cloud SA Key ID <id>" followed by f.Key's private key as PKCS#8
@@ -231,6 +250,9 @@ func MarshalKeyFile(f *KeyFile) ([]byte, error) {
 		KeyAlgorithm:     f.KeyAlgorithm,
 		PublicKey:        f.PublicKey,
 		PrivateKey:       keyFilePrefix + "<" + k.KeyID + ">\n" + string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+	}
+	if k.UserAccount {
+		out.ServiceAccountID, out.UserAccountID = "", k.ServiceAccountID
 	}
 	if !f.CreatedAt.IsZero() {
 		out.CreatedAt = f.CreatedAt.UTC().Format(time.RFC3339Nano)

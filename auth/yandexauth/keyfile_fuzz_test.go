@@ -15,6 +15,7 @@ import (
 
 func FuzzParseKey(f *testing.F) {
 	f.Add([]byte(`{"id":"k","service_account_id":"s","private_key":"PLEASE DO NOT REMOVE THIS LINE! Yandex.Cloud SA Key ID \u003ck\u003e\n-----BEGIN PRIVATE KEY-----\n` + authtest.CanaryLine + `\n-----END PRIVATE KEY-----\n"}`))
+	f.Add([]byte(`{"id":"k","user_account_id":"u","private_key":"-----BEGIN PRIVATE KEY-----\n` + authtest.CanaryLine + `\n-----END PRIVATE KEY-----\n"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		key, err := yandexauth.ParseKey(data, "fuzz.json")
 		if err == nil {

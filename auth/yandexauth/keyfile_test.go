@@ -109,10 +109,9 @@ func TestParseKey(t *testing.T) {
 		{"empty", []byte("  "), auth.ErrEmptyKey, "", "empty"},
 		{"PEM instead of JSON", []byte(pemText), auth.ErrMalformedKey, "", "not a valid Yandex Cloud key JSON file"},
 		{"array", []byte(`[1,2]`), auth.ErrInvalidField, "", "expected a JSON object, found array"},
-		{"user account key", keyFileJSON(t, func(m map[string]any) {
-			delete(m, "service_account_id")
+		{"key of two accounts", keyFileJSON(t, func(m map[string]any) {
 			m["user_account_id"] = "ajeuser"
-		}), auth.ErrUserAccountKey, "user_account_id", "user account keys are not supported"},
+		}), auth.ErrInvalidField, "user_account_id", "belongs to one account"},
 		{"no id", keyFileJSON(t, func(m map[string]any) { delete(m, "id") }), auth.ErrMissingField, "id", "missing"},
 		{"no service account", keyFileJSON(t, func(m map[string]any) { delete(m, "service_account_id") }), auth.ErrMissingField, "service_account_id", "missing"},
 		{"no private key", keyFileJSON(t, func(m map[string]any) { delete(m, "private_key") }), auth.ErrMissingField, "private_key", "missing"},

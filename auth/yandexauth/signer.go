@@ -35,7 +35,8 @@ type SignerOptions struct {
 // Signer signs the JWTs that Yandex Cloud's IAM token service
 // exchanges for IAM tokens: PS256 with a salt as long as the hash (32
 // bytes), header {"alg":"PS256","kid":<authorized key ID>,"typ":"JWT"},
-// claims iss = the service account ID, aud, iat, exp. It implements
+// claims iss = the service account ID (the user account ID for a user
+// account's key, as go-sdk v2 signs it), aud, iat, exp. It implements
 // [auth.JWTSigner].
 //
 // A Signer is safe for concurrent use. The header and the constant

@@ -153,7 +153,7 @@ func TestEmulatorProgram(t *testing.T) {
 		}
 	})
 	t.Run("yandex endpoint list names the public address; key CRUD there, then S3", func(t *testing.T) {
-		eps, err := yandex.DiscoverEndpoints(ctx, info.YandexIAMURL+"/endpoints", nil)
+		eps, err := yandex.DiscoverEndpoints(ctx, info.YandexIAMURL+"/endpoints")
 		if err != nil {
 			t.Fatal(err)
 		}

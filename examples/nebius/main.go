@@ -3,13 +3,21 @@
 // token exchange), then creates, reads, deactivates, activates and deletes
 // an S3 access key and an uploaded authorized key.
 //
-// By default everything runs against the in-process emulators of
-// iam/iamtest, so it needs no account:
+// Without flags it finds credentials as the Nebius CLI and SDK do, with
+// nebius.LoadDefaultConfig (NEBIUS_IAM_TOKEN, then the profile of
+// ~/.nebius/config.yaml, then the VM's metadata service), and says which
+// source it used; the profile's parent-id is the project:
 //
 //	go run ./examples/nebius
 //
-// Against the real cloud, pass the credentials file written by
-// `nebius iam auth-public-key generate` and the project:
+// When none has credentials it says so, listing what it tried, and runs
+// against the in-process emulators of iam/iamtest, which need no account;
+// -emulator goes there straight away:
+//
+//	go run ./examples/nebius -emulator
+//
+// Or pass the credentials file written by `nebius iam auth-public-key
+// generate` and the project:
 //
 //	go run ./examples/nebius -credentials ~/.nebius/credentials.json -project project-e00…
 //
@@ -30,6 +38,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/iam/iamtest"
@@ -39,26 +49,38 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	if err := run(os.Args[1:], os.Stdout, environment{getenv: os.Getenv}); err != nil {
 		fmt.Fprintln(os.Stderr, "nebius example:", err)
 		os.Exit(1)
 	}
 }
 
 type config struct {
-	credentials string
-	project     string
-	domain      string
-	keyBits     int
-	timeout     time.Duration
+	credentials    string
+	emulator       bool
+	serviceAccount string
+	project        string
+	domain         string
+	keyBits        int
+	timeout        time.Duration
 }
 
-func run(args []string, out io.Writer) error {
+// environment is what run reads besides its flags: the environment (for
+// the default credentials chain) and, in tests, client options that point
+// the chain's token exchange and IAM client at an emulator.
+type environment struct {
+	getenv     func(string) string
+	clientOpts []func(*nebius.Options)
+}
+
+func run(args []string, out io.Writer, env environment) error {
 	var cfg config
 	fs := flag.NewFlagSet("nebius", flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&cfg.credentials, "credentials", "", "service-account credentials JSON (subject-credentials); empty: use the emulators")
-	fs.StringVar(&cfg.project, "project", "", "project ID (parent of the keys); required with -credentials")
+	fs.StringVar(&cfg.credentials, "credentials", "", "service-account credentials JSON (subject-credentials); empty: the default credentials chain")
+	fs.BoolVar(&cfg.emulator, "emulator", false, "run against the in-process emulators")
+	fs.StringVar(&cfg.serviceAccount, "service-account", "", "service account whose keys to manage (default: the credentials')")
+	fs.StringVar(&cfg.project, "project", "", "project ID (parent of the keys); required with -credentials (default: the profile's parent-id)")
 	fs.StringVar(&cfg.domain, "domain", "", "API domain (default $NEBIUS_ENDPOINT or api.nebius.cloud)")
 	fs.IntVar(&cfg.keyBits, "key-bits", 0, "RSA size of the authorized key uploaded (default 4096; 2048 on the emulators)")
 	fs.DurationVar(&cfg.timeout, "timeout", 2*time.Minute, "overall time limit")
@@ -71,12 +93,43 @@ func run(args []string, out io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout)
 	defer cancel()
 
+	if cfg.emulator && (cfg.credentials != "" || cfg.project != "" || cfg.domain != "" || cfg.serviceAccount != "") {
+		return errors.New("-emulator runs on the in-process emulators: it takes no -credentials, -project, -domain or -service-account")
+	}
 	var (
-		key      *auth.ServiceAccountKey
 		tokenOpt = func(*auth.ServiceAccountOptions) {}
 		clientFn = func(o *nebius.Options) { o.ProjectID = cfg.project; o.Domain = cfg.domain }
+		ts       oauth2.TokenSource
+		keyID    string
 	)
-	if cfg.credentials == "" {
+	if cfg.credentials == "" && !cfg.emulator {
+		lc, err := nebius.LoadDefaultConfig(ctx, func(o *nebius.LoadOptions) {
+			o.Getenv, o.Domain, o.ClientOptions = env.getenv, cfg.domain, env.clientOpts
+		})
+		switch {
+		case errors.Is(err, auth.ErrNoCredentials) && cfg.domain == "" && cfg.project == "" && cfg.serviceAccount == "":
+			fmt.Fprintf(out, "No Nebius credentials found (%v)\n", err)
+			cfg.emulator = true
+		case err != nil:
+			return err
+		default:
+			defer lc.Close()
+			fmt.Fprintf(out, "Using Nebius credentials: %v\n", lc)
+			if cfg.project == "" {
+				cfg.project = lc.ParentID
+			}
+			if cfg.serviceAccount == "" {
+				cfg.serviceAccount = lc.ServiceAccountID
+			}
+			if cfg.project == "" || cfg.serviceAccount == "" {
+				return fmt.Errorf("the credentials found (%v) name no project or no service account: pass -project and -service-account", lc.Source)
+			}
+			ts = lc.TokenSource
+			lcOpts := lc.ClientOptions()
+			clientFn = func(o *nebius.Options) { lcOpts(o); o.ProjectID = cfg.project }
+		}
+	}
+	if cfg.emulator {
 		emu, err := startEmulators()
 		if err != nil {
 			return err
@@ -90,34 +143,40 @@ func run(args []string, out io.Writer) error {
 		tokenOpt = emu.tokens.ServiceAccountOptions()
 		emuOpts := emu.keys.ClientOptions()
 		clientFn = func(o *nebius.Options) { emuOpts(o); o.ProjectID = cfg.project }
-	} else if cfg.project == "" {
+	} else if cfg.credentials != "" && cfg.project == "" {
 		return errors.New("-project is required with -credentials")
 	}
 	if cfg.keyBits == 0 {
 		cfg.keyBits = nebius.DefaultBootstrapKeyBits
 	}
 
-	key, err := nebiusauth.LoadCredentialsFile(cfg.credentials)
-	if err != nil {
-		return err
+	if ts == nil { // a credentials file: the emulators' or -credentials'
+		key, err := nebiusauth.LoadCredentialsFile(cfg.credentials)
+		if err != nil {
+			return err
+		}
+		tokens, err := nebiusauth.ServiceAccount(key, tokenOpt)
+		if err != nil {
+			return err
+		}
+		defer tokens.Close()
+		ts, keyID = tokens, " (key "+key.KeyID+")"
+		if cfg.serviceAccount == "" {
+			cfg.serviceAccount = key.ServiceAccountID
+		}
 	}
-	tokens, err := nebiusauth.ServiceAccount(key, tokenOpt)
-	if err != nil {
-		return err
-	}
-	defer tokens.Close()
-	client, err := nebius.New(tokens, clientFn)
+	client, err := nebius.New(ts, clientFn)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	fmt.Fprintf(out, "Service account %s (key %s), project %s, endpoint %s\n\n", key.ServiceAccountID, key.KeyID, cfg.project, client.Address())
+	fmt.Fprintf(out, "Service account %s%s, project %s, endpoint %s\n\n", cfg.serviceAccount, keyID, cfg.project, client.Address())
 
-	if err := accessKeyLifecycle(ctx, out, client, key.ServiceAccountID); err != nil {
+	if err := accessKeyLifecycle(ctx, out, client, cfg.serviceAccount); err != nil {
 		return err
 	}
 	fmt.Fprintln(out)
-	return authorizedKeyLifecycle(ctx, out, client, key.ServiceAccountID, cfg.keyBits)
+	return authorizedKeyLifecycle(ctx, out, client, cfg.serviceAccount, cfg.keyBits)
 }
 
 func accessKeyLifecycle(ctx context.Context, out io.Writer, c *nebius.Client, saID string) error {

@@ -206,9 +206,8 @@ func detectKind(data []byte) (fileKind, error) {
 	if _, ok := fields["subject-credentials"]; ok {
 		return kindNebiusJSON, nil
 	}
-	// Yandex key.json: snake_case from yc, camelCase from the API; a user
-	// account's key is detected too, so that its parser can say why it is
-	// refused.
+	// Yandex key.json: snake_case from yc, camelCase from the API; of a
+	// service account or of a user account.
 	for _, f := range []string{"service_account_id", "serviceAccountId", "user_account_id", "userAccountId",
 		"private_key", "privateKey", "key_algorithm", "keyAlgorithm"} {
 		if _, ok := fields[f]; ok {

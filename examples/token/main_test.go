@@ -295,7 +295,7 @@ func TestBadInput(t *testing.T) {
 	nebiusNoKid, _ := json.Marshal(map[string]any{"subject-credentials": map[string]string{
 		"type": "JWT", "alg": "RS256", "private-key": pemKey, "iss": "serviceaccount-e00x", "sub": "serviceaccount-e00x"}})
 	yandexNoSA, _ := json.Marshal(map[string]string{"id": "ajekey", "private_key": pemKey})
-	yandexUser, _ := json.Marshal(map[string]string{"id": "ajekey", "user_account_id": "ajeuser", "private_key": pemKey})
+	yandexBoth, _ := json.Marshal(map[string]string{"id": "ajekey", "service_account_id": "ajesa", "user_account_id": "ajeuser", "private_key": pemKey})
 	nebiusGood, _ := json.Marshal(map[string]any{"subject-credentials": map[string]string{
 		"type": "JWT", "alg": "RS256", "private-key": pemKey, "kid": "publickey-e00x", "iss": "serviceaccount-e00x", "sub": "serviceaccount-e00x"}})
 
@@ -312,7 +312,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown JSON", []string{"-credentials", file("other.json", `{"foo": "SECRETVALUE"}`)}, []string{"other.json", "subject-credentials", "service_account_id"}, auth.ErrMalformedKey},
 		{"nebius without kid", []string{"-credentials", file("nebius.json", string(nebiusNoKid))}, []string{"nebius.json", "subject-credentials.kid"}, auth.ErrMissingField},
 		{"yandex without service account", []string{"-credentials", file("key.json", string(yandexNoSA))}, []string{"key.json", "service_account_id"}, auth.ErrMissingField},
-		{"yandex user key", []string{"-credentials", file("user.json", string(yandexUser))}, []string{"user.json"}, auth.ErrUserAccountKey},
+		{"yandex key of two accounts", []string{"-credentials", file("both.json", string(yandexBoth))}, []string{"both.json", "user_account_id"}, auth.ErrInvalidField},
 		{"PEM without IDs", []string{"-credentials", file("private.pem", pemKey)}, []string{"private.pem", "-key-id", "-service-account-id", "-cloud"}, nil},
 		{"bad PEM", []string{"-private-key", file("bad.pem", "-----BEGIN PRIVATE KEY-----\nnot base64!\n-----END PRIVATE KEY-----\n"), "-key-id", "k", "-service-account-id", "s", "-cloud", "nebius"}, []string{"bad.pem"}, auth.ErrMalformedKey},
 		{"cloud mismatch", []string{"-credentials", file("n.json", string(nebiusGood)), "-cloud", "yandex"}, []string{"n.json", "Nebius", "-cloud is yandex"}, nil},

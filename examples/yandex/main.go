@@ -3,13 +3,21 @@
 // create (with scopes and an expiry) → list → update the description →
 // delete, for each.
 //
-// By default it runs against in-process emulators (iam/iamtest), so it
-// needs no account and no network:
+// Without flags it finds credentials as yc and the Yandex SDKs do, with
+// yandex.LoadDefaultConfig (YC_IAM_TOKEN or YC_TOKEN, then
+// YC_SERVICE_ACCOUNT_KEY_FILE, then the current yc profile, then the VM's
+// metadata service), and says which source it used:
 //
 //	go run ./examples/yandex
 //
-// Against Yandex Cloud, give it an authorized key of a service account
-// (yc iam key create --service-account-name my-robot --output key.json):
+// When none has credentials it says so, listing what it tried, and runs
+// against in-process emulators (iam/iamtest) instead, which need no account
+// and no network; -emulator goes there straight away:
+//
+//	go run ./examples/yandex -emulator
+//
+// Or give it an authorized key of a service account (yc iam key create
+// --service-account-name my-robot --output key.json):
 //
 //	go run ./examples/yandex -key key.json -folder b1g...
 //
@@ -26,6 +34,8 @@ import (
 	"os"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam/iamtest"
@@ -34,7 +44,7 @@ import (
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Getenv); err != nil {
 		fmt.Fprintln(os.Stderr, "yandex:", err)
 		os.Exit(1)
 	}
@@ -42,18 +52,24 @@ func main() {
 
 type config struct {
 	keyFile        string
+	emulator       bool
+	endpoint       string
 	folder         string
 	serviceAccount string
 	scopes         []string
 	timeout        time.Duration
 }
 
-func run(ctx context.Context, args []string, out io.Writer) error {
+// run is the example; getenv reads the environment (os.Getenv; the tests
+// pass a map lookup) for the default credentials chain.
+func run(ctx context.Context, args []string, out io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("yandex", flag.ContinueOnError)
 	var cfg config
-	fs.StringVar(&cfg.keyFile, "key", "", "authorized key file (yc key.json) of a service account; empty: use the emulator")
-	fs.StringVar(&cfg.folder, "folder", "", "folder ID of the service account (shown in the output; the key APIs act on the service account)")
-	fs.StringVar(&cfg.serviceAccount, "service-account", "", "service account whose keys to manage (default: the key file's)")
+	fs.StringVar(&cfg.keyFile, "key", "", "authorized key file (yc key.json) of a service account; empty: the default credentials chain")
+	fs.BoolVar(&cfg.emulator, "emulator", false, "run against the in-process emulators")
+	fs.StringVar(&cfg.endpoint, "endpoint", "", "Cloud API endpoint host:port for the default chain (default: the yc profile's, else api.cloud.yandex.net:443)")
+	fs.StringVar(&cfg.folder, "folder", "", "folder ID of the service account (shown in the output; the key APIs act on the service account; default: the yc profile's folder-id)")
+	fs.StringVar(&cfg.serviceAccount, "service-account", "", "service account whose keys to manage (default: the credentials', else the token's subject)")
 	fs.DurationVar(&cfg.timeout, "timeout", 2*time.Minute, "overall time limit")
 	scope := fs.String("scope", "yc.monitoring.read", "scope of the API key the example creates")
 	if err := fs.Parse(args); err != nil {
@@ -62,8 +78,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if cfg.keyFile == "" && cfg.folder != "" {
-		return errors.New("-folder needs -key (without -key the example runs on the emulator)")
+	if cfg.emulator && (cfg.keyFile != "" || cfg.endpoint != "" || cfg.folder != "") {
+		return errors.New("-emulator runs on the in-process emulators: it takes no -key, -endpoint or -folder")
+	}
+	if cfg.keyFile != "" && cfg.endpoint != "" {
+		return errors.New("-endpoint is for the default credentials chain: not with -key")
 	}
 	cfg.scopes = []string{*scope}
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
@@ -74,8 +93,30 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		source   string
 		authOpts []func(*auth.ServiceAccountOptions)
 		apiOpts  []func(*yandex.Options)
+		ts       oauth2.TokenSource
 	)
-	if cfg.keyFile == "" {
+	if cfg.keyFile == "" && !cfg.emulator {
+		lc, err := yandex.LoadDefaultConfig(ctx, func(o *yandex.LoadOptions) { o.Getenv, o.Endpoint = getenv, cfg.endpoint })
+		switch {
+		case errors.Is(err, auth.ErrNoCredentials) && cfg.endpoint == "":
+			fmt.Fprintf(out, "No Yandex Cloud credentials found (%v)\n", err)
+			cfg.emulator = true
+		case err != nil:
+			return err
+		default:
+			defer lc.Close()
+			fmt.Fprintf(out, "Using Yandex Cloud credentials: %v\n", lc)
+			ts = lc.TokenSource
+			apiOpts = append(apiOpts, lc.ClientOptions())
+			if cfg.serviceAccount == "" {
+				cfg.serviceAccount = lc.ServiceAccountID
+			}
+			if cfg.folder == "" {
+				cfg.folder = lc.FolderID
+			}
+		}
+	}
+	if cfg.emulator {
 		// The emulators: a token service and the IAM API sharing one
 		// registry, and a key.json of the emulator's service account.
 		reg := iamtest.NewRegistry()
@@ -95,8 +136,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		source = "emulator key.json"
 		authOpts = append(authOpts, tokens.ServiceAccountOptions())
 		apiOpts = append(apiOpts, srv.ClientOptions())
-		fmt.Fprintf(out, "Using the in-process emulator at %s (pass -key key.json for Yandex Cloud)\n", srv.URL)
-	} else {
+		fmt.Fprintf(out, "Using the in-process emulator at %s (pass -key key.json, or set up credentials, for Yandex Cloud)\n", srv.URL)
+	} else if cfg.keyFile != "" {
 		var err error
 		if keyJSON, err = os.ReadFile(cfg.keyFile); err != nil {
 			return err
@@ -105,25 +146,32 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintln(out, "Using Yandex Cloud")
 	}
 
-	key, err := yandexauth.ParseKey(keyJSON, source)
-	if err != nil {
-		return err
+	if ts == nil { // a key.json: the emulator's or -key's
+		key, err := yandexauth.ParseKey(keyJSON, source)
+		if err != nil {
+			return err
+		}
+		if cfg.serviceAccount == "" && !key.UserAccount {
+			cfg.serviceAccount = key.ServiceAccountID
+		}
+		cache, err := yandexauth.ServiceAccount(key, authOpts...)
+		if err != nil {
+			return err
+		}
+		defer cache.Close()
+		ts = cache
 	}
-	if cfg.serviceAccount == "" {
-		cfg.serviceAccount = key.ServiceAccountID
-	}
-	ts, err := yandexauth.ServiceAccount(key, authOpts...)
-	if err != nil {
-		return err
-	}
-	defer ts.Close()
 	apiOpts = append(apiOpts, func(o *yandex.Options) { o.ServiceAccountID = cfg.serviceAccount })
 	client, err := yandex.New(ts, apiOpts...)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	fmt.Fprintf(out, "Service account %s", cfg.serviceAccount)
+	if cfg.serviceAccount == "" {
+		fmt.Fprint(out, "Service account: the token's subject")
+	} else {
+		fmt.Fprintf(out, "Service account %s", cfg.serviceAccount)
+	}
 	if cfg.folder != "" {
 		fmt.Fprintf(out, " in folder %s", cfg.folder)
 	}

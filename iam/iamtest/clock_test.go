@@ -102,3 +102,40 @@ func ExampleFakeClock() {
 	fmt.Println((<-done).Format(time.DateOnly))
 	// Output: 2026-01-02
 }
+
+// TestZeroFakeClockIsUsable: the zero FakeClock (a var, or
+// &iamtest.FakeClock{}) works as one made by NewFakeClock(2000-01-01 UTC).
+func TestZeroFakeClockIsUsable(t *testing.T) {
+	zeroStart := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	var c iamtest.FakeClock
+	if got := c.Now(); !got.Equal(zeroStart) {
+		t.Fatalf("zero clock Now = %v, want %v", got, zeroStart)
+	}
+	p := &iamtest.FakeClock{}
+	tm := p.NewTimer(time.Minute)
+	if p.Timers() != 1 {
+		t.Fatalf("Timers = %d, want 1", p.Timers())
+	}
+	p.Advance(time.Minute)
+	select {
+	case <-tm.C():
+	default:
+		t.Fatal("the timer did not fire after Advance")
+	}
+	if d := p.Since(zeroStart); d != time.Minute {
+		t.Fatalf("Since = %v, want 1m", d)
+	}
+	var q iamtest.FakeClock
+	q.JumpWall(time.Hour)
+	if w, mono := q.NowMonotonic(); !w.Equal(zeroStart.Add(time.Hour)) || mono != 0 {
+		t.Fatalf("after JumpWall: %v %v", w, mono)
+	}
+	var r iamtest.FakeClock
+	if r.AdvanceToNextTimer() {
+		t.Fatal("AdvanceToNextTimer on an empty clock reported a timer")
+	}
+	r.Set(zeroStart.Add(time.Second))
+	if !r.BlockUntilTimers(0, nil) {
+		t.Fatal("BlockUntilTimers(0)")
+	}
+}

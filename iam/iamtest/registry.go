@@ -30,13 +30,19 @@ type registryMaps struct {
 	accessKeys map[string]S3Key // by AWS access key ID
 }
 
-// PublicKey is a service account's registered public key.
+// PublicKey is a service account's (or a Yandex user account's)
+// registered public key.
 type PublicKey struct {
 	// KeyID is the key ID a JWT names in its "kid" header.
 	KeyID string
 	// ServiceAccountID owns the key; a JWT's iss (and for Nebius sub) must
 	// equal it.
 	ServiceAccountID string
+	// UserAccountID, set instead of ServiceAccountID, registers a Yandex
+	// user account's authorized key (a key.json with "user_account_id"):
+	// the Yandex token emulator exchanges a JWT whose iss is this ID for a
+	// token of the user account; the Nebius one refuses the key.
+	UserAccountID string
 	// Key is the RSA public key signatures are verified with.
 	Key *rsa.PublicKey
 	// Disabled keys are refused, as the clouds refuse inactive keys.

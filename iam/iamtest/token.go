@@ -265,6 +265,7 @@ type jwtRules struct {
 	audRequired  bool
 	iatRequired  bool
 	subMustBeISS bool // Nebius: sub == iss == the key's service account
+	userAccounts bool // Yandex: keys of user accounts are exchanged too (iss = the user account)
 	maxTTL       time.Duration
 }
 
@@ -279,7 +280,9 @@ func jwtErrorf(format string, args ...any) *jwtError {
 
 // verifiedJWT is what a valid JWT says.
 type verifiedJWT struct {
-	keyID            string
+	keyID string
+	// serviceAccountID is the JWT's subject: the key's service account,
+	// or its user account for a Yandex user-account key.
 	serviceAccountID string
 }
 
@@ -327,6 +330,14 @@ func verifyJWT(reg *Registry, token string, rules jwtRules, now time.Time) (veri
 	if key.Key == nil || err != nil {
 		return verifiedJWT{}, jwtErrorf("JWT signature validation fails")
 	}
+	owner, ownerKind := key.ServiceAccountID, "service account"
+	if key.UserAccountID != "" {
+		if !rules.userAccounts {
+			return verifiedJWT{}, jwtErrorf("Key '%s' belongs to user account %q: only service-account keys are exchanged here",
+				truncateTokenText(hdr.Kid, 100), key.UserAccountID)
+		}
+		owner, ownerKind = key.UserAccountID, "user account"
+	}
 	var c struct {
 		Iss string          `json:"iss"`
 		Sub string          `json:"sub"`
@@ -338,9 +349,9 @@ func verifyJWT(reg *Registry, token string, rules jwtRules, now time.Time) (veri
 	if err := decodeJWTPart(parts[1], &c); err != nil {
 		return verifiedJWT{}, jwtErrorf("JWT claims are malformed: %v", err)
 	}
-	if c.Iss != key.ServiceAccountID {
-		return verifiedJWT{}, jwtErrorf("JWT iss %q does not match the service account %q of key '%s'",
-			truncateTokenText(c.Iss, 100), key.ServiceAccountID, key.KeyID)
+	if c.Iss != owner {
+		return verifiedJWT{}, jwtErrorf("JWT iss %q does not match the %s %q of key '%s'",
+			truncateTokenText(c.Iss, 100), ownerKind, owner, key.KeyID)
 	}
 	if rules.subMustBeISS && c.Sub != key.ServiceAccountID {
 		return verifiedJWT{}, jwtErrorf("JWT sub %q does not match the service account %q of key '%s'",
@@ -380,7 +391,7 @@ func verifyJWT(reg *Registry, token string, rules jwtRules, now time.Time) (veri
 	if exp.Sub(start) > rules.maxTTL {
 		return verifiedJWT{}, jwtErrorf("JWT lifetime %s exceeds the maximum %s", exp.Sub(start).Round(time.Second), rules.maxTTL)
 	}
-	return verifiedJWT{keyID: key.KeyID, serviceAccountID: key.ServiceAccountID}, nil
+	return verifiedJWT{keyID: key.KeyID, serviceAccountID: owner}, nil
 }
 
 func decodeJWTPart(part string, v any) error {

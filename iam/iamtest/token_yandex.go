@@ -31,7 +31,10 @@ const (
 // name a registered, enabled key; the signature must be PS256 with salt
 // length equal to the hash length (RS256 and other salt lengths are
 // refused, as "The only supported algorithm is PS256"); iss must be the
-// key's service account; aud must be [YandexJWTAudience] (a string or a
+// key's service account or, for a key registered as a user account's
+// ([PublicKey].UserAccountID), that user account (as yandex-cloud/go-sdk
+// v2's credentials.UserAccountKey signs it; the issued token's subject is
+// then the user account); aud must be [YandexJWTAudience] (a string or a
 // one-element array); iat and exp are required, exp in the future on the
 // emulator clock and exp - iat at most MaxJWTTTL (default 1 hour).
 //
@@ -175,11 +178,12 @@ func (y *YandexTokenServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rules := jwtRules{
-		alg:         "PS256",
-		audience:    YandexJWTAudience,
-		audRequired: true,
-		iatRequired: true,
-		maxTTL:      y.s.maxTTL,
+		alg:          "PS256",
+		audience:     YandexJWTAudience,
+		audRequired:  true,
+		iatRequired:  true,
+		userAccounts: true,
+		maxTTL:       y.s.maxTTL,
 	}
 	v, jerr := verifyJWT(y.s.registry, jwt, rules, y.s.clock.Now())
 	if jerr != nil {

@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/iam"
 )
@@ -23,10 +26,16 @@ type LoadOptions struct {
 	// ConfigFile is the config file. Default: $OSC_CONFIG_FILE, else
 	// ~/.osc/config.json.
 	ConfigFile string
-	// Getenv reads the environment (default os.Getenv); tests set a map
-	// lookup. The home directory of the default file comes from
-	// os.UserHomeDir, as for [LoadProfile].
+	// Getenv reads the environment: the OSC_* variables, and HOME (else
+	// USERPROFILE) for the default file, as in the other clouds' chains.
+	// Default os.Getenv; tests set a map lookup.
 	Getenv func(string) string
+	// TracerProvider and MeterProvider, when set, go to the client through
+	// [Config.ClientOptions]; nil leaves the client's defaults (the global
+	// ones, package iam, # Telemetry). The chain itself reads files and
+	// the environment only, and records nothing.
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
 }
 
 // Config is what [LoadDefaultConfig] found: the resolved profile
@@ -46,6 +55,9 @@ type Config struct {
 	// (Kind "env", Name "OSC_ACCESS_KEY" or "OSC_LOGIN") or a profile of
 	// the config file (Kind "profile", Name the profile, Detail the file).
 	Source auth.Source
+
+	tp trace.TracerProvider
+	mp metric.MeterProvider
 }
 
 // LoadDefaultConfig finds OUTSCALE credentials the way OUTSCALE's CLIs and
@@ -102,7 +114,7 @@ func LoadDefaultConfig(ctx context.Context, optFns ...func(*LoadOptions)) (*Conf
 	} else {
 		src = auth.Source{Kind: auth.SourceProfile, Name: strconv.Quote(p.Name), Detail: p.File + ": " + what}
 	}
-	return &Config{Profile: p, Source: src}, nil
+	return &Config{Profile: p, Source: src, tp: o.TracerProvider, mp: o.MeterProvider}, nil
 }
 
 // noCredentials says why no source had credentials.
@@ -129,10 +141,19 @@ func noCredentials(p *Profile, o LoadOptions, getenv func(string) string) error 
 }
 
 // ClientOptions returns an option for [New] that applies the Config's
-// profile (credentials, region, endpoint, client certificate); options
-// given after it override them.
+// profile (credentials, region, endpoint, client certificate) and
+// LoadOptions.TracerProvider and MeterProvider (when set); options given
+// after it override them.
 func (c *Config) ClientOptions() func(*Options) {
-	return func(o *Options) { o.Profile = c.Profile }
+	return func(o *Options) {
+		o.Profile = c.Profile
+		if c.tp != nil {
+			o.TracerProvider = c.tp
+		}
+		if c.mp != nil {
+			o.MeterProvider = c.mp
+		}
+	}
 }
 
 // Close does nothing (the configuration holds no background work) and

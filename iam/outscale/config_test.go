@@ -90,7 +90,7 @@ func TestLoadDefaultConfigNothingFoundOutscale(t *testing.T) {
 		profile string
 		want    auth.Source
 	}{
-		{"no file", nil, "", auth.Source{Kind: "profile", Name: defaultFile, Detail: "no such file"}},
+		{"no file", map[string]string{"HOME": home}, "", auth.Source{Kind: "profile", Name: defaultFile, Detail: "no such file"}},
 		{"no default profile", map[string]string{"OSC_CONFIG_FILE": writeFile(t, "c.json", `{"x": {}}`)}, "",
 			auth.Source{Kind: "profile", Name: "", Detail: `has no profile "default"`}},
 		{"profile without credentials", map[string]string{"OSC_CONFIG_FILE": noCreds}, "other",
@@ -143,7 +143,7 @@ func TestLoadDefaultConfigBrokenOutscale(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(home, ".osc", "config.json"), []byte(`{"default": {"access_key": "AK0000000000000000", "secret_key": "s"}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadDefault(t, nil)
+	cfg, err := loadDefault(t, map[string]string{"HOME": home})
 	if err != nil || cfg.Source.Kind != auth.SourceProfile || !strings.Contains(cfg.Source.Detail, filepath.Join(home, ".osc", "config.json")) {
 		t.Fatalf("default file: %v %v", cfg, err)
 	}

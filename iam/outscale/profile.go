@@ -191,7 +191,8 @@ func LoadProfile(optFns ...func(*ProfileOptions)) (*Profile, error) {
 
 // profileFile returns the config file LoadProfile reads: file, else
 // $OSC_CONFIG_FILE (both explicit: they must exist), else
-// ~/.osc/config.json ("" without a home directory).
+// ~/.osc/config.json under $HOME (%USERPROFILE% when HOME is unset), as
+// getenv reads them ("" without a home directory).
 func profileFile(file string, getenv func(string) string) (string, bool) {
 	if file != "" {
 		return file, true
@@ -199,7 +200,11 @@ func profileFile(file string, getenv func(string) string) (string, bool) {
 	if f := getenv("OSC_CONFIG_FILE"); f != "" {
 		return f, true
 	}
-	if home, err := os.UserHomeDir(); err == nil {
+	home := getenv("HOME")
+	if home == "" {
+		home = getenv("USERPROFILE")
+	}
+	if home != "" {
 		return filepath.Join(home, ".osc", "config.json"), false
 	}
 	return "", false

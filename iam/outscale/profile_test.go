@@ -110,7 +110,7 @@ func TestProfileFromDefaultPath(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(home, ".osc", "config.json"), []byte(configJSON), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p, err := outscale.LoadProfile(func(o *outscale.ProfileOptions) { o.Getenv = envMap(nil) })
+	p, err := outscale.LoadProfile(func(o *outscale.ProfileOptions) { o.Getenv = envMap(map[string]string{"HOME": home}) })
 	if err != nil || p.AccessKey != "AKFILEDEFAULT0000000" || p.SecretKey.Reveal() != "file-default-secret" {
 		t.Fatalf("LoadProfile = %+v, %v", p, err)
 	}

@@ -253,7 +253,7 @@ func (a *AccessKeys) StartDelete(ctx context.Context, id string) (*Operation, er
 }
 
 // ListOperations iterates over the operations of a static access key
-// (req.ID).
+// (req.ResourceID).
 func (a *AccessKeys) ListOperations(ctx context.Context, req ListOperationsRequest) iter.Seq2[*Operation, error] {
 	return all(ctx, "AccessKeyService/ListOperations", req.PageRequest, func(ctx context.Context, p PageRequest) (*Page[*Operation], error) {
 		r := req

@@ -59,7 +59,7 @@ func TestAccessKeysLifecycle(t *testing.T) {
 		t.Fatalf("StartUpdate = %+v, %v", op, err)
 	}
 	var ops []string
-	for op, err := range e.client.AccessKeys().ListOperations(ctx, yandex.ListOperationsRequest{ID: k.ID, PageRequest: yandex.PageRequest{PageSize: 1}}) {
+	for op, err := range e.client.AccessKeys().ListOperations(ctx, yandex.ListOperationsRequest{ResourceID: k.ID, PageRequest: yandex.PageRequest{PageSize: 1}}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +69,7 @@ func TestAccessKeysLifecycle(t *testing.T) {
 	if !slices.Equal(ops, []string{"Update AccessKey", "Update AccessKey"}) {
 		t.Fatalf("ListOperations = %v", ops)
 	}
-	if _, err := e.client.AccessKeys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ID: k.ID}); err != nil {
+	if _, err := e.client.AccessKeys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ResourceID: k.ID}); err != nil {
 		t.Fatal(err)
 	}
 	dop, err := e.client.AccessKeys().StartDelete(ctx, k.ID)

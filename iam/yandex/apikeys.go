@@ -334,7 +334,7 @@ func (a *APIKeys) StartDelete(ctx context.Context, id string) (*Operation, error
 	return startDelete(ctx, a.t, "ApiKeyService/Delete", "API key ID", a.url, id)
 }
 
-// ListOperations iterates over the operations of an API key (req.ID).
+// ListOperations iterates over the operations of an API key (req.ResourceID).
 func (a *APIKeys) ListOperations(ctx context.Context, req ListOperationsRequest) iter.Seq2[*Operation, error] {
 	return all(ctx, "ApiKeyService/ListOperations", req.PageRequest, func(ctx context.Context, p PageRequest) (*Page[*Operation], error) {
 		r := req
@@ -414,7 +414,7 @@ func startDelete(ctx context.Context, t *transport, op, what string, resURL func
 // listOperationsPage is the ListOperations call shared by the three key
 // resources.
 func listOperationsPage(ctx context.Context, t *transport, op, what string, resURL func(string) string, req ListOperationsRequest) (*Page[*Operation], error) {
-	if err := checkID(what, req.ID); err != nil {
+	if err := checkID(what, req.ResourceID); err != nil {
 		return nil, withOp(op, err)
 	}
 	if err := checkPage(req.PageRequest); err != nil {
@@ -424,8 +424,8 @@ func listOperationsPage(ctx context.Context, t *transport, op, what string, resU
 		Operations    []*Operation `json:"operations"`
 		NextPageToken string       `json:"nextPageToken"`
 	}
-	if _, err := t.call(ctx, call{op: op, method: http.MethodGet, id: req.ID,
-		url: withQuery(resURL(req.ID)+"/operations", req.PageRequest.query(nil)), out: &out}); err != nil {
+	if _, err := t.call(ctx, call{op: op, method: http.MethodGet, id: req.ResourceID,
+		url: withQuery(resURL(req.ResourceID)+"/operations", req.PageRequest.query(nil)), out: &out}); err != nil {
 		return nil, err
 	}
 	return &Page[*Operation]{Items: nonNil(out.Operations), NextPageToken: out.NextPageToken}, nil

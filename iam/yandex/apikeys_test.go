@@ -98,7 +98,7 @@ func TestAPIKeysLifecycle(t *testing.T) {
 
 	// The two updates; Create answers directly and has no operation.
 	var ops []*yandex.Operation
-	for op, err := range e.client.APIKeys().ListOperations(ctx, yandex.ListOperationsRequest{ID: k.ID}) {
+	for op, err := range e.client.APIKeys().ListOperations(ctx, yandex.ListOperationsRequest{ResourceID: k.ID}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +108,7 @@ func TestAPIKeysLifecycle(t *testing.T) {
 		!strings.HasSuffix(ops[1].ResponseType(), "yandex.cloud.iam.v1.ApiKey") {
 		t.Fatalf("ListOperations = %d ops (%v)", len(ops), ops)
 	}
-	opPage, err := e.client.APIKeys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ID: k.ID, PageRequest: yandex.PageRequest{PageSize: 1}})
+	opPage, err := e.client.APIKeys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ResourceID: k.ID, PageRequest: yandex.PageRequest{PageSize: 1}})
 	if err != nil || len(opPage.Items) != 1 || opPage.NextPageToken == "" {
 		t.Fatalf("ListOperationsPage = %+v, %v", opPage, err)
 	}
@@ -450,7 +450,7 @@ func TestEmptyIDsRefusedBeforeCall(t *testing.T) {
 		},
 		"APIKeys.Delete": func() error { return c.APIKeys().Delete(ctx, "") },
 		"APIKeys.ListOps": func() error {
-			_, err := c.APIKeys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ID: ""})
+			_, err := c.APIKeys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ResourceID: ""})
 			return err
 		},
 		"AccessKeys.Get": func() error { _, err := c.AccessKeys().Get(ctx, ""); return err },
@@ -460,7 +460,7 @@ func TestEmptyIDsRefusedBeforeCall(t *testing.T) {
 		},
 		"AccessKeys.Delete": func() error { return c.AccessKeys().Delete(ctx, "") },
 		"AccessKeys.ListOps": func() error {
-			_, err := c.AccessKeys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ID: ""})
+			_, err := c.AccessKeys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ResourceID: ""})
 			return err
 		},
 		"KeyManager.GetKey":    func() error { _, err := keyManager(t, c, "").GetKey(ctx, ""); return err },
@@ -474,7 +474,7 @@ func TestEmptyIDsRefusedBeforeCall(t *testing.T) {
 		},
 		"Keys.Delete": func() error { return c.Keys().Delete(ctx, "") },
 		"Keys.ListOps": func() error {
-			_, err := c.Keys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ID: ""})
+			_, err := c.Keys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ResourceID: ""})
 			return err
 		},
 		"Operations.Get":  func() error { _, err := c.Operations().Get(ctx, ""); return err },

@@ -61,7 +61,7 @@ func TestNewOptionValidation(t *testing.T) {
 
 func TestDiscoverEndpoints(t *testing.T) {
 	e := newEnv(t, envOpt{})
-	eps, err := yandex.DiscoverEndpoints(ctxT(t), e.srv.URL+"/endpoints", nil)
+	eps, err := yandex.DiscoverEndpoints(ctxT(t), e.srv.URL+"/endpoints")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,10 +75,10 @@ func TestDiscoverEndpoints(t *testing.T) {
 	if _, err := c.APIKeys().ListPage(ctxT(t), yandex.ListAPIKeysRequest{}); err != nil {
 		t.Fatalf("client on discovered endpoints: %v", err)
 	}
-	if _, err := yandex.DiscoverEndpoints(ctxT(t), e.srv.URL+"/nothing-here", nil); err == nil {
+	if _, err := yandex.DiscoverEndpoints(ctxT(t), e.srv.URL+"/nothing-here"); err == nil {
 		t.Fatal("404 discovery accepted")
 	}
-	if _, err := yandex.DiscoverEndpoints(ctxT(t), "not a url", nil); err == nil {
+	if _, err := yandex.DiscoverEndpoints(ctxT(t), "not a url"); err == nil {
 		t.Fatal("bad URL accepted")
 	}
 }

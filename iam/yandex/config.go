@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/auth"
@@ -57,17 +59,41 @@ type LoadOptions struct {
 	// closed by [Config.Close]). Metadata requests never use it: they go
 	// to the link-local service through no proxy.
 	HTTPClient *http.Client
-	// Clock is the time source of the token sources (signing, caching,
-	// retry waits). Default: the system clock.
+	// Clock is the time source of the chain and of the token sources it
+	// makes: every wait runs on it (the endpoint discovery's retries, the
+	// token exchanges' and the metadata fetches' retries, the caches'
+	// refreshes), and JWTs are signed on its time. Default: the system
+	// clock. As in every iamkit client, the bounds on network I/O
+	// (MetadataTimeout, each HTTP attempt's timeout) are real time, as the
+	// network is.
 	Clock iam.Clock
 	// Logger receives a debug record per source tried; never a token, a
 	// key or a secret. Default: discard.
 	Logger *slog.Logger
+	// TracerProvider and MeterProvider receive the telemetry of the token
+	// sources the chain makes (their exchanges and caches) and, through
+	// [Config.ClientOptions], of the client; nil means the global ones
+	// (package iam, # Telemetry).
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
 	// Getenv reads the environment: YC_IAM_TOKEN, YC_TOKEN,
 	// YC_SERVICE_ACCOUNT_KEY_FILE, YC_METADATA_ADDR and HOME. Default
 	// os.Getenv; tests set a map lookup instead of changing the process
 	// environment.
 	Getenv func(string) string
+}
+
+// validate reports the first unusable field, naming it.
+func (o *LoadOptions) validate() error {
+	if o.MetadataTimeout < 0 {
+		return fmt.Errorf("LoadOptions.MetadataTimeout %v is negative", o.MetadataTimeout)
+	}
+	if o.Endpoint != "" {
+		if _, err := endpointBase(o.Endpoint); err != nil {
+			return fmt.Errorf("LoadOptions.Endpoint %q: %w", truncateForError(o.Endpoint), err)
+		}
+	}
+	return nil
 }
 
 // Config is what [LoadDefaultConfig] found: a ready token source, the
@@ -90,17 +116,22 @@ type Config struct {
 	// exchange their JWTs at.
 	Endpoint, OperationEndpoint, TokenEndpoint string
 	// FolderID and CloudID are the yc profile's "folder-id" and
-	// "cloud-id", when a profile was read, else "". (The clients take no
-	// default folder yet: pass FolderID where a call needs one.)
+	// "cloud-id", when a profile was read, else "". [Config.ClientOptions]
+	// applies neither: no call of the client takes a folder or a cloud
+	// (the key APIs address a service account or a key), so there is no
+	// default folder to set; pass FolderID where another API needs one.
 	FolderID, CloudID string
 	// ServiceAccountID is the service account the credentials act as, when
-	// the source says (an authorized key), else "".
+	// the source says (a service account's authorized key), else "" (also
+	// for a user account's key, which Source.Detail names).
 	ServiceAccountID string
 	// Source says which source the credentials came from.
 	Source auth.Source
 
 	closer io.Closer       // the token source, when it holds a cache
 	own    *http.Transport // the default HTTP client's pool, nil with LoadOptions.HTTPClient
+	tp     trace.TracerProvider
+	mp     metric.MeterProvider
 }
 
 // LoadDefaultConfig finds Yandex Cloud credentials the way yc and the
@@ -141,8 +172,8 @@ func LoadDefaultConfig(ctx context.Context, optFns ...func(*LoadOptions)) (*Conf
 			fn(&o)
 		}
 	}
-	if o.MetadataTimeout < 0 {
-		return nil, fmt.Errorf("yandex: LoadDefaultConfig: MetadataTimeout %v is negative", o.MetadataTimeout)
+	if err := o.validate(); err != nil {
+		return nil, fmt.Errorf("yandex: LoadDefaultConfig: %w", err)
 	}
 	if o.MetadataTimeout == 0 {
 		o.MetadataTimeout = yandexauth.DefaultMetadataTimeout
@@ -209,7 +240,7 @@ func (ch *chain) run(ctx context.Context) (*Config, error) {
 func (ch *chain) env(ctx context.Context) (*Config, error) {
 	name := ""
 	for _, n := range []string{yandexauth.EnvIAMToken, yandexauth.EnvToken} {
-		if ch.getenv(n) != "" {
+		if strings.TrimSpace(ch.getenv(n)) != "" {
 			name = n
 			break
 		}
@@ -237,7 +268,7 @@ func (ch *chain) keyFile(ctx context.Context) (*Config, error) {
 		return nil, fmt.Errorf("yandex: LoadDefaultConfig: %s: %w", name, err)
 	}
 	src := auth.Source{Kind: auth.SourceKeyFile, Name: key.Source,
-		Detail: fmt.Sprintf("%s: key %s of service account %s", name, key.KeyID, key.ServiceAccountID)}
+		Detail: fmt.Sprintf("%s: key %s of %s", name, key.KeyID, keyOwner(key))}
 	return ch.keyConfig(ctx, key, src, "", "")
 }
 
@@ -286,7 +317,7 @@ func (ch *chain) cliProfile(ctx context.Context) (*Config, error) {
 	}
 	key := p.ServiceAccountKey.Key
 	src := auth.Source{Kind: auth.SourceProfile, Name: fmt.Sprintf("%q", p.Name),
-		Detail: fmt.Sprintf("%s: service-account-key %s of service account %s", file, key.KeyID, key.ServiceAccountID)}
+		Detail: fmt.Sprintf("%s: service-account-key %s of %s", file, key.KeyID, keyOwner(key))}
 	return ch.keyConfig(ctx, key, src, p.Endpoint, where)
 }
 
@@ -359,13 +390,24 @@ func (ch *chain) keyConfig(ctx context.Context, key *auth.ServiceAccountKey, src
 	}
 	ts, err := yandexauth.ServiceAccount(key, func(s *auth.ServiceAccountOptions) {
 		s.Endpoint, s.HTTPClient, s.Clock, s.Logger = eps.token, ch.hc, ch.o.Clock, ch.o.Logger
+		s.TracerProvider, s.MeterProvider = ch.o.TracerProvider, ch.o.MeterProvider
 	})
 	if err != nil {
 		return nil, fmt.Errorf("yandex: LoadDefaultConfig: %w", err)
 	}
 	cfg := ch.withEndpoints(ts, src, ts, eps)
-	cfg.ServiceAccountID = key.ServiceAccountID
+	if !key.UserAccount {
+		cfg.ServiceAccountID = key.ServiceAccountID
+	}
 	return cfg, nil
+}
+
+// keyOwner names the account of an authorized key, for Source.Detail.
+func keyOwner(key *auth.ServiceAccountKey) string {
+	if key.UserAccount {
+		return "user account " + key.ServiceAccountID
+	}
+	return "service account " + key.ServiceAccountID
 }
 
 // config makes the Config of a source that needs no token URL.
@@ -382,7 +424,8 @@ func (ch *chain) config(ctx context.Context, ts oauth2.TokenSource, src auth.Sou
 
 func (ch *chain) withEndpoints(ts oauth2.TokenSource, src auth.Source, closer io.Closer, eps endpointSet) *Config {
 	cfg := &Config{TokenSource: ts, Source: src, closer: closer,
-		Endpoint: eps.iam, OperationEndpoint: eps.operation, TokenEndpoint: eps.token}
+		Endpoint: eps.iam, OperationEndpoint: eps.operation, TokenEndpoint: eps.token,
+		tp: ch.o.TracerProvider, mp: ch.o.MeterProvider}
 	if ch.profile != nil {
 		cfg.FolderID, cfg.CloudID = ch.profile.FolderID, ch.profile.CloudID
 	}
@@ -406,7 +449,9 @@ func (ch *chain) endpoints(ctx context.Context, profileEndpoint, where string) (
 	if err != nil {
 		return endpointSet{}, fmt.Errorf("yandex: LoadDefaultConfig: endpoint %q (%s): %w", e, from, err)
 	}
-	eps, err := DiscoverEndpoints(ctx, base+"/endpoints", ch.hc)
+	eps, err := DiscoverEndpoints(ctx, base+"/endpoints", func(d *DiscoveryOptions) {
+		d.HTTPClient, d.Clock, d.Logger = ch.hc, ch.o.Clock, ch.o.Logger
+	})
 	if err != nil {
 		return endpointSet{}, fmt.Errorf("yandex: LoadDefaultConfig: endpoint %s (%s): %w", e, from, err)
 	}
@@ -441,7 +486,11 @@ func endpointBase(e string) (string, error) {
 }
 
 // ClientOptions returns an option for [New] that applies the Config's
-// endpoints.
+// endpoints and LoadOptions.TracerProvider and MeterProvider (when set).
+//
+// FolderID is not applied: the client has no default folder to set, since
+// none of its calls takes one (the key APIs address a service account or
+// a key). Pass FolderID yourself where another API needs a folder.
 func (c *Config) ClientOptions() func(*Options) {
 	return func(o *Options) {
 		if c.Endpoint != "" {
@@ -449,6 +498,12 @@ func (c *Config) ClientOptions() func(*Options) {
 		}
 		if c.OperationEndpoint != "" {
 			o.OperationEndpoint = c.OperationEndpoint
+		}
+		if c.tp != nil {
+			o.TracerProvider = c.tp
+		}
+		if c.mp != nil {
+			o.MeterProvider = c.mp
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -27,7 +28,7 @@ type Endpoints struct {
 
 // Apply sets the discovered endpoints as options of [New]:
 //
-//	eps, err := yandex.DiscoverEndpoints(ctx, "", nil)
+//	eps, err := yandex.DiscoverEndpoints(ctx, "")
 //	…
 //	client, err := yandex.New(ts, eps.Apply)
 func (e *Endpoints) Apply(o *Options) {
@@ -42,14 +43,49 @@ func (e *Endpoints) Apply(o *Options) {
 	}
 }
 
+// DiscoveryOptions configure [DiscoverEndpoints]. Zero values mean the
+// defaults.
+type DiscoveryOptions struct {
+	// HTTPClient carries the request. Default: a client of the call's own,
+	// whose idle connections are closed when the call returns. A redirect
+	// to another host is not followed, also when HTTPClient follows
+	// redirects.
+	HTTPClient *http.Client
+	// Clock is what the waits between attempts run on (the backoff, a
+	// server's Retry-After). Default: the system clock.
+	Clock iam.Clock
+	// MaxAttempts is the number of attempts, the first included (default
+	// 4). Throttling, 5xx answers and transport errors are retried.
+	MaxAttempts int
+	// Logger receives a debug record per attempt; never a body. Default:
+	// discard.
+	Logger *slog.Logger
+}
+
+// validate reports the first unusable field.
+func (o *DiscoveryOptions) validate() error {
+	if o.MaxAttempts < 0 {
+		return fmt.Errorf("MaxAttempts %d is negative", o.MaxAttempts)
+	}
+	return nil
+}
+
 // DiscoverEndpoints reads the endpoint list (GET
 // https://api.cloud.yandex.net/endpoints, or discoveryURL when not empty;
 // the call needs no token). Addresses ("iam.api.cloud.yandex.net:443")
 // become base URLs with the discovery URL's scheme; port 443 is dropped for
-// https. hc may be nil; a redirect to another host is not followed, also
-// when hc follows redirects.
-func DiscoverEndpoints(ctx context.Context, discoveryURL string, hc *http.Client) (*Endpoints, error) {
+// https. Nil option functions are skipped.
+func DiscoverEndpoints(ctx context.Context, discoveryURL string, optFns ...func(*DiscoveryOptions)) (*Endpoints, error) {
 	const op = "ApiEndpointService/List"
+	var o DiscoveryOptions
+	for _, fn := range optFns {
+		if fn != nil {
+			fn(&o)
+		}
+	}
+	if err := o.validate(); err != nil {
+		return nil, invalidArg(op, "DiscoveryOptions: "+err.Error())
+	}
 	if discoveryURL == "" {
 		discoveryURL = DefaultDiscoveryURL
 	}
@@ -57,8 +93,10 @@ func DiscoverEndpoints(ctx context.Context, discoveryURL string, hc *http.Client
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, invalidArg(op, fmt.Sprintf("discovery URL %q is not an absolute http(s) URL", truncateForError(discoveryURL)))
 	}
-	c := httpx.New(func(o *httpx.Options) { o.HTTPClient = hc })
-	defer c.CloseIdleConnections() // a pool of its own when hc is nil
+	c := httpx.New(func(ho *httpx.Options) {
+		ho.HTTPClient, ho.Clock, ho.MaxAttempts, ho.Logger = o.HTTPClient, o.Clock, o.MaxAttempts, o.Logger
+	})
+	defer c.CloseIdleConnections() // a pool of its own when HTTPClient is nil
 	resp, err := c.Do(ctx, &httpx.Request{Op: op, Method: http.MethodGet, URL: discoveryURL,
 		Header: http.Header{"Accept": {"application/json"}}, Retry: httpx.RetryIdempotent})
 	if err != nil {

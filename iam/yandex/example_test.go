@@ -279,7 +279,7 @@ func ExampleDiscoverEndpoints() {
 	}
 	defer srv.Close()
 	// Without a URL, DiscoverEndpoints asks https://api.cloud.yandex.net/endpoints.
-	eps, err := yandex.DiscoverEndpoints(context.Background(), srv.URL+"/endpoints", nil)
+	eps, err := yandex.DiscoverEndpoints(context.Background(), srv.URL+"/endpoints")
 	if err != nil {
 		log.Fatal(err)
 	}

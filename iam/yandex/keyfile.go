@@ -16,8 +16,9 @@ import (
 // ID <id>" followed by the key as PKCS#8 PEM. The private key the API
 // returned is parsed first (with or without that line, its line breaks
 // real or written as "\n"), so a key.json that would not load is never
-// written. Only service-account keys have a key.json: a user account's key
-// is refused with an error matching auth.ErrUserAccountKey.
+// written. A user account's key gives a key.json with user_account_id
+// instead of service_account_id, which loads as a user-account key (see
+// yandexauth.ParseKey).
 //
 // The result holds the private key in plaintext: write it only to a file
 // of mode 0600 (see [WriteKeyFile]).
@@ -25,11 +26,15 @@ func (c *CreatedKey) KeyFile() ([]byte, error) {
 	if c == nil || c.Key.ID == "" {
 		return nil, errors.New("yandex: key file: the key has no ID")
 	}
-	if c.Key.ServiceAccountID == "" {
-		if c.Key.UserAccountID != "" {
-			return nil, fmt.Errorf("yandex: key file: key %s belongs to user account %s: %w", c.Key.ID, c.Key.UserAccountID, auth.ErrUserAccountKey)
-		}
-		return nil, errors.New("yandex: key file: the key names no service account")
+	owner := c.Key.ServiceAccountID
+	switch {
+	case owner != "" && c.Key.UserAccountID != "":
+		return nil, fmt.Errorf("yandex: key file: key %s names both service account %s and user account %s", c.Key.ID, owner, c.Key.UserAccountID)
+	case owner == "":
+		owner = c.Key.UserAccountID
+	}
+	if owner == "" {
+		return nil, errors.New("yandex: key file: the key names no service account or user account")
 	}
 	pk := c.PrivateKey.Reveal()
 	if pk == "" {
@@ -39,10 +44,11 @@ func (c *CreatedKey) KeyFile() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("yandex: key file: the private key of %s: %w", c.Key.ID, err)
 	}
-	key, err := auth.NewServiceAccountKey(c.Key.ID, c.Key.ServiceAccountID, priv)
+	key, err := auth.NewServiceAccountKey(c.Key.ID, owner, priv)
 	if err != nil {
 		return nil, fmt.Errorf("yandex: key file: %w", err)
 	}
+	key.UserAccount = c.Key.ServiceAccountID == ""
 	b, err := yandexauth.MarshalKeyFile(&yandexauth.KeyFile{
 		Key:          key,
 		CreatedAt:    c.Key.CreatedAt,

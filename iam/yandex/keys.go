@@ -282,7 +282,7 @@ func (k *Keys) StartDelete(ctx context.Context, id string) (*Operation, error) {
 }
 
 // ListOperations iterates over the operations of an authorized key
-// (req.ID).
+// (req.ResourceID).
 func (k *Keys) ListOperations(ctx context.Context, req ListOperationsRequest) iter.Seq2[*Operation, error] {
 	return all(ctx, "KeyService/ListOperations", req.PageRequest, func(ctx context.Context, p PageRequest) (*Page[*Operation], error) {
 		r := req

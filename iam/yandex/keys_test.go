@@ -58,7 +58,7 @@ func TestKeysLifecycle(t *testing.T) {
 		t.Fatalf("ListPage = %+v, %v", p, err)
 	}
 	// Create answers the key directly: the API defines no operation for it.
-	if p, err := e.client.Keys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ID: k.ID}); err != nil || len(p.Items) != 0 {
+	if p, err := e.client.Keys().ListOperationsPage(ctx, yandex.ListOperationsRequest{ResourceID: k.ID}); err != nil || len(p.Items) != 0 {
 		t.Fatalf("ListOperationsPage = %+v, %v", p, err)
 	}
 	upd, err := e.client.Keys().Update(ctx, yandex.UpdateKeyRequest{ID: k.ID, Description: "renamed"})
@@ -69,7 +69,7 @@ func TestKeysLifecycle(t *testing.T) {
 		t.Fatalf("StartUpdate = %+v, %v", op, err)
 	}
 	n := 0
-	for _, err := range e.client.Keys().ListOperations(ctx, yandex.ListOperationsRequest{ID: k.ID}) {
+	for _, err := range e.client.Keys().ListOperations(ctx, yandex.ListOperationsRequest{ResourceID: k.ID}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,15 +177,22 @@ func TestWriteKeyFile(t *testing.T) {
 		"no account":     {Key: yandex.Key{ID: "k"}, PrivateKey: iam.NewSecret(pemKey)},
 		"no private key": {Key: yandex.Key{ID: "k", ServiceAccountID: "sa"}},
 		"not a key":      {Key: yandex.Key{ID: "k", ServiceAccountID: "sa"}, PrivateKey: iam.NewSecret("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n")},
-		"user account":   {Key: yandex.Key{ID: "k", UserAccountID: "u"}, PrivateKey: iam.NewSecret(pemKey)},
+		"both accounts":  {Key: yandex.Key{ID: "k", ServiceAccountID: "sa", UserAccountID: "u"}, PrivateKey: iam.NewSecret(pemKey)},
 	} {
 		err := yandex.WriteKeyFile(filepath.Join(t.TempDir(), "k.json"), bad)
 		if err == nil {
 			t.Errorf("%s: no error", name)
 		}
-		if name == "user account" && !errors.Is(err, auth.ErrUserAccountKey) {
-			t.Errorf("user account: %v, want auth.ErrUserAccountKey", err)
-		}
+	}
+	// A user account's key: a key.json with user_account_id, which loads
+	// as a user-account key.
+	user := &yandex.CreatedKey{Key: yandex.Key{ID: "k", UserAccountID: "u"}, PrivateKey: iam.NewSecret(pemKey)}
+	ub, err := user.KeyFile()
+	if err != nil || !strings.Contains(string(ub), `"user_account_id": "u"`) {
+		t.Fatalf("user account's key file: %s, %v", ub, err)
+	}
+	if k, err := yandexauth.ParseKey(ub, "u.json"); err != nil || !k.UserAccount || k.ServiceAccountID != "u" {
+		t.Fatalf("user account's key file loads as %v, %v", k, err)
 	}
 	if err := yandex.WriteKeyFile(filepath.Join(t.TempDir(), "missing", "k.json"), created); err == nil {
 		t.Error("write into a missing directory: no error")

@@ -184,9 +184,11 @@ func anyType(m json.RawMessage) string {
 // ListOperationsRequest selects the operations of one resource to list
 // (the ListOperations calls of APIKeys, AccessKeys and Keys).
 type ListOperationsRequest struct {
-	// ID is the resource (API key, access key or authorized key) whose
-	// operations to list.
-	ID string
+	// ResourceID is the resource (API key, access key or authorized key)
+	// whose operations to list: the ID its List and Get calls return.
+	// Required. The field has the same name in every provider
+	// (nebius.ListOperationsRequest.ResourceID).
+	ResourceID string
 	PageRequest
 }
 

@@ -124,7 +124,7 @@ func TestDiscoveryRefusesCrossHostRedirect(t *testing.T) {
 	for name, mk := range xhostClients(t) {
 		b := newXhostSink(t, `{"endpoints":[{"id":"iam","address":"iam.evil.test:443"}]}`)
 		a := xhostRedirector(t, http.StatusFound, b.URL)
-		eps, err := yandex.DiscoverEndpoints(t.Context(), a.URL+"/endpoints", mk())
+		eps, err := yandex.DiscoverEndpoints(t.Context(), a.URL+"/endpoints", func(o *yandex.DiscoveryOptions) { o.HTTPClient = mk() })
 		if err == nil {
 			t.Errorf("%s client: discovery followed the redirect: %+v", name, eps)
 		}

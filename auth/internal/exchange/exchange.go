@@ -111,6 +111,11 @@ func NewConfig(s Settings) Config {
 // Provider returns the provider the exchanges are with.
 func (c *Config) Provider() iam.Provider { return c.provider }
 
+// Close closes the idle connections of the exchanger's own pool (none is
+// closed on a caller's Settings.HTTPClient, whose transport others may
+// share). The Config still works afterwards: a later exchange dials anew.
+func (c *Config) Close() { c.http.CloseIdleConnections() }
+
 // StartCall starts the telemetry of one exchange: its span (a child of
 // ctx's) and metric points, ended by the returned Call's End with the
 // exchange's outcome. Pass the Call to [Config.Exchange].

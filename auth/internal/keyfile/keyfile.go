@@ -50,8 +50,6 @@ var (
 	ErrMissingField = errors.New("auth: required field is missing")
 	// ErrInvalidField is auth.ErrInvalidField.
 	ErrInvalidField = errors.New("auth: invalid field value")
-	// ErrUserAccountKey is auth.ErrUserAccountKey.
-	ErrUserAccountKey = errors.New("auth: user account keys are not supported, use a service account key")
 )
 
 // kindError is a cause that matches a sentinel and carries a more specific
