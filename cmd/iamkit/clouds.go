@@ -413,6 +413,12 @@ func (cf *cloudFlags) openOutscale(ctx context.Context, io *stdio, w want) (*ses
 		return nil, configError(err)
 	}
 	c, err := outscale.New(cfg.ClientOptions(), func(opts *outscale.Options) {
+		if p := cfg.Profile; p.X509ClientCert == "" && p.X509ClientCertB64 == "" && !p.TLSSkipVerify {
+			// The chains' dialer, as for the other clouds; a profile with
+			// TLS settings keeps the client's own transport, which applies
+			// them.
+			opts.HTTPClient = httpClient()
+		}
 		if o.endpoint != "" {
 			opts.Endpoint = o.endpoint
 		}
