@@ -262,7 +262,7 @@ func TestCredentialProcessDefaultChain(t *testing.T) {
 	_ = os.Remove(iamkitConf)
 	// doctor says where each chain found its credentials.
 	r := sb.with("IAMKIT_NEBIUS_ADDRESS", "http://"+w.nebius.Addr, "OSC_ENDPOINT_API", w.outscale.URL).run(t, w, "doctor").requireExit(t, exitOK)
-	for _, want := range []string{`nebius: works`, `credentials  profile "emu"`, "yandex: works", "outscale: works", "access keys of"} {
+	for _, want := range []string{`nebius: works`, `credentials  profile "emu"`, "yandex: works", "outscale: works", " access key"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("doctor: no %q\n%s", want, r)
 		}

@@ -177,7 +177,11 @@ func (o *doctorOptions) examine(ctx context.Context, io *stdio, cloud iam.Provid
 		return r
 	}
 	r.Keys.OK = true
-	r.Keys.Detail = fmt.Sprintf("ok, %d access keys of %s", len(keys), s.account)
+	noun := "access keys"
+	if len(keys) == 1 {
+		noun = "access key"
+	}
+	r.Keys.Detail = fmt.Sprintf("ok, %d %s of %s", len(keys), noun, s.account)
 	return r
 }
 

@@ -203,7 +203,7 @@ func findKey(ctx context.Context, timeout time.Duration, s *session, id string) 
 			return k, nil
 		}
 	}
-	return iam.AccessKey{}, fmt.Errorf("%s: no access key %q in the account %s (%d keys; see iamkit keys list)", s.cloud, id, s.account, len(keys))
+	return iam.AccessKey{}, fmt.Errorf("%s: no access key %q in the account %s (it has %d; see iamkit keys list)", s.cloud, id, s.account, len(keys))
 }
 
 // deleteKey deactivates the key (where the cloud has states) and deletes

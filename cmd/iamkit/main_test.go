@@ -34,6 +34,9 @@ import (
 // but loopback exits 97.
 var binary string
 
+// raceEnabled is set by race_test.go under -race.
+var raceEnabled bool
+
 func TestMain(m *testing.M) {
 	stop := chaindial.Guard()
 	dir, err := os.MkdirTemp("", "iamkit-bin-")
@@ -45,7 +48,11 @@ func TestMain(m *testing.M) {
 	if runtime.GOOS == "windows" {
 		binary += ".exe"
 	}
-	build := exec.Command("go", "build", "-tags", "iamkit_dialguard", "-o", binary, ".")
+	args := []string{"build", "-tags", "iamkit_dialguard", "-o", binary}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	build := exec.Command("go", append(args, ".")...)
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
 		os.RemoveAll(dir)
@@ -448,3 +455,104 @@ func (w *world) key(t *testing.T, cloud iam.Provider, accessKeyID string) (iam.A
 }
 
 var allClouds = []iam.Provider{iam.Nebius, iam.Yandex, iam.Outscale}
+
+// syncBuffer is a bytes.Buffer safe for exec's writer goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// proc is a run of iamkit that the test stops with a signal.
+type proc struct {
+	cmd            *exec.Cmd
+	args           []string
+	stdout, stderr *syncBuffer
+	done           chan struct{}
+	w              *world
+	start          time.Time
+}
+
+// start starts iamkit in the sandbox; the process is killed at the end of
+// the test if it still runs.
+func (sb *sandbox) start(t *testing.T, w *world, args ...string) *proc {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("signals cannot be sent to a process on Windows")
+	}
+	p := &proc{cmd: exec.Command(binary, args...), args: args, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{}), w: w}
+	p.cmd.Env, p.cmd.Dir = sb.environ(), sb.dirs["tmp"]
+	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	p.start = time.Now()
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_ = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// waitFor waits (up to a minute: a real process is starting) until the
+// stream ("stdout" or "stderr") holds s.
+func (p *proc) waitFor(t *testing.T, stream, s string) {
+	t.Helper()
+	buf := p.stdout
+	if stream == "stderr" {
+		buf = p.stderr
+	}
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(buf.String(), s) {
+		select {
+		case <-p.done:
+			t.Fatalf("iamkit %s exited before printing %q\nstdout:\n%s\nstderr:\n%s", strings.Join(p.args, " "), s, p.stdout, p.stderr)
+		case <-time.After(10 * time.Millisecond): // polling a child's output
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("iamkit %s: no %q within a minute\nstdout:\n%s\nstderr:\n%s", strings.Join(p.args, " "), s, p.stdout, p.stderr)
+		}
+	}
+}
+
+// signal sends sig and waits for the exit.
+func (p *proc) signal(t *testing.T, sig os.Signal) result {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(time.Minute):
+		t.Fatalf("iamkit %s: still running a minute after %v", strings.Join(p.args, " "), sig)
+	}
+	r := result{args: p.args, stdout: p.stdout.String(), stderr: p.stderr.String(), code: p.cmd.ProcessState.ExitCode(), took: time.Since(p.start)}
+	if r.code == exitDialRefusedTest {
+		t.Fatalf("the test build refused a dial:\n%s", r)
+	}
+	if p.w != nil {
+		p.w.requireNoSecret(t, "stderr of iamkit "+strings.Join(p.args, " "), r.stderr)
+	}
+	return r
+}
+
+func (p *proc) interrupt(t *testing.T) result { t.Helper(); return p.signal(t, os.Interrupt) }
