@@ -124,6 +124,11 @@ func TestAWSCLICredentialProcess(t *testing.T) {
 	if awsBin == "" {
 		t.Skip("aws not installed (Debian package awscli)")
 	}
+	if out, err := exec.Command(awsBin, "--version").CombinedOutput(); err != nil {
+		t.Fatalf("%s --version: %v\n%s", awsBin, err, out)
+	} else {
+		t.Logf("AWS CLI: %s: %s", awsBin, strings.TrimSpace(string(out)))
+	}
 	rcloneBin := findTool(t, "rclone", "rclone", "")
 	emu := startEmulator(t)
 	info := emu.info

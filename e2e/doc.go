@@ -18,10 +18,10 @@
 // one key created per profile across its five commands.
 //
 // Both skip a tool that is not installed, except under CI=true; .ci/run
-// installs Debian's awscli, rclone and s3cmd. Set IAMKIT_E2E_AWS to the
-// path of another AWS CLI to drive that one (.ci/run sets it to Debian's
-// /usr/bin/aws, aws-cli 2.9, when a pip or pyenv aws-cli 1.x comes first
-// on PATH).
+// installs Debian's awscli, rclone and s3cmd. The AWS CLI driven is
+// Debian's /usr/bin/aws (aws-cli 2.9) when it is there, even when a pip or
+// pyenv aws-cli 1.x comes first on PATH; set IAMKIT_E2E_AWS to the path of
+// another AWS CLI to drive that one.
 //
 // It is a separate module so that versitygw and its dependencies never
 // enter iamkit's own go.mod. Run: cd e2e && go test ./...

@@ -42,10 +42,14 @@ import (
 	"github.com/iamkit/iamkit/iam/yandex"
 )
 
-// awsCLIEnv names an AWS CLI binary to drive instead of the "aws" on PATH
-// (.ci/run sets it to Debian's /usr/bin/aws when a Python version manager's
-// aws-cli 1.x comes first on PATH).
+// awsCLIEnv names an AWS CLI binary to drive instead of Debian's or the
+// "aws" on PATH (.ci/run sets it to Debian's /usr/bin/aws when a Python
+// version manager's aws-cli 1.x comes first on PATH).
 const awsCLIEnv = "IAMKIT_E2E_AWS"
+
+// debianAWS is where Debian's awscli package installs the AWS CLI; the
+// tests drive it when it is there and awsCLIEnv is not set.
+const debianAWS = "/usr/bin/aws"
 
 // toolRegion is the signing region the tools are configured with; the
 // emulator accepts any.
@@ -101,6 +105,8 @@ type toolPaths struct{ aws, rclone, s3cmd string }
 
 // findTool returns the path of a tool, or "" after logging why it is
 // absent. Under CI=true an absent tool fails the test: CI installs them.
+// For aws, override (awsCLIEnv) comes first, then Debian's /usr/bin/aws,
+// then PATH.
 func findTool(t *testing.T, name, pkg, override string) string {
 	t.Helper()
 	if override != "" {
@@ -110,6 +116,14 @@ func findTool(t *testing.T, name, pkg, override string) string {
 		return override
 	}
 	p, err := exec.LookPath(name)
+	if name == "aws" && p != debianAWS {
+		// Debian's aws-cli 2.9 (package awscli, what .ci/run installs)
+		// before another aws on PATH (a pip or pyenv aws-cli 1.x).
+		if st, serr := os.Stat(debianAWS); serr == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0 {
+			t.Logf("aws: %s (Debian's awscli) rather than %q on PATH; %s overrides", debianAWS, p, awsCLIEnv)
+			return debianAWS
+		}
+	}
 	if err == nil {
 		return p
 	}
