@@ -73,7 +73,10 @@
 //	defer ts.Close()
 //	client := auth.NewClient(ts) // Bearer tokens; the request's context; one retry after a 401
 //
-// Start with examples/quickstart: go run ./examples/quickstart.
+// Start with examples/quickstart: go run ./examples/quickstart. For the
+// shell (an AWS credential_process helper, tokens, key management, the
+// emulators as one server), install the command cmd/iamkit:
+// go install github.com/iamkit/iamkit/cmd/iamkit@latest.
 //
 // # Concurrency
 //

@@ -1,8 +1,8 @@
 package e2e
 
-// The real-tools test of issue 14: the standalone emulator
-// (examples/emulator) driven by the AWS CLI, rclone and s3cmd with their
-// default settings, the way a user points them at it.
+// The real-tools test of issue 14: the standalone emulator (iamkit
+// emulator, of cmd/iamkit) driven by the AWS CLI, rclone and s3cmd with
+// their default settings, the way a user points them at it.
 
 import (
 	"bufio"
@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -41,10 +42,14 @@ import (
 	"github.com/iamkit/iamkit/iam/yandex"
 )
 
-// awsCLIEnv names an AWS CLI binary to drive instead of the "aws" on PATH
-// (.ci/run sets it to Debian's /usr/bin/aws when a Python version manager's
-// aws-cli 1.x comes first on PATH).
+// awsCLIEnv names an AWS CLI binary to drive instead of Debian's or the
+// "aws" on PATH (.ci/run sets it to Debian's /usr/bin/aws when a Python
+// version manager's aws-cli 1.x comes first on PATH).
 const awsCLIEnv = "IAMKIT_E2E_AWS"
+
+// debianAWS is where Debian's awscli package installs the AWS CLI; the
+// tests drive it when it is there and awsCLIEnv is not set.
+const debianAWS = "/usr/bin/aws"
 
 // toolRegion is the signing region the tools are configured with; the
 // emulator accepts any.
@@ -65,8 +70,8 @@ const (
 // temporary root, which is removed when its test ends.
 var repoRoot, repoRootErr = filepath.Abs("..")
 
-// emulatorInfo is the part of examples/emulator's -ready-file the test
-// reads (the JSON names of its Info type).
+// emulatorInfo is the part of iamkit emulator's --ready-file the tests
+// read (the JSON names of its emulatorInfo type).
 type emulatorInfo struct {
 	NebiusTokenURL        string `json:"nebius_token_url"`
 	NebiusIAMAddr         string `json:"nebius_iam_addr"`
@@ -79,6 +84,13 @@ type emulatorInfo struct {
 	NebiusProjectID       string `json:"nebius_project_id"`
 	YandexKeyFile         string `json:"yandex_key_file"`
 	OutscaleConfigFile    string `json:"outscale_config_file"`
+	YandexEndpoint        string `json:"yandex_endpoint"`
+	AWSConfigFile         string `json:"aws_config_file"`
+	RcloneConfigFile      string `json:"rclone_config_file"`
+	// AWSProfiles names the AWS CLI profile (and rclone remote) of each
+	// cloud.
+	AWSProfiles map[string]string `json:"aws_profiles"`
+	Executable  string            `json:"executable"`
 }
 
 // s3Key is an access key the emulator's S3 endpoint accepts.
@@ -93,6 +105,8 @@ type toolPaths struct{ aws, rclone, s3cmd string }
 
 // findTool returns the path of a tool, or "" after logging why it is
 // absent. Under CI=true an absent tool fails the test: CI installs them.
+// For aws, override (awsCLIEnv) comes first, then Debian's /usr/bin/aws,
+// then PATH.
 func findTool(t *testing.T, name, pkg, override string) string {
 	t.Helper()
 	if override != "" {
@@ -102,6 +116,14 @@ func findTool(t *testing.T, name, pkg, override string) string {
 		return override
 	}
 	p, err := exec.LookPath(name)
+	if name == "aws" && p != debianAWS {
+		// Debian's aws-cli 2.9 (package awscli, what .ci/run installs)
+		// before another aws on PATH (a pip or pyenv aws-cli 1.x).
+		if st, serr := os.Stat(debianAWS); serr == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0 {
+			t.Logf("aws: %s (Debian's awscli) rather than %q on PATH; %s overrides", debianAWS, p, awsCLIEnv)
+			return debianAWS
+		}
+	}
 	if err == nil {
 		return p
 	}
@@ -112,8 +134,8 @@ func findTool(t *testing.T, name, pkg, override string) string {
 	return ""
 }
 
-// TestRealTools starts the standalone emulator (examples/emulator, built
-// with go build) and drives its S3 endpoint with the AWS CLI, rclone and
+// TestRealTools starts the standalone emulator (iamkit emulator, built
+// with go build ./cmd/iamkit) and drives its S3 endpoint with the AWS CLI, rclone and
 // s3cmd at their default settings, as issue 14's table lists, once with an
 // access key from each cloud's key emulator (created through iamkit's own
 // clients). Each tool runs with its own temporary HOME and config and an
@@ -140,7 +162,7 @@ func TestRealTools(t *testing.T) {
 	}
 
 	ctx := t.Context() // alive until the parallel subtests below are done
-	info := startEmulator(ctx, t)
+	info := startEmulator(t).info
 
 	files := t.TempDir()
 	big := writeRandomFile(t, filepath.Join(files, "big-20MiB.bin"), 20<<20, 1) // aws, rclone: 20 MiB
@@ -183,25 +205,62 @@ func TestRealTools(t *testing.T) {
 	}
 }
 
-// startEmulator builds examples/emulator into a temporary directory, runs
-// it on free loopback ports and returns what its ready file says. At the
-// end of the test it is stopped with SIGTERM and must exit 0 having
-// removed its files.
-func startEmulator(ctx context.Context, t *testing.T) emulatorInfo {
+// The iamkit command, built once for the tests of the package.
+var (
+	iamkitOnce sync.Once
+	iamkitBin  string
+	iamkitErr  error
+)
+
+// buildIamkit builds cmd/iamkit from the root module (once) and returns
+// the binary's path.
+func buildIamkit(t *testing.T) string {
 	t.Helper()
+	iamkitOnce.Do(func() {
+		if repoRootErr != nil {
+			iamkitErr = fmt.Errorf("the root module's directory: %w", repoRootErr)
+			return
+		}
+		dir, err := os.MkdirTemp("", "iamkit-e2e-bin-")
+		if err != nil {
+			iamkitErr = err
+			return
+		}
+		iamkitBin = filepath.Join(dir, "iamkit")
+		build := exec.Command("go", "build", "-o", iamkitBin, "./cmd/iamkit")
+		build.Dir = repoRoot
+		if out, err := build.CombinedOutput(); err != nil {
+			iamkitErr = fmt.Errorf("go build ./cmd/iamkit: %v\n%s", err, out)
+		}
+	})
+	if iamkitErr != nil {
+		t.Fatal(iamkitErr)
+	}
+	return iamkitBin
+}
+
+// emulatorProc is a running iamkit emulator.
+type emulatorProc struct {
+	info emulatorInfo
+	// printed is its output up to the ready line.
+	printed string
+	// stop sends SIGTERM, checks that it exits 0 having removed its
+	// files, and returns its whole output (with the calls each emulator
+	// received, printed on exit). The test's cleanup calls it if the test
+	// did not.
+	stop func() string
+}
+
+// startEmulator runs iamkit emulator on free loopback ports and returns
+// what its ready file says.
+func startEmulator(t *testing.T) *emulatorProc {
+	t.Helper()
+	bin := buildIamkit(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "emulator")
-	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./examples/emulator")
-	if repoRootErr != nil {
-		t.Fatalf("the root module's directory: %v", repoRootErr)
-	}
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./examples/emulator: %v\n%s", err, out)
-	}
 	ready := filepath.Join(dir, "ready.json")
-	cmd := exec.Command(bin, "-addr-base", "127.0.0.1:0", "-ready-file", ready)
+	cmd := exec.Command(bin, "emulator", "--addr-base", "127.0.0.1:0", "--ready-file", ready)
 	cmd.Dir = dir // not the working directory, which versitygw may have removed
+	cmd.Env = toolEnv(dir)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -212,7 +271,12 @@ func startEmulator(ctx context.Context, t *testing.T) emulatorInfo {
 		t.Fatalf("start the emulator: %v", err)
 	}
 	// The emulator prints "ready:" once serving, after writing the ready
-	// file; the rest of its output is drained so that it never blocks.
+	// file; the rest of its output is kept (and drained so that it never
+	// blocks).
+	var (
+		outMu sync.Mutex
+		out   strings.Builder
+	)
 	readyLine := make(chan bool, 1)
 	drained := make(chan struct{})
 	go func() {
@@ -220,6 +284,9 @@ func startEmulator(ctx context.Context, t *testing.T) emulatorInfo {
 		sc := bufio.NewScanner(stdout)
 		seen := false
 		for sc.Scan() {
+			outMu.Lock()
+			out.WriteString(sc.Text() + "\n")
+			outMu.Unlock()
 			if !seen && strings.HasPrefix(sc.Text(), "ready:") {
 				seen = true
 				readyLine <- true
@@ -229,12 +296,19 @@ func startEmulator(ctx context.Context, t *testing.T) emulatorInfo {
 			readyLine <- false
 		}
 	}()
+	output := func() string {
+		outMu.Lock()
+		defer outMu.Unlock()
+		return out.String()
+	}
+	p := &emulatorProc{}
 	exited := false
 	var emuDir string // from the ready file: removed by the emulator on exit
-	t.Cleanup(func() {
+	p.stop = func() string {
 		if exited {
-			return
+			return output()
 		}
+		exited = true
 		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Errorf("SIGTERM to the emulator: %v", err)
 		}
@@ -247,7 +321,9 @@ func startEmulator(ctx context.Context, t *testing.T) emulatorInfo {
 				t.Errorf("the emulator left %s behind (stat: %v)", p, err)
 			}
 		}
-	})
+		return output()
+	}
+	t.Cleanup(func() { p.stop() })
 	select {
 	case ok := <-readyLine:
 		if !ok {
@@ -267,18 +343,20 @@ func startEmulator(ctx context.Context, t *testing.T) emulatorInfo {
 	if err != nil {
 		t.Fatalf("ready file: %v", err)
 	}
-	var info emulatorInfo
-	if err := json.Unmarshal(data, &info); err != nil {
+	if err := json.Unmarshal(data, &p.info); err != nil {
 		t.Fatalf("ready file %s: %v", ready, err)
 	}
+	info := p.info
 	for name, u := range map[string]string{
 		"s3_url": info.S3URL, "nebius_token_url": info.NebiusTokenURL, "yandex_token_url": info.YandexTokenURL,
 		"yandex_iam_url": info.YandexIAMURL, "outscale_api_url": info.OutscaleAPIURL, "nebius_iam_addr": "http://" + info.NebiusIAMAddr,
+		"yandex_endpoint": "http://" + info.YandexEndpoint,
 	} {
 		requireLoopbackURL(t, name, u)
 	}
 	emuDir = info.Dir
-	return info
+	p.printed = output()
+	return p
 }
 
 // requireLoopbackURL fails the test unless u is an http URL on 127.0.0.1:

@@ -3,11 +3,9 @@
 package examples_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,9 +39,6 @@ type program struct {
 	// redacts marks programs that show a secret's place as REDACTED; the
 	// test checks that the word is there.
 	redacts bool
-	// serveUntil marks a server: once a stdout line starts with it, the
-	// test sends SIGINT and expects a clean exit.
-	serveUntil string
 }
 
 // programs lists every directory under examples/. A directory missing from
@@ -55,9 +50,8 @@ var programs = map[string]program{
 	"yandex":             {args: []string{"-emulator"}, redacts: true},
 	"outscale":           {redacts: true},
 	"s3":                 {},
-	"credential-process": {args: []string{"-emulate"}, secretOnStdout: true},
-	"token":              {args: []string{"-emulate"}, secretOnStdout: true},
-	"emulator":           {args: []string{"-addr-base", "127.0.0.1:0"}, secretOnStdout: true, serveUntil: "ready:"},
+	"credential-process": {secretOnStdout: true},
+	"token":              {secretOnStdout: true},
 }
 
 // notPrograms are directories under examples/ that hold no program.
@@ -124,9 +118,6 @@ func hasGoFiles(t *testing.T, dir string) bool {
 // directory, TMPDIR, HOME, cache and config directories), and checks exit
 // status, secrets, and that the sandbox is empty afterwards.
 func runProgram(t *testing.T, name, exe string, p program) {
-	if p.serveUntil != "" && runtime.GOOS == "windows" {
-		t.Skip("SIGINT cannot be sent to a process on Windows")
-	}
 	// Short, lower-case paths: the secret detector looks for mixed-case
 	// runs of 40 characters, which a long test directory name could form.
 	sandbox, err := os.MkdirTemp("", "ex")
@@ -158,33 +149,9 @@ func runProgram(t *testing.T, name, exe string, p program) {
 		"IAMKIT_NEBIUS_METADATA_TOKEN_FILE="+filepath.Join(dirs["tmp"], "no-metadata-token"))
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr syncBuffer
-	cmd.Stderr = &stderr
-	var pipe io.Reader
-	if p.serveUntil == "" {
-		cmd.Stdout = &stdout
-	} else if pipe, err = cmd.StdoutPipe(); err != nil {
-		t.Fatal(err)
-	}
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if pipe != nil {
-		// A server: read its output until the ready line, interrupt it,
-		// and read the rest (until it exits, or the timeout kills it)
-		// before Wait closes the pipe.
-		sc := bufio.NewScanner(pipe)
-		signalled := false
-		for sc.Scan() {
-			stdout.Write([]byte(sc.Text() + "\n"))
-			if !signalled && strings.HasPrefix(sc.Text(), p.serveUntil) {
-				signalled = true
-				_ = cmd.Process.Signal(os.Interrupt)
-			}
-		}
-		_, _ = io.Copy(&stdout, pipe)
-	}
-	err = cmd.Wait()
+	err = cmd.Run()
 	elapsed := time.Since(start)
 	out, errOut := stdout.String(), stderr.String()
 	if ctx.Err() != nil {
@@ -214,9 +181,6 @@ func runProgram(t *testing.T, name, exe string, p program) {
 	}
 	if p.redacts && !strings.Contains(out, "REDACTED") {
 		t.Errorf("examples/%s no longer prints REDACTED where a secret would be:\n%s", name, mask(out))
-	}
-	if p.serveUntil != "" && !strings.Contains(out, p.serveUntil) {
-		t.Errorf("examples/%s never printed %q", name, p.serveUntil)
 	}
 
 	for d, path := range dirs {
