@@ -43,25 +43,23 @@ func TestImportDirection(t *testing.T) {
 	}
 	const mod = "github.com/iamkit/iamkit/"
 	rules := map[string][]string{
-		"internal/safeprint":   {},
-		"iam":                  {"internal/safeprint"},
-		"internal/clock":       {"iam", "internal/safeprint"},
-		"internal/httpx":       {"iam", "internal/"},
-		"internal/telemetry":   {"iam", "internal/redact", "internal/safeprint", "internal/version"},
-		"auth":                 {"iam", "internal/"},
-		"auth/nebiusauth":      {"auth", "iam", "internal/"},
-		"auth/yandexauth":      {"auth", "iam", "internal/"},
-		"iam/nebius":           {"auth", "auth/nebiusauth", "iam", "internal/"},
-		"iam/yandex":           {"auth", "auth/yandexauth", "iam", "internal/"},
-		"iam/outscale":         {"auth", "iam", "internal/"},
-		"credentials":          {"iam", "internal/"},
-		"credentials/s3client": {"iam", "internal/"},
-		// iamtest's metadata emulators return options for their
-		// provider's metadata token source (MetadataOptions).
-		"iam/iamtest":              {"auth", "auth/nebiusauth", "auth/yandexauth", "credentials/s3client", "iam", "internal/"},
-		"iam/iamtest/nebiustest":   {"iam/iamtest", "iam/nebius", "auth", "auth/nebiusauth", "auth/yandexauth", "credentials/s3client", "iam", "internal/"},
-		"iam/iamtest/yandextest":   {"iam/iamtest", "iam/yandex", "auth", "auth/nebiusauth", "auth/yandexauth", "credentials/s3client", "iam", "internal/"},
-		"iam/iamtest/outscaletest": {"iam/iamtest", "iam/outscale", "auth", "auth/nebiusauth", "auth/yandexauth", "credentials/s3client", "iam", "internal/"},
+		"internal/safeprint":       {},
+		"iam":                      {"internal/safeprint"},
+		"internal/clock":           {"iam", "internal/safeprint"},
+		"internal/httpx":           {"iam", "internal/"},
+		"internal/telemetry":       {"iam", "internal/redact", "internal/safeprint", "internal/version"},
+		"auth":                     {"iam", "internal/"},
+		"auth/nebiusauth":          {"auth", "iam", "internal/"},
+		"auth/yandexauth":          {"auth", "iam", "internal/"},
+		"iam/nebius":               {"auth", "auth/nebiusauth", "iam", "internal/"},
+		"iam/yandex":               {"auth", "auth/yandexauth", "iam", "internal/"},
+		"iam/outscale":             {"auth", "iam", "internal/"},
+		"credentials":              {"iam", "internal/"},
+		"credentials/s3client":     {"iam", "internal/"},
+		"iam/iamtest":              {"auth", "credentials/s3client", "iam", "internal/"},
+		"iam/iamtest/nebiustest":   {"iam/iamtest", "iam/nebius", "auth", "auth/nebiusauth", "credentials/s3client", "iam", "internal/"},
+		"iam/iamtest/yandextest":   {"iam/iamtest", "iam/yandex", "auth", "auth/yandexauth", "credentials/s3client", "iam", "internal/"},
+		"iam/iamtest/outscaletest": {"iam/iamtest", "iam/outscale", "auth", "credentials/s3client", "iam", "internal/"},
 	}
 	for pkg, prefixes := range rules {
 		cmd := exec.Command(goBin, "list", "-deps", "./"+pkg)

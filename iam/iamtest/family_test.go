@@ -406,61 +406,6 @@ func TestEmulatorsLeaveNoGoroutine(t *testing.T) {
 	hc.CloseIdleConnections()
 }
 
-// TestMetadataServerMetadataOptions checks that each metadata emulator's
-// MetadataOptions points its provider's metadata token source at it, on
-// the emulator's clock: the token is served (a Nebius token expires on the
-// fake time, so a source on the system clock would refuse it as expired)
-// and expires on the fake time.
-func TestMetadataServerMetadataOptions(t *testing.T) {
-	start := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	want := start.Add(iamtest.DefaultTokenLifetime)
-	ctx := context.Background()
-
-	clk := iamtest.NewFakeClock(start)
-	n, err := iamtest.NewNebiusMetadataServer(func(o *iamtest.NebiusMetadataOptions) { o.Clock = clk })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
-	if u, err := nebiusauth.ProbeMetadata(ctx, n.MetadataOptions()); err != nil || u != n.TokenURL {
-		t.Errorf("Nebius probe: %q %v, want %q", u, err, n.TokenURL)
-	}
-	ns, err := nebiusauth.MetadataTokenSource(n.MetadataOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ns.Close()
-	tok, err := ns.AccessToken(ctx)
-	if err != nil {
-		t.Fatalf("Nebius: %v", err)
-	}
-	if sub, _ := n.Registry.ValidateToken(tok.Value.Reveal(), "nebius", clk.Now()); sub != iamtest.DefaultNebiusMetadataServiceAccountID || !tok.Expiry.Equal(want) {
-		t.Errorf("Nebius: subject %q, expiry %v; want %q, %v", sub, tok.Expiry, iamtest.DefaultNebiusMetadataServiceAccountID, want)
-	}
-
-	yclk := iamtest.NewFakeClock(start)
-	y, err := iamtest.NewYandexMetadataServer(func(o *iamtest.YandexMetadataOptions) { o.Clock = yclk })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer y.Close()
-	if _, err := yandexauth.ProbeMetadata(ctx, y.MetadataOptions()); err != nil {
-		t.Errorf("Yandex probe: %v", err)
-	}
-	ys, err := yandexauth.MetadataTokenSource(y.MetadataOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ys.Close()
-	tok, err = ys.AccessToken(ctx)
-	if err != nil {
-		t.Fatalf("Yandex: %v", err)
-	}
-	if sub, _ := y.Registry.ValidateToken(tok.Value.Reveal(), "yandex", yclk.Now()); sub != iamtest.DefaultYandexMetadataServiceAccountID || tok.Expiry.Sub(want).Abs() > time.Second {
-		t.Errorf("Yandex: subject %q, expiry %v; want %q, %v", sub, tok.Expiry, iamtest.DefaultYandexMetadataServiceAccountID, want)
-	}
-}
-
 // TestMetadataOptionsAreValidated checks that the metadata emulators
 // refuse options they cannot honour with an error naming the field: a
 // negative TokenLifetime, and a ServiceAccountID with a space or a control

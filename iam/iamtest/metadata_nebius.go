@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/safeprint"
 )
@@ -68,8 +67,7 @@ type NebiusMetadataOptions struct {
 // text. Faults apply to every request; the operation name is the URL path.
 //
 // Point a client at it with IAMKIT_NEBIUS_METADATA_URL=<TokenURL>, or the
-// URL option of nebiusauth.MetadataTokenSource ([NebiusMetadataServer.MetadataOptions]
-// sets it) and the MetadataURL option
+// URL option of nebiusauth.MetadataTokenSource and the MetadataURL option
 // of nebius.LoadDefaultConfig. It is safe for concurrent use.
 type NebiusMetadataServer struct {
 	// URL is the base URL, "http://127.0.0.1:<port>".
@@ -124,21 +122,6 @@ func NewNebiusMetadataServer(optFns ...func(*NebiusMetadataOptions)) (*NebiusMet
 // Close shuts the emulator down. It releases requests held by FaultHang
 // or FaultLatency and waits for every handler to return.
 func (m *NebiusMetadataServer) Close() { m.m.s.close() }
-
-// MetadataOptions returns an option for nebiusauth.MetadataTokenSource
-// (and nebiusauth.ProbeMetadata) that points it at the emulator, as
-// httptest.Server.Client does for a test server: URL (the emulator's TokenURL) and,
-// when NebiusMetadataOptions.Clock was set, Clock, so that the source's
-// cache and retry waits run on the emulator's time. Options given after it
-// override it.
-func (m *NebiusMetadataServer) MetadataOptions() func(*nebiusauth.MetadataOptions) {
-	return func(o *nebiusauth.MetadataOptions) {
-		o.URL = m.TokenURL
-		if m.m.s.given != nil {
-			o.Clock = m.m.s.given
-		}
-	}
-}
 
 // Calls returns how many requests arrived for path (faults and refused
 // requests included), e.g. Calls(NebiusMetadataTokenPath).

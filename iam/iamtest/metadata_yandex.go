@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/safeprint"
 )
@@ -69,8 +68,7 @@ type YandexMetadataOptions struct {
 // every request; the operation name is the URL path.
 //
 // Point a client at it with YC_METADATA_ADDR=<Addr>, or the Addr option
-// of yandexauth.MetadataTokenSource ([YandexMetadataServer.MetadataOptions]
-// sets it) and yandex.LoadDefaultConfig. It is
+// of yandexauth.MetadataTokenSource and yandex.LoadDefaultConfig. It is
 // safe for concurrent use.
 type YandexMetadataServer struct {
 	// URL is the base URL, "http://127.0.0.1:<port>".
@@ -123,21 +121,6 @@ func NewYandexMetadataServer(optFns ...func(*YandexMetadataOptions)) (*YandexMet
 // Close shuts the emulator down. It releases requests held by FaultHang
 // or FaultLatency and waits for every handler to return.
 func (m *YandexMetadataServer) Close() { m.m.s.close() }
-
-// MetadataOptions returns an option for yandexauth.MetadataTokenSource
-// (and yandexauth.ProbeMetadata) that points it at the emulator, as
-// httptest.Server.Client does for a test server: Addr (the emulator's Addr) and,
-// when YandexMetadataOptions.Clock was set, Clock, so that the source's
-// cache and retry waits run on the emulator's time. Options given after it
-// override it.
-func (m *YandexMetadataServer) MetadataOptions() func(*yandexauth.MetadataOptions) {
-	return func(o *yandexauth.MetadataOptions) {
-		o.Addr = m.Addr
-		if m.m.s.given != nil {
-			o.Clock = m.m.s.given
-		}
-	}
-}
 
 // Calls returns how many requests arrived for path (faults and refused
 // requests included), e.g. Calls(YandexMetadataTokenPath).
