@@ -18,7 +18,6 @@ import (
 	"github.com/iamkit/iamkit/auth/internal/exchange"
 	"github.com/iamkit/iamkit/auth/internal/metadatatoken"
 	"github.com/iamkit/iamkit/iam"
-	"github.com/iamkit/iamkit/internal/chaindial"
 )
 
 // The Nebius VM metadata service, which serves the access token of the
@@ -225,18 +224,7 @@ func ProbeMetadata(ctx context.Context, optFns ...func(*MetadataOptions)) (token
 	if err != nil {
 		return "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
-	defer cancel()
-	conn, err := chaindial.DialContext(c.Timeout)(ctx, "tcp", c.addr)
-	if err != nil {
-		why := err.Error()
-		if ctx.Err() != nil {
-			why = "no connection within " + c.Timeout.String()
-		}
-		return c.tokenURL, fmt.Errorf("%w at %s: %s", ErrNoMetadataService, c.addr, why)
-	}
-	conn.Close()
-	return c.tokenURL, nil
+	return c.tokenURL, metadatatoken.Probe(ctx, c.addr, c.Timeout, ErrNoMetadataService)
 }
 
 // parseMetadataToken reads {"access_token","expires_at"}; its errors never

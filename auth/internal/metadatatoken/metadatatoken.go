@@ -2,6 +2,7 @@ package metadatatoken
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -146,4 +147,23 @@ func (x *exchanger) Exchange(ctx context.Context) (auth.Token, error) {
 	}
 	x.logger.DebugContext(ctx, x.c.Package+": metadata token fetched", "expiry", tok.Expiry.UTC().Format(time.RFC3339), "attempts", resp.Attempts)
 	return tok, nil
+}
+
+// Probe opens a TCP connection to addr, bounded by timeout (and ctx), and
+// closes it. When nothing accepts the connection, the error wraps
+// errNoService and says why (refused, unreachable, or no connection within
+// timeout).
+func Probe(ctx context.Context, addr string, timeout time.Duration, errNoService error) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn, err := chaindial.DialContext(timeout)(ctx, "tcp", addr)
+	if err != nil {
+		why := err.Error()
+		if ctx.Err() != nil {
+			why = "no connection within " + timeout.String()
+		}
+		return fmt.Errorf("%w at %s: %s", errNoService, addr, why)
+	}
+	conn.Close()
+	return nil
 }
