@@ -16,10 +16,8 @@ import (
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/internal/exchange"
+	"github.com/iamkit/iamkit/auth/internal/metadatatoken"
 	"github.com/iamkit/iamkit/iam"
-	"github.com/iamkit/iamkit/internal/chaindial"
-	"github.com/iamkit/iamkit/internal/clock"
-	"github.com/iamkit/iamkit/internal/httpx"
 )
 
 // The Nebius VM metadata service, which serves the access token of the
@@ -59,9 +57,6 @@ const (
 // within the timeout: the program does not run on a Nebius VM (or the
 // address is wrong).
 var ErrNoMetadataService = errors.New("nebiusauth: no metadata service")
-
-// metadataOp names metadata requests in errors and logs.
-const metadataOp = "MetadataToken"
 
 // MetadataOptions configure [MetadataTokenSource] and [ProbeMetadata]. Every
 // field is optional.
@@ -199,18 +194,21 @@ func MetadataTokenSource(optFns ...func(*MetadataOptions)) (*auth.Cache, error) 
 	if err != nil {
 		return nil, err
 	}
-	x := newMetadataExchanger(c)
-	co := c.Cache
-	if co.Clock == nil {
-		co.Clock = c.Clock
-	}
-	if co.Logger == nil {
-		co.Logger = c.Logger
-	}
-	if co.MaxRefreshAge == 0 {
-		co.MaxRefreshAge = DefaultMetadataMaxRefreshAge
-	}
-	return auth.NewCache(x, func(o *auth.CacheOptions) { *o = co })
+	return metadatatoken.NewSource(metadatatoken.Config{
+		Provider:             iam.Nebius,
+		Package:              "nebiusauth",
+		URL:                  c.tokenURL,
+		Header:               http.Header{"Metadata": {"true"}},
+		HTTPClient:           c.HTTPClient,
+		Timeout:              c.Timeout,
+		MaxAttempts:          c.MaxAttempts,
+		BaseDelay:            metadataBaseDelay,
+		Clock:                c.Clock,
+		Logger:               c.Logger,
+		Parse:                func(body []byte, _, now time.Time) (auth.Token, error) { return parseMetadataToken(body, now) },
+		Cache:                c.Cache,
+		DefaultMaxRefreshAge: DefaultMetadataMaxRefreshAge,
+	})
 }
 
 // ProbeMetadata reports whether a metadata service listens at the address
@@ -226,94 +224,7 @@ func ProbeMetadata(ctx context.Context, optFns ...func(*MetadataOptions)) (token
 	if err != nil {
 		return "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
-	defer cancel()
-	conn, err := chaindial.DialContext(c.Timeout)(ctx, "tcp", c.addr)
-	if err != nil {
-		why := err.Error()
-		if ctx.Err() != nil {
-			why = "no connection within " + c.Timeout.String()
-		}
-		return c.tokenURL, fmt.Errorf("%w at %s: %s", ErrNoMetadataService, c.addr, why)
-	}
-	conn.Close()
-	return c.tokenURL, nil
-}
-
-// metadataExchanger fetches the token; it is the [auth.Exchanger] of
-// [MetadataTokenSource].
-type metadataExchanger struct {
-	url    string
-	http   *httpx.Client
-	clock  iam.Clock
-	logger *slog.Logger
-}
-
-func newMetadataExchanger(c metadataConfig) *metadataExchanger {
-	hc := c.HTTPClient
-	if hc == nil {
-		t := chaindial.Transport(c.Timeout, false)
-		t.DisableKeepAlives = true
-		t.ResponseHeaderTimeout = 10 * time.Second
-		hc = &http.Client{Transport: t, Timeout: 30 * time.Second}
-	}
-	logger := c.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	clk := clock.Or(c.Clock)
-	return &metadataExchanger{
-		url:    c.tokenURL,
-		clock:  clk,
-		logger: logger,
-		http: httpx.New(func(o *httpx.Options) {
-			o.HTTPClient = hc
-			o.MaxAttempts = c.MaxAttempts
-			o.BaseDelay = metadataBaseDelay
-			o.MaxResponseBytes = 64 << 10
-			o.Clock = clk
-			o.Logger = logger
-		}),
-	}
-}
-
-// Exchange fetches the token.
-func (x *metadataExchanger) Exchange(ctx context.Context) (auth.Token, error) {
-	resp, err := x.http.Do(ctx, &httpx.Request{
-		Op:     metadataOp,
-		URL:    x.url,
-		Header: http.Header{"Metadata": {"true"}, "Accept": {"application/json"}},
-		Retry:  httpx.RetryIdempotent,
-	})
-	if err != nil {
-		e := &iam.Error{Provider: iam.Nebius, Op: metadataOp, Message: "request to the metadata service failed", Err: err}
-		if ctx.Err() == nil {
-			e.Kind = iam.ErrUnavailable
-		}
-		return auth.Token{}, e
-	}
-	if resp.StatusCode != http.StatusOK {
-		e := &iam.Error{Provider: iam.Nebius, Op: metadataOp, HTTPStatus: resp.StatusCode,
-			Kind: iam.KindForHTTPStatus(resp.StatusCode)}
-		text := exchange.ServerText(string(resp.Body))
-		switch {
-		case resp.StatusCode == http.StatusNotFound:
-			// What the service answers on a VM without service account is
-			// UNCONFIRMED; a 404 is read as "no token here".
-			e.Message = "metadata service at " + x.url + " has no token (http 404): is a service account attached to the VM?"
-		case text != "":
-			e.Message = "metadata service at " + x.url + ": http " + strconv.Itoa(resp.StatusCode) + ": " + text
-		default:
-			e.Message = "metadata service at " + x.url + ": http " + strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode)
-		}
-		return auth.Token{}, e
-	}
-	tok, err := parseMetadataToken(resp.Body, x.clock.Now())
-	if err != nil {
-		return auth.Token{}, err
-	}
-	x.logger.DebugContext(ctx, "nebiusauth: metadata token fetched", "expiry", tok.Expiry.UTC().Format(time.RFC3339), "attempts", resp.Attempts)
-	return tok, nil
+	return c.tokenURL, metadatatoken.Probe(ctx, c.addr, c.Timeout, ErrNoMetadataService)
 }
 
 // parseMetadataToken reads {"access_token","expires_at"}; its errors never
@@ -323,7 +234,7 @@ func (x *metadataExchanger) Exchange(ctx context.Context) (auth.Token, error) {
 // refused.
 func parseMetadataToken(body []byte, now time.Time) (auth.Token, error) {
 	malformed := func(why string) error {
-		return &iam.Error{Provider: iam.Nebius, Op: metadataOp, HTTPStatus: http.StatusOK,
+		return &iam.Error{Provider: iam.Nebius, Op: metadatatoken.Op, HTTPStatus: http.StatusOK,
 			Message: "malformed metadata token response: " + why, Kind: iam.ErrUnavailable}
 	}
 	var r struct {

@@ -16,10 +16,8 @@ import (
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/internal/exchange"
+	"github.com/iamkit/iamkit/auth/internal/metadatatoken"
 	"github.com/iamkit/iamkit/iam"
-	"github.com/iamkit/iamkit/internal/chaindial"
-	"github.com/iamkit/iamkit/internal/clock"
-	"github.com/iamkit/iamkit/internal/httpx"
 )
 
 // The Yandex Compute metadata service, which serves the IAM token of the
@@ -50,9 +48,6 @@ const (
 // address within the timeout: the program does not run on a Yandex Cloud
 // VM (or the address is wrong).
 var ErrNoMetadataService = errors.New("yandexauth: no metadata service")
-
-// metadataOp names metadata requests in errors and logs.
-const metadataOp = "MetadataToken"
 
 // MetadataOptions configure [MetadataTokenSource] and [ProbeMetadata].
 // Every field is optional.
@@ -191,18 +186,20 @@ func MetadataTokenSource(optFns ...func(*MetadataOptions)) (*auth.Cache, error) 
 	if err != nil {
 		return nil, err
 	}
-	x := newMetadataExchanger(c)
-	co := c.Cache
-	if co.Clock == nil {
-		co.Clock = c.Clock
-	}
-	if co.Logger == nil {
-		co.Logger = c.Logger
-	}
-	if co.MaxRefreshAge == 0 {
-		co.MaxRefreshAge = DefaultMetadataMaxRefreshAge
-	}
-	return auth.NewCache(x, func(o *auth.CacheOptions) { *o = co })
+	return metadatatoken.NewSource(metadatatoken.Config{
+		Provider:             iam.Yandex,
+		Package:              "yandexauth",
+		URL:                  c.tokenURL,
+		Header:               http.Header{"Metadata-Flavor": {"Google"}},
+		HTTPClient:           c.HTTPClient,
+		Timeout:              c.Timeout,
+		MaxAttempts:          c.MaxAttempts,
+		Clock:                c.Clock,
+		Logger:               c.Logger,
+		Parse:                func(body []byte, sent, _ time.Time) (auth.Token, error) { return parseMetadataToken(body, sent) },
+		Cache:                c.Cache,
+		DefaultMaxRefreshAge: DefaultMetadataMaxRefreshAge,
+	})
 }
 
 // ProbeMetadata reports whether a metadata service listens at the address
@@ -219,103 +216,14 @@ func ProbeMetadata(ctx context.Context, optFns ...func(*MetadataOptions)) (token
 	if err != nil {
 		return "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
-	defer cancel()
-	conn, err := chaindial.DialContext(c.Timeout)(ctx, "tcp", c.addr)
-	if err != nil {
-		why := err.Error()
-		if ctx.Err() != nil {
-			why = "no connection within " + c.Timeout.String()
-		}
-		return c.tokenURL, fmt.Errorf("%w at %s: %s", ErrNoMetadataService, c.addr, why)
-	}
-	conn.Close()
-	return c.tokenURL, nil
-}
-
-// metadataExchanger fetches the token from the metadata service; it is the
-// [auth.Exchanger] of [MetadataTokenSource].
-type metadataExchanger struct {
-	url    string
-	http   *httpx.Client
-	clock  iam.Clock
-	logger *slog.Logger
-}
-
-func newMetadataExchanger(c metadataConfig) *metadataExchanger {
-	hc := c.HTTPClient
-	if hc == nil {
-		t := chaindial.Transport(c.Timeout, false)
-		t.DisableKeepAlives = true
-		t.ResponseHeaderTimeout = 10 * time.Second
-		hc = &http.Client{Transport: t, Timeout: 30 * time.Second}
-	}
-	logger := c.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	clk := clock.Or(c.Clock)
-	return &metadataExchanger{
-		url:    c.tokenURL,
-		clock:  clk,
-		logger: logger,
-		http: httpx.New(func(o *httpx.Options) {
-			o.HTTPClient = hc
-			o.MaxAttempts = c.MaxAttempts
-			o.MaxResponseBytes = 64 << 10
-			o.Clock = clk
-			o.Logger = logger
-		}),
-	}
-}
-
-// Provider returns iam.Yandex (the label of the cache's telemetry).
-func (x *metadataExchanger) Provider() iam.Provider { return iam.Yandex }
-
-// Exchange fetches the token. Its expiry is expires_in after the moment
-// before the request was sent.
-func (x *metadataExchanger) Exchange(ctx context.Context) (auth.Token, error) {
-	start := x.clock.Now()
-	resp, err := x.http.Do(ctx, &httpx.Request{
-		Op:     metadataOp,
-		URL:    x.url,
-		Header: http.Header{"Metadata-Flavor": {"Google"}, "Accept": {"application/json"}},
-		Retry:  httpx.RetryIdempotent,
-	})
-	if err != nil {
-		e := &iam.Error{Provider: iam.Yandex, Op: metadataOp, Message: "request to the metadata service failed", Err: err}
-		if ctx.Err() == nil {
-			e.Kind = iam.ErrUnavailable
-		}
-		return auth.Token{}, e
-	}
-	if resp.StatusCode != http.StatusOK {
-		e := &iam.Error{Provider: iam.Yandex, Op: metadataOp, HTTPStatus: resp.StatusCode,
-			Kind: iam.KindForHTTPStatus(resp.StatusCode)}
-		text := exchange.ServerText(string(resp.Body))
-		switch {
-		case resp.StatusCode == http.StatusNotFound:
-			e.Message = "metadata service at " + x.url + " has no token (http 404): is a service account attached to the VM?"
-		case text != "":
-			e.Message = "metadata service at " + x.url + ": http " + strconv.Itoa(resp.StatusCode) + ": " + text
-		default:
-			e.Message = "metadata service at " + x.url + ": http " + strconv.Itoa(resp.StatusCode) + " " + http.StatusText(resp.StatusCode)
-		}
-		return auth.Token{}, e
-	}
-	tok, err := parseMetadataToken(resp.Body, start)
-	if err != nil {
-		return auth.Token{}, err
-	}
-	x.logger.DebugContext(ctx, "yandexauth: metadata token fetched", "expiry", tok.Expiry.UTC().Format(time.RFC3339), "attempts", resp.Attempts)
-	return tok, nil
+	return c.tokenURL, metadatatoken.Probe(ctx, c.addr, c.Timeout, ErrNoMetadataService)
 }
 
 // parseMetadataToken reads {"access_token","expires_in","token_type"}; its
 // errors never carry the body.
 func parseMetadataToken(body []byte, start time.Time) (auth.Token, error) {
 	malformed := func(why string) error {
-		return &iam.Error{Provider: iam.Yandex, Op: metadataOp, HTTPStatus: http.StatusOK,
+		return &iam.Error{Provider: iam.Yandex, Op: metadatatoken.Op, HTTPStatus: http.StatusOK,
 			Message: "malformed metadata token response: " + why, Kind: iam.ErrUnavailable}
 	}
 	var r struct {

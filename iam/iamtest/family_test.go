@@ -405,3 +405,34 @@ func TestEmulatorsLeaveNoGoroutine(t *testing.T) {
 	}
 	hc.CloseIdleConnections()
 }
+
+// TestMetadataOptionsAreValidated checks that the metadata emulators
+// refuse options they cannot honour with an error naming the field: a
+// negative TokenLifetime, and a ServiceAccountID with a space or a control
+// character (it is written into JSON answers and compared with the IDs
+// clients send).
+func TestMetadataOptionsAreValidated(t *testing.T) {
+	for want, set := range map[string]func(o *iamtest.NebiusMetadataOptions){
+		"option TokenLifetime -1s is negative":     func(o *iamtest.NebiusMetadataOptions) { o.TokenLifetime = -time.Second },
+		`option ServiceAccountID "sa 1"`:           func(o *iamtest.NebiusMetadataOptions) { o.ServiceAccountID = "sa 1" },
+		`option ServiceAccountID "sa\n"`:           func(o *iamtest.NebiusMetadataOptions) { o.ServiceAccountID = "sa\n" },
+		`option Addr: host "0.0.0.0" is not a loo`: func(o *iamtest.NebiusMetadataOptions) { o.Addr = "0.0.0.0:0" },
+	} {
+		if s, err := iamtest.NewNebiusMetadataServer(set); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("NewNebiusMetadataServer: err = %v, want %q", err, want)
+			if s != nil {
+				s.Close()
+			}
+		}
+		if s, err := iamtest.NewYandexMetadataServer(func(o *iamtest.YandexMetadataOptions) {
+			var n iamtest.NebiusMetadataOptions
+			set(&n)
+			*o = iamtest.YandexMetadataOptions(n)
+		}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("NewYandexMetadataServer: err = %v, want %q", err, want)
+			if s != nil {
+				s.Close()
+			}
+		}
+	}
+}

@@ -1,9 +1,16 @@
 package iamtest
 
 import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/clock"
 )
 
 // FaultKind says what an injected fault does to a request.
@@ -92,4 +99,86 @@ func (f *Faults) Next(op string) (Fault, bool) {
 		return out, true
 	}
 	return Fault{}, false
+}
+
+// errFaultClosed is what [AwaitFault] returns when the emulator closed
+// while a fault held the request.
+var errFaultClosed = errors.New("iamtest: the emulator closed while a fault held the request")
+
+// AwaitFault waits out the part of f that holds a request, on clk: a
+// FaultLatency's Delay, or a FaultHang until the request's ctx ends or
+// closed (the emulator's "closed" channel) is closed. It returns nil when
+// the request goes on: the latency is over, or f is a FaultStatus or a
+// FaultReset, which the emulator carries out in its own protocol. It
+// returns an error when the request must end with no answer: ctx's error
+// when the client gave up, another when the emulator closed. A FaultHang
+// always ends with an error.
+//
+// Every emulator of this module applies its faults with AwaitFault (gRPC)
+// or [ServeFault] (HTTP), so that a fault does the same everywhere; a
+// test's own emulator can too.
+func AwaitFault(ctx context.Context, f Fault, clk iam.Clock, closed <-chan struct{}) error {
+	switch f.Kind {
+	case FaultLatency:
+		if clock.Wait(ctx, clock.Or(clk), f.Delay, closed) {
+			return nil
+		}
+	case FaultHang:
+		select {
+		case <-ctx.Done():
+		case <-closed:
+		}
+	default:
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return errFaultClosed
+}
+
+// ServeFault carries out f on an HTTP request and reports whether it
+// answered (or dropped) the request; false means serve it as usual.
+//
+//   - FaultStatus: Status defaults to 503, RetryAfter is sent as the
+//     Retry-After header, and answer writes the error in the provider's
+//     shape (answer gets f with its Status set).
+//   - FaultLatency: waits Delay on clk (see [AwaitFault]), then false.
+//   - FaultHang: holds the request until the client gives up or closed is
+//     closed.
+//   - FaultReset: closes the connection at once (TCP reset where it can).
+//
+// A request that a fault ends with no answer (a hang, or a latency cut
+// short by the client or by Close) is aborted with http.ErrAbortHandler:
+// the client sees the connection close, never an empty 200. Call it after
+// reading the request body, so that the server notices a client that
+// goes away.
+func ServeFault(w http.ResponseWriter, r *http.Request, f Fault, clk iam.Clock, closed <-chan struct{},
+	answer func(w http.ResponseWriter, f Fault)) bool {
+	switch f.Kind {
+	case FaultStatus:
+		if f.Status == 0 {
+			f.Status = http.StatusServiceUnavailable
+		}
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
+		}
+		answer(w, f)
+		return true
+	case FaultReset:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				if tc, ok := conn.(*net.TCPConn); ok {
+					_ = tc.SetLinger(0)
+				}
+				_ = conn.Close()
+				return true
+			}
+		}
+		panic(http.ErrAbortHandler) // no hijacking (HTTP/2): abort the stream
+	}
+	if AwaitFault(r.Context(), f, clk, closed) != nil {
+		panic(http.ErrAbortHandler) // no answer: returning would send an empty 200
+	}
+	return false
 }

@@ -3,16 +3,10 @@ package iamtest
 import (
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/iamkit/iamkit/iam"
-	"github.com/iamkit/iamkit/internal/clock"
-	"github.com/iamkit/iamkit/internal/loopback"
 	"github.com/iamkit/iamkit/internal/safeprint"
 )
 
@@ -89,14 +83,7 @@ type NebiusMetadataServer struct {
 	// [NebiusMetadataTokenPath].
 	Faults *Faults
 
-	s *tokenServer
-
-	mu    sync.Mutex
-	sa    string
-	cur   iam.Secret // the token served now
-	curSA string     // its subject
-	exp   time.Time  // its expiry
-	calls map[string]int
+	m *metadataServer
 }
 
 // NewNebiusMetadataServer starts a Nebius metadata emulator on a loopback
@@ -109,116 +96,44 @@ func NewNebiusMetadataServer(optFns ...func(*NebiusMetadataOptions)) (*NebiusMet
 			fn(&o)
 		}
 	}
-	if o.Addr == "" {
-		o.Addr = "127.0.0.1:0"
-	}
-	if err := loopback.CheckAddr(o.Addr); err != nil {
-		return nil, fmt.Errorf("iamtest: NewNebiusMetadataServer: option Addr: %w", err)
-	}
-	if o.TokenLifetime < 0 {
-		return nil, fmt.Errorf("iamtest: NewNebiusMetadataServer: option TokenLifetime %v is negative", o.TokenLifetime)
-	}
-	if o.Registry == nil {
-		o.Registry = NewRegistry()
-	}
-	if o.TokenLifetime == 0 {
-		o.TokenLifetime = DefaultTokenLifetime
-	}
-	if o.ServiceAccountID == "" {
-		o.ServiceAccountID = DefaultNebiusMetadataServiceAccountID
-	}
-	l, err := net.Listen("tcp", o.Addr)
+	core, err := newMetadataServer(metadataOptions(o), metadataFlavor{
+		ctor:        "NewNebiusMetadataServer",
+		defaultSA:   DefaultNebiusMetadataServiceAccountID,
+		path:        NebiusMetadataTokenPath,
+		header:      "Metadata",
+		headerValue: "true",
+		prefix:      "v1.",
+		issuer:      "nebius",
+		write: func(w http.ResponseWriter, tok string, exp, _ time.Time) {
+			writeTokenJSON(w, http.StatusOK, struct {
+				AccessToken string `json:"access_token"`
+				ExpiresAt   string `json:"expires_at"`
+			}{tok, exp.UTC().Format(time.RFC3339Nano)})
+		},
+	})
 	if err != nil {
-		return nil, fmt.Errorf("iamtest: NewNebiusMetadataServer: %w", err)
+		return nil, err
 	}
-	m := &NebiusMetadataServer{sa: o.ServiceAccountID, calls: map[string]int{}}
-	m.s = &tokenServer{
-		registry: o.Registry,
-		faults:   &Faults{},
-		clock:    clock.Or(o.Clock),
-		lifetime: o.TokenLifetime,
-		closed:   make(chan struct{}),
-	}
-	m.s.srv = httptest.NewUnstartedServer(http.HandlerFunc(m.serveHTTP))
-	m.s.srv.Listener = l
-	m.s.srv.Start()
-	m.URL = m.s.srv.URL
+	m := &NebiusMetadataServer{URL: core.url, Addr: core.addr, Registry: core.s.registry, Faults: core.s.faults, m: core}
 	m.TokenURL = m.URL + NebiusMetadataTokenPath
-	m.Addr = l.Addr().String()
-	m.Registry = m.s.registry
-	m.Faults = m.s.faults
 	return m, nil
 }
 
 // Close shuts the emulator down. It releases requests held by FaultHang
 // or FaultLatency and waits for every handler to return.
-func (m *NebiusMetadataServer) Close() { m.s.close() }
+func (m *NebiusMetadataServer) Close() { m.m.s.close() }
 
 // Calls returns how many requests arrived for path (faults and refused
 // requests included), e.g. Calls(NebiusMetadataTokenPath).
 func (m *NebiusMetadataServer) Calls(path string) int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.calls[path]
+	return m.m.callsFor(path)
 }
 
 // SetServiceAccount attaches the service account id to the emulated VM;
 // "" detaches it, and the token path then answers 404. The next request
 // gets a token of the new account.
 func (m *NebiusMetadataServer) SetServiceAccount(id string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sa = id
-}
-
-func (m *NebiusMetadataServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	m.mu.Lock()
-	m.calls[r.URL.Path]++
-	m.mu.Unlock()
-	if m.s.applyFault(w, r, r.URL.Path, func(w http.ResponseWriter, f Fault) {
-		http.Error(w, "injected fault: http "+strconv.Itoa(f.Status), f.Status)
-	}) == faultHandled {
-		return
-	}
-	if r.URL.Path != NebiusMetadataTokenPath {
-		http.Error(w, "iamtest: the metadata emulator serves only "+NebiusMetadataTokenPath, http.StatusNotImplemented)
-		return
-	}
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	if r.Header.Get("Metadata") != "true" {
-		http.Error(w, "Missing required header \"Metadata: true\"", http.StatusForbidden)
-		return
-	}
-	tok, exp, ok := m.token()
-	if !ok {
-		http.Error(w, "no service account is attached to the instance", http.StatusNotFound)
-		return
-	}
-	writeTokenJSON(w, http.StatusOK, struct {
-		AccessToken string `json:"access_token"`
-		ExpiresAt   string `json:"expires_at"`
-	}{tok, exp.UTC().Format(time.RFC3339Nano)})
-}
-
-// token returns the token to serve and its expiry, minting a new one when
-// there is none, the service account changed, or less than a tenth of the
-// lifetime is left. ok is false without a service account.
-func (m *NebiusMetadataServer) token() (tok string, exp time.Time, ok bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.sa == "" {
-		return "", time.Time{}, false
-	}
-	now := m.s.clock.Now()
-	if m.cur.IsZero() || m.curSA != m.sa || m.exp.Sub(now) < m.s.lifetime/10 {
-		t, e := m.s.issue("v1.", "nebius", m.sa, 0)
-		m.cur, m.curSA, m.exp = iam.NewSecret(t), m.sa, e
-	}
-	return m.cur.Reveal(), m.exp, true
+	m.m.setServiceAccount(id)
 }
 
 // String returns the server as %v prints it: its URLs and address.

@@ -3,16 +3,10 @@ package iamtest
 import (
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/iamkit/iamkit/iam"
-	"github.com/iamkit/iamkit/internal/clock"
-	"github.com/iamkit/iamkit/internal/loopback"
 	"github.com/iamkit/iamkit/internal/safeprint"
 )
 
@@ -88,14 +82,7 @@ type YandexMetadataServer struct {
 	// [YandexMetadataTokenPath].
 	Faults *Faults
 
-	s *tokenServer
-
-	mu    sync.Mutex
-	sa    string
-	cur   iam.Secret // the token served now
-	curSA string     // its subject
-	exp   time.Time  // its expiry
-	calls map[string]int
+	m *metadataServer
 }
 
 // NewYandexMetadataServer starts a Yandex metadata emulator on a loopback
@@ -108,56 +95,37 @@ func NewYandexMetadataServer(optFns ...func(*YandexMetadataOptions)) (*YandexMet
 			fn(&o)
 		}
 	}
-	if o.Addr == "" {
-		o.Addr = "127.0.0.1:0"
-	}
-	if err := loopback.CheckAddr(o.Addr); err != nil {
-		return nil, fmt.Errorf("iamtest: NewYandexMetadataServer: option Addr: %w", err)
-	}
-	if o.TokenLifetime < 0 {
-		return nil, fmt.Errorf("iamtest: NewYandexMetadataServer: option TokenLifetime %v is negative", o.TokenLifetime)
-	}
-	if o.Registry == nil {
-		o.Registry = NewRegistry()
-	}
-	if o.TokenLifetime == 0 {
-		o.TokenLifetime = DefaultTokenLifetime
-	}
-	if o.ServiceAccountID == "" {
-		o.ServiceAccountID = DefaultYandexMetadataServiceAccountID
-	}
-	l, err := net.Listen("tcp", o.Addr)
+	core, err := newMetadataServer(metadataOptions(o), metadataFlavor{
+		ctor:        "NewYandexMetadataServer",
+		defaultSA:   DefaultYandexMetadataServiceAccountID,
+		path:        YandexMetadataTokenPath,
+		header:      "Metadata-Flavor",
+		headerValue: "Google",
+		prefix:      "t1.",
+		issuer:      "yandex",
+		write: func(w http.ResponseWriter, tok string, exp, now time.Time) {
+			writeTokenJSON(w, http.StatusOK, struct {
+				AccessToken string `json:"access_token"`
+				ExpiresIn   int64  `json:"expires_in"`
+				TokenType   string `json:"token_type"`
+			}{tok, int64(exp.Sub(now) / time.Second), "Bearer"})
+		},
+	})
 	if err != nil {
-		return nil, fmt.Errorf("iamtest: NewYandexMetadataServer: %w", err)
+		return nil, err
 	}
-	m := &YandexMetadataServer{sa: o.ServiceAccountID, calls: map[string]int{}}
-	m.s = &tokenServer{
-		registry: o.Registry,
-		faults:   &Faults{},
-		clock:    clock.Or(o.Clock),
-		lifetime: o.TokenLifetime,
-		closed:   make(chan struct{}),
-	}
-	m.s.srv = httptest.NewUnstartedServer(http.HandlerFunc(m.serveHTTP))
-	m.s.srv.Listener = l
-	m.s.srv.Start()
-	m.URL = m.s.srv.URL
-	m.Addr = l.Addr().String()
-	m.Registry = m.s.registry
-	m.Faults = m.s.faults
+	m := &YandexMetadataServer{URL: core.url, Addr: core.addr, Registry: core.s.registry, Faults: core.s.faults, m: core}
 	return m, nil
 }
 
 // Close shuts the emulator down. It releases requests held by FaultHang
 // or FaultLatency and waits for every handler to return.
-func (m *YandexMetadataServer) Close() { m.s.close() }
+func (m *YandexMetadataServer) Close() { m.m.s.close() }
 
 // Calls returns how many requests arrived for path (faults and refused
 // requests included), e.g. Calls(YandexMetadataTokenPath).
 func (m *YandexMetadataServer) Calls(path string) int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.calls[path]
+	return m.m.callsFor(path)
 }
 
 // SetServiceAccount attaches the service account id to the emulated VM,
@@ -165,60 +133,7 @@ func (m *YandexMetadataServer) Calls(path string) int {
 // it, and the token path then answers 404. The next request gets a token
 // of the new account.
 func (m *YandexMetadataServer) SetServiceAccount(id string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sa = id
-}
-
-func (m *YandexMetadataServer) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	m.mu.Lock()
-	m.calls[r.URL.Path]++
-	m.mu.Unlock()
-	if m.s.applyFault(w, r, r.URL.Path, func(w http.ResponseWriter, f Fault) {
-		http.Error(w, "injected fault: http "+strconv.Itoa(f.Status), f.Status)
-	}) == faultHandled {
-		return
-	}
-	if r.URL.Path != YandexMetadataTokenPath {
-		http.Error(w, "iamtest: the metadata emulator serves only "+YandexMetadataTokenPath, http.StatusNotImplemented)
-		return
-	}
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	if r.Header.Get("Metadata-Flavor") != "Google" {
-		http.Error(w, "Missing required header \"Metadata-Flavor: Google\"", http.StatusForbidden)
-		return
-	}
-	tok, left, ok := m.token()
-	if !ok {
-		http.Error(w, "no service account is attached to the instance", http.StatusNotFound)
-		return
-	}
-	writeTokenJSON(w, http.StatusOK, struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int64  `json:"expires_in"`
-		TokenType   string `json:"token_type"`
-	}{tok, int64(left / time.Second), "Bearer"})
-}
-
-// token returns the token to serve and its remaining lifetime, minting a
-// new one when there is none, the service account changed, or less than a
-// tenth of the lifetime is left. ok is false without a service account.
-func (m *YandexMetadataServer) token() (tok string, left time.Duration, ok bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.sa == "" {
-		return "", 0, false
-	}
-	now := m.s.clock.Now()
-	if m.cur.IsZero() || m.curSA != m.sa || m.exp.Sub(now) < m.s.lifetime/10 {
-		t, exp := m.s.issue("t1.", "yandex", m.sa, 0)
-		m.cur, m.curSA, m.exp = iam.NewSecret(t), m.sa, exp
-	}
-	return m.cur.Reveal(), m.exp.Sub(now), true
+	m.m.setServiceAccount(id)
 }
 
 // String returns the server as %v prints it: its URL and address.

@@ -3,7 +3,6 @@ package iamtest
 import (
 	"encoding/xml"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -353,60 +352,28 @@ func (s *S3Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.fail(q, errS3(501, "NotImplemented", "the iamkit S3 emulator does not implement "+why))
 }
 
-// applyFault performs an injected fault; it reports whether the request
-// has been answered (or dropped).
+// applyFault performs an injected fault with [ServeFault]; it reports
+// whether the request has been answered (or dropped).
 func (s *S3Server) applyFault(q *s3Req, f Fault) bool {
-	switch f.Kind {
-	case FaultLatency:
-		if clock.Sleep(q.r.Context(), s.clock, f.Delay) != nil {
-			// The client left, or Close dropped the connection: answer
-			// nothing (returning would send an empty 200).
-			panic(http.ErrAbortHandler)
+	return ServeFault(q.w, q.r, f, s.clock, s.closed, func(_ http.ResponseWriter, f Fault) { s.failFault(q, f) })
+}
+
+// failFault answers an injected FaultStatus as an S3 error.
+func (s *S3Server) failFault(q *s3Req, f Fault) {
+	code := f.Code
+	if code == "" {
+		switch f.Status {
+		case http.StatusServiceUnavailable:
+			code = "SlowDown"
+		case http.StatusForbidden:
+			code = "AccessDenied"
+		case http.StatusInternalServerError:
+			code = "InternalError"
+		default:
+			code = http.StatusText(f.Status)
 		}
-		return false
-	case FaultHang:
-		select {
-		case <-q.r.Context().Done():
-		case <-s.closed:
-			// Drop the connection: returning would send an empty 200.
-			panic(http.ErrAbortHandler)
-		}
-		return true
-	case FaultReset:
-		if hj, ok := q.w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				if tc, ok := conn.(*net.TCPConn); ok {
-					_ = tc.SetLinger(0)
-				}
-				_ = conn.Close()
-				return true
-			}
-		}
-		panic(http.ErrAbortHandler)
-	default:
-		status := f.Status
-		if status == 0 {
-			status = http.StatusServiceUnavailable
-		}
-		code := f.Code
-		if code == "" {
-			switch status {
-			case http.StatusServiceUnavailable:
-				code = "SlowDown"
-			case http.StatusForbidden:
-				code = "AccessDenied"
-			case http.StatusInternalServerError:
-				code = "InternalError"
-			default:
-				code = http.StatusText(status)
-			}
-		}
-		if f.RetryAfter != "" {
-			q.w.Header().Set("Retry-After", f.RetryAfter)
-		}
-		s.fail(q, errS3(status, code, "injected fault"))
-		return true
 	}
+	s.fail(q, errS3(f.Status, code, "injected fault"))
 }
 
 type s3ErrorBody struct {

@@ -2,7 +2,6 @@ package iamtest
 
 import (
 	"bytes"
-	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -185,55 +184,14 @@ const (
 	faultHandled                    // the fault answered (or dropped) the request
 )
 
-// applyFault performs the next queued fault for op. writeStatus answers a
-// FaultStatus in the provider's error shape. A request dropped by a fault
-// (reset, hang or latency cut short by the client or by Close) ends with
-// http.ErrAbortHandler, so the client sees the connection close, never an
-// empty answer. Call it after reading the request body, so that the server
-// notices a client that goes away.
+// applyFault performs the next queued fault for op with [ServeFault];
+// writeStatus answers a FaultStatus in the provider's error shape.
 func (s *tokenServer) applyFault(w http.ResponseWriter, r *http.Request, op string,
 	writeStatus func(w http.ResponseWriter, f Fault)) faultResult {
-	f, ok := s.faults.Next(op)
-	if !ok {
-		return faultNone
-	}
-	switch f.Kind {
-	case FaultStatus:
-		if f.Status == 0 {
-			f.Status = http.StatusServiceUnavailable
-		}
-		if f.RetryAfter != "" {
-			w.Header().Set("Retry-After", f.RetryAfter)
-		}
-		writeStatus(w, f)
+	if f, ok := s.faults.Next(op); ok && ServeFault(w, r, f, s.clock, s.closed, writeStatus) {
 		return faultHandled
-	case FaultLatency:
-		if !s.wait(r.Context(), f.Delay) {
-			panic(http.ErrAbortHandler) // drop the connection: no answer
-		}
-		return faultNone
-	case FaultHang:
-		select {
-		case <-r.Context().Done():
-		case <-s.closed:
-		}
-		panic(http.ErrAbortHandler)
-	case FaultReset:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-				return faultHandled
-			}
-		}
-		panic(http.ErrAbortHandler) // no hijacking (HTTP/2): abort the stream
 	}
 	return faultNone
-}
-
-// wait waits d on the emulator clock; false if the request ended or the
-// emulator closed first.
-func (s *tokenServer) wait(ctx context.Context, d time.Duration) bool {
-	return clock.Wait(ctx, s.clock, d, s.closed)
 }
 
 // issue mints an opaque token with prefix, valid for ttl (the emulator's

@@ -611,6 +611,5 @@ func waitUntil(t *testing.T, cond func() bool) {
 			t.Fatal("condition not reached")
 		}
 		runtime.Gosched()
-		time.Sleep(time.Millisecond)
 	}
 }

@@ -561,20 +561,19 @@ func first(md metadata.MD, key string) string {
 }
 
 // fault applies an injected fault; a nil error means serve the request.
+// iamtest.AwaitFault holds the call for a latency or a hang; a call it
+// ends gets the context's code when the client gave up, UNAVAILABLE when
+// the emulator closed (never an answer).
 func (s *Server) fault(ctx context.Context, f iamtest.Fault) error {
+	if err := iamtest.AwaitFault(ctx, f, s.clk, s.done); err != nil {
+		if ctx.Err() != nil {
+			return status.FromContextError(ctx.Err()).Err()
+		}
+		return status.Error(codes.Unavailable, "nebiustest: server closed")
+	}
 	switch f.Kind {
 	case iamtest.FaultLatency:
-		if err := clock.Sleep(ctx, s.clk, f.Delay); err != nil {
-			return status.FromContextError(err).Err()
-		}
 		return nil
-	case iamtest.FaultHang:
-		select {
-		case <-ctx.Done():
-			return status.FromContextError(ctx.Err()).Err()
-		case <-s.done:
-			return status.Error(codes.Unavailable, "nebiustest: server closed")
-		}
 	case iamtest.FaultReset:
 		// gRPC gives a handler no way to drop its connection; the client
 		// sees what a reset produces: UNAVAILABLE.

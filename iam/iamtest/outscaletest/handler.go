@@ -84,7 +84,7 @@ func callName(path string) string {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	call := callName(r.URL.Path)
 	rec := Request{Call: call}
-	reset := false
+	var reset *iamtest.Fault // a FaultReset, carried out once the call is
 	var injected *oscError
 	if f, ok := s.Faults.Next(call); ok {
 		switch f.Kind {
@@ -95,21 +95,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			if f.RetryAfter != "" {
 				w.Header().Set("Retry-After", f.RetryAfter)
 			}
-		case iamtest.FaultLatency:
-			if !s.wait(r.Context(), f.Delay) {
-				// The client left or the server is closing: answer
-				// nothing (returning would send an empty 200).
-				panic(http.ErrAbortHandler)
-			}
+		case iamtest.FaultReset:
+			reset = &f
 		case iamtest.FaultHang:
 			s.record(rec) // recorded on arrival: the client may give up first
-			select {
-			case <-r.Context().Done():
-			case <-s.closed:
-			}
-			panic(http.ErrAbortHandler) // no answer, not an empty 200
-		case iamtest.FaultReset:
-			reset = true
+			iamtest.ServeFault(w, r, f, s.clock, s.closed, nil)
+		default:
+			iamtest.ServeFault(w, r, f, s.clock, s.closed, nil)
 		}
 	}
 
@@ -121,8 +113,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		rec.Status, rec.Code = e.status, e.code
 		s.record(rec)
-		if reset {
-			hangUp(w)
+		if reset != nil {
+			iamtest.ServeFault(w, r, *reset, s.clock, s.closed, nil)
 			return
 		}
 		s.writeError(w, e)
@@ -130,23 +122,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.Status = status
 	s.record(rec)
-	if reset {
-		hangUp(w)
+	if reset != nil {
+		iamtest.ServeFault(w, r, *reset, s.clock, s.closed, nil)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-func hangUp(w http.ResponseWriter) {
-	if hj, ok := w.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			_ = conn.Close()
-			return
-		}
-	}
-	panic(http.ErrAbortHandler)
 }
 
 func faultError(f iamtest.Fault) *oscError {

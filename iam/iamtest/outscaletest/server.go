@@ -1,7 +1,6 @@
 package outscaletest
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -514,12 +513,6 @@ func randomString(n int, alphabet string) string {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return string(b)
-}
-
-// wait blocks for d on the emulator's clock, or until the request or the
-// server ends.
-func (s *Server) wait(ctx context.Context, d time.Duration) bool {
-	return clock.Wait(ctx, s.clock, d, s.closed)
 }
 
 // CloseClientConnections drops every open client connection, releasing

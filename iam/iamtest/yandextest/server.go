@@ -608,46 +608,19 @@ func (s *Server) authenticate(r *http.Request, now time.Time) (string, *apiError
 	return subj, nil
 }
 
+// applyFault performs an injected fault with iamtest.ServeFault; it
+// reports whether the request has been answered (or dropped).
 func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f iamtest.Fault, reqID string) bool {
-	switch f.Kind {
-	case iamtest.FaultLatency:
-		return clock.Sleep(r.Context(), s.clock, f.Delay) != nil
-	case iamtest.FaultHang:
-		select {
-		case <-r.Context().Done():
-		case <-s.closed:
-		}
-		return true
-	case iamtest.FaultReset:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				if tc, ok := conn.(*net.TCPConn); ok {
-					_ = tc.SetLinger(0)
-				}
-				_ = conn.Close()
-				return true
-			}
-		}
-		panic(http.ErrAbortHandler)
-	default:
-		status := f.Status
-		if status == 0 {
-			status = http.StatusServiceUnavailable
-		}
-		code := codeForHTTPStatus(status)
+	return iamtest.ServeFault(w, r, f, s.clock, s.closed, func(w http.ResponseWriter, f iamtest.Fault) {
+		code := codeForHTTPStatus(f.Status)
 		if f.Code != "" {
 			if n, err := strconv.Atoi(f.Code); err == nil {
 				code = n
 			}
 		}
-		if f.RetryAfter != "" {
-			w.Header().Set("Retry-After", f.RetryAfter)
-		}
-		e := errf(code, "injected fault")
-		body, _ := json.Marshal(statusBody(e, reqID))
-		writeRaw(w, status, body)
-		return true
-	}
+		body, _ := json.Marshal(statusBody(errf(code, "injected fault"), reqID))
+		writeRaw(w, f.Status, body)
+	})
 }
 
 func statusBody(e *apiError, reqID string) map[string]any {
