@@ -95,6 +95,12 @@ const (
 	MetricRotations = "iamkit.credentials.rotations"
 )
 
+// OpTokenExchange is the iamkit.operation of a token exchange, over HTTP
+// (Nebius, Yandex) and over gRPC (Nebius TokenExchangeService/Exchange,
+// whose rpc.method stays the real one) alike, so that the metric series of
+// one logical operation line up whatever the transport.
+const OpTokenExchange = "TokenExchange"
+
 // Results: [ResultOK], or the kind of failure, one of a fixed set.
 const (
 	ResultOK                 = "ok"
