@@ -270,7 +270,7 @@ func NewCache(x Exchanger, optFns ...func(*CacheOptions)) (*Cache, error) {
 		p = px.Provider()
 	}
 	c.tel = telemetry.NewTokens(o.TracerProvider, o.MeterProvider, p)
-	c.unobserve = c.tel.ObserveExpiry(c.expiresIn)
+	c.unobserve = telemetry.ObserveExpiry(c.tel, c, (*Cache).expiresIn) // holds c weakly: an unclosed cache is still collected
 	if o.Store != nil {
 		if tok, ok := o.Store.Load(o.StoreKey); ok {
 			wall, since := c.clock.Read()

@@ -47,7 +47,7 @@ func newManagedTelemetry(p *ManagedProvider) *managedTelemetry {
 		clock: p.clock,
 	}
 	t.snap.Store(&keySnapshot{})
-	t.unobserve = t.rot.ObserveKeys(t.observe)
+	t.unobserve = telemetry.ObserveKeys(t.rot, t, (*managedTelemetry).observe) // holds t weakly
 	return t
 }
 

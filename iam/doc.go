@@ -71,7 +71,32 @@
 // for a token cache; iamkit.credentials.keys {key}, .key.age (s),
 // .key.expires_in (s) and .rotations {rotation} for a managed provider.
 // iamkit.result is "ok" or the kind of failure ("unavailable",
-// "unauthenticated", "throttled", …: one of a fixed set).
+// "unauthenticated", "throttled", …: one of a fixed set); error.type, on
+// the span of a failed call, follows the semantic conventions: the HTTP
+// status code as a string ("503") or the gRPC status code's name
+// ("UNAVAILABLE"), iamkit's kind when no answer came. iamkit.operation
+// names the logical operation: a token exchange is "TokenExchange" over
+// HTTP and gRPC alike (rpc.method is still the real gRPC method), so that
+// the series line up.
+//
+// The gauges observed at collection aggregate the live instances that
+// share an attribute set (several caches or managed providers of one
+// cloud): iamkit.token.expires_in and iamkit.credentials.key.expires_in
+// report the minimum, the token or key that expires first;
+// iamkit.credentials.key.age the maximum, the oldest key in use;
+// iamkit.credentials.keys the sum. A cache or managed provider that is
+// dropped without Close stops counting once it is garbage-collected: the
+// gauges hold no instance strongly.
+//
+// A span and iamkit.api.call.duration cover one logical call, its retries
+// and backoff waits included, not one HTTP request or RPC attempt: that is
+// what a caller waits for, the same across HTTP and gRPC. This is why the
+// span is named "<provider> <operation>" rather than the HTTP
+// conventions' "{method} {target}", and why the duration is iamkit's own
+// metric rather than http.client.request.duration (one request) or
+// rpc.client.call.duration (one RPC, whose bucket boundaries it keeps);
+// the attempts are its iamkit.attempts, http.request.resend_count and
+// "retry" events, and iamkit.api.retries.
 //
 // No attribute, event or recorded error ever holds a secret, a token, a
 // JWT, a signature or an Authorization value.

@@ -163,7 +163,15 @@ func TestKeyCreateDelete(t *testing.T) {
 			wantAttrs(t, create, common(g.createOp, k.ID, "ok"))
 			wantAttrs(t, del, common(g.deleteOp, k.ID, "ok"))
 			wantAttrs(t, missing, common(g.deleteOp, g.missing, "not_found"))
-			wantAttrs(t, missing, map[string]any{"error.type": "not_found"})
+			// error.type is the status code: its name over gRPC, the HTTP
+			// status as a string over HTTP (the semantic conventions).
+			if g.rpc {
+				wantAttrs(t, missing, map[string]any{"error.type": "NOT_FOUND", "rpc.response.status_code": "NOT_FOUND"})
+			} else if st, ok := attrs(missing)["http.response.status_code"]; !ok || st.AsInt64() < 400 {
+				t.Errorf("failed delete: http.response.status_code %v, want an error status", st)
+			} else {
+				wantAttrs(t, missing, map[string]any{"error.type": st.Emit()})
+			}
 			if missing.Status().Code.String() != "Error" {
 				t.Errorf("failed delete: status %v, want Error", missing.Status())
 			}

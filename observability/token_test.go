@@ -262,7 +262,7 @@ func TestFailingExchangeWithRetries(t *testing.T) {
 
 			exchange := r.one(t, g.provider+" TokenExchange")
 			wantAttrs(t, exchange, map[string]any{
-				"iamkit.result": "unavailable", "error.type": "unavailable", "iamkit.attempts": 3,
+				"iamkit.result": "unavailable", "error.type": "503", "iamkit.attempts": 3,
 				"http.request.resend_count": 2, "http.response.status_code": 503, "iamkit.request.id": "*",
 			})
 			if n := countEvents(exchange, "retry"); n != 2 {
@@ -311,7 +311,7 @@ func TestGRPCTokenExchange(t *testing.T) {
 	if _, err := src.AccessToken(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	exchange := r.one(t, "nebius TokenExchangeService/Exchange")
+	exchange := r.one(t, "nebius TokenExchange") // the logical operation, as over HTTP
 	childOf(t, exchange, r.one(t, "auth.Cache/Refresh"))
 	wantAttrs(t, exchange, map[string]any{
 		"rpc.system.name": "grpc", "rpc.method": "nebius.iam.v1.TokenExchangeService/Exchange",
@@ -323,6 +323,6 @@ func TestGRPCTokenExchange(t *testing.T) {
 		t.Errorf("%d retry events, want 1", n)
 	}
 	ms := r.collect(t)
-	wantSum(t, ms, 1, "iamkit.api.retries", "iamkit.provider=nebius", "iamkit.operation=TokenExchangeService/Exchange")
+	wantSum(t, ms, 1, "iamkit.api.retries", "iamkit.provider=nebius", "iamkit.operation=TokenExchange")
 	wantSum(t, ms, 1, "iamkit.token.refreshes", "iamkit.provider=nebius", "iamkit.result=ok")
 }

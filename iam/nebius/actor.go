@@ -32,7 +32,7 @@ const maxJWTFileBytes = 64 << 10
 // refusal to impersonate matches iam.ErrPermissionDenied. Wrap the
 // exchanger in an auth.Cache (or use [ImpersonatedTokens]).
 func (x *TokenExchanger) Impersonate(actor oauth2.TokenSource, serviceAccountID string) auth.Exchanger {
-	return auth.ExchangerFunc(func(ctx context.Context) (auth.Token, error) {
+	return nebiusExchanger(func(ctx context.Context) (auth.Token, error) {
 		switch {
 		case actor == nil:
 			return auth.Token{}, invalidArg(exchangeOp, "the actor token source is nil")
@@ -76,7 +76,7 @@ func (x *TokenExchanger) Impersonate(actor oauth2.TokenSource, serviceAccountID 
 // before any call. Wrap the exchanger in an auth.Cache (or use
 // [FederatedTokens]).
 func (x *TokenExchanger) FederatedCredentials(serviceAccountID, jwtFile string) auth.Exchanger {
-	return auth.ExchangerFunc(func(ctx context.Context) (auth.Token, error) {
+	return nebiusExchanger(func(ctx context.Context) (auth.Token, error) {
 		if strings.TrimSpace(serviceAccountID) == "" {
 			return auth.Token{}, invalidArg(exchangeOp, "the service account of the federated credentials is empty")
 		}
@@ -176,6 +176,7 @@ func exchangedTokens(optFns []func(*Options), ex func(*TokenExchanger) auth.Exch
 func cachedTokens(x *TokenExchanger, ex auth.Exchanger) (*TokenSource, error) {
 	cache, err := auth.NewCache(ex, func(co *auth.CacheOptions) {
 		co.Clock, co.Logger = x.rpc.opts.Clock, x.rpc.opts.Logger
+		co.TracerProvider, co.MeterProvider = x.rpc.opts.TracerProvider, x.rpc.opts.MeterProvider
 	})
 	if err != nil {
 		x.Close()
@@ -183,3 +184,14 @@ func cachedTokens(x *TokenExchanger, ex auth.Exchanger) (*TokenSource, error) {
 	}
 	return &TokenSource{Cache: cache, x: x}, nil
 }
+
+// nebiusExchanger is an exchanger of Nebius tokens that names its cloud
+// (Provider, as the service-account exchanger does), so that the metrics
+// of a cache over it carry iamkit.provider=nebius.
+type nebiusExchanger func(ctx context.Context) (auth.Token, error)
+
+// Exchange calls f.
+func (f nebiusExchanger) Exchange(ctx context.Context) (auth.Token, error) { return f(ctx) }
+
+// Provider returns iam.Nebius.
+func (nebiusExchanger) Provider() iam.Provider { return iam.Nebius }

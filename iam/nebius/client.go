@@ -377,6 +377,7 @@ func hostPortOf(domain string) (string, error) {
 // call describes one RPC for invoke.
 type call struct {
 	op        string // "AccessKeyService/Create", for errors and logs
+	telOp     string // iamkit.operation when not op ("TokenExchange", as over HTTP)
 	method    string // full gRPC method name
 	mutating  bool   // sends X-Idempotency-Key
 	resetMask string // X-ResetMask, for Update
@@ -398,7 +399,11 @@ func (c *Client) invoke(ctx context.Context, cl call, req, resp any) error {
 // scrubbing it from text in the response (operation status messages). The
 // call is recorded as a span and metric points.
 func (c *Client) invokeTok(ctx context.Context, cl call, req, resp any) (string, error) {
-	ctx, tc := c.calls.StartRPC(ctx, cl.op, cl.method, c.target)
+	telOp := cl.op
+	if cl.telOp != "" {
+		telOp = cl.telOp
+	}
+	ctx, tc := c.calls.StartRPC(ctx, telOp, cl.method, c.target)
 	tok, err := c.invokeCall(ctx, tc, cl, req, resp)
 	if tc.Recording() {
 		tc.SetResourceID(callResourceID(req, resp))

@@ -11,6 +11,7 @@ import (
 	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/nebiuspb/iamv1"
+	"github.com/iamkit/iamkit/internal/telemetry"
 )
 
 // RFC 8693 values of the Nebius token exchange (nebius/api
@@ -166,7 +167,7 @@ func (x *TokenExchanger) Exchange(ctx context.Context, req ExchangeRequest) (aut
 func (x *TokenExchanger) exchange(ctx context.Context, build func() (*iamv1.ExchangeTokenRequest, error)) (auth.Token, error) {
 	var start time.Time
 	resp := new(iamv1.CreateTokenResponse)
-	cl := call{op: exchangeOp, method: iamv1.TokenExchangeService_Exchange_FullMethodName,
+	cl := call{op: exchangeOp, telOp: telemetry.OpTokenExchange, method: iamv1.TokenExchangeService_Exchange_FullMethodName,
 		build: func() (any, []string, error) {
 			start = x.rpc.clk.Now()
 			pb, err := build()

@@ -283,12 +283,27 @@ func (k *Call) End(err error) {
 		set = append(set, ResourceIDKey.String(k.resourceID))
 	}
 	if err != nil {
-		set = append(set, semconv.ErrorTypeKey.String(result))
+		set = append(set, semconv.ErrorTypeKey.String(k.errorType(result)))
 		recordError(k.span, err)
 		k.span.SetStatus(codes.Error, result)
 	}
 	k.span.SetAttributes(set...)
 	k.span.End()
+}
+
+// errorType is the error.type of a failed call, after the semantic
+// conventions: over gRPC the status code's name ("UNAVAILABLE"), over HTTP
+// the status code as a string ("503") when the last answer was an error
+// status; else iamkit's kind of failure (result: "deadline_exceeded" for a
+// call that got no answer in time), which iamkit.result carries always.
+func (k *Call) errorType(result string) string {
+	switch {
+	case k.rpc && k.code != "" && k.code != "OK":
+		return k.code
+	case !k.rpc && k.status >= 400:
+		return strconv.Itoa(k.status)
+	}
+	return result
 }
 
 // iamError returns the first *iam.Error of err's chain, or nil.

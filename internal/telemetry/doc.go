@@ -29,6 +29,17 @@
 // attempt adds a "retry" event. A call that fails records its error (whose
 // text never holds a secret) and the status Error.
 //
+// A span covers one logical call, retries and their backoff waits
+// included, not one HTTP request or RPC attempt: that is the unit a caller
+// waits for and the same across HTTP and gRPC, hence "<provider>
+// <operation>" rather than the HTTP conventions' "{method} {target}" (a
+// per-request name), and iamkit.api.call.duration rather than
+// http.client.request.duration (one request). error.type follows the
+// conventions: the HTTP status code as a string ("503"), the gRPC status
+// code's name ("UNAVAILABLE"), else iamkit's kind (iamkit.result, always
+// set). iamkit.operation is the logical operation: [OpTokenExchange] over
+// HTTP and gRPC alike, rpc.method the real gRPC method.
+//
 // One internal span per token refresh of auth.Cache ("auth.Cache/Refresh")
 // and one per rotation step of credentials.ManagedProvider
 // ("credentials.ManagedProvider/<Step>"); a cache hit makes none.
@@ -38,6 +49,18 @@
 // Attributes are of bounded cardinality only: iamkit.provider,
 // iamkit.operation, iamkit.result; never a key, token or resource ID. See
 // the Metric* constants for names, units and attributes.
+//
+// The gauges observed at collection have one callback per meter, over a
+// registry of the live caches or managed providers that report to it
+// ([ObserveExpiry], [ObserveKeys]). The registry holds them by weak
+// pointers, so that one dropped without Close is still garbage-collected
+// (a runtime cleanup then drops its entry, Close at once), and it
+// aggregates those that share an attribute set: the minimum of
+// iamkit.token.expires_in and iamkit.credentials.key.expires_in, the
+// maximum of iamkit.credentials.key.age, the sum of
+// iamkit.credentials.keys. (Instances registered through different meters
+// of one SDK, such as the global delegating meter before
+// otel.SetMeterProvider and the SDK's own after, have a callback each.)
 //
 // # Secrets
 //

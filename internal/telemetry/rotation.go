@@ -46,11 +46,11 @@ func NewRotation(tp trace.TracerProvider, mp metric.MeterProvider, p iam.Provide
 		meter:     m,
 		provider:  providerAttrs(p),
 		rotations: counter(m, MetricRotations, "{rotation}", "Key rotations of a managed provider: switches to a new key, and failed creations of one."),
-		age:       gauge(m, MetricManagedKeyAge, "Age of the key a managed provider serves."),
-		expiresIn: gauge(m, MetricManagedKeyExpiresIn, "Time until the key a managed provider serves expires."),
+		age:       gauge(m, MetricManagedKeyAge, "Age of the key a managed provider serves; the maximum (the oldest key in use) over the providers of one cloud."),
+		expiresIn: gauge(m, MetricManagedKeyExpiresIn, "Time until the key a managed provider serves expires; the minimum over the providers of one cloud."),
 	}
 	keys, err := m.Int64ObservableUpDownCounter(MetricManagedKeys, metric.WithUnit("{key}"),
-		metric.WithDescription("Keys a managed provider holds: the current one, the next one, those on their way out."))
+		metric.WithDescription("Keys the managed providers of one cloud hold (summed): the current ones, the next ones, those on their way out."))
 	if err != nil {
 		handle(err)
 	} else {
@@ -142,9 +142,15 @@ type KeyState struct {
 	Expires        bool
 }
 
-// ObserveKeys registers f, called at each collection of the managed-key
-// gauges. The returned function unregisters it.
-func (r *Rotation) ObserveKeys(f func() KeyState) (unregister func()) {
+// ObserveKeys registers obj, a managed provider's instrumentation, with
+// the managed-key gauges of r's meter: at each collection f(obj) returns
+// its state. Per attribute set (per provider), iamkit.credentials.keys is
+// the sum over the live providers, iamkit.credentials.key.age the maximum
+// (the oldest key in use) and iamkit.credentials.key.expires_in the
+// minimum (the key that expires first). obj is held weakly, so that a
+// provider dropped without Shutdown leaves nothing behind; f must not
+// capture obj. The returned function unregisters obj.
+func ObserveKeys[T any](r *Rotation, obj *T, f func(*T) KeyState) (unregister func()) {
 	if r == nil {
 		return func() {}
 	}
@@ -161,23 +167,30 @@ func (r *Rotation) ObserveKeys(f func() KeyState) (unregister func()) {
 	if len(insts) == 0 {
 		return func() {}
 	}
-	attrs := metric.WithAttributes(r.provider...)
-	reg, err := r.meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
-		st := f()
-		if r.keys != nil {
-			o.ObserveInt64(r.keys, int64(st.Keys), attrs)
-		}
-		if st.Serving && r.age != nil {
-			o.ObserveFloat64(r.age, st.Age, attrs)
-		}
-		if st.Serving && st.Expires && r.expiresIn != nil {
-			o.ObserveFloat64(r.expiresIn, st.ExpiresIn, attrs)
-		}
-		return nil
-	}, insts...)
-	if err != nil {
-		handle(err)
-		return func() {}
-	}
-	return func() { _ = reg.Unregister() }
+	keys, age, expiresIn := r.keys, r.age, r.expiresIn
+	return observe(MetricManagedKeys, r.meter, insts, attribute.NewSet(r.provider...), obj,
+		func(o *T) (KeyState, bool) { return f(o), true },
+		func(o metric.Observer, rs []reading[KeyState]) {
+			var sums agg
+			var ages, expiries agg
+			for _, rd := range rs {
+				st := rd.state
+				sums.add(rd.attrs, float64(st.Keys), sumF)
+				if st.Serving {
+					ages.add(rd.attrs, st.Age, maxF)
+					if st.Expires {
+						expiries.add(rd.attrs, st.ExpiresIn, minF)
+					}
+				}
+			}
+			if keys != nil {
+				sums.each(func(set attribute.Set, v float64) { o.ObserveInt64(keys, int64(v), metric.WithAttributeSet(set)) })
+			}
+			if age != nil {
+				ages.each(func(set attribute.Set, v float64) { o.ObserveFloat64(age, v, metric.WithAttributeSet(set)) })
+			}
+			if expiresIn != nil {
+				expiries.each(func(set attribute.Set, v float64) { o.ObserveFloat64(expiresIn, v, metric.WithAttributeSet(set)) })
+			}
+		})
 }

@@ -70,26 +70,36 @@ const (
 	// provider, result).
 	MetricTokenRefreshDuration = "iamkit.token.refresh.duration"
 	// MetricTokenExpiresIn is the time until the served token expires, a
-	// gauge observed at collection (s; provider).
+	// gauge observed at collection (s; provider): the minimum over the
+	// live caches of one provider, the token that expires first.
 	MetricTokenExpiresIn = "iamkit.token.expires_in"
 	// MetricTokenCacheWaits counts the callers that found no valid token
 	// and waited for a refresh ({wait}; provider, result).
 	MetricTokenCacheWaits = "iamkit.token.cache.waits"
 
-	// MetricManagedKeys is the number of keys a managed provider holds
-	// (current, next, retiring), observed at collection ({key}; provider).
+	// MetricManagedKeys is the number of keys the managed providers hold
+	// (current, next, retiring), observed at collection ({key}; provider):
+	// the sum over the live providers of one cloud.
 	MetricManagedKeys = "iamkit.credentials.keys"
 	// MetricManagedKeyAge is the age of the key in use, observed at
-	// collection (s; provider).
+	// collection (s; provider): the maximum over the live providers of
+	// one cloud, the oldest key in use.
 	MetricManagedKeyAge = "iamkit.credentials.key.age"
 	// MetricManagedKeyExpiresIn is the time until the key in use expires,
-	// observed at collection (s; provider).
+	// observed at collection (s; provider): the minimum over the live
+	// providers of one cloud, the key that expires first.
 	MetricManagedKeyExpiresIn = "iamkit.credentials.key.expires_in"
 	// MetricRotations counts rotations: switches to a new key (result
 	// ok) and failed creations of the next key ({rotation}; provider,
 	// result).
 	MetricRotations = "iamkit.credentials.rotations"
 )
+
+// OpTokenExchange is the iamkit.operation of a token exchange, over HTTP
+// (Nebius, Yandex) and over gRPC (Nebius TokenExchangeService/Exchange,
+// whose rpc.method stays the real one) alike, so that the metric series of
+// one logical operation line up whatever the transport.
+const OpTokenExchange = "TokenExchange"
 
 // Results: [ResultOK], or the kind of failure, one of a fixed set.
 const (

@@ -57,11 +57,11 @@ func TestNilSafe(t *testing.T) {
 	_, r := tk.StartRefresh(context.Background(), TriggerExpired, trace.SpanContext{})
 	r.End(nil, 0)
 	tk.Waited(context.Background(), nil)
-	tk.ObserveExpiry(nil)()
+	ObserveExpiry(tk, new(int), nil)()
 	var rot *Rotation
 	_, s := rot.StartStep(context.Background(), StepCreate)
 	s.Event("key created", "AK", nil)
 	s.End()
 	rot.Rotated(nil)
-	rot.ObserveKeys(nil)()
+	ObserveKeys(rot, new(int), nil)()
 }

@@ -54,7 +54,7 @@ func NewTokens(tp trace.TracerProvider, mp metric.MeterProvider, p iam.Provider)
 		refreshes: counter(m, MetricTokenRefreshes, "{refresh}", "Token refreshes of a token cache, by result."),
 		duration:  histogram(m, MetricTokenRefreshDuration, "Duration of token refreshes.", refreshBuckets),
 		waits:     counter(m, MetricTokenCacheWaits, "{wait}", "Callers that found no valid token in the cache and waited for a refresh."),
-		expiresIn: gauge(m, MetricTokenExpiresIn, "Time until the token the cache serves expires."),
+		expiresIn: gauge(m, MetricTokenExpiresIn, "Time until the token a cache serves expires; the minimum over the caches of one provider."),
 	}
 }
 
@@ -131,25 +131,29 @@ func (t *Tokens) Waited(ctx context.Context, err error) {
 	}
 }
 
-// ObserveExpiry registers f, called at each collection of
-// iamkit.token.expires_in: it returns the time until the served token
-// expires, or false when there is none (or it never expires). The returned
-// function unregisters it.
-func (t *Tokens) ObserveExpiry(f func() (time.Duration, bool)) (unregister func()) {
+// ObserveExpiry registers obj, a cache, with the expiry gauge
+// iamkit.token.expires_in of t's meter: at each collection f(obj) returns
+// the time until the token obj serves expires, or false when there is none
+// (or it never expires). The gauge reports, per attribute set (per
+// provider), the minimum over the live caches: the token that expires
+// first. obj is held weakly, so that a cache dropped without Close is
+// still collected; f must not capture obj. The returned function
+// unregisters obj.
+func ObserveExpiry[T any](t *Tokens, obj *T, f func(*T) (time.Duration, bool)) (unregister func()) {
 	if t == nil || t.expiresIn == nil {
 		return func() {}
 	}
 	g := t.expiresIn
-	attrs := metric.WithAttributes(t.provider...)
-	reg, err := t.meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
-		if d, ok := f(); ok {
-			o.ObserveFloat64(g, d.Seconds(), attrs)
-		}
-		return nil
-	}, g)
-	if err != nil {
-		handle(err)
-		return func() {}
-	}
-	return func() { _ = reg.Unregister() }
+	return observe(MetricTokenExpiresIn, t.meter, []metric.Observable{g}, attribute.NewSet(t.provider...), obj,
+		func(o *T) (float64, bool) {
+			d, ok := f(o)
+			return d.Seconds(), ok
+		},
+		func(o metric.Observer, rs []reading[float64]) {
+			var a agg
+			for _, r := range rs {
+				a.add(r.attrs, r.state, minF)
+			}
+			a.each(func(set attribute.Set, v float64) { o.ObserveFloat64(g, v, metric.WithAttributeSet(set)) })
+		})
 }

@@ -32,7 +32,7 @@ import (
 const DefaultMaxAttempts = 3
 
 // Op is the Op of every token-exchange error.
-const Op = "TokenExchange"
+const Op = telemetry.OpTokenExchange // "TokenExchange"; also its iamkit.operation
 
 // MaxErrorText bounds the server text copied into an error.
 const MaxErrorText = 512
