@@ -46,11 +46,15 @@ func (s *S3Server) readBody(r *http.Request, a *s3Auth, op string) (*s3Body, *s3
 	var data []byte
 	var trailers http.Header
 	if streaming {
+		announced, serr := announcedTrailers(r.Header.Get("X-Amz-Trailer"))
+		if serr != nil {
+			return nil, serr
+		}
 		var chain *sigv4verify.ChunkChain
 		if a.PayloadHash != streamingUnsignedTrail {
 			chain = sigv4verify.NewChunkChain(a.Sig, a.Key.Secret.Reveal(), &s.keyCache)
 		}
-		cb, err := decodeAWSChunked(r.Body, chain, a.PayloadHash != streamingSigned, s.maxObject)
+		cb, err := decodeAWSChunked(r.Body, chain, a.PayloadHash != streamingSigned, announced, s.maxObject)
 		if serr := chunkedError(err); serr != nil {
 			if serr.Code == "EntityTooLarge" {
 				s.discard(r)

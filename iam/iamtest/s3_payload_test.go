@@ -221,6 +221,15 @@ func TestS3StreamingTrailers(t *testing.T) {
 		{"unsigned, announced trailer missing", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", []string{good}, func(b []byte) []byte {
 			return bytes.Replace(b, []byte(good+"\r\n"), nil, 1)
 		}, "", 400, "MalformedTrailerError"},
+		{"unsigned, trailer repeated", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", []string{good, good}, nil, "", 400, "MalformedTrailerError"},
+		{"signed, trailer signature repeated", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", []string{good}, func(b []byte) []byte {
+			i := bytes.Index(b, []byte("x-amz-trailer-signature:"))
+			line := b[i : i+len("x-amz-trailer-signature:")+64+2]
+			return append(b[:i:i], append(append(append([]byte(nil), line...), line...), "\r\n"...)...)
+		}, "", 400, "MalformedTrailerError"},
+		{"unsigned, data after the trailers", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", []string{good}, func(b []byte) []byte {
+			return append(b, "more"...)
+		}, "", 400, "IncompleteBody"},
 		{"unsigned, a chunk signature", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", []string{good}, func(b []byte) []byte {
 			return bytes.Replace(b, []byte("2328\r\n"), []byte("2328;chunk-signature=00\r\n"), 1)
 		}, "", 400, "IncompleteBody"},
