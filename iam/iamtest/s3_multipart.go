@@ -157,7 +157,7 @@ func (s *S3Server) uploadPart(q *s3Req) {
 		s.fail(q, errS3(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive"))
 		return
 	}
-	copying := q.r.Header.Get("X-Amz-Copy-Source") != ""
+	copying := q.op == "UploadPartCopy"
 	part := &s3Part{data: q.body.data, modified: s.clock.Now(), checksum: q.body.checksum}
 	if copying {
 		src, ok := s.copySourceObject(q)

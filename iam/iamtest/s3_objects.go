@@ -287,8 +287,11 @@ func (s *S3Server) deleteObjects(q *s3Req) {
 // copySource parses x-amz-copy-source: "[/]bucket/key", URL-encoded. A
 // version (?versionId=) is not implemented.
 func copySource(h http.Header) (bucket, key string, serr *s3Error) {
-	raw := h.Get("X-Amz-Copy-Source")
-	p, query, _ := strings.Cut(raw, "?")
+	vals := h.Values("X-Amz-Copy-Source")
+	if len(vals) != 1 {
+		return "", "", errS3(400, "InvalidArgument", "x-amz-copy-source must be sent once")
+	}
+	p, query, _ := strings.Cut(vals[0], "?")
 	if query != "" {
 		return "", "", errS3(501, "NotImplemented", "the iamkit S3 emulator does not implement versioning (x-amz-copy-source with "+query+")")
 	}
