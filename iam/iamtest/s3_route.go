@@ -127,7 +127,18 @@ func s3ObjectOp(r *http.Request, q url.Values) (op, why string) {
 		}
 	case http.MethodDelete:
 		if q.Has("uploadId") {
+			if len(r.Header.Values("X-Amz-If-Match-Initiated-Time")) > 0 {
+				return "", "conditional aborts (AbortMultipartUpload with x-amz-if-match-initiated-time, which S3 serves on directory buckets)"
+			}
 			return "AbortMultipartUpload", ""
+		}
+		// S3 evaluates If-Match on DeleteObject (the emulator does); the
+		// size and time conditions are for directory buckets, and the
+		// others are not DeleteObject's.
+		for _, h := range []string{"X-Amz-If-Match-Size", "X-Amz-If-Match-Last-Modified-Time", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"} {
+			if len(r.Header.Values(h)) > 0 {
+				return "", "conditional deletes with " + strings.ToLower(h) + " (DeleteObject takes If-Match; x-amz-if-match-size and x-amz-if-match-last-modified-time are for directory buckets)"
+			}
 		}
 		return "DeleteObject", ""
 	}
