@@ -84,7 +84,8 @@ func (o *S3Options) setDefaults() {
 // S3's XML errors: InvalidAccessKeyId (unknown, inactive, deleted or
 // expired key), SignatureDoesNotMatch, ExpiredToken, InvalidToken,
 // RequestTimeTooSkewed, AccessDenied, AuthorizationQueryParametersError,
-// BadDigest, XAmzContentSHA256Mismatch.
+// BadDigest, XAmzContentSHA256Mismatch, MissingContentLength (a streaming
+// upload without x-amz-decoded-content-length).
 //
 // It serves what S3 clients use by default, with objects kept in memory
 // (at most [S3Options.MaxObjectSize] each): ListBuckets, CreateBucket,
