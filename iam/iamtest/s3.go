@@ -41,8 +41,9 @@ type S3Options struct {
 	// Object Storage, which wants ru-central1). Default: any region.
 	Region string
 	// MaxObjectSize caps, in bytes, each object the server keeps in
-	// memory: a PutObject body, an uploaded part, a completed multipart
-	// upload; larger is refused with 400 EntityTooLarge. Default (0)
+	// memory: a PutObject body, and the parts of a multipart upload
+	// together (the object they make); larger is refused with 400
+	// EntityTooLarge. Default (0)
 	// [DefaultS3MaxObjectSize] (S3's own limits are 5 GiB per PutObject
 	// or part and 5 TiB per object); a negative value is refused.
 	MaxObjectSize int64
@@ -151,6 +152,9 @@ type S3Server struct {
 	reqID     atomic.Uint64
 	uploadSeq atomic.Uint64
 	keyCache  sync.Map // derived SigV4 signing keys
+	// assembling, if set (by tests), is called as a completion starts
+	// copying its parts, the server unlocked.
+	assembling func()
 
 	mu      sync.Mutex
 	buckets map[string]*s3Bucket
