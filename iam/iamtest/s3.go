@@ -40,8 +40,9 @@ type S3Options struct {
 	// Object Storage, which wants ru-central1). Default: any region.
 	Region string
 	// MaxObjectSize caps, in bytes, each object the server keeps in
-	// memory: a PutObject body, an uploaded part, a completed multipart
-	// upload; larger is refused with 400 EntityTooLarge. Default (0)
+	// memory: a PutObject body, and the parts of a multipart upload
+	// together (the object they make); larger is refused with 400
+	// EntityTooLarge. Default (0)
 	// [DefaultS3MaxObjectSize] (S3's own limits are 5 GiB per PutObject
 	// or part and 5 TiB per object); a negative value is refused.
 	MaxObjectSize int64
@@ -83,7 +84,8 @@ func (o *S3Options) setDefaults() {
 // S3's XML errors: InvalidAccessKeyId (unknown, inactive, deleted or
 // expired key), SignatureDoesNotMatch, ExpiredToken, InvalidToken,
 // RequestTimeTooSkewed, AccessDenied, AuthorizationQueryParametersError,
-// BadDigest, XAmzContentSHA256Mismatch.
+// BadDigest, XAmzContentSHA256Mismatch, MissingContentLength (a streaming
+// upload without x-amz-decoded-content-length).
 //
 // It serves what S3 clients use by default, with objects kept in memory
 // (at most [S3Options.MaxObjectSize] each): ListBuckets, CreateBucket,
@@ -99,13 +101,17 @@ func (o *S3Options) setDefaults() {
 // If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, the
 // response-* overrides, user metadata and the stored Content-Type,
 // Cache-Control, Content-Disposition, Content-Encoding, Content-Language
-// and Expires), DeleteObject and DeleteObjects; multipart uploads
+// and Expires), DeleteObject (If-Match: 412 when it does not match, 404
+// NoSuchKey for a missing key) and DeleteObjects; multipart uploads
 // (CreateMultipartUpload, UploadPart, UploadPartCopy,
 // CompleteMultipartUpload, AbortMultipartUpload, ListParts,
 // ListMultipartUploads) with S3's 5 MiB minimum part size and additional
 // checksums (x-amz-checksum-algorithm: composite or full-object, as S3
 // computes them). Buckets are
-// shared by all keys (no ACLs). Only path-style addressing is served;
+// shared by all keys (no ACLs) and owned by one owner, whose ID listings
+// show ("iamkit"): an x-amz-expected-bucket-owner (or, on a copy,
+// x-amz-source-expected-bucket-owner) naming another is 403
+// AccessDenied. Only path-style addressing is served;
 // requests are signed in the Authorization header or the query
 // (presigned URLs).
 //
@@ -118,7 +124,9 @@ func (o *S3Options) setDefaults() {
 // feature the emulator lacks (tags, object lock, grants, canned ACLs but
 // private, storage classes but STANDARD, KMS or customer keys),
 // conditional writes (If-Match,
-// If-None-Match on PUT), a copy of a version, multiple ranges, SigV4a, and
+// If-None-Match on PUT), conditional deletes but by If-Match
+// (x-amz-if-match-size and x-amz-if-match-last-modified-time, which S3
+// serves on directory buckets), a copy of a version, multiple ranges, SigV4a, and
 // other methods.
 type S3Server struct {
 	// URL is the endpoint, e.g. "http://127.0.0.1:41234": the
@@ -143,6 +151,9 @@ type S3Server struct {
 	reqID     atomic.Uint64
 	uploadSeq atomic.Uint64
 	keyCache  sync.Map // derived SigV4 signing keys
+	// assembling, if set (by tests), is called as a completion starts
+	// copying its parts, the server unlocked.
+	assembling func()
 
 	mu      sync.Mutex
 	buckets map[string]*s3Bucket
@@ -344,6 +355,10 @@ func (s *S3Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	if h := s3Handlers[op]; h != nil {
+		if serr := checkExpectedOwner(q); serr != nil {
+			s.fail(q, serr)
+			return
+		}
 		h(s, q)
 		return
 	}
@@ -374,6 +389,28 @@ func (s *S3Server) failFault(q *s3Req, f Fault) {
 		}
 	}
 	s.fail(q, errS3(f.Status, code, "injected fault"))
+}
+
+// checkExpectedOwner checks x-amz-expected-bucket-owner and, for a copy,
+// x-amz-source-expected-bucket-owner: the one owner of every bucket is
+// the emulator's (s3Owner, the ID listings show), anything else is
+// AccessDenied, as S3 answers for a bucket of another account.
+func checkExpectedOwner(q *s3Req) *s3Error {
+	names := []string{"X-Amz-Expected-Bucket-Owner"}
+	if q.op == "CopyObject" || q.op == "UploadPartCopy" {
+		names = append(names, "X-Amz-Source-Expected-Bucket-Owner")
+	}
+	if q.bucket == "" {
+		return nil // ListBuckets: no bucket to own
+	}
+	for _, name := range names {
+		for _, v := range q.r.Header.Values(name) {
+			if v != s3Owner.ID {
+				return errS3(403, "AccessDenied", "Access Denied: "+strings.ToLower(name)+" "+strconv.Quote(v)+" is not the bucket owner's ID ("+s3Owner.ID+")")
+			}
+		}
+	}
+	return nil
 }
 
 type s3ErrorBody struct {

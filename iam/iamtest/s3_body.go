@@ -30,14 +30,17 @@ func (s *S3Server) readBody(r *http.Request, a *s3Auth, op string) (*s3Body, *s3
 	streaming := strings.HasPrefix(a.PayloadHash, "STREAMING-")
 	declared := r.ContentLength
 	if streaming {
-		declared = -1
-		if v := r.Header.Get("X-Amz-Decoded-Content-Length"); v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < 0 {
-				return nil, errS3(400, "InvalidArgument", "x-amz-decoded-content-length must be a non-negative integer")
-			}
-			declared = n
+		// S3 requires the decoded length of every streaming request,
+		// and answers a missing or malformed one as a missing length.
+		vs := r.Header.Values("X-Amz-Decoded-Content-Length")
+		n, err := int64(0), error(nil)
+		if len(vs) == 1 {
+			n, err = strconv.ParseInt(vs[0], 10, 64)
 		}
+		if len(vs) != 1 || err != nil || n < 0 {
+			return nil, errS3(411, "MissingContentLength", "You must provide the Content-Length HTTP header: a streaming upload ("+a.PayloadHash+") needs x-amz-decoded-content-length, the length of its data, once, a non-negative integer.")
+		}
+		declared = n
 	}
 	if declared > s.maxObject {
 		s.discard(r)
@@ -46,11 +49,15 @@ func (s *S3Server) readBody(r *http.Request, a *s3Auth, op string) (*s3Body, *s3
 	var data []byte
 	var trailers http.Header
 	if streaming {
+		announced, serr := announcedTrailers(r.Header.Get("X-Amz-Trailer"))
+		if serr != nil {
+			return nil, serr
+		}
 		var chain *sigv4verify.ChunkChain
 		if a.PayloadHash != streamingUnsignedTrail {
 			chain = sigv4verify.NewChunkChain(a.Sig, a.Key.Secret.Reveal(), &s.keyCache)
 		}
-		cb, err := decodeAWSChunked(r.Body, chain, a.PayloadHash != streamingSigned, s.maxObject)
+		cb, err := decodeAWSChunked(r.Body, chain, a.PayloadHash != streamingSigned, announced, s.maxObject)
 		if serr := chunkedError(err); serr != nil {
 			if serr.Code == "EntityTooLarge" {
 				s.discard(r)
@@ -58,7 +65,7 @@ func (s *S3Server) readBody(r *http.Request, a *s3Auth, op string) (*s3Body, *s3
 			return nil, serr
 		}
 		data, trailers = cb.data, cb.trailers
-		if declared >= 0 && int64(len(data)) != declared {
+		if int64(len(data)) != declared {
 			return nil, errS3(400, "IncompleteBody", "The decoded body length does not match X-Amz-Decoded-Content-Length.")
 		}
 	} else {

@@ -123,9 +123,9 @@ func checkContentMD5(h http.Header, data []byte) *s3Error {
 	return nil
 }
 
-// checkTrailerNames checks that the trailers received are the ones
-// x-amz-trailer announced, each an x-amz-checksum-*.
-func checkTrailerNames(announced string, trailers http.Header) *s3Error {
+// announcedTrailers parses x-amz-trailer: the trailers a streaming
+// upload will send, each an x-amz-checksum-* (lower case).
+func announcedTrailers(announced string) (map[string]bool, *s3Error) {
 	want := map[string]bool{}
 	for n := range strings.SplitSeq(announced, ",") {
 		n = strings.ToLower(strings.TrimSpace(n))
@@ -137,14 +137,19 @@ func checkTrailerNames(announced string, trailers http.Header) *s3Error {
 			known = known || n == checksumHeader(alg)
 		}
 		if !known {
-			return errS3(400, "InvalidRequest", "The value specified in the x-amz-trailer header is not supported: "+n)
+			return nil, errS3(400, "InvalidRequest", "The value specified in the x-amz-trailer header is not supported: "+n)
 		}
 		want[n] = true
 	}
-	for n := range trailers {
-		if !want[strings.ToLower(n)] {
-			return errS3(400, "MalformedTrailerError", "The request contained trailing data that was not well-formed or did not conform to our published schema: "+strings.ToLower(n)+" was not announced in x-amz-trailer.")
-		}
+	return want, nil
+}
+
+// checkTrailerNames checks that the trailers x-amz-trailer announced
+// were received (the decoder refuses the others).
+func checkTrailerNames(announced string, trailers http.Header) *s3Error {
+	want, serr := announcedTrailers(announced)
+	if serr != nil {
+		return serr
 	}
 	for n := range want {
 		if trailers.Get(n) == "" {

@@ -85,51 +85,100 @@ type s3ListItem struct {
 // max-keys; a listing resumed after a common prefix skips every key under
 // it.
 func (s *S3Server) listObjects(rq *s3Req) {
-	q := rq.r.URL.Query()
-	v2 := q.Has("list-type")
-	bucket := rq.bucket
-	maxKeys := 1000
+	lq, serr := parseListQuery(rq.r.URL.Query())
+	if serr != nil {
+		s.fail(rq, serr)
+		return
+	}
+	keys, objs, ok := s.listedKeys(rq.bucket, lq.prefix, lq.after)
+	if !ok {
+		s.fail(rq, errS3(404, "NoSuchBucket", "The specified bucket does not exist"))
+		return
+	}
+	items := lq.rollUp(keys, objs)
+	truncated := len(items) > lq.maxKeys
+	if truncated {
+		items = items[:lq.maxKeys]
+	}
+	contents, cps := lq.entries(items)
+	last := ""
+	if len(items) > 0 {
+		last = items[len(items)-1].name
+	}
+	if lq.v2 {
+		out := listBucketV2Result{Name: rq.bucket, Prefix: lq.name(lq.prefix), Delimiter: lq.name(lq.delim), MaxKeys: lq.maxKeys,
+			EncodingType: lq.enc, IsTruncated: truncated, ContinuationToken: lq.token, StartAfter: lq.name(lq.startAfter),
+			Contents: contents, CommonPrefixes: cps, KeyCount: len(items)}
+		if truncated && last != "" {
+			out.NextContinuationToken = hex.EncodeToString([]byte(last))
+		}
+		writeXML(rq.w, http.StatusOK, out)
+		return
+	}
+	out := listBucketV1Result{Name: rq.bucket, Prefix: lq.name(lq.prefix), Marker: lq.name(lq.marker), MaxKeys: lq.maxKeys,
+		Delimiter: lq.name(lq.delim), EncodingType: lq.enc, IsTruncated: truncated, Contents: contents, CommonPrefixes: cps}
+	if truncated && lq.delim != "" {
+		// S3 returns NextMarker only with a delimiter; otherwise the
+		// client resumes after the last key.
+		out.NextMarker = lq.name(last)
+	}
+	writeXML(rq.w, http.StatusOK, out)
+}
+
+// s3ListQuery is what a ListObjects(V2) request asks.
+type s3ListQuery struct {
+	v2                               bool
+	maxKeys                          int
+	enc                              string // "" or "url"
+	fetchOwner                       bool
+	prefix, delim                    string
+	token, startAfter, marker, after string // after: the key the listing resumes after
+}
+
+// parseListQuery reads and checks a ListObjects(V2) query.
+func parseListQuery(q url.Values) (*s3ListQuery, *s3Error) {
+	lq := &s3ListQuery{v2: q.Has("list-type"), maxKeys: 1000, enc: q.Get("encoding-type"),
+		prefix: q.Get("prefix"), delim: q.Get("delimiter"),
+		token: q.Get("continuation-token"), startAfter: q.Get("start-after"), marker: q.Get("marker")}
 	if v := q.Get("max-keys"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			s.fail(rq, errS3(400, "InvalidArgument", "max-keys must be a non-negative integer"))
-			return
+			return nil, errS3(400, "InvalidArgument", "max-keys must be a non-negative integer")
 		}
-		maxKeys = min(n, 1000)
+		lq.maxKeys = min(n, 1000)
 	}
-	enc := q.Get("encoding-type")
-	if q.Has("encoding-type") && enc != "url" {
-		s.fail(rq, errS3(400, "InvalidArgument", "Invalid Encoding Method specified in Request"))
-		return
+	if q.Has("encoding-type") && lq.enc != "url" {
+		return nil, errS3(400, "InvalidArgument", "Invalid Encoding Method specified in Request")
 	}
-	fetchOwner := !v2
-	if v := q.Get("fetch-owner"); v2 && v != "" {
+	lq.fetchOwner = !lq.v2
+	if v := q.Get("fetch-owner"); lq.v2 && v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			s.fail(rq, errS3(400, "InvalidArgument", "fetch-owner must be true or false"))
-			return
+			return nil, errS3(400, "InvalidArgument", "fetch-owner must be true or false")
 		}
-		fetchOwner = b
+		lq.fetchOwner = b
 	}
-	prefix, delim := q.Get("prefix"), q.Get("delimiter")
-	token, startAfter, marker := q.Get("continuation-token"), q.Get("start-after"), q.Get("marker")
-	after := marker
-	if v2 {
-		after = startAfter
-		if token != "" {
-			raw, err := hex.DecodeString(token)
+	lq.after = lq.marker
+	if lq.v2 {
+		lq.after = lq.startAfter
+		if lq.token != "" {
+			raw, err := hex.DecodeString(lq.token)
 			if err != nil {
-				s.fail(rq, errS3(400, "InvalidArgument", "The continuation token provided is incorrect"))
-				return
+				return nil, errS3(400, "InvalidArgument", "The continuation token provided is incorrect")
 			}
-			after = string(raw)
+			lq.after = string(raw)
 		}
 	}
+	return lq, nil
+}
 
+// listedKeys returns, sorted, the keys of the bucket under prefix that
+// come after after, with copies of their objects; ok is false if there
+// is no such bucket.
+func (s *S3Server) listedKeys(bucket, prefix, after string) (keys []string, objs map[string]*s3Object, ok bool) {
+	objs = map[string]*s3Object{}
 	s.mu.Lock()
 	b, ok := s.buckets[bucket]
-	var keys []string
-	objs := map[string]*s3Object{}
 	if ok {
 		for k, o := range b.objects {
 			if strings.HasPrefix(k, prefix) && k > after {
@@ -140,17 +189,20 @@ func (s *S3Server) listObjects(rq *s3Req) {
 		}
 	}
 	s.mu.Unlock()
-	if !ok {
-		s.fail(rq, errS3(404, "NoSuchBucket", "The specified bucket does not exist"))
-		return
-	}
 	sort.Strings(keys)
+	return keys, objs, ok
+}
+
+// rollUp makes the entries of the sorted keys: with a delimiter, the keys
+// sharing a common prefix (up to the delimiter after the prefix) make one
+// entry, skipped if the listing resumes at or after it.
+func (lq *s3ListQuery) rollUp(keys []string, objs map[string]*s3Object) []s3ListItem {
 	var items []s3ListItem
 	for _, k := range keys {
-		if delim != "" {
-			if i := strings.Index(k[len(prefix):], delim); i >= 0 {
-				cp := k[:len(prefix)+i+len(delim)]
-				if cp <= after || len(items) > 0 && items[len(items)-1].obj == nil && items[len(items)-1].name == cp {
+		if lq.delim != "" {
+			if i := strings.Index(k[len(lq.prefix):], lq.delim); i >= 0 {
+				cp := k[:len(lq.prefix)+i+len(lq.delim)]
+				if cp <= lq.after || len(items) > 0 && items[len(items)-1].obj == nil && items[len(items)-1].name == cp {
 					continue
 				}
 				items = append(items, s3ListItem{name: cp})
@@ -159,50 +211,32 @@ func (s *S3Server) listObjects(rq *s3Req) {
 		}
 		items = append(items, s3ListItem{name: k, obj: objs[k]})
 	}
-	truncated := len(items) > maxKeys
-	if truncated {
-		items = items[:maxKeys]
+	return items
+}
+
+// name encodes a name as the query's encoding-type asks.
+func (lq *s3ListQuery) name(s string) string {
+	if lq.enc == "url" {
+		return s3URLEncode(s)
 	}
-	name := func(s string) string {
-		if enc == "url" {
-			return s3URLEncode(s)
-		}
-		return s
-	}
+	return s
+}
+
+// entries renders the items as the listing's Contents and CommonPrefixes.
+func (lq *s3ListQuery) entries(items []s3ListItem) ([]s3ContentXML, []s3PrefixXML) {
 	var contents []s3ContentXML
 	var cps []s3PrefixXML
 	for _, it := range items {
 		if it.obj == nil {
-			cps = append(cps, s3PrefixXML{Prefix: name(it.name)})
+			cps = append(cps, s3PrefixXML{Prefix: lq.name(it.name)})
 			continue
 		}
-		c := s3ContentXML{Key: name(it.name), LastModified: it.obj.modified.UTC().Format("2006-01-02T15:04:05.000Z"),
+		c := s3ContentXML{Key: lq.name(it.name), LastModified: it.obj.modified.UTC().Format("2006-01-02T15:04:05.000Z"),
 			ETag: it.obj.etag, Size: int64(len(it.obj.data)), StorageClass: "STANDARD"}
-		if fetchOwner {
+		if lq.fetchOwner {
 			c.Owner = s3Owner
 		}
 		contents = append(contents, c)
 	}
-	last := ""
-	if len(items) > 0 {
-		last = items[len(items)-1].name
-	}
-	if v2 {
-		out := listBucketV2Result{Name: bucket, Prefix: name(prefix), Delimiter: name(delim), MaxKeys: maxKeys, EncodingType: enc,
-			IsTruncated: truncated, ContinuationToken: token, StartAfter: name(startAfter), Contents: contents, CommonPrefixes: cps,
-			KeyCount: len(items)}
-		if truncated && last != "" {
-			out.NextContinuationToken = hex.EncodeToString([]byte(last))
-		}
-		writeXML(rq.w, http.StatusOK, out)
-		return
-	}
-	out := listBucketV1Result{Name: bucket, Prefix: name(prefix), Marker: name(marker), MaxKeys: maxKeys, Delimiter: name(delim),
-		EncodingType: enc, IsTruncated: truncated, Contents: contents, CommonPrefixes: cps}
-	if truncated && delim != "" {
-		// S3 returns NextMarker only with a delimiter; otherwise the
-		// client resumes after the last key.
-		out.NextMarker = name(last)
-	}
-	writeXML(rq.w, http.StatusOK, out)
+	return contents, cps
 }

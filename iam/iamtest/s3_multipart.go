@@ -35,6 +35,23 @@ type s3Part struct {
 	checksum s3Checksum
 }
 
+// size is the total size of the upload's parts (the server locked).
+func (u *s3Upload) size() int64 {
+	n := int64(0)
+	for _, p := range u.parts {
+		n += int64(len(p.data))
+	}
+	return n
+}
+
+// partSize is the size of part n, 0 if there is none.
+func (u *s3Upload) partSize(n int) int64 {
+	if p := u.parts[n]; p != nil {
+		return int64(len(p.data))
+	}
+	return 0
+}
+
 func (p *s3Part) etag() string { return `"` + hex.EncodeToString(p.md5[:]) + `"` }
 
 var errInvalidPart = errS3(400, "InvalidPart", "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.")
@@ -157,7 +174,7 @@ func (s *S3Server) uploadPart(q *s3Req) {
 		s.fail(q, errS3(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive"))
 		return
 	}
-	copying := q.r.Header.Get("X-Amz-Copy-Source") != ""
+	copying := q.op == "UploadPartCopy"
 	part := &s3Part{data: q.body.data, modified: s.clock.Now(), checksum: q.body.checksum}
 	if copying {
 		src, ok := s.copySourceObject(q)
@@ -172,7 +189,7 @@ func (s *S3Server) uploadPart(q *s3Req) {
 		part.data, part.checksum = data, s3Checksum{}
 	}
 	if int64(len(part.data)) > s.maxObject {
-		s.fail(q, errS3(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size of this emulator (S3Options.MaxObjectSize)."))
+		s.fail(q, s.errTooLarge())
 		return
 	}
 	part.md5 = md5.Sum(part.data)
@@ -186,6 +203,10 @@ func (s *S3Server) uploadPart(q *s3Req) {
 	}
 	part.checksum.Type = ""
 	serr := u.checksum.checkPart(part.checksum)
+	if serr == nil && u.size()-u.partSize(n)+int64(len(part.data)) > s.maxObject {
+		// The parts make one object, capped as any.
+		serr = s.errTooLarge()
+	}
 	if serr == nil {
 		u.parts[n] = part
 	}
@@ -245,52 +266,92 @@ type completeMultipartUploadResult struct {
 // but the last at least 5 MiB, become the object, whose ETag is the MD5 of
 // the parts' MD5s followed by "-<number of parts>", and whose checksum
 // is the upload's.
+//
+// The parts are copied and checksummed without the server's lock (up to
+// MaxObjectSize of them: other requests go on meanwhile); the object is
+// stored only if the bucket still holds the upload with the very parts
+// used, otherwise the parts are checked again (an abort meanwhile is
+// NoSuchUpload, a listed part replaced by another ETag InvalidPart).
 func (s *S3Server) completeMultipartUpload(q *s3Req) {
 	var req completeMultipartUploadXML
 	if err := xml.Unmarshal(q.body.data, &req); err != nil || len(req.Parts) == 0 {
 		s.fail(q, errMalformedXML)
 		return
 	}
-	b, u, ok := s.lockedUpload(q)
-	if !ok {
-		return
+	for attempt := 0; ; attempt++ {
+		b, u, ok := s.lockedUpload(q)
+		if !ok {
+			return
+		}
+		parts, total, serr := s.listedParts(u, &req)
+		s.mu.Unlock()
+		if serr != nil {
+			s.fail(q, serr)
+			return
+		}
+		if s.assembling != nil {
+			s.assembling()
+		}
+		obj, serr := s.assemble(q.r.Header, u, parts, total)
+		if serr != nil {
+			s.fail(q, serr)
+			return
+		}
+		s.mu.Lock()
+		current := s.buckets[q.bucket] == b && b.uploads[u.id] == u
+		unchanged := current && samePartsListed(u, &req, parts)
+		if unchanged {
+			delete(b.uploads, u.id)
+			b.objects[q.key] = obj
+		}
+		s.mu.Unlock()
+		switch {
+		case unchanged:
+			writeXML(q.w, http.StatusOK, completeMultipartUploadResult{Location: "http://" + q.r.Host + "/" + q.bucket + "/" + q.key,
+				Bucket: q.bucket, Key: q.key, ETag: obj.etag, s3ChecksumsXML: checksumsXML(obj.checksum), ChecksumType: obj.checksum.Type})
+			return
+		case current && attempt >= 2:
+			// Its parts keep being replaced by parts of the same ETags.
+			s.fail(q, errS3(409, "OperationAborted", "A conflicting conditional operation is currently in progress against this resource. Please try again."))
+			return
+		}
+		// Checked again: the upload or a part changed meanwhile.
 	}
-	obj, serr := s.assemble(q.r.Header, u, &req)
-	if serr == nil {
-		delete(b.uploads, u.id)
-		b.objects[q.key] = obj
-	}
-	s.mu.Unlock()
-	if serr != nil {
-		s.fail(q, serr)
-		return
-	}
-	writeXML(q.w, http.StatusOK, completeMultipartUploadResult{Location: "http://" + q.r.Host + "/" + q.bucket + "/" + q.key,
-		Bucket: q.bucket, Key: q.key, ETag: obj.etag, s3ChecksumsXML: checksumsXML(obj.checksum), ChecksumType: obj.checksum.Type})
 }
 
-// assemble checks the parts a CompleteMultipartUpload lists and makes the
-// object.
-func (s *S3Server) assemble(h http.Header, u *s3Upload, req *completeMultipartUploadXML) (*s3Object, *s3Error) {
+// samePartsListed reports whether the upload still holds, under the
+// numbers req lists, the parts used (parts are never changed in place).
+func samePartsListed(u *s3Upload, req *completeMultipartUploadXML, parts []*s3Part) bool {
+	for i, p := range req.Parts {
+		if u.parts[p.PartNumber] != parts[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// listedParts checks the parts a CompleteMultipartUpload lists against the
+// upload (the server locked) and returns them, with their total size.
+func (s *S3Server) listedParts(u *s3Upload, req *completeMultipartUploadXML) ([]*s3Part, int64, *s3Error) {
 	parts := make([]*s3Part, len(req.Parts))
 	total := int64(0)
 	for i, p := range req.Parts {
 		if i > 0 && p.PartNumber <= req.Parts[i-1].PartNumber {
-			return nil, errS3(400, "InvalidPartOrder", "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
+			return nil, 0, errS3(400, "InvalidPartOrder", "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
 		}
 		part := u.parts[p.PartNumber]
 		if part == nil || strings.Trim(p.ETag, `" `) != strings.Trim(part.etag(), `"`) {
-			return nil, errInvalidPart
+			return nil, 0, errInvalidPart
 		}
 		for _, alg := range s3ChecksumAlgs {
 			listed := p.get(alg)
 			if alg != u.checksum.Alg && listed != "" && (alg != part.checksum.Alg || listed != part.checksum.Value) {
-				return nil, errInvalidPart
+				return nil, 0, errInvalidPart
 			}
 		}
 		if u.checksum.Alg != "" {
 			if serr := u.checksum.checkListed(p.PartNumber, p.get(u.checksum.Alg), part); serr != nil {
-				return nil, serr
+				return nil, 0, serr
 			}
 		}
 		parts[i] = part
@@ -298,12 +359,19 @@ func (s *S3Server) assemble(h http.Header, u *s3Upload, req *completeMultipartUp
 	}
 	for _, part := range parts[:len(parts)-1] {
 		if len(part.data) < minPartSize {
-			return nil, errS3(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.")
+			return nil, 0, errS3(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.")
 		}
 	}
 	if total > s.maxObject {
-		return nil, errS3(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size of this emulator (S3Options.MaxObjectSize).")
+		return nil, 0, s.errTooLarge()
 	}
+	return parts, total, nil
+}
+
+// assemble makes the object of the parts listed (total bytes in all),
+// without the server's lock: the parts and the upload's header and
+// checksum rules are never changed in place.
+func (s *S3Server) assemble(h http.Header, u *s3Upload, parts []*s3Part, total int64) (*s3Object, *s3Error) {
 	data := make([]byte, 0, total)
 	md5s := make([]byte, 0, md5.Size*len(parts))
 	for _, part := range parts {

@@ -199,15 +199,29 @@ func (s *S3Server) getObjectTagging(q *s3Req) {
 	writeXML(q.w, http.StatusOK, tagging{})
 }
 
+// deleteObject serves DeleteObject, with If-Match as S3 evaluates it: a
+// key that does not match is 412 and is kept; with If-Match, a missing key
+// is 404 NoSuchKey (without, deleting it succeeds).
 func (s *S3Server) deleteObject(q *s3Req) {
+	ifMatch := q.r.Header.Values("If-Match")
 	s.mu.Lock()
 	b, ok := s.buckets[q.bucket]
+	serr := errNoSuchBucket
 	if ok {
-		delete(b.objects, q.key)
+		obj := b.objects[q.key]
+		switch {
+		case len(ifMatch) > 0 && obj == nil:
+			serr = errNoSuchKey
+		case len(ifMatch) > 0 && !etagListMatches(strings.Join(ifMatch, ","), obj.etag):
+			serr = errPreconditionFailed
+		default:
+			serr = nil
+			delete(b.objects, q.key)
+		}
 	}
 	s.mu.Unlock()
-	if !ok {
-		s.fail(q, errNoSuchBucket)
+	if serr != nil {
+		s.fail(q, serr)
 		return
 	}
 	q.w.WriteHeader(http.StatusNoContent)
@@ -287,8 +301,11 @@ func (s *S3Server) deleteObjects(q *s3Req) {
 // copySource parses x-amz-copy-source: "[/]bucket/key", URL-encoded. A
 // version (?versionId=) is not implemented.
 func copySource(h http.Header) (bucket, key string, serr *s3Error) {
-	raw := h.Get("X-Amz-Copy-Source")
-	p, query, _ := strings.Cut(raw, "?")
+	vals := h.Values("X-Amz-Copy-Source")
+	if len(vals) != 1 {
+		return "", "", errS3(400, "InvalidArgument", "x-amz-copy-source must be sent once")
+	}
+	p, query, _ := strings.Cut(vals[0], "?")
 	if query != "" {
 		return "", "", errS3(501, "NotImplemented", "the iamkit S3 emulator does not implement versioning (x-amz-copy-source with "+query+")")
 	}

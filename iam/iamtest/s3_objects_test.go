@@ -382,9 +382,9 @@ func TestS3ConditionalGets(t *testing.T) {
 	}
 }
 
-// TestS3MaxObjectSize: S3Options.MaxObjectSize caps a PutObject body, a
-// part and a completed multipart upload (400 EntityTooLarge), and nothing
-// is stored.
+// TestS3MaxObjectSize: S3Options.MaxObjectSize caps a PutObject body and
+// the parts of a multipart upload together (400 EntityTooLarge), and
+// nothing is stored.
 func TestS3MaxObjectSize(t *testing.T) {
 	srv, c := newObjectsServer(t, func(o *iamtest.S3Options) { o.MaxObjectSize = 6 << 20 })
 	ctx := context.Background()
@@ -399,19 +399,21 @@ func TestS3MaxObjectSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var parts []types.CompletedPart
-	for i, n := range []int{5 << 20, 2 << 20} {
-		out, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("objects"), Key: aws.String("mp"), UploadId: cr.UploadId,
-			PartNumber: aws.Int32(int32(i + 1)), Body: bytes.NewReader(pattern(n, byte(i)))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		parts = append(parts, types.CompletedPart{PartNumber: aws.Int32(int32(i + 1)), ETag: out.ETag})
+	part := func(n int, size int) (*s3.UploadPartOutput, error) {
+		return c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("objects"), Key: aws.String("mp"), UploadId: cr.UploadId,
+			PartNumber: aws.Int32(int32(n)), Body: bytes.NewReader(pattern(size, byte(n)))})
+	}
+	p1, err := part(1, 5<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := part(2, 2<<20); apiCode(err) != "EntityTooLarge" {
+		t.Errorf("parts of 7 MiB in all under a 6 MiB cap: %v, want EntityTooLarge", err)
 	}
 	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("objects"), Key: aws.String("mp"), UploadId: cr.UploadId,
-		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
-	if apiCode(err) != "EntityTooLarge" {
-		t.Errorf("completing 7 MiB under a 6 MiB cap: %v, want EntityTooLarge", err)
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{PartNumber: aws.Int32(1), ETag: p1.ETag}, {PartNumber: aws.Int32(2), ETag: aws.String(`"00000000000000000000000000000000"`)}}}})
+	if apiCode(err) != "InvalidPart" {
+		t.Errorf("completing with the refused part: %v, want InvalidPart", err)
 	}
 	if _, ok := srv.Object("objects", "mp"); ok {
 		t.Error("mp was stored")

@@ -80,11 +80,20 @@ func awsChunked(chunks [][]byte, chain *sigv4verify.ChunkChain, trailers ...stri
 // edit may change the encoded body.
 func streamingPut(t *testing.T, srv *iamtest.S3Server, key, mode string, chunks [][]byte, trailers []string, edit func([]byte) []byte) *http.Request {
 	t.Helper()
-	data := bytes.Join(chunks, nil)
+	return streamingPutLength(t, srv, key, mode, chunks, trailers, edit, []string{strconv.Itoa(len(bytes.Join(chunks, nil)))})
+}
+
+// streamingPutLength is streamingPut with the x-amz-decoded-content-length
+// values given (none: the header is left out).
+func streamingPutLength(t *testing.T, srv *iamtest.S3Server, key, mode string, chunks [][]byte, trailers []string, edit func([]byte) []byte, decoded []string) *http.Request {
+	t.Helper()
 	req := newReq(t, http.MethodPut, srv.URL+"/streams/"+key, nil)
 	req.Header.Set("Content-Encoding", "aws-chunked")
-	req.Header.Set("X-Amz-Decoded-Content-Length", strconv.Itoa(len(data)))
-	signed := []string{"content-encoding", "x-amz-decoded-content-length"}
+	signed := []string{"content-encoding"}
+	if len(decoded) > 0 {
+		req.Header["X-Amz-Decoded-Content-Length"] = decoded
+		signed = append(signed, "x-amz-decoded-content-length")
+	}
 	if len(trailers) > 0 {
 		name, _, _ := strings.Cut(trailers[0], ":")
 		req.Header.Set("X-Amz-Trailer", name)
@@ -221,6 +230,15 @@ func TestS3StreamingTrailers(t *testing.T) {
 		{"unsigned, announced trailer missing", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", []string{good}, func(b []byte) []byte {
 			return bytes.Replace(b, []byte(good+"\r\n"), nil, 1)
 		}, "", 400, "MalformedTrailerError"},
+		{"unsigned, trailer repeated", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", []string{good, good}, nil, "", 400, "MalformedTrailerError"},
+		{"signed, trailer signature repeated", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", []string{good}, func(b []byte) []byte {
+			i := bytes.Index(b, []byte("x-amz-trailer-signature:"))
+			line := b[i : i+len("x-amz-trailer-signature:")+64+2]
+			return append(b[:i:i], append(append(append([]byte(nil), line...), line...), "\r\n"...)...)
+		}, "", 400, "MalformedTrailerError"},
+		{"unsigned, data after the trailers", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", []string{good}, func(b []byte) []byte {
+			return append(b, "more"...)
+		}, "", 400, "IncompleteBody"},
 		{"unsigned, a chunk signature", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", []string{good}, func(b []byte) []byte {
 			return bytes.Replace(b, []byte("2328\r\n"), []byte("2328;chunk-signature=00\r\n"), 1)
 		}, "", 400, "IncompleteBody"},
@@ -369,5 +387,38 @@ func TestS3DefaultSDKChecksums(t *testing.T) {
 	}
 	if st := srv.Stats(); st.Errors["BadDigest"] != 0 || len(st.Errors) != 0 {
 		t.Fatalf("errors: %v", st.Errors)
+	}
+}
+
+// TestS3StreamingRequiresTheDecodedLength: a streaming upload without
+// x-amz-decoded-content-length, which S3 requires of every streaming
+// request, or with one that is not a single non-negative integer, is
+// refused as S3 refuses it (411 MissingContentLength) and stores nothing
+// (review of issue 14: it was accepted). aws-sdk-go-v2 leaves the header
+// out only for a body of unknown length, which it streams only over
+// HTTPS, and S3 refuses that request too.
+func TestS3StreamingRequiresTheDecodedLength(t *testing.T) {
+	srv := newStreamServer(t)
+	chunks := [][]byte{[]byte("tail")}
+	crc := []string{"x-amz-checksum-crc32:" + checksumOf("crc32", []byte("tail"))}
+	for _, tc := range []struct {
+		mode     string
+		trailers []string
+		decoded  []string
+	}{
+		{"STREAMING-AWS4-HMAC-SHA256-PAYLOAD", nil, nil},
+		{"STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", crc, nil},
+		{"STREAMING-UNSIGNED-PAYLOAD-TRAILER", crc, nil},
+		{"STREAMING-UNSIGNED-PAYLOAD-TRAILER", crc, []string{"abc"}},
+		{"STREAMING-UNSIGNED-PAYLOAD-TRAILER", crc, []string{"-4"}},
+		{"STREAMING-UNSIGNED-PAYLOAD-TRAILER", crc, []string{"4", "4"}},
+	} {
+		st, code, b := send(t, streamingPutLength(t, srv, "nodl", tc.mode, chunks, tc.trailers, nil, tc.decoded))
+		if st != 411 || code != "MissingContentLength" {
+			t.Errorf("%s, x-amz-decoded-content-length %q: %d %s %s, want 411 MissingContentLength", tc.mode, tc.decoded, st, code, b)
+		}
+		if _, ok := srv.Object("streams", "nodl"); ok {
+			t.Fatalf("%s, x-amz-decoded-content-length %q: the object was stored", tc.mode, tc.decoded)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package iamtest
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -88,7 +89,7 @@ func s3BucketOp(method string, q url.Values) string {
 }
 
 func s3ObjectOp(r *http.Request, q url.Values) (op, why string) {
-	copySource := r.Header.Get("X-Amz-Copy-Source") != ""
+	copySource := len(r.Header.Values("X-Amz-Copy-Source")) > 0
 	switch r.Method {
 	case http.MethodPut:
 		switch {
@@ -96,7 +97,7 @@ func s3ObjectOp(r *http.Request, q url.Values) (op, why string) {
 			return "UploadPartCopy", ""
 		case q.Has("uploadId"):
 			return "UploadPart", ""
-		case r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Match") != "":
+		case conditional(r.Header):
 			return "", "conditional writes (PUT with If-None-Match or If-Match)"
 		case copySource:
 			return "CopyObject", ""
@@ -119,14 +120,25 @@ func s3ObjectOp(r *http.Request, q url.Values) (op, why string) {
 		case q.Has("uploads"):
 			return "CreateMultipartUpload", ""
 		case q.Has("uploadId"):
-			if r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Match") != "" {
+			if conditional(r.Header) {
 				return "", "conditional writes (CompleteMultipartUpload with If-None-Match or If-Match)"
 			}
 			return "CompleteMultipartUpload", ""
 		}
 	case http.MethodDelete:
 		if q.Has("uploadId") {
+			if len(r.Header.Values("X-Amz-If-Match-Initiated-Time")) > 0 {
+				return "", "conditional aborts (AbortMultipartUpload with x-amz-if-match-initiated-time, which S3 serves on directory buckets)"
+			}
 			return "AbortMultipartUpload", ""
+		}
+		// S3 evaluates If-Match on DeleteObject (the emulator does); the
+		// size and time conditions are for directory buckets, and the
+		// others are not DeleteObject's.
+		for _, h := range []string{"X-Amz-If-Match-Size", "X-Amz-If-Match-Last-Modified-Time", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since"} {
+			if len(r.Header.Values(h)) > 0 {
+				return "", "conditional deletes with " + strings.ToLower(h) + " (DeleteObject takes If-Match; x-amz-if-match-size and x-amz-if-match-last-modified-time are for directory buckets)"
+			}
 		}
 		return "DeleteObject", ""
 	}
@@ -228,20 +240,26 @@ var s3HeaderValues = map[string][]string{
 }
 
 // s3UnsupportedHeader returns what a request header asks for that the
-// emulator lacks, or "".
+// emulator lacks, or "". Every value of a header sent more than once
+// counts, and a header present with no value the emulator serves (even an
+// empty one) asks for the feature.
 func s3UnsupportedHeader(h http.Header) string {
 	for name, allowed := range s3HeaderValues {
-		v := h.Get(name)
-		if v == "" {
-			continue
-		}
-		ok := false
-		for _, a := range allowed {
-			ok = ok || strings.EqualFold(v, a)
-		}
-		if !ok {
-			return strings.ToLower(name) + ": " + v
+		for _, v := range h.Values(name) {
+			ok := false
+			for _, a := range allowed {
+				ok = ok || strings.EqualFold(v, a)
+			}
+			if !ok {
+				return strings.ToLower(name) + ": " + strconv.Quote(v)
+			}
 		}
 	}
 	return ""
+}
+
+// conditional reports whether a request carries If-Match or
+// If-None-Match, with any value (an empty one included).
+func conditional(h http.Header) bool {
+	return len(h.Values("If-Match")) > 0 || len(h.Values("If-None-Match")) > 0
 }

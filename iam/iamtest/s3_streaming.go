@@ -34,8 +34,10 @@ type chunkedBody struct {
 // with x-amz-trailer-signature) and "\r\n". With chain (a signed
 // streaming upload), every chunk signature is verified and, if trailer,
 // the trailer's; each chunk but the last one with data must have at
-// least 8 KiB. At most limit bytes are decoded.
-func decodeAWSChunked(r io.Reader, chain *sigv4verify.ChunkChain, trailer bool, limit int64) (*chunkedBody, error) {
+// least 8 KiB. At most limit bytes are decoded; the trailers must be
+// among the announced names (lower case), each sent once, in at most
+// maxTrailerSection bytes.
+func decodeAWSChunked(r io.Reader, chain *sigv4verify.ChunkChain, trailer bool, announced map[string]bool, limit int64) (*chunkedBody, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	out := &chunkedBody{}
 	var buf bytes.Buffer
@@ -70,11 +72,8 @@ func decodeAWSChunked(r io.Reader, chain *sigv4verify.ChunkChain, trailer bool, 
 		}
 	}
 	out.data = buf.Bytes()
-	if err := readTrailers(br, out, chain, trailer); err != nil {
+	if err := readTrailers(br, out, chain, trailer, announced); err != nil {
 		return nil, err
-	}
-	if _, err := br.ReadByte(); err != io.EOF {
-		return nil, malformedChunked("data after the end of the aws-chunked body")
 	}
 	return out, nil
 }
@@ -126,29 +125,66 @@ func expectCRLF(br *bufio.Reader) error {
 	return nil
 }
 
+// maxTrailerSection caps the trailer section of an aws-chunked body, its
+// lines and final empty line: S3's trailers are one x-amz-checksum-* (and,
+// signed, x-amz-trailer-signature), a few dozen bytes each.
+const maxTrailerSection = 4 << 10
+
+func malformedTrailer(msg string) error {
+	return &chunkError{code: "MalformedTrailerError", msg: "The request contained trailing data that was not well-formed or did not conform to our published schema: " + msg}
+}
+
 // readTrailers reads the trailing headers after the last chunk, up to the
-// empty line, and verifies the trailer signature of a signed trailer.
-func readTrailers(br *bufio.Reader, out *chunkedBody, chain *sigv4verify.ChunkChain, trailer bool) error {
+// empty line, and verifies the trailer signature of a signed trailer. At
+// most maxTrailerSection bytes are read; each trailer must be one that
+// x-amz-trailer announced (the signature aside), sent once, and is
+// refused as soon as its line is read if not. The end of the body must
+// follow.
+func readTrailers(br *bufio.Reader, out *chunkedBody, chain *sigv4verify.ChunkChain, trailer bool, announced map[string]bool) error {
 	out.trailers = http.Header{}
+	lr := &io.LimitedReader{R: br, N: maxTrailerSection}
+	tr := bufio.NewReaderSize(lr, maxTrailerSection)
 	var trailerSig string
+	seen := map[string]bool{}
 	for {
-		line, err := readLine(br)
-		if err != nil {
+		line, err := readLine(tr)
+		switch {
+		case err != nil && lr.N == 0:
+			return malformedTrailer("the trailer section is longer than " + strconv.Itoa(maxTrailerSection) + " bytes")
+		case err != nil:
 			return err
-		}
-		if line == "" {
-			break
-		}
-		k, v, ok := strings.Cut(line, ":")
-		if !ok || !trailer {
-			return &chunkError{code: "MalformedTrailerError", msg: "The request contained trailing data that was not well-formed or did not conform to our published schema."}
-		}
-		k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
-		if k == "x-amz-trailer-signature" && chain != nil {
-			trailerSig = v
+		case line == "":
+		default:
+			k, v, ok := strings.Cut(line, ":")
+			if !ok || !trailer {
+				return malformedTrailer("a trailer " + strconv.Quote(truncate(line, 64)) + " where none may be")
+			}
+			k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
+			signature := k == "x-amz-trailer-signature" && chain != nil
+			switch {
+			case seen[k]:
+				return malformedTrailer("the trailer " + truncate(k, 64) + " is repeated")
+			case !signature && !announced[k]:
+				return malformedTrailer(truncate(k, 64) + " was not announced in x-amz-trailer")
+			}
+			seen[k] = true
+			if signature {
+				trailerSig = v
+			} else {
+				out.trailers.Set(k, v)
+			}
 			continue
 		}
-		out.trailers.Add(k, v)
+		break
+	}
+	if _, err := tr.ReadByte(); err != io.EOF {
+		return malformedChunked("data after the end of the aws-chunked body")
+	}
+	if lr.N == 0 {
+		// The section ended at the limit: the body must end there.
+		if _, err := br.ReadByte(); err != io.EOF {
+			return malformedChunked("data after the end of the aws-chunked body")
+		}
 	}
 	if chain == nil || !trailer {
 		return nil
@@ -168,4 +204,12 @@ func readTrailers(br *bufio.Reader, out *chunkedBody, chain *sigv4verify.ChunkCh
 		return errChunkSignature
 	}
 	return nil
+}
+
+// truncate shortens what an error message quotes of a client's input.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,10 +14,12 @@ import (
 )
 
 // signGeneric signs req with SigV4's generic rules over the headers
-// named, in scope eu-west-2/oapi: what a client that follows the rules
-// sends, whatever an SDK's signer would choose.
+// named (sorted, as SignedHeaders must be), in scope eu-west-2/oapi: what
+// a client that follows the rules sends, whatever an SDK's signer would
+// choose.
 func signGeneric(t *testing.T, req *http.Request, creds outscaletest.Credentials, body string, headers ...string) {
 	t.Helper()
+	headers = slices.Sorted(slices.Values(headers))
 	req.Header.Set("X-Amz-Date", t0.Format(sigv4verify.TimeFormat))
 	sig := &sigv4verify.Signature{Scheme: sigv4verify.AWS4, AccessKeyID: creds.AccessKey, Date: t0.Format("20060102"),
 		Region: "eu-west-2", Service: "oapi", SignedHeaders: headers}

@@ -196,9 +196,9 @@ func encode(s string, keepSlash bool) string {
 }
 
 // HeaderValue returns the canonical value of a header: its values, each
-// trimmed with inner runs of white space made one space, joined by
-// commas. host is the request's Host; content-length and
-// transfer-encoding are read where net/http keeps them.
+// put through SigV4's Trimall (see [Trimall]), joined by commas. host is
+// the request's Host; content-length and transfer-encoding are read where
+// net/http keeps them.
 func HeaderValue(r *http.Request, name string) string {
 	var vals []string
 	switch name {
@@ -220,12 +220,32 @@ func HeaderValue(r *http.Request, name string) string {
 	default:
 		vals = r.Header.Values(name)
 	}
-	if len(vals) == 1 && !strings.Contains(vals[0], "  ") && !strings.ContainsAny(vals[0], "\t\r\n") && strings.TrimSpace(vals[0]) == vals[0] {
-		return vals[0] // the usual case: nothing to trim or fold
+	if len(vals) == 1 {
+		return Trimall(vals[0])
 	}
 	out := make([]string, len(vals))
 	for i, v := range vals {
-		out[i] = strings.Join(strings.Fields(v), " ")
+		out[i] = Trimall(v)
 	}
 	return strings.Join(out, ",")
+}
+
+// Trimall is SigV4's trimming of a header value, exactly: the spaces
+// before and after it removed, and each run of spaces inside made one.
+// Other white space (a tab, U+0085, U+00A0) is part of the value: a
+// signer leaves it, and so does the verifier.
+func Trimall(v string) string {
+	v = strings.Trim(v, " ")
+	if !strings.Contains(v, "  ") {
+		return v // the usual case: nothing to fold
+	}
+	var b strings.Builder
+	b.Grow(len(v))
+	for i := 0; i < len(v); i++ {
+		if v[i] == ' ' && i > 0 && v[i-1] == ' ' {
+			continue
+		}
+		b.WriteByte(v[i])
+	}
+	return b.String()
 }

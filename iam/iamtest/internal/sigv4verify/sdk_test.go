@@ -1,8 +1,11 @@
 package sigv4verify_test
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"testing"
@@ -57,6 +60,15 @@ func sdkSigned(t testing.TB, key, qk, qv, meta string, presign bool) (*http.Requ
 	}
 	server := &http.Request{Method: req.Method, RequestURI: req.URL.RequestURI(), Host: req.URL.Host, Header: req.Header.Clone(), URL: req.URL}
 	server.Header.Del("Host")
+	if meta != "" {
+		// What a server reads of the header: net/textproto drops the
+		// spaces and tabs around a value.
+		h, err := textproto.NewReader(bufio.NewReader(strings.NewReader("X-Amz-Meta-Test: " + meta + "\r\n\r\n"))).ReadMIMEHeader()
+		if err != nil || len(h["X-Amz-Meta-Test"]) != 1 {
+			return nil, false
+		}
+		server.Header["X-Amz-Meta-Test"] = h["X-Amz-Meta-Test"]
+	}
 	return server, true
 }
 
@@ -90,7 +102,7 @@ func verifySDK(t testing.TB, key, qk, qv, meta string, presign bool) {
 func TestS3RulesAcceptTheSDKSigner(t *testing.T) {
 	keys := []string{"plain", "dir/sub/obj.txt", "a b+c", "ünïcödé/ሴ", "%41 literal percent", "sp!ec(i)a*l'$&,;=:@", "tilde~and-dot.", "a//b", "./x/../y", "trailing/"}
 	queries := [][2]string{{"", ""}, {"x-id", "PutObject"}, {"prefix", "a b/c"}, {"ሴ", "v"}, {"empty", ""}, {"plus", "1+1=2"}}
-	metas := []string{"", "value", "  padded  value  ", "a,b"}
+	metas := []string{"", "value", "  padded  value  ", "a,b", "tab\tinside", "\ttabs around\t", "mixed \t  white\t\tspace"}
 	for _, k := range keys {
 		for _, q := range queries {
 			for _, m := range metas {
@@ -106,19 +118,70 @@ func TestS3RulesAcceptTheSDKSigner(t *testing.T) {
 func FuzzS3RulesAgreeWithSDK(f *testing.F) {
 	f.Add("dir/a b+c", "prefix", "x y", "meta  value", false)
 	f.Add("ሴ/%zz", "ሴ", "=&", "", true)
+	f.Add("k", "", "", "\ta\t b  \t", false)
 	f.Fuzz(func(t *testing.T, key, qk, qv, meta string, presign bool) {
-		if !utf8.ValidString(key+qk+qv) || strings.ContainsAny(meta, "\r\n\t\x00") || !isPrintable(meta) || strings.HasPrefix(qk, "X-Amz-") || strings.HasPrefix(qk, "x-amz-") {
+		if !utf8.ValidString(key+qk+qv) || !isPrintable(meta) || strings.HasPrefix(qk, "X-Amz-") || strings.HasPrefix(qk, "x-amz-") {
 			return
 		}
 		verifySDK(t, key, qk, qv, meta, presign)
 	})
 }
 
+// isPrintable tells a header value of printable ASCII and tabs, what
+// HTTP carries as it is.
 func isPrintable(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] > 0x7e {
+		if (s[i] < 0x20 || s[i] > 0x7e) && s[i] != '\t' {
 			return false
 		}
 	}
 	return true
+}
+
+// TestHeaderValueTrimall: a header value is canonicalised by SigV4's
+// Trimall, exactly: the spaces before and after it removed, each run of
+// spaces made one; a tab, U+0085 or U+00A0 is left as it is (review of
+// issue 14: strings.Fields folded them, so an SDK-signed "a\tb" was
+// refused and "foo bar" changed to "foo\tbar" after signing accepted).
+func TestHeaderValueTrimall(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"foo bar", "foo bar"},
+		{"  foo   bar  ", "foo bar"},
+		{"a\tb", "a\tb"},
+		{"a\t\tb", "a\t\tb"},
+		{"a \t b", "a \t b"},
+		{"a\u00a0\u00a0b", "a\u00a0\u00a0b"},
+		{"\u0085a\u0085", "\u0085a\u0085"},
+		{"\u00a0 a", "\u00a0 a"},
+		{" ", ""},
+		{"", ""},
+	} {
+		r := &http.Request{Header: http.Header{"X-Amz-Meta-A": {tc.in}}}
+		if got := sigv4verify.HeaderValue(r, "x-amz-meta-a"); got != tc.want {
+			t.Errorf("HeaderValue(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	r := &http.Request{Header: http.Header{"X-Amz-Meta-A": {" one  two ", "a\tb", "  "}}}
+	if got, want := sigv4verify.HeaderValue(r, "x-amz-meta-a"), "one two,a\tb,"; got != want {
+		t.Errorf("HeaderValue of three values = %q, want %q", got, want)
+	}
+}
+
+// TestS3RulesTabsAreSigned: a value with a tab that the SDK signed
+// verifies, and a space changed to a tab after signing does not.
+func TestS3RulesTabsAreSigned(t *testing.T) {
+	verifySDK(t, "k", "", "", "a\tb", false)
+	verifySDK(t, "k", "", "", "a\t\tb  c", true)
+	r, _ := sdkSigned(t, "k", "", "", "foo bar", false)
+	r.Header.Set("X-Amz-Meta-Test", "foo\tbar")
+	sig, err := sigv4verify.ParseAuthorization(r.Header.Get("Authorization"), sigv4verify.AWS4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sig.Time(r); err != nil {
+		t.Fatal(err)
+	}
+	if err := sigv4verify.S3.Verify(r, sig, "UNSIGNED-PAYLOAD", "sdk/secret+key", nil); !errors.Is(err, sigv4verify.ErrMismatch) {
+		t.Fatalf("a space changed to a tab after signing: %v, want ErrMismatch", err)
+	}
 }

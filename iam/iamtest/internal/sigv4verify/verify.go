@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -48,20 +49,45 @@ func UnsignedAmzHeaders(r *http.Request, sig *Signature) []string {
 }
 
 // Verify checks r's signature: [Rules.Check], then the signature computed
-// over the canonical request with secret. cache, if not nil, keeps the
+// over the canonical request with secret; SignedHeaders not in canonical
+// form (sorted, each name once) is [ErrMismatch], as no signature over it
+// is the canonical request's. cache, if not nil, keeps the
 // derived signing keys (one per secret, day, region and service).
 func (ru Rules) Verify(r *http.Request, sig *Signature, payloadHash, secret string, cache *sync.Map) error {
 	if err := ru.Check(r, sig); err != nil {
 		return err
 	}
+	canonical := true
+	if !CanonicalNames(sig.SignedHeaders) {
+		// SignedHeaders is the sorted list of the canonical headers' names,
+		// each once: no signature over another list verifies. The error
+		// carries the canonical request of the canonical list.
+		canonical = false
+		c := *sig
+		c.SignedHeaders = append([]string(nil), sig.SignedHeaders...)
+		sort.Strings(c.SignedHeaders)
+		c.SignedHeaders = slices.Compact(c.SignedHeaders)
+		sig = &c
+	}
 	want, cr, sts, err := ru.sign(r, sig, payloadHash, secret, cache)
 	if err != nil {
 		return err
 	}
-	if !equalHex(want, sig.Signature) {
+	if !canonical || !equalHex(want, sig.Signature) {
 		return &MismatchError{CanonicalRequest: cr, StringToSign: sts}
 	}
 	return nil
+}
+
+// CanonicalNames reports whether names is in the canonical form of
+// SignedHeaders: sorted (by byte), each name once.
+func CanonicalNames(names []string) bool {
+	for i := 1; i < len(names); i++ {
+		if names[i-1] >= names[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // MismatchError is [ErrMismatch] with what the verifier computed, which S3
