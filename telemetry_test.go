@@ -27,7 +27,7 @@ import (
 
 // TestEveryComponentTakesTelemetryProviders checks the family shape of the
 // telemetry options: every client, exchanger, the service-account options,
-// the token cache, the managed provider and the default chains (Yandex,
+// the metadata token sources' options, the token cache, the managed provider and the default chains (Yandex,
 // OUTSCALE) have a TracerProvider and a
 // MeterProvider field of the OpenTelemetry API's types, and those that
 // talk to a cloud a PropagateTraceContext bool.
@@ -45,6 +45,10 @@ func TestEveryComponentTakesTelemetryProviders(t *testing.T) {
 		{reflect.TypeFor[nebiusauth.ExchangerOptions](), true},
 		{reflect.TypeFor[yandexauth.ExchangerOptions](), true},
 		{reflect.TypeFor[auth.ServiceAccountOptions](), true},
+		// The VM metadata token sources: the link-local service gets no
+		// trace context.
+		{reflect.TypeFor[nebiusauth.MetadataOptions](), false},
+		{reflect.TypeFor[yandexauth.MetadataOptions](), false},
 		{reflect.TypeFor[auth.CacheOptions](), false},
 		{reflect.TypeFor[iamcreds.ManagedOptions](), false},
 		// The default chains' options: what they give the token sources

@@ -51,7 +51,8 @@
 // otel.GetMeterProvider(), which record nothing until the program installs
 // an SDK (otel.SetTracerProvider, otel.SetMeterProvider).
 //
-// Spans: one per API call and per token exchange (kind client, named
+// Spans: one per API call, per token exchange and per fetch from a VM
+// metadata service (kind client, named
 // "<provider> <operation>", e.g. "yandex ApiKeyService/Create", with the
 // semantic conventions' RPC or HTTP client attributes and
 // iamkit.provider, iamkit.operation, iamkit.result, iamkit.attempts,
@@ -77,7 +78,9 @@
 // ("UNAVAILABLE"), iamkit's kind when no answer came. iamkit.operation
 // names the logical operation: a token exchange is "TokenExchange" over
 // HTTP and gRPC alike (rpc.method is still the real gRPC method), so that
-// the series line up.
+// the series line up; a fetch from a VM metadata service is
+// "MetadataToken" (the span "nebius MetadataToken"), and no trace context
+// is ever sent to that link-local service.
 //
 // The gauges observed at collection aggregate the live instances that
 // share an attribute set (several caches or managed providers of one

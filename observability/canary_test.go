@@ -133,7 +133,7 @@ func echoAPIServer(t *testing.T) *httptest.Server {
 
 // TestNoSecretInTelemetry runs flows with canary and real secrets (token
 // exchanges and API calls against servers that echo the credentials they
-// receive, key creations, a managed provider's first key and rotation) and
+// receive, VM metadata token fetches, key creations, a managed provider's first key and rotation) and
 // scans every span's name, attributes, events (with their attributes),
 // links and status, and every metric's name, unit, description and point
 // attributes, for the secrets, their encodings and credential patterns.
@@ -173,6 +173,32 @@ func TestNoSecretInTelemetry(t *testing.T) {
 		}
 		c.add(tok.Value.Reveal())
 	}
+
+	// VM metadata token fetches: from both emulators, and from a service
+	// that echoes the token it serves into its request ID header.
+	for _, g := range newMetadataRigs(t) {
+		tok, err := g.source(t, r).AccessToken(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.add(tok.Value.Reveal())
+	}
+	echoMD := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Request-Id", "req "+canaryToken)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"access_token":"`+canaryToken+`","expires_in":3600,"token_type":"Bearer"}`)
+	}))
+	t.Cleanup(echoMD.Close)
+	mdSrc, err := yandexauth.MetadataTokenSource(func(o *yandexauth.MetadataOptions) {
+		o.Addr, o.TracerProvider, o.MeterProvider = echoMD.Listener.Addr().String(), r.tp, r.mp
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mdSrc.AccessToken(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_ = mdSrc.Close()
 
 	// API calls with canary credentials, refused by an echoing server.
 	api := echoAPIServer(t)
@@ -355,5 +381,10 @@ func TestNoSecretInTelemetry(t *testing.T) {
 	}
 	if len(spans) < 20 {
 		t.Fatalf("only %d spans recorded", len(spans))
+	}
+	for _, name := range []string{"nebius MetadataToken", "yandex MetadataToken"} {
+		if len(r.ended(name)) == 0 {
+			t.Fatalf("no span %q scanned", name)
+		}
 	}
 }

@@ -14,6 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/internal/exchange"
 	"github.com/iamkit/iamkit/auth/internal/metadatatoken"
@@ -77,9 +80,19 @@ type MetadataOptions struct {
 	// connection failures, throttling and 5xx answers are retried with
 	// backoff on Clock.
 	MaxAttempts int
-	// Cache tunes the token cache. Its Clock and Logger are filled from the
-	// fields above when unset; MaxRefreshAge defaults to
-	// [DefaultMetadataMaxRefreshAge].
+	// TracerProvider and MeterProvider receive the telemetry of each fetch
+	// (a client span "yandex MetadataToken", iamkit.api.calls and
+	// iamkit.api.call.duration with iamkit.operation MetadataToken, as of
+	// a token exchange) and of the cache; nil means the global ones
+	// (otel.GetTracerProvider, otel.GetMeterProvider: no-ops unless the
+	// program installs an SDK). No attribute holds the token, and no
+	// trace context is sent to the metadata service. See package iam,
+	// # Telemetry.
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
+	// Cache tunes the token cache. Its Clock, Logger, TracerProvider and
+	// MeterProvider are filled from the fields above when unset;
+	// MaxRefreshAge defaults to [DefaultMetadataMaxRefreshAge].
 	Cache auth.CacheOptions
 }
 
@@ -196,6 +209,8 @@ func MetadataTokenSource(optFns ...func(*MetadataOptions)) (*auth.Cache, error) 
 		MaxAttempts:          c.MaxAttempts,
 		Clock:                c.Clock,
 		Logger:               c.Logger,
+		TracerProvider:       c.TracerProvider,
+		MeterProvider:        c.MeterProvider,
 		Parse:                func(body []byte, sent, _ time.Time) (auth.Token, error) { return parseMetadataToken(body, sent) },
 		Cache:                c.Cache,
 		DefaultMaxRefreshAge: DefaultMetadataMaxRefreshAge,

@@ -78,10 +78,12 @@ type LoadOptions struct {
 	// token, a key or a secret. Default: discard.
 	Logger *slog.Logger
 	// TracerProvider and MeterProvider go to the chain's gRPC token
-	// exchanges and, through Config.ClientOptions, to the IAM client, as
-	// Options.TracerProvider and MeterProvider; nil means the global ones
-	// (package iam, # Telemetry). PropagateTraceContext goes the same way
-	// (Options.PropagateTraceContext; default false).
+	// exchanges, to its metadata token sources and, through
+	// Config.ClientOptions, to the IAM client, as Options.TracerProvider
+	// and MeterProvider; nil means the global ones (package iam,
+	// # Telemetry). PropagateTraceContext goes to the exchanges and the
+	// client (Options.PropagateTraceContext; default false), never to the
+	// metadata service.
 	TracerProvider        trace.TracerProvider
 	MeterProvider         metric.MeterProvider
 	PropagateTraceContext bool
@@ -364,6 +366,7 @@ func (ch *chain) profileCredentials(ctx context.Context) (*Config, error) {
 	case nebiusauth.CredentialsTokenEndpoint:
 		ts, err := nebiusauth.MetadataTokenSource(func(m *nebiusauth.MetadataOptions) {
 			m.URL, m.Timeout, m.Getenv, m.Clock, m.Logger = p.TokenEndpoint, ch.o.MetadataTimeout, ch.getenv, ch.o.Clock, ch.o.Logger
+			m.TracerProvider, m.MeterProvider = ch.o.TracerProvider, ch.o.MeterProvider
 		})
 		if err != nil {
 			return nil, fail("token-endpoint", err)
@@ -428,6 +431,7 @@ func (ch *chain) metadata(ctx context.Context) (*Config, error) {
 	}
 	mdOpts := func(m *nebiusauth.MetadataOptions) {
 		m.URL, m.Timeout, m.Getenv, m.Clock, m.Logger = ch.o.MetadataURL, ch.o.MetadataTimeout, ch.getenv, ch.o.Clock, ch.o.Logger
+		m.TracerProvider, m.MeterProvider = ch.o.TracerProvider, ch.o.MeterProvider
 	}
 	url, err := nebiusauth.ProbeMetadata(ctx, mdOpts)
 	var (

@@ -71,7 +71,8 @@ type LoadOptions struct {
 	// key or a secret. Default: discard.
 	Logger *slog.Logger
 	// TracerProvider and MeterProvider receive the telemetry of the token
-	// sources the chain makes (their exchanges and caches) and, through
+	// sources the chain makes (their exchanges, metadata fetches and
+	// caches) and, through
 	// [Config.ClientOptions], of the client; nil means the global ones
 	// (package iam, # Telemetry).
 	TracerProvider trace.TracerProvider
@@ -335,6 +336,7 @@ func (ch *chain) metadata(ctx context.Context, required bool) (*Config, error) {
 	mdOpts := func(m *yandexauth.MetadataOptions) {
 		m.Addr, m.Timeout, m.Getenv = ch.o.MetadataAddr, ch.o.MetadataTimeout, ch.getenv
 		m.Clock, m.Logger = ch.o.Clock, ch.o.Logger
+		m.TracerProvider, m.MeterProvider = ch.o.TracerProvider, ch.o.MeterProvider
 	}
 	url, err := yandexauth.ProbeMetadata(ctx, mdOpts)
 	switch {

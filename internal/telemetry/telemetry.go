@@ -27,7 +27,7 @@ const (
 	// ProviderKey names the cloud: "nebius", "yandex", "outscale".
 	ProviderKey = attribute.Key("iamkit.provider")
 	// OperationKey names the call ("AccessKeyService/Create",
-	// "CreateAccessKey", "TokenExchange").
+	// "CreateAccessKey", "TokenExchange", "MetadataToken").
 	OperationKey = attribute.Key("iamkit.operation")
 	// ResultKey is the outcome: [ResultOK] or the kind of failure
 	// (see [Result]).
