@@ -74,8 +74,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"credential-process", "--cloud", "nebius", "--bogus"}, "flag provided but not defined: -bogus"},
 		{[]string{"credential-process", "--cloud", "nebius", "extra"}, `unexpected argument "extra"`},
 		{[]string{"credential-process", "--cloud", "nebius", "--lifetime", "soon"}, `invalid value "soon" for flag -lifetime`},
-		{[]string{"credential-process", "--cloud", "nebius", "--lifetime", "21m"}, "the AWS tools refresh credentials 15 minutes before their Expiration"},
-		{[]string{"credential-process", "--cloud", "nebius", "--lifetime", "1h", "--rotate-before", "2h"}, "RotateBefore (2h0m0s) must be shorter than Lifetime (1h0m0s)"},
+		{[]string{"credential-process", "--cloud", "nebius", "--lifetime", "45m"}, "the AWS tools ask for new credentials 15 minutes before their Expiration"},
+		{[]string{"credential-process", "--cloud", "nebius", "--lifetime", "1h", "--rotate-before", "2h"}, "--rotate-before 2h0m0s must be shorter than --lifetime 1h0m0s"},
 		{[]string{"credential-process", "--cloud", "nebius", "--nebius-address", "127.0.0.1"}, "--nebius-address"},
 		{[]string{"credential-process", "--cloud", "nebius", "--nebius-key-file", "a", "--nebius-profile", "p"}, "not both"},
 		{[]string{"token", "--cloud", "outscale"}, `--cloud "outscale": want nebius, yandex`},
@@ -162,9 +162,9 @@ func TestSettings(t *testing.T) {
 	write("profiles: [")
 	sb.run(t, nil, "credential-process").requireExit(t, exitConfig)
 	// Keys of other subcommands are allowed (one profile serves them all).
-	write("profiles:\n  default:\n    cloud: yandex\n    min-validity: 1h\n    addr-base: 127.0.0.1:0\n    lifetime: 21m\n")
+	write("profiles:\n  default:\n    cloud: yandex\n    min-validity: 1h\n    addr-base: 127.0.0.1:0\n    lifetime: 45m\n")
 	r = sb.run(t, nil, "credential-process").requireExit(t, exitUsage)
-	if !strings.Contains(r.stderr, "--lifetime 21m0s with --rotate-before 5m15s") {
+	if !strings.Contains(r.stderr, "--lifetime 45m0s minus --rotate-before 11m15s") {
 		t.Errorf("a profile with keys of other subcommands:\n%s", r)
 	}
 }

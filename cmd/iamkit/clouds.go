@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/nebiusauth"
@@ -32,10 +34,16 @@ type cloudFlags struct {
 	nebius     struct{ keyFile, profile, configFile, endpoint, address, projectID, serviceAccountID, metadataURL string }
 	yandex     struct{ keyFile, profile, configFile, endpoint, serviceAccountID, metadataAddr string }
 	outscale   struct{ profile, configFile, endpoint, region, user string }
+	// fs is the flag set they were registered in (for where values came
+	// from).
+	fs *flagSet
+	// timeout is the subcommand's --timeout, for messages (0: none).
+	timeout time.Duration
 }
 
 // register adds the flags of clouds (and --cloud when withCloud) to fs.
 func (cf *cloudFlags) register(fs *flagSet, withCloud bool, clouds ...iam.Provider) {
+	cf.fs = fs
 	if withCloud {
 		names := make([]string, len(clouds))
 		for i, c := range clouds {
@@ -108,7 +116,9 @@ type session struct {
 	// of the key API, for messages.
 	tokenAt, apiAt string
 	// kmErr says why there is no key manager (wantKeysIfKnown).
-	kmErr   error
+	kmErr error
+	// timeout is the subcommand's --timeout, for messages (0: none).
+	timeout time.Duration
 	closers []func()
 }
 
@@ -133,6 +143,15 @@ func (s *session) hostError(what string, err error) error {
 	if s.tokenAt != "" && isTokenError(err) {
 		host = s.tokenAt
 	}
+	if s.timeout > 0 && isDeadline(err) {
+		// A host that accepts connections and never answers: say so, and
+		// which call. When the run waited on both the token service and
+		// the key API, either may be the silent one.
+		if !isTokenError(err) && s.tokenAt != "" && s.tokenAt != s.apiAt && s.apiAt != "" {
+			host = s.apiAt + " (the key API) or " + s.tokenAt + " (the token service)"
+		}
+		return fmt.Errorf("%s: no answer from %s within --timeout %v (%s): %w", s.cloud, orUnknown(host), s.timeout, what, err)
+	}
 	if host == "" {
 		return fmt.Errorf("%s: %s: %w", s.cloud, what, err)
 	}
@@ -142,10 +161,36 @@ func (s *session) hostError(what string, err error) error {
 // tokenError wraps err, from getting a token, with the cloud and the
 // token service's host.
 func (s *session) tokenError(err error) error {
+	if s.timeout > 0 && isDeadline(err) {
+		return fmt.Errorf("%s: no answer from %s within --timeout %v (getting a token): %w", s.cloud, orUnknown(s.tokenAt), s.timeout, err)
+	}
 	if s.tokenAt == "" {
 		return fmt.Errorf("%s: getting a token: %w", s.cloud, err)
 	}
 	return fmt.Errorf("%s at %s: getting a token: %w", s.cloud, s.tokenAt, err)
+}
+
+// isDeadline reports whether err is a call that ran out of time (the
+// run's --timeout), in Go's or gRPC's terms.
+func isDeadline(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var st interface{ GRPCStatus() *status.Status }
+	return errors.As(err, &st) && st.GRPCStatus().Code() == codes.DeadlineExceeded
+}
+
+func orUnknown(host string) string {
+	if host == "" {
+		return "the service"
+	}
+	return host
+}
+
+// timedOut reports whether err, from opening the credentials, is the
+// run's --timeout running out.
+func (cf *cloudFlags) timedOut(ctx context.Context, err error) bool {
+	return cf.timeout > 0 && isDeadline(err) && errors.Is(ctx.Err(), context.DeadlineExceeded)
 }
 
 // isTokenError reports whether err came from getting an access token
@@ -181,15 +226,24 @@ const (
 
 // open opens the credentials of cloud.
 func (cf *cloudFlags) open(ctx context.Context, io *stdio, cloud iam.Provider, w want) (*session, error) {
+	var (
+		s   *session
+		err error
+	)
 	switch cloud {
 	case iam.Nebius:
-		return cf.openNebius(ctx, io, w)
+		s, err = cf.openNebius(ctx, io, w)
 	case iam.Yandex:
-		return cf.openYandex(ctx, io, w)
+		s, err = cf.openYandex(ctx, io, w)
 	case iam.Outscale:
-		return cf.openOutscale(ctx, io, w)
+		s, err = cf.openOutscale(ctx, io, w)
+	default:
+		return nil, usageErrorf("unknown cloud %q", cloud)
 	}
-	return nil, usageErrorf("unknown cloud %q", cloud)
+	if s != nil {
+		s.timeout = cf.timeout
+	}
+	return s, err
 }
 
 // dialTimeout bounds the connection to a service (not the call).
@@ -359,7 +413,21 @@ func (cf *cloudFlags) openYandex(ctx context.Context, io *stdio, w want) (*sessi
 		o.MetadataAddr, o.SkipMetadata = y.metadataAddr, cf.noMetadata || y.keyFile != ""
 		o.HTTPClient, o.Getenv = hc, getenv
 	})
+	if err != nil && y.endpoint != "" && strings.Contains(err.Error(), "(LoadOptions.Endpoint)") {
+		// The library names its field: name the flag, variable or profile
+		// the endpoint came from, and keep the cause.
+		if cause := errors.Unwrap(err); cause != nil {
+			err = fmt.Errorf("yandex: %s: %w", cf.fs.origin("yandex-endpoint"), cause)
+		}
+	}
 	if err != nil {
+		if cf.timedOut(ctx, err) {
+			at := y.endpoint
+			if at == "" {
+				at = "the Yandex Cloud API endpoint"
+			}
+			return nil, fmt.Errorf("yandex: no answer from %s within --timeout %v (reading its endpoint list): %w", at, cf.timeout, err)
+		}
 		return nil, configError(err)
 	}
 	s := &session{cloud: iam.Yandex, tokens: cfg.TokenSource, source: cfg.Source, tokenAt: cfg.TokenEndpoint, apiAt: cfg.Endpoint}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	iamcreds "github.com/iamkit/iamkit/credentials"
@@ -59,6 +60,10 @@ handed out with.
 Expiration is always more than 15 minutes ahead, since the AWS tools refresh
 credentials 15 minutes before it, and never after the key stops working: when
 the current key's credentials would change sooner, the run rotates at once.
+So that rotations stay rare, --lifetime minus --rotate-before must be at least
+37m10s: twice the 16-minute margin (the 15 minutes and a minute for the run)
+plus the old key's switch delay and grace period (5m10s), which lets the old
+key go before the new one is rotated in turn; at most two keys exist at once.
 
 Without a key file the cloud's default chain finds the credentials (see
 iamkit doctor). The secret goes to stdout only: this is what the format is for.
@@ -82,7 +87,7 @@ iamkit credential-process --cloud yandex --yandex-endpoint 127.0.0.1:18406 --yan
 	o.register(fs, true, iam.Nebius, iam.Yandex, iam.Outscale)
 	fs.StringVar(&o.stateFile, "state-file", "", "state file keeping the key between runs (default <user cache dir>/iamkit/credential-process/<cloud>-<account hash>/state.json)")
 	fs.DurationVar(&o.lifetime, "lifetime", 24*time.Hour, "lifetime of each key")
-	fs.DurationVar(&o.rotateBefore, "rotate-before", 0, "create the next key this long before the end of the lifetime (default lifetime/4)")
+	fs.DurationVar(&o.rotateBefore, "rotate-before", 0, "create the next key this long before the end of the lifetime (default lifetime/4; at least 5m10s, the switch delay and grace period of the old key; --lifetime minus --rotate-before at least 37m10s)")
 	fs.StringVar(&o.description, "description", "iamkit-credential-process", "the mark of the keys the helper manages; keys without it are never touched")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "time limit for the run")
 	fs.BoolVar(&o.verbose, "v", false, "describe the rotation on stderr (never a secret)")
@@ -105,6 +110,7 @@ func runCredentialProcess(ctx context.Context, io *stdio, args []string) error {
 	if o.timeout <= 0 {
 		return usageErrorf("--timeout %v: must be positive", o.timeout)
 	}
+	o.cloudFlags.timeout = o.timeout
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 
@@ -145,19 +151,57 @@ func runCredentialProcess(ctx context.Context, io *stdio, args []string) error {
 	return nil
 }
 
-// policy checks the rotation flags.
+// The switch delay and grace period of the helper's policy: a new key is
+// used after switchDelay (the clouds' keys take a moment to work
+// everywhere), and the old one stays active grace after the switch.
+const (
+	switchDelay = 10 * time.Second
+	grace       = 5 * time.Minute
+)
+
+// minKeyLife is the least --lifetime minus --rotate-before: how long a new
+// key is handed out before it is due to change. A run rotates when the
+// current key changes within minAhead (botocore's 15-minute advisory
+// refresh and a minute for the run), and such a rotation may come as early
+// as minAhead before the old key's switch; the old key then lives on
+// switchDelay + grace past its switch. With a key life of at least
+// 2·minAhead + switchDelay + grace (37m10s) the old key is gone before the
+// new one is itself rotated, so a rotation happens at most once per key
+// life minus minAhead, and no more than two keys (the old and the new)
+// exist at a time. Anything shorter makes runs create keys almost every
+// time, and old keys pile up.
+const minKeyLife = 2*minAhead + switchDelay + grace
+
+// policy checks the rotation flags, in terms of the flags: the effective
+// values, and the least usable ones.
 func (o *credProcOptions) policy() (iamcreds.Policy, error) {
-	pol := iamcreds.Policy{Lifetime: o.lifetime, RotateBefore: o.rotateBefore, Description: o.description}
-	if err := pol.Validate(); err != nil {
-		return pol, usageErrorf("--lifetime %v, --rotate-before %v, --description %q: %v", o.lifetime, o.rotateBefore, o.description, err)
+	pol := iamcreds.Policy{Lifetime: o.lifetime, RotateBefore: o.rotateBefore, SwitchDelay: switchDelay, Grace: grace, Description: o.description}
+	if o.lifetime <= 0 {
+		return pol, usageErrorf("--lifetime %v: must be positive (at least %v)", o.lifetime, minKeyLife+switchDelay+grace)
 	}
-	rb := o.rotateBefore
+	if o.rotateBefore < 0 {
+		return pol, usageErrorf("--rotate-before %v: must not be negative", o.rotateBefore)
+	}
+	rb, how := o.rotateBefore, fmt.Sprintf("--rotate-before %v", o.rotateBefore)
 	if rb == 0 {
 		rb = o.lifetime / 4
+		how = fmt.Sprintf("the default --rotate-before is --lifetime/4 = %v", rb)
 	}
-	if o.lifetime-rb <= minAhead {
-		return pol, usageErrorf("--lifetime %v with --rotate-before %v: a new key's credentials would change after %v, but the AWS tools refresh credentials 15 minutes before their Expiration, so the helper needs more than %v (raise --lifetime or lower --rotate-before)",
-			o.lifetime, rb, o.lifetime-rb, minAhead)
+	switch {
+	case rb >= o.lifetime:
+		return pol, usageErrorf("--rotate-before %v must be shorter than --lifetime %v (by at least %v)", rb, o.lifetime, minKeyLife)
+	case rb < switchDelay+grace:
+		return pol, usageErrorf("--rotate-before must be at least %v (the switch delay and grace period of the old key); with --lifetime %v, %s: give --rotate-before %v or more, and a --lifetime at least %v longer",
+			switchDelay+grace, o.lifetime, how, switchDelay+grace, minKeyLife)
+	case o.lifetime-rb < minKeyLife:
+		return pol, usageErrorf("--lifetime %v minus --rotate-before %v leaves %v for each key, and it must be at least %v: the AWS tools ask for new credentials 15 minutes before their Expiration, and a shorter key life makes almost every run create a key (raise --lifetime or lower --rotate-before)",
+			o.lifetime, rb, o.lifetime-rb, minKeyLife)
+	}
+	if err := pol.Validate(); err != nil {
+		// What is left to the library's check is the description.
+		msg := strings.TrimPrefix(err.Error(), "credentials: Policy.")
+		msg = strings.TrimPrefix(msg, "Description ")
+		return pol, usageErrorf("--description %q: %s", o.description, msg)
 	}
 	return pol, nil
 }

@@ -155,8 +155,8 @@ func TestCredentialProcessConcurrent(t *testing.T) {
 }
 
 // TestCredentialProcessRotatesEarly: when the current key's credentials
-// are due to change within 15 minutes (here: a key created with a 30
-// minute lifetime, under a policy that rotates 20 minutes before the end),
+// are due to change within 15 minutes (here: a key created with a 50
+// minute lifetime, under a policy that rotates 40 minutes before the end),
 // the run rotates at once instead of printing an Expiration the AWS tools
 // would refresh before every request; the old key is left alive, since
 // its Expiration was handed out.
@@ -166,9 +166,9 @@ func TestCredentialProcessRotatesEarly(t *testing.T) {
 		t.Run(string(cloud), func(t *testing.T) {
 			sb := newSandbox(t)
 			args := append([]string{"credential-process"}, w.args(cloud)...)
-			first := w.credentials(t, cloud, sb.run(t, w, append(args, "--lifetime", "30m", "--rotate-before", "10m")...))
+			first := w.credentials(t, cloud, sb.run(t, w, append(args, "--lifetime", "50m", "--rotate-before", "10m")...))
 			before := w.creates(cloud)
-			r := sb.run(t, w, append(args, "--lifetime", "4h", "--rotate-before", "20m")...)
+			r := sb.run(t, w, append(args, "--lifetime", "4h", "--rotate-before", "40m")...)
 			second := w.credentials(t, cloud, r)
 			if second.AccessKeyID == first.AccessKeyID {
 				t.Fatalf("the run kept key %s, whose credentials change in 10 minutes (Expiration %s)", first.AccessKeyID, second.Expiration)
@@ -180,7 +180,7 @@ func TestCredentialProcessRotatesEarly(t *testing.T) {
 				t.Errorf("the old key %s (handed out until %s) is gone or inactive: %v %v", first.AccessKeyID, first.Expiration, ok, k.State)
 			}
 			// The next run reuses the new key.
-			if third := w.credentials(t, cloud, sb.run(t, w, append(args, "--lifetime", "4h", "--rotate-before", "20m")...)); third.AccessKeyID != second.AccessKeyID {
+			if third := w.credentials(t, cloud, sb.run(t, w, append(args, "--lifetime", "4h", "--rotate-before", "40m")...)); third.AccessKeyID != second.AccessKeyID {
 				t.Errorf("the next run printed %s, not %s", third.AccessKeyID, second.AccessKeyID)
 			}
 		})

@@ -72,7 +72,11 @@
 // Expiration is always more than 15 minutes ahead (botocore refreshes
 // credentials 15 minutes before it, and insists at 10) and never after the key
 // stops working: when the credentials would change sooner, the run rotates at
-// once.
+// once. So that rotations stay rare, --lifetime minus --rotate-before must be
+// at least 37m10s: twice the 16-minute margin (botocore's 15 minutes and one
+// for the run) plus the old key's switch delay and grace period (5m10s,
+// also the least --rotate-before), so that the old key is gone before the new
+// one is rotated in turn and at most two keys exist at once.
 //
 // # Output, errors and files
 //

@@ -88,6 +88,7 @@ func runDoctor(ctx context.Context, io *stdio, args []string) error {
 	if o.timeout <= 0 {
 		return usageErrorf("--timeout %v: must be positive", o.timeout)
 	}
+	o.cloudFlags.timeout = o.timeout
 	var reports []cloudReport
 	for _, c := range clouds {
 		reports = append(reports, o.examine(ctx, io, c))

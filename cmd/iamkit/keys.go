@@ -42,7 +42,11 @@ and rotate need --show-secret, and print the secret once, on stdout (list never
 shows one). rotate creates a key like the old one (its description, and its
 lifetime unless --expires-in says otherwise) and prints it; the old key stays
 until you ask: with --retire it is deactivated and deleted after --grace, the
-time for programs to switch to the new key (Ctrl-C during the wait keeps it).`,
+time for programs to switch to the new key (Ctrl-C during the wait keeps it).
+Keys of iamkit credential-process (and other managed providers: their
+description is a mark, <family>.<instance>.<expiry>.<nonce>) are not rotated
+here, and no key is created with such a description: the provider would take
+the copy for its own and may delete it.`,
 		`iamkit keys list --cloud nebius
 iamkit keys create --cloud outscale --show-secret --expires-in 720h -o json > key.json
 iamkit keys rotate --cloud yandex --key aje1example --show-secret --retire --grace 10m
@@ -101,6 +105,10 @@ func runKeys(ctx context.Context, io *stdio, args []string) error {
 		return usageErrorf("--expires-in and --grace must not be negative, --timeout must be positive")
 	}
 
+	o.cloudFlags.timeout = o.timeout
+	if looksManaged(o.description) {
+		return usageErrorf("--description %q is a managed key's mark (<family>.<instance>.<expiry>.<nonce>): iamkit credential-process and the managed providers would take the key for theirs and may delete it; give another description", o.description)
+	}
 	s, err := o.open(ctx, io, cloud, wantKeys)
 	if err != nil {
 		return err
@@ -149,6 +157,12 @@ func runKeys(ctx context.Context, io *stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	if looksManaged(old.Description) {
+		// A copy of the mark would look like a key of the managed
+		// provider's own, which may delete it while the user relies on
+		// it; and the provider rotates its keys itself.
+		return usageErrorf("key %s (description %q) is managed by iamkit credential-process or another managed provider, which creates, rotates and deletes its keys itself: rotate it there (it rotates near the end of --lifetime), or create a key of your own with iamkit keys create", old.ID, old.Description)
+	}
 	req := iam.CreateKeyRequest{Description: o.description}
 	if req.Description == "" {
 		req.Description = old.Description
@@ -188,6 +202,43 @@ func runKeys(ctx context.Context, io *stdio, args []string) error {
 	}
 	fmt.Fprintf(io.stderr, "iamkit keys rotate: the old key %s is deleted\n", old.ID)
 	return nil
+}
+
+// looksManaged reports whether a key description is a managed provider's
+// mark, as package credentials writes it (see its mark.go):
+// <family>.<instance>.<expiry>.<nonce>, instance 1 to 32 of
+// [A-Za-z0-9_-], expiry Unix seconds, nonce 12 lower-case hex digits; or
+// the bare mark of earlier versions with the default families
+// (credential-process's and the library's).
+func looksManaged(desc string) bool {
+	switch desc {
+	case "iamkit-credential-process", "iamkit-managed":
+		return true
+	}
+	parts := strings.Split(desc, ".")
+	if len(parts) < 4 || strings.Join(parts[:len(parts)-3], ".") == "" {
+		return false
+	}
+	instance, expiry, nonce := parts[len(parts)-3], parts[len(parts)-2], parts[len(parts)-1]
+	if instance == "" || len(instance) > 32 || len(nonce) != 12 || expiry == "" || len(expiry) > 12 {
+		return false
+	}
+	for _, c := range instance {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	for _, c := range expiry {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	for _, c := range nonce {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // findKey finds a key by ID or access key ID.

@@ -39,6 +39,22 @@ type flagSet struct {
 	examples string // after the flags
 	config   string // --config
 	profile  string // --profile
+	// origins says where each flag's value came from, for errors: the
+	// variable or the profile (absent: the command line or the default).
+	origins map[string]string
+}
+
+// origin names where the value of the flag came from, with the value, for
+// messages: "--name v", "IAMKIT_NAME=v", or the profile's key.
+func (fs *flagSet) origin(name string) string {
+	f := fs.Lookup(name)
+	if f == nil {
+		return "--" + name
+	}
+	if o, ok := fs.origins[name]; ok {
+		return o
+	}
+	return "--" + name + " " + f.Value.String()
 }
 
 func newFlagSet(name, synopsis, about, examples string) *flagSet {
@@ -126,6 +142,7 @@ func (fs *flagSet) parse(io *stdio, args []string) error {
 			return
 		}
 		if v := io.getenv(envName(f.Name)); v != "" {
+			fs.setOrigin(f.Name, envName(f.Name)+"="+v)
 			if err := fs.Set(f.Name, v); err != nil {
 				errs = append(errs, usageErrorf("%s=%q: %v", envName(f.Name), v, err))
 			}
@@ -140,6 +157,7 @@ func (fs *flagSet) parse(io *stdio, args []string) error {
 					v = filepath.Join(home, v[2:])
 				}
 			}
+			fs.setOrigin(f.Name, fmt.Sprintf("%s %s of profile %q in %s", f.Name, v, prof.name, prof.file))
 			if err := fs.Set(f.Name, v); err != nil {
 				errs = append(errs, configError(fmt.Errorf("%s: profile %q: %s: %q: %v", prof.file, prof.name, f.Name, v, err)))
 			}
@@ -149,6 +167,13 @@ func (fs *flagSet) parse(io *stdio, args []string) error {
 		return errs[0]
 	}
 	return nil
+}
+
+func (fs *flagSet) setOrigin(name, origin string) {
+	if fs.origins == nil {
+		fs.origins = map[string]string{}
+	}
+	fs.origins[name] = origin
 }
 
 // profile is the part of iamkit's configuration file a run uses.

@@ -42,7 +42,8 @@ func createDirs(dir string) ([]string, error) {
 	return missing, nil
 }
 
-// release ends the run's hold. When the run failed and the state file
+// release ends the run's hold (stateFile "": no state file to clean up,
+// only the directories). When the run failed and the state file
 // holds no key (the run failed at once: the managed provider may still
 // have written a file with an empty list), the state file, the lock file
 // the provider created next to it and the directories this run created
@@ -51,7 +52,7 @@ func createDirs(dir string) ([]string, error) {
 func (d *stateDir) release(failed bool, stateFile string) {
 	// Only under the directory's lock (dirLocks): without it another run
 	// may be using the files at this moment.
-	if failed && dirLocks && holdsNoKey(stateFile) {
+	if failed && dirLocks && stateFile != "" && holdsNoKey(stateFile) {
 		if err := os.Remove(stateFile); err == nil || errors.Is(err, fs.ErrNotExist) {
 			_ = os.Remove(stateFile + ".lock")
 		}

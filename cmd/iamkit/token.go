@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/iamkit/iamkit/auth"
@@ -61,6 +62,7 @@ func runToken(ctx context.Context, io *stdio, args []string) error {
 	case o.timeout <= 0:
 		return usageErrorf("--timeout %v: must be positive", o.timeout)
 	}
+	o.cloudFlags.timeout = o.timeout
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	s, err := o.open(ctx, io, cloud, wantTokens)
@@ -99,6 +101,38 @@ func runToken(ctx context.Context, io *stdio, args []string) error {
 			return err
 		}
 	}
+	if store != nil {
+		// A cold fill: concurrent runs take turns on the cache's directory
+		// (as credential-process does on its state), and a run that waited
+		// reads the cache again, so that one of them exchanges a key and
+		// the others print its token. A failing run removes the
+		// directories it created.
+		dir, err := lockStateDir(ctx, filepath.Dir(store.Path()))
+		if err != nil {
+			return fmt.Errorf("token cache %s: %w", store.Path(), err)
+		}
+		failed := true
+		defer func() { dir.release(failed, "") }()
+		if tok, ok := store.Load(key); ok && (tok.Expiry.IsZero() || time.Until(tok.Expiry) >= o.minValidity) {
+			if o.verbose {
+				fmt.Fprintf(io.stderr, "iamkit token: %s token of %s, served from the cache file %s (filled by another run), valid until %s\n",
+					cloud, s.describeSource(), store.Path(), tok.Expiry.UTC().Format(time.RFC3339))
+			}
+			_, err := fmt.Fprintln(io.stdout, tok.Value.Reveal())
+			failed = err != nil
+			return err
+		}
+		err = fetchToken(ctx, io, o, s, store, key)
+		failed = err != nil
+		return err
+	}
+	return fetchToken(ctx, io, o, s, nil, key)
+}
+
+// fetchToken gets a new token, caches it in store (when not nil) and
+// prints it.
+func fetchToken(ctx context.Context, io *stdio, o *tokenOptions, s *session, store *auth.DiskStore, key string) error {
+	cloud := s.cloud
 	tok, err := auth.TokenFrom(ctx, s.tokens)
 	if err != nil {
 		return s.tokenError(err)
