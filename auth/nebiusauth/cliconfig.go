@@ -14,6 +14,7 @@ import (
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/internal/keyfile"
+	"github.com/iamkit/iamkit/auth/internal/yamlfield"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/safeprint"
 )
@@ -203,7 +204,7 @@ func ParseCLIConfig(data []byte, source string, optFns ...func(*CLIConfigOptions
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, &auth.KeyFileError{Source: source, Err: keyfile.Errorf(auth.ErrMalformedKey,
-			"not a valid Nebius config YAML file: %s", strings.TrimPrefix(err.Error(), "yaml: "))}
+			"not a valid Nebius config YAML file: %s", yamlfield.ErrorText(err))}
 	}
 	if len(doc.Content) == 0 {
 		return c, nil // an empty file: no profiles
@@ -211,17 +212,17 @@ func ParseCLIConfig(data []byte, source string, optFns ...func(*CLIConfigOptions
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
 		return nil, &auth.KeyFileError{Source: source, Err: keyfile.Errorf(auth.ErrMalformedKey,
-			"line %d: want a mapping with default and profiles, found %s", root.Line, yamlKind(root))}
+			"line %d: want a mapping with default and profiles, found %s", root.Line, yamlfield.Kind(root))}
 	}
 	var profiles *yaml.Node
-	if err := eachYAMLKey(root, "", source, func(key string, v *yaml.Node) error {
+	if err := yamlfield.EachKey(root, "", source, func(key string, v *yaml.Node) error {
 		switch key {
 		case "default":
-			return yamlString(v, key, source, &c.Default)
+			return yamlfield.String(v, key, source, &c.Default)
 		case "profiles":
-			if v.Kind != yaml.MappingNode && !yamlNull(v) {
+			if v.Kind != yaml.MappingNode && !yamlfield.IsNull(v) {
 				return &auth.KeyFileError{Source: source, Field: key,
-					Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want a mapping of profiles, found %s", v.Line, yamlKind(v))}
+					Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want a mapping of profiles, found %s", v.Line, yamlfield.Kind(v))}
 			}
 			profiles = v
 		}
@@ -229,11 +230,11 @@ func ParseCLIConfig(data []byte, source string, optFns ...func(*CLIConfigOptions
 	}); err != nil {
 		return nil, err
 	}
-	if profiles == nil || yamlNull(profiles) {
+	if profiles == nil || yamlfield.IsNull(profiles) {
 		return c, nil
 	}
 	home := o.Home
-	if err := eachYAMLKey(profiles, "profiles", source, func(name string, v *yaml.Node) error {
+	if err := yamlfield.EachKey(profiles, "profiles", source, func(name string, v *yaml.Node) error {
 		p, err := parseCLIProfile(name, v, source, &home)
 		if err != nil {
 			return err
@@ -249,15 +250,15 @@ func ParseCLIConfig(data []byte, source string, optFns ...func(*CLIConfigOptions
 func parseCLIProfile(name string, n *yaml.Node, source string, home *string) (*CLIProfile, error) {
 	prefix := "profiles." + name
 	p := &CLIProfile{Name: name, File: source}
-	if yamlNull(n) {
+	if yamlfield.IsNull(n) {
 		return p, nil
 	}
 	if n.Kind != yaml.MappingNode {
 		return nil, &auth.KeyFileError{Source: source, Field: prefix,
-			Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want a mapping of keys, found %s", n.Line, yamlKind(n))}
+			Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want a mapping of keys, found %s", n.Line, yamlfield.Kind(n))}
 	}
 	path := func(v *yaml.Node, field string, dst *string) error {
-		if err := yamlString(v, field, source, dst); err != nil {
+		if err := yamlfield.String(v, field, source, dst); err != nil {
 			return err
 		}
 		out, err := expandHome(*dst, home)
@@ -268,24 +269,24 @@ func parseCLIProfile(name string, n *yaml.Node, source string, home *string) (*C
 		*dst = out
 		return nil
 	}
-	err := eachYAMLKey(n, prefix, source, func(key string, v *yaml.Node) error {
+	err := yamlfield.EachKey(n, prefix, source, func(key string, v *yaml.Node) error {
 		field := prefix + "." + key
 		switch key {
 		case "endpoint":
-			return yamlString(v, field, source, &p.Endpoint)
+			return yamlfield.String(v, field, source, &p.Endpoint)
 		case "auth-type":
-			return yamlString(v, field, source, &p.AuthType)
+			return yamlfield.String(v, field, source, &p.AuthType)
 		case "federation-endpoint":
-			return yamlString(v, field, source, &p.FederationEndpoint)
+			return yamlfield.String(v, field, source, &p.FederationEndpoint)
 		case "federation-id":
-			return yamlString(v, field, source, &p.FederationID)
+			return yamlfield.String(v, field, source, &p.FederationID)
 		case "service-account-id":
-			return yamlString(v, field, source, &p.ServiceAccountID)
+			return yamlfield.String(v, field, source, &p.ServiceAccountID)
 		case "public-key-id":
-			return yamlString(v, field, source, &p.PublicKeyID)
+			return yamlfield.String(v, field, source, &p.PublicKeyID)
 		case "private-key":
 			var pem string
-			if err := yamlString(v, field, source, &pem); err != nil {
+			if err := yamlfield.String(v, field, source, &pem); err != nil {
 				return err
 			}
 			if pem != "" {
@@ -300,13 +301,13 @@ func parseCLIProfile(name string, n *yaml.Node, source string, home *string) (*C
 		case "token-file":
 			return path(v, field, &p.TokenFile)
 		case "token-endpoint":
-			return yamlString(v, field, source, &p.TokenEndpoint)
+			return yamlfield.String(v, field, source, &p.TokenEndpoint)
 		case "parent-id":
-			return yamlString(v, field, source, &p.ParentID)
+			return yamlfield.String(v, field, source, &p.ParentID)
 		case "tenant-id":
-			return yamlString(v, field, source, &p.TenantID)
+			return yamlfield.String(v, field, source, &p.TenantID)
 		case "impersonate-service-account-id":
-			return yamlString(v, field, source, &p.ImpersonateServiceAccountID)
+			return yamlfield.String(v, field, source, &p.ImpersonateServiceAccountID)
 		}
 		return nil
 	})
@@ -330,68 +331,6 @@ func expandHome(p string, home *string) (string, error) {
 		*home = h
 	}
 	return filepath.Join(*home, filepath.FromSlash(strings.TrimPrefix(p[1:], "/"))), nil
-}
-
-// eachYAMLKey calls fn for every key of the mapping n, in order; a key given
-// twice, or a key that is not a name, is an error naming prefix.
-func eachYAMLKey(n *yaml.Node, prefix, source string, fn func(key string, v *yaml.Node) error) error {
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		field := k.Value
-		if prefix != "" {
-			field = prefix + "." + k.Value
-		}
-		if k.Kind != yaml.ScalarNode {
-			return &auth.KeyFileError{Source: source, Field: prefix,
-				Err: keyfile.Errorf(auth.ErrMalformedKey, "line %d: a key is %s, want a name", k.Line, yamlKind(k))}
-		}
-		if seen[k.Value] {
-			return &auth.KeyFileError{Source: source, Field: field,
-				Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: given twice", k.Line)}
-		}
-		seen[k.Value] = true
-		if err := fn(k.Value, v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// yamlString stores the scalar v in dst, trimmed; null leaves it empty.
-func yamlString(v *yaml.Node, field, source string, dst *string) error {
-	if yamlNull(v) {
-		return nil
-	}
-	if v.Kind != yaml.ScalarNode {
-		return &auth.KeyFileError{Source: source, Field: field,
-			Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want a string, found %s", v.Line, yamlKind(v))}
-	}
-	*dst = strings.TrimSpace(v.Value)
-	return nil
-}
-
-func yamlNull(v *yaml.Node) bool { return v.Kind == yaml.ScalarNode && v.Tag == "!!null" }
-
-// yamlKind names a node's kind for errors, never its value.
-func yamlKind(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	switch n.Tag {
-	case "!!null":
-		return "null"
-	case "!!bool":
-		return "a boolean"
-	case "!!int", "!!float":
-		return "a number"
-	}
-	return "a string"
 }
 
 // Profile returns the profile name, or with name "" the default one: the

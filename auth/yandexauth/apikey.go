@@ -12,6 +12,7 @@ import (
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/internal/keyfile"
+	"github.com/iamkit/iamkit/auth/internal/yamlfield"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/internal/httpx"
 	"github.com/iamkit/iamkit/internal/safeprint"
@@ -94,14 +95,14 @@ func ParseAPIKey(data []byte, source string) (*APIKey, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fail("", auth.ErrMalformedKey, "not a valid API key YAML file: %s", yamlErrorText(err))
+		return nil, fail("", auth.ErrMalformedKey, "not a valid API key YAML file: %s", yamlfield.ErrorText(err))
 	}
 	if len(doc.Content) == 0 { // only comments
 		return nil, &auth.KeyFileError{Source: source, Err: auth.ErrEmptyKey}
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, fail("", auth.ErrMalformedKey, "line %d: want a mapping with api_key and secret, found %s", root.Line, nodeKind(root))
+		return nil, fail("", auth.ErrMalformedKey, "line %d: want a mapping with api_key and secret, found %s", root.Line, yamlfield.Kind(root))
 	}
 	k := &APIKey{Source: source}
 	var (
@@ -109,14 +110,14 @@ func ParseAPIKey(data []byte, source string) (*APIKey, error) {
 		hasSecret bool
 		keyJSON   bool // the fields of an authorized key (key.json)
 	)
-	if err := eachKey(root, "", source, func(key string, v *yaml.Node) error {
+	if err := yamlfield.EachKey(root, "", source, func(key string, v *yaml.Node) error {
 		switch key {
 		case "api_key", "apiKey":
 			meta = v
 		case "secret":
 			hasSecret = true
 			var s string
-			if err := decodeString(v, key, source, &s); err != nil {
+			if err := yamlfield.String(v, key, source, &s); err != nil {
 				return err
 			}
 			if strings.ContainsAny(s, " \t\r\n") {
@@ -136,7 +137,7 @@ func ParseAPIKey(data []byte, source string) (*APIKey, error) {
 	if k.Secret.IsZero() {
 		return nil, fail("secret", auth.ErrMissingField, "the API key's secret is missing (yc shows it once, at creation)")
 	}
-	if meta != nil && !isNull(meta) {
+	if meta != nil && !yamlfield.IsNull(meta) {
 		if err := k.parseMeta(meta, source); err != nil {
 			return nil, err
 		}
@@ -148,11 +149,11 @@ func ParseAPIKey(data []byte, source string) (*APIKey, error) {
 func (k *APIKey) parseMeta(n *yaml.Node, source string) error {
 	if n.Kind != yaml.MappingNode {
 		return &auth.KeyFileError{Source: source, Field: "api_key",
-			Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want a mapping, found %s", n.Line, nodeKind(n))}
+			Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want a mapping, found %s", n.Line, yamlfield.Kind(n))}
 	}
 	timeField := func(field string, v *yaml.Node, dst *time.Time) error {
 		var s string
-		if err := decodeString(v, field, source, &s); err != nil || s == "" {
+		if err := yamlfield.String(v, field, source, &s); err != nil || s == "" {
 			return err
 		}
 		t, err := time.Parse(time.RFC3339Nano, s)
@@ -164,32 +165,32 @@ func (k *APIKey) parseMeta(n *yaml.Node, source string) error {
 		return nil
 	}
 	var scope string
-	err := eachKey(n, "api_key", source, func(key string, v *yaml.Node) error {
+	err := yamlfield.EachKey(n, "api_key", source, func(key string, v *yaml.Node) error {
 		field := "api_key." + key
 		switch key {
 		case "id":
-			return decodeString(v, field, source, &k.ID)
+			return yamlfield.String(v, field, source, &k.ID)
 		case "service_account_id", "serviceAccountId":
-			return decodeString(v, field, source, &k.ServiceAccountID)
+			return yamlfield.String(v, field, source, &k.ServiceAccountID)
 		case "description":
-			return decodeString(v, field, source, &k.Description)
+			return yamlfield.String(v, field, source, &k.Description)
 		case "created_at", "createdAt":
 			return timeField(field, v, &k.CreatedAt)
 		case "expires_at", "expiresAt":
 			return timeField(field, v, &k.ExpiresAt)
 		case "scope":
-			return decodeString(v, field, source, &scope)
+			return yamlfield.String(v, field, source, &scope)
 		case "scopes":
-			if isNull(v) {
+			if yamlfield.IsNull(v) {
 				return nil
 			}
 			if v.Kind != yaml.SequenceNode {
 				return &auth.KeyFileError{Source: source, Field: field,
-					Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want a list of scopes, found %s", v.Line, nodeKind(v))}
+					Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want a list of scopes, found %s", v.Line, yamlfield.Kind(v))}
 			}
 			for i, s := range v.Content {
 				var sc string
-				if err := decodeString(s, fmt.Sprintf("%s[%d]", field, i), source, &sc); err != nil {
+				if err := yamlfield.String(s, fmt.Sprintf("%s[%d]", field, i), source, &sc); err != nil {
 					return err
 				}
 				if sc != "" {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/internal/keyfile"
+	"github.com/iamkit/iamkit/auth/internal/yamlfield"
 	"github.com/iamkit/iamkit/internal/safeprint"
 )
 
@@ -129,23 +130,23 @@ func ParseCLIConfig(data []byte, source string) (*CLIConfig, error) {
 	c := &CLIConfig{File: source, Profiles: map[string]*CLIProfile{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fail("", auth.ErrMalformedKey, "not a valid yc config YAML file: %s", yamlErrorText(err))
+		return nil, fail("", auth.ErrMalformedKey, "not a valid yc config YAML file: %s", yamlfield.ErrorText(err))
 	}
 	if len(doc.Content) == 0 {
 		return c, nil // an empty file: no profiles
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, fail("", auth.ErrMalformedKey, "line %d: want a mapping with current and profiles, found %s", root.Line, nodeKind(root))
+		return nil, fail("", auth.ErrMalformedKey, "line %d: want a mapping with current and profiles, found %s", root.Line, yamlfield.Kind(root))
 	}
 	var profiles *yaml.Node
-	if err := eachKey(root, "", source, func(key string, v *yaml.Node) error {
+	if err := yamlfield.EachKey(root, "", source, func(key string, v *yaml.Node) error {
 		switch key {
 		case "current":
-			return decodeString(v, key, source, &c.Current)
+			return yamlfield.String(v, key, source, &c.Current)
 		case "profiles":
-			if v.Kind != yaml.MappingNode && !isNull(v) {
-				return fail(key, auth.ErrInvalidField, "line %d: want a mapping of profiles, found %s", v.Line, nodeKind(v))
+			if v.Kind != yaml.MappingNode && !yamlfield.IsNull(v) {
+				return fail(key, auth.ErrInvalidField, "line %d: want a mapping of profiles, found %s", v.Line, yamlfield.Kind(v))
 			}
 			profiles = v
 		}
@@ -153,10 +154,10 @@ func ParseCLIConfig(data []byte, source string) (*CLIConfig, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if profiles == nil || isNull(profiles) {
+	if profiles == nil || yamlfield.IsNull(profiles) {
 		return c, nil
 	}
-	if err := eachKey(profiles, "profiles", source, func(name string, v *yaml.Node) error {
+	if err := yamlfield.EachKey(profiles, "profiles", source, func(name string, v *yaml.Node) error {
 		p, err := parseCLIProfile(name, v, source)
 		if err != nil {
 			return err
@@ -172,45 +173,45 @@ func ParseCLIConfig(data []byte, source string) (*CLIConfig, error) {
 func parseCLIProfile(name string, n *yaml.Node, source string) (*CLIProfile, error) {
 	prefix := "profiles." + name
 	p := &CLIProfile{Name: name, File: source}
-	if isNull(n) {
+	if yamlfield.IsNull(n) {
 		return p, nil
 	}
 	if n.Kind != yaml.MappingNode {
 		return nil, &auth.KeyFileError{Source: source, Field: prefix,
-			Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want a mapping of properties, found %s", n.Line, nodeKind(n))}
+			Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want a mapping of properties, found %s", n.Line, yamlfield.Kind(n))}
 	}
-	err := eachKey(n, prefix, source, func(key string, v *yaml.Node) error {
+	err := yamlfield.EachKey(n, prefix, source, func(key string, v *yaml.Node) error {
 		field := prefix + "." + key
 		switch key {
 		case "endpoint":
-			return decodeString(v, field, source, &p.Endpoint)
+			return yamlfield.String(v, field, source, &p.Endpoint)
 		case "cloud-id":
-			return decodeString(v, field, source, &p.CloudID)
+			return yamlfield.String(v, field, source, &p.CloudID)
 		case "folder-id":
-			return decodeString(v, field, source, &p.FolderID)
+			return yamlfield.String(v, field, source, &p.FolderID)
 		case "folder-name":
-			return decodeString(v, field, source, &p.FolderName)
+			return yamlfield.String(v, field, source, &p.FolderName)
 		case "organization-id":
-			return decodeString(v, field, source, &p.OrganizationID)
+			return yamlfield.String(v, field, source, &p.OrganizationID)
 		case "federation-id":
-			return decodeString(v, field, source, &p.FederationID)
+			return yamlfield.String(v, field, source, &p.FederationID)
 		case "token":
 			var tok string
-			if err := decodeString(v, field, source, &tok); err != nil {
+			if err := yamlfield.String(v, field, source, &tok); err != nil {
 				return err
 			}
 			p.HasToken = tok != ""
 		case "instance-service-account":
-			if isNull(v) {
+			if yamlfield.IsNull(v) {
 				return nil
 			}
 			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
 				return &auth.KeyFileError{Source: source, Field: field,
-					Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want true or false, found %s", v.Line, nodeKind(v))}
+					Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want true or false, found %s", v.Line, yamlfield.Kind(v))}
 			}
 			return v.Decode(&p.InstanceServiceAccount)
 		case "service-account-key":
-			if isNull(v) {
+			if yamlfield.IsNull(v) {
 				return nil
 			}
 			k, err := parseCLIKey(v, field, source)
@@ -232,16 +233,16 @@ func parseCLIProfile(name string, n *yaml.Node, source string) (*CLIProfile, err
 func parseCLIKey(n *yaml.Node, field, source string) (*KeyFile, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, &auth.KeyFileError{Source: source, Field: field, Err: keyfile.Errorf(auth.ErrInvalidField,
-			"line %d: want the key object that \"yc config set service-account-key key.json\" stores, found %s", n.Line, nodeKind(n))}
+			"line %d: want the key object that \"yc config set service-account-key key.json\" stores, found %s", n.Line, yamlfield.Kind(n))}
 	}
 	m := map[string]string{}
-	if err := eachKey(n, field, source, func(key string, v *yaml.Node) error {
-		if isNull(v) {
+	if err := yamlfield.EachKey(n, field, source, func(key string, v *yaml.Node) error {
+		if yamlfield.IsNull(v) {
 			return nil
 		}
 		if v.Kind != yaml.ScalarNode {
 			return &auth.KeyFileError{Source: source, Field: field + "." + key,
-				Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want a string, found %s", v.Line, nodeKind(v))}
+				Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want a string, found %s", v.Line, yamlfield.Kind(v))}
 		}
 		// The scalar's text, whatever YAML would resolve it to: an
 		// unquoted created_at stays the RFC 3339 text yc wrote.
@@ -267,75 +268,6 @@ func parseCLIKey(n *yaml.Node, field, source string) (*KeyFile, error) {
 		return nil, &auth.KeyFileError{Source: source, Field: field, Err: err}
 	}
 	return k, nil
-}
-
-// eachKey calls fn for every key of the mapping n, in order; a key given
-// twice, or a key that is not a string, is an error naming prefix.
-func eachKey(n *yaml.Node, prefix, source string, fn func(key string, v *yaml.Node) error) error {
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		field := k.Value
-		if prefix != "" {
-			field = prefix + "." + k.Value
-		}
-		if k.Kind != yaml.ScalarNode {
-			return &auth.KeyFileError{Source: source, Field: prefix,
-				Err: keyfile.Errorf(auth.ErrMalformedKey, "line %d: a key is %s, want a name", k.Line, nodeKind(k))}
-		}
-		if seen[k.Value] {
-			return &auth.KeyFileError{Source: source, Field: field,
-				Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: given twice", k.Line)}
-		}
-		seen[k.Value] = true
-		if err := fn(k.Value, v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// decodeString stores the scalar v in dst (trimmed); null leaves it empty.
-func decodeString(v *yaml.Node, field, source string, dst *string) error {
-	if isNull(v) {
-		return nil
-	}
-	if v.Kind != yaml.ScalarNode {
-		return &auth.KeyFileError{Source: source, Field: field,
-			Err: keyfile.Errorf(auth.ErrInvalidField, "line %d: want a string, found %s", v.Line, nodeKind(v))}
-	}
-	*dst = strings.TrimSpace(v.Value)
-	return nil
-}
-
-func isNull(v *yaml.Node) bool { return v.Kind == yaml.ScalarNode && v.Tag == "!!null" }
-
-// nodeKind names a node's kind for errors, never its value.
-func nodeKind(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	switch n.Tag {
-	case "!!null":
-		return "null"
-	case "!!bool":
-		return "a boolean"
-	case "!!int", "!!float":
-		return "a number"
-	}
-	return "a string"
-}
-
-// yamlErrorText is a YAML syntax error's text without the "yaml: " prefix.
-// (yaml.v3's syntax errors say the line and the problem; they do not quote
-// the input.)
-func yamlErrorText(err error) string {
-	return strings.TrimPrefix(err.Error(), "yaml: ")
 }
 
 // Profile returns the profile name, or with name "" the current one (the
