@@ -484,3 +484,21 @@ func TestMarks(t *testing.T) {
 		}
 	}
 }
+
+// TestHasMarkShape: every mark a provider writes, of any family, has the
+// shape; descriptions that are not marks do not.
+func TestHasMarkShape(t *testing.T) {
+	exp := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, fam := range []string{"iamkit-managed", "iamkit-credential-process", "my.team.keys"} {
+		if m := newMark(fam, "laptop_1", exp); !HasMarkShape(m) {
+			t.Errorf("HasMarkShape(%q) = false for a mark newMark wrote", m)
+		}
+	}
+	for _, s := range []string{"", "iamkit-managed", "someone-else", "a.b.c", ".ab.1893553445.0123456789ab",
+		"fam.ab.1893553445.zzzzzzzzzzzz", "fam.a/b.1893553445.0123456789ab", "fam.ab.-1.0123456789ab",
+		"fam.ab.1234567890123.0123456789ab", "fam..1893553445.0123456789ab", "fam.ab.1893553445.0123456789AB"} {
+		if HasMarkShape(s) {
+			t.Errorf("HasMarkShape(%q) = true", s)
+		}
+	}
+}

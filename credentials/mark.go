@@ -73,6 +73,26 @@ func parseMark(s, desc string) (m keyMark, ok bool) {
 	return keyMark{instance: parts[0], expiry: time.Unix(sec, 0).UTC()}, true
 }
 
+// HasMarkShape reports whether description has the shape of the mark a
+// ManagedProvider writes on its keys, of any family (any
+// Policy.Description): <family>.<instance>.<expiry>.<nonce>, the instance
+// 1 to 32 of [A-Za-z0-9_-], the expiry 1 to 12 decimal digits, the nonce 12
+// lower-case hex digits. Tools that create keys by hand (iamkit keys) use
+// it to refuse to give a key a description a managed provider would take
+// for its own.
+func HasMarkShape(description string) bool {
+	parts := strings.Split(description, ".")
+	n := len(parts)
+	if n < 4 || strings.Join(parts[:n-3], ".") == "" {
+		return false
+	}
+	expiry := parts[n-2]
+	if expiry == "" || len(expiry) > 12 || strings.Trim(expiry, "0123456789") != "" {
+		return false
+	}
+	return validInstance(parts[n-3]) == nil && isHex(parts[n-1], 2*nonceBytes)
+}
+
 func isHex(s string, n int) bool {
 	if len(s) != n {
 		return false

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	iamcreds "github.com/iamkit/iamkit/credentials"
 	"github.com/iamkit/iamkit/iam"
 )
 
@@ -205,40 +206,14 @@ func runKeys(ctx context.Context, io *stdio, args []string) error {
 }
 
 // looksManaged reports whether a key description is a managed provider's
-// mark, as package credentials writes it (see its mark.go):
-// <family>.<instance>.<expiry>.<nonce>, instance 1 to 32 of
-// [A-Za-z0-9_-], expiry Unix seconds, nonce 12 lower-case hex digits; or
-// the bare mark of earlier versions with the default families
-// (credential-process's and the library's).
+// mark (iamcreds.HasMarkShape), or the bare mark of earlier versions with
+// the default families (credential-process's and the library's).
 func looksManaged(desc string) bool {
 	switch desc {
 	case "iamkit-credential-process", "iamkit-managed":
 		return true
 	}
-	parts := strings.Split(desc, ".")
-	if len(parts) < 4 || strings.Join(parts[:len(parts)-3], ".") == "" {
-		return false
-	}
-	instance, expiry, nonce := parts[len(parts)-3], parts[len(parts)-2], parts[len(parts)-1]
-	if instance == "" || len(instance) > 32 || len(nonce) != 12 || expiry == "" || len(expiry) > 12 {
-		return false
-	}
-	for _, c := range instance {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	for _, c := range expiry {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	for _, c := range nonce {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
+	return iamcreds.HasMarkShape(desc)
 }
 
 // findKey finds a key by ID or access key ID.
