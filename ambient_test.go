@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -41,12 +41,7 @@ func TestMain(m *testing.M) {
 // *auth.NoCredentialsError that lists every source of that cloud, in
 // order, with why it was skipped, and matches auth.ErrNoCredentials.
 func TestEveryChainListsItsSourcesWhenNothingIsFound(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := l.Addr().String()
-	l.Close()
+	closed := loopbacktest.Refused(t)
 	home := t.TempDir()
 	env := map[string]string{
 		"HOME":                              home,

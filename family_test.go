@@ -2,6 +2,7 @@ package iamkit_test
 
 import (
 	"context"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"net"
 	"net/http"
 	"reflect"
@@ -121,7 +122,7 @@ func TestEmulatorFamily(t *testing.T) {
 				}
 			}
 
-			fixed := freeLoopbackPort(t)
+			fixed := loopbacktest.Free(t)
 			srv, closeFn, err := e.start(fixed)
 			if err != nil {
 				t.Fatalf("Addr %s: %v", fixed, err)
@@ -197,17 +198,4 @@ func TestEmulatorFamilyCloseLeavesNoGoroutine(t *testing.T) {
 func loopbackHostPort(a string) bool {
 	host, port, err := net.SplitHostPort(a)
 	return err == nil && (host == "127.0.0.1" || host == "::1") && port != "0" && port != ""
-}
-
-// freeLoopbackPort returns a 127.0.0.1 address whose port was free a
-// moment ago.
-func freeLoopbackPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := l.Addr().String()
-	_ = l.Close()
-	return a
 }

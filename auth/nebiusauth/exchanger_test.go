@@ -2,7 +2,7 @@ package nebiusauth_test
 
 import (
 	"errors"
-	"net"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"net/http"
 	"strings"
 	"testing"
@@ -152,13 +152,8 @@ func TestRequestForm(t *testing.T) {
 
 func TestExchangeTransportError(t *testing.T) {
 	e := newXchEnv(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := "http://" + l.Addr().String() + "/oauth2/token/exchange"
-	l.Close()
-	_, err = e.nebiusX(func(o *nebiusauth.ExchangerOptions) { o.Endpoint = u }).Exchange(t.Context())
+	u := "http://" + loopbacktest.Refused(t) + "/oauth2/token/exchange"
+	_, err := e.nebiusX(func(o *nebiusauth.ExchangerOptions) { o.Endpoint = u }).Exchange(t.Context())
 	var ie *iam.Error
 	if !errors.Is(err, iam.ErrUnavailable) || !errors.As(err, &ie) || ie.Provider != iam.Nebius {
 		t.Errorf("err = %v, want a nebius ErrUnavailable", err)

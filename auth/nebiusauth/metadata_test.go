@@ -3,7 +3,7 @@ package nebiusauth_test
 import (
 	"context"
 	"errors"
-	"net"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -28,18 +28,6 @@ func newNebiusMetadata(t *testing.T, optFns ...func(*iamtest.NebiusMetadataOptio
 	}
 	t.Cleanup(m.Close)
 	return m
-}
-
-// closedAddr returns a loopback address where nothing listens.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }
 
 func metadataSource(t *testing.T, optFns ...func(*nebiusauth.MetadataOptions)) *auth.Cache {
@@ -215,7 +203,7 @@ func TestProbeMetadata(t *testing.T) {
 	if n := m.Calls(iamtest.NebiusMetadataTokenPath); n != 0 {
 		t.Fatalf("the probe sent %d requests, want 0 (it only connects)", n)
 	}
-	closed := closedAddr(t)
+	closed := loopbacktest.Refused(t)
 	start := time.Now()
 	_, err = nebiusauth.ProbeMetadata(context.Background(), func(o *nebiusauth.MetadataOptions) { o.URL = "http://" + closed })
 	if !errors.Is(err, nebiusauth.ErrNoMetadataService) || !strings.Contains(err.Error(), closed) {
@@ -267,7 +255,7 @@ func TestProbeMetadataTimeout(t *testing.T) {
 	})
 	defer restore()
 	_, err := nebiusauth.ProbeMetadata(ctx, func(o *nebiusauth.MetadataOptions) {
-		o.URL = "http://" + closedAddr(t)
+		o.URL = "http://" + loopbacktest.Refused(t)
 		o.Timeout = 10 * time.Millisecond
 	})
 	if !errors.Is(err, nebiusauth.ErrNoMetadataService) || !strings.Contains(err.Error(), "no connection within 10ms") {

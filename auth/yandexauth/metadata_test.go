@@ -3,7 +3,7 @@ package yandexauth_test
 import (
 	"context"
 	"errors"
-	"net"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -28,18 +28,6 @@ func newMetadataEmulator(t *testing.T, optFns ...func(*iamtest.YandexMetadataOpt
 	}
 	t.Cleanup(m.Close)
 	return m
-}
-
-// closedAddr returns a loopback address where nothing listens.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }
 
 func metadataSource(t *testing.T, optFns ...func(*yandexauth.MetadataOptions)) *auth.Cache {
@@ -284,7 +272,7 @@ func TestProbeMetadata(t *testing.T) {
 		t.Fatalf("the probe sent %d requests, want 0 (it only connects)", n)
 	}
 
-	closed := closedAddr(t)
+	closed := loopbacktest.Refused(t)
 	start := time.Now()
 	_, err = yandexauth.ProbeMetadata(context.Background(), func(o *yandexauth.MetadataOptions) { o.Addr = closed })
 	if !errors.Is(err, yandexauth.ErrNoMetadataService) || !strings.Contains(err.Error(), closed) {
@@ -329,7 +317,7 @@ func TestProbeMetadataTimeout(t *testing.T) {
 	})
 	defer restore()
 	_, err := yandexauth.ProbeMetadata(ctx, func(o *yandexauth.MetadataOptions) {
-		o.Addr = closedAddr(t)
+		o.Addr = loopbacktest.Refused(t)
 		o.Timeout = 10 * time.Millisecond
 	})
 	if !errors.Is(err, yandexauth.ErrNoMetadataService) || !strings.Contains(err.Error(), "no connection within 10ms") {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -274,7 +275,7 @@ func TestCredentialProcessDefaultChain(t *testing.T) {
 // code, and leaves no file behind (no state, no lock, no directory).
 func TestCredentialProcessFailures(t *testing.T) {
 	w := newWorld(t)
-	closed := closedAddr(t)
+	closed := loopbacktest.Refused(t)
 	for _, tc := range []struct {
 		name  string
 		args  []string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"io/fs"
 	"net"
 	"os"
@@ -267,7 +268,7 @@ func TestDoctor(t *testing.T) {
 		t.Errorf("doctor -o json: %v\n%s", err, r)
 	}
 
-	closed := closedAddr(t)
+	closed := loopbacktest.Refused(t)
 	working := sb.with("IAMKIT_NEBIUS_KEY_FILE", w.nebiusKeyFile, "IAMKIT_NEBIUS_ADDRESS", "http://"+w.nebius.Addr,
 		"IAMKIT_NEBIUS_PROJECT_ID", w.nebiusSA.ProjectID, "YC_SERVICE_ACCOUNT_KEY_FILE", w.yandexKeyFile, "IAMKIT_YANDEX_ENDPOINT", w.gateway.addr,
 		"OSC_CONFIG_FILE", w.outscaleConfig)

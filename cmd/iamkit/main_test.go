@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,18 +67,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// closedAddr is a loopback address where nothing listens.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
 // sandbox is the world a run of iamkit sees: its own HOME, cache, config
 // and temporary directories, and an environment of the test's making only
 // (nothing of the developer's: no cloud variables, no IAMKIT_ ones), with
@@ -104,7 +92,7 @@ func newSandbox(t *testing.T) *sandbox {
 			t.Fatal(err)
 		}
 	}
-	closed := closedAddr(t)
+	closed := loopbacktest.Refused(t)
 	sb.env = map[string]string{
 		"PATH":                              os.Getenv("PATH"),
 		"HOME":                              sb.dirs["home"],

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"net"
 	"strings"
 	"sync"
@@ -57,7 +58,7 @@ func TestCredentialProcessPolicyMargin(t *testing.T) {
 // by the library's LoadOptions field.
 func TestCredentialProcessYandexEndpointNamed(t *testing.T) {
 	w := newWorld(t)
-	closed := closedAddr(t)
+	closed := loopbacktest.Refused(t)
 	sb := newSandbox(t)
 	r := sb.run(t, w, "credential-process", "--cloud", "yandex", "--yandex-key-file", w.yandexKeyFile, "--yandex-endpoint", closed).requireExit(t, exitFailure)
 	if !strings.Contains(r.stderr, "--yandex-endpoint "+closed) || strings.Contains(r.stderr, "LoadOptions") {
@@ -190,7 +191,7 @@ func TestTokenConcurrentColdCache(t *testing.T) {
 		})
 	}
 	sb := newSandbox(t)
-	closed := closedAddr(t)
+	closed := loopbacktest.Refused(t)
 	sb.run(t, w, "token", "--cloud", "nebius", "--nebius-key-file", w.nebiusKeyFile, "--nebius-address", "http://"+closed).requireExit(t, exitFailure)
 	sb.requireEmpty(t, "a failing token run")
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -124,7 +125,7 @@ func TestTokenFromEnvironment(t *testing.T) {
 // TestTokenFailures: exit codes, one error line naming the host, no file.
 func TestTokenFailures(t *testing.T) {
 	w := newWorld(t)
-	closed := closedAddr(t)
+	closed := loopbacktest.Refused(t)
 	for _, tc := range []struct {
 		name  string
 		args  []string

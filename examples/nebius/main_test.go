@@ -2,7 +2,7 @@ package main
 
 import (
 	"bytes"
-	"net"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,12 +17,7 @@ import (
 // absent on loopback, so that no test resolves metadata.nebius.internal.
 func noCredentials(t *testing.T) map[string]string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := l.Addr().String()
-	l.Close()
+	closed := loopbacktest.Refused(t)
 	home := t.TempDir()
 	return map[string]string{"HOME": home, "IAMKIT_NEBIUS_METADATA_URL": "http://" + closed + "/v1/iam/sa/token",
 		"IAMKIT_NEBIUS_METADATA_TOKEN_FILE": filepath.Join(home, "no-token")}

@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,12 +19,7 @@ import (
 // no test reaches 169.254.169.254.
 func noCredentials(t *testing.T) map[string]string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := l.Addr().String()
-	l.Close()
+	closed := loopbacktest.Refused(t)
 	return map[string]string{"HOME": t.TempDir(), yandexauth.EnvMetadataAddr: closed}
 }
 

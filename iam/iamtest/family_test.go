@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"io"
 	"net"
 	"net/http"
@@ -74,7 +75,7 @@ func TestEmulatorsListenOnAddr(t *testing.T) {
 				t.Errorf("default Addr: URL %q, Addr %q; want a free port on 127.0.0.1 in both", u, a)
 			}
 
-			fixed := freePort(t)
+			fixed := loopbacktest.Free(t)
 			u, a, closeFn, err = e.start(fixed)
 			if err != nil {
 				t.Fatalf("Addr %s: %v", fixed, err)
@@ -116,17 +117,6 @@ func TestEmulatorsListenOnAddr(t *testing.T) {
 			}
 		})
 	}
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := l.Addr().String()
-	l.Close()
-	return a
 }
 
 func iamLoopback(addr string) bool {

@@ -7,7 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"net"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,7 +64,7 @@ func newChainWorld(t *testing.T) *chainWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.md.Close)
-	w.closedMD = "http://" + closedLoopback(t)
+	w.closedMD = "http://" + loopbacktest.Refused(t)
 	w.vmFile = filepath.Join(t.TempDir(), "cloud-metadata", "token")
 	w.env = map[string]string{
 		"HOME":                          w.home,
@@ -72,16 +72,6 @@ func newChainWorld(t *testing.T) *chainWorld {
 		nebiusauth.EnvMetadataTokenFile: w.vmFile,
 	}
 	return w
-}
-
-func closedLoopback(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func (w *chainWorld) getenv(k string) string { return w.env[k] }
@@ -638,7 +628,7 @@ func TestLoadDefaultConfigDomain(t *testing.T) {
 	_ = os.MkdirAll(filepath.Dir(cfgFile), 0o700)
 	_ = os.WriteFile(cfgFile, []byte("profiles:\n  p:\n    endpoint: api.profile.test\n    auth-type: service account\n"+
 		"    service-account-credentials-file-path: "+creds+"\n    parent-id: "+sa.ProjectID+"\n"), 0o600)
-	env := map[string]string{"HOME": home, nebius.EnvEndpoint: " nebius.test\n", nebiusauth.EnvMetadataURL: "http://" + closedLoopback(t)}
+	env := map[string]string{"HOME": home, nebius.EnvEndpoint: " nebius.test\n", nebiusauth.EnvMetadataURL: "http://" + loopbacktest.Refused(t)}
 	var (
 		mu   sync.Mutex
 		seen []string

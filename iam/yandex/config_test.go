@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -96,19 +96,9 @@ func newWorld(t *testing.T) *world {
 	}))
 	t.Cleanup(w.gateway.Close)
 	w.gwAddr = strings.TrimPrefix(w.gateway.URL, "http://")
-	w.closedMD = closedAddr(t)
+	w.closedMD = loopbacktest.Refused(t)
 	w.env = map[string]string{"HOME": w.home, yandexauth.EnvMetadataAddr: w.closedMD}
 	return w
-}
-
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func (w *world) getenv(k string) string { return w.env[k] }
@@ -309,11 +299,11 @@ func TestLoadDefaultConfigProfile(t *testing.T) {
 	}
 	// LoadOptions.Endpoint wins over the profile's: a bad one is an error
 	// naming where it came from.
-	if _, err := w.load(t, func(o *yandex.LoadOptions) { o.Endpoint = closedAddr(t) }); err == nil ||
+	if _, err := w.load(t, func(o *yandex.LoadOptions) { o.Endpoint = loopbacktest.Refused(t) }); err == nil ||
 		!strings.Contains(err.Error(), "LoadOptions.Endpoint") {
 		t.Fatalf("unreachable endpoint: err = %v", err)
 	}
-	w.writeYCConfig(t, "profiles:\n  emu:\n"+w.profileKeyYAML(t)+"    endpoint: "+closedAddr(t)+"\n")
+	w.writeYCConfig(t, "profiles:\n  emu:\n"+w.profileKeyYAML(t)+"    endpoint: "+loopbacktest.Refused(t)+"\n")
 	if _, err := w.load(t); err == nil || !strings.Contains(err.Error(), `endpoint of profile "emu" in `+file) {
 		t.Fatalf("unreachable profile endpoint: err = %v", err)
 	}

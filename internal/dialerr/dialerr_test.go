@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,18 +13,6 @@ import (
 	"testing"
 	"time"
 )
-
-// refusedAddr returns a loopback address on which nothing listens.
-func refusedAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
 
 func TestIsRealFailures(t *testing.T) {
 	client := func(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Client {
@@ -54,7 +43,7 @@ func TestIsRealFailures(t *testing.T) {
 		url  string
 		want bool
 	}{
-		{"connection refused", client(d.DialContext), "http://" + refusedAddr(t) + "/", true},
+		{"connection refused", client(d.DialContext), "http://" + loopbacktest.Refused(t) + "/", true},
 		{"name does not resolve", client(noDNS.DialContext), "http://iam.example.test/", true},
 		{"reset after sending", client(d.DialContext), reset.URL, false},
 		{"untrusted certificate", client(d.DialContext), tlsSrv.URL, false},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"io"
 	"log/slog"
 	"net"
@@ -111,18 +112,6 @@ func TestMaxAttemptsOption(t *testing.T) {
 	}
 }
 
-// refusedURL returns a loopback URL on which nothing listens.
-func refusedURL(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "http://" + addr + "/path"
-}
-
 // resetServer hijacks every request and closes the connection without an
 // answer; it counts requests.
 func resetServer(t *testing.T) (*httptest.Server, *atomic.Int32) {
@@ -152,7 +141,7 @@ func TestTransportErrors(t *testing.T) {
 		name, url, prefix string
 		hc                *http.Client
 	}{
-		{"connection refused", refusedURL(t), "httpx Unsent: POST http://127.0.0.1:", nil},
+		{"connection refused", "http://" + loopbacktest.Refused(t) + "/path", "httpx Unsent: POST http://127.0.0.1:", nil},
 		{"name does not resolve", "https://iam.example.test/v1", "httpx Unsent: POST https://iam.example.test/v1", &http.Client{Transport: noDNSTransport}},
 	} {
 		t.Run(tt.name+" is retried under every policy but never", func(t *testing.T) {
@@ -517,7 +506,7 @@ func TestLogsAndErrorsNeverCarrySecrets(t *testing.T) {
 	}
 	// A failing call: refused connection, and a Sign failure echoing the
 	// secret.
-	req.URL = refusedURL(t) + "?token=" + canary
+	req.URL = "http://" + loopbacktest.Refused(t) + "/path" + "?token=" + canary
 	_, err1 := c.Do(t.Context(), req)
 	req.Sign = func(*http.Request, []byte) error { return errors.New("bad key " + canary) }
 	_, err2 := c.Do(t.Context(), req)

@@ -3,6 +3,7 @@ package httpx
 import (
 	"context"
 	"errors"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"io"
 	"log/slog"
 	"net"
@@ -118,7 +119,7 @@ func TestExhaustedRetriesKeepOthersIdle(t *testing.T) {
 	for name, hc := range idleClients(t) {
 		checkBystanderKeepsIdle(t, name, hc, func(mk func(...func(*Options)) *Client) {
 			c := mk(func(o *Options) { o.MaxAttempts = 2 })
-			_, err := c.Do(t.Context(), &Request{Op: "Victim", URL: refusedURL(t)})
+			_, err := c.Do(t.Context(), &Request{Op: "Victim", URL: "http://" + loopbacktest.Refused(t) + "/path"})
 			if err == nil || !strings.Contains(err.Error(), "after 2 attempts") {
 				t.Fatalf("%s: victim err = %v, want a failure after 2 attempts", name, err)
 			}

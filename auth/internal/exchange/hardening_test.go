@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"io"
 	"net"
 	"net/http"
@@ -158,12 +159,7 @@ func TestExchangeErrorsSayTheirCause(t *testing.T) {
 		conn.Close()
 	}))
 	defer reset.Close()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refused := "http://" + l.Addr().String()
-	l.Close()
+	refused := "http://" + loopbacktest.Refused(t)
 
 	for _, tc := range []struct {
 		name     string

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -286,12 +286,7 @@ func TestAPIKeyCheckRoute(t *testing.T) {
 // TestEndpointsNameTheListenAddress: the endpoint list and Get name the
 // address the emulator listens on (Options.Addr), which clients reach.
 func TestEndpointsNameTheListenAddress(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := loopbacktest.Free(t)
 	srv := newServer(t, func(o *yandextest.Options) { o.Addr = addr })
 	if srv.Addr != addr || srv.URL != "http://"+addr {
 		t.Fatalf("Addr %q, URL %q; want %s", srv.Addr, srv.URL, addr)
