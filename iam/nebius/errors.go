@@ -3,6 +3,7 @@ package nebius
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -43,6 +44,13 @@ func (c *Client) mapError(op string, err error, header metadata.MD, secrets ...s
 		return &iam.Error{Provider: iam.Nebius, Op: op, Err: redact.Error(err, secrets...)}
 	}
 	out := statusError(op, st, secrets...)
+	// A failure of the connection itself (TLS, a server that is not
+	// HTTP/2, a reset) is described by gRPC without the address; say it,
+	// once, as the HTTP clients' errors do with the URL.
+	if st.Code() == codes.Unavailable && strings.HasPrefix(st.Message(), "connection error:") &&
+		c.target != "" && !strings.Contains(out.Message, c.target) {
+		out.Message = c.target + ": " + out.Message
+	}
 	if v := header.Get(headerRequestID); len(v) > 0 && v[0] != "" {
 		out.RequestID = redact.RequestID(v[0], secrets...)
 	}
