@@ -152,6 +152,38 @@ func TestS3ListParameters(t *testing.T) {
 		t.Error("ListObjects: Contents without Owner")
 	}
 
+	// ListObjects (v1) with encoding-type=url: Key, Prefix, Delimiter,
+	// Marker and NextMarker come back URL-encoded, as in v2 ("~" too).
+	v1, err = c.ListObjects(ctx, &s3.ListObjectsInput{Bucket: aws.String("params"), EncodingType: types.EncodingTypeUrl,
+		Prefix: aws.String("a/"), Delimiter: aws.String("/")})
+	if err != nil || v1.EncodingType != types.EncodingTypeUrl || join(contentKeys(v1.Contents)) != "a/one.txt,a/two+words.txt" ||
+		join(prefixes(v1.CommonPrefixes)) != "a/sub/" || aws.ToString(v1.Prefix) != "a/" || aws.ToString(v1.Delimiter) != "/" {
+		t.Errorf("ListObjects encoding-type url: %v, %q %v %v prefix %q delimiter %q", err, v1.EncodingType, contentKeys(v1.Contents),
+			prefixes(v1.CommonPrefixes), aws.ToString(v1.Prefix), aws.ToString(v1.Delimiter))
+	}
+	v1, err = c.ListObjects(ctx, &s3.ListObjectsInput{Bucket: aws.String("params"), EncodingType: types.EncodingTypeUrl,
+		Marker: aws.String("a/two words.txt"), Delimiter: aws.String(" "), MaxKeys: aws.Int32(1)})
+	if err != nil || aws.ToString(v1.Marker) != "a/two+words.txt" || aws.ToString(v1.Delimiter) != "+" ||
+		join(contentKeys(v1.Contents)) != "b/%C3%BCn%C3%AFcode%2Bplus%7E.bin" || aws.ToString(v1.NextMarker) != "b/%C3%BCn%C3%AFcode%2Bplus%7E.bin" {
+		t.Errorf("ListObjects encoding-type url after a marker: %v, marker %q delimiter %q %v next %q", err, aws.ToString(v1.Marker),
+			aws.ToString(v1.Delimiter), contentKeys(v1.Contents), aws.ToString(v1.NextMarker))
+	}
+	v1, err = c.ListObjects(ctx, &s3.ListObjectsInput{Bucket: aws.String("params"), EncodingType: types.EncodingTypeUrl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded = decoded[:0]
+	for _, k := range contentKeys(v1.Contents) {
+		d, err := url.QueryUnescape(k)
+		if err != nil {
+			t.Fatalf("ListObjects key %q: %v", k, err)
+		}
+		decoded = append(decoded, d)
+	}
+	if join(decoded) != join(paramKeys) {
+		t.Errorf("ListObjects: encoded keys decode to %v, want %v", decoded, paramKeys)
+	}
+
 	// GetBucketLocation (?location) still works.
 	loc, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String("params")})
 	if err != nil || loc == nil {
