@@ -58,7 +58,7 @@ type ExchangerOptions struct {
 	MaxAttempts int
 	// BaseDelay and MaxDelay shape the jittered exponential backoff
 	// between attempts: the wait before retry n is random in
-	// [0, min(BaseDelay·2^n, MaxDelay)]. Defaults 100ms and 5s; a MaxDelay
+	// [0, min(BaseDelay·2^(n-1), MaxDelay)]. Defaults 100ms and 5s; a MaxDelay
 	// below BaseDelay is raised to BaseDelay. A server's Retry-After is
 	// honoured, capped at 30s.
 	BaseDelay, MaxDelay time.Duration

@@ -33,7 +33,7 @@ func TestEphemeralAccessKeys(t *testing.T) {
 	}
 	n := k.ToIAM()
 	if n.SessionToken.Reveal() != k.SessionToken.Reveal() || n.AccessKeyID != k.AccessKeyID || !n.Expires() {
-		t.Fatalf("Neutral = %+v", n)
+		t.Fatalf("ToIAM = %+v", n)
 	}
 	s3, ok := e.srv.Registry.S3Key(k.AccessKeyID)
 	if !ok || !s3.SessionToken.Equal(k.SessionToken) || !s3.ExpiresAt.Equal(k.ExpiresAt) {
