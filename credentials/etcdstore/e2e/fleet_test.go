@@ -229,19 +229,26 @@ func TestFleetEndToEnd(t *testing.T) {
 	logf("%s fenced %v after the cut; the fleet switched to %s, the old key %s is gone", cutOff.name, cutOff.eventAt(iamcreds.EventFenced).Sub(cutAt).Round(time.Millisecond), newKey, oldKey)
 	cutOff.restore()
 	restoredAt := time.Now()
-	var servedAt time.Time
 	eventually(t, 10*time.Second, "the cut-off replica serving again", func() bool {
-		cr, err := cutOff.p.Retrieve(short)
-		if err == nil && cr.AccessKeyID != oldKey {
-			servedAt = time.Now()
-			return true
+		poll, pollCancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		defer pollCancel()
+		cr, err := cutOff.p.Retrieve(poll)
+		if err == nil && cr.AccessKeyID == oldKey {
+			t.Fatalf("the cut-off replica served the retired key %s after reconnecting", oldKey)
 		}
-		return false
+		return err == nil && cr.AccessKeyID == newKey
 	})
+	// The replica could serve again once it was both unfenced and on the
+	// new key: the later of the two events (on its clock, the real one
+	// here), which the 10 ms poll above would blur.
+	servedAt := laterTime(cutOff.eventAfter(iamcreds.EventUnfenced, "", restoredAt), cutOff.lastEvent(iamcreds.EventKeySwitched, newKey))
+	if servedAt.IsZero() {
+		t.Fatalf("the cut-off replica serves %s but reported no unfencing after the restore or no switch to it", newKey)
+	}
 	contact := cutOff.contact()
 	rtt := watchRoundTrip(ctx, t, admin)
-	logf("%s reconnected: etcd answered %v after the restore, the new key was served %v after that; a watch round trip takes %v",
-		cutOff.name, contact.Sub(restoredAt).Round(time.Millisecond), servedAt.Sub(contact).Round(time.Millisecond), rtt.Round(time.Microsecond))
+	logf("%s reconnected: etcd answered %v after the restore, the new key was servable %v after that; a watch round trip takes %v",
+		cutOff.name, contact.Sub(restoredAt).Round(time.Millisecond), servedAt.Sub(contact).Round(10*time.Microsecond), rtt.Round(time.Microsecond))
 	// Within one watch round trip of reconnecting: the replica does not
 	// wait for a timer, a lease or the rotator; what it adds to the
 	// round trip is scheduling (bounded generously for a loaded machine).
@@ -360,7 +367,7 @@ func TestFleetEndToEnd(t *testing.T) {
 		t.Errorf("listing the fleet's keys failed: %v", aliveErr)
 	}
 	if creates > totalRotations+crashes {
-		t.Errorf("%d key creates for %d rotations and %d injected crashes", creates, totalRotations, crashes)
+		t.Errorf("%d key creates for %d rotations and %d injected crashes:\n%s", creates, totalRotations, crashes, c.explainCreates(f))
 	}
 	if maxExisting > fleetPolicy.MaxKeys {
 		t.Errorf("%d fleet keys existed at once; MaxKeys is %d", maxExisting, fleetPolicy.MaxKeys)

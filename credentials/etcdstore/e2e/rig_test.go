@@ -66,8 +66,9 @@ type cloud struct {
 	// alive at once (checked after every create and every 20 ms).
 	calls       map[string]int
 	creates     []string
-	maxAlive    int // active keys
-	maxExisting int // keys in any state
+	createLog   []string // "hh:mm:ss.mmm replica-NN AKID", to explain a count
+	maxAlive    int      // active keys
+	maxExisting int      // keys in any state
 	aliveErr    error
 	// onCreate, when set, sees every key created (with its secret).
 	onCreate func(iam.AccessKey)
@@ -151,6 +152,28 @@ func (c *cloud) checkAlive() {
 	c.maxExisting = max(c.maxExisting, len(existing))
 }
 
+// explainCreates is what a test prints when it finds more creates than
+// it allows: every create (when, by whom) and the replicas' rotation
+// events, in order of time.
+func (c *cloud) explainCreates(f *fleet) string {
+	c.mu.Lock()
+	lines := slices.Clone(c.createLog)
+	c.mu.Unlock()
+	for _, r := range f.all() {
+		r.mu.Lock()
+		for _, e := range r.events {
+			switch e.Kind {
+			case iamcreds.EventKeyCreated, iamcreds.EventKeySwitched, iamcreds.EventKeyDeleted, iamcreds.EventReconciled,
+				iamcreds.EventRotatorElected, iamcreds.EventCreateFailed, iamcreds.EventStoreFailed, iamcreds.EventAckTimeout:
+				lines = append(lines, fmt.Sprintf("%s %s event %v %s %v", e.Time.Format("15:04:05.000"), r.name, e.Kind, e.AccessKeyID, e.Err))
+			}
+		}
+		r.mu.Unlock()
+	}
+	slices.Sort(lines)
+	return strings.Join(lines, "\n")
+}
+
 func (c *cloud) createdKeys() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -226,6 +249,7 @@ func (k *replicaKM) CreateKey(ctx context.Context, req iam.CreateKeyRequest) (ia
 	if err == nil {
 		k.c.mu.Lock()
 		k.c.creates = append(k.c.creates, key.AccessKeyID)
+		k.c.createLog = append(k.c.createLog, time.Now().Format("15:04:05.000")+" "+k.r.name+" "+key.AccessKeyID)
 		onCreate := k.c.onCreate
 		k.c.mu.Unlock()
 		if onCreate != nil {
@@ -355,6 +379,43 @@ func (r *replica) eventAt(k iamcreds.EventKind) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// eventAfter is the time of the first event of kind k (for the key
+// accessKeyID, unless "") at or after since; zero if none.
+func (r *replica) eventAfter(k iamcreds.EventKind, accessKeyID string, since time.Time) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.events {
+		if e.Kind == k && (accessKeyID == "" || e.AccessKeyID == accessKeyID) && !e.Time.Before(since) {
+			return e.Time
+		}
+	}
+	return time.Time{}
+}
+
+// lastEvent is the time of the last event of kind k for the key
+// accessKeyID; zero if none.
+func (r *replica) lastEvent(k iamcreds.EventKind, accessKeyID string) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.events) - 1; i >= 0; i-- {
+		if e := r.events[i]; e.Kind == k && e.AccessKeyID == accessKeyID {
+			return e.Time
+		}
+	}
+	return time.Time{}
+}
+
+// laterTime is the later of a and b, or zero if either is zero.
+func laterTime(a, b time.Time) time.Time {
+	if a.IsZero() || b.IsZero() {
+		return time.Time{}
+	}
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func (r *replica) eventCount(k iamcreds.EventKind) int {
