@@ -12,8 +12,14 @@
 // [Free] binds its socket with SO_REUSEADDR: a listener that asks for the
 // port by number (and sets SO_REUSEADDR, as package net's listeners do on
 // unix) may share it, while the kernel gives it to no socket asking for
-// any port (on Linux, bind to port 0 and a dial's local port skip a port
-// somebody has bound).
+// any port (bind to port 0 and a dial's local port skip a port somebody
+// has bound).
+//
+// The guarantees hold on Linux, where CI runs. Refused holds its port on
+// every unix; Free only on Linux (darwin and the BSDs let a listener share
+// a bound port only with SO_REUSEPORT, which package net does not set).
+// Elsewhere (Refused off unix, Free off Linux) they fall back to a port
+// that was free a moment ago.
 //
 // It is for tests only.
 //

@@ -5,6 +5,7 @@ package loopbacktest
 import (
 	"fmt"
 	"net"
+	"runtime"
 	"strconv"
 	"syscall"
 )
@@ -18,7 +19,15 @@ import (
 // on unix) may bind it and listen, since the held socket never listens;
 // a socket asking for any port (port 0, or a dial's local port) is never
 // given it, because the kernel hands out only ports nobody has bound.
+//
+// Only Linux lets a listener with SO_REUSEADDR alone share a port another
+// socket has bound (darwin and the BSDs want SO_REUSEPORT, which package
+// net does not set): elsewhere a shareable hold falls back to a port that
+// was free a moment ago.
 func hold(shareable bool) (addr string, release func(), err error) {
+	if shareable && runtime.GOOS != "linux" {
+		return freeMoment()
+	}
 	syscall.ForkLock.RLock()
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, syscall.IPPROTO_TCP)
 	if err == nil {

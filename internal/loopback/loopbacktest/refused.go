@@ -15,7 +15,8 @@ func Refused(t testing.TB) string {
 // listener asking for that port by number may take it, and no socket
 // asking for any port is given it, so no other test's server or dial can
 // take it first. A dial there is refused until the test's server listens.
-// It fails the test if no such port can be held.
+// It fails the test if no such port can be held. The port is held so only
+// on Linux; see the package doc.
 func Free(t testing.TB) string {
 	t.Helper()
 	return held(t, true)
