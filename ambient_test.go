@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +17,7 @@ import (
 	"github.com/iamkit/iamkit/iam/outscale"
 	"github.com/iamkit/iamkit/iam/yandex"
 	"github.com/iamkit/iamkit/internal/chaindial"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 )
 
 // TestMain refuses, and reports, every dial of a default chain (metadata

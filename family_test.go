@@ -2,7 +2,6 @@ package iamkit_test
 
 import (
 	"context"
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"net"
 	"net/http"
 	"reflect"
@@ -16,6 +15,7 @@ import (
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
 	"github.com/iamkit/iamkit/iam/iamtest/outscaletest"
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 )
 
 // emulator is one member of the emulator family, started on addr.

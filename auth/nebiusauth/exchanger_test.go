@@ -2,7 +2,6 @@ package nebiusauth_test
 
 import (
 	"errors"
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/iamkit/iamkit/auth/nebiusauth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 )
 
 // xchEnv is an authtest.Env with a captured Nebius signer.

@@ -3,7 +3,6 @@ package nebiusauth_test
 import (
 	"context"
 	"errors"
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/internal/chaindial"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 )
 
 func newNebiusMetadata(t *testing.T, optFns ...func(*iamtest.NebiusMetadataOptions)) *iamtest.NebiusMetadataServer {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"io/fs"
 	"net"
 	"os"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/iamkit/iamkit/credentials/s3client"
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 )
 
 // splitShell splits a command line as a POSIX shell (and botocore's

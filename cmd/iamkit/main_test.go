@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +26,7 @@ import (
 	"github.com/iamkit/iamkit/iam/outscale"
 	"github.com/iamkit/iamkit/iam/yandex"
 	"github.com/iamkit/iamkit/internal/chaindial"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 )
 
 // binary is the iamkit the tests run, built once for the package with the

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"net"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/iamkit/iamkit/iam"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 )
 
 // TestCredentialProcessPolicyMargin: a policy under which almost every

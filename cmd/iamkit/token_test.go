@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,6 +11,7 @@ import (
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 )
 
 // tokenOf checks a token run's stdout (one line, a token the emulators

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/iamkit/iamkit/iam/nebius"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 )
 
 // noCredentials is an environment without Nebius credentials: a HOME

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"io"
 	"net"
 	"net/http"
@@ -25,6 +24,7 @@ import (
 	"github.com/iamkit/iamkit/credentials/s3client"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 )
 
 // emulatorCtor starts one of the package's emulators on addr and returns

@@ -7,7 +7,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +25,7 @@ import (
 	"github.com/iamkit/iamkit/iam/iamtest/nebiustest"
 	"github.com/iamkit/iamkit/iam/nebius"
 	"github.com/iamkit/iamkit/internal/chaindial"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 )
 
 // chainWorld is a Nebius AI Cloud of emulators on loopback: the IAM

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -27,6 +26,7 @@ import (
 	"github.com/iamkit/iamkit/iam/iamtest/yandextest"
 	"github.com/iamkit/iamkit/iam/yandex"
 	"github.com/iamkit/iamkit/internal/chaindial"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 )
 
 // world is a Yandex Cloud of emulators on loopback: the IAM REST API, the

@@ -5,13 +5,14 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 )
 
 func TestIsRealFailures(t *testing.T) {

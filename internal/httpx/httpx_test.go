@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"io"
 	"log/slog"
 	"net"
@@ -18,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"github.com/iamkit/iamkit/internal/version"
 )
 

@@ -3,7 +3,6 @@ package httpx
 import (
 	"context"
 	"errors"
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"io"
 	"log/slog"
 	"net"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	retryablehttp "github.com/hashicorp/go-retryablehttp"
+
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 )
 
 // idleServer answers 200 and counts the connections it accepts.

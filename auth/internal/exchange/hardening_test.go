@@ -4,7 +4,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
-	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 	"io"
 	"net"
 	"net/http"
@@ -22,6 +21,7 @@ import (
 	"github.com/iamkit/iamkit/auth/yandexauth"
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/iamtest"
+	"github.com/iamkit/iamkit/internal/loopback/loopbacktest"
 )
 
 // jwtFront is a server in front of a token emulator. Its first failFirst
