@@ -3,6 +3,7 @@ package nebius
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 
 	"google.golang.org/grpc/codes"
@@ -47,14 +48,24 @@ func (c *Client) mapError(op string, err error, header metadata.MD, secrets ...s
 	// A failure of the connection itself (TLS, a server that is not
 	// HTTP/2, a reset) is described by gRPC without the address; say it,
 	// once, as the HTTP clients' errors do with the URL.
+	// (A lookup failure names the host without the port: that is enough.)
 	if st.Code() == codes.Unavailable && strings.HasPrefix(st.Message(), "connection error:") &&
-		c.target != "" && !strings.Contains(out.Message, c.target) {
-		out.Message = c.target + ": " + out.Message
+		c.target != "" && !strings.Contains(out.Message, targetHost(c.target)) {
+		out.Message = redact.Truncate(c.target+": "+out.Message, maxMessage)
 	}
 	if v := header.Get(headerRequestID); len(v) > 0 && v[0] != "" {
 		out.RequestID = redact.RequestID(v[0], secrets...)
 	}
 	return out
+}
+
+// targetHost is the host of a host:port target (the whole target if it
+// has no port).
+func targetHost(target string) string {
+	if h, _, err := net.SplitHostPort(target); err == nil {
+		return h
+	}
+	return target
 }
 
 // statusError converts a google.rpc.Status (from a failed call or a failed
