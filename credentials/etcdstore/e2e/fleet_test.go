@@ -227,23 +227,28 @@ func TestFleetEndToEnd(t *testing.T) {
 	shortCancel()
 	newKey := currentKey(ctx, t, admin)
 	logf("%s fenced %v after the cut; the fleet switched to %s, the old key %s is gone", cutOff.name, cutOff.eventAt(iamcreds.EventFenced).Sub(cutAt).Round(time.Millisecond), newKey, oldKey)
+	restoredAt := time.Now() // before: the replica's events may come at once
 	cutOff.restore()
-	restoredAt := time.Now()
+	served := ""
 	eventually(t, 10*time.Second, "the cut-off replica serving again", func() bool {
 		poll, pollCancel := context.WithTimeout(ctx, 50*time.Millisecond)
 		defer pollCancel()
 		cr, err := cutOff.p.Retrieve(poll)
-		if err == nil && cr.AccessKeyID == oldKey {
+		if err != nil {
+			return false
+		}
+		if cr.AccessKeyID == oldKey {
 			t.Fatalf("the cut-off replica served the retired key %s after reconnecting", oldKey)
 		}
-		return err == nil && cr.AccessKeyID == newKey
+		served = cr.AccessKeyID // newKey, or a later one if the fleet rotated again meanwhile
+		return true
 	})
 	// The replica could serve again once it was both unfenced and on the
 	// new key: the later of the two events (on its clock, the real one
 	// here), which the 10 ms poll above would blur.
-	servedAt := laterTime(cutOff.eventAfter(iamcreds.EventUnfenced, "", restoredAt), cutOff.lastEvent(iamcreds.EventKeySwitched, newKey))
+	servedAt := laterTime(cutOff.eventAfter(iamcreds.EventUnfenced, "", restoredAt), cutOff.lastEvent(iamcreds.EventKeySwitched, served))
 	if servedAt.IsZero() {
-		t.Fatalf("the cut-off replica serves %s but reported no unfencing after the restore or no switch to it", newKey)
+		t.Fatalf("the cut-off replica serves %s but reported no unfencing after the restore or no switch to it", served)
 	}
 	contact := cutOff.contact()
 	rtt := watchRoundTrip(ctx, t, admin)
