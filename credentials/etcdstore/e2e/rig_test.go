@@ -589,7 +589,16 @@ func (f *fleet) close() {
 			defer wg.Done()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			if err := r.p.Shutdown(ctx); err != nil && !r.dead.Load() {
+			err := r.p.Shutdown(ctx)
+			switch {
+			case err == nil || r.dead.Load():
+			case strings.Contains(err.Error(), "revoking the replica's lease") && strings.Contains(err.Error(), "deadline exceeded"):
+				// The farewell revoke has the rig's RequestTimeout (500 ms);
+				// on a loaded machine etcd may answer later. The lease then
+				// ends by its TTL; no goroutine is left either way (checked
+				// after close).
+				f.t.Logf("%s: Shutdown: %v (the lease expires by its TTL)", r.name, err)
+			default:
 				f.t.Errorf("%s: Shutdown: %v", r.name, err)
 			}
 		}()
