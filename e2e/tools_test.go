@@ -101,7 +101,7 @@ type s3Key struct {
 }
 
 // toolPaths are the tools found; "" when absent (the subtest skips).
-type toolPaths struct{ aws, rclone, s3cmd string }
+type toolPaths struct{ aws, rclone, s3cmd, curl string }
 
 // findTool returns the path of a tool, or "" after logging why it is
 // absent. Under CI=true an absent tool fails the test: CI installs them.
@@ -147,11 +147,12 @@ func TestRealTools(t *testing.T) {
 		aws:    findTool(t, "aws", "awscli", os.Getenv(awsCLIEnv)),
 		rclone: findTool(t, "rclone", "rclone", ""),
 		s3cmd:  findTool(t, "s3cmd", "s3cmd", ""),
+		curl:   findTool(t, "curl", "curl", ""),
 	}
 	if tools == (toolPaths{}) {
 		t.Skip("none of aws, rclone, s3cmd is installed (Debian packages awscli rclone s3cmd; .ci/run installs them)")
 	}
-	for _, p := range []string{tools.aws, tools.rclone, tools.s3cmd} {
+	for _, p := range []string{tools.aws, tools.rclone, tools.s3cmd, tools.curl} {
 		if p != "" {
 			v := exec.Command(p, "--version")
 			v.Env = toolEnv(t.TempDir())
@@ -200,6 +201,12 @@ func TestRealTools(t *testing.T) {
 					t.Skip("s3cmd not installed (Debian package s3cmd)")
 				}
 				d.s3cmd(t, tools.s3cmd, "e2e-s3cmd-"+p.name, bigMB)
+			})
+			t.Run("curl", func(t *testing.T) {
+				if tools.curl == "" {
+					t.Skip("curl not installed (Debian package curl)")
+				}
+				d.curlPresigned(t, tools.curl, "e2e-curl-"+p.name, files)
 			})
 		})
 	}
@@ -644,6 +651,73 @@ func requireContains(t *testing.T, what, out string, want ...string) {
 		if !strings.Contains(out, w) {
 			t.Fatalf("%s: want %q in the output:\n%s", what, w, tail(out))
 		}
+	}
+}
+
+// curlPresigned uploads a file with curl to a URL of aws-sdk-go-v2's
+// PresignPutObject and downloads it with curl from one of PresignGetObject
+// (issue 14: the SDK's presigned URLs work with curl), sending only the
+// headers the URL signed; the object is then the file.
+func (d *drive) curlPresigned(t *testing.T, bin, bucket, dir string) {
+	ctx := d.ctx
+	c := d.check.c
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatalf("CreateBucket %s: %v", bucket, err)
+	}
+	file := writeRandomFile(t, filepath.Join(dir, bucket+".bin"), 3<<20+17, 3)
+	pc := s3.NewPresignClient(c, s3.WithPresignExpires(5*time.Minute))
+	put, err := pc.PresignPutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String("up/file.bin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	curl := func(what string, args ...string) string {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, bin, append([]string{"--silent", "--show-error", "--fail", "--noproxy", "*"}, args...)...)
+		cmd.Env = toolEnv(t.TempDir())
+		start := time.Now()
+		out, err := cmd.CombinedOutput()
+		t.Logf("curl %s (%v, %v)", what, time.Since(start).Round(time.Millisecond), err)
+		if err != nil {
+			t.Fatalf("curl %s: %v\n%s", what, err, tail(string(out)))
+		}
+		return string(out)
+	}
+	requireLoopbackURL(t, "PresignPutObject URL", put.URL)
+	args := []string{"--upload-file", file}
+	for name, vals := range put.SignedHeader {
+		if !strings.EqualFold(name, "Host") {
+			for _, v := range vals {
+				args = append(args, "--header", name+": "+v)
+			}
+		}
+	}
+	curl("--upload-file (PresignPutObject URL)", append(args, put.URL)...)
+	if tag, size := d.check.etag(ctx, t, bucket, "up/file.bin"); size != 3<<20+17 || tag == "" {
+		t.Fatalf("after the presigned PUT: ETag %q, size %d; want the file's %d bytes", tag, size, 3<<20+17)
+	}
+	get, err := pc.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("up/file.bin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	requireLoopbackURL(t, "PresignGetObject URL", get.URL)
+	back := filepath.Join(dir, bucket+".back")
+	curl("--output (PresignGetObject URL)", "--output", back, get.URL)
+	if got, want := fileSHA256(t, back), fileSHA256(t, file); got != want {
+		t.Fatalf("curl GET of the presigned URL: SHA-256 %s, want %s", got, want)
+	}
+	t.Logf("curl: PresignPutObject and PresignGetObject URLs: %d bytes up and down, SHA-256 equal", 3<<20+17)
+	// A URL whose signature was changed is refused.
+	bad := strings.Replace(get.URL, "X-Amz-Signature=", "X-Amz-Signature=0", 1)
+	cmd := exec.CommandContext(ctx, bin, "--silent", "--noproxy", "*", "--output", "/dev/null", "--write-out", "%{http_code}", bad)
+	cmd.Env = toolEnv(t.TempDir())
+	if out, _ := cmd.Output(); strings.TrimSpace(string(out)) != "403" {
+		t.Fatalf("curl GET of a tampered presigned URL: HTTP %s, want 403", out)
+	}
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String("up/file.bin")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
 	}
 }
 
