@@ -9,7 +9,9 @@
 // cmd/iamkit, built and run as a program) with the AWS CLI, rclone and
 // s3cmd at their default settings (multipart uploads, ranged downloads,
 // presigned URLs, listings, rclone sync, s3cmd info), with an access key
-// from each cloud's key emulator.
+// from each cloud's key emulator; the presigned URLs the tools print, and
+// aws-sdk-go-v2's PresignPutObject and PresignGetObject URLs, are used
+// with curl.
 //
 // TestAWSCLICredentialProcess configures the AWS CLI with the profiles
 // iamkit emulator prints for the three clouds and runs aws s3 mb, cp, ls,
@@ -18,7 +20,7 @@
 // one key created per profile across its five commands.
 //
 // Both skip a tool that is not installed, except under CI=true; .ci/run
-// installs Debian's awscli, rclone and s3cmd. The AWS CLI driven is
+// installs Debian's awscli, rclone, s3cmd and curl. The AWS CLI driven is
 // Debian's /usr/bin/aws (aws-cli 2.9) when it is there, even when a pip or
 // pyenv aws-cli 1.x comes first on PATH; set IAMKIT_E2E_AWS to the path of
 // another AWS CLI to drive that one.
