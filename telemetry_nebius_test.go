@@ -8,6 +8,7 @@ import (
 
 	"github.com/iamkit/iamkit/iam"
 	"github.com/iamkit/iamkit/iam/nebius"
+	"github.com/iamkit/iamkit/internal/telemetry/telemetrytest"
 )
 
 // TestNebiusExchangedTokensTakeTheirTelemetry checks that the token
@@ -25,20 +26,18 @@ func TestNebiusExchangedTokensTakeTheirTelemetry(t *testing.T) {
 			return nebius.FederatedTokens("serviceaccount-e00test", "/nonexistent/token", fn)
 		},
 	} {
-		log := &scopeLog{}
+		rec := &telemetrytest.Recorder{}
 		ts, err := open(func(o *nebius.Options) {
-			o.TracerProvider, o.MeterProvider = loggingTP{log: log}, loggingMP{log: log}
+			o.TracerProvider, o.MeterProvider = rec.TracerProvider(), rec.MeterProvider()
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ts.Close()
 		const scope = "github.com/iamkit/iamkit/auth"
-		log.mu.Lock()
-		if !slices.Contains(log.tracer, scope) || !slices.Contains(log.meter, scope) {
-			t.Errorf("%s: the cache took no tracer or meter of scope %s from the options (tracers %q, meters %q)", name, scope, log.tracer, log.meter)
+		if tracers, meters := rec.Tracers(), rec.Meters(); !slices.Contains(tracers, scope) || !slices.Contains(meters, scope) {
+			t.Errorf("%s: the cache took no tracer or meter of scope %s from the options (tracers %q, meters %q)", name, scope, tracers, meters)
 		}
-		log.mu.Unlock()
 	}
 	x, err := nebius.NewTokenExchanger()
 	if err != nil {

@@ -5,14 +5,11 @@ import (
 	"crypto/rsa"
 	"reflect"
 	"slices"
-	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
-	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/trace"
-	tracenoop "go.opentelemetry.io/otel/trace/noop"
 	"golang.org/x/oauth2"
 
 	"github.com/iamkit/iamkit/auth"
@@ -23,6 +20,7 @@ import (
 	"github.com/iamkit/iamkit/iam/nebius"
 	"github.com/iamkit/iamkit/iam/outscale"
 	"github.com/iamkit/iamkit/iam/yandex"
+	"github.com/iamkit/iamkit/internal/telemetry/telemetrytest"
 )
 
 // TestEveryComponentTakesTelemetryProviders checks the family shape of the
@@ -73,46 +71,14 @@ func TestEveryComponentTakesTelemetryProviders(t *testing.T) {
 	}
 }
 
-// scopeLog records the instrumentation scopes tracers and meters are asked
-// for; its providers are the API's no-ops otherwise.
-type scopeLog struct {
-	mu     sync.Mutex
-	tracer []string
-	meter  []string
-}
-
-type loggingTP struct {
-	tracenoop.TracerProvider
-	log *scopeLog
-}
-
-func (p loggingTP) Tracer(name string, opts ...trace.TracerOption) trace.Tracer {
-	p.log.mu.Lock()
-	p.log.tracer = append(p.log.tracer, name)
-	p.log.mu.Unlock()
-	return p.TracerProvider.Tracer(name, opts...)
-}
-
-type loggingMP struct {
-	metricnoop.MeterProvider
-	log *scopeLog
-}
-
-func (p loggingMP) Meter(name string, opts ...metric.MeterOption) metric.Meter {
-	p.log.mu.Lock()
-	p.log.meter = append(p.log.meter, name)
-	p.log.mu.Unlock()
-	return p.MeterProvider.Meter(name, opts...)
-}
-
 // TestTelemetryDefaultsToTheGlobalProviders checks that a component given
 // no TracerProvider or MeterProvider takes the global ones, each under its
 // package's instrumentation scope. (It leaves the logging no-op providers
 // installed: the global ones cannot be set back to the API's defaults.)
 func TestTelemetryDefaultsToTheGlobalProviders(t *testing.T) {
-	log := &scopeLog{}
-	otel.SetTracerProvider(loggingTP{log: log})
-	otel.SetMeterProvider(loggingMP{log: log})
+	rec := &telemetrytest.Recorder{}
+	otel.SetTracerProvider(rec.TracerProvider())
+	otel.SetMeterProvider(rec.MeterProvider())
 
 	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "x"})
 	yc, err := yandex.New(ts)
@@ -161,15 +127,14 @@ func TestTelemetryDefaultsToTheGlobalProviders(t *testing.T) {
 	}
 	defer p.Close()
 
-	log.mu.Lock()
-	defer log.mu.Unlock()
+	tracers, meters := rec.Tracers(), rec.Meters()
 	for _, scope := range []string{"iam/yandex", "iam/outscale", "iam/nebius", "auth/nebiusauth", "auth/yandexauth", "auth", "credentials"} {
 		full := "github.com/iamkit/iamkit/" + scope
-		if !slices.Contains(log.tracer, full) {
-			t.Errorf("no tracer of scope %s was taken from the global provider (got %q)", full, log.tracer)
+		if !slices.Contains(tracers, full) {
+			t.Errorf("no tracer of scope %s was taken from the global provider (got %q)", full, tracers)
 		}
-		if !slices.Contains(log.meter, full) {
-			t.Errorf("no meter of scope %s was taken from the global provider (got %q)", full, log.meter)
+		if !slices.Contains(meters, full) {
+			t.Errorf("no meter of scope %s was taken from the global provider (got %q)", full, meters)
 		}
 	}
 }
