@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,23 @@ import (
 )
 
 var paramKeys = []string{"a/one.txt", "a/sub/x", "a/two words.txt", "b/ünïcode+plus~.bin", "c", "d%percent*"}
+
+// requireDecodeToParamKeys checks that the URL-encoded keys a listing
+// (op) returned decode to paramKeys.
+func requireDecodeToParamKeys(t *testing.T, op string, keys []string) {
+	t.Helper()
+	var decoded []string
+	for _, k := range keys {
+		d, err := url.QueryUnescape(k)
+		if err != nil {
+			t.Fatalf("%s key %q: %v", op, k, err)
+		}
+		decoded = append(decoded, d)
+	}
+	if !slices.Equal(decoded, paramKeys) {
+		t.Errorf("%s: encoded keys decode to %v, want %v", op, decoded, paramKeys)
+	}
+}
 
 func newParamsServer(t *testing.T) (*iamtest.S3Server, *s3.Client) {
 	t.Helper()
@@ -116,17 +134,7 @@ func TestS3ListParameters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var decoded []string
-	for _, k := range contentKeys(out.Contents) {
-		d, err := url.QueryUnescape(k)
-		if err != nil {
-			t.Fatalf("key %q: %v", k, err)
-		}
-		decoded = append(decoded, d)
-	}
-	if join(decoded) != join(paramKeys) {
-		t.Errorf("encoded keys decode to %v, want %v", decoded, paramKeys)
-	}
+	requireDecodeToParamKeys(t, "ListObjectsV2", contentKeys(out.Contents))
 	if _, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("params"), EncodingType: "base64"}); apiCode(err) != "InvalidArgument" {
 		t.Errorf("encoding-type base64: %v, want InvalidArgument", err)
 	}
@@ -172,17 +180,7 @@ func TestS3ListParameters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	decoded = decoded[:0]
-	for _, k := range contentKeys(v1.Contents) {
-		d, err := url.QueryUnescape(k)
-		if err != nil {
-			t.Fatalf("ListObjects key %q: %v", k, err)
-		}
-		decoded = append(decoded, d)
-	}
-	if join(decoded) != join(paramKeys) {
-		t.Errorf("ListObjects: encoded keys decode to %v, want %v", decoded, paramKeys)
-	}
+	requireDecodeToParamKeys(t, "ListObjects", contentKeys(v1.Contents))
 
 	// GetBucketLocation (?location) still works.
 	loc, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String("params")})
