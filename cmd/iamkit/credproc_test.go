@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -133,14 +132,7 @@ func TestCredentialProcessConcurrent(t *testing.T) {
 			sb := newSandbox(t)
 			before := w.creates(cloud)
 			args := append([]string{"credential-process"}, w.args(cloud)...)
-			var (
-				wg      sync.WaitGroup
-				results = make([]result, runs)
-			)
-			for i := range runs {
-				wg.Go(func() { results[i] = sb.run(t, w, args...) })
-			}
-			wg.Wait()
+			results := sb.runConcurrently(t, w, runs, args...)
 			ids := map[string]bool{}
 			for _, r := range results {
 				ids[w.credentials(t, cloud, r).AccessKeyID] = true

@@ -176,6 +176,19 @@ func (r result) String() string {
 	return fmt.Sprintf("iamkit %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(r.args, " "), r.code, r.stdout, r.stderr)
 }
 
+// runConcurrently runs iamkit n times at once in the sandbox with the
+// same arguments and returns the results in the order of the runs.
+func (sb *sandbox) runConcurrently(t *testing.T, w *world, n int, args ...string) []result {
+	t.Helper()
+	var wg sync.WaitGroup
+	results := make([]result, n)
+	for i := range n {
+		wg.Go(func() { results[i] = sb.run(t, w, args...) })
+	}
+	wg.Wait()
+	return results
+}
+
 // run runs iamkit in the sandbox and checks what every run must hold: it
 // ended in time, the test build refused no dial, and no secret of the
 // world reached stderr.

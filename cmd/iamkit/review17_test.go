@@ -173,14 +173,7 @@ func TestTokenConcurrentColdCache(t *testing.T) {
 			sb := newSandbox(t)
 			before := w.exchanges(cloud)
 			args := append([]string{"token"}, w.args(cloud)...)
-			var (
-				wg      sync.WaitGroup
-				results = make([]result, runs)
-			)
-			for i := range runs {
-				wg.Go(func() { results[i] = sb.run(t, w, args...) })
-			}
-			wg.Wait()
+			results := sb.runConcurrently(t, w, runs, args...)
 			toks := map[string]bool{}
 			for _, r := range results {
 				toks[w.tokenOf(t, r)] = true
