@@ -1,11 +1,8 @@
 package nebiusauth_test
 
 import (
-	"context"
 	"io"
 	"testing"
-
-	"go.uber.org/goleak"
 
 	"github.com/iamkit/iamkit/auth"
 	"github.com/iamkit/iamkit/auth/internal/authtest"
@@ -20,21 +17,11 @@ var _ io.Closer = (*nebiusauth.Exchanger)(nil)
 // left (the emulator still runs, so nothing else closes them).
 func TestServiceAccountCloseLeavesNoConnection(t *testing.T) {
 	e := authtest.NewEnv(t)
-	opts := goleak.IgnoreCurrent()
-	ts, err := nebiusauth.ServiceAccount(e.NebiusKey, func(o *auth.ServiceAccountOptions) {
-		o.Endpoint, o.Clock = e.Nebius.URL, e.Clock
+	authtest.RequireCloseLeavesNoConnection(t, func() (*auth.Cache, error) {
+		return nebiusauth.ServiceAccount(e.NebiusKey, func(o *auth.ServiceAccountOptions) {
+			o.Endpoint, o.Clock = e.Nebius.URL, e.Clock
+		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ts.AccessToken(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if goleak.Find(opts) == nil {
-		t.Fatal("no connection goroutine while the source is open: the check below would prove nothing")
-	}
-	ts.Close()
-	goleak.VerifyNone(t, opts)
 }
 
 // TestMetadataCloseLeavesNoConnection: the metadata token source's
@@ -48,23 +35,7 @@ func TestMetadataCloseLeavesNoConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer md.Close()
-	opts := goleak.IgnoreCurrent()
-	ts, err := nebiusauth.MetadataTokenSource(func(o *nebiusauth.MetadataOptions) { o.URL = md.TokenURL })
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 3 {
-		if _, err := ts.AccessToken(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		ts.Invalidate()
-	}
-	if n := md.Calls(nebiusauth.MetadataTokenPath); n != 3 {
-		t.Fatalf("%d metadata requests, want 3", n)
-	}
-	goleak.VerifyNone(t, opts) // between fetches: nothing kept alive
-	if err := ts.Close(); err != nil {
-		t.Fatal(err)
-	}
-	goleak.VerifyNone(t, opts)
+	authtest.RequireMetadataKeepsNoConnection(t, func() (*auth.Cache, error) {
+		return nebiusauth.MetadataTokenSource(func(o *nebiusauth.MetadataOptions) { o.URL = md.TokenURL })
+	}, func() int { return md.Calls(nebiusauth.MetadataTokenPath) })
 }
