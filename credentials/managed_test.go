@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -292,7 +293,9 @@ func (h *harness) settle() {
 		select {
 		case <-h.stepCh:
 		case <-deadline.C:
-			h.t.Fatalf("rotation goroutine did not settle (steps %d, wake %v, now %v)", steps, wake, h.clk.Now())
+			var b strings.Builder
+			_ = pprof.Lookup("goroutine").WriteTo(&b, 2)
+			h.t.Fatalf("rotation goroutine did not settle (steps %d, wake %v, now %v)\n%s", steps, wake, h.clk.Now(), b.String())
 		}
 	}
 }
