@@ -162,6 +162,12 @@ type rotation struct {
 // provider's clock).
 const stateFilePoll = 30 * time.Second
 
+// maxArmSkew is how far the clock may move while the loop arms its timer
+// before the timer counts as late (a real clock moves microseconds; a
+// larger move is a fake clock advanced meanwhile, or a preemption, and
+// costs one early step).
+const maxArmSkew = time.Millisecond
+
 // foreignReapAfter is how long after its expiry another instance's marked
 // key may be removed: a margin for clocks that disagree.
 const foreignReapAfter = time.Hour
@@ -207,12 +213,14 @@ func (p *ManagedProvider) loop() {
 		var timerC <-chan time.Time
 		var stopTimer func() bool
 		if !wake.IsZero() {
-			t := p.clock.NewTimer(wake.Sub(p.clock.Now()))
+			armedAt := p.clock.Now()
+			t := p.clock.NewTimer(wake.Sub(armedAt))
 			timerC, stopTimer = t.C(), t.Stop
-			if !p.clock.Now().Before(wake) {
-				// The clock passed wake while the timer was armed (a
-				// fake clock advanced between Now and NewTimer, which
-				// then counts from the new time): step at once.
+			// The timer counts from when NewTimer ran. If the clock moved
+			// between armedAt and then (a fake clock advanced by a test),
+			// the timer fires that much after wake, or the clock passed
+			// wake already: step at once; the step arms the timer anew.
+			if now := p.clock.Now(); !now.Before(wake) || now.Sub(armedAt) > maxArmSkew {
 				p.signal()
 			}
 		}
