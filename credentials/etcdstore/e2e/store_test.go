@@ -335,6 +335,7 @@ func TestMigrateStateFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "keys.json")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	buildMigrate(ctx, t) // before the key is made: it ages on the real clock
 	single, err := iamcreds.NewManagedProvider(c.km, func(o *iamcreds.ManagedOptions) {
 		o.Policy, o.StateFile = fleetPolicy, path
 	})
@@ -548,6 +549,16 @@ var migrateBin string
 
 func runMigrate(ctx context.Context, t *testing.T, args ...string) (string, error) {
 	t.Helper()
+	buildMigrate(ctx, t)
+	out, err := exec.CommandContext(ctx, migrateBin, args...).CombinedOutput()
+	return string(out), err
+}
+
+// buildMigrate builds iamkit-etcd-migrate for the test (once). A test
+// whose keys age on the real clock calls it first: on a cold build cache
+// the build takes longer than the fleet policy's 6 s to rotation.
+func buildMigrate(ctx context.Context, t *testing.T) {
+	t.Helper()
 	if migrateBin == "" {
 		goTool, err := exec.LookPath("go")
 		if err != nil {
@@ -561,8 +572,6 @@ func runMigrate(ctx context.Context, t *testing.T, args ...string) (string, erro
 		migrateBin = bin
 		t.Cleanup(func() { migrateBin = "" })
 	}
-	out, err := exec.CommandContext(ctx, migrateBin, args...).CombinedOutput()
-	return string(out), err
 }
 
 // Object storage refusing the key to a follower (KeyRejected, which
